@@ -1,0 +1,120 @@
+"""An assignment as the instructor declares it in ``assignments/<name>/assignment.toml``.
+
+Loaded and validated once into frozen values; every limit is a named field with a default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+ASSIGNMENTS_DIR = Path(__file__).resolve().parent.parent / "assignments"
+
+
+class AssignmentError(Exception):
+    """The assignment's own files are wrong: an instructor problem, never a student's."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    notebook_seconds: float = 180.0
+    """Wall time for running all of the student's cells, TensorFlow import included."""
+    request_seconds: float = 60.0
+    """How long one check may wait for one answer from the student's process."""
+    checks_seconds: float = 600.0
+    """Wall time for the whole check run after the notebook has finished."""
+    output_bytes: int = 64 * 1024
+    """How much of what the student's code prints is kept for the instructor."""
+    reply_bytes: int = 64 * 1024 * 1024
+    """Largest single answer accepted from the student's process."""
+    seed: int = 1234
+    """Seed for Python, NumPy, TensorFlow and Keras, set before the student's first cell."""
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    points: float
+    title: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    title: str
+    root: Path
+    template: Path
+    questions: tuple[Question, ...]
+    limits: Limits
+
+    @property
+    def max_points(self) -> float:
+        return sum(q.points for q in self.questions)
+
+    @property
+    def public_checks(self) -> Path:
+        return self.root / "checks" / "public"
+
+    @property
+    def hidden_checks(self) -> Path:
+        return self.root / "checks" / "hidden"
+
+    def question(self, name: str) -> Question | None:
+        return next((q for q in self.questions if q.name == name), None)
+
+
+def available() -> list[str]:
+    return sorted(p.parent.name for p in ASSIGNMENTS_DIR.glob("*/assignment.toml"))
+
+
+def load(name_or_path: str | Path) -> Assignment:
+    """Load an assignment by name (``autograph``) or by its folder path."""
+    root = Path(name_or_path)
+    if not (root / "assignment.toml").is_file():
+        root = ASSIGNMENTS_DIR / str(name_or_path)
+    config_file = root / "assignment.toml"
+    if not config_file.is_file():
+        known = ", ".join(available()) or "none"
+        raise AssignmentError(
+            f"No assignment called {str(name_or_path)!r}. Known assignments: {known}."
+        )
+    try:
+        data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise AssignmentError(f"{config_file}: not valid TOML: {exc}") from exc
+    return _from_toml(root.resolve(), config_file, data)
+
+
+def _from_toml(root: Path, config_file: Path, data: dict[str, Any]) -> Assignment:
+    questions = tuple(_question(config_file, name, q) for name, q in data.get("questions", {}).items())
+    if not questions:
+        raise AssignmentError(f"{config_file}: declares no [questions]; add e.g. q1 = {{points = 2}}")
+    template = root / str(data.get("notebook", f"{root.name}.ipynb"))
+    if not template.is_file():
+        raise AssignmentError(f"{config_file}: the student notebook {template.name} is missing")
+    return Assignment(
+        name=str(data.get("name", root.name)),
+        title=str(data.get("title", root.name)),
+        root=root,
+        template=template,
+        questions=questions,
+        limits=_limits(config_file, data.get("limits", {})),
+    )
+
+
+def _question(config_file: Path, name: str, data: Any) -> Question:
+    if not isinstance(data, dict) or not isinstance(data.get("points"), int | float):
+        raise AssignmentError(f"{config_file}: question {name} needs a number of points")
+    return Question(name=name, points=float(data["points"]), title=str(data.get("title", name)))
+
+
+def _limits(config_file: Path, data: dict[str, Any]) -> Limits:
+    known = {f.name: f.type for f in fields(Limits)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise AssignmentError(
+            f"{config_file}: unknown limit(s) {', '.join(unknown)}; known: {', '.join(known)}"
+        )
+    return Limits(**data)

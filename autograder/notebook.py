@@ -1,0 +1,94 @@
+"""Load and validate a submitted notebook: the first stage, before any student code runs.
+
+Everything wrong with the file itself becomes :class:`NotebookRejected`, whose message tells
+the student what to fix. IPython-only lines (``%magic``, ``!shell``) are neutralised here,
+because the grader runs cells as plain Python.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+_MAGIC = re.compile(r"^(\s*)(%|!)")
+
+
+class NotebookRejected(Exception):
+    """The file cannot be graded as a notebook for this assignment; the message says why."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    number: int
+    """1-based position among all cells, as the student sees them in Jupyter."""
+    source: str
+
+
+@dataclass(frozen=True)
+class Notebook:
+    path: Path
+    assignment: str | None
+    cells: tuple[Cell, ...]
+
+
+def load(path: Path, expected_assignment: str) -> Notebook:
+    raw = _read(path)
+    try:
+        node = nbformat.reads(raw, as_version=4)
+        nbformat.validate(node)
+    except (json.JSONDecodeError, nbformat.reader.NotJSONError) as exc:
+        raise NotebookRejected(
+            f"{path.name} is not a Jupyter notebook (it is not valid notebook JSON). Save your "
+            "work from Jupyter as .ipynb and submit that file."
+        ) from exc
+    except (nbformat.ValidationError, KeyError, AttributeError, TypeError, ValueError) as exc:
+        raise NotebookRejected(
+            f"{path.name} is damaged: it is JSON but not a valid notebook ({type(exc).__name__}). "
+            "Open it in Jupyter, save it again, and resubmit."
+        ) from exc
+    assignment = _assignment_of(node)
+    if assignment is not None and assignment != expected_assignment:
+        raise NotebookRejected(
+            f"{path.name} is the notebook for assignment '{assignment}', not '{expected_assignment}'. "
+            "Submit the notebook of this assignment."
+        )
+    cells = tuple(
+        Cell(number=i, source=_plain_python(cell.source))
+        for i, cell in enumerate(node.cells, start=1)
+        if cell.cell_type == "code" and cell.source.strip()
+    )
+    if not cells:
+        raise NotebookRejected(f"{path.name} has no code in it. Did you submit the right file?")
+    return Notebook(path=path, assignment=assignment, cells=cells)
+
+
+def _read(path: Path) -> str:
+    if not path.is_file():
+        raise NotebookRejected(f"{path} is not a file that can be read.")
+    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        raise NotebookRejected(
+            f"{path.name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB. Clear its outputs "
+            "(Kernel > Restart & Clear Output), save, and submit again."
+        )
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotebookRejected(f"{path.name} is not a text file, so it cannot be a notebook.") from exc
+
+
+def _assignment_of(node: nbformat.NotebookNode) -> str | None:
+    meta = node.get("metadata", {}).get("tfgrade", {})
+    name = meta.get("assignment") if isinstance(meta, dict) else None
+    return str(name) if name is not None else None
+
+
+def _plain_python(source: str) -> str:
+    lines = source.splitlines()
+    if lines and lines[0].lstrip().startswith("%%"):
+        lines = ["pass  # tfgrade: cell magic skipped"] + lines[1:]
+    return "\n".join(_MAGIC.sub(r"\1pass  # tfgrade: skipped: \2", line) for line in lines) + "\n"

@@ -1,0 +1,207 @@
+"""The narrow data-only channel between the student's process and the trusted check process.
+
+A message is one frame: an 8-byte prefix (header length, array count), a JSON header, then each
+array as ``.npy`` bytes with an 8-byte length. Arrays are read with ``allow_pickle=False``, so an
+object array (or any pickle) from the student's process is refused. Every read is size-capped and
+deadline-bound: the student's side may be hostile, slow or dead.
+
+Values are JSON trees in which arrays appear as ``{"__array__": i, "kind": ...}``; see
+:func:`decode_value`. Decoded values are plain Python and NumPy data, so no student ``__eq__``
+ever runs on the trusted side.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import socket
+import struct
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+PROTOCOL_VERSION = 1
+_PREFIX = struct.Struct("!II")
+_ARRAY_LEN = struct.Struct("!Q")
+MAX_HEADER_BYTES = 16 * 1024 * 1024
+MAX_ARRAYS = 4096
+
+
+class ProtocolError(Exception):
+    """The other side sent something that is not a well-formed message, or too much of it."""
+
+
+class ChannelTimeout(ProtocolError):
+    """No complete message arrived before the deadline."""
+
+
+class ChannelClosed(ProtocolError):
+    """The other side closed the channel (its process probably ended)."""
+
+
+@dataclass(frozen=True)
+class ArrayValue:
+    """A tensor-like value from the student's process, as data.
+
+    ``kind`` says what it was over there: ``tensor`` (an eager ``tf.Tensor``), ``variable``
+    (a ``tf.Variable``), ``ndarray`` or ``numpy_scalar``.
+    """
+
+    kind: str
+    array: np.ndarray
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.array.dtype
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.array.shape)
+
+
+@dataclass(frozen=True)
+class OpaqueValue:
+    """Something that cannot cross as data (a model, a function, a symbolic tensor...)."""
+
+    type_name: str
+    description: str
+
+
+# --- framing -------------------------------------------------------------------------------
+
+
+def send_message(sock: socket.socket, header: dict[str, Any], arrays: Sequence[np.ndarray] = ()) -> None:
+    body = json.dumps(header, allow_nan=True, separators=(",", ":")).encode("utf-8")
+    parts = [_PREFIX.pack(len(body), len(arrays)), body]
+    for array in arrays:
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray(array), allow_pickle=False)
+        data = buffer.getvalue()
+        parts += [_ARRAY_LEN.pack(len(data)), data]
+    sock.sendall(b"".join(parts))
+
+
+def recv_message(
+    sock: socket.socket, *, max_bytes: int, deadline: float | None
+) -> tuple[dict[str, Any], list[np.ndarray]]:
+    """Read one message; ``deadline`` is a ``time.monotonic()`` value or None for no limit."""
+    header_len, n_arrays = _PREFIX.unpack(_recv_exact(sock, _PREFIX.size, deadline))
+    if header_len > min(max_bytes, MAX_HEADER_BYTES) or n_arrays > MAX_ARRAYS:
+        raise ProtocolError(f"message too large ({header_len} header bytes, {n_arrays} arrays)")
+    header = _parse_header(_recv_exact(sock, header_len, deadline))
+    budget = max_bytes - header_len
+    arrays = []
+    for _ in range(n_arrays):
+        (size,) = _ARRAY_LEN.unpack(_recv_exact(sock, _ARRAY_LEN.size, deadline))
+        budget -= size
+        if budget < 0:
+            raise ProtocolError(f"reply larger than the {max_bytes}-byte limit")
+        arrays.append(_load_array(_recv_exact(sock, size, deadline)))
+    return header, arrays
+
+
+def _parse_header(data: bytes) -> dict[str, Any]:
+    try:
+        header = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProtocolError(f"header is not JSON: {exc}") from exc
+    if not isinstance(header, dict):
+        raise ProtocolError("header is not a JSON object")
+    return header
+
+
+def _load_array(data: bytes) -> np.ndarray:
+    try:
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise ProtocolError(f"array payload is not a plain .npy array: {exc}") from exc
+    if not isinstance(array, np.ndarray) or array.dtype.hasobject:
+        raise ProtocolError("array payload holds Python objects")
+    return array
+
+
+def _recv_exact(sock: socket.socket, size: int, deadline: float | None) -> bytes:
+    chunks = bytearray()
+    while len(chunks) < size:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ChannelTimeout("no answer before the deadline")
+            sock.settimeout(remaining)
+        else:
+            sock.settimeout(None)
+        try:
+            chunk = sock.recv(min(size - len(chunks), 1 << 20))
+        except TimeoutError as exc:
+            raise ChannelTimeout("no answer before the deadline") from exc
+        except OSError as exc:
+            raise ChannelClosed(f"channel broke: {exc}") from exc
+        if not chunk:
+            raise ChannelClosed("the other side closed the channel")
+        chunks += chunk
+    return bytes(chunks)
+
+
+# --- values --------------------------------------------------------------------------------
+
+
+def encode_plain(value: Any, arrays: list[np.ndarray]) -> Any:
+    """Encode trusted-side data (Python scalars, lists, dicts, NumPy arrays) for the wire."""
+    if value is None or type(value) in (bool, int, str):
+        return value
+    if type(value) is float:
+        return _encode_float(value)
+    if isinstance(value, np.ndarray | np.generic):
+        arrays.append(np.asarray(value))
+        return {"__array__": len(arrays) - 1, "kind": "ndarray"}
+    if isinstance(value, list | tuple):
+        return {"__list__" if isinstance(value, list) else "__tuple__": [encode_plain(v, arrays) for v in value]}
+    if isinstance(value, dict) and all(type(k) is str for k in value):
+        return {"__dict__": {k: encode_plain(v, arrays) for k, v in value.items()}}
+    raise TypeError(f"cannot send a {type(value).__name__} to the student's process")
+
+
+def _encode_float(value: float) -> Any:
+    # JSON has no NaN/inf; keep them explicit rather than relying on non-standard JSON.
+    return value if math.isfinite(value) else {"__float__": repr(value)}
+
+
+def decode_value(tree: Any, arrays: Sequence[np.ndarray], depth: int = 0) -> Any:
+    """Rebuild a value from the wire; raises ProtocolError on anything unexpected."""
+    if depth > 64:
+        raise ProtocolError("value nested too deeply")
+    if tree is None or type(tree) in (bool, int, float, str):
+        return tree
+    if isinstance(tree, list):
+        raise ProtocolError("bare JSON list in a value")
+    if not isinstance(tree, dict) or len(tree) == 0:
+        raise ProtocolError(f"unexpected value {type(tree).__name__}")
+    return _decode_tagged(tree, arrays, depth)
+
+
+def _decode_tagged(tree: dict[str, Any], arrays: Sequence[np.ndarray], depth: int) -> Any:
+    if "__array__" in tree:
+        index = tree["__array__"]
+        if type(index) is not int or not 0 <= index < len(arrays):
+            raise ProtocolError("array reference out of range")
+        return ArrayValue(kind=str(tree.get("kind", "ndarray")), array=arrays[index])
+    if "__list__" in tree or "__tuple__" in tree:
+        items = tree.get("__list__", tree.get("__tuple__"))
+        if not isinstance(items, list):
+            raise ProtocolError("malformed list")
+        decoded = [decode_value(v, arrays, depth + 1) for v in items]
+        return decoded if "__list__" in tree else tuple(decoded)
+    if "__dict__" in tree:
+        items = tree["__dict__"]
+        if not isinstance(items, dict):
+            raise ProtocolError("malformed dict")
+        return {str(k): decode_value(v, arrays, depth + 1) for k, v in items.items()}
+    if "__float__" in tree:
+        return float(str(tree["__float__"]))
+    if "__opaque__" in tree:
+        return OpaqueValue(str(tree["__opaque__"])[:200], str(tree.get("description", ""))[:500])
+    raise ProtocolError("unknown value tag")

@@ -1,0 +1,259 @@
+"""The checks' handle on a student's notebook: the trusted end of the data-only channel.
+
+Checks receive a :class:`Student` (the ``student`` pytest fixture). Every answer is data (see
+:mod:`autograder.protocol`), every request has a deadline, and once the student's process dies,
+hangs or misbehaves, every later request fails at once with the same clear message.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from autograder import protocol
+from autograder.results import CellError, ExecutionSummary
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]|\x1b\[[0-9;?]*[A-Za-z]?")
+
+
+class CheckFailure(AssertionError):
+    """A check failed; the message is for the student and says what to do next."""
+
+
+class StudentUnavailable(CheckFailure):
+    """The student's process cannot answer any more (ended, hung, or sent garbage)."""
+
+
+def student_text(text: str, limit: int = 500) -> str:
+    """Student-controlled text made safe to show: no control characters, bounded length."""
+    cleaned = _CONTROL.sub("", str(text))
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class NameInfo:
+    name: str
+    defined: bool
+    type_name: str = ""
+    callable: bool = False
+    is_tf_function: bool = False
+    is_python_function: bool = False
+
+
+@dataclass(frozen=True)
+class TraceInfo:
+    """Op types of the graph traced for given input specs; ``nested_ops`` are in sub-graphs."""
+
+    ops: frozenset[str]
+    nested_ops: frozenset[str]
+    traces_added: int
+
+    @property
+    def all_ops(self) -> frozenset[str]:
+        return self.ops | self.nested_ops
+
+
+class Student:
+    def __init__(
+        self,
+        sock: socket.socket,
+        *,
+        notebook_deadline: float,
+        request_seconds: float,
+        reply_bytes: int,
+    ) -> None:
+        self._sock = sock
+        self._notebook_deadline = notebook_deadline
+        self._request_seconds = request_seconds
+        self._reply_bytes = reply_bytes
+        self._summary: ExecutionSummary | None = None
+        self._broken: str | None = None
+
+    # --- the notebook run ----------------------------------------------------------------
+
+    def wait_until_executed(self) -> ExecutionSummary:
+        """Follow the notebook's run until every cell has executed (or it failed to)."""
+        if self._summary is None:
+            self._summary = _follow_execution(self._sock, self._notebook_deadline)
+            if self._summary.status != "completed":
+                self._broken = self._summary.message
+        return self._summary
+
+    # --- requests ------------------------------------------------------------------------
+
+    def describe(self, name: str) -> NameInfo:
+        info = self._request({"op": "describe", "name": name})
+        if not isinstance(info, dict) or not info.get("defined"):
+            return NameInfo(name=name, defined=False)
+        return NameInfo(
+            name=name,
+            defined=True,
+            type_name=student_text(str(info.get("type", "")), 200),
+            callable=info.get("callable") is True,
+            is_tf_function=info.get("is_tf_function") is True,
+            is_python_function=info.get("is_python_function") is True,
+        )
+
+    def get(self, name: str) -> Any:
+        return self._request({"op": "get", "name": name}, name=name)
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call the student's ``name(*args, **kwargs)``; NumPy arrays arrive as tf tensors."""
+        arrays: list[np.ndarray] = []
+        request = {
+            "op": "call",
+            "name": name,
+            "args": protocol.encode_plain(list(args), arrays),
+            "kwargs": protocol.encode_plain(dict(kwargs), arrays),
+        }
+        return self._request(request, arrays, name=name)
+
+    def batch(self, name: str, arg_sets: list[list[Any]]) -> list[list[float]]:
+        """Call ``name`` once per arg set inside the student's process; per-call output sums."""
+        arrays: list[np.ndarray] = []
+        request = {"op": "batch", "name": name, "arg_sets": protocol.encode_plain(arg_sets, arrays)}
+        sums = self._request(request, arrays, name=name)
+        if not _is_sums(sums, len(arg_sets)):
+            raise CheckFailure(f"`{name}` did not return one set of tensors per call.")
+        return sums
+
+    def trace(self, name: str, specs: list[Any]) -> TraceInfo:
+        """Trace the tf.function ``name`` for inputs of the given specs.
+
+        A spec is ``(shape, dtype)``, e.g. ``([None], "float32")``; a list of specs stands for a
+        list argument (such as an LSTM state).
+        """
+        request = {"op": "trace", "name": name, "specs": [_spec_json(s) for s in specs]}
+        info = self._request(request, name=name)
+        try:
+            return TraceInfo(
+                ops=frozenset(str(op) for op in info["ops"]),
+                nested_ops=frozenset(str(op) for op in info["nested_ops"]),
+                traces_added=int(info["traces_added"]),
+            )
+        except (TypeError, KeyError, ValueError) as exc:
+            raise self._fail("sent a trace description the grader could not read") from exc
+
+    def tracing_count(self, name: str) -> int:
+        count = self._request({"op": "tracing_count", "name": name}, name=name)
+        if type(count) is not int:
+            raise self._fail("sent a trace count that is not a number")
+        return count
+
+    def weights(self, name: str) -> list[np.ndarray]:
+        values = self._request({"op": "weights", "name": name}, name=name)
+        if not isinstance(values, list) or not all(isinstance(v, protocol.ArrayValue) for v in values):
+            raise self._fail("sent weights the grader could not read")
+        return [v.array for v in values]
+
+    def config(self, name: str) -> dict[str, Any]:
+        config = self._request({"op": "config", "name": name}, name=name)
+        if not isinstance(config, dict):
+            raise CheckFailure(f"`{name}.get_config()` must return a dict.")
+        return config
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def _request(self, request: dict[str, Any], arrays: list[np.ndarray] | None = None, *, name: str = "") -> Any:
+        self.wait_until_executed()
+        if self._broken:
+            raise StudentUnavailable(self._broken)
+        what = f"`{name}`" if name else "a request"
+        try:
+            protocol.send_message(self._sock, request, arrays or [])
+            deadline = time.monotonic() + self._request_seconds
+            reply, reply_arrays = protocol.recv_message(self._sock, max_bytes=self._reply_bytes, deadline=deadline)
+            ok, payload = reply.get("ok"), reply.get("error") if not reply.get("ok") else reply.get("result")
+            result = protocol.decode_value(payload, reply_arrays) if ok is True else payload
+        except protocol.ChannelTimeout as exc:
+            raise self._fail(
+                f"did not answer within {self._request_seconds:g} s while the grader was using {what}; "
+                "look for an infinite loop or a very slow computation in it"
+            ) from exc
+        except (protocol.ChannelClosed, BrokenPipeError, ConnectionError) as exc:
+            raise self._fail(
+                f"stopped while the grader was using {what} (a call to os._exit, a crash, or "
+                "running out of memory)"
+            ) from exc
+        except protocol.ProtocolError as exc:
+            raise self._fail(f"sent an answer the grader could not read ({exc})") from exc
+        if ok is not True:
+            raise _student_error(request, name, str(payload))
+        return result
+
+    def _fail(self, what: str) -> StudentUnavailable:
+        self._broken = f"Your notebook's Python process {what}. Later checks were not run."
+        return StudentUnavailable(self._broken)
+
+
+def _student_error(request: dict[str, Any], name: str, error: str) -> CheckFailure:
+    error = student_text(error, 400)
+    if error.startswith("NameError") and f"{name} is not defined" in error:
+        return CheckFailure(
+            f"`{name}` is not defined in your notebook. Define it with exactly this name, "
+            "then restart the kernel and run all cells to make sure it is defined."
+        )
+    action = {"call": "Calling", "batch": "Calling", "trace": "Tracing"}.get(str(request.get("op")), "Using")
+    return CheckFailure(f"{action} `{name}` raised {error}. Run it in your notebook to see the full error.")
+
+
+def _spec_json(spec: Any) -> Any:
+    if isinstance(spec, list):
+        return [_spec_json(s) for s in spec]
+    shape, dtype = spec
+    return {"shape": list(shape), "dtype": str(dtype)}
+
+
+def _is_sums(value: Any, count: int) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == count
+        and all(isinstance(row, list) and all(type(x) is float for x in row) for row in value)
+    )
+
+
+def _follow_execution(sock: socket.socket, deadline: float) -> ExecutionSummary:
+    errors: list[CellError] = []
+    running: int | None = None
+    try:
+        while True:
+            event, _ = protocol.recv_message(sock, max_bytes=1 << 20, deadline=deadline)
+            kind = event.get("event")
+            if kind == "ready":
+                return ExecutionSummary("completed", _completed_message(errors), tuple(errors))
+            if kind == "cell_start" and type(event.get("cell")) is int:
+                running = event["cell"]
+            elif kind == "cell_end" and type(event.get("cell")) is int:
+                running = None
+                if event.get("error"):
+                    errors.append(CellError(event["cell"], student_text(str(event["error"]), 500)))
+            else:
+                raise protocol.ProtocolError("unexpected event")
+    except protocol.ChannelTimeout:
+        where = f": cell {running} was still running" if running else ""
+        return ExecutionSummary(
+            "timeout",
+            f"Your notebook did not finish running in time{where}. Look for an infinite loop or a "
+            "very slow cell, then restart and run all cells to check it finishes.",
+            tuple(errors),
+        )
+    except protocol.ProtocolError:
+        where = f" while running cell {running}" if running else ""
+        return ExecutionSummary(
+            "died",
+            f"Your notebook's Python process stopped{where} (a call to os._exit or sys.exit "
+            "outside a cell's normal flow, a crash, or running out of memory). No checks could use it.",
+            tuple(errors),
+        )
+
+
+def _completed_message(errors: list[CellError]) -> str:
+    if not errors:
+        return "All cells ran without errors."
+    cells = ", ".join(str(e.cell) for e in errors)
+    return f"The notebook ran; {len(errors)} cell(s) raised an error (cell {cells})."

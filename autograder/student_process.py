@@ -1,0 +1,263 @@
+"""Runs INSIDE the student's process: execute the notebook's code cells, then answer requests.
+
+Nothing here is trusted by the grader. Student code shares this interpreter and may patch any of
+it; the trusted check process therefore verifies every answer it gets (values are recomputed
+against references, timings are taken on the trusted side). This module only has to be honest
+for honest students, and must never hand the checks anything but data.
+
+Run as ``python -I -m autograder.student_process --fd N --cells cells.json --seed S``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import json
+import linecache
+import socket
+import sys
+import traceback
+import types
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from autograder import protocol, timing
+
+MAX_DESCRIPTION = 300
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    sock = socket.socket(fileno=args.fd)
+    _seed_everything(args.seed)
+    with open(args.cells, encoding="utf-8") as handle:
+        cells = json.load(handle)["cells"]
+    namespace = _fresh_main_module()
+    for cell in cells:
+        _run_cell(sock, namespace, int(cell["cell"]), str(cell["source"]))
+    protocol.send_message(sock, {"event": "ready"})
+    _serve(sock, namespace)
+    return 0
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="autograder.student_process")
+    parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--cells", required=True)
+    parser.add_argument("--seed", type=int, required=True)
+    return parser.parse_args(argv)
+
+
+def _seed_everything(seed: int) -> None:
+    import tensorflow as tf
+
+    # One thread each: timings stay comparable under load, and results bitwise stable.
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    import keras
+
+    keras.utils.set_random_seed(seed)
+
+
+def _fresh_main_module() -> dict[str, Any]:
+    # Cells run in a real ``__main__`` module so classes they define can be found by name
+    # (Keras serialization looks them up), as in a Jupyter kernel.
+    module = types.ModuleType("__main__")
+    module.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = module
+    return module.__dict__
+
+
+def _run_cell(sock: socket.socket, namespace: dict[str, Any], number: int, source: str) -> None:
+    filename = f"<notebook cell {number}>"
+    # AutoGraph reads function source through linecache; mtime None keeps the entry alive.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    protocol.send_message(sock, {"event": "cell_start", "cell": number})
+    error = None
+    try:
+        exec(compile(source, filename, "exec"), namespace)
+    except BaseException as exc:  # noqa: BLE001 - sys.exit and KeyboardInterrupt are cell errors too
+        error = _describe_error(exc, filename)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    protocol.send_message(sock, {"event": "cell_end", "cell": number, "error": error})
+
+
+def _describe_error(exc: BaseException, filename: str) -> str:
+    line = next(
+        (f.lineno for f in reversed(traceback.extract_tb(exc.__traceback__)) if f.filename == filename),
+        None,
+    )
+    where = f" (line {line})" if line else ""
+    return f"{type(exc).__name__}: {exc}"[:500] + where
+
+
+# --- serving requests ----------------------------------------------------------------------
+
+
+def _serve(sock: socket.socket, namespace: dict[str, Any]) -> None:
+    while True:
+        try:
+            request, arrays = protocol.recv_message(sock, max_bytes=1 << 30, deadline=None)
+        except protocol.ChannelClosed:
+            return
+        reply, reply_arrays = _answer(request, arrays, namespace)
+        protocol.send_message(sock, reply, reply_arrays)
+
+
+def _answer(
+    request: dict[str, Any], arrays: list[np.ndarray], namespace: dict[str, Any]
+) -> tuple[dict[str, Any], list[np.ndarray]]:
+    handler = HANDLERS.get(str(request.get("op")))
+    if handler is None:
+        return {"ok": False, "error": f"unknown request {request.get('op')!r}"}, []
+    out: list[np.ndarray] = []
+    try:
+        result = encode_student_value(handler(request, arrays, namespace), out)
+    except BaseException as exc:  # noqa: BLE001 - a student error is an answer, not a crash
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:1000]}, []
+    return {"ok": True, "result": result}, out
+
+
+def _lookup(namespace: dict[str, Any], name: str) -> Any:
+    if name not in namespace:
+        raise NameError(f"{name} is not defined")
+    return namespace[name]
+
+
+def _describe(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
+    import tensorflow as tf
+
+    name = str(request["name"])
+    if name not in ns:
+        return {"defined": False}
+    value = ns[name]
+    return {
+        "defined": True,
+        "type": _type_name(value),
+        "callable": callable(value),
+        "is_tf_function": isinstance(value, tf.types.experimental.PolymorphicFunction),
+        "is_python_function": isinstance(value, types.FunctionType),
+    }
+
+
+def _get(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
+    return _lookup(ns, str(request["name"]))
+
+
+def _call(request: dict[str, Any], arrays: list[np.ndarray], ns: dict[str, Any]) -> Any:
+    fn = _lookup(ns, str(request["name"]))
+    args = timing.to_call_args(protocol.decode_value(request["args"], arrays))
+    kwargs = timing.to_call_args(protocol.decode_value(request["kwargs"], arrays))
+    return fn(*args, **kwargs)
+
+
+def _batch(request: dict[str, Any], arrays: list[np.ndarray], ns: dict[str, Any]) -> Any:
+    fn = _lookup(ns, str(request["name"]))
+    arg_sets = protocol.decode_value(request["arg_sets"], arrays)
+    return timing.run_batch(fn, arg_sets)
+
+
+def _trace(request: dict[str, Any], arrays: list[np.ndarray], ns: dict[str, Any]) -> Any:
+    import tensorflow as tf
+
+    fn = _lookup(ns, str(request["name"]))
+    if not isinstance(fn, tf.types.experimental.PolymorphicFunction):
+        raise TypeError(f"{request['name']} is not a tf.function")
+    specs = [_spec(s) for s in request["specs"]]
+    before = fn.experimental_get_tracing_count()
+    graph_def = fn.get_concrete_function(*specs).graph.as_graph_def()
+    return {
+        "ops": sorted({node.op for node in graph_def.node}),
+        "nested_ops": sorted({n.op for f in graph_def.library.function for n in f.node_def}),
+        "traces_added": fn.experimental_get_tracing_count() - before,
+    }
+
+
+def _spec(spec: Any) -> Any:
+    import tensorflow as tf
+
+    if isinstance(spec, list):
+        return [_spec(s) for s in spec]
+    return tf.TensorSpec(spec["shape"], spec["dtype"])
+
+
+def _tracing_count(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
+    fn = _lookup(ns, str(request["name"]))
+    return int(fn.experimental_get_tracing_count())
+
+
+def _weights(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
+    obj = _lookup(ns, str(request["name"]))
+    return [np.asarray(w) for w in obj.get_weights()]
+
+
+def _config(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
+    obj = _lookup(ns, str(request["name"]))
+    # Round-trip through JSON so only plain data leaves; unknown objects become their repr.
+    return json.loads(json.dumps(obj.get_config(), default=lambda o: repr(o)[:MAX_DESCRIPTION]))
+
+
+HANDLERS: dict[str, Callable[..., Any]] = {
+    "describe": _describe,
+    "get": _get,
+    "call": _call,
+    "batch": _batch,
+    "trace": _trace,
+    "tracing_count": _tracing_count,
+    "weights": _weights,
+    "config": _config,
+}
+
+
+# --- turning student values into data ------------------------------------------------------
+
+
+def encode_student_value(value: Any, out: list[np.ndarray], depth: int = 0) -> Any:
+    """Encode whatever the student produced as a JSON tree plus arrays (see protocol)."""
+    if depth > 32:
+        raise ValueError("value nested too deeply to send")
+    if value is None or type(value) in (bool, int, str, float):
+        return protocol.encode_plain(value, out)
+    if type(value) in (list, tuple):
+        tag = "__list__" if type(value) is list else "__tuple__"
+        return {tag: [encode_student_value(v, out, depth + 1) for v in value]}
+    if type(value) is dict and all(type(k) is str for k in value):
+        return {"__dict__": {k: encode_student_value(v, out, depth + 1) for k, v in value.items()}}
+    array = _as_array(value)
+    if array is not None:
+        out.append(array[1])
+        return {"__array__": len(out) - 1, "kind": array[0]}
+    return {"__opaque__": _type_name(value), "description": _safe_repr(value)}
+
+
+def _as_array(value: Any) -> tuple[str, np.ndarray] | None:
+    import tensorflow as tf
+
+    if isinstance(value, tf.Variable):
+        return "variable", np.asarray(value.numpy())
+    if isinstance(value, tf.Tensor) and type(value).__name__ == "EagerTensor":
+        return "tensor", np.asarray(value.numpy())
+    if type(value) is np.ndarray and not value.dtype.hasobject:
+        return "ndarray", value
+    if isinstance(value, np.generic) and type(value).__module__ == "numpy":
+        return "numpy_scalar", np.asarray(value)
+    return None
+
+
+def _type_name(value: Any) -> str:
+    cls = type(value)
+    return f"{cls.__module__}.{cls.__qualname__}"[:MAX_DESCRIPTION]
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        return repr(value)[:MAX_DESCRIPTION]
+    except Exception:  # noqa: BLE001 - a broken __repr__ is the student's business
+        return "<unprintable>"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

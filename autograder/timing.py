@@ -1,0 +1,91 @@
+"""Speed measurements that a student cannot fake.
+
+:func:`run_batch` is the one piece both sides run: the student's process runs it on the student's
+function, the trusted check process on its own reference, so both pay the same per-call overhead.
+The trusted side takes every stopwatch reading itself (around a whole batch request), and the
+batch returns per-call output sums the trusted side checks against its reference: a batch that
+returns early or from a cache gives wrong sums.
+
+:func:`robust_speedup` compares two batches in interleaved rounds and takes the median of the
+per-round ratios, adding rounds while the verdict is too close to call.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+def to_call_args(value: Any) -> Any:
+    """Arrays become ``tf.constant`` tensors; lists, tuples and dicts are converted inside."""
+    import tensorflow as tf
+
+    array = getattr(value, "array", value)  # protocol.ArrayValue or a plain ndarray
+    if isinstance(array, np.ndarray):
+        return tf.constant(array)
+    if isinstance(value, list | tuple):
+        return type(value)(to_call_args(v) for v in value)
+    if isinstance(value, dict):
+        return {k: to_call_args(v) for k, v in value.items()}
+    return value
+
+
+def run_batch(fn: Callable[..., Any], arg_sets: Sequence[Sequence[Any]]) -> list[list[float]]:
+    """Call ``fn(*args)`` for each arg set; return each call's outputs summed (float64)."""
+    import tensorflow as tf
+
+    sums = []
+    for args in arg_sets:
+        outputs = tf.nest.flatten(fn(*to_call_args(list(args))))
+        sums.append([float(np.sum(np.asarray(t), dtype=np.float64)) for t in outputs])
+    return sums
+
+
+@dataclass(frozen=True)
+class Speedup:
+    """How many times faster ``candidate`` ran than ``baseline``, per round and overall."""
+
+    median: float
+    ratios: tuple[float, ...]
+
+
+def interleaved_ratios(
+    baseline: Callable[[], object], candidate: Callable[[], object], rounds: int
+) -> list[float]:
+    """Time baseline/candidate alternately (order flipped each round); return baseline/candidate."""
+    ratios = []
+    for r in range(rounds):
+        first_is_baseline = r % 2 == 0
+        elapsed = []
+        for fn in (baseline, candidate) if first_is_baseline else (candidate, baseline):
+            start = time.perf_counter()
+            fn()
+            elapsed.append(time.perf_counter() - start)
+        t_base, t_cand = elapsed if first_is_baseline else elapsed[::-1]
+        ratios.append(t_base / max(t_cand, 1e-9))
+    return ratios
+
+
+def robust_speedup(
+    baseline: Callable[[], object],
+    candidate: Callable[[], object],
+    *,
+    threshold: float,
+    rounds: int = 7,
+    max_rounds: int = 35,
+    margin: float = 0.2,
+) -> Speedup:
+    """Median ratio over interleaved rounds; more rounds while within ``margin`` of threshold."""
+    ratios = interleaved_ratios(baseline, candidate, rounds)
+    while _too_close(statistics.median(ratios), threshold, margin) and len(ratios) < max_rounds:
+        ratios += interleaved_ratios(baseline, candidate, rounds)
+    return Speedup(median=statistics.median(ratios), ratios=tuple(ratios))
+
+
+def _too_close(value: float, threshold: float, margin: float) -> bool:
+    return threshold * (1 - margin) < value < threshold * (1 + margin)
