@@ -48,7 +48,9 @@ def _expect_declared_points(execution: Execution, assignment: Assignment, includ
     totals: dict[str, float] = defaultdict(float)
     for check in execution.checks:
         if assignment.question(check.question) is None:
-            raise GraderError(f"check {check.name} names question {check.question!r}, which assignment.toml does not declare")
+            raise GraderError(
+                f"check {check.name} names question {check.question!r}, which assignment.toml does not declare"
+            )
         totals[check.question] += check.points
     if not include_hidden:
         return

@@ -36,7 +36,8 @@ class Notebook:
     cells: tuple[Cell, ...]
 
 
-def load(path: Path, expected_assignment: str) -> Notebook:
+def load(path: Path, expected_assignment: str | None) -> Notebook:
+    """Read and validate; ``expected_assignment`` None accepts a notebook of any assignment."""
     raw = _read(path)
     try:
         node = nbformat.reads(raw, as_version=4)
@@ -52,7 +53,7 @@ def load(path: Path, expected_assignment: str) -> Notebook:
             "Open it in Jupyter, save it again, and resubmit."
         ) from exc
     assignment = _assignment_of(node)
-    if assignment is not None and assignment != expected_assignment:
+    if None not in (assignment, expected_assignment) and assignment != expected_assignment:
         raise NotebookRejected(
             f"{path.name} is the notebook for assignment '{assignment}', not '{expected_assignment}'. "
             "Submit the notebook of this assignment."

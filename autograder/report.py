@@ -8,10 +8,10 @@
 * :func:`feedback_text`      one submission's feedback for a terminal.
 
 Submission names and messages can carry text the student controls (file names, exception text),
-so every text renderer passes them through :func:`safe_text` first. A grader error's message is
-written for the instructor and may quote check logs, so student-facing renderers replace it with
-a plain sentence. The JSON reports keep text
+so every text renderer passes them through :func:`safe_text` first. The JSON reports keep text
 as is: JSON escaping already makes it harmless there, and the instructor's copy should be exact.
+A grader error's message is written for the instructor and may quote check logs, so
+student-facing renderers replace it with a plain sentence.
 See docs/report-schema.md for the JSON and CSV layouts.
 """
 

@@ -7,7 +7,6 @@ hangs or misbehaves, every later request fails at once with the same clear messa
 
 from __future__ import annotations
 
-import re
 import socket
 import time
 from dataclasses import dataclass
@@ -16,9 +15,8 @@ from typing import Any
 import numpy as np
 
 from autograder import protocol
+from autograder.report import safe_text
 from autograder.results import CellError, ExecutionSummary
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]|\x1b\[[0-9;?]*[A-Za-z]?")
 
 
 class CheckFailure(AssertionError):
@@ -31,8 +29,7 @@ class StudentUnavailable(CheckFailure):
 
 def student_text(text: str, limit: int = 500) -> str:
     """Student-controlled text made safe to show: no control characters, bounded length."""
-    cleaned = _CONTROL.sub("", str(text))
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+    return safe_text(str(text), limit, one_line=False)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,132 @@
+"""The ``tfgrade`` command: parse, call, write, exit. The work lives in importable modules."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from autograder import assignment as assignments
+from autograder import batch, notebook, report
+from autograder.execution import ProcessExecutor
+from autograder.grading import grade
+
+EPILOG = """\
+examples:
+  tfgrade grade assignments/autograph/samples --assignment autograph --out out/
+  tfgrade grade 'submissions/*.ipynb' --assignment autograph --out out/
+  tfgrade check my-autograph.ipynb
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args))
+    except assignments.AssignmentError as exc:
+        print(f"tfgrade: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tfgrade",
+        description="Grade TensorFlow notebook assignments. Student code runs in its own process; "
+        "the checks run in a separate, trusted process and only ever see data.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_grade(commands)
+    _add_check(commands)
+    _add_list(commands)
+    return parser
+
+
+def _add_grade(commands: argparse._SubParsersAction) -> None:
+    grade_cmd = commands.add_parser(
+        "grade",
+        help="grade submissions with public and hidden checks (instructors)",
+        description="Grade every submission with the public and hidden checks. Writes per "
+        "submission report.json (everything, for you), student.json and feedback.txt (hidden "
+        "checks as counts only), results.json (Gradescope format), and grades.csv for the batch; "
+        "prints the class table. A broken or wrong file scores 0 with a reason; the batch goes on.",
+    )
+    grade_cmd.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                           help="notebook files, folders of notebooks, or glob patterns")
+    grade_cmd.add_argument("--assignment", "-a", required=True,
+                           help=f"assignment name ({', '.join(assignments.available())}) or folder")
+    grade_cmd.add_argument("--out", "-o", type=Path, default=Path("tfgrade-out"),
+                           help="folder for reports and grades.csv (default: tfgrade-out)")
+    grade_cmd.set_defaults(run=_run_grade)
+
+
+def _add_check(commands: argparse._SubParsersAction) -> None:
+    check_cmd = commands.add_parser(
+        "check",
+        help="run the public checks on your notebook, as the grader will (students)",
+        description="Run your notebook top to bottom in a fresh process, exactly as the grader "
+        "does, and run the public checks. Hidden checks run only when your work is graded, so a "
+        "full public score is a good sign, not a final grade. Exits 1 if a check fails.",
+    )
+    check_cmd.add_argument("notebook", type=Path, help="your .ipynb file")
+    check_cmd.add_argument("--assignment", "-a",
+                           help="assignment name (default: read from the notebook's metadata)")
+    check_cmd.set_defaults(run=_run_check)
+
+
+def _add_list(commands: argparse._SubParsersAction) -> None:
+    list_cmd = commands.add_parser("list", help="list the assignments and their questions")
+    list_cmd.set_defaults(run=_run_list)
+
+
+def _run_grade(args: argparse.Namespace) -> int:
+    assignment = assignments.load(args.assignment)
+    paths = batch.expand(args.submissions)
+    print(f"Grading {len(paths)} submission(s) for '{assignment.name}' into {args.out}/ ...", file=sys.stderr)
+    result = batch.grade_all(paths, assignment, ProcessExecutor(), args.out,
+                             progress=lambda line: print(line, file=sys.stderr, flush=True))
+    print(report.console_table([(g.result, g.score) for g in result.rows]))
+    print(f"\nReports: {args.out}/<submission>/  Grades: {args.out / 'grades.csv'}")
+    return 1 if any(g.result.status == "grader_error" for g in result.rows) else 0
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    name = args.assignment or _assignment_from(args.notebook)
+    assignment = assignments.load(name)
+    print(f"Running {args.notebook} in a fresh process and checking it (public checks only)...", file=sys.stderr)
+    graded = grade(args.notebook, assignment, ProcessExecutor(), include_hidden=False)
+    print(report.feedback_text(graded.result, graded.score, show_hidden=False))
+    public_points = sum(c.points for c in graded.result.checks)
+    hidden_points = assignment.max_points - public_points
+    if graded.result.status == "graded" and hidden_points > 0:
+        print(f"\nHidden checks worth {report.format_number(hidden_points)} more point(s) run when "
+              "your notebook is graded; passing every public check does not guarantee them.")
+    passed = graded.result.status == "graded" and all(c.outcome == "passed" for c in graded.result.checks)
+    return 0 if passed else 1
+
+
+def _assignment_from(path: Path) -> str:
+    try:
+        name = notebook.load(path, expected_assignment=None).assignment
+    except notebook.NotebookRejected as exc:
+        raise assignments.AssignmentError(str(exc)) from exc
+    if name is None:
+        raise assignments.AssignmentError(
+            f"{path.name} does not say which assignment it is for; pass --assignment NAME "
+            f"({', '.join(assignments.available())})."
+        )
+    return name
+
+
+def _run_list(_args: argparse.Namespace) -> int:
+    for name in assignments.available():
+        a = assignments.load(name)
+        print(f"{a.name}: {a.title} ({report.format_number(a.max_points)} points)")
+        for q in a.questions:
+            print(f"  {q.name} ({report.format_number(q.points)}): {q.title}")
+    return 0
