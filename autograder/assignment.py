@@ -21,6 +21,8 @@ class AssignmentError(Exception):
 class Limits:
     notebook_seconds: float = 180.0
     """Wall time for running all of the student's cells, TensorFlow import included."""
+    cell_seconds: float = 60.0
+    """Wall time for one cell; a longer cell is stopped and recorded as a cell error."""
     request_seconds: float = 60.0
     """How long one check may wait for one answer from the student's process."""
     checks_seconds: float = 600.0

@@ -69,7 +69,8 @@ def _run_job(job: Path, notebook: Notebook, assignment: Assignment, include_hidd
     with student_end, checks_end:
         student = _spawn(
             ["autograder.student_process", "--fd", str(student_end.fileno()),
-             "--cells", str(cells_file), "--seed", str(limits.seed)],
+             "--cells", str(cells_file), "--seed", str(limits.seed),
+             "--cell-seconds", str(limits.cell_seconds)],
             pass_fds=[student_end.fileno()], cwd=workdir,
         )
         check_dirs = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden else [])

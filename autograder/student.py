@@ -243,8 +243,9 @@ def _follow_execution(sock: socket.socket, deadline: float) -> ExecutionSummary:
         where = f" while running cell {running}" if running else ""
         return ExecutionSummary(
             "died",
-            f"Your notebook's Python process stopped{where} (a call to os._exit or sys.exit "
-            "outside a cell's normal flow, a crash, or running out of memory). No checks could use it.",
+            f"Your notebook's Python process ended{where} (for example a call to os._exit(), a crash, or "
+            "running out of memory), so no check could use it. Remove that call, then restart the "
+            "kernel and run all cells to check that the notebook runs to the end.",
             tuple(errors),
         )
 

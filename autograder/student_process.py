@@ -14,6 +14,7 @@ import argparse
 import builtins
 import json
 import linecache
+import signal
 import socket
 import sys
 import traceback
@@ -35,8 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     with open(args.cells, encoding="utf-8") as handle:
         cells = json.load(handle)["cells"]
     namespace = _fresh_main_module()
+    signal.signal(signal.SIGALRM, _stop_cell)
     for cell in cells:
-        _run_cell(sock, namespace, int(cell["cell"]), str(cell["source"]))
+        _run_cell(sock, namespace, int(cell["cell"]), str(cell["source"]), args.cell_seconds)
     protocol.send_message(sock, {"event": "ready"})
     _serve(sock, namespace)
     return 0
@@ -47,6 +49,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--cells", required=True)
     parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--cell-seconds", type=float, required=True)
     return parser.parse_args(argv)
 
 
@@ -70,16 +73,27 @@ def _fresh_main_module() -> dict[str, Any]:
     return module.__dict__
 
 
-def _run_cell(sock: socket.socket, namespace: dict[str, Any], number: int, source: str) -> None:
+class CellTimeout(BaseException):
+    """Raised into a cell that runs too long. A BaseException, so `except Exception` won't hide it."""
+
+
+def _stop_cell(_signum: int, _frame: object) -> None:
+    raise CellTimeout("this cell ran longer than the time limit and was stopped; look for an infinite loop")
+
+
+def _run_cell(sock: socket.socket, namespace: dict[str, Any], number: int, source: str, seconds: float) -> None:
     filename = f"<notebook cell {number}>"
     # AutoGraph reads function source through linecache; mtime None keeps the entry alive.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     protocol.send_message(sock, {"event": "cell_start", "cell": number})
     error = None
     try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
         exec(compile(source, filename, "exec"), namespace)
     except BaseException as exc:  # noqa: BLE001 - sys.exit and KeyboardInterrupt are cell errors too
         error = _describe_error(exc, filename)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
     sys.stdout.flush()
     sys.stderr.flush()
     protocol.send_message(sock, {"event": "cell_end", "cell": number, "error": error})

@@ -1,0 +1,134 @@
+"""Loading assignment.toml: the real `autograph` assignment and instructor mistakes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder.assignment import AssignmentError, Limits, Question, available, load
+
+VALID = """\
+name = "demo"
+title = "A demo"
+notebook = "demo.ipynb"
+
+[questions]
+q1 = { points = 2, title = "First" }
+q2 = { points = 1.5 }
+"""
+
+
+def make_assignment(tmp_path: Path, toml: str = VALID, notebook: str | None = "demo.ipynb") -> Path:
+    root = tmp_path / "demo"
+    root.mkdir()
+    (root / "assignment.toml").write_text(toml, encoding="utf-8")
+    if notebook:
+        (root / notebook).write_text("{}", encoding="utf-8")
+    return root
+
+
+def load_error(root: Path) -> str:
+    with pytest.raises(AssignmentError) as caught:
+        load(root)
+    return str(caught.value)
+
+
+def test_autograph_loads_with_its_four_questions() -> None:
+    autograph = load("autograph")
+
+    assert autograph.name == "autograph"
+    assert autograph.title == "Eager execution and AutoGraph"
+    assert [(q.name, q.points) for q in autograph.questions] == [("q1", 3), ("q2", 3), ("q3", 3), ("q4", 2)]
+    assert autograph.max_points == 11
+    assert autograph.template.name == "autograph.ipynb" and autograph.template.is_file()
+    assert autograph.public_checks.is_dir() and autograph.hidden_checks.is_dir()
+    assert (autograph.limits.notebook_seconds, autograph.limits.request_seconds) == (180, 60)
+
+
+def test_autograph_is_listed() -> None:
+    assert "autograph" in available()
+
+
+def test_question_lookup() -> None:
+    autograph = load("autograph")
+
+    assert autograph.question("q4") == Question("q4", 2.0, "scaled_sum: no retracing")
+    assert autograph.question("q9") is None
+
+
+def test_folder_path_loads_with_defaults_filled_in(tmp_path: Path) -> None:
+    demo = load(make_assignment(tmp_path))
+
+    assert (demo.name, demo.title) == ("demo", "A demo")
+    assert demo.questions == (Question("q1", 2.0, "First"), Question("q2", 1.5, "q2"))
+    assert demo.max_points == 3.5
+    assert demo.limits == Limits()
+    assert demo.root == (tmp_path / "demo").resolve()
+
+
+def test_name_title_and_notebook_default_to_the_folder_name(tmp_path: Path) -> None:
+    root = make_assignment(tmp_path, "[questions]\nq1 = { points = 1 }\n", notebook="demo.ipynb")
+
+    demo = load(str(root))
+
+    assert (demo.name, demo.title, demo.template.name) == ("demo", "demo", "demo.ipynb")
+
+
+def test_limits_override_only_the_defaults_they_name(tmp_path: Path) -> None:
+    demo = load(make_assignment(tmp_path, VALID + "\n[limits]\nnotebook_seconds = 5\nseed = 7\n"))
+
+    assert demo.limits == Limits(notebook_seconds=5, seed=7)
+    assert demo.limits.request_seconds == Limits().request_seconds
+
+
+def test_unknown_name_lists_the_known_ones() -> None:
+    with pytest.raises(AssignmentError) as caught:
+        load("no-such-assignment")
+
+    known = ", ".join(available())
+    assert "autograph" in known
+    assert str(caught.value) == f"No assignment called 'no-such-assignment'. Known assignments: {known}."
+
+
+def test_bad_toml_names_the_file(tmp_path: Path) -> None:
+    root = make_assignment(tmp_path, "name = [unclosed\n")
+
+    message = load_error(root)
+
+    assert message.startswith(f"{root / 'assignment.toml'}: not valid TOML:")
+
+
+def test_no_questions_says_how_to_declare_one(tmp_path: Path) -> None:
+    root = make_assignment(tmp_path, 'name = "demo"\n')
+
+    assert load_error(root).endswith("assignment.toml: declares no [questions]; add e.g. q1 = {points = 2}")
+
+
+@pytest.mark.parametrize("question", ['q1 = { title = "no points" }', 'q1 = { points = "2" }', "q1 = 2"])
+def test_question_without_numeric_points_is_refused(tmp_path: Path, question: str) -> None:
+    root = make_assignment(tmp_path, f"[questions]\n{question}\n")
+
+    assert load_error(root).endswith("assignment.toml: question q1 needs a number of points")
+
+
+def test_missing_notebook_is_named(tmp_path: Path) -> None:
+    root = make_assignment(tmp_path, notebook=None)
+
+    assert load_error(root).endswith("assignment.toml: the student notebook demo.ipynb is missing")
+
+
+def test_unknown_limit_lists_the_known_ones(tmp_path: Path) -> None:
+    root = make_assignment(tmp_path, VALID + "\n[limits]\nnotebook_secs = 5\ncpu = 1\n")
+
+    message = load_error(root)
+
+    assert "assignment.toml: unknown limit(s) cpu, notebook_secs; known: notebook_seconds, request_seconds" in message
+    assert message.endswith("reply_bytes, seed")
+
+
+@pytest.mark.xfail(strict=True, reason="bug: limit values are not type-checked")
+def test_limit_of_the_wrong_type_is_refused(tmp_path: Path) -> None:
+    root = make_assignment(tmp_path, VALID + '\n[limits]\nnotebook_seconds = "three minutes"\n')
+
+    assert "notebook_seconds" in load_error(root)
