@@ -90,7 +90,10 @@ def load(name_or_path: str | Path) -> Assignment:
 
 
 def _from_toml(root: Path, config_file: Path, data: dict[str, Any]) -> Assignment:
-    questions = tuple(_question(config_file, name, q) for name, q in data.get("questions", {}).items())
+    raw_questions = data.get("questions", {})
+    if not isinstance(raw_questions, dict):
+        raise AssignmentError(f"{config_file}: [questions] must be a table, e.g. q1 = {{points = 2}}")
+    questions = tuple(_question(config_file, name, q) for name, q in raw_questions.items())
     if not questions:
         raise AssignmentError(f"{config_file}: declares no [questions]; add e.g. q1 = {{points = 2}}")
     template = root / str(data.get("notebook", f"{root.name}.ipynb"))
@@ -107,16 +110,24 @@ def _from_toml(root: Path, config_file: Path, data: dict[str, Any]) -> Assignmen
 
 
 def _question(config_file: Path, name: str, data: Any) -> Question:
-    if not isinstance(data, dict) or not isinstance(data.get("points"), int | float):
-        raise AssignmentError(f"{config_file}: question {name} needs a number of points")
+    points = data.get("points") if isinstance(data, dict) else None
+    if isinstance(points, bool) or not isinstance(points, int | float) or points <= 0:
+        raise AssignmentError(f"{config_file}: question {name} needs a positive number of points")
     return Question(name=name, points=float(data["points"]), title=str(data.get("title", name)))
 
 
-def _limits(config_file: Path, data: dict[str, Any]) -> Limits:
-    known = {f.name: f.type for f in fields(Limits)}
+def _limits(config_file: Path, data: Any) -> Limits:
+    if not isinstance(data, dict):
+        raise AssignmentError(f"{config_file}: [limits] must be a table, e.g. [limits] cell_seconds = 60")
+    defaults = Limits()
+    known = [f.name for f in fields(Limits)]
     unknown = sorted(set(data) - set(known))
     if unknown:
         raise AssignmentError(
             f"{config_file}: unknown limit(s) {', '.join(unknown)}; known: {', '.join(known)}"
         )
+    for key, value in data.items():
+        wanted = int if isinstance(getattr(defaults, key), int) else int | float
+        if isinstance(value, bool) or not isinstance(value, wanted) or value <= 0:
+            raise AssignmentError(f"{config_file}: limit {key} must be a positive number, not {value!r}")
     return Limits(**data)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import json
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -89,7 +90,7 @@ def _report_folders(paths: list[Path]) -> list[str]:
     """One folder name per submission, unique even when two files share a name."""
     names: list[str] = []
     for path in paths:
-        base = report.safe_text(path.stem, 80).replace("/", "_") or "submission"
+        base = re.sub(r"[^\w.-]", "_", report.safe_text(path.stem, 80)).lstrip(".") or "submission"
         name, n = base, 2
         while name in names:
             name, n = f"{base}-{n}", n + 1

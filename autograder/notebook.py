@@ -7,8 +7,10 @@ because the grader runs cells as plain Python.
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,8 @@ import nbformat
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 _MAGIC = re.compile(r"^(\s*)(%|!)")
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
+"""Cell magics whose body is Python: the body runs, the magic line is skipped."""
 
 
 class NotebookRejected(Exception):
@@ -91,5 +95,30 @@ def _assignment_of(node: nbformat.NotebookNode) -> str | None:
 def _plain_python(source: str) -> str:
     lines = source.splitlines()
     if lines and lines[0].lstrip().startswith("%%"):
-        lines = ["pass  # tfgrade: cell magic skipped"] + lines[1:]
-    return "\n".join(_MAGIC.sub(r"\1pass  # tfgrade: skipped: \2", line) for line in lines) + "\n"
+        magic = lines[0].lstrip()[2:].split(maxsplit=1)[0] if lines[0].strip() != "%%" else ""
+        if magic not in PYTHON_CELL_MAGICS:
+            return f"pass  # tfgrade: %%{magic} cell skipped\n"
+        lines[0] = "pass  # tfgrade: cell magic skipped"
+    for i, line in enumerate(lines):
+        if _is_magic_line(line) and _starts_statement(lines[:i]):
+            lines[i] = _MAGIC.sub(r"\1pass  # tfgrade: skipped: \2", line)
+    return "\n".join(lines) + "\n"
+
+
+def _is_magic_line(line: str) -> bool:
+    stripped = line.lstrip()
+    return stripped.startswith("%") or (stripped.startswith("!") and not stripped.startswith("!="))
+
+
+def _starts_statement(before: list[str]) -> bool:
+    """True when the lines before end a complete statement (no open bracket, string or ``\\``)."""
+    if before and before[-1].rstrip().endswith("\\"):
+        return False
+    try:
+        for _ in tokenize.generate_tokens(io.StringIO("\n".join(before) + "\n").readline):
+            pass
+    except tokenize.TokenError:
+        return False  # EOF inside a bracket or a triple-quoted string: this line continues it
+    except (SyntaxError, IndentationError):
+        return True  # earlier lines are broken anyway; running the cell will report it
+    return True

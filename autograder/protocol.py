@@ -107,8 +107,8 @@ def recv_message(
 def _parse_header(data: bytes) -> dict[str, Any]:
     try:
         header = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProtocolError(f"header is not JSON: {exc}") from exc
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ProtocolError(f"header is not JSON: {type(exc).__name__}") from exc
     if not isinstance(header, dict):
         raise ProtocolError("header is not a JSON object")
     return header
@@ -201,7 +201,9 @@ def _decode_tagged(tree: dict[str, Any], arrays: Sequence[np.ndarray], depth: in
             raise ProtocolError("malformed dict")
         return {str(k): decode_value(v, arrays, depth + 1) for k, v in items.items()}
     if "__float__" in tree:
-        return float(str(tree["__float__"]))
+        if tree["__float__"] not in ("nan", "inf", "-inf"):
+            raise ProtocolError("malformed float")
+        return float(tree["__float__"])
     if "__opaque__" in tree:
         return OpaqueValue(str(tree["__opaque__"])[:200], str(tree.get("description", ""))[:500])
     raise ProtocolError("unknown value tag")

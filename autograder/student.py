@@ -165,7 +165,10 @@ class Student:
             protocol.send_message(self._sock, request, arrays or [])
             deadline = time.monotonic() + self._request_seconds
             reply, reply_arrays = protocol.recv_message(self._sock, max_bytes=self._reply_bytes, deadline=deadline)
-            ok, payload = reply.get("ok"), reply.get("error") if not reply.get("ok") else reply.get("result")
+            ok = reply.get("ok")
+            payload = reply.get("result") if ok is True else reply.get("error")
+            if ok not in (True, False) or (ok is False and not isinstance(payload, str)):
+                raise protocol.ProtocolError("reply without a status")
             result = protocol.decode_value(payload, reply_arrays) if ok is True else payload
         except protocol.ChannelTimeout as exc:
             raise self._fail(

@@ -55,11 +55,11 @@ class Speedup:
 
 
 def interleaved_ratios(
-    baseline: Callable[[], object], candidate: Callable[[], object], rounds: int
+    baseline: Callable[[], object], candidate: Callable[[], object], rounds: int, first_round: int = 0
 ) -> list[float]:
     """Time baseline/candidate alternately (order flipped each round); return baseline/candidate."""
     ratios = []
-    for r in range(rounds):
+    for r in range(first_round, first_round + rounds):
         first_is_baseline = r % 2 == 0
         elapsed = []
         for fn in (baseline, candidate) if first_is_baseline else (candidate, baseline):
@@ -83,7 +83,8 @@ def robust_speedup(
     """Median ratio over interleaved rounds; more rounds while within ``margin`` of threshold."""
     ratios = interleaved_ratios(baseline, candidate, rounds)
     while _too_close(statistics.median(ratios), threshold, margin) and len(ratios) < max_rounds:
-        ratios += interleaved_ratios(baseline, candidate, rounds)
+        more = min(rounds, max_rounds - len(ratios))
+        ratios += interleaved_ratios(baseline, candidate, more, first_round=len(ratios))
     return Speedup(median=statistics.median(ratios), ratios=tuple(ratios))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -109,7 +110,7 @@ def test_no_questions_says_how_to_declare_one(tmp_path: Path) -> None:
 def test_question_without_numeric_points_is_refused(tmp_path: Path, question: str) -> None:
     root = make_assignment(tmp_path, f"[questions]\n{question}\n")
 
-    assert load_error(root).endswith("assignment.toml: question q1 needs a number of points")
+    assert load_error(root).endswith("assignment.toml: question q1 needs a positive number of points")
 
 
 def test_missing_notebook_is_named(tmp_path: Path) -> None:
@@ -123,11 +124,11 @@ def test_unknown_limit_lists_the_known_ones(tmp_path: Path) -> None:
 
     message = load_error(root)
 
-    assert "assignment.toml: unknown limit(s) cpu, notebook_secs; known: notebook_seconds, request_seconds" in message
-    assert message.endswith("reply_bytes, seed")
+    known = ", ".join(f.name for f in fields(Limits))
+    assert message.endswith(f"assignment.toml: unknown limit(s) cpu, notebook_secs; known: {known}")
+    assert "notebook_seconds" in known
 
 
-@pytest.mark.xfail(strict=True, reason="bug: limit values are not type-checked")
 def test_limit_of_the_wrong_type_is_refused(tmp_path: Path) -> None:
     root = make_assignment(tmp_path, VALID + '\n[limits]\nnotebook_seconds = "three minutes"\n')
 

@@ -14,18 +14,18 @@ from autograder.results import CellError
 
 
 @pytest.fixture(scope="module")
-def autograph() -> Assignment:
+def assignment() -> Assignment:
     return load("autograph")
 
 
-def test_graded_submission_carries_the_run_and_the_checks(tmp_path: Path, autograph: Assignment) -> None:
+def test_graded_submission_carries_the_run_and_the_checks(tmp_path: Path, assignment: Assignment) -> None:
     run = summary(message="The notebook ran; 1 cell(s) raised an error (cell 3).",
                   cell_errors=(CellError(3, "NameError: name 'y' is not defined"),))
     checks = autograph_checks("q2_hidden")
     executor = FakeExecutor(execution(*checks, run=run))
     path = write_answer(tmp_path / "alice.ipynb")
 
-    graded = grade(path, autograph, executor)
+    graded = grade(path, assignment, executor)
 
     assert graded.result.status == "graded"
     assert graded.result.submission == str(path)
@@ -37,28 +37,28 @@ def test_graded_submission_carries_the_run_and_the_checks(tmp_path: Path, autogr
     assert [q.earned for q in graded.score.questions] == [3, 1, 3, 2]
 
 
-def test_executor_gets_the_loaded_notebook_with_hidden_checks(tmp_path: Path, autograph: Assignment) -> None:
+def test_executor_gets_the_loaded_notebook_with_hidden_checks(tmp_path: Path, assignment: Assignment) -> None:
     executor = FakeExecutor()
     path = write_answer(tmp_path / "alice.ipynb")
 
-    grade(path, autograph, executor)
+    grade(path, assignment, executor)
 
     (call,) = executor.calls
     assert call.include_hidden is True
-    assert call.assignment is autograph
+    assert call.assignment is assignment
     assert call.notebook.path == path
     assert [c.number for c in call.notebook.cells] == [2, 3]
 
 
 @pytest.mark.parametrize("content", [b"not a notebook", b'{"cells": 1}'])
 def test_rejected_notebook_scores_zero_and_is_never_run(
-    tmp_path: Path, autograph: Assignment, content: bytes
+    tmp_path: Path, assignment: Assignment, content: bytes
 ) -> None:
     path = tmp_path / "broken.ipynb"
     path.write_bytes(content)
     executor = FakeExecutor()
 
-    graded = grade(path, autograph, executor)
+    graded = grade(path, assignment, executor)
 
     assert graded.result.status == "rejected"
     assert graded.result.message.startswith("broken.ipynb is")
@@ -67,22 +67,22 @@ def test_rejected_notebook_scores_zero_and_is_never_run(
     assert executor.calls == []
 
 
-def test_notebook_of_another_assignment_is_rejected(tmp_path: Path, autograph: Assignment) -> None:
+def test_notebook_of_another_assignment_is_rejected(tmp_path: Path, assignment: Assignment) -> None:
     path = write_answer(tmp_path / "alice.ipynb", assignment="functional")
     executor = FakeExecutor()
 
-    graded = grade(path, autograph, executor)
+    graded = grade(path, assignment, executor)
 
     assert graded.result.status == "rejected"
     assert "'functional', not 'autograph'" in graded.result.message
     assert executor.calls == []
 
 
-def test_checks_that_do_not_add_up_are_a_grader_error(tmp_path: Path, autograph: Assignment) -> None:
+def test_checks_that_do_not_add_up_are_a_grader_error(tmp_path: Path, assignment: Assignment) -> None:
     short = tuple(c for c in autograph_checks() if c.name != "q3_hidden")
     path = write_answer(tmp_path / "alice.ipynb")
 
-    graded = grade(path, autograph, FakeExecutor(execution(*short)))
+    graded = grade(path, assignment, FakeExecutor(execution(*short)))
 
     assert graded.result.status == "grader_error"
     assert graded.result.message == (
@@ -91,21 +91,21 @@ def test_checks_that_do_not_add_up_are_a_grader_error(tmp_path: Path, autograph:
     assert (graded.score.earned, graded.score.points) == (0, 11)
 
 
-def test_checks_worth_more_than_declared_are_a_grader_error(tmp_path: Path, autograph: Assignment) -> None:
+def test_checks_worth_more_than_declared_are_a_grader_error(tmp_path: Path, assignment: Assignment) -> None:
     extra = (*autograph_checks(), check_result("bonus", "q4", points=0.5))
     path = write_answer(tmp_path / "alice.ipynb")
 
-    graded = grade(path, autograph, FakeExecutor(execution(*extra)))
+    graded = grade(path, assignment, FakeExecutor(execution(*extra)))
 
     assert graded.result.status == "grader_error"
     assert "gives q4 2 points but its checks add up to 2.5" in graded.result.message
 
 
-def test_check_naming_an_undeclared_question_is_a_grader_error(tmp_path: Path, autograph: Assignment) -> None:
+def test_check_naming_an_undeclared_question_is_a_grader_error(tmp_path: Path, assignment: Assignment) -> None:
     checks = (*autograph_checks(), check_result("stray", "q9", points=0))
     path = write_answer(tmp_path / "alice.ipynb")
 
-    graded = grade(path, autograph, FakeExecutor(execution(*checks)))
+    graded = grade(path, assignment, FakeExecutor(execution(*checks)))
 
     assert graded.result.status == "grader_error"
     assert graded.result.message == (
@@ -113,11 +113,11 @@ def test_check_naming_an_undeclared_question_is_a_grader_error(tmp_path: Path, a
     )
 
 
-def test_public_only_run_skips_the_totals_check(tmp_path: Path, autograph: Assignment) -> None:
+def test_public_only_run_skips_the_totals_check(tmp_path: Path, assignment: Assignment) -> None:
     executor = FakeExecutor()
     path = write_answer(tmp_path / "alice.ipynb")
 
-    graded = grade(path, autograph, executor, include_hidden=False)
+    graded = grade(path, assignment, executor, include_hidden=False)
 
     assert executor.calls[0].include_hidden is False
     assert graded.result.status == "graded"
@@ -125,41 +125,41 @@ def test_public_only_run_skips_the_totals_check(tmp_path: Path, autograph: Assig
     assert (graded.score.earned, graded.score.points) == (4, 11)
 
 
-def test_public_only_run_still_refuses_undeclared_questions(tmp_path: Path, autograph: Assignment) -> None:
+def test_public_only_run_still_refuses_undeclared_questions(tmp_path: Path, assignment: Assignment) -> None:
     checks = (check_result("stray", "bonus"),)
     path = write_answer(tmp_path / "alice.ipynb")
 
-    graded = grade(path, autograph, FakeExecutor(execution(*checks)), include_hidden=False)
+    graded = grade(path, assignment, FakeExecutor(execution(*checks)), include_hidden=False)
 
     assert graded.result.status == "grader_error"
     assert "names question 'bonus'" in graded.result.message
 
 
-def test_grader_error_from_the_executor_becomes_the_result(tmp_path: Path, autograph: Assignment) -> None:
+def test_grader_error_from_the_executor_becomes_the_result(tmp_path: Path, assignment: Assignment) -> None:
     path = write_answer(tmp_path / "alice.ipynb")
     executor = FakeExecutor(errors={"alice.ipynb": GraderError("the checks did not finish within 840 s")})
 
-    graded = grade(path, autograph, executor)
+    graded = grade(path, assignment, executor)
 
     assert graded.result.status == "grader_error"
     assert graded.result.message == "Grader error: the checks did not finish within 840 s"
     assert graded.score.earned == 0
 
 
-def test_other_exceptions_are_left_to_the_batch_boundary(tmp_path: Path, autograph: Assignment) -> None:
+def test_other_exceptions_are_left_to_the_batch_boundary(tmp_path: Path, assignment: Assignment) -> None:
     path = write_answer(tmp_path / "alice.ipynb")
     executor = FakeExecutor(errors={"alice.ipynb": RuntimeError("bug in the grader")})
 
     with pytest.raises(RuntimeError, match="bug in the grader"):
-        grade(path, autograph, executor)
+        grade(path, assignment, executor)
 
 
-def test_timed_out_run_is_still_graded_with_its_message(tmp_path: Path, autograph: Assignment) -> None:
+def test_timed_out_run_is_still_graded_with_its_message(tmp_path: Path, assignment: Assignment) -> None:
     run = summary("timeout", "Your notebook did not finish running in time: cell 7 was still running.")
     failing = autograph_checks(*(c.name for c in autograph_checks()))
     path = write_answer(tmp_path / "alice.ipynb")
 
-    graded = grade(path, autograph, FakeExecutor(execution(*failing, run=run)))
+    graded = grade(path, assignment, FakeExecutor(execution(*failing, run=run)))
 
     assert graded.result.status == "graded"
     assert graded.result.execution.status == "timeout"

@@ -175,7 +175,6 @@ def test_plain_python_is_left_alone(tmp_path: Path) -> None:
     assert load(path, "autograph").cells[0].source == source + "\n"
 
 
-@pytest.mark.xfail(strict=True, raises=SyntaxError, reason="bug: a continuation line starting with != becomes pass")
 def test_continuation_line_starting_with_an_operator_stays_python(tmp_path: Path) -> None:
     source = "same = (1\n        != 2)\n"
     path = write_notebook(tmp_path / "hw.ipynb", source)

@@ -143,8 +143,9 @@ def test_lstm_fn_graph_is_faster_than_eager(student, reference_cell, record_prop
     if speedup.median < MIN_SPEEDUP:
         raise CheckFailure(
             f"lstm_fn ran only {speedup.median:.2f}x as fast as the eager LSTM cell; a tf.function graph "
-            f"should be at least {MIN_SPEEDUP}x faster. Make sure lstm_fn is decorated with @tf.function "
-            "and does no Python-side work (such as .numpy() or print) on every call."
+            f"should be at least {MIN_SPEEDUP}x faster. Make sure lstm_fn is decorated with @tf.function"
+            ", that tf.config.run_functions_eagerly(True) is not switched on, and that it does no "
+            "Python-side work (such as .numpy() or print) on every call."
         )
 
 

@@ -1,0 +1,34 @@
+"""Shared fixtures: real gradings are expensive, so each scenario notebook is graded once per run."""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from autograder import assignment
+from autograder.execution import ProcessExecutor
+from autograder.grading import Graded, grade
+
+NOTEBOOKS = Path(__file__).parent / "notebooks"
+ROOT = Path(__file__).parent.parent
+
+
+def fast_limits(a: assignment.Assignment) -> assignment.Assignment:
+    """The real assignment with short cell/notebook limits, so hanging scenarios end quickly."""
+    limits = dataclasses.replace(a.limits, cell_seconds=10, notebook_seconds=90, request_seconds=30)
+    return dataclasses.replace(a, limits=limits)
+
+
+def grade_many(paths: dict[str, Path], a: assignment.Assignment) -> dict[str, Graded]:
+    """Grade notebooks two at a time (one per core); same keys as ``paths``."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        graded = pool.map(lambda p: grade(p, a, ProcessExecutor()), paths.values())
+        return dict(zip(paths, graded, strict=True))
+
+
+@pytest.fixture(scope="session")
+def autograph() -> assignment.Assignment:
+    return fast_limits(assignment.load("autograph"))

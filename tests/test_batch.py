@@ -1,0 +1,192 @@
+"""The instructor's batch: finding submissions, one row each whatever happens, every report written."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from factories import FakeExecutor, write_answer
+
+from autograder import report
+from autograder.assignment import Assignment, load
+from autograder.batch import BatchResult, expand, grade_all
+
+REPORT_FILES = {"report.json", "student.json", "results.json", "feedback.txt"}
+
+
+@pytest.fixture(scope="module")
+def assignment() -> Assignment:
+    return load("autograph")
+
+
+def run_batch(
+    paths: list[Path], assignment: Assignment, out: Path, executor: FakeExecutor | None = None
+) -> tuple[BatchResult, list[str]]:
+    lines: list[str] = []
+    result = grade_all(paths, assignment, executor or FakeExecutor(), out, progress=lines.append)
+    return result, lines
+
+
+def csv_rows(out: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO((out / "grades.csv").read_text(encoding="utf-8"))))
+
+
+# -- expand -----------------------------------------------------------------------------------
+
+
+def touch(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{}", encoding="utf-8")
+    return path
+
+
+def test_folder_expands_recursively_to_notebooks_skipping_dot_folders(tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    a = touch(subs / "a.ipynb")
+    b = touch(subs / "team" / "b.ipynb")
+    touch(subs / ".ipynb_checkpoints" / "a-checkpoint.ipynb")
+    touch(subs / "team" / ".git" / "c.ipynb")
+    touch(subs / "notes.txt")
+
+    assert expand([str(subs)]) == [a, b]
+
+
+def test_files_are_kept_as_given_whatever_their_name(tmp_path: Path) -> None:
+    notes = touch(tmp_path / "notes.txt")
+    nb = touch(tmp_path / "z.ipynb")
+
+    assert expand([str(nb), str(notes)]) == [nb, notes]
+
+
+def test_globs_are_expanded_and_sorted(tmp_path: Path) -> None:
+    b = touch(tmp_path / "g" / "b.ipynb")
+    a = touch(tmp_path / "g" / "a.ipynb")
+    touch(tmp_path / "g" / "a.txt")
+    deep = touch(tmp_path / "g" / "x" / "c.ipynb")
+
+    assert expand([str(tmp_path / "g" / "*.ipynb")]) == [a, b]
+    assert expand([str(tmp_path / "g" / "**" / "*.ipynb")]) == [a, b, deep]
+
+
+def test_missing_path_is_kept_so_it_gets_a_row(tmp_path: Path) -> None:
+    missing = tmp_path / "ghost.ipynb"
+    empty_glob = tmp_path / "none-*.ipynb"
+
+    assert expand([str(missing), str(empty_glob)]) == [missing, empty_glob]
+
+
+def test_duplicates_are_listed_once_in_first_seen_order(tmp_path: Path) -> None:
+    a = touch(tmp_path / "a.ipynb")
+    b = touch(tmp_path / "b.ipynb")
+
+    assert expand([str(b), str(tmp_path), str(a)]) == [b, a]
+
+
+# -- grade_all --------------------------------------------------------------------------------
+
+
+def test_every_submission_gets_all_reports_and_a_csv_row(tmp_path: Path, assignment: Assignment) -> None:
+    good = write_answer(tmp_path / "in" / "alice.ipynb")
+    broken = tmp_path / "in" / "bob.ipynb"
+    broken.write_text("not json", encoding="utf-8")
+    missing = tmp_path / "in" / "carol.ipynb"
+    out = tmp_path / "out"
+
+    result, _ = run_batch([good, broken, missing], assignment, out)
+
+    assert result.out_dir == out
+    assert [g.result.status for g in result.rows] == ["graded", "rejected", "rejected"]
+    for name in ("alice", "bob", "carol"):
+        assert {p.name for p in (out / name).iterdir()} == REPORT_FILES, name
+    rows = csv_rows(out)
+    assert [(r["submission"], r["status"], r["score"], r["max_score"]) for r in rows] == [
+        (str(good), "graded", "11", "11"),
+        (str(broken), "rejected", "0", "11"),
+        (str(missing), "rejected", "0", "11"),
+    ]
+    assert [r["q1"] for r in rows] == ["3", "0", "0"]
+
+
+def test_report_contents_match_the_graded_result(tmp_path: Path, assignment: Assignment) -> None:
+    good = write_answer(tmp_path / "alice.ipynb")
+    out = tmp_path / "out"
+
+    result, _ = run_batch([good], assignment, out)
+
+    (graded,) = result.rows
+    folder = out / "alice"
+    instructor = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    student = json.loads((folder / "student.json").read_text(encoding="utf-8"))
+    gradescope = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    assert instructor == json.loads(json.dumps(report.submission_report(graded.result, graded.score)))
+    assert "q1_hidden" in {c["name"] for c in instructor["checks"]}
+    assert "q1_hidden" not in json.dumps(student)
+    assert gradescope["score"] == 11
+    feedback = (folder / "feedback.txt").read_text(encoding="utf-8")
+    assert feedback.startswith(f"{good} (autograph): 11 / 11 points")
+    assert "q1_hidden" not in feedback
+
+
+def test_same_file_name_in_two_folders_gets_two_report_folders(tmp_path: Path, assignment: Assignment) -> None:
+    first = write_answer(tmp_path / "section-a" / "alice.ipynb")
+    second = write_answer(tmp_path / "section-b" / "alice.ipynb")
+    third = write_answer(tmp_path / "section-c" / "alice.ipynb")
+    out = tmp_path / "out"
+
+    run_batch([first, second, third], assignment, out)
+
+    submissions = [
+        json.loads((out / folder / "report.json").read_text(encoding="utf-8"))["submission"]
+        for folder in ("alice", "alice-2", "alice-3")
+    ]
+    assert submissions == [str(first), str(second), str(third)]
+
+
+def test_grader_bug_becomes_a_row_and_the_batch_goes_on(tmp_path: Path, assignment: Assignment) -> None:
+    paths = [write_answer(tmp_path / f"{name}.ipynb") for name in ("alice", "bob", "carol")]
+    executor = FakeExecutor(errors={"bob.ipynb": RuntimeError("boom in the grader")})
+    out = tmp_path / "out"
+
+    result, _ = run_batch(paths, assignment, out, executor)
+
+    assert [g.result.status for g in result.rows] == ["graded", "grader_error", "graded"]
+    bob = result.rows[1]
+    assert bob.result.message == "Grader error: RuntimeError: boom in the grader"
+    assert (bob.score.earned, bob.score.points) == (0, 11)
+    assert len(executor.calls) == 3
+    assert [r["status"] for r in csv_rows(out)] == ["graded", "grader_error", "graded"]
+    assert "boom" not in (out / "bob" / "student.json").read_text(encoding="utf-8")
+    assert "boom" in (out / "bob" / "report.json").read_text(encoding="utf-8")
+
+
+def test_progress_is_reported_once_per_submission(tmp_path: Path, assignment: Assignment) -> None:
+    good = write_answer(tmp_path / "alice.ipynb")
+    broken = tmp_path / "bob.ipynb"
+    broken.write_text("nope", encoding="utf-8")
+
+    _, lines = run_batch([good, broken], assignment, tmp_path / "out")
+
+    assert len(lines) == 2
+    assert lines[0].startswith("[1/2] alice.ipynb: 11/11 (graded); elapsed ")
+    assert lines[1].startswith("[2/2] bob.ipynb: 0/11 (rejected); elapsed ")
+    assert lines[1].endswith(" s left")
+
+
+def test_empty_batch_writes_a_csv_with_only_the_header(tmp_path: Path, assignment: Assignment) -> None:
+    result, lines = run_batch([], assignment, tmp_path / "out")
+
+    assert result.rows == () and lines == []
+    assert (tmp_path / "out" / "grades.csv").read_text(encoding="utf-8").startswith("submission,status,")
+    assert csv_rows(tmp_path / "out") == []
+
+
+def test_report_folders_stay_inside_the_output_folder(tmp_path: Path, assignment: Assignment) -> None:
+    sneaky = write_answer(tmp_path / "in" / "...ipynb")
+    out = tmp_path / "deep" / "out"
+
+    run_batch([sneaky], assignment, out)
+
+    assert not (tmp_path / "deep" / "report.json").exists()

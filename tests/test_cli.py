@@ -1,0 +1,205 @@
+"""The `tfgrade` command with a fake executor: exit codes, what it prints, and where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from factories import FakeExecutor, autograph_checks, execution, write_answer
+
+from autograder import assignment, cli
+from autograder.cli import main
+from autograder.execution import GraderError
+
+
+@pytest.fixture
+def executor(monkeypatch: pytest.MonkeyPatch) -> FakeExecutor:
+    fake = FakeExecutor()
+    monkeypatch.setattr(cli, "ProcessExecutor", lambda: fake)
+    return fake
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# -- grade ------------------------------------------------------------------------------------
+
+
+def test_grade_writes_reports_and_prints_the_table(
+    tmp_path: Path, executor: FakeExecutor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    alice = write_answer(tmp_path / "subs" / "alice.ipynb")
+    (tmp_path / "subs" / "bob.ipynb").write_text("garbage", encoding="utf-8")
+    out = tmp_path / "out"
+
+    code = main(["grade", str(tmp_path / "subs"), "--assignment", "autograph", "--out", str(out)])
+
+    captured = capsys.readouterr()
+    assert code == 0
+    assert (out / "grades.csv").is_file()
+    assert (out / "alice" / "report.json").is_file() and (out / "bob" / "feedback.txt").is_file()
+    assert "Grading 2 submission(s) for 'autograph'" in captured.err
+    assert "[2/2] bob.ipynb: 0/11 (rejected)" in captured.err
+    assert f"{alice}" in captured.out and "11/11" in captured.out
+    assert "2 submissions: 1 graded, 1 rejected, 0 grader errors" in captured.out
+    assert f"Grades: {out / 'grades.csv'}" in captured.out
+    assert [call.include_hidden for call in executor.calls] == [True]
+
+
+def test_grade_exits_1_when_the_grader_failed_on_a_submission(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeExecutor(errors={"bob.ipynb": GraderError("the check process wrote no readable results")})
+    monkeypatch.setattr(cli, "ProcessExecutor", lambda: fake)
+    paths = [str(write_answer(tmp_path / f"{n}.ipynb")) for n in ("alice", "bob")]
+
+    code = main(["grade", *paths, "-a", "autograph", "-o", str(tmp_path / "out")])
+
+    assert code == 1
+    assert "1 grader error" in capsys.readouterr().out
+
+
+def test_grade_with_failing_checks_still_exits_0(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeExecutor(execution(*autograph_checks("q1_public", "q3_hidden")))
+    monkeypatch.setattr(cli, "ProcessExecutor", lambda: fake)
+    path = write_answer(tmp_path / "alice.ipynb")
+
+    code = main(["grade", str(path), "-a", "autograph", "-o", str(tmp_path / "out")])
+
+    assert code == 0
+    assert "8/11" in capsys.readouterr().out
+
+
+def test_unknown_assignment_exits_2_listing_the_known_ones(
+    tmp_path: Path, executor: FakeExecutor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_answer(tmp_path / "alice.ipynb")
+    known = ", ".join(assignment.available())
+
+    for argv in (["grade", str(path), "-a", "nope", "-o", str(tmp_path / "out")], ["check", str(path), "-a", "nope"]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err == f"tfgrade: No assignment called 'nope'. Known assignments: {known}.\n"
+    assert executor.calls == []
+
+
+# -- check ------------------------------------------------------------------------------------
+
+
+def test_check_infers_the_assignment_and_mentions_hidden_checks(
+    tmp_path: Path, executor: FakeExecutor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_answer(tmp_path / "mine.ipynb")
+
+    code = main(["check", str(path)])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert (executor.calls[0].assignment.name, executor.calls[0].include_hidden) == ("autograph", False)
+    assert f"{path} (autograph): 4 / 11 points" in out
+    assert "All checks passed." in out
+    assert "Hidden checks worth 7 more point(s) run when your notebook is graded" in out
+    assert "q1_hidden" not in out
+
+
+def test_check_exits_1_when_a_public_check_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeExecutor(execution(*autograph_checks("q2_public")))
+    monkeypatch.setattr(cli, "ProcessExecutor", lambda: fake)
+    path = write_answer(tmp_path / "mine.ipynb")
+
+    code = main(["check", str(path), "--assignment", "autograph"])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "q2_public is wrong; fix it." in out
+    assert "3 / 11 points" in out
+
+
+def test_check_exits_1_on_a_grader_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeExecutor(errors={"mine.ipynb": GraderError("the checks could not be loaded")})
+    monkeypatch.setattr(cli, "ProcessExecutor", lambda: fake)
+    path = write_answer(tmp_path / "mine.ipynb")
+
+    code = main(["check", str(path)])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "Hidden checks worth" not in out
+    assert "problem with the grader" in out
+
+
+def test_check_of_a_rejected_notebook_exits_1_with_the_reason(
+    tmp_path: Path, executor: FakeExecutor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_answer(tmp_path / "mine.ipynb", assignment="functional")
+
+    code = main(["check", str(path), "-a", "autograph"])
+
+    assert code == 1
+    assert "'functional', not 'autograph'" in capsys.readouterr().out
+    assert executor.calls == []
+
+
+def test_check_without_metadata_asks_for_the_assignment(
+    tmp_path: Path, executor: FakeExecutor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_answer(tmp_path / "mine.ipynb", assignment=None)
+
+    code = main(["check", str(path)])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "mine.ipynb does not say which assignment it is for; pass --assignment NAME" in err
+    assert executor.calls == []
+
+
+def test_check_of_an_unreadable_file_without_assignment_exits_2(
+    tmp_path: Path, executor: FakeExecutor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["check", str(tmp_path / "missing.ipynb")])
+
+    assert code == 2
+    assert "missing.ipynb is not a file that can be read." in capsys.readouterr().err
+
+
+# -- list and help ----------------------------------------------------------------------------
+
+
+def test_list_shows_assignments_and_questions(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list"]) == 0
+
+    out = capsys.readouterr().out
+    assert "autograph: Eager execution and AutoGraph (11 points)" in out
+    assert "  q4 (2): scaled_sum: no retracing" in out
+
+
+def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+
+    assert "tfgrade grade assignments/autograph/samples" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("command", "phrases"),
+    [
+        ("grade", ["public and hidden checks", "grades.csv", "results.json", "--assignment", "--out"]),
+        ("check", ["public checks", "Hidden checks run only when your work is graded", "Exits 1", "--assignment"]),
+    ],
+)
+def test_help_texts_explain_each_command(
+    command: str, phrases: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main([command, "--help"])
+
+    assert caught.value.code == 0
+    text = one_line(capsys.readouterr().out)
+    for phrase in phrases:
+        assert phrase in text, phrase
