@@ -1,0 +1,68 @@
+"""What grading one realistic submission costs, next to running its notebook as a bare script.
+
+Both are whole processes measured side by side in one run (interleaved, several rounds): wall
+time, and CPU time of the process and every child it waited for. The ratio is the figure.
+
+    .venv/bin/python benchmarks/grading_cost.py [--rounds 3] [--notebook solutions/autograph.ipynb]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bare_script(notebook: Path, folder: Path) -> Path:
+    """The notebook's code cells concatenated into one file, as `jupyter nbconvert --to script` does."""
+    nb = nbformat.read(notebook, as_version=4)
+    script = folder / "bare.py"
+    script.write_text("\n\n".join(c.source for c in nb.cells if c.cell_type == "code") + "\n")
+    return script
+
+
+def measure(cmd: list[str]) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--notebook", type=Path, default=ROOT / "solutions" / "autograph.ipynb")
+    parser.add_argument("--assignment", default="autograph")
+    args = parser.parse_args()
+    tfgrade = str(Path(sys.executable).parent / "tfgrade")
+    with tempfile.TemporaryDirectory() as tmp:
+        script = bare_script(args.notebook.resolve(), Path(tmp))
+        runs = {"bare script": [sys.executable, str(script)],
+                "tfgrade grade": [tfgrade, "grade", str(args.notebook), "-a", args.assignment, "--out", f"{tmp}/out"]}
+        results: dict[str, list[tuple[float, float]]] = {k: [] for k in runs}
+        for r in range(args.rounds):
+            for name in runs if r % 2 == 0 else reversed(list(runs)):
+                results[name].append(measure(runs[name]))
+    print(f"{args.notebook.name}, {args.rounds} interleaved rounds, medians:")
+    med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in results.items()}
+    for name, (wall, cpu) in med.items():
+        print(f"  {name:14s} wall {wall:6.2f} s   cpu {cpu:6.2f} s")
+    (bw, bc), (gw, gc) = med["bare script"], med["tfgrade grade"]
+    print(f"  ratio (tfgrade / bare): wall {gw / bw:.2f}x   cpu {gc / bc:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
