@@ -99,16 +99,41 @@ class Student:
     def get(self, name: str) -> Any:
         return self._request({"op": "get", "name": name}, name=name)
 
-    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        """Call the student's ``name(*args, **kwargs)``; NumPy arrays arrive as tf tensors."""
+    def call(self, name: str, *args: Any, store_as: str | None = None, **kwargs: Any) -> Any:
+        """Call the student's ``name(*args, **kwargs)``; NumPy arrays arrive as tf tensors.
+
+        ``name`` may be dotted (``"layer.get_config"``, ``"MyDense.from_config"``). With
+        ``store_as``, the result stays in the student's process under that name (for later
+        requests) and the answer only describes it: use this for layers and models.
+        """
         arrays: list[np.ndarray] = []
         request = {
             "op": "call",
             "name": name,
             "args": protocol.encode_plain(list(args), arrays),
             "kwargs": protocol.encode_plain(dict(kwargs), arrays),
+            "store_as": store_as,
         }
         return self._request(request, arrays, name=name)
+
+    def describe_model(self, name: str) -> dict[str, Any]:
+        """A Keras model's or layer's config, layers, inputs, outputs and weight shapes, as data."""
+        info = self._request({"op": "describe_model", "name": name}, name=name)
+        if not isinstance(info, dict):
+            raise self._fail("sent a model description the grader could not read")
+        return info
+
+    def save_and_reload(self, name: str, store_as: str, *, custom_objects: bool = False) -> bytes:
+        """Save model ``name`` as .keras and load it back as ``store_as``; return the file's bytes.
+
+        The bytes are for inspecting (it is a zip of config.json and weights): never load them
+        here, since loading runs the student's classes.
+        """
+        request = {"op": "save_and_reload", "name": name, "store_as": store_as, "custom_objects": custom_objects}
+        data = self._request(request, name=name)
+        if not isinstance(data, protocol.ArrayValue) or data.dtype != np.uint8:
+            raise self._fail("sent a saved model the grader could not read")
+        return data.array.tobytes()
 
     def batch(self, name: str, arg_sets: list[list[Any]]) -> list[list[float]]:
         """Call ``name`` once per arg set inside the student's process; per-call output sums."""

@@ -135,19 +135,41 @@ def _answer(
     return {"ok": True, "result": result}, out
 
 
+SCRATCH = "__tfgrade_scratch__"
+"""Key, in the notebook's namespace, of the objects checks asked to keep (``store_as``)."""
+
+
 def _lookup(namespace: dict[str, Any], name: str) -> Any:
-    if name not in namespace:
-        raise NameError(f"{name} is not defined")
-    return namespace[name]
+    """Resolve ``name`` or a dotted path (``layer.get_config``), checks' stored objects first."""
+    head, *attrs = name.split(".")
+    scratch = namespace.get(SCRATCH, {})
+    if head in scratch:
+        value = scratch[head]
+    elif head in namespace:
+        value = namespace[head]
+    else:
+        raise NameError(f"{head} is not defined")
+    for attr in attrs:
+        value = getattr(value, attr)
+    return value
+
+
+def _store(namespace: dict[str, Any], request: dict[str, Any], value: Any) -> Any:
+    """Keep ``value`` for later requests when asked to; answer with a description, not the value."""
+    store_as = request.get("store_as")
+    if not store_as:
+        return value
+    namespace.setdefault(SCRATCH, {})[str(store_as)] = value
+    return {"stored": str(store_as), "type": _type_name(value)}
 
 
 def _describe(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
     import tensorflow as tf
 
-    name = str(request["name"])
-    if name not in ns:
+    try:
+        value = _lookup(ns, str(request["name"]))
+    except (NameError, AttributeError):
         return {"defined": False}
-    value = ns[name]
     return {
         "defined": True,
         "type": _type_name(value),
@@ -165,13 +187,63 @@ def _call(request: dict[str, Any], arrays: list[np.ndarray], ns: dict[str, Any])
     fn = _lookup(ns, str(request["name"]))
     args = timing.to_call_args(protocol.decode_value(request["args"], arrays))
     kwargs = timing.to_call_args(protocol.decode_value(request["kwargs"], arrays))
-    return fn(*args, **kwargs)
+    return _store(ns, request, fn(*args, **kwargs))
 
 
 def _batch(request: dict[str, Any], arrays: list[np.ndarray], ns: dict[str, Any]) -> Any:
     fn = _lookup(ns, str(request["name"]))
     arg_sets = protocol.decode_value(request["arg_sets"], arrays)
     return timing.run_batch(fn, arg_sets)
+
+
+def _describe_model(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
+    import keras
+
+    model = _lookup(ns, str(request["name"]))
+    if not isinstance(model, keras.layers.Layer):
+        raise TypeError(f"{request['name']} is a {_type_name(model)}, not a Keras model or layer")
+    return {
+        "class": _type_name(model),
+        "built": bool(model.built),
+        "config": _json_safe(model.get_config()),
+        "count_params": int(model.count_params()) if model.built else 0,
+        "weights": [{"name": w.path, "shape": list(w.shape), "trainable": bool(w.trainable)} for w in model.weights],
+        "inputs": [_tensor_info(t) for t in getattr(model, "inputs", None) or []],
+        "outputs": [_tensor_info(t) for t in getattr(model, "outputs", None) or []],
+        "output_names": [str(n) for n in getattr(model, "output_names", None) or []],
+        "layers": [_layer_info(layer) for layer in getattr(model, "layers", [])],
+    }
+
+
+def _tensor_info(tensor: Any) -> dict[str, Any]:
+    return {"name": str(tensor.name), "shape": list(tensor.shape), "dtype": str(tensor.dtype)}
+
+
+def _layer_info(layer: Any) -> dict[str, Any]:
+    return {
+        "name": str(layer.name),
+        "class": _type_name(layer),
+        "count_params": int(layer.count_params()) if layer.built else 0,
+        "config": _json_safe(layer.get_config()),
+    }
+
+
+def _save_and_reload(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
+    """Save a model to .keras, load it back (kept as ``store_as``); answer with the file's bytes."""
+    import tempfile
+
+    import keras
+
+    model = _lookup(ns, str(request["name"]))
+    custom = {k: v for k, v in ns.items() if isinstance(v, type) and issubclass(v, keras.layers.Layer)}
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/model.keras"
+        model.save(path)
+        reloaded = keras.saving.load_model(path, custom_objects=custom if request.get("custom_objects") else None)
+        with open(path, "rb") as handle:
+            data = np.frombuffer(handle.read(), dtype=np.uint8)
+    _store(ns, request, reloaded)
+    return data
 
 
 def _trace(request: dict[str, Any], arrays: list[np.ndarray], ns: dict[str, Any]) -> Any:
@@ -209,9 +281,12 @@ def _weights(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
 
 
 def _config(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
-    obj = _lookup(ns, str(request["name"]))
+    return _json_safe(_lookup(ns, str(request["name"])).get_config())
+
+
+def _json_safe(value: Any) -> Any:
     # Round-trip through JSON so only plain data leaves; unknown objects become their repr.
-    return json.loads(json.dumps(obj.get_config(), default=lambda o: repr(o)[:MAX_DESCRIPTION]))
+    return json.loads(json.dumps(value, default=lambda o: repr(o)[:MAX_DESCRIPTION]))
 
 
 HANDLERS: dict[str, Callable[..., Any]] = {
@@ -223,6 +298,8 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     "tracing_count": _tracing_count,
     "weights": _weights,
     "config": _config,
+    "describe_model": _describe_model,
+    "save_and_reload": _save_and_reload,
 }
 
 
