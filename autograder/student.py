@@ -179,6 +179,13 @@ class Student:
             raise CheckFailure(f"`{name}.get_config()` must return a dict.")
         return config
 
+    def read_file(self, path: str) -> bytes:
+        """A file the notebook wrote in its working folder (relative path), as bytes."""
+        data = self._request({"op": "read_file", "path": path}, name=path)
+        if not isinstance(data, protocol.ArrayValue) or data.dtype != np.uint8:
+            raise self._fail("sent a file the grader could not read")
+        return data.array.tobytes()
+
     # --- plumbing -------------------------------------------------------------------------
 
     def _request(self, request: dict[str, Any], arrays: list[np.ndarray] | None = None, *, name: str = "") -> Any:

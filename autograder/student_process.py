@@ -246,6 +246,20 @@ def _save_and_reload(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) 
     return data
 
 
+MAX_FILE_BYTES = 32 * 1024 * 1024
+
+
+def _read_file(request: dict[str, Any], _arrays: Any, _ns: dict[str, Any]) -> Any:
+    """Bytes of a file the notebook wrote in its working folder (e.g. a plot_model diagram)."""
+    import os
+
+    path = os.path.realpath(str(request["path"]))
+    if not path.startswith(os.getcwd() + os.sep) or not os.path.isfile(path):
+        raise FileNotFoundError(f"{request['path']} was not written in the notebook's folder")
+    with open(path, "rb") as handle:
+        return np.frombuffer(handle.read(MAX_FILE_BYTES), dtype=np.uint8)
+
+
 def _trace(request: dict[str, Any], arrays: list[np.ndarray], ns: dict[str, Any]) -> Any:
     import tensorflow as tf
 
@@ -300,6 +314,7 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     "config": _config,
     "describe_model": _describe_model,
     "save_and_reload": _save_and_reload,
+    "read_file": _read_file,
 }
 
 
