@@ -5,7 +5,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# System tools: bubblewrap (the sandbox) and graphviz (plot_model). Installed when we are root
+# with apt-get (as on CI); elsewhere tfgrade still runs, unsandboxed, and says so.
+SYSTEM_TOOLS := bwrap:bubblewrap dot:graphviz setpriv:util-linux prlimit:util-linux
+
 $(STAMP): pyproject.toml
+	@missing=""; for pair in $(SYSTEM_TOOLS); do \
+	  command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair##*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "note: install$$missing for sandboxed grading and plot_model (needs root)"; fi; \
+	fi
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

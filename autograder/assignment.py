@@ -31,6 +31,12 @@ class Limits:
     """How much of what the student's code prints is kept for the instructor."""
     reply_bytes: int = 64 * 1024 * 1024
     """Largest single answer accepted from the student's process."""
+    memory_bytes: int = 4 * 2**30
+    """Memory for each of the student's and the check process (cgroup limit where available)."""
+    processes: int = 256
+    """Processes and threads for each process tree (TensorFlow alone needs more than 16)."""
+    tmp_bytes: int = 256 * 2**20
+    """Size of the sandbox's writable /tmp (and /dev/shm)."""
     seed: int = 1234
     """Seed for Python, NumPy, TensorFlow and Keras, set before the student's first cell."""
 

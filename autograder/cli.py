@@ -62,6 +62,9 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
                            help=f"assignment name ({', '.join(assignments.available())}) or folder")
     grade_cmd.add_argument("--out", "-o", type=Path, default=Path("tfgrade-out"),
                            help="folder for reports and grades.csv (default: tfgrade-out)")
+    grade_cmd.add_argument("--allow-unisolated", action="store_true",
+                           help="grade even where no sandbox is available (student code then runs with "
+                           "your permissions and network; reports say so). Off by default.")
     grade_cmd.set_defaults(run=_run_grade)
 
 
@@ -86,9 +89,16 @@ def _add_list(commands: argparse._SubParsersAction) -> None:
 
 def _run_grade(args: argparse.Namespace) -> int:
     assignment = assignments.load(args.assignment)
+    executor = ProcessExecutor()
+    if not executor.isolated and not args.allow_unisolated:
+        print(f"tfgrade: refusing to grade: student code would run {executor.isolation}.\n"
+              "Run as root on Linux with bubblewrap installed (make setup does this), or pass "
+              "--allow-unisolated to grade anyway.", file=sys.stderr)
+        return 2
     paths = batch.expand(args.submissions)
     print(f"Grading {len(paths)} submission(s) for '{assignment.name}' into {args.out}/ ...", file=sys.stderr)
-    result = batch.grade_all(paths, assignment, ProcessExecutor(), args.out,
+    print(f"Isolation: {executor.isolation}", file=sys.stderr)
+    result = batch.grade_all(paths, assignment, executor, args.out,
                              progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(report.console_table([(g.result, g.score) for g in result.rows]))
     print(f"\nReports: {args.out}/<submission>/  Grades: {args.out / 'grades.csv'}")
@@ -99,7 +109,11 @@ def _run_check(args: argparse.Namespace) -> int:
     name = args.assignment or _assignment_from(args.notebook)
     assignment = assignments.load(name)
     print(f"Running {args.notebook} in a fresh process and checking it (public checks only)...", file=sys.stderr)
-    graded = grade(args.notebook, assignment, ProcessExecutor(), include_hidden=False)
+    executor = ProcessExecutor()
+    if not executor.isolated:
+        print(f"Note: your notebook runs {executor.isolation}; that is fine for a "
+              "self-check.", file=sys.stderr)
+    graded = grade(args.notebook, assignment, executor, include_hidden=False)
     print(report.feedback_text(graded.result, graded.score, show_hidden=False))
     public_points = sum(c.points for c in graded.result.checks)
     hidden_points = assignment.max_points - public_points

@@ -8,9 +8,9 @@ both at the end. Tests of later stages use a fake with the same ``run`` method.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from autograder.assignment import Assignment
+from autograder import sandbox
+from autograder.assignment import Assignment, Limits
 from autograder.notebook import Notebook
 from autograder.results import (
     SCHEMA_VERSION,
@@ -45,80 +46,114 @@ class Execution:
 
 
 class Executor(Protocol):
+    isolated: bool
+    """Whether student code runs in a sandbox (reports and the CLI's refusal depend on it)."""
+    isolation: str
+    """In plain words, how student code is isolated, or why it is not."""
+
     def run(self, notebook: Notebook, assignment: Assignment, *, include_hidden: bool) -> Execution:
         """Execute the notebook and run the assignment's checks (public, and hidden if asked)."""
         ...
 
 
 class ProcessExecutor:
-    """Student process + trusted check process, as described in the module docstring."""
+    """Student process + trusted check process, each in the sandbox the launcher provides."""
+
+    def __init__(self, launcher: sandbox.Launcher | None = None) -> None:
+        self.launcher = launcher or sandbox.detect()
+        self.isolated = self.launcher.isolated
+        self.isolation = self.launcher.description
 
     def run(self, notebook: Notebook, assignment: Assignment, *, include_hidden: bool) -> Execution:
         with tempfile.TemporaryDirectory(prefix="tfgrade-") as job:
-            return _run_job(Path(job), notebook, assignment, include_hidden)
+            return _run_job(self.launcher, Path(job), notebook, assignment, include_hidden)
 
 
-def _run_job(job: Path, notebook: Notebook, assignment: Assignment, include_hidden: bool) -> Execution:
+def _run_job(
+    launcher: sandbox.Launcher, job: Path, notebook: Notebook, assignment: Assignment, include_hidden: bool
+) -> Execution:
     limits = assignment.limits
-    workdir = job / "student"
-    workdir.mkdir()
+    (job / "student").mkdir()
     cells_file = job / "cells.json"
-    cells_file.write_text(json.dumps({"cells": [{"cell": c.number, "source": c.source} for c in notebook.cells]}))
+    cells = [{"cell": c.number, "source": c.source} for c in notebook.cells]
+    cells_file.write_text(json.dumps({"cells": cells, "tensorflow": _uses_tensorflow(notebook)}))
+    resources = sandbox.Resources(limits.memory_bytes, limits.processes, limits.tmp_bytes)
+    env = _child_env("/tmp" if launcher.isolated else str(job))
     student_end, checks_end = socket.socketpair()
     results_read, results_write = os.pipe()
     with student_end, checks_end:
-        student = _spawn(
-            ["autograder.student_process", "--fd", str(student_end.fileno()),
-             "--cells", str(cells_file), "--seed", str(limits.seed),
-             "--cell-seconds", str(limits.cell_seconds)],
-            pass_fds=[student_end.fileno()], cwd=workdir,
+        student = launcher.start(
+            [*PYTHON, "autograder.student_process", "--fd", str(student_end.fileno()),
+             "--cells", STUDENT_CELLS, "--seed", str(limits.seed), "--cell-seconds", str(limits.cell_seconds)],
+            role="student", pass_fds=[student_end.fileno()], binds=[sandbox.Bind(cells_file, STUDENT_CELLS)],
+            cwd=STUDENT_WORKDIR, host_cwd=job / "student", env=env, resources=resources,
         )
-        check_dirs = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden else [])
-        checker = _spawn(
-            ["autograder.check_process", "--student-fd", str(checks_end.fileno()),
-             "--results-fd", str(results_write), "--checks", *map(str, check_dirs),
-             "--hidden", str(assignment.hidden_checks),
-             "--notebook-seconds", str(limits.notebook_seconds),
-             "--request-seconds", str(limits.request_seconds),
-             "--reply-bytes", str(limits.reply_bytes)],
-            pass_fds=[checks_end.fileno(), results_write], cwd=assignment.root,
-        )
-    os.close(results_write)
-    student_output = _CappedReader(student.stdout, limits.output_bytes)
-    checker_output = _CappedReader(checker.stdout, 256 * 1024)
-    with os.fdopen(results_read, "rb") as results_pipe:
-        results = _CappedReader(results_pipe, MAX_RESULTS_BYTES)
         try:
-            _wait(checker, limits.notebook_seconds + limits.checks_seconds + SHUTDOWN_SLACK_SECONDS)
-        finally:
-            _kill(student)
-            _kill(checker)
-        document = _parse_results(results.text(), checker_output.text())
-    return _execution(document, student_output.text())
+            checker = _start_checks(launcher, assignment, include_hidden, checks_end, results_write, env, resources)
+        except BaseException:
+            student.stop()
+            raise
+    os.close(results_write)
+    return _collect(student, checker, results_read, limits, launcher)
 
 
-def _spawn(args: list[str], *, pass_fds: list[int], cwd: Path) -> subprocess.Popen[bytes]:
-    # -I: no user site, no PYTHON* variables, and the working directory is not on sys.path, so a
-    # file the student planted (numpy.py, sitecustomize.py) is not imported in its place.
-    return subprocess.Popen(
-        [sys.executable, "-I", "-m", *args],
-        pass_fds=pass_fds,
-        cwd=cwd,
-        env=_child_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+def _start_checks(
+    launcher: sandbox.Launcher, assignment: Assignment, include_hidden: bool, sock: socket.socket,
+    results_fd: int, env: dict[str, str], resources: sandbox.Resources,
+) -> sandbox.Running:
+    limits = assignment.limits
+    check_dirs = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden else [])
+    return launcher.start(
+        [*PYTHON, "autograder.check_process", "--student-fd", str(sock.fileno()),
+         "--results-fd", str(results_fd), "--checks", *map(str, check_dirs),
+         "--hidden", str(assignment.hidden_checks),
+         "--notebook-seconds", str(limits.notebook_seconds),
+         "--request-seconds", str(limits.request_seconds),
+         "--reply-bytes", str(limits.reply_bytes)],
+        role="checks", pass_fds=[sock.fileno(), results_fd],
+        binds=[sandbox.Bind(assignment.root, str(assignment.root))],
+        cwd=str(assignment.root), host_cwd=assignment.root, env=env, resources=resources,
     )
 
 
-def _child_env() -> dict[str, str]:
+def _collect(
+    student: sandbox.Running, checker: sandbox.Running, results_read: int, limits: Limits, launcher: sandbox.Launcher
+) -> Execution:
+    student_output = _CappedReader(student.process.stdout, limits.output_bytes)
+    checker_output = _CappedReader(checker.process.stdout, 256 * 1024)
+    with os.fdopen(results_read, "rb") as results_pipe:
+        results = _CappedReader(results_pipe, MAX_RESULTS_BYTES)
+        try:
+            _wait(checker.process, limits.notebook_seconds + limits.checks_seconds + SHUTDOWN_SLACK_SECONDS)
+        finally:
+            student_facts = student.stop()
+            checker_facts = checker.stop()
+        if checker_facts.oom_kills or checker_facts.pids_limit_hits:
+            raise GraderError("the check process hit its memory or process limit; raise the limits")
+        document = _parse_results(results.text(), checker_output.text())
+    return _execution(document, student_output.text(), student_facts, launcher.description, limits)
+
+
+PYTHON = [sys.executable, "-I", "-m"]
+"""-I: no user site, no PYTHON* variables, and the working folder is not on sys.path, so a file
+the student planted there (numpy.py, sitecustomize.py) is not imported in place of the real one."""
+STUDENT_CELLS = "/job/cells.json"
+STUDENT_WORKDIR = "/tmp/work"
+
+
+def _uses_tensorflow(notebook: Notebook) -> bool:
+    """Seed TensorFlow only for notebooks that use it: importing it costs seconds."""
+    return any("tensorflow" in c.source or "keras" in c.source for c in notebook.cells)
+
+
+def _child_env(home: str) -> dict[str, str]:
     return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PATH": "/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "CUDA_VISIBLE_DEVICES": "",
-        "HOME": tempfile.gettempdir(),
+        "HOME": home,
+        "MPLBACKEND": "Agg",
     }
 
 
@@ -127,15 +162,6 @@ def _wait(process: subprocess.Popen[bytes], seconds: float) -> None:
         process.wait(timeout=seconds)
     except subprocess.TimeoutExpired as exc:
         raise GraderError(f"the checks did not finish within {seconds:g} s") from exc
-
-
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    # SIGKILL the whole session: code that ignores SIGTERM cannot outlive the job.
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.wait()
 
 
 class _CappedReader:
@@ -178,7 +204,9 @@ def _parse_results(text: str, checker_log: str) -> dict[str, Any]:
     return document
 
 
-def _execution(document: dict[str, Any], output: str) -> Execution:
+def _execution(
+    document: dict[str, Any], output: str, facts: sandbox.Facts, isolation: str, limits: Limits
+) -> Execution:
     try:
         raw = document["execution"]
         summary = ExecutionSummary(
@@ -186,8 +214,29 @@ def _execution(document: dict[str, Any], output: str) -> Execution:
             message=str(raw["message"]),
             cell_errors=tuple(CellError(int(e["cell"]), str(e["error"])) for e in raw["cell_errors"]),
             output=output,
+            isolation=isolation,
         )
         checks = tuple(check_from_json(c) for c in document["checks"])
     except (KeyError, TypeError, ValueError) as exc:
         raise GraderError(f"the check process wrote malformed results: {exc}") from exc
-    return Execution(summary=summary, checks=checks)
+    return Execution(summary=_with_limit_hits(summary, facts, limits), checks=checks)
+
+
+def _with_limit_hits(summary: ExecutionSummary, facts: sandbox.Facts, limits: Limits) -> ExecutionSummary:
+    """The kernel's counters, not the student's process, say whether a limit was hit."""
+    hits, notes = [], []
+    if facts.oom_kills:
+        hits.append("memory")
+        notes.append(
+            f"Your notebook used more than the {limits.memory_bytes / 2**30:.1f} GB memory limit and was "
+            "stopped. Use smaller arrays or batches."
+        )
+    if facts.pids_limit_hits:
+        hits.append("processes")
+        notes.append(
+            f"Your notebook tried to start more than {limits.processes} processes or threads; the extra "
+            "ones were refused."
+        )
+    if not hits:
+        return summary
+    return dataclasses.replace(summary, limits_hit=tuple(hits), message=" ".join([*notes, summary.message]))

@@ -128,7 +128,11 @@ def submission_report(result: SubmissionResult, score: Score) -> dict[str, Any]:
     """The instructor's full report: every check, hidden ones included, and the program output."""
     return {
         **_report_header(result, score),
-        "execution": {**_execution_json(result.execution), "output": result.execution.output},
+        "execution": {
+            **_execution_json(result.execution),
+            "output": result.execution.output,
+            "isolation": result.execution.isolation,
+        },
         "checks": [c.to_json() for c in result.checks],
     }
 
@@ -168,6 +172,7 @@ def _execution_json(execution: ExecutionSummary) -> dict[str, Any]:
         "status": execution.status,
         "message": execution.message,
         "cell_errors": [{"cell": e.cell, "error": e.error} for e in execution.cell_errors],
+        "limits_hit": list(execution.limits_hit),
     }
 
 

@@ -62,6 +62,10 @@ class ExecutionSummary:
     cell_errors: tuple[CellError, ...] = ()
     output: str = ""
     """What the student's code printed, capped; instructor-facing, never used for scoring."""
+    isolation: str = ""
+    """How the student's code was isolated (sandbox and limits in force), for the instructor."""
+    limits_hit: tuple[str, ...] = ()
+    """Limits the kernel reports were hit: ``memory``, ``processes``."""
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,10 @@ MAX_DESCRIPTION = 300
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     sock = socket.socket(fileno=args.fd)
-    _seed_everything(args.seed)
     with open(args.cells, encoding="utf-8") as handle:
-        cells = json.load(handle)["cells"]
+        job = json.load(handle)
+    _seed_everything(args.seed, tensorflow=bool(job.get("tensorflow")))
+    cells = job["cells"]
     namespace = _fresh_main_module()
     signal.signal(signal.SIGALRM, _stop_cell)
     for cell in cells:
@@ -53,7 +54,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _seed_everything(seed: int) -> None:
+def _seed_everything(seed: int, *, tensorflow: bool) -> None:
+    import random
+
+    random.seed(seed)
+    np.random.seed(seed)
+    if not tensorflow:
+        return
     import tensorflow as tf
 
     # One thread each: timings stay comparable under load, and results bitwise stable.

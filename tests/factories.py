@@ -127,6 +127,8 @@ class FakeExecutor:
     """
 
     canned: Execution = field(default_factory=lambda: execution(*autograph_checks()))
+    isolated: bool = True
+    isolation: str = "fake executor"
     errors: Mapping[str, BaseException] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
 

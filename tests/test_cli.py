@@ -203,3 +203,15 @@ def test_help_texts_explain_each_command(
     text = one_line(capsys.readouterr().out)
     for phrase in phrases:
         assert phrase in text, phrase
+
+
+def test_grade_refuses_to_run_unisolated_without_the_flag(tmp_path, monkeypatch, capsys):
+    fake = FakeExecutor(isolated=False, isolation="not isolated (no bubblewrap)")
+    monkeypatch.setattr(cli, "ProcessExecutor", lambda: fake)
+    notebook = write_answer(tmp_path / "a.ipynb")
+    assert cli.main(["grade", str(notebook), "-a", "autograph", "--out", str(tmp_path / "out")]) == 2
+    assert "refusing to grade" in capsys.readouterr().err
+    assert fake.calls == []
+    assert cli.main(["grade", str(notebook), "-a", "autograph", "--out", str(tmp_path / "out"),
+                     "--allow-unisolated"]) == 0
+    assert len(fake.calls) == 1

@@ -1,0 +1,367 @@
+"""OS-level isolation for the student's process and the check process.
+
+Each process runs in its own bubblewrap sandbox:
+- its own PID, network, IPC and UTS namespaces (no network at all, only loopback inside);
+- a fresh root holding only a read-only ``/usr``, the Python runtime and the ``autograder``
+  package, plus a size-capped ``/tmp``. The student's process sees nothing of the assignment, so
+  no hidden check or solution can be read;
+- its own unprivileged uid (a different one per role and per concurrent job), all capabilities
+  dropped and ``no_new_privs`` set;
+- memory and process limits through cgroups (v2 where it has the controllers, else v1), or
+  rlimits where neither can be had.
+
+Killing the outer bwrap tears the PID namespace down, so nothing a job started survives it,
+including code that ignores signals or calls ``setsid``. Limit hits are read from the kernel's
+counters afterwards (:class:`Facts`), never from anything the student's process says.
+
+Trap avoided (see shared/guides/sandbox.md): bwrap run as root with ``--uid`` gives a "nobody"
+that is host root. Here bwrap runs as root only to build the mounts, and ``setpriv`` drops to a
+real unprivileged host uid before any student code runs.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Literal, Protocol
+
+import autograder
+
+Role = Literal["student", "checks"]
+
+UID_BASE = 61000
+SLOTS = 64
+SLOT_DIR = Path("/run/tfgrade/slots")
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+CGROUP_PARENT = "tfgrade"
+
+
+@dataclass(frozen=True)
+class Bind:
+    source: Path
+    target: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the kernel says happened to one sandboxed process tree."""
+
+    oom_kills: int = 0
+    pids_limit_hits: int = 0
+
+
+@dataclass(frozen=True)
+class Resources:
+    memory_bytes: int
+    processes: int
+    tmp_bytes: int
+
+
+class Running(Protocol):
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> Facts:
+        """Kill everything the process started; return the kernel's counters."""
+        ...
+
+
+class Launcher(Protocol):
+    description: str
+    isolated: bool
+
+    def start(
+        self, argv: list[str], *, role: Role, pass_fds: Sequence[int], binds: Sequence[Bind], cwd: str,
+        host_cwd: Path, env: dict[str, str], resources: Resources,
+    ) -> Running:
+        """Start ``argv`` with only ``binds`` visible (read-only) besides the runtime.
+
+        ``cwd`` is the working folder inside the sandbox (a bind target, or a fresh folder in the
+        sandbox's /tmp); without a sandbox the process runs in ``host_cwd`` instead.
+        """
+        ...
+
+
+# --- no isolation ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Plain:
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> Facts:
+        _killpg(self.process)
+        return Facts()
+
+
+@dataclass(frozen=True)
+class Unisolated:
+    """Plain child processes: for students' laptops, and only by explicit choice for grading."""
+
+    reason: str
+    isolated: bool = False
+
+    @property
+    def description(self) -> str:
+        return f"not isolated ({self.reason})"
+
+    def start(
+        self, argv: list[str], *, role: Role, pass_fds: Sequence[int], binds: Sequence[Bind], cwd: str,
+        host_cwd: Path, env: dict[str, str], resources: Resources,
+    ) -> Running:
+        real = {b.target: str(b.source) for b in binds}
+        argv = [real.get(a, a) for a in argv]
+        return _Plain(_popen(argv, pass_fds=pass_fds, cwd=str(host_cwd), env=env))
+
+
+# --- bubblewrap ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Sandboxed:
+    process: subprocess.Popen[bytes]
+    cgroups: list[Path]
+    slot: IO[str]
+
+    def stop(self) -> Facts:
+        _killpg(self.process)
+        for group in self.cgroups:
+            _empty_cgroup(group)
+        facts = Facts(
+            oom_kills=sum(_oom_kills(g) for g in self.cgroups),
+            pids_limit_hits=sum(_pids_hits(g) for g in self.cgroups),
+        )
+        for group in self.cgroups:
+            _remove_cgroup(group)
+        self.slot.close()
+        return facts
+
+
+@dataclass(frozen=True)
+class Bubblewrap:
+    cgroup_version: Literal["v2", "v1", "rlimit"]
+    isolated: bool = True
+
+    @property
+    def description(self) -> str:
+        limits = {"v2": "cgroup v2", "v1": "cgroup v1", "rlimit": "rlimits (no usable cgroups)"}
+        return f"bubblewrap sandbox, own uid, no network, memory/process limits by {limits[self.cgroup_version]}"
+
+    def start(
+        self, argv: list[str], *, role: Role, pass_fds: Sequence[int], binds: Sequence[Bind], cwd: str,
+        host_cwd: Path, env: dict[str, str], resources: Resources,
+    ) -> Running:
+        slot, number = _take_slot()
+        uid = UID_BASE + 2 * number + (0 if role == "student" else 1)
+        job = f"{os.getpid()}-{number}-{role}-{time.monotonic_ns()}"
+        cgroups = _make_cgroups(self.cgroup_version, job, resources)
+        inner = _drop_privileges(uid, resources if self.cgroup_version == "rlimit" else None) + argv
+        command = _join_cgroups(cgroups) + _bwrap_args(binds, cwd, env, resources) + ["--", *inner]
+        return _Sandboxed(_popen(command, pass_fds=pass_fds, cwd="/", env={}), cgroups, slot)
+
+
+def _bwrap_args(binds: Sequence[Bind], cwd: str, env: dict[str, str], resources: Resources) -> list[str]:
+    args = [
+        "bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+        "--die-with-parent", "--new-session", "--clearenv",
+        "--ro-bind", "/usr", "/usr",
+        "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+        "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
+        "--proc", "/proc", "--dev", "/dev",
+        "--perms", "01777", "--size", str(resources.tmp_bytes), "--tmpfs", "/tmp",
+        "--perms", "01777", "--size", str(resources.tmp_bytes), "--tmpfs", "/dev/shm",
+    ]
+    every = [*_runtime_binds(), *binds]
+    for directory in _parents([b.target for b in every] + [cwd]):
+        args += ["--perms", "0755", "--dir", directory]
+    for bind in every:
+        args += ["--ro-bind", str(bind.source), bind.target]
+    if not any(cwd == b.target for b in every):
+        args += ["--perms", "0777", "--dir", cwd]
+    for key, value in env.items():
+        args += ["--setenv", key, value]
+    return args + ["--chdir", cwd]
+
+
+def _runtime_binds() -> list[Bind]:
+    """The interpreter, its standard library, the environment's packages, and this package."""
+    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix), Path(autograder.__file__).resolve().parent}
+    return [Bind(p, str(p)) for p in sorted(paths) if not str(p).startswith("/usr/")]
+
+
+def _parents(targets: list[str]) -> list[str]:
+    """Every ancestor folder of the targets, shallowest first (bwrap would make them 0700)."""
+    parents = {str(p) for t in targets for p in Path(t).parents if str(p) not in ("/", "/tmp")}
+    return sorted(parents, key=lambda p: (p.count("/"), p))
+
+
+def _drop_privileges(uid: int, rlimits: Resources | None) -> list[str]:
+    command = []
+    if rlimits is not None:
+        # prlimit sets the limits on itself, then execs: they hold for everything started after.
+        command = ["prlimit", f"--nproc={rlimits.processes}", f"--data={rlimits.memory_bytes}"]
+    return command + [
+        "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+        "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
+    ]
+
+
+def _take_slot() -> tuple[IO[str], int]:
+    """A slot number no other running job holds (flock), so concurrent jobs get distinct uids."""
+    SLOT_DIR.mkdir(parents=True, exist_ok=True)
+    while True:
+        for number in range(SLOTS):
+            handle = open(SLOT_DIR / f"slot-{number}.lock", "w")  # noqa: SIM115 - held for the job
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return handle, number
+            except BlockingIOError:
+                handle.close()
+        time.sleep(0.1)
+
+
+# --- cgroups ---------------------------------------------------------------------------------
+
+
+def _make_cgroups(version: str, job: str, resources: Resources) -> list[Path]:
+    if version == "v2":
+        parent = CGROUP_ROOT / CGROUP_PARENT
+        parent.mkdir(exist_ok=True)
+        (parent / "cgroup.subtree_control").write_text("+memory +pids")
+        group = parent / job
+        group.mkdir()
+        (group / "memory.max").write_text(str(resources.memory_bytes))
+        if (group / "memory.swap.max").exists():
+            (group / "memory.swap.max").write_text("0")
+        (group / "pids.max").write_text(str(resources.processes))
+        return [group]
+    if version == "v1":
+        memory = CGROUP_ROOT / "memory" / CGROUP_PARENT / job
+        pids = CGROUP_ROOT / "pids" / CGROUP_PARENT / job
+        memory.mkdir(parents=True)
+        pids.mkdir(parents=True)
+        (memory / "memory.limit_in_bytes").write_text(str(resources.memory_bytes))
+        (pids / "pids.max").write_text(str(resources.processes))
+        return [memory, pids]
+    return []
+
+
+def _join_cgroups(groups: list[Path]) -> list[str]:
+    """A shell that moves itself into the cgroups, then execs the rest: children inherit them."""
+    if not groups:
+        return []
+    moves = " && ".join(f'echo $$ > "${i + 1}"' for i in range(len(groups)))
+    procs = [str(g / "cgroup.procs") for g in groups]
+    return ["sh", "-c", f'{moves} && shift {len(groups)} && exec "$@"', "sh", *procs]
+
+
+def _empty_cgroup(group: Path, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pids = _read_ints(group / "cgroup.procs")
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.05)
+
+
+def _remove_cgroup(group: Path) -> None:
+    for _ in range(50):
+        try:
+            group.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.05)
+
+
+def _oom_kills(group: Path) -> int:
+    for name in ("memory.events", "memory.oom_control"):
+        for line in _read_lines(group / name):
+            key, _, value = line.partition(" ")
+            if key == "oom_kill" and value.strip().isdigit():
+                return int(value)
+    return 0
+
+
+def _pids_hits(group: Path) -> int:
+    for line in _read_lines(group / "pids.events"):
+        key, _, value = line.partition(" ")
+        if key == "max" and value.strip().isdigit():
+            return int(value)
+    return 0
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text().splitlines()
+    except OSError:
+        return []
+
+
+def _read_ints(path: Path) -> list[int]:
+    return [int(line) for line in _read_lines(path) if line.strip().isdigit()]
+
+
+# --- shared ----------------------------------------------------------------------------------
+
+
+def _popen(argv: list[str], *, pass_fds: Sequence[int], cwd: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        argv, pass_fds=tuple(pass_fds), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+def _killpg(process: subprocess.Popen[bytes]) -> None:
+    # SIGKILL the whole session; with bwrap this also ends the PID namespace and all inside it.
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+# --- choosing ----------------------------------------------------------------------------------
+
+
+def detect() -> Launcher:
+    """The strongest isolation this machine offers, or why there is none."""
+    if sys.platform != "linux":
+        return Unisolated(f"sandboxing needs Linux; this is {sys.platform}")
+    if os.geteuid() != 0:
+        return Unisolated("sandboxing needs root (to switch to an unprivileged uid per job)")
+    missing = [tool for tool in ("bwrap", "setpriv", "prlimit") if shutil.which(tool) is None]
+    if missing:
+        return Unisolated(f"{', '.join(missing)} not installed (Debian: apt-get install bubblewrap util-linux)")
+    return Bubblewrap(cgroup_version=_cgroup_version())
+
+
+def _cgroup_version() -> Literal["v2", "v1", "rlimit"]:
+    controllers = _read_lines(CGROUP_ROOT / "cgroup.controllers")
+    if controllers and {"memory", "pids"} <= set(controllers[0].split()) and _writable(CGROUP_ROOT):
+        subtree = CGROUP_ROOT / "cgroup.subtree_control"
+        try:
+            subtree.write_text("+memory +pids")
+            return "v2"
+        except OSError:
+            pass
+    if _writable(CGROUP_ROOT / "memory") and _writable(CGROUP_ROOT / "pids"):
+        return "v1"
+    return "rlimit"
+
+
+def _writable(path: Path) -> bool:
+    return path.is_dir() and os.access(path, os.W_OK)
