@@ -3,7 +3,9 @@
 Both are whole processes measured side by side in one run (interleaved, several rounds): wall
 time, and CPU time of the process and every child it waited for. The ratio is the figure.
 
-    .venv/bin/python benchmarks/grading_cost.py [--rounds 3] [--notebook solutions/autograph.ipynb]
+    .venv/bin/python benchmarks/grading_cost.py [--rounds 5] [--notebook solutions/autograph.ipynb]
+
+Also compares grading with and without the sandbox (``--no-sandbox``): the sandbox's cost.
 """
 
 from __future__ import annotations
@@ -49,8 +51,10 @@ def main() -> int:
     tfgrade = str(Path(sys.executable).parent / "tfgrade")
     with tempfile.TemporaryDirectory() as tmp:
         script = bare_script(args.notebook.resolve(), Path(tmp))
+        grade = [tfgrade, "grade", str(args.notebook), "-a", args.assignment, "--out", f"{tmp}/out"]
         runs = {"bare script": [sys.executable, str(script)],
-                "tfgrade grade": [tfgrade, "grade", str(args.notebook), "-a", args.assignment, "--out", f"{tmp}/out"]}
+                "tfgrade grade": grade,
+                "  no sandbox": [*grade, "--no-sandbox"]}
         results: dict[str, list[tuple[float, float]]] = {k: [] for k in runs}
         for r in range(args.rounds):
             for name in runs if r % 2 == 0 else reversed(list(runs)):
@@ -59,8 +63,9 @@ def main() -> int:
     med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in results.items()}
     for name, (wall, cpu) in med.items():
         print(f"  {name:14s} wall {wall:6.2f} s   cpu {cpu:6.2f} s")
-    (bw, bc), (gw, gc) = med["bare script"], med["tfgrade grade"]
-    print(f"  ratio (tfgrade / bare): wall {gw / bw:.2f}x   cpu {gc / bc:.2f}x")
+    (bw, bc), (gw, gc), (uw, uc) = med["bare script"], med["tfgrade grade"], med["  no sandbox"]
+    print(f"  ratio tfgrade / bare script:        wall {gw / bw:.2f}x   cpu {gc / bc:.2f}x")
+    print(f"  ratio sandboxed / unsandboxed grade: wall {gw / uw:.2f}x   cpu {gc / uc:.2f}x")
     return 0
 
 
