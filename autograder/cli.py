@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 
 from autograder import assignment as assignments
-from autograder import batch, notebook, report, sandbox
+from autograder import batch, notebook, report, sandbox, selfcheck
 from autograder.execution import ProcessExecutor
-from autograder.grading import grade
 
 EPILOG = """\
 examples:
@@ -82,6 +81,7 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
     check_cmd.add_argument("notebook", type=Path, help="your .ipynb file")
     check_cmd.add_argument("--assignment", "-a",
                            help="assignment name (default: read from the notebook's metadata)")
+    check_cmd.add_argument("--question", "-q", help="check only this question (e.g. q1)")
     check_cmd.set_defaults(run=_run_check)
 
 
@@ -115,17 +115,14 @@ def _run_check(args: argparse.Namespace) -> int:
     print(f"Running {args.notebook} in a fresh process and checking it (public checks only)...", file=sys.stderr)
     executor = ProcessExecutor()
     if not executor.isolated:
-        print(f"Note: your notebook runs {executor.isolation}; that is fine for a "
-              "self-check.", file=sys.stderr)
-    graded = grade(args.notebook, assignment, executor, include_hidden=False)
-    print(report.feedback_text(graded.result, graded.score, show_hidden=False))
-    public_points = sum(c.points for c in graded.result.checks)
-    hidden_points = assignment.max_points - public_points
-    if graded.result.status == "graded" and hidden_points > 0:
-        print(f"\nHidden checks worth {report.format_number(hidden_points)} more point(s) run when "
-              "your notebook is graded; passing every public check does not guarantee them.")
-    passed = graded.result.status == "graded" and all(c.outcome == "passed" for c in graded.result.checks)
-    return 0 if passed else 1
+        print(f"Note: your notebook runs {executor.isolation}; that is fine for a self-check.", file=sys.stderr)
+    try:
+        result = selfcheck.run_self_check(args.notebook, assignment, args.question, executor)
+    except ValueError as exc:
+        print(f"tfgrade: {exc}", file=sys.stderr)
+        return 2
+    print(result.text())
+    return 0 if result.passed else 1
 
 
 def _assignment_from(path: Path) -> str:

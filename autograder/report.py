@@ -59,7 +59,8 @@ CHECK_BROKE_NOTE = (
     "This check could not run because of a problem with the grader, not with your work."
 )
 GRADER_ERROR_FOR_STUDENT = (
-    "The grader ran into a problem of its own while grading this notebook, so it has no score yet."
+    "The grader ran into a problem of its own (not in your notebook) while grading it, so there is "
+    "no score yet. Tell your instructor."
 )
 NEXT_REJECTED = "Fix the problem described above, then submit the notebook again."
 NEXT_GRADER_ERROR = (
@@ -141,7 +142,7 @@ def student_report(result: SubmissionResult, score: Score) -> dict[str, Any]:
     """The report a student may see: hidden checks only as per-question counts, no output."""
     return {
         **_report_header(result, score),
-        "message": _message(result, for_student=True),
+        "message": submission_message(result, for_student=True),
         "execution": _execution_json(result.execution),
         "checks": [c.to_json() for c in result.checks if c.visibility == "public"],
         "hidden_checks": [
@@ -428,7 +429,7 @@ def _indent(text: str, prefix: str) -> str:
 # -- shared pieces ----------------------------------------------------------------------------
 
 
-def _message(result: SubmissionResult, *, for_student: bool) -> str:
+def submission_message(result: SubmissionResult, *, for_student: bool) -> str:
     if for_student and result.status == "grader_error":
         return GRADER_ERROR_FOR_STUDENT
     return result.message
@@ -436,7 +437,7 @@ def _message(result: SubmissionResult, *, for_student: bool) -> str:
 
 def _problem_lines(result: SubmissionResult, *, for_student: bool) -> list[str]:
     """What went wrong at the submission level: status, notebook run, cell errors."""
-    message = safe_text(_message(result, for_student=for_student), MESSAGE_LIMIT, one_line=False)
+    message = safe_text(submission_message(result, for_student=for_student), MESSAGE_LIMIT, one_line=False)
     lines: list[str] = []
     if result.status != "graded":
         lines.append(f"Not graded: {message}")

@@ -99,9 +99,9 @@ def test_check_infers_the_assignment_and_mentions_hidden_checks(
     out = capsys.readouterr().out
     assert code == 0
     assert (executor.calls[0].assignment.name, executor.calls[0].include_hidden) == ("autograph", False)
-    assert f"{path} (autograph): 4 / 11 points" in out
-    assert "All checks passed." in out
-    assert "Hidden checks worth 7 more point(s) run when your notebook is graded" in out
+    assert "4/4 public checks passed (all questions)" in out
+    assert "hidden check(s) worth 7 point(s) run when your notebook is graded" in out
+    assert "All public checks passed." in out
     assert "q1_hidden" not in out
 
 
@@ -117,7 +117,7 @@ def test_check_exits_1_when_a_public_check_fails(
     out = capsys.readouterr().out
     assert code == 1
     assert "q2_public is wrong; fix it." in out
-    assert "3 / 11 points" in out
+    assert "3/4 public checks passed" in out
 
 
 def test_check_exits_1_on_a_grader_error(
@@ -132,7 +132,7 @@ def test_check_exits_1_on_a_grader_error(
     out = capsys.readouterr().out
     assert code == 1
     assert "Hidden checks worth" not in out
-    assert "problem with the grader" in out
+    assert "problem of its own (not in your notebook)" in out
 
 
 def test_check_of_a_rejected_notebook_exits_1_with_the_reason(
