@@ -56,6 +56,8 @@ class Assignment:
     template: Path
     questions: tuple[Question, ...]
     limits: Limits
+    required_names: tuple[str, ...] = ()
+    """Names the notebook must define (checked before a student submits)."""
 
     @property
     def max_points(self) -> float:
@@ -112,7 +114,14 @@ def _from_toml(root: Path, config_file: Path, data: dict[str, Any]) -> Assignmen
         template=template,
         questions=questions,
         limits=_limits(config_file, data.get("limits", {})),
+        required_names=_names(config_file, data.get("required", [])),
     )
+
+
+def _names(config_file: Path, data: Any) -> tuple[str, ...]:
+    if not isinstance(data, list) or not all(isinstance(n, str) and n.isidentifier() for n in data):
+        raise AssignmentError(f'{config_file}: required must be a list of Python names, e.g. required = ["model"]')
+    return tuple(data)
 
 
 def _question(config_file: Path, name: str, data: Any) -> Question:

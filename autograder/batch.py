@@ -31,12 +31,13 @@ class BatchResult:
 
 
 def expand(specs: Iterable[str]) -> list[Path]:
-    """Files as given; folders become their ``*.ipynb`` files (recursively); globs are expanded."""
+    """Files as given; folders become their ``*.ipynb`` and ``*.zip`` files (recursively); globs expand."""
     paths: list[Path] = []
     for spec in specs:
         path = Path(spec)
         if path.is_dir():
-            paths += sorted(p for p in path.rglob("*.ipynb") if not _hidden(p.relative_to(path)))
+            found = [*path.rglob("*.ipynb"), *path.rglob("*.zip")]
+            paths += sorted(p for p in found if not _hidden(p.relative_to(path)))
         elif path.exists() or path.is_symlink():
             paths.append(path)
         else:

@@ -35,8 +35,9 @@ GRADER_PROBLEM = (
 class GradingPlugin:
     """Hands checks the ``student`` fixture and records each check's outcome."""
 
-    def __init__(self, student: Student, hidden_dirs: list[Path]) -> None:
+    def __init__(self, student: Student, hidden_dirs: list[Path], required: list[str]) -> None:
         self._student = student
+        self._required = required
         self._hidden_dirs = [d.resolve() for d in hidden_dirs]
         self._results: dict[str, CheckResult] = {}
         self.collection_errors: list[str] = []
@@ -80,6 +81,14 @@ class GradingPlugin:
             details="; ".join(f"{k}={v}" for k, v in item.user_properties)[:2000],
         )
 
+    def _missing_names(self, summary: ExecutionSummary) -> list[str]:
+        if summary.status != "completed":
+            return []
+        try:
+            return [name for name in self._required if not self._student.describe(name).defined]
+        except CheckFailure:
+            return []
+
     def _is_hidden(self, path: Path) -> bool:
         return any(path.resolve().is_relative_to(d) for d in self._hidden_dirs)
 
@@ -87,7 +96,7 @@ class GradingPlugin:
         summary = self._student.wait_until_executed()
         return {
             "schema_version": SCHEMA_VERSION,
-            "execution": _summary_json(summary),
+            "execution": {**_summary_json(summary), "missing_names": self._missing_names(summary)},
             "checks": [r.to_json() for r in self._results.values()],
             "collection_errors": self.collection_errors,
         }
@@ -121,6 +130,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--results-fd", type=int, required=True)
     parser.add_argument("--checks", type=Path, nargs="+", required=True)
     parser.add_argument("--hidden", type=Path, nargs="*", default=[])
+    parser.add_argument("--required", nargs="*", default=[])
     parser.add_argument("--notebook-seconds", type=float, required=True)
     parser.add_argument("--request-seconds", type=float, required=True)
     parser.add_argument("--reply-bytes", type=int, required=True)
@@ -136,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         request_seconds=args.request_seconds,
         reply_bytes=args.reply_bytes,
     )
-    plugin = GradingPlugin(student, args.hidden)
+    plugin = GradingPlugin(student, args.hidden, args.required)
     pytest_args = [str(d) for d in args.checks] + [
         "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", str(args.checks[0].parent),
         "--confcutdir", str(args.checks[0].parent), "-W", "ignore::DeprecationWarning",

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from autograder import assignment as assignments
-from autograder import batch, notebook, report, sandbox, selfcheck
+from autograder import batch, notebook, report, sandbox, selfcheck, submission
 from autograder.execution import ProcessExecutor
 
 EPILOG = """\
@@ -42,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_grade(commands)
     _add_check(commands)
+    _add_submit(commands)
     _add_list(commands)
     return parser
 
@@ -83,6 +84,33 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
                            help="assignment name (default: read from the notebook's metadata)")
     check_cmd.add_argument("--question", "-q", help="check only this question (e.g. q1)")
     check_cmd.set_defaults(run=_run_check)
+
+
+def _add_submit(commands: argparse._SubParsersAction) -> None:
+    submit_cmd = commands.add_parser(
+        "submit",
+        help="check your notebook runs cleanly and package it for submission (students)",
+        description="Run your saved notebook top to bottom in a fresh process, as the grader will, and list "
+        "every problem with its cell number: a cell that raises, a cell that runs too long, a required name "
+        "that is never defined, the wrong assignment. If there is none, write NOTEBOOK-submission.zip (your "
+        "notebook and a manifest) to hand in. Exits 1 if there are problems.",
+    )
+    submit_cmd.add_argument("notebook", type=Path, help="your .ipynb file")
+    submit_cmd.add_argument("--assignment", "-a", help="assignment name (default: from the notebook's metadata)")
+    submit_cmd.add_argument("--out", "-o", type=Path, help="zip to write (default: NOTEBOOK-submission.zip)")
+    submit_cmd.add_argument("--force", action="store_true", help="write the zip even if there are problems")
+    submit_cmd.set_defaults(run=_run_submit)
+
+
+def _run_submit(args: argparse.Namespace) -> int:
+    assignment = assignments.load(args.assignment or _assignment_from(args.notebook))
+    print(f"Running {args.notebook} in a fresh process, as the grader will...", file=sys.stderr)
+    readiness = submission.prepare(args.notebook, assignment, ProcessExecutor())
+    print(readiness.text())
+    if readiness.ready or args.force:
+        out = submission.package(readiness, args.out or submission.default_zip(args.notebook))
+        print(f"Wrote {out}: hand in this file.")
+    return 0 if readiness.ready else 1
 
 
 def _add_list(commands: argparse._SubParsersAction) -> None:

@@ -106,7 +106,7 @@ def _start_checks(
     return launcher.start(
         [*PYTHON, "autograder.check_process", "--student-fd", str(sock.fileno()),
          "--results-fd", str(results_fd), "--checks", *map(str, check_dirs),
-         "--hidden", str(assignment.hidden_checks),
+         "--hidden", str(assignment.hidden_checks), "--required", *assignment.required_names,
          "--notebook-seconds", str(limits.notebook_seconds),
          "--request-seconds", str(limits.request_seconds),
          "--reply-bytes", str(limits.reply_bytes)],
@@ -215,6 +215,7 @@ def _execution(
             cell_errors=tuple(CellError(int(e["cell"]), str(e["error"])) for e in raw["cell_errors"]),
             output=output,
             isolation=isolation,
+            missing_names=tuple(str(n) for n in raw.get("missing_names", [])),
         )
         checks = tuple(check_from_json(c) for c in document["checks"])
     except (KeyError, TypeError, ValueError) as exc:

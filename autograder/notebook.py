@@ -11,6 +11,7 @@ import io
 import json
 import re
 import tokenize
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,9 +82,32 @@ def _read(path: Path) -> str:
             "(Kernel > Restart & Clear Output), save, and submit again."
         )
     try:
-        return path.read_bytes().decode("utf-8")
+        data = _from_zip(path) if zipfile.is_zipfile(path) else path.read_bytes()
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise NotebookRejected(f"{path.name} is not a text file, so it cannot be a notebook.") from exc
+
+
+def _from_zip(path: Path) -> bytes:
+    """The one notebook in a submission zip (ours, otter's export, or a plain zip of a notebook)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [
+                m for m in archive.infolist()
+                if m.filename.endswith(".ipynb") and not m.is_dir() and "__MACOSX" not in m.filename
+                and ".ipynb_checkpoints" not in m.filename
+            ]
+            if len(members) != 1:
+                found = ", ".join(m.filename for m in members) or "none"
+                raise NotebookRejected(
+                    f"{path.name} should hold exactly one notebook (.ipynb); it holds {len(members)} ({found}). "
+                    "Zip only your notebook, or use `tfgrade submit`."
+                )
+            if members[0].file_size > MAX_NOTEBOOK_BYTES:
+                raise NotebookRejected(f"The notebook in {path.name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB.")
+            return archive.read(members[0])
+    except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
+        raise NotebookRejected(f"{path.name} is a damaged zip file ({exc}). Make the zip again.") from exc
 
 
 def _assignment_of(node: nbformat.NotebookNode) -> str | None:

@@ -174,6 +174,7 @@ def _execution_json(execution: ExecutionSummary) -> dict[str, Any]:
         "message": execution.message,
         "cell_errors": [{"cell": e.cell, "error": e.error} for e in execution.cell_errors],
         "limits_hit": list(execution.limits_hit),
+        "missing_names": list(execution.missing_names),
     }
 
 

@@ -66,6 +66,8 @@ class ExecutionSummary:
     """How the student's code was isolated (sandbox and limits in force), for the instructor."""
     limits_hit: tuple[str, ...] = ()
     """Limits the kernel reports were hit: ``memory``, ``processes``."""
+    missing_names: tuple[str, ...] = ()
+    """Names the assignment requires that the notebook did not define."""
 
 
 @dataclass(frozen=True)

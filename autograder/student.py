@@ -135,12 +135,15 @@ class Student:
             raise self._fail("sent a saved model the grader could not read")
         return data.array.tobytes()
 
-    def batch(self, name: str, arg_sets: list[list[Any]]) -> list[list[float]]:
-        """Call ``name`` once per arg set inside the student's process; per-call output sums."""
+    def batch(self, name: str, arg_sets: list[list[Any]], repeat: int = 1) -> list[list[float]]:
+        """Call ``name`` once per arg set (``repeat`` times over) in the student's process.
+
+        Returns each call's outputs summed; see :func:`autograder.timing.run_batch`.
+        """
         arrays: list[np.ndarray] = []
-        request = {"op": "batch", "name": name, "arg_sets": protocol.encode_plain(arg_sets, arrays)}
+        request = {"op": "batch", "name": name, "arg_sets": protocol.encode_plain(arg_sets, arrays), "repeat": repeat}
         sums = self._request(request, arrays, name=name)
-        if not _is_sums(sums, len(arg_sets)):
+        if not _is_sums(sums, len(arg_sets) * repeat):
             raise CheckFailure(f"`{name}` did not return one set of tensors per call.")
         return sums
 

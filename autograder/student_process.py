@@ -200,7 +200,7 @@ def _call(request: dict[str, Any], arrays: list[np.ndarray], ns: dict[str, Any])
 def _batch(request: dict[str, Any], arrays: list[np.ndarray], ns: dict[str, Any]) -> Any:
     fn = _lookup(ns, str(request["name"]))
     arg_sets = protocol.decode_value(request["arg_sets"], arrays)
-    return timing.run_batch(fn, arg_sets)
+    return timing.run_batch(fn, arg_sets, repeat=min(int(request.get("repeat", 1)), 1000))
 
 
 def _describe_model(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:

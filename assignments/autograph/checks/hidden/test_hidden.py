@@ -18,12 +18,14 @@ from autograder.checks import (
 from autograder.timing import robust_speedup, run_batch
 
 # q3 speed-up: the student's graph, called in batches inside the student's process, must beat a
-# trusted eager LSTMCell with the same weights. Honest graphs measured well above this, an eager
-# wrapper well below (see benchmarks/speedup_stability.py).
+# trusted eager LSTMCell with the same weights. Honest graphs measured about 2.6x, a graph forced
+# to run eagerly about 1.0x; the threshold sits near their geometric mean (see
+# benchmarks/speedup_stability.py).
 LSTM_UNITS = 100
 LSTM_BATCH = 10
-CALLS_PER_BATCH = 20
-MIN_SPEEDUP = 1.4
+DISTINCT_INPUTS = 20
+REPEAT = 5
+MIN_SPEEDUP = 1.5
 
 
 def _halvings(x: np.ndarray) -> int:
@@ -67,7 +69,9 @@ def test_simple_nn_is_tf_function(student):
 def test_count_halvings_fresh_values(student):
     for x in _fresh_halving_inputs():
         expect_tensor(
-            student.call("count_halvings", x), np.int32(_halvings(x)), what=f"count_halvings of a length-{x.size} tensor"
+            student.call("count_halvings", x),
+            np.int32(_halvings(x)),
+            what=f"count_halvings of a length-{x.size} tensor",
         )
 
 
@@ -85,7 +89,9 @@ def test_count_halvings_converts_to_graph_loop(student):
         student.call("count_halvings", np.array(x, np.float32))
     retraced = student.tracing_count("count_halvings") - before
     if retraced > 1:
-        raise CheckFailure(f"count_halvings was traced {retraced} times for three inputs of the same shape; once is enough.")
+        raise CheckFailure(
+            f"count_halvings was traced {retraced} times for three inputs of the same shape; once is enough."
+        )
 
 
 @pytest.fixture(scope="module")
@@ -127,15 +133,16 @@ def test_lstm_fn_graph_is_faster_than_eager(student, reference_cell, record_prop
     spec = ([None, LSTM_UNITS], "float32")
     trace = student.trace("lstm_fn", [spec, [spec, spec]])
     expect_no_ops(trace, "lstm_fn", {"tf.py_function calls, which run eagerly": PY_FUNCTION_OPS})
-    expect_ops(trace, "lstm_fn", {"matrix multiplications (call lstm_cell inside lstm_fn)": {"MatMul", "BatchMatMulV2"}})
-    arg_sets = _lstm_inputs(12, CALLS_PER_BATCH)
-    expected = run_batch(reference_cell, arg_sets)
-    got = student.batch("lstm_fn", arg_sets)
+    matmuls = {"MatMul", "BatchMatMulV2"}
+    expect_ops(trace, "lstm_fn", {"matrix multiplications (call lstm_cell inside lstm_fn)": matmuls})
+    arg_sets = _lstm_inputs(12, DISTINCT_INPUTS)
+    expected = run_batch(reference_cell, arg_sets, REPEAT)
+    got = student.batch("lstm_fn", arg_sets, REPEAT)
     if not np.allclose(np.array(got, dtype=np.float64), np.array(expected), rtol=1e-3, atol=1e-2):
         raise CheckFailure("lstm_fn gave different results from lstm_cell when called many times in a row.")
     speedup = robust_speedup(
-        lambda: run_batch(reference_cell, arg_sets),
-        lambda: student.batch("lstm_fn", arg_sets),
+        lambda: run_batch(reference_cell, arg_sets, REPEAT),
+        lambda: student.batch("lstm_fn", arg_sets, REPEAT),
         threshold=MIN_SPEEDUP,
     )
     record_property("speedup", round(speedup.median, 3))
