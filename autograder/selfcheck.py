@@ -64,13 +64,14 @@ class SelfCheck:
 
 
 def run_self_check(
-    path: Path, assignment: assignments.Assignment, question: str | None = None, executor: Executor | None = None
+    path: str | os.PathLike[str], assignment: assignments.Assignment, question: str | None = None,
+    executor: Executor | None = None,
 ) -> SelfCheck:
     if question is not None and assignment.question(question) is None:
         known = ", ".join(q.name for q in assignment.questions)
         raise ValueError(f"This assignment has no question {question!r}; its questions are {known}.")
     executor = executor or ProcessExecutor()
-    graded = grade(path, assignment, executor, include_hidden=False)
+    graded = grade(Path(path), assignment, executor, include_hidden=False)
     hidden = tuple(h for h in hidden_shares(assignment) if question in (None, h.question))
     return SelfCheck(graded=graded, question=question, hidden=hidden, isolation=executor.isolation)
 

@@ -1,0 +1,112 @@
+"""The self-check: counts and rendering without TensorFlow; then a real Jupyter kernel."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from factories import FakeExecutor, autograph_checks, execution, write_answer
+
+from autograder import assignment as assignments
+from autograder import selfcheck
+from tests.conftest import ROOT
+
+
+@pytest.fixture()
+def autograph() -> assignments.Assignment:
+    return assignments.load("autograph")
+
+
+def test_hidden_shares_count_hidden_checks_and_their_points(autograph):
+    shares = {h.question: (h.checks, h.points) for h in selfcheck.hidden_shares(autograph)}
+    assert shares == {"q1": (2, 2.0), "q2": (2, 2.0), "q3": (2, 2.0), "q4": (1, 1.0)}
+
+
+def test_self_check_runs_public_checks_only_and_filters_by_question(tmp_path, autograph):
+    fake = FakeExecutor(execution(*autograph_checks("q2_public")))
+    result = selfcheck.run_self_check(write_answer(tmp_path / "a.ipynb"), autograph, "q2", fake)
+    assert fake.calls[0].include_hidden is False
+    assert [c.name for c in result.checks] == ["q2_public"]
+    assert not result.passed
+    text = result.text()
+    assert text.startswith("0/1 public checks passed (question q2); 2 hidden check(s) worth 2 point(s)")
+    assert "✗ q2 q2_public: q2_public is wrong; fix it." in text
+
+
+def test_html_escapes_student_text_and_says_what_ran(tmp_path, autograph):
+    checks = [dataclasses.replace(c, message="<script>x</script>") for c in autograph_checks("q1_public")]
+    result = selfcheck.run_self_check(write_answer(tmp_path / "a.ipynb"), autograph, None, FakeExecutor(execution(*checks)))
+    html = result._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "saved</b> notebook" in html
+    assert repr(result) == result.text()
+
+
+def test_unknown_question_is_refused_with_the_known_ones(tmp_path, autograph):
+    with pytest.raises(ValueError, match="no question 'q9'; its questions are q1, q2, q3, q4"):
+        selfcheck.run_self_check(write_answer(tmp_path / "a.ipynb"), autograph, "q9", FakeExecutor())
+
+
+def test_find_notebook_prefers_jupyter_session_then_the_only_notebook(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    with pytest.raises(ValueError, match="Cannot tell which notebook"):
+        selfcheck.find_notebook(None)
+    only = write_answer(tmp_path / "only.ipynb")
+    assert selfcheck.find_notebook(None) == only
+    other = write_answer(tmp_path / "other.ipynb")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(other))
+    assert selfcheck.find_notebook(None) == other
+
+
+# --- a real Jupyter kernel -------------------------------------------------------------------
+
+
+def _run_in_kernel(cells: list[str], cwd: Path) -> nbformat.NotebookNode:
+    from nbclient import NotebookClient
+
+    driver = nbformat.v4.new_notebook()
+    driver.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    NotebookClient(driver, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    return driver
+
+
+def _defining_cell(nb: nbformat.NotebookNode, name: str) -> int:
+    pattern = re.compile(rf"^(def|class)\s+{name}\b|^{name}\s*=", re.MULTILINE)
+    return next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and pattern.search(c.source))
+
+
+@pytest.mark.slow
+def test_in_notebook_check_renders_html_with_a_text_fallback(tmp_path):
+    mine = tmp_path / "mine.ipynb"
+    mine.write_bytes((ROOT / "solutions" / "autograph.ipynb").read_bytes())
+    driver = _run_in_kernel([f"from autograder.selfcheck import check\ncheck('q1', notebook={str(mine)!r})"], tmp_path)
+    [output] = [o for o in driver.cells[0].outputs if o.output_type == "execute_result"]
+    assert "1/1 public checks passed (question q1)" in output.data["text/html"]
+    assert "1/1 public checks passed (question q1)" in output.data["text/plain"]
+    assert "hidden check(s)" in output.data["text/plain"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["autograph"])
+def test_self_check_reports_the_fresh_run_not_the_live_kernel(tmp_path, name):
+    """Run the solution in a live kernel, then delete the cell defining a required name from the
+    saved notebook (the kernel still remembers it): the self-check must see what the grader sees."""
+    a = assignments.load(name)
+    required = a.required_names[0]
+    solution = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", as_version=4)
+    live_code = [c.source for c in solution.cells if c.cell_type == "code"]
+    del solution.cells[_defining_cell(solution, required)]
+    saved = tmp_path / "mine.ipynb"
+    nbformat.write(solution, saved)
+    probe = f"print('LIVE-HAS', {required!r} in globals())"
+    check = f"from autograder.selfcheck import run_self_check\nfrom autograder.assignment import load\n" \
+            f"r = run_self_check({str(saved)!r}, load({name!r}))\nprint(r.text())"
+    driver = _run_in_kernel([*live_code, probe, check], tmp_path)
+    printed = ["".join(o.get("text", "") for o in cell.outputs) for cell in driver.cells[-2:]]
+    assert "LIVE-HAS True" in printed[0]
+    assert f"`{required}` is not defined in your notebook" in printed[1]
+    assert "public checks passed" in printed[1] and not printed[1].startswith("4/4")
