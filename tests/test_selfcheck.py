@@ -38,7 +38,8 @@ def test_self_check_runs_public_checks_only_and_filters_by_question(tmp_path, au
 
 def test_html_escapes_student_text_and_says_what_ran(tmp_path, autograph):
     checks = [dataclasses.replace(c, message="<script>x</script>") for c in autograph_checks("q1_public")]
-    result = selfcheck.run_self_check(write_answer(tmp_path / "a.ipynb"), autograph, None, FakeExecutor(execution(*checks)))
+    fake = FakeExecutor(execution(*checks))
+    result = selfcheck.run_self_check(write_answer(tmp_path / "a.ipynb"), autograph, None, fake)
     html = result._repr_html_()
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "saved</b> notebook" in html
