@@ -58,6 +58,10 @@ class Assignment:
     limits: Limits
     required_names: tuple[str, ...] = ()
     """Names the notebook must define (checked before a student submits)."""
+    solution: Path | None = None
+    """The solution notebook (``tfgrade validate`` expects full marks from it)."""
+    corpus: Path | None = None
+    """A folder of notebooks with expected outcomes in their metadata (``tfgrade validate``)."""
 
     @property
     def max_points(self) -> float:
@@ -115,7 +119,15 @@ def _from_toml(root: Path, config_file: Path, data: dict[str, Any]) -> Assignmen
         questions=questions,
         limits=_limits(config_file, data.get("limits", {})),
         required_names=_names(config_file, data.get("required", [])),
+        solution=_optional_path(root, data.get("solution"), root.parent.parent / "solutions" / f"{root.name}.ipynb"),
+        corpus=_optional_path(root, data.get("corpus"), root / "corpus"),
     )
+
+
+def _optional_path(root: Path, given: Any, default: Path) -> Path | None:
+    """A path from the config (relative to the assignment folder), else the default if it exists."""
+    path = (root / str(given)).resolve() if given is not None else default
+    return path if path.exists() else None
 
 
 def _names(config_file: Path, data: Any) -> tuple[str, ...]:

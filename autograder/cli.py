@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from autograder import assignment as assignments
-from autograder import batch, notebook, report, sandbox, selfcheck, submission
+from autograder import batch, notebook, report, sandbox, selfcheck, submission, validate
 from autograder.execution import ProcessExecutor
 
 EPILOG = """\
@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_grade(commands)
     _add_check(commands)
     _add_submit(commands)
+    _add_validate(commands)
     _add_list(commands)
     return parser
 
@@ -111,6 +112,41 @@ def _run_submit(args: argparse.Namespace) -> int:
         out = submission.package(readiness, args.out or submission.default_zip(args.notebook))
         print(f"Wrote {out}: hand in this file.")
     return 0 if readiness.ready else 1
+
+
+def _add_validate(commands: argparse._SubParsersAction) -> None:
+    validate_cmd = commands.add_parser(
+        "validate",
+        help="check an assignment's grading: solution full marks, blank 0, corpus as expected (instructors)",
+        description="Grade the assignment's solution (must get full marks), its blank student notebook (must "
+        "get 0 without a grader error) and every notebook in its corpus folder (each says in its metadata "
+        "which checks must fail and with what words). Lists whatever does not hold; exits 1 if anything.",
+    )
+    validate_cmd.add_argument("assignment", help="assignment name or folder")
+    validate_cmd.add_argument("--jobs", "-j", type=int, default=2, help="notebooks graded at once (default 2)")
+    validate_cmd.set_defaults(run=_run_validate)
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    assignment = assignments.load(args.assignment)
+    notebooks = validate.corpus(assignment)
+    print(f"Validating '{assignment.name}': {len(notebooks)} notebooks...", file=sys.stderr)
+    if assignment.solution is None:
+        print("  ! no solution notebook found (set solution = \"...\" in assignment.toml)")
+
+    def show(outcome: validate.Outcome) -> None:
+        earned, points = outcome.graded.score.earned, outcome.graded.score.points
+        score = f"{report.format_number(earned)}/{report.format_number(points)}"
+        mark = "ok " if not outcome.problems else "BAD"
+        print(f"  {mark} {outcome.name}: {score}", flush=True)
+        for problem in outcome.problems:
+            print(f"        {report.safe_text(problem, 400)}", flush=True)
+
+    outcomes = validate.validate(assignment, ProcessExecutor, workers=args.jobs, progress=show)
+    bad = [o.name for o in outcomes if o.problems]
+    print(f"{len(outcomes) - len(bad)} of {len(outcomes)} notebooks grade as expected."
+          + (f" Look at: {', '.join(bad)}." if bad else ""))
+    return 1 if bad else 0
 
 
 def _add_list(commands: argparse._SubParsersAction) -> None:

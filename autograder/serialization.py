@@ -59,6 +59,12 @@ MAX_MEMBERS = 256
 ARCHIVE_FILES = frozenset({"config.json", "metadata.json", "model.weights.h5", "model.weights.npz"})
 ARCHIVE_FOLDERS = ("assets/",)
 
+REGISTRY_FUNCTIONS = (
+    "keras.saving.get_custom_objects",
+    "keras.utils.get_custom_objects",
+    "tf.keras.utils.get_custom_objects",  # tf.keras (Keras 3 via TensorFlow) has no `saving`
+)
+
 
 # --- configs -------------------------------------------------------------------------------
 
@@ -176,11 +182,12 @@ def expect_get_config_written(student: Student, class_name: str) -> None:
 # --- registration --------------------------------------------------------------------------
 
 
-def expect_registered(student: Student, class_name: str) -> str:
+def expect_registered(student: Student, class_name: str, *, package: str = "my_package") -> str:
     """``class_name`` is registered with ``@keras.saving.register_keras_serializable``.
 
     Asks the student's process for Keras' registry (through ``keras`` or ``tf.keras``, whichever
-    the notebook imported) and returns the name the class is registered under.
+    the notebook imported) and returns the name the class is registered under. ``package`` is
+    only used in the message.
     """
     registry = _custom_objects(student)
     module = student.get(f"{class_name}.__module__")
@@ -191,15 +198,15 @@ def expect_registered(student: Student, class_name: str) -> str:
             return key
     raise CheckFailure(
         f"{class_name} is not registered for saving, so keras.saving.load_model cannot find it. Put "
-        '`@keras.saving.register_keras_serializable(package="my_package")` on the line '
+        f'`@keras.saving.register_keras_serializable(package="{package}")` on the line '
         f"above `class {class_name}`, then rerun that cell."
     )
 
 
 def _custom_objects(student: Student) -> dict[str, Any]:
-    for module in ("keras", "tf.keras"):
-        if student.describe(f"{module}.saving.get_custom_objects").defined:
-            registry = student.call(f"{module}.saving.get_custom_objects")
+    for registry_name in REGISTRY_FUNCTIONS:
+        if student.describe(registry_name).defined:
+            registry = student.call(registry_name)
             if not isinstance(registry, dict):
                 raise CheckFailure("keras.saving.get_custom_objects() should return a dict.")
             return registry
@@ -285,12 +292,19 @@ def _objects(tree: Any) -> Iterator[dict[str, Any]]:
 
 
 def reload_model(
-    student: Student, name: str, store_as: str, *, classes: Sequence[str] = (), custom_objects: bool = False
+    student: Student,
+    name: str,
+    store_as: str,
+    *,
+    classes: Sequence[str] = (),
+    custom_objects: bool = False,
+    package: str = "my_package",
 ) -> bytes:
     """Save model ``name`` as .keras and load it back (kept as ``store_as``) in the student's process.
 
     Returns the file's bytes (for :func:`keras_archive_config`). When loading fails, the custom
-    ``classes`` the model uses are checked for registration, so the message names the likely cause.
+    ``classes`` the model uses are examined (registered? does ``from_config`` accept each layer's
+    config from the model?) so that the message names the cause rather than Keras' outer error.
     """
     try:
         return student.save_and_reload(name, store_as, custom_objects=custom_objects)
@@ -299,18 +313,39 @@ def reload_model(
     except CheckFailure as exc:
         if not custom_objects:
             for class_name in classes:
-                expect_registered(student, class_name)
-        raise CheckFailure(
-            f"Saving `{name}` as a .keras file and loading it back failed. {_reload_hint(str(exc))} "
-            f"The error was: {exc}"
-        ) from exc
+                expect_registered(student, class_name, package=package)
+        cause = _from_config_failure(student, name, classes) or f"{_reload_hint(str(exc))} The error was: {exc}"
+        raise CheckFailure(f"Saving `{name}` as a .keras file and loading it back failed. {cause}") from exc
+
+
+def _from_config_failure(student: Student, model: str, classes: Sequence[str]) -> str:
+    """Rebuild each layer of ``classes`` from its config in ``model``'s config; describe the first failure."""
+    try:
+        config = student.config(model)
+    except StudentUnavailable:
+        raise
+    except CheckFailure:
+        return ""  # e.g. a subclassed model without get_config: nothing to examine
+    for node in _objects(config):
+        class_name = node.get("class_name")
+        if class_name in classes:
+            try:
+                student.call(f"{class_name}.from_config", node["config"])
+            except StudentUnavailable:
+                raise
+            except CheckFailure as exc:
+                return f"Rebuilding a {class_name} from its config failed: {exc} {_reload_hint(str(exc))}"
+    return ""
 
 
 def _reload_hint(error: str) -> str:
     if "unexpected keyword argument" in error:
         return "__init__ must accept **kwargs and pass them on with super().__init__(**kwargs)."
     if "variables" in error:
-        return "The reloaded layer has a different number of weights: get_config misses an argument."
+        return (
+            "A reloaded layer has a different number of weights: get_config misses an argument, such "
+            "as one that decides which weights build creates."
+        )
     return "Check that get_config returns every constructor argument and that from_config can use it."
 
 

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from autograder.student import CheckFailure, Student, student_text
+from autograder.student import CheckFailure, Student, StudentUnavailable, student_text
 
 __all__ = [
     "Layer",
@@ -48,6 +48,8 @@ __all__ = [
     "TopologyError",
     "copy_weights",
     "describe",
+    "describe_student_model",
+    "expect_same_interface",
     "expect_same_topology",
     "parse",
     "signature",
@@ -146,6 +148,10 @@ class Topology:
     count_params: int = 0
     built: bool = True
     input_count: int = field(default=0)
+
+    @property
+    def output_count(self) -> int:
+        return len(self.output_specs) if self.output_specs else len(self.outputs)
 
 
 # --- reading a description ---------------------------------------------------------------------
@@ -483,13 +489,38 @@ def expect_same_topology(
     return pairs
 
 
+def expect_same_interface(
+    actual_info: Mapping[str, Any], expected_info: Mapping[str, Any], *, what: str, check_names: Iterable[str] = ()
+) -> None:
+    """Like :func:`expect_same_topology`, but only the inputs and outputs (count, shape, dtype and
+    the names in ``check_names``). ``expected_info`` needs only ``inputs``, ``outputs`` and
+    ``output_names``, so a public check can write it by hand."""
+    try:
+        actual, expected = _interface_only(actual_info), _interface_only(expected_info)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise CheckFailure(student_text(f"{what}: the grader could not read its inputs and outputs ({exc}).")) from None
+    try:
+        _expect_interface(actual, expected, frozenset(check_names))
+    except _Difference as diff:
+        raise CheckFailure(student_text(f"{what}: {diff}", 1000)) from None
+
+
+def _interface_only(info: Mapping[str, Any]) -> Topology:
+    return Topology(
+        layers={}, nodes={}, outputs=(),
+        inputs=tuple(_spec(s) for s in info.get("inputs") or []),
+        output_specs=tuple(_spec(s) for s in info.get("outputs") or []),
+        output_names=tuple(str(n) for n in info.get("output_names") or []),
+    )
+
+
 def _expect_interface(actual: Topology, expected: Topology, names: frozenset[str]) -> None:
     if expected.inputs and not actual.inputs:
         raise _Difference(
             "it is not built, so it has no inputs yet. Start it with keras.Input(shape=...) "
             "(for a Sequential model, as its first item)."
         )
-    _expect_count(len(actual.outputs), len(expected.outputs), "output")
+    _expect_count(actual.output_count, expected.output_count, "output")
     _expect_count(len(actual.inputs), len(expected.inputs), "input")
     for i, (a, e) in enumerate(zip(actual.inputs, expected.inputs, strict=True)):
         _expect_spec(a, e, _input_label(len(expected.inputs), i), 'pass dtype="{dtype}" to keras.Input')
@@ -757,6 +788,8 @@ def _desc(layer: Layer) -> str:
         return "an Input"
     if layer.kind == "Model":
         return "a nested model"
+    if layer.kind == "Activation":
+        return f"Activation({_show(layer.setting('activation'))})"
     shown = []
     for key in sorted((k for k, _ in layer.config), key=_shown_order):
         value = layer.setting(key)
@@ -782,7 +815,7 @@ def _input_label(count: int, index: int) -> str:
 
 
 def _output_label(graph: Topology, index: int, names: frozenset[str]) -> str:
-    if len(graph.outputs) == 1:
+    if graph.output_count == 1:
         return "the model's output"
     name = graph.output_names[index] if index < len(graph.output_names) else ""
     return f"output `{name}`" if name in names else f"output {index + 1}"
@@ -842,6 +875,21 @@ def _type_name(value: Any) -> str:
 
 def _json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, default=lambda o: repr(o)[:300]))
+
+
+def describe_student_model(student: Student, builder: str, *, store_as: str) -> dict[str, Any]:
+    """Call the student's ``builder()``, keep the model it returns as ``store_as``, and describe it."""
+    answer = student.call(builder, store_as=store_as)
+    kind = str(answer.get("type", "")) if isinstance(answer, dict) else ""
+    try:
+        return student.describe_model(store_as)
+    except StudentUnavailable:
+        raise
+    except CheckFailure:
+        raise CheckFailure(
+            f"{builder}() should return a Keras model (keras.Sequential or keras.Model); it returned "
+            f"a {student_text(kind, 100) or 'value the grader could not read'}."
+        ) from None
 
 
 SCRATCH_LAYER = "__tfgrade_topology_layer__"
