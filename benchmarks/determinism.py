@@ -26,7 +26,10 @@ SETS = {
          *sorted((ROOT / "tests" / "notebooks" / "autograph").glob("*.ipynb"))],
     ),
     "engine": ("autograph", sorted((ROOT / "tests" / "notebooks" / "engine").glob("*.ipynb"))),
-    "tiny": (str(ROOT / "tests" / "fixtures" / "tiny"), sorted((ROOT / "tests" / "notebooks" / "attacks").glob("*.ipynb"))),
+    "tiny": (
+        str(ROOT / "tests" / "fixtures" / "tiny"),
+        sorted((ROOT / "tests" / "notebooks" / "attacks").glob("*.ipynb")),
+    ),
 }
 
 
