@@ -7,15 +7,18 @@ goes on.
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import report, scoring
+from autograder import cache, report, scoring
 from autograder.assignment import Assignment
 from autograder.execution import Executor
 from autograder.grading import Graded, grade
@@ -28,6 +31,8 @@ Progress = Callable[[str], None]
 class BatchResult:
     rows: tuple[Graded, ...]
     out_dir: Path
+    reused: int = 0
+    """How many rows came unchanged from an earlier run."""
 
 
 def expand(specs: Iterable[str]) -> list[Path]:
@@ -51,40 +56,93 @@ def _hidden(relative: Path) -> bool:
 
 
 def grade_all(
-    paths: list[Path], assignment: Assignment, executor: Executor, out_dir: Path, progress: Progress
+    paths: list[Path],
+    assignment: Assignment,
+    executor: Executor,
+    out_dir: Path,
+    progress: Progress,
+    *,
+    jobs: int = 1,
+    student_id: Callable[[Path], str] = str,
 ) -> BatchResult:
+    """Grade in parallel (``jobs`` at once), reusing every unchanged earlier result in ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = []
-    started = time.monotonic()
-    for number, (path, folder) in enumerate(zip(paths, _report_folders(paths), strict=True), start=1):
-        graded = _grade_one(path, assignment, executor)
-        write_reports(graded, out_dir / folder)
-        rows.append(graded)
-        progress(_progress_line(number, len(paths), graded, started))
-    (out_dir / "grades.csv").write_text(report.grades_csv([(g.result, g.score) for g in rows]), encoding="utf-8")
-    return BatchResult(rows=tuple(rows), out_dir=out_dir)
+    grading = cache.grading_key(assignment)
+    folders = [out_dir / f for f in _report_folders(paths)]
+    tracker = _Tracker(len(paths), progress)
+
+    def one(item: tuple[Path, Path]) -> Graded:
+        path, folder = item
+        wanted = cache.keys(path, grading)
+        stored = cache.reusable(folder, wanted)
+        graded = _score(stored, assignment) if stored else _grade_one(path, assignment, executor, student_id(path))
+        if not stored:
+            write_reports(graded, folder, wanted)
+        tracker.done(graded, reused=stored is not None)
+        return graded
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        rows = tuple(pool.map(one, zip(paths, folders, strict=True)))
+    cache.write_atomically(out_dir / "grades.csv", report.grades_csv([(g.result, g.score) for g in rows]))
+    return BatchResult(rows=rows, out_dir=out_dir, reused=tracker.reused)
 
 
-def _grade_one(path: Path, assignment: Assignment, executor: Executor) -> Graded:
+def _score(result: SubmissionResult, assignment: Assignment) -> Graded:
+    return Graded(result=result, score=scoring.score(result, assignment.questions))
+
+
+def _grade_one(path: Path, assignment: Assignment, executor: Executor, name: str) -> Graded:
     try:
-        return grade(path, assignment, executor)
+        graded = grade(path, assignment, executor)
+        return _score(dataclasses.replace(graded.result, submission=name), assignment)
     except Exception as exc:  # noqa: BLE001 - the batch boundary: a grader bug becomes a row
         message = f"Grader error: {type(exc).__name__}: {exc}"
-        result = SubmissionResult(str(path), assignment.name, "grader_error", message)
-        return Graded(result=result, score=scoring.score(result, assignment.questions))
+        return _score(SubmissionResult(name, assignment.name, "grader_error", message), assignment)
 
 
-def write_reports(graded: Graded, folder: Path) -> None:
+def write_reports(graded: Graded, folder: Path, cache_keys: dict[str, str] | None = None) -> None:
+    """All of a submission's files; report.json last, since its presence marks the set complete."""
     folder.mkdir(parents=True, exist_ok=True)
     documents = {
-        "report.json": report.submission_report(graded.result, graded.score),
         "student.json": report.student_report(graded.result, graded.score),
         "results.json": report.gradescope_results(graded.result, graded.score),
     }
     for name, document in documents.items():
-        (folder / name).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        cache.write_atomically(folder / name, json.dumps(document, indent=2) + "\n")
     feedback = report.feedback_text(graded.result, graded.score, show_hidden=False)
-    (folder / "feedback.txt").write_text(feedback + "\n", encoding="utf-8")
+    cache.write_atomically(folder / "feedback.txt", feedback + "\n")
+    full = {**report.submission_report(graded.result, graded.score), "cache": cache_keys or {}}
+    cache.write_atomically(folder / cache.REPORT, json.dumps(full, indent=2) + "\n")
+
+
+class _Tracker:
+    """Progress lines with an ETA, safe to call from worker threads."""
+
+    def __init__(self, total: int, progress: Progress) -> None:
+        self.total, self.progress = total, progress
+        self.count = self.reused = 0
+        self.started = time.monotonic()
+        self.lock = threading.Lock()
+
+    def done(self, graded: Graded, *, reused: bool) -> None:
+        with self.lock:
+            self.count += 1
+            self.reused += reused
+            line = _progress_line(self.count, self.total, graded, self.started)
+            self.progress(line + (" (unchanged: reused earlier result)" if reused else ""))
+
+
+def student_namer(pattern: str | None) -> Callable[[Path], str]:
+    """Row names: the path as given, or the first group of ``pattern`` found in the path."""
+    if pattern is None:
+        return str
+    regex = re.compile(pattern)
+
+    def name(path: Path) -> str:
+        found = regex.search(str(path))
+        return found.group(1) if found and found.groups() else str(path)
+
+    return name
 
 
 def _report_folders(paths: list[Path]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -66,6 +67,12 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
     grade_cmd.add_argument("--allow-unisolated", action="store_true",
                            help="grade even where no sandbox is available (student code then runs with "
                            "your permissions and network; reports say so). Off by default.")
+    grade_cmd.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
+                           help="submissions graded at once (default: one per core)")
+    grade_cmd.add_argument("--student-id", metavar="REGEX",
+                           help="how to name each row: a regular expression whose first group, matched "
+                           "against the file's path, is the student's id (e.g. for Canvas downloads "
+                           "'([a-z]+)_\\d+_' ). Default: the path as given")
     grade_cmd.add_argument("--no-sandbox", action="store_true",
                            help="run student code without the sandbox even where it is available "
                            "(for measuring its cost; implies --allow-unisolated)")
@@ -167,8 +174,12 @@ def _run_grade(args: argparse.Namespace) -> int:
     print(f"Grading {len(paths)} submission(s) for '{assignment.name}' into {args.out}/ ...", file=sys.stderr)
     print(f"Isolation: {executor.isolation}", file=sys.stderr)
     result = batch.grade_all(paths, assignment, executor, args.out,
-                             progress=lambda line: print(line, file=sys.stderr, flush=True))
+                             progress=lambda line: print(line, file=sys.stderr, flush=True),
+                             jobs=args.jobs, student_id=batch.student_namer(args.student_id))
     print(report.console_table([(g.result, g.score) for g in result.rows]))
+    if result.reused:
+        print(f"\n{result.reused} unchanged submission(s) kept their earlier results; "
+              f"{len(result.rows) - result.reused} graded now.")
     print(f"\nReports: {args.out}/<submission>/  Grades: {args.out / 'grades.csv'}")
     return 1 if any(g.result.status == "grader_error" for g in result.rows) else 0
 

@@ -121,6 +121,7 @@ def test_report_contents_match_the_graded_result(tmp_path: Path, assignment: Ass
     instructor = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     student = json.loads((folder / "student.json").read_text(encoding="utf-8"))
     gradescope = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    assert set(instructor.pop("cache")) == {"submission_sha256", "grading_sha256"}
     assert instructor == json.loads(json.dumps(report.submission_report(graded.result, graded.score)))
     assert "q1_hidden" in {c["name"] for c in instructor["checks"]}
     assert "q1_hidden" not in json.dumps(student)
@@ -190,3 +191,55 @@ def test_report_folders_stay_inside_the_output_folder(tmp_path: Path, assignment
     run_batch([sneaky], assignment, out)
 
     assert not (tmp_path / "deep" / "report.json").exists()
+
+
+# -- resuming ---------------------------------------------------------------------------------
+
+
+class InterruptingExecutor(FakeExecutor):
+    """Grades normally until ``stop_after`` calls, then the instructor presses Ctrl-C."""
+
+    stop_after: int = 2
+
+    def run(self, notebook, assignment, *, include_hidden):
+        if len(self.calls) >= self.stop_after:
+            raise KeyboardInterrupt
+        return super().run(notebook, assignment, include_hidden=include_hidden)
+
+
+def _three(tmp_path: Path) -> list[Path]:
+    return [write_answer(tmp_path / "subs" / f"{name}.ipynb") for name in ("ann", "ben", "cy")]
+
+
+def test_rerun_reuses_unchanged_results_and_regrades_changed_ones(tmp_path, assignment):
+    paths, out = _three(tmp_path), tmp_path / "out"
+    first, _ = run_batch(paths, assignment, out)
+    paths[1].write_text(paths[1].read_text().replace("math.pi", "math.e"))
+    again = FakeExecutor()
+    second, lines = run_batch(paths, assignment, out, again)
+    assert [c.notebook.path.name for c in again.calls] == ["ben.ipynb"]
+    assert second.reused == 2
+    assert sum("reused earlier result" in line for line in lines) == 2
+    assert [g.score for g in second.rows] == [g.score for g in first.rows]
+
+
+def test_changed_checks_regrade_everything(tmp_path, assignment, monkeypatch):
+    paths, out = _three(tmp_path), tmp_path / "out"
+    run_batch(paths, assignment, out)
+    monkeypatch.setattr("autograder.cache.grading_key", lambda _a: "checks were edited")
+    again = FakeExecutor()
+    assert run_batch(paths, assignment, out, again)[0].reused == 0
+    assert len(again.calls) == 3
+
+
+def test_interrupted_batch_finishes_on_rerun_with_the_same_grades(tmp_path, assignment):
+    paths = _three(tmp_path)
+    run_batch(paths, assignment, tmp_path / "whole")
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(paths, assignment, tmp_path / "halves", InterruptingExecutor())
+    assert not (tmp_path / "halves" / "grades.csv").exists()
+    rest = FakeExecutor()
+    result, _ = run_batch(paths, assignment, tmp_path / "halves", rest)
+    assert len(rest.calls) == 1 and result.reused == 2
+    whole = (tmp_path / "whole" / "grades.csv").read_text()
+    assert (tmp_path / "halves" / "grades.csv").read_text() == whole
