@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from autograder import assignment as assignments
-from autograder import batch, notebook, report, sandbox, selfcheck, submission, validate
+from autograder import batch, gradescope, notebook, report, sandbox, selfcheck, submission, validate
 from autograder.execution import ProcessExecutor
 
 EPILOG = """\
@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_check(commands)
     _add_submit(commands)
     _add_validate(commands)
+    _add_gradescope(commands)
     _add_list(commands)
     return parser
 
@@ -154,6 +155,36 @@ def _run_validate(args: argparse.Namespace) -> int:
     print(f"{len(outcomes) - len(bad)} of {len(outcomes)} notebooks grade as expected."
           + (f" Look at: {', '.join(bad)}." if bad else ""))
     return 1 if bad else 0
+
+
+def _add_gradescope(commands: argparse._SubParsersAction) -> None:
+    build = commands.add_parser(
+        "gradescope",
+        help="build the autograder zip to upload to Gradescope (instructors)",
+        description="Write an autograder zip (setup.sh, run_autograder, and tfgrade with this assignment) "
+        "for Gradescope's 'Zip file upload' autograder. Each submission is graded with the public and hidden "
+        "checks and reported in Gradescope's results.json format; hidden checks show as counts only.",
+    )
+    build.add_argument("assignment", help="assignment name or folder")
+    build.add_argument("--out", "-o", type=Path, help="zip to write (default: ASSIGNMENT-gradescope.zip)")
+    build.set_defaults(run=_run_gradescope)
+    run = commands.add_parser("gradescope-run", help="(used inside Gradescope) grade /autograder/submission")
+    run.add_argument("--root", type=Path, default=Path("/autograder"), help="the autograder root folder")
+    run.add_argument("--assignment", required=True, help="assignment folder")
+    run.set_defaults(run=_run_gradescope_run)
+
+
+def _run_gradescope(args: argparse.Namespace) -> int:
+    assignment = assignments.load(args.assignment)
+    out = gradescope.build_zip(assignment, args.out or Path(f"{assignment.name}-gradescope.zip"))
+    print(f"Wrote {out}. Upload it as the autograder (Configure Autograder > Zip file upload).")
+    return 0
+
+
+def _run_gradescope_run(args: argparse.Namespace) -> int:
+    document = gradescope.run(args.root, assignments.load(args.assignment))
+    print(f"score {document['score']}; results in {args.root / 'results' / 'results.json'}")
+    return 0
 
 
 def _add_list(commands: argparse._SubParsersAction) -> None:

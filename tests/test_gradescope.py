@@ -1,0 +1,64 @@
+"""The Gradescope autograder zip, run against a simulated /autograder layout."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from autograder import assignment, gradescope
+from tests.conftest import NOTEBOOKS, ROOT
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return gradescope.build_zip(assignment.load("autograph"), tmp_path_factory.mktemp("gs") / "autograder.zip")
+
+
+def test_zip_has_the_scripts_the_package_and_the_assignment(built):
+    with zipfile.ZipFile(built) as archive:
+        names = set(archive.namelist())
+        modes = {i.filename: i.external_attr >> 16 for i in archive.infolist()}
+        run = archive.read("run_autograder").decode()
+    assert {"setup.sh", "run_autograder", "pyproject.toml", "autograder/grading.py",
+            "assignments/autograph/assignment.toml", "assignments/autograph/checks/hidden/test_hidden.py"} <= names
+    assert not any("solutions/" in n or "tests/" in n for n in names)
+    assert modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR
+    assert '"$ROOT/source/assignments/autograph"' in run
+
+
+def _simulate(built, tmp_path, submission_files):
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(built) as archive:
+        archive.extractall(root / "source")
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "submission").mkdir()
+    for source in submission_files:
+        shutil.copy(source, root / "submission" / source.name)
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "TFGRADE_PYTHON": sys.executable}
+    subprocess.run(["bash", str(root / "run_autograder")], env=env, check=True, capture_output=True, timeout=600)
+    return json.loads((root / "results" / "results.json").read_text())
+
+
+@pytest.mark.slow
+def test_run_autograder_writes_gradescope_results_for_a_submission(built, tmp_path):
+    results = _simulate(built, tmp_path, [NOTEBOOKS / "autograph" / "wrong-constant.ipynb"])
+    assert results["score"] == 9
+    tests = results["tests"]
+    assert all({"name", "score", "max_score", "status", "output"} <= set(t) for t in tests)
+    assert sum(t["max_score"] for t in tests) == 11
+    assert any(t["name"].startswith("q1") and t["status"] == "failed" for t in tests)
+    text = json.dumps(results)
+    assert "simple_nn_values" not in text  # a hidden check's name never reaches Gradescope
+
+
+def test_run_autograder_without_a_notebook_still_writes_results(built, tmp_path):
+    results = _simulate(built, tmp_path, [ROOT / "README.md"])
+    assert results["score"] == 0
+    assert "No notebook" in results["output"]
