@@ -3,8 +3,8 @@
 The zip holds ``setup.sh`` (installs tfgrade and its system tools into the image),
 ``run_autograder`` (grades ``/autograder/submission`` and writes
 ``/autograder/results/results.json`` in Gradescope's format), this package and the one
-assignment; Gradescope unpacks it into ``/autograder/source``. The root folder is configurable (``AUTOGRADER_ROOT``) so the same script
-can be tried against a simulated layout.
+assignment; Gradescope unpacks it into ``/autograder/source``. The root folder is configurable
+(``AUTOGRADER_ROOT``) so the same script can be tried against a simulated layout.
 """
 
 from __future__ import annotations
