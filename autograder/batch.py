@@ -64,8 +64,14 @@ def grade_all(
     *,
     jobs: int = 1,
     student_id: Callable[[Path], str] = str,
+    grader: Callable[[Path], Graded] | None = None,
 ) -> BatchResult:
-    """Grade in parallel (``jobs`` at once), reusing every unchanged earlier result in ``out_dir``."""
+    """Grade in parallel (``jobs`` at once), reusing every unchanged earlier result in ``out_dir``.
+
+    ``grader`` grades one submission; by default here with ``executor``, or e.g. on a Dask
+    cluster (:func:`autograder.distributed.dask_grader`).
+    """
+    grader = grader or (lambda path: grade(path, assignment, executor))
     out_dir.mkdir(parents=True, exist_ok=True)
     grading = cache.grading_key(assignment)
     folders = [out_dir / f for f in _report_folders(paths)]
@@ -75,7 +81,7 @@ def grade_all(
         path, folder = item
         wanted = cache.keys(path, grading)
         stored = cache.reusable(folder, wanted)
-        graded = _score(stored, assignment) if stored else _grade_one(path, assignment, executor, student_id(path))
+        graded = _score(stored, assignment) if stored else _grade_one(path, assignment, grader, student_id(path))
         if not stored:
             write_reports(graded, folder, wanted)
         tracker.done(graded, reused=stored is not None)
@@ -91,9 +97,9 @@ def _score(result: SubmissionResult, assignment: Assignment) -> Graded:
     return Graded(result=result, score=scoring.score(result, assignment.questions))
 
 
-def _grade_one(path: Path, assignment: Assignment, executor: Executor, name: str) -> Graded:
+def _grade_one(path: Path, assignment: Assignment, grader: Callable[[Path], Graded], name: str) -> Graded:
     try:
-        graded = grade(path, assignment, executor)
+        graded = grader(path)
         return _score(dataclasses.replace(graded.result, submission=name), assignment)
     except Exception as exc:  # noqa: BLE001 - the batch boundary: a grader bug becomes a row
         message = f"Grader error: {type(exc).__name__}: {exc}"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from autograder import assignment as assignments
-from autograder import batch, gradescope, notebook, report, sandbox, selfcheck, submission, validate
+from autograder import batch, distributed, gradescope, notebook, report, sandbox, selfcheck, submission, validate
 from autograder.execution import ProcessExecutor
 
 EPILOG = """\
@@ -74,6 +75,9 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
                            help="how to name each row: a regular expression whose first group, matched "
                            "against the file's path, is the student's id (e.g. for Canvas downloads "
                            "'([a-z]+)_\\d+_' ). Default: the path as given")
+    grade_cmd.add_argument("--scheduler", metavar="ADDRESS",
+                           help="grade on a Dask cluster (e.g. tcp://10.0.0.5:8786): each submission is one task; "
+                           "workers need tfgrade and the same paths. Default: this machine")
     grade_cmd.add_argument("--no-sandbox", action="store_true",
                            help="run student code without the sandbox even where it is available "
                            "(for measuring its cost; implies --allow-unisolated)")
@@ -204,9 +208,10 @@ def _run_grade(args: argparse.Namespace) -> int:
     paths = batch.expand(args.submissions)
     print(f"Grading {len(paths)} submission(s) for '{assignment.name}' into {args.out}/ ...", file=sys.stderr)
     print(f"Isolation: {executor.isolation}", file=sys.stderr)
-    result = batch.grade_all(paths, assignment, executor, args.out,
-                             progress=lambda line: print(line, file=sys.stderr, flush=True),
-                             jobs=args.jobs, student_id=batch.student_namer(args.student_id))
+    with distributed.DaskGrader(args.scheduler, assignment) if args.scheduler else nullcontext() as grader:
+        result = batch.grade_all(paths, assignment, executor, args.out,
+                                 progress=lambda line: print(line, file=sys.stderr, flush=True),
+                                 jobs=args.jobs, student_id=batch.student_namer(args.student_id), grader=grader)
     print(report.console_table([(g.result, g.score) for g in result.rows]))
     if result.reused:
         print(f"\n{result.reused} unchanged submission(s) kept their earlier results; "
