@@ -147,3 +147,32 @@ def expect_no_ops(trace: TraceInfo, what: str, forbidden: Mapping[str, Iterable[
         found = sorted(ops & set(op_types))
         if found:
             raise CheckFailure(f"The graph traced from {what} contains {label} ({', '.join(found)}).")
+
+
+# Serialization checks (configs, .keras archives, save/reload round trips), re-exported so that a
+# check can import everything from here; see autograder/serialization.py.
+from autograder.serialization import (  # noqa: E402
+    ArchiveError,
+    activation,
+    archive_layer_configs,
+    expect_config_complete,
+    expect_from_config_round_trip,
+    expect_get_config_written,
+    expect_registered,
+    expect_same_outputs,
+    keras_archive_config,
+    reload_model,
+)
+
+__all__ += [
+    "ArchiveError",
+    "activation",
+    "archive_layer_configs",
+    "expect_config_complete",
+    "expect_from_config_round_trip",
+    "expect_get_config_written",
+    "expect_registered",
+    "expect_same_outputs",
+    "keras_archive_config",
+    "reload_model",
+]

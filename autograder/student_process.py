@@ -212,7 +212,7 @@ def _describe_model(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -
     return {
         "class": _type_name(model),
         "built": bool(model.built),
-        "config": _json_safe(model.get_config()),
+        "config": _config_or_none(model),
         "count_params": int(model.count_params()) if model.built else 0,
         "weights": [{"name": w.path, "shape": list(w.shape), "trainable": bool(w.trainable)} for w in model.weights],
         "inputs": [_tensor_info(t) for t in getattr(model, "inputs", None) or []],
@@ -220,6 +220,14 @@ def _describe_model(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -
         "output_names": [str(n) for n in getattr(model, "output_names", None) or []],
         "layers": [_layer_info(layer) for layer in getattr(model, "layers", [])],
     }
+
+
+def _config_or_none(layer: Any) -> Any:
+    # A subclassed Model without get_config raises NotImplementedError: describe it anyway.
+    try:
+        return _json_safe(layer.get_config())
+    except NotImplementedError:
+        return None
 
 
 def _tensor_info(tensor: Any) -> dict[str, Any]:
@@ -231,7 +239,7 @@ def _layer_info(layer: Any) -> dict[str, Any]:
         "name": str(layer.name),
         "class": _type_name(layer),
         "count_params": int(layer.count_params()) if layer.built else 0,
-        "config": _json_safe(layer.get_config()),
+        "config": _config_or_none(layer),
     }
 
 

@@ -531,7 +531,7 @@ def _expect_interface(actual: Topology, expected: Topology, names: frozenset[str
 
 def _expect_count(actual: int, expected: int, what: str) -> None:
     if actual != expected:
-        raise _Difference(f"the model should have {_plural(expected, what)}; yours has {actual}.")
+        raise _Difference(f"it should have {_plural(expected, what)}; yours has {actual}.")
 
 
 def _expect_spec(actual: Spec, expected: Spec, label: str, dtype_hint: str) -> None:
@@ -551,8 +551,9 @@ def _expect_output_names(actual: Topology, expected: Topology, names: frozenset[
             continue
         if name in actual.output_names:
             raise _Difference(
-                f"its outputs are in the wrong order: list them as {_listing(expected.output_names)}; "
-                f"yours are {_listing(actual.output_names)}."
+                f"its outputs should be named {_listing(expected.output_names)}, in this order; yours are "
+                f"{_listing(actual.output_names)}. Check the name= of each output layer and the order of "
+                "the outputs list."
             )
         yours = f"yours is named `{mine}`" if mine else "yours has no name"
         raise _Difference(
