@@ -227,7 +227,8 @@ class Student:
 
 
 def _student_error(request: dict[str, Any], name: str, error: str) -> CheckFailure:
-    error = student_text(error, 400)
+    # Keras puts the cause at the end of long messages: keep the start and the end.
+    error = student_text(error if len(error) <= 600 else f"{error[:300]} … {error[-300:]}", 620)
     if error.startswith("NameError") and f"{name} is not defined" in error:
         return CheckFailure(
             f"`{name}` is not defined in your notebook. Define it with exactly this name, "

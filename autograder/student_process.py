@@ -112,7 +112,13 @@ def _describe_error(exc: BaseException, filename: str) -> str:
         None,
     )
     where = f" (line {line})" if line else ""
-    return f"{type(exc).__name__}: {exc}"[:500] + where
+    return _error_text(exc)[:500] + where
+
+
+def _error_text(exc: BaseException) -> str:
+    """``Type: message``, or just ``Type`` when the message is empty (``raise NotImplementedError``)."""
+    message = str(exc)
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 # --- serving requests ----------------------------------------------------------------------
@@ -138,7 +144,8 @@ def _answer(
     try:
         result = encode_student_value(handler(request, arrays, namespace), out)
     except BaseException as exc:  # noqa: BLE001 - a student error is an answer, not a crash
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:1000]}, []
+        text = _error_text(exc)
+        return {"ok": False, "error": text if len(text) <= 2000 else f"{text[:1000]} … {text[-1000:]}"}, []
     return {"ok": True, "result": result}, out
 
 

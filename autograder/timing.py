@@ -7,7 +7,8 @@ batch returns per-call output sums the trusted side checks against its reference
 returns early or from a cache gives wrong sums.
 
 :func:`robust_speedup` compares two batches in interleaved rounds and takes the median of the
-per-round ratios, adding rounds while the verdict is too close to call.
+per-round ratios, adding rounds while the verdict is too close to call, and measuring again
+(up to three times) before calling code too slow.
 """
 
 from __future__ import annotations
@@ -83,8 +84,27 @@ def robust_speedup(
     rounds: int = 7,
     max_rounds: int = 35,
     margin: float = 0.2,
+    attempts: int = 3,
 ) -> Speedup:
-    """Median ratio over interleaved rounds; more rounds while within ``margin`` of threshold."""
+    """Median ratio over interleaved rounds; more rounds while within ``margin`` of threshold.
+
+    A measurement below the threshold is repeated, up to ``attempts`` in all, and the best one
+    counts: contention from other processes can only slow the student's side, while code that
+    really runs eagerly stays far below the threshold however often it is measured.
+    """
+    best = _measure(baseline, candidate, threshold, rounds, max_rounds, margin)
+    for _ in range(attempts - 1):
+        if best.median >= threshold:
+            break
+        again = _measure(baseline, candidate, threshold, rounds, max_rounds, margin)
+        best = max(best, again, key=lambda s: s.median)
+    return best
+
+
+def _measure(
+    baseline: Callable[[], object], candidate: Callable[[], object], threshold: float,
+    rounds: int, max_rounds: int, margin: float,
+) -> Speedup:
     ratios = interleaved_ratios(baseline, candidate, rounds)
     while _too_close(statistics.median(ratios), threshold, margin) and len(ratios) < max_rounds:
         more = min(rounds, max_rounds - len(ratios))

@@ -86,11 +86,28 @@ def test_zero_rounds_measure_nothing(clock: FakeClock) -> None:
 @pytest.mark.parametrize("candidate_seconds", [0.5, 4.0, 1.25])
 def test_clear_verdict_needs_only_the_first_rounds(clock: FakeClock, candidate_seconds: float) -> None:
     # ratios 4.0 (clearly faster), 1.0 (clearly not), 3.2 (just above the 2.4 margin)
-    result = robust_speedup(clock.task("base", 4.0), clock.task("cand", candidate_seconds), threshold=2.0)
+    result = robust_speedup(clock.task("base", 4.0), clock.task("cand", candidate_seconds), threshold=2.0, attempts=1)
 
     ratio = 4.0 / candidate_seconds
     assert result == Speedup(median=ratio, ratios=(ratio,) * 7)
     assert len(clock.calls) == 14
+
+
+def test_a_slow_verdict_is_measured_again_and_the_best_attempt_counts(clock: FakeClock) -> None:
+    # Attempt 1 under load: ratio 1.0 (below 2.0). Attempt 2 quiet: ratio 4.0 -> no third attempt.
+    candidate = clock.task("cand", *[4.0] * 7, 1.0)
+
+    result = robust_speedup(clock.task("base", 4.0), candidate, threshold=2.0)
+
+    assert result == Speedup(median=4.0, ratios=(4.0,) * 7)
+    assert len(clock.calls) == 28
+
+
+def test_really_slow_code_fails_every_attempt(clock: FakeClock) -> None:
+    result = robust_speedup(clock.task("base", 4.0), clock.task("cand", 4.0), threshold=2.0, attempts=3)
+
+    assert result.median == 1.0
+    assert len(clock.calls) == 3 * 14
 
 
 def test_close_verdict_adds_rounds_until_it_is_clear(clock: FakeClock) -> None:

@@ -1,0 +1,47 @@
+"""Public checks for `functional`: students can read and run these (`tfgrade check`).
+
+They check each model's inputs and outputs; the hidden checks compare the whole structure.
+"""
+
+import pytest
+
+from autograder.topology import describe_student_model, expect_same_interface
+
+FLOAT = "float32"
+
+
+def _io(inputs, outputs, output_names=()):
+    return {
+        "inputs": [{"shape": list(shape), "dtype": dtype} for shape, dtype in inputs],
+        "outputs": [{"shape": list(shape), "dtype": dtype} for shape, dtype in outputs],
+        "output_names": list(output_names),
+    }
+
+
+PREDICTIONS = ("prediction_a", "prediction_b")
+SEQUENTIAL = _io([((None, 8), FLOAT)], [((None, 1), FLOAT)])
+TWO_TEXTS = _io([((None, None), "int32")] * 2, [((None, 1), FLOAT)] * 2, PREDICTIONS)
+RESIDUAL = _io([((None, 32), FLOAT)], [((None, 32), FLOAT)])
+
+
+@pytest.mark.question("q1", points=1)
+def test_sequential_inputs_and_outputs(student):
+    info = describe_student_model(student, "build_sequential", store_as="public_sequential")
+    expect_same_interface(info, SEQUENTIAL, what="The model from build_sequential()")
+
+
+@pytest.mark.question("q2", points=1)
+def test_model_inputs_and_outputs(student):
+    info = describe_student_model(student, "build_model", store_as="public_model")
+    expect_same_interface(info, TWO_TEXTS, what="The model from build_model()", check_names=PREDICTIONS)
+
+
+@pytest.mark.question("q3", points=1)
+def test_residual_inputs_and_outputs(student):
+    info = describe_student_model(student, "build_residual", store_as="public_residual")
+    expect_same_interface(info, RESIDUAL, what="The model from build_residual()")
+
+
+@pytest.mark.question("q4", points=1)
+def test_draw_model_writes_a_png(diagram_size):
+    diagram_size("diagram.png")
