@@ -26,7 +26,13 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 grade-samples: $(STAMP)
-	$(BIN)/tfgrade grade assignments/autograph/samples --assignment autograph --out out/samples
+	@for a in assignments/*/; do \
+	  name=$$(basename $$a); \
+	  if [ -d $$a/samples ]; then \
+	    echo "== $$name =="; \
+	    $(BIN)/tfgrade grade $$a/samples --assignment $$name --out out/samples/$$name || exit 1; \
+	  fi; \
+	done
 
 lint: $(STAMP)
 	$(BIN)/ruff check autograder tests benchmarks
