@@ -20,7 +20,9 @@ from pathlib import Path
 
 from autograder import cache, report, scoring
 from autograder.assignment import Assignment
+from autograder.class_report import class_report_html
 from autograder.execution import Executor
+from autograder.feedback import feedback_html, feedback_markdown
 from autograder.grading import Graded, grade
 from autograder.results import SubmissionResult
 
@@ -89,7 +91,9 @@ def grade_all(
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         rows = tuple(pool.map(one, zip(paths, folders, strict=True)))
-    cache.write_atomically(out_dir / "grades.csv", report.grades_csv([(g.result, g.score) for g in rows]))
+    pairs = [(g.result, g.score) for g in rows]
+    cache.write_atomically(out_dir / "grades.csv", report.grades_csv(pairs))
+    cache.write_atomically(out_dir / "class.html", class_report_html(pairs, title=f"{assignment.name}: class report"))
     return BatchResult(rows=rows, out_dir=out_dir, reused=tracker.reused)
 
 
@@ -117,6 +121,8 @@ def write_reports(graded: Graded, folder: Path, cache_keys: dict[str, str] | Non
         cache.write_atomically(folder / name, json.dumps(document, indent=2) + "\n")
     feedback = report.feedback_text(graded.result, graded.score, show_hidden=False)
     cache.write_atomically(folder / "feedback.txt", feedback + "\n")
+    cache.write_atomically(folder / "feedback.md", feedback_markdown(graded.result, graded.score))
+    cache.write_atomically(folder / "feedback.html", feedback_html(graded.result, graded.score))
     full = {**report.submission_report(graded.result, graded.score), "cache": cache_keys or {}}
     cache.write_atomically(folder / cache.REPORT, json.dumps(full, indent=2) + "\n")
 

@@ -122,7 +122,7 @@ def _histogram_section(graded: Sequence[Row], points: float) -> str:
 
 
 def _bins(scores: Sequence[float], points: float) -> list[_Bin]:
-    whole = points.is_integer() and all(s.is_integer() for s in scores)
+    whole = float(points).is_integer() and all(float(s).is_integer() for s in scores)
     if points <= 0 or (whole and points <= EXACT_BINS_UP_TO):
         top = int(max(points, 0))
         return [_Bin(str(k), sum(1 for s in scores if s == k)) for k in range(top + 1)]
@@ -161,7 +161,7 @@ def _histogram_svg(bins: Sequence[_Bin], graded: int, points: float) -> str:
 
 def _gridline(y: float, label: str) -> str:
     return (f'<line class="grid" x1="{_H_LEFT}" y1="{y:.1f}" x2="{_H_WIDTH - 8}" y2="{y:.1f}" />'
-            + _text(_H_LEFT - 8, y + 4, label, "end", "axis"))
+            + _text(_H_LEFT - 8, y + 4, label, "end", "tick"))
 
 
 # -- horizontal bars: question means and check pass rates -------------------------------------
@@ -396,7 +396,7 @@ section { background: #fff; border: 1px solid var(--line); border-radius: 10px; 
 .card .sub { color: var(--muted); font-size: 12px; min-height: 1em; }
 svg.chart { display: block; width: 100%; max-width: 720px; height: auto; }
 svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; font-size: 12px; fill: var(--fg); }
-svg .axis, svg .tag, svg .axis-title { fill: var(--muted); }
+svg .axis, svg .tick, svg .tag, svg .axis-title { fill: var(--muted); }
 svg .small { font-size: 10px; }
 svg .count { font-weight: 600; }
 svg .grid { stroke: var(--line); stroke-width: 1; }

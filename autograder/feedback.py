@@ -25,8 +25,8 @@ from autograder.report import (
     HIDDEN_NOTE,
     MESSAGE_LIMIT,
     NAME_LIMIT,
-    _next_steps,  # the one "what to do next" policy, shared with feedback_text and Gradescope
     format_number,
+    next_steps,  # the one "what to do next" policy, shared with feedback_text and Gradescope
     safe_text,
     submission_message,
 )
@@ -89,7 +89,7 @@ class _View:
 
 def _view(result: SubmissionResult, score: Score) -> _View:
     graded = result.status == "graded"
-    steps = tuple(_next_steps(result))
+    steps = tuple(next_steps(result))
     return _View(
         submission=safe_text(result.submission, NAME_LIMIT),
         assignment=safe_text(result.assignment, NAME_LIMIT),

@@ -208,7 +208,7 @@ def gradescope_results(result: SubmissionResult, score: Score) -> dict[str, Any]
 def _gradescope_output(result: SubmissionResult, score: Score) -> str:
     lines = [f"Score: {format_number(score.earned)} / {format_number(score.points)}."]
     lines += _problem_lines(result, for_student=True)
-    lines += _next_steps(result)
+    lines += next_steps(result)
     return "\n".join(lines)
 
 
@@ -373,7 +373,7 @@ def feedback_text(result: SubmissionResult, score: Score, *, show_hidden: bool) 
     lines += _problem_lines(result, for_student=not show_hidden)
     if result.status == "graded":
         lines += _question_blocks(result, score, show_hidden=show_hidden)
-    steps = _next_steps(result)
+    steps = next_steps(result)
     if steps:
         lines += ["", "What to do next:", *(f"  - {step}" for step in steps)]
     elif result.status == "graded" and result.checks:
@@ -455,7 +455,7 @@ def _problem_lines(result: SubmissionResult, *, for_student: bool) -> list[str]:
     return lines
 
 
-def _next_steps(result: SubmissionResult) -> list[str]:
+def next_steps(result: SubmissionResult) -> list[str]:
     if result.status == "rejected":
         return [NEXT_REJECTED]
     if result.status == "grader_error":

@@ -14,7 +14,7 @@ from autograder import report
 from autograder.assignment import Assignment, load
 from autograder.batch import BatchResult, expand, grade_all
 
-REPORT_FILES = {"report.json", "student.json", "results.json", "feedback.txt"}
+REPORT_FILES = {"report.json", "student.json", "results.json", "feedback.txt", "feedback.md", "feedback.html"}
 
 
 @pytest.fixture(scope="module")
@@ -243,3 +243,9 @@ def test_interrupted_batch_finishes_on_rerun_with_the_same_grades(tmp_path, assi
     assert len(rest.calls) == 1 and result.reused == 2
     whole = (tmp_path / "whole" / "grades.csv").read_text()
     assert (tmp_path / "halves" / "grades.csv").read_text() == whole
+
+
+def test_batch_writes_a_class_report_with_plots(tmp_path, assignment):
+    run_batch(_three(tmp_path), assignment, tmp_path / "out")
+    page = (tmp_path / "out" / "class.html").read_text(encoding="utf-8")
+    assert page.count("<svg") >= 2 and "<rect" in page
