@@ -40,7 +40,9 @@ def test_grade_writes_reports_and_prints_the_table(
     assert (out / "grades.csv").is_file()
     assert (out / "alice" / "report.json").is_file() and (out / "bob" / "feedback.txt").is_file()
     assert "Grading 2 submission(s) for 'autograph'" in captured.err
-    assert "[2/2] bob.ipynb: 0/11 (rejected)" in captured.err
+    # Graded in parallel: progress lines come in the order submissions finish.
+    assert "bob.ipynb: 0/11 (rejected)" in captured.err and "alice.ipynb: 11/11 (graded)" in captured.err
+    assert "[1/2]" in captured.err and "[2/2]" in captured.err
     assert f"{alice}" in captured.out and "11/11" in captured.out
     assert "2 submissions: 1 graded, 1 rejected, 0 grader errors" in captured.out
     assert f"Grades: {out / 'grades.csv'}" in captured.out
