@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_submit(commands)
     _add_validate(commands)
     _add_gradescope(commands)
+    _add_otter(commands)
     _add_list(commands)
     return parser
 
@@ -188,6 +189,27 @@ def _run_gradescope(args: argparse.Namespace) -> int:
 def _run_gradescope_run(args: argparse.Namespace) -> int:
     document = gradescope.run(args.root, assignments.load(args.assignment))
     print(f"score {document['score']}; results in {args.root / 'results' / 'results.json'}")
+    return 0
+
+
+def _add_otter(commands: argparse._SubParsersAction) -> None:
+    otter = commands.add_parser(
+        "otter",
+        help="build an otter-grader autograder zip whose scores come from tfgrade (instructors)",
+        description="Write an otter autograder zip for this assignment: `otter run -a ZIP submission.ipynb` "
+        "then reports the same per-question scores as `tfgrade grade` (tfgrade must be installed where otter runs).",
+    )
+    otter.add_argument("assignment", help="assignment name or folder")
+    otter.add_argument("--out", "-o", type=Path, help="zip to write (default: ASSIGNMENT-otter.zip)")
+    otter.set_defaults(run=_run_otter)
+
+
+def _run_otter(args: argparse.Namespace) -> int:
+    from autograder import otter_plugin  # imports otter: only when asked
+
+    assignment = assignments.load(args.assignment)
+    out = otter_plugin.build_zip(assignment, args.out or Path(f"{assignment.name}-otter.zip"))
+    print(f"Wrote {out}. Grade with: otter run -a {out} SUBMISSION.ipynb")
     return 0
 
 
