@@ -131,6 +131,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--checks", type=Path, nargs="+", required=True)
     parser.add_argument("--hidden", type=Path, nargs="*", default=[])
     parser.add_argument("--required", nargs="*", default=[])
+    parser.add_argument("--cells", default="", help="the notebook's code cell numbers, comma-separated")
     parser.add_argument("--notebook-seconds", type=float, required=True)
     parser.add_argument("--request-seconds", type=float, required=True)
     parser.add_argument("--reply-bytes", type=int, required=True)
@@ -145,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         notebook_deadline=started + args.notebook_seconds,
         request_seconds=args.request_seconds,
         reply_bytes=args.reply_bytes,
+        cells=[int(c) for c in args.cells.split(",") if c],
     )
     plugin = GradingPlugin(student, args.hidden, args.required)
     pytest_args = [str(d) for d in args.checks] + [

@@ -89,7 +89,10 @@ def _run_job(
             cwd=STUDENT_WORKDIR, host_cwd=job / "student", env=env, resources=resources,
         )
         try:
-            checker = _start_checks(launcher, assignment, include_hidden, checks_end, results_write, env, resources)
+            numbers = ",".join(str(c.number) for c in notebook.cells)
+            checker = _start_checks(
+                launcher, assignment, include_hidden, checks_end, results_write, env, resources, numbers
+            )
         except BaseException:
             student.stop()
             raise
@@ -99,12 +102,12 @@ def _run_job(
 
 def _start_checks(
     launcher: sandbox.Launcher, assignment: Assignment, include_hidden: bool, sock: socket.socket,
-    results_fd: int, env: dict[str, str], resources: sandbox.Resources,
+    results_fd: int, env: dict[str, str], resources: sandbox.Resources, cell_numbers: str,
 ) -> sandbox.Running:
     limits = assignment.limits
     check_dirs = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden else [])
     return launcher.start(
-        [*PYTHON, "autograder.check_process", "--student-fd", str(sock.fileno()),
+        [*PYTHON, "autograder.check_process", "--student-fd", str(sock.fileno()), "--cells", cell_numbers,
          "--results-fd", str(results_fd), "--checks", *map(str, check_dirs),
          "--hidden", str(assignment.hidden_checks), "--required", *assignment.required_names,
          "--notebook-seconds", str(limits.notebook_seconds),

@@ -115,13 +115,24 @@ def _parse_header(data: bytes) -> dict[str, Any]:
 
 
 def _load_array(data: bytes) -> np.ndarray:
+    """Parse the .npy header ourselves and only accept what the payload really holds.
+
+    ``np.load`` would allocate whatever size the header claims (a 64 GiB header is a memory
+    bomb); here the claimed size must match the bytes received before anything is allocated.
+    """
+    stream = io.BytesIO(data)
     try:
-        array = np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
+        version = np.lib.format.read_magic(stream)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(stream)
+    except (ValueError, OSError, EOFError, SyntaxError, TypeError) as exc:
         raise ProtocolError(f"array payload is not a plain .npy array: {exc}") from exc
-    if not isinstance(array, np.ndarray) or array.dtype.hasobject:
+    if dtype.hasobject:
         raise ProtocolError("array payload holds Python objects")
-    return array
+    body = data[stream.tell():]
+    if math.prod(shape) * dtype.itemsize != len(body):
+        raise ProtocolError("array payload size does not match its header")
+    return np.frombuffer(body, dtype=dtype).reshape(shape, order="F" if fortran else "C").copy()
 
 
 def _recv_exact(sock: socket.socket, size: int, deadline: float | None) -> bytes:

@@ -200,6 +200,7 @@ def gradescope_results(result: SubmissionResult, score: Score) -> dict[str, Any]
     return {
         "score": score.earned,
         "output": _gradescope_output(result, score),
+        "output_format": "text",  # never let HTML from a student's error message render
         "visibility": "visible",
         "tests": _gradescope_tests(result, score) if result.status == "graded" else [],
     }

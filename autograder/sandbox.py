@@ -248,6 +248,8 @@ def _make_cgroups(version: str, job: str, resources: Resources) -> list[Path]:
         memory.mkdir(parents=True)
         pids.mkdir(parents=True)
         (memory / "memory.limit_in_bytes").write_text(str(resources.memory_bytes))
+        if (memory / "memory.memsw.limit_in_bytes").exists():  # swap counts too, as in v2
+            (memory / "memory.memsw.limit_in_bytes").write_text(str(resources.memory_bytes))
         (pids / "pids.max").write_text(str(resources.processes))
         return [memory, pids]
     return []

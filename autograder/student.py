@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,8 +64,11 @@ class Student:
         notebook_deadline: float,
         request_seconds: float,
         reply_bytes: int,
+        cells: Sequence[int] | None = None,
     ) -> None:
+        """``cells``: the notebook's code cell numbers, in order; events must follow them."""
         self._sock = sock
+        self._cells = tuple(cells) if cells is not None else None
         self._notebook_deadline = notebook_deadline
         self._request_seconds = request_seconds
         self._reply_bytes = reply_bytes
@@ -76,7 +80,7 @@ class Student:
     def wait_until_executed(self) -> ExecutionSummary:
         """Follow the notebook's run until every cell has executed (or it failed to)."""
         if self._summary is None:
-            self._summary = _follow_execution(self._sock, self._notebook_deadline)
+            self._summary = _follow_execution(self._sock, self._notebook_deadline, self._cells)
             if self._summary.status != "completed":
                 self._broken = self._summary.message
         return self._summary
@@ -253,23 +257,53 @@ def _is_sums(value: Any, count: int) -> bool:
     )
 
 
-def _follow_execution(sock: socket.socket, deadline: float) -> ExecutionSummary:
-    errors: list[CellError] = []
-    running: int | None = None
+class _CellOrder:
+    """The events of a notebook run must follow its cells: each starts once, in order, then ends.
+
+    Anything else (forged, repeated or endless events) is a protocol violation, so a student's
+    process cannot flood the report with fake cell errors.
+    """
+
+    def __init__(self, cells: tuple[int, ...] | None) -> None:
+        self.cells, self.next, self.running = cells, 0, None
+        self.errors: list[CellError] = []
+
+    def start(self, cell: object) -> None:
+        expected = self.cells[self.next] if self.cells and self.next < len(self.cells) else None
+        if type(cell) is not int or self.running is not None or (self.cells is not None and cell != expected):
+            raise protocol.ProtocolError("cell started out of order")
+        self.running, self.next = cell, self.next + 1
+
+    def end(self, cell: object, error: object) -> None:
+        if cell != self.running or len(self.errors) >= MAX_CELL_ERRORS:
+            raise protocol.ProtocolError("cell ended out of order")
+        self.running = None
+        if error:
+            self.errors.append(CellError(int(cell), student_text(str(error), 500)))
+
+    def finished(self) -> bool:
+        return self.running is None and (self.cells is None or self.next == len(self.cells))
+
+
+MAX_CELL_ERRORS = 1000
+
+
+def _follow_execution(sock: socket.socket, deadline: float, cells: tuple[int, ...] | None) -> ExecutionSummary:
+    order = _CellOrder(cells)
+    errors, running = order.errors, None
     try:
         while True:
             event, _ = protocol.recv_message(sock, max_bytes=1 << 20, deadline=deadline)
             kind = event.get("event")
-            if kind == "ready":
+            if kind == "ready" and order.finished():
                 return ExecutionSummary("completed", _completed_message(errors), tuple(errors))
-            if kind == "cell_start" and type(event.get("cell")) is int:
-                running = event["cell"]
-            elif kind == "cell_end" and type(event.get("cell")) is int:
-                running = None
-                if event.get("error"):
-                    errors.append(CellError(event["cell"], student_text(str(event["error"]), 500)))
+            if kind == "cell_start":
+                order.start(event.get("cell"))
+            elif kind == "cell_end":
+                order.end(event.get("cell"), event.get("error"))
             else:
                 raise protocol.ProtocolError("unexpected event")
+            running = order.running
     except protocol.ChannelTimeout:
         where = f": cell {running} was still running" if running else ""
         return ExecutionSummary(
@@ -278,13 +312,21 @@ def _follow_execution(sock: socket.socket, deadline: float) -> ExecutionSummary:
             "very slow cell, then restart and run all cells to check it finishes.",
             tuple(errors),
         )
-    except protocol.ProtocolError:
+    except protocol.ChannelClosed:
         where = f" while running cell {running}" if running else ""
         return ExecutionSummary(
             "died",
             f"Your notebook's Python process ended{where} (for example a call to os._exit(), a crash, or "
             "running out of memory), so no check could use it. Remove that call, then restart the "
             "kernel and run all cells to check that the notebook runs to the end.",
+            tuple(errors),
+        )
+    except protocol.ProtocolError:
+        return ExecutionSummary(
+            "died",
+            "Your notebook's Python process sent the grader messages it does not accept (code that "
+            "tampers with tfgrade's channel, or data too large to send), so no check could use it. "
+            "Remove that code and submit again.",
             tuple(errors),
         )
 

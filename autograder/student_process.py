@@ -178,8 +178,7 @@ def _store(namespace: dict[str, Any], request: dict[str, Any], value: Any) -> An
 
 
 def _describe(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
-    import tensorflow as tf
-
+    tf = sys.modules.get("tensorflow")
     try:
         value = _lookup(ns, str(request["name"]))
     except (NameError, AttributeError):
@@ -188,7 +187,7 @@ def _describe(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
         "defined": True,
         "type": _type_name(value),
         "callable": callable(value),
-        "is_tf_function": isinstance(value, tf.types.experimental.PolymorphicFunction),
+        "is_tf_function": tf is not None and isinstance(value, tf.types.experimental.PolymorphicFunction),
         "is_python_function": isinstance(value, types.FunctionType),
     }
 
@@ -362,12 +361,17 @@ def encode_student_value(value: Any, out: list[np.ndarray], depth: int = 0) -> A
 
 
 def _as_array(value: Any) -> tuple[str, np.ndarray] | None:
-    import tensorflow as tf
-
+    tf = sys.modules.get("tensorflow")  # never import it for a notebook that does not use it
+    if tf is None:
+        return _as_numpy(value)
     if isinstance(value, tf.Variable):
         return "variable", np.asarray(value.numpy())
     if isinstance(value, tf.Tensor) and type(value).__name__ == "EagerTensor":
         return "tensor", np.asarray(value.numpy())
+    return _as_numpy(value)
+
+
+def _as_numpy(value: Any) -> tuple[str, np.ndarray] | None:
     if type(value) is np.ndarray and not value.dtype.hasobject:
         return "ndarray", value
     if isinstance(value, np.generic) and type(value).__module__ == "numpy":

@@ -14,6 +14,7 @@ per-round ratios, adding rounds while the verdict is too close to call, and meas
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,12 +24,15 @@ import numpy as np
 
 
 def to_call_args(value: Any) -> Any:
-    """Arrays become ``tf.constant`` tensors; lists, tuples and dicts are converted inside."""
-    import tensorflow as tf
+    """Arrays become ``tf.constant`` tensors; lists, tuples and dicts are converted inside.
 
+    Without TensorFlow loaded (a notebook that never imports it) arrays stay NumPy arrays:
+    importing TensorFlow here would cost seconds and memory the student did not ask for.
+    """
+    tf = sys.modules.get("tensorflow")
     array = getattr(value, "array", value)  # protocol.ArrayValue or a plain ndarray
     if isinstance(array, np.ndarray):
-        return tf.constant(array)
+        return tf.constant(array) if tf is not None else array
     if isinstance(value, list | tuple):
         return type(value)(to_call_args(v) for v in value)
     if isinstance(value, dict):

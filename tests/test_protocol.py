@@ -98,7 +98,7 @@ def test_object_array_payload_is_refused(pair: tuple[socket.socket, socket.socke
     evil = np.array([{"__reduce__": "os.system"}, None], dtype=object)
     a.sendall(frame(b'{"ok":true}', npy(evil, allow_pickle=True)))
 
-    with pytest.raises(ProtocolError, match="not a plain .npy array"):
+    with pytest.raises(ProtocolError, match="holds Python objects"):
         recv_message(b, max_bytes=LIMIT, deadline=soon())
 
 
@@ -355,3 +355,23 @@ def test_array_kind_says_what_it_was_in_the_student_process() -> None:
 
     assert decoded.kind == "variable"
     assert decoded.shape == (2,)
+
+
+def test_npy_header_claiming_more_than_it_carries_is_refused_without_allocating(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    a, b = pair
+    header = ("{'descr': '<f8', 'fortran_order': False, 'shape': (8000000000,), }".ljust(118) + "\n").encode()
+    payload = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
+    a.sendall(frame(b'{"ok":true}', payload + b"\0" * 64))
+
+    with pytest.raises(ProtocolError, match="size does not match its header"):
+        recv_message(b, max_bytes=LIMIT, deadline=soon())
+
+
+def test_fortran_order_arrays_round_trip(pair: tuple[socket.socket, socket.socket]) -> None:
+    a, b = pair
+    array = np.asfortranarray(np.arange(6, dtype=np.int32).reshape(2, 3))
+    send_message(a, {"ok": True}, [array])
+    _, [got] = recv_message(b, max_bytes=LIMIT, deadline=soon())
+    np.testing.assert_array_equal(got, array)

@@ -191,7 +191,8 @@ def test_gradescope_results_never_mention_hidden_details() -> None:
 def test_gradescope_schema() -> None:
     results = gradescope_results(*scored(mixed()))
 
-    assert set(results) == {"score", "output", "visibility", "tests"}
+    assert set(results) == {"score", "output", "output_format", "visibility", "tests"}
+    assert results["output_format"] == "text"
     assert isinstance(results["score"], float)
     assert isinstance(results["output"], str)
     assert results["visibility"] == "visible"
