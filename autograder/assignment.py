@@ -62,6 +62,8 @@ class Assignment:
     """The solution notebook (``tfgrade validate`` expects full marks from it)."""
     corpus: Path | None = None
     """A folder of notebooks with expected outcomes in their metadata (``tfgrade validate``)."""
+    tensorflow: bool = True
+    """Import and seed TensorFlow before the student's cells (and send arrays as tensors)."""
 
     @property
     def max_points(self) -> float:
@@ -121,6 +123,7 @@ def _from_toml(root: Path, config_file: Path, data: dict[str, Any]) -> Assignmen
         required_names=_names(config_file, data.get("required", [])),
         solution=_optional_path(root, data.get("solution"), root.parent.parent / "solutions" / f"{root.name}.ipynb"),
         corpus=_optional_path(root, data.get("corpus"), root / "corpus"),
+        tensorflow=bool(data.get("tensorflow", True)),
     )
 
 

@@ -76,7 +76,8 @@ def _run_job(
     (job / "student").mkdir()
     cells_file = job / "cells.json"
     cells = [{"cell": c.number, "source": c.source} for c in notebook.cells]
-    cells_file.write_text(json.dumps({"cells": cells, "tensorflow": _uses_tensorflow(notebook)}))
+    tensorflow = assignment.tensorflow or _uses_tensorflow(notebook)
+    cells_file.write_text(json.dumps({"cells": cells, "tensorflow": tensorflow}))
     resources = sandbox.Resources(limits.memory_bytes, limits.processes, limits.tmp_bytes)
     env = _child_env("/tmp" if launcher.isolated else str(job))
     student_end, checks_end = socket.socketpair()
@@ -145,7 +146,7 @@ STUDENT_WORKDIR = "/tmp/work"
 
 
 def _uses_tensorflow(notebook: Notebook) -> bool:
-    """Seed TensorFlow only for notebooks that use it: importing it costs seconds."""
+    """Does a notebook of a TensorFlow-free assignment still use TensorFlow (then seed it too)?"""
     return any("tensorflow" in c.source or "keras" in c.source for c in notebook.cells)
 
 
