@@ -101,6 +101,11 @@ def _expect_tensor_type(actual: object, what: str, allow_numpy: bool) -> None:
             f"{what} is a symbolic KerasTensor with no value: call the layer or function on a "
             "real tensor (e.g. tf.constant) instead of keras.Input."
         )
+    if isinstance(actual, OpaqueValue) and actual.type_name.endswith("RaggedTensor"):
+        raise CheckFailure(
+            f"{what} is a tf.RaggedTensor, but a dense tf.Tensor is expected: use .to_tensor() or "
+            "make all rows the same length."
+        )
     kind = actual.type_name if isinstance(actual, OpaqueValue) else type(actual).__name__
     raise CheckFailure(f"{what} should be a tf.Tensor, but it is a {kind}.")
 
@@ -127,9 +132,11 @@ def _expect_close(actual: np.ndarray, expected: np.ndarray, what: str, rtol: flo
     diff = np.abs(actual.astype(np.float64) - expected.astype(np.float64))
     max_diff = float(np.nanmax(diff)) if np.any(np.isfinite(diff)) else float("nan")
     where = f", first at index {first}" if actual.ndim else ""
+    nans = int(np.count_nonzero(np.isnan(actual))) if actual.dtype.kind == "f" else 0
+    nan_note = f" {nans} value(s) are NaN: look for a division by zero or a log of 0." if nans else ""
     raise CheckFailure(
         f"{what} has the right shape and dtype but wrong values: {len(bad)} of {actual.size} "
-        f"element(s) differ{where}; largest difference {max_diff:.3g}."
+        f"element(s) differ{where}; largest difference {max_diff:.3g}.{nan_note}"
     )
 
 

@@ -92,7 +92,7 @@ def test_in_notebook_check_renders_html_with_a_text_fallback(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["autograph"])
+@pytest.mark.parametrize("name", ["autograph", "functional", "custom_layers"])
 def test_self_check_reports_the_fresh_run_not_the_live_kernel(tmp_path, name):
     """Run the solution in a live kernel, then delete the cell defining a required name from the
     saved notebook (the kernel still remembers it): the self-check must see what the grader sees."""
