@@ -110,4 +110,5 @@ def test_self_check_reports_the_fresh_run_not_the_live_kernel(tmp_path, name):
     printed = ["".join(o.get("text", "") for o in cell.outputs) for cell in driver.cells[-2:]]
     assert "LIVE-HAS True" in printed[0]
     assert f"`{required}` is not defined in your notebook" in printed[1]
-    assert "public checks passed" in printed[1] and not printed[1].startswith("4/4")
+    passed, total = map(int, re.match(r"(\d+)/(\d+) public checks passed", printed[1]).groups())
+    assert passed < total
