@@ -66,6 +66,12 @@ class Assignment:
     """Import and seed TensorFlow before the student's cells (and send arrays as tensors)."""
 
     @property
+    def data(self) -> Path | None:
+        """The assignment's data files (``data/``), visible read-only to the notebook as ``data/``."""
+        folder = self.root / "data"
+        return folder if folder.is_dir() else None
+
+    @property
     def max_points(self) -> float:
         return sum(q.points for q in self.questions)
 

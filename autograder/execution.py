@@ -82,11 +82,14 @@ def _run_job(
     env = _child_env("/tmp" if launcher.isolated else str(job))
     student_end, checks_end = socket.socketpair()
     results_read, results_write = os.pipe()
+    binds = [sandbox.Bind(cells_file, STUDENT_CELLS)]
+    data = ["--data", STUDENT_DATA] if assignment.data else []
+    binds += [sandbox.Bind(assignment.data, STUDENT_DATA)] if assignment.data else []
     with student_end, checks_end:
         student = launcher.start(
-            [*PYTHON, "autograder.student_process", "--fd", str(student_end.fileno()),
+            [*PYTHON, "autograder.student_process", "--fd", str(student_end.fileno()), *data,
              "--cells", STUDENT_CELLS, "--seed", str(limits.seed), "--cell-seconds", str(limits.cell_seconds)],
-            role="student", pass_fds=[student_end.fileno()], binds=[sandbox.Bind(cells_file, STUDENT_CELLS)],
+            role="student", pass_fds=[student_end.fileno()], binds=binds,
             cwd=STUDENT_WORKDIR, host_cwd=job / "student", env=env, resources=resources,
         )
         try:
@@ -143,6 +146,8 @@ PYTHON = [sys.executable, "-I", "-m"]
 the student planted there (numpy.py, sitecustomize.py) is not imported in place of the real one."""
 STUDENT_CELLS = "/job/cells.json"
 STUDENT_WORKDIR = "/tmp/work"
+STUDENT_DATA = "/assignment-data"
+"""Where the assignment's data files are mounted (read-only); the notebook sees them as data/."""
 
 
 def _uses_tensorflow(notebook: Notebook) -> bool:

@@ -14,6 +14,7 @@ import argparse
 import builtins
 import json
 import linecache
+import os
 import signal
 import socket
 import sys
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder import protocol, timing
+from autograder import model_description, protocol, timing
 
 MAX_DESCRIPTION = 300
 
@@ -32,6 +33,8 @@ MAX_DESCRIPTION = 300
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     sock = socket.socket(fileno=args.fd)
+    if args.data and not os.path.lexists("data"):
+        os.symlink(args.data, "data")
     with open(args.cells, encoding="utf-8") as handle:
         job = json.load(handle)
     _seed_everything(args.seed, tensorflow=bool(job.get("tensorflow")))
@@ -51,6 +54,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cells", required=True)
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--cell-seconds", type=float, required=True)
+    parser.add_argument("--data", help="the assignment's data folder, linked as data/ in the working folder")
     return parser.parse_args(argv)
 
 
@@ -215,38 +219,7 @@ def _describe_model(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -
     model = _lookup(ns, str(request["name"]))
     if not isinstance(model, keras.layers.Layer):
         raise TypeError(f"{request['name']} is a {_type_name(model)}, not a Keras model or layer")
-    return {
-        "class": _type_name(model),
-        "built": bool(model.built),
-        "config": _config_or_none(model),
-        "count_params": int(model.count_params()) if model.built else 0,
-        "weights": [{"name": w.path, "shape": list(w.shape), "trainable": bool(w.trainable)} for w in model.weights],
-        "inputs": [_tensor_info(t) for t in getattr(model, "inputs", None) or []],
-        "outputs": [_tensor_info(t) for t in getattr(model, "outputs", None) or []],
-        "output_names": [str(n) for n in getattr(model, "output_names", None) or []],
-        "layers": [_layer_info(layer) for layer in getattr(model, "layers", [])],
-    }
-
-
-def _config_or_none(layer: Any) -> Any:
-    # A subclassed Model without get_config raises NotImplementedError: describe it anyway.
-    try:
-        return _json_safe(layer.get_config())
-    except NotImplementedError:
-        return None
-
-
-def _tensor_info(tensor: Any) -> dict[str, Any]:
-    return {"name": str(tensor.name), "shape": list(tensor.shape), "dtype": str(tensor.dtype)}
-
-
-def _layer_info(layer: Any) -> dict[str, Any]:
-    return {
-        "name": str(layer.name),
-        "class": _type_name(layer),
-        "count_params": int(layer.count_params()) if layer.built else 0,
-        "config": _config_or_none(layer),
-    }
+    return model_description.describe(model)
 
 
 def _save_and_reload(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
@@ -316,12 +289,7 @@ def _weights(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
 
 
 def _config(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
-    return _json_safe(_lookup(ns, str(request["name"])).get_config())
-
-
-def _json_safe(value: Any) -> Any:
-    # Round-trip through JSON so only plain data leaves; unknown objects become their repr.
-    return json.loads(json.dumps(value, default=lambda o: repr(o)[:MAX_DESCRIPTION]))
+    return model_description.json_safe(_lookup(ns, str(request["name"])).get_config())
 
 
 HANDLERS: dict[str, Callable[..., Any]] = {

@@ -37,6 +37,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from autograder import model_description
 from autograder.student import CheckFailure, Student, StudentUnavailable, student_text
 
 __all__ = [
@@ -838,44 +839,8 @@ def _listing(names: Iterable[str]) -> str:
 
 
 def describe(model: Any) -> dict[str, Any]:
-    """The description ``Student.describe_model`` returns, made here for a trusted model.
-
-    It must stay the same shape as ``describe_model`` in :mod:`autograder.student_process`
-    (tests/test_topology.py compares the two), so both sides compare like for like.
-    """
-    return {
-        "class": _type_name(model),
-        "built": bool(model.built),
-        "config": _json_safe(model.get_config()),
-        "count_params": int(model.count_params()) if model.built else 0,
-        "weights": [{"name": w.path, "shape": list(w.shape), "trainable": bool(w.trainable)} for w in model.weights],
-        "inputs": [_tensor_info(t) for t in getattr(model, "inputs", None) or []],
-        "outputs": [_tensor_info(t) for t in getattr(model, "outputs", None) or []],
-        "output_names": [str(n) for n in getattr(model, "output_names", None) or []],
-        "layers": [_layer_info(layer) for layer in getattr(model, "layers", [])],
-    }
-
-
-def _tensor_info(tensor: Any) -> dict[str, Any]:
-    return {"name": str(tensor.name), "shape": list(tensor.shape), "dtype": str(tensor.dtype)}
-
-
-def _layer_info(layer: Any) -> dict[str, Any]:
-    return {
-        "name": str(layer.name),
-        "class": _type_name(layer),
-        "count_params": int(layer.count_params()) if layer.built else 0,
-        "config": _json_safe(layer.get_config()),
-    }
-
-
-def _type_name(value: Any) -> str:
-    cls = type(value)
-    return f"{cls.__module__}.{cls.__qualname__}"[:300]
-
-
-def _json_safe(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=lambda o: repr(o)[:300]))
+    """The description ``Student.describe_model`` returns, made here for a trusted model."""
+    return model_description.describe(model)
 
 
 def describe_student_model(student: Student, builder: str, *, store_as: str) -> dict[str, Any]:
