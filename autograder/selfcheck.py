@@ -100,47 +100,36 @@ def find_notebook(given: str | os.PathLike[str] | None) -> Path:
 
 def hidden_shares(assignment: assignments.Assignment) -> list[HiddenShare]:
     """Per question: how many hidden checks there are and their points (read, never run here)."""
-    counts: dict[str, int] = {}
-    for path in sorted(assignment.hidden_checks.glob("test_*.py")):
-        for question in _marked_questions(path):
-            counts[question] = counts.get(question, 0) + 1
-    public = _public_points(assignment)
+    hidden = _marked_checks(assignment.hidden_checks)
+    public_points: dict[str, float] = {}
+    for question, points in _marked_checks(assignment.public_checks):
+        public_points[question] = public_points.get(question, 0.0) + points
+    counts = {q.name: sum(1 for question, _ in hidden if question == q.name) for q in assignment.questions}
     return [
-        HiddenShare(q.name, counts.get(q.name, 0), q.points - public.get(q.name, 0.0))
+        HiddenShare(q.name, counts[q.name], q.points - public_points.get(q.name, 0.0))
         for q in assignment.questions
-        if counts.get(q.name)
+        if counts[q.name]
     ]
 
 
-def _marked_questions(path: Path) -> list[str]:
-    """The question of each ``@pytest.mark.question("qN", ...)`` test function in a check file."""
+def _marked_checks(folder: Path) -> list[tuple[str, float]]:
+    """(question, points) of each ``@pytest.mark.question("qN", points=...)`` test in a folder."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
-            found += [q for d in node.decorator_list if (q := _question_of(d))]
+    for path in sorted(folder.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+                found += [marked for d in node.decorator_list if (marked := _question_of(d))]
     return found
 
 
-def _question_of(decorator: ast.expr) -> str | None:
+def _question_of(decorator: ast.expr) -> tuple[str, float] | None:
     is_marker = isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
-    if is_marker and decorator.func.attr == "question" and decorator.args:
-        first = decorator.args[0]
-        return str(first.value) if isinstance(first, ast.Constant) else None
-    return None
-
-
-def _public_points(assignment: assignments.Assignment) -> dict[str, float]:
-    points: dict[str, float] = {}
-    for path in sorted(assignment.public_checks.glob("test_*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
-                for d in node.decorator_list:
-                    if (q := _question_of(d)) and isinstance(d, ast.Call):
-                        kw = {k.arg: k.value for k in d.keywords}
-                        value = kw.get("points")
-                        worth = float(value.value) if isinstance(value, ast.Constant) else 1.0
-                        points[q] = points.get(q, 0.0) + worth
-    return points
+    if not (is_marker and decorator.func.attr == "question" and decorator.args):
+        return None
+    first = decorator.args[0]
+    points = next((k.value for k in decorator.keywords if k.arg == "points"), None)
+    worth = float(points.value) if isinstance(points, ast.Constant) else 1.0
+    return (str(first.value), worth) if isinstance(first, ast.Constant) else None
 
 
 # --- rendering (pure) ----------------------------------------------------------------------

@@ -178,7 +178,7 @@ def _store(namespace: dict[str, Any], request: dict[str, Any], value: Any) -> An
     if not store_as:
         return value
     namespace.setdefault(SCRATCH, {})[str(store_as)] = value
-    return {"stored": str(store_as), "type": _type_name(value)}
+    return {"stored": str(store_as), "type": model_description.type_name(value)}
 
 
 def _describe(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
@@ -189,7 +189,7 @@ def _describe(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
         return {"defined": False}
     return {
         "defined": True,
-        "type": _type_name(value),
+        "type": model_description.type_name(value),
         "callable": callable(value),
         "is_tf_function": tf is not None and isinstance(value, tf.types.experimental.PolymorphicFunction),
         "is_python_function": isinstance(value, types.FunctionType),
@@ -218,7 +218,7 @@ def _describe_model(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -
 
     model = _lookup(ns, str(request["name"]))
     if not isinstance(model, keras.layers.Layer):
-        raise TypeError(f"{request['name']} is a {_type_name(model)}, not a Keras model or layer")
+        raise TypeError(f"{request['name']} is a {model_description.type_name(model)}, not a Keras model or layer")
     return model_description.describe(model)
 
 
@@ -325,7 +325,7 @@ def encode_student_value(value: Any, out: list[np.ndarray], depth: int = 0) -> A
     if array is not None:
         out.append(array[1])
         return {"__array__": len(out) - 1, "kind": array[0]}
-    return {"__opaque__": _type_name(value), "description": _safe_repr(value)}
+    return {"__opaque__": model_description.type_name(value), "description": _safe_repr(value)}
 
 
 def _as_array(value: Any) -> tuple[str, np.ndarray] | None:
@@ -345,11 +345,6 @@ def _as_numpy(value: Any) -> tuple[str, np.ndarray] | None:
     if isinstance(value, np.generic) and type(value).__module__ == "numpy":
         return "numpy_scalar", np.asarray(value)
     return None
-
-
-def _type_name(value: Any) -> str:
-    cls = type(value)
-    return f"{cls.__module__}.{cls.__qualname__}"[:MAX_DESCRIPTION]
 
 
 def _safe_repr(value: Any) -> str:
