@@ -242,10 +242,12 @@ LOOK_FOR_CHECKS = f"""
 import json, os
 hidden = {str(HIDDEN_CHECK)!r}
 found = []
-for top in ("/work", "/job", "/tmp"):
-    for root, dirs, files in os.walk(top):
-        dirs[:] = [d for d in dirs if d != "site-packages"]
-        found += [os.path.join(root, name) for name in files if name == "test_hidden.py"]
+# Walk the whole visible tree (the checkout may live anywhere), skipping the kernel's
+# pseudo-filesystems and the read-only system and runtime, which hold no checks.
+skip = {"/proc", "/sys", "/dev", "/usr", "/etc", "/lib", "/lib64", "/bin", "/sbin"}
+for root, dirs, files in os.walk("/"):
+    dirs[:] = [d for d in dirs if d != "site-packages" and os.path.join(root, d) not in skip]
+    found += [os.path.join(root, name) for name in files if name == "test_hidden.py"]
 try:
     open(hidden, "a").close()
     writable = True
