@@ -82,6 +82,10 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
     grade_cmd.add_argument("--no-sandbox", action="store_true",
                            help="run student code without the sandbox even where it is available "
                            "(for measuring its cost; implies --allow-unisolated)")
+    grade_cmd.add_argument("--no-fork-server", action="store_true",
+                           help="start a fresh Python (and TensorFlow import) for every sandboxed process "
+                           "instead of forking them from one that imported TensorFlow once; slower, "
+                           "for measuring or ruling out the fork server")
     grade_cmd.set_defaults(run=_run_grade)
 
 
@@ -220,7 +224,10 @@ def _add_list(commands: argparse._SubParsersAction) -> None:
 
 def _run_grade(args: argparse.Namespace) -> int:
     assignment = assignments.load(args.assignment)
-    launcher = sandbox.Unisolated("turned off with --no-sandbox") if args.no_sandbox else None
+    if args.no_sandbox:
+        launcher: sandbox.Launcher = sandbox.Unisolated("turned off with --no-sandbox")
+    else:
+        launcher = sandbox.detect(fork=not args.no_fork_server)
     executor = ProcessExecutor(launcher)
     if not executor.isolated and not (args.allow_unisolated or args.no_sandbox):
         print(f"tfgrade: refusing to grade: student code would run {executor.isolation}.\n"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from autograder import sandbox
+from autograder import forkserver, sandbox
 from autograder.assignment import Assignment, Limits
 from autograder.notebook import Notebook
 from autograder.results import (
@@ -66,7 +66,10 @@ class ProcessExecutor:
 
     def run(self, notebook: Notebook, assignment: Assignment, *, include_hidden: bool) -> Execution:
         with tempfile.TemporaryDirectory(prefix="tfgrade-") as job:
-            return _run_job(self.launcher, Path(job), notebook, assignment, include_hidden)
+            try:
+                return _run_job(self.launcher, Path(job), notebook, assignment, include_hidden)
+            except (sandbox.SandboxError, forkserver.ForkServerError) as exc:
+                raise GraderError(str(exc)) from exc
 
 
 def _run_job(
@@ -126,12 +129,12 @@ def _start_checks(
 def _collect(
     student: sandbox.Running, checker: sandbox.Running, results_read: int, limits: Limits, launcher: sandbox.Launcher
 ) -> Execution:
-    student_output = _CappedReader(student.process.stdout, limits.output_bytes)
-    checker_output = _CappedReader(checker.process.stdout, 256 * 1024)
+    student_output = _CappedReader(student.stdout, limits.output_bytes)
+    checker_output = _CappedReader(checker.stdout, 256 * 1024)
     with os.fdopen(results_read, "rb") as results_pipe:
         results = _CappedReader(results_pipe, MAX_RESULTS_BYTES)
         try:
-            _wait(checker.process, limits.notebook_seconds + limits.checks_seconds + SHUTDOWN_SLACK_SECONDS)
+            _wait(checker, limits.notebook_seconds + limits.checks_seconds + SHUTDOWN_SLACK_SECONDS)
         finally:
             student_facts = student.stop()
             checker_facts = checker.stop()
@@ -156,17 +159,10 @@ def _uses_tensorflow(notebook: Notebook) -> bool:
 
 
 def _child_env(home: str) -> dict[str, str]:
-    return {
-        "PATH": "/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "CUDA_VISIBLE_DEVICES": "",
-        "HOME": home,
-        "MPLBACKEND": "Agg",
-    }
+    return {**forkserver.ENV, "HOME": home}
 
 
-def _wait(process: subprocess.Popen[bytes], seconds: float) -> None:
+def _wait(process: sandbox.Running, seconds: float) -> None:
     try:
         process.wait(timeout=seconds)
     except subprocess.TimeoutExpired as exc:

@@ -22,18 +22,23 @@ real unprivileged host uid before any student code runs.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Literal, Protocol
 
 import autograder
+from autograder import forkserver
+from autograder.forkserver import ForkServer
 
 Role = Literal["student", "checks"]
 
@@ -66,11 +71,35 @@ class Resources:
 
 
 class Running(Protocol):
-    process: subprocess.Popen[bytes]
+    stdout: IO[bytes] | None
+    """What the process writes to stdout and stderr."""
+    returncode: int | None
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the process to end (``subprocess.TimeoutExpired`` after ``timeout``)."""
+        ...
 
     def stop(self) -> Facts:
         """Kill everything the process started; return the kernel's counters."""
         ...
+
+
+@dataclass
+class _Popened:
+    """A :class:`Running` whose process is the one Popen started."""
+
+    process: subprocess.Popen[bytes]
+
+    @property
+    def stdout(self) -> IO[bytes] | None:
+        return self.process.stdout
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        return self.process.wait(timeout)
 
 
 class Launcher(Protocol):
@@ -93,9 +122,7 @@ class Launcher(Protocol):
 
 
 @dataclass
-class _Plain:
-    process: subprocess.Popen[bytes]
-
+class _Plain(_Popened):
     def stop(self) -> Facts:
         _killpg(self.process)
         return Facts()
@@ -125,8 +152,7 @@ class Unisolated:
 
 
 @dataclass
-class _Sandboxed:
-    process: subprocess.Popen[bytes]
+class _Sandboxed(_Popened):
     cgroups: list[Path]
     slot: IO[str]
 
@@ -148,6 +174,8 @@ class _Sandboxed:
 class Bubblewrap:
     cgroup_version: Literal["v2", "v1", "rlimit"]
     isolated: bool = True
+    fork_server: ForkServer | None = field(default=None, compare=False)
+    """Where the grader's own programs start from (TensorFlow already imported); None: exec them."""
 
     @property
     def description(self) -> str:
@@ -162,9 +190,124 @@ class Bubblewrap:
         uid = UID_BASE + 2 * number + (0 if role == "student" else 1)
         job = f"{os.getpid()}-{number}-{role}-{time.monotonic_ns()}"
         cgroups = _make_cgroups(self.cgroup_version, job, resources)
-        inner = _drop_privileges(uid, resources if self.cgroup_version == "rlimit" else None) + argv
-        command = _join_cgroups(cgroups) + _bwrap_args(binds, cwd, env, resources) + ["--", *inner]
-        return _Sandboxed(_popen(command, pass_fds=pass_fds, cwd="/", env={}), cgroups, slot)
+        rlimits = resources if self.cgroup_version == "rlimit" else None
+        bwrap = _bwrap_args(binds, cwd, env, resources)
+        module = _served_module(argv)
+        if self.fork_server is None or module is None:
+            command = _join_cgroups(cgroups) + bwrap + ["--", *_drop_privileges(uid, rlimits), *argv]
+            return _Sandboxed(_popen(command, pass_fds=pass_fds, cwd="/", env={}), cgroups, slot)
+        # The holder gets a uid of its own: the student cannot signal it (its end ends the sandbox).
+        sandbox = _start_holder(bwrap, UID_BASE + 2 * SLOTS + number, cgroups, slot)
+        try:
+            request = forkserver.Request(
+                module=module, argv=argv[len(PYTHON_MODULE) + 1:], fd_numbers=list(pass_fds),
+                namespace_pid=sandbox.namespace_pid, cgroup_procs=[str(g / "cgroup.procs") for g in cgroups],
+                uid=uid, cwd=cwd, env=env, rlimits=asdict(rlimits) if rlimits else None,
+            )
+            return _Forked.spawn(self.fork_server, request, sandbox, pass_fds)
+        except BaseException:
+            sandbox.stop()
+            raise
+
+
+PYTHON_MODULE = [sys.executable, "-I", "-m"]
+
+
+def _served_module(argv: list[str]) -> str | None:
+    """The module ``argv`` runs, if the fork server can run it instead."""
+    prefix = len(PYTHON_MODULE)
+    if argv[:prefix] == PYTHON_MODULE and len(argv) > prefix and argv[prefix] in forkserver.MODULES:
+        return argv[prefix]
+    return None
+
+
+@dataclass
+class _Holder(_Sandboxed):
+    namespace_pid: int = 0
+
+
+def _start_holder(bwrap: list[str], uid: int, cgroups: list[Path], slot: IO[str]) -> _Holder:
+    """A sandbox holding only an idle process, for a forked worker to join."""
+    info_read, info_write = os.pipe()
+    idle = ["sh", "-c", "echo ready && exec sleep infinity"]
+    command = _join_cgroups(cgroups) + bwrap + ["--info-fd", str(info_write), "--", *_drop_privileges(uid, None), *idle]
+    try:
+        process = _popen(command, pass_fds=[info_write], cwd="/", env={})
+    finally:
+        os.close(info_write)
+    holder = _Holder(process, cgroups, slot)
+    with os.fdopen(info_read, "rb") as info:
+        raw = info.read(65536)
+    # Once the idle process speaks, bubblewrap has finished building the sandbox.
+    said = process.stdout.readline() if process.stdout else b""
+    try:
+        holder.namespace_pid = int(json.loads(raw)["child-pid"])
+    except (ValueError, KeyError, TypeError):
+        pass
+    if said.strip() != b"ready" or not holder.namespace_pid:
+        holder.stop()
+        rest = said + (process.stdout.read(4096) if process.stdout else b"")
+        raise SandboxError(f"bubblewrap could not build the sandbox: {rest.decode(errors='replace').strip()}")
+    return holder
+
+
+class SandboxError(Exception):
+    """The sandbox could not be built; the message is for the instructor."""
+
+
+@dataclass
+class _Forked:
+    """A worker forked from the fork server into a holder's sandbox."""
+
+    holder: _Holder
+    stdout: IO[bytes]
+    status: IO[bytes]
+    returncode: int | None = None
+    error: str = ""
+
+    @classmethod
+    def spawn(cls, server: ForkServer, request: forkserver.Request, holder: _Holder, fds: Sequence[int]) -> _Forked:
+        output_read, output_write = os.pipe()
+        status_read, status_write = os.pipe()
+        try:
+            server.spawn(request, output_write, status_write, fds)
+        except BaseException:
+            os.close(output_read)
+            os.close(status_read)
+            raise
+        finally:
+            os.close(output_write)
+            os.close(status_write)
+        return cls(holder, os.fdopen(output_read, "rb"), os.fdopen(status_read, "rb"))
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            ready, _, _ = select.select([self.status], [], [], timeout)
+            if not ready:
+                raise subprocess.TimeoutExpired("sandboxed worker", timeout or 0.0)
+            self._read_status()
+        assert self.returncode is not None
+        return self.returncode
+
+    def _read_status(self) -> None:
+        # The keeper writes one small JSON document, then exits: read it to EOF, capped.
+        raw = self.status.read(4096)
+        try:
+            report = json.loads(raw)
+            self.returncode = int(report["returncode"])
+            self.error = str(report.get("error", ""))
+        except (ValueError, KeyError, TypeError):
+            self.returncode = forkserver.SETUP_FAILED
+            self.error = "the fork server's keeper ended without a report"
+
+    def stop(self) -> Facts:
+        facts = self.holder.stop()
+        try:
+            self.wait(10.0)
+        except subprocess.TimeoutExpired:
+            pass
+        self.status.close()
+        return facts
 
 
 def _bwrap_args(binds: Sequence[Bind], cwd: str, env: dict[str, str], resources: Resources) -> list[str]:
@@ -339,8 +482,12 @@ def _killpg(process: subprocess.Popen[bytes]) -> None:
 # --- choosing ----------------------------------------------------------------------------------
 
 
-def detect() -> Launcher:
-    """The strongest isolation this machine offers, or why there is none."""
+def detect(*, fork: bool = True) -> Launcher:
+    """The strongest isolation this machine offers, or why there is none.
+
+    With ``fork``, the grader's processes start from one shared fork server (TensorFlow imported
+    once per grader, not twice per submission) instead of a fresh interpreter each.
+    """
     if sys.platform != "linux":
         return Unisolated(f"sandboxing needs Linux; this is {sys.platform}")
     if os.geteuid() != 0:
@@ -348,7 +495,19 @@ def detect() -> Launcher:
     missing = [tool for tool in ("bwrap", "setpriv", "prlimit") if shutil.which(tool) is None]
     if missing:
         return Unisolated(f"{', '.join(missing)} not installed (Debian: apt-get install bubblewrap util-linux)")
-    return Bubblewrap(cgroup_version=_cgroup_version())
+    return Bubblewrap(cgroup_version=_cgroup_version(), fork_server=shared_fork_server() if fork else None)
+
+
+_shared: list[ForkServer] = []
+_shared_lock = threading.Lock()
+
+
+def shared_fork_server() -> ForkServer:
+    """One server per grader process: every launcher (and batch thread) uses it; it starts on first use."""
+    with _shared_lock:
+        if not _shared:
+            _shared.append(ForkServer())
+        return _shared[0]
 
 
 def _cgroup_version() -> Literal["v2", "v1", "rlimit"]:

@@ -4,9 +4,10 @@ Takes N realistic submissions (a mix of correct, wrong and broken notebooks acro
 assignments), grades them with `tfgrade grade -j <cores>` per assignment, then with `otter run`
 one submission at a time using an otter zip of placeholder tests (otter's own cost of running a
 notebook, with no real checks: a lower bound for otter). Prints wall time, throughput and CPU per
-submission next to the bare-script floor.
+submission next to the bare-script floor (each assignment's solution run as a plain script,
+weighted by the batch's mix). With --fresh, the batch is also graded without the fork server.
 
-    .venv/bin/python benchmarks/batch_throughput.py [--count 60]
+    .venv/bin/python benchmarks/batch_throughput.py [--count 60] [--fresh]
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=60)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--fresh", action="store_true",
+                        help="also grade with --no-fork-server (a fresh interpreter per process), side by side")
     args = parser.parse_args()
     chosen = pick(args.count)
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,27 +86,47 @@ def main() -> int:
                 copy = folder / name / f"{i:03d}-{path.name}"
                 shutil.copy(path, copy)
                 copies[name].append(copy)
-        tf_cmds = [[str(BIN / "tfgrade"), "grade", str(folder / name), "-a", name, "-j", str(args.jobs),
-                    "--out", str(folder / "out" / name)] for name in copies]
-        tf_wall, tf_cpu = timed(tf_cmds)
+        runs = {"tfgrade grade": grade_all(copies, folder, args.jobs, [])}
+        if args.fresh:
+            runs["tfgrade, no fork server"] = grade_all(copies, folder, args.jobs, ["--no-fork-server"])
         zips = {name: otter_zip(name, folder) for name in copies}
         otter_cmds = [[str(BIN / "otter"), "run", "-a", str(zips[name]), str(p), "-o", str(folder), "--no-logo"]
                       for name, paths in copies.items() for p in paths]
-        ot_wall, ot_cpu = timed(otter_cmds)
-        bare = folder / "bare.py"
-        import nbformat
-
-        nb = nbformat.read(ROOT / "solutions" / "autograph.ipynb", as_version=4)
-        bare.write_text("\n\n".join(c.source for c in nb.cells if c.cell_type == "code"))
-        bare_wall, bare_cpu = timed([[sys.executable, str(bare)]] * 3)
+        runs["otter run"] = timed(otter_cmds)
+        bare_cpu, bare_wall = bare_floor(chosen, folder)
     n = args.count
     print(f"{n} submissions ({', '.join(f'{k} {len(v)}' for k, v in chosen.items())}); {args.jobs} jobs")
-    for label, wall, cpu in (("tfgrade grade", tf_wall, tf_cpu), ("otter run", ot_wall, ot_cpu)):
-        print(f"  {label:13s}: wall {wall:7.1f} s  ({n / wall * 60:5.1f} per minute)  cpu/submission {cpu / n:5.2f} s")
-    print(f"  bare script (autograph solution): cpu {bare_cpu / 3:5.2f} s, wall {bare_wall / 3:5.2f} s")
-    print(f"  throughput tfgrade / otter: {ot_wall / tf_wall:.2f}x")
-    print(f"  cpu per submission, tfgrade / bare script: {tf_cpu / n / (bare_cpu / 3):.2f}x")
+    for label, (wall, cpu) in runs.items():
+        print(f"  {label:24s}: wall {wall:7.1f} s  ({n / wall * 60:5.1f} per minute)  cpu/submission {cpu / n:5.2f} s")
+    print(f"  {'bare script (solutions)':24s}: wall {bare_wall:7.2f} s, cpu {bare_cpu:5.2f} s, per submission")
+    tf_wall, tf_cpu = runs["tfgrade grade"]
+    print(f"  throughput tfgrade / otter: {runs['otter run'][0] / tf_wall:.2f}x")
+    if args.fresh:
+        print(f"  throughput fork server / fresh processes: {runs['tfgrade, no fork server'][0] / tf_wall:.2f}x")
+    print(f"  cpu per submission, tfgrade / bare script: {tf_cpu / n / bare_cpu:.2f}x")
     return 0
+
+
+def grade_all(copies: dict[str, list[Path]], folder: Path, jobs: int, extra: list[str]) -> tuple[float, float]:
+    out = folder / f"out{len(list(folder.glob('out*')))}"
+    return timed([[str(BIN / "tfgrade"), "grade", str(folder / name), "-a", name, "-j", str(jobs),
+                   "--out", str(out / name), *extra] for name in copies])
+
+
+def bare_floor(chosen: dict[str, list[Path]], folder: Path) -> tuple[float, float]:
+    """CPU and wall per submission of the batch's mix, each assignment's solution run as a plain script."""
+    import nbformat
+
+    cpu = wall = 0.0
+    for name, paths in chosen.items():
+        nb = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", as_version=4)
+        bare = folder / f"bare-{name}.py"
+        bare.write_text("\n\n".join(c.source for c in nb.cells if c.cell_type == "code"))
+        one_wall, one_cpu = timed([[sys.executable, str(bare)]] * 2)
+        cpu += one_cpu / 2 * len(paths)
+        wall += one_wall / 2 * len(paths)
+    n = sum(len(p) for p in chosen.values())
+    return cpu / n, wall / n
 
 
 if __name__ == "__main__":

@@ -126,7 +126,7 @@ def started(
 
 def read_line(job: Job, seconds: float = 30.0) -> str:
     """The next line the sandboxed program prints (it must print one within ``seconds``)."""
-    stream = job.running.process.stdout
+    stream = job.running.stdout
     assert stream is not None
     with selectors.DefaultSelector() as selector:
         selector.register(stream, selectors.EVENT_READ)
@@ -136,9 +136,9 @@ def read_line(job: Job, seconds: float = 30.0) -> str:
 
 def finish(job: Job, seconds: float = 30.0) -> str:
     """Everything the program prints, once it has ended (and left nothing holding its output)."""
-    assert job.running.process.stdout is not None
-    output = job.running.process.stdout.read().decode()
-    job.running.process.wait(seconds)
+    assert job.running.stdout is not None
+    output = job.running.stdout.read().decode()
+    job.running.wait(seconds)
     return output
 
 
@@ -326,5 +326,5 @@ def test_kernel_counters_report_a_memory_bomb(tmp_path):
     code = "hog = b'x' * (1 << 30)\nprint('survived', flush=True)"
     with started(code, tmp_path) as job:
         output = finish(job)
-    assert "survived" not in output and job.running.process.returncode != 0
+    assert "survived" not in output and job.running.returncode != 0
     assert job.facts is not None and job.facts.oom_kills >= 1

@@ -1,0 +1,362 @@
+"""A fork server: import TensorFlow once, then give every job a fresh, locked-down process.
+
+Importing TensorFlow costs seconds of CPU, and every submission needs two processes that use it
+(the student's and the checks'). The server imports it once and never runs a TensorFlow op
+(a process that ran one hangs its forked children), then forks per job:
+
+    server (trusted, host root, TF imported, idle)
+      └─ keeper: joins the job sandbox's PID namespace, waits for the worker, reports its status
+           └─ worker: moves into the job's cgroups, joins the sandbox's mount, network, IPC, UTS
+              and cgroup namespaces, drops to the job's uid with no capabilities and
+              ``no_new_privs``, closes every inherited descriptor, then runs the module's ``main``
+
+The sandbox itself (mounts, namespaces, the PID namespace whose end kills everything inside) is
+built by bubblewrap exactly as for an exec'd process; see :mod:`autograder.sandbox`. The worker
+only joins it, so both routes share one definition of what a student process can see.
+
+Requests are JSON over a ``SOCK_SEQPACKET`` socket with the descriptors attached (SCM_RIGHTS);
+they come only from the grader that started the server.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import traceback
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+MODULES = ("autograder.student_process", "autograder.check_process")
+"""The only programs a worker may run; anything else goes through the exec route."""
+ENV = {
+    "PATH": "/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "CUDA_VISIBLE_DEVICES": "",
+    "MPLBACKEND": "Agg",
+}
+"""The environment of the grader's processes (less HOME); TensorFlow reads it at import."""
+MAX_REQUEST = 1 << 20
+MAX_FDS = 16
+STARTUP_SECONDS = 300.0
+"""Importing TensorFlow on a loaded machine; far more than it takes."""
+REPLY_SECONDS = 60.0
+SETUP_FAILED = 121
+"""Exit code of a worker whose lock-down failed: it never ran the module."""
+
+PR_CAPBSET_DROP = 24
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_DUMPABLE = 4
+PR_CAP_AMBIENT = 47
+PR_CAP_AMBIENT_CLEAR_ALL = 4
+NAMESPACES = ("net", "ipc", "uts", "cgroup", "mnt")
+"""Joined in this order; the mount namespace last, as it hides the host's /proc."""
+
+
+@dataclass(frozen=True)
+class Request:
+    module: str
+    argv: list[str]
+    fd_numbers: list[int]
+    """The numbers the attached descriptors (after stdout and status) must have in the worker."""
+    namespace_pid: int
+    """A process inside the job's sandbox, whose namespaces the worker joins."""
+    cgroup_procs: list[str]
+    uid: int
+    cwd: str
+    env: dict[str, str]
+    rlimits: dict[str, int] | None
+
+
+# --- the server ---------------------------------------------------------------------------
+
+
+def serve(control: socket.socket) -> None:
+    """Answer spawn requests until the grader closes the control socket."""
+    # Keepers are never waited for by the server; the kernel reaps them.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    while True:
+        try:
+            data, fds, _flags, _addr = socket.recv_fds(control, MAX_REQUEST, MAX_FDS)
+        except (ConnectionError, OSError):
+            return
+        if not data:
+            return
+        try:
+            request = Request(**json.loads(data))
+            if request.module not in MODULES:
+                raise ValueError(f"module {request.module!r} is not served")
+            sys.stdout.flush()
+            sys.stderr.flush()
+            if os.fork() == 0:
+                _keeper(control, request, fds)
+            reply: dict[str, Any] = {"ok": True}
+        except Exception as exc:  # noqa: BLE001 - any failure is reported to the grader
+            reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        finally:
+            for fd in fds:
+                os.close(fd)
+        control.send(json.dumps(reply).encode())
+
+
+def _keeper(control: socket.socket, request: Request, fds: list[int]) -> None:
+    """In the keeper: start the worker inside the job's PID namespace, then report how it ended."""
+    report: dict[str, Any] = {"returncode": SETUP_FAILED}
+    try:
+        control.close()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        namespaces = {name: os.open(f"/proc/{request.namespace_pid}/ns/{name}", os.O_RDONLY) for name in
+                      (*NAMESPACES, "pid")}
+        _setns(namespaces.pop("pid"))
+        worker = os.fork()
+        if worker == 0:
+            _worker(request, fds, namespaces)
+        # Only the worker may hold the job's sockets, or the other side never sees it end. (The
+        # output pipe stays open for an error message; the keeper exits right after the worker.)
+        for fd in [*namespaces.values(), *fds[2:]]:
+            os.close(fd)
+        _, status = os.waitpid(worker, 0)
+        report["returncode"] = os.waitstatus_to_exitcode(status)
+    except BaseException as exc:  # noqa: BLE001 - the keeper must always report and exit
+        report["error"] = f"could not start the sandboxed process: {type(exc).__name__}: {exc}"
+        _write_quietly(fds[0], f"tfgrade: {report['error']}\n")
+    _write_quietly(fds[1], json.dumps(report))
+    os._exit(0)
+
+
+def _worker(request: Request, fds: list[int], namespaces: dict[str, int]) -> None:
+    """In the worker: lock down, then run the module. Never returns."""
+    try:
+        _lock_down(request, fds, namespaces)
+    except BaseException:  # noqa: BLE001
+        _write_quietly(fds[0], f"tfgrade: could not lock down the sandboxed process:\n{traceback.format_exc()}")
+        os._exit(SETUP_FAILED)
+    code = 1
+    try:
+        module = __import__(request.module, fromlist=["main"])
+        code = int(module.main(request.argv) or 0)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # noqa: BLE001 - as an uncaught exception would end a fresh interpreter
+        traceback.print_exc()
+    finally:
+        _flush_quietly()
+    # Skip the interpreter's teardown (most of a second after TensorFlow); nothing is left to save.
+    os._exit(code)
+
+
+def _lock_down(request: Request, fds: list[int], namespaces: dict[str, int]) -> None:
+    for procs in request.cgroup_procs:
+        with open(procs, "w") as handle:
+            handle.write("0")  # "0" moves the writer itself
+    for name in NAMESPACES:
+        _setns(namespaces.pop(name))
+    os.chdir(request.cwd)
+    os.setsid()
+    _arrange_descriptors(fds, request.fd_numbers)
+    os.environ.clear()
+    os.environ.update({**request.env, "PWD": request.cwd})  # as bubblewrap's --chdir sets it
+    if request.rlimits is not None:
+        _set_rlimits(request.rlimits)
+    _drop_privileges(request.uid)
+    for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _arrange_descriptors(fds: list[int], numbers: list[int]) -> None:
+    """stdout and stderr to the job's output pipe, the passed ones at their numbers, no others."""
+    output, passed = fds[0], fds[2:]
+    high = [_dup_high(fd) for fd in (output, *passed)]
+    null = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(high[0], 1)
+    os.dup2(high[0], 2)
+    for fd, number in zip(high[1:], numbers, strict=True):
+        os.dup2(fd, number)
+    keep = {0, 1, 2, *numbers}
+    for entry in os.listdir("/proc/self/fd"):
+        fd = int(entry)
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass  # the descriptor listdir itself used
+    for number in numbers:
+        os.set_inheritable(number, True)
+
+
+def _dup_high(fd: int) -> int:
+    # Above every number a passed descriptor must take, so no dup2 below overwrites another.
+    return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 1024)
+
+
+def _set_rlimits(limits: dict[str, int]) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"], limits["processes"]))
+    resource.setrlimit(resource.RLIMIT_DATA, (limits["memory_bytes"], limits["memory_bytes"]))
+
+
+def _drop_privileges(uid: int) -> None:
+    """What ``setpriv --reuid --regid --clear-groups --inh-caps=-all --bounding-set=-all
+    --no-new-privs`` does for the exec route."""
+    libc = _libc()
+    last_cap = int(open("/proc/sys/kernel/cap_last_cap").read())
+    for cap in range(last_cap + 1):
+        _check(libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "drop a capability from the bounding set")
+    _check(libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clear ambient capabilities")
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)  # all uids non-zero: the kernel clears every capability
+    _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "set no_new_privs")
+    # setuid made the process non-dumpable (its /proc files root-owned); exec would reset that.
+    _check(libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "make the process dumpable")
+    if os.getuid() != uid or os.geteuid() != uid or _capabilities() != 0:
+        raise PermissionError("privileges were not dropped")
+
+
+def _capabilities() -> int:
+    status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
+    return sum(int(status[key].strip(), 16) for key in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"))
+
+
+def _setns(fd: int) -> None:
+    _check(_libc().setns(fd, 0), "join the sandbox's namespace")
+    os.close(fd)
+
+
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, action: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"could not {action}: {os.strerror(errno)}")
+
+
+def _write_quietly(fd: int, text: str) -> None:
+    try:
+        os.write(fd, text.encode())
+    except OSError:
+        pass
+
+
+def _flush_quietly() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+def main() -> int:
+    """``python -I -m autograder.forkserver FD``: import what jobs need, then serve on FD."""
+    control = socket.socket(fileno=int(sys.argv[1]))
+    import keras  # noqa: F401
+    import numpy  # noqa: F401
+    import pytest  # noqa: F401
+    import tensorflow  # noqa: F401 - imported only: a process that ran an op cannot fork safely
+
+    import autograder.check_process  # noqa: F401
+    import autograder.student_process  # noqa: F401
+
+    control.send(b'{"ok": true, "ready": true}')
+    serve(control)
+    return 0
+
+
+# --- the client (in the grader) ---------------------------------------------------------------
+
+
+class ForkServerError(Exception):
+    pass
+
+
+class ForkServer:
+    """The grader's handle on one server; safe to share between the batch's threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._control: socket.socket | None = None
+
+    def spawn(self, request: Request, output_fd: int, status_fd: int, fds: Sequence[int]) -> None:
+        with self._lock:
+            reply = self._ask(request, [output_fd, status_fd, *fds])
+        if not reply.get("ok"):
+            raise ForkServerError(f"the fork server could not start the job: {reply.get('error', 'no reason given')}")
+
+    def _ask(self, request: Request, fds: list[int]) -> dict[str, Any]:
+        message = json.dumps(asdict(request)).encode()
+        control = self._started()
+        try:
+            socket.send_fds(control, [message], fds)
+        except OSError:
+            # The server died since the last job (killed, or out of memory): the request never
+            # arrived, so it is safe to start a new server and send it once more.
+            self._forget()
+            control = self._started()
+            try:
+                socket.send_fds(control, [message], fds)
+            except OSError as exc:
+                self._forget()
+                raise ForkServerError(f"the fork server refused the job: {exc}") from exc
+        try:
+            reply = control.recv(MAX_REQUEST)
+        except OSError as exc:
+            reply, failure = b"", str(exc)
+        else:
+            failure = "it closed the connection"
+        if not reply:
+            self._forget()
+            raise ForkServerError(f"the fork server stopped answering: {failure}")
+        return dict(json.loads(reply))
+
+    def close(self) -> None:
+        with self._lock:
+            self._forget()
+
+    def _started(self) -> socket.socket:
+        if self._control is not None and self._process is not None and self._process.poll() is None:
+            return self._control
+        self._forget()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with theirs:
+            self._process = subprocess.Popen(
+                [sys.executable, "-I", "-m", "autograder.forkserver", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()], env={**ENV, "HOME": "/tmp"}, stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            )
+        self._control = ours
+        ours.settimeout(STARTUP_SECONDS)
+        try:
+            ready = ours.recv(MAX_REQUEST)
+        except OSError:
+            ready = b""
+        if not ready:
+            self._forget()
+            raise ForkServerError(f"the fork server did not start within {STARTUP_SECONDS:g} s")
+        ours.settimeout(REPLY_SECONDS)
+        return ours
+
+    def _forget(self) -> None:
+        if self._control is not None:
+            self._control.close()
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+        self._control = self._process = None
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
