@@ -374,6 +374,7 @@ def _take_slot() -> tuple[IO[str], int]:
 
 
 def _make_cgroups(version: str, job: str, resources: Resources) -> list[Path]:
+    _sweep_once(version)
     if version == "v2":
         parent = CGROUP_ROOT / CGROUP_PARENT
         parent.mkdir(exist_ok=True)
@@ -396,6 +397,40 @@ def _make_cgroups(version: str, job: str, resources: Resources) -> list[Path]:
         (pids / "pids.max").write_text(str(resources.processes))
         return [memory, pids]
     return []
+
+
+_swept: set[str] = set()
+
+
+def _sweep_once(version: str) -> None:
+    """Remove the empty job cgroups of graders that died without cleaning up (killed with SIGKILL).
+
+    Their sandboxes died with them (bubblewrap's --die-with-parent ends each PID namespace), so
+    what is left is empty folders; a group that still holds a process is left alone.
+    """
+    if version in _swept:
+        return
+    _swept.add(version)
+    parents = {"v2": [CGROUP_ROOT / CGROUP_PARENT],
+               "v1": [CGROUP_ROOT / "memory" / CGROUP_PARENT, CGROUP_ROOT / "pids" / CGROUP_PARENT]}
+    for parent in parents.get(version, []):
+        for group in parent.glob("*-*") if parent.is_dir() else []:
+            owner = group.name.split("-", 1)[0]
+            if owner.isdigit() and not _alive(int(owner)):
+                try:
+                    group.rmdir()
+                except OSError:
+                    pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _join_cgroups(groups: list[Path]) -> list[str]:

@@ -13,6 +13,7 @@ from factories import FakeExecutor, write_answer
 from autograder import report
 from autograder.assignment import Assignment, load
 from autograder.batch import BatchResult, expand, grade_all
+from tests.sandbox import cgroup_parents
 
 REPORT_FILES = {"report.json", "student.json", "results.json", "feedback.txt", "feedback.md", "feedback.html"}
 
@@ -249,3 +250,59 @@ def test_batch_writes_a_class_report_with_plots(tmp_path, assignment):
     run_batch(_three(tmp_path), assignment, tmp_path / "out")
     page = (tmp_path / "out" / "class.html").read_text(encoding="utf-8")
     assert page.count("<svg") >= 2 and "<rect" in page
+
+
+# -- a real batch, killed halfway ----------------------------------------------------------------
+
+TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"
+
+
+def _tiny_submissions(folder: Path, count: int) -> list[Path]:
+    import nbformat
+
+    paths = []
+    for i in range(count):
+        nb = nbformat.v4.new_notebook(metadata={"tfgrade": {"assignment": "tiny"}})
+        wrong = " + 1" if i % 3 == 0 else ""
+        nb.cells = [nbformat.v4.new_code_cell("import time\ntime.sleep(1)  # long enough to be killed mid-batch"),
+                    nbformat.v4.new_code_cell(f"def add(a, b):\n    return a + b{wrong}\n\n"
+                                              "def mean_of(xs):\n    return sum(xs) / len(xs)")]
+        paths.append(folder / f"student{i:02d}.ipynb")
+        nbformat.write(nb, paths[-1])
+    return paths
+
+
+def _grade_command(folder: Path, out: Path) -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "autograder", "grade", str(folder), "-a", str(TINY), "-j", "1",
+            "--out", str(out), "--allow-unisolated"]
+
+
+@pytest.mark.slow
+def test_a_batch_killed_halfway_finishes_on_rerun_with_the_grades_of_an_uninterrupted_run(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    _tiny_submissions(folder, 6)
+    whole, halves = tmp_path / "whole", tmp_path / "halves"
+    subprocess.run(_grade_command(folder, whole), check=True, capture_output=True, timeout=300)
+
+    grader = subprocess.Popen(_grade_command(folder, halves), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while len(list(halves.glob("*/report.json"))) < 2 and time.monotonic() < deadline and grader.poll() is None:
+        time.sleep(0.05)
+    grader.send_signal(signal.SIGKILL)
+    grader.wait()
+    done = len(list(halves.glob("*/report.json")))
+    assert 2 <= done < 6 and not (halves / "grades.csv").exists()
+
+    rerun = subprocess.run(_grade_command(folder, halves), check=True, capture_output=True, text=True, timeout=300)
+    assert rerun.stderr.count("(unchanged: reused earlier result)") == done, rerun.stderr
+    assert f"{done} unchanged submission(s) kept their earlier results; {6 - done} graded now." in rerun.stdout
+    assert (halves / "grades.csv").read_text() == (whole / "grades.csv").read_text()
+    # The killed grader could not remove its jobs' cgroups; the next run swept them away.
+    assert [g for parent in cgroup_parents() if parent.is_dir() for g in parent.glob(f"{grader.pid}-*")] == []
