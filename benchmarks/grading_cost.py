@@ -5,7 +5,8 @@ time, and CPU time of the process and every child it waited for. The ratio is th
 
     .venv/bin/python benchmarks/grading_cost.py [--rounds 5] [--notebook solutions/autograph.ipynb]
 
-Also compares grading with and without the sandbox (``--no-sandbox``): the sandbox's cost.
+Also compares grading with and without the fork server (``--no-fork-server``), and with and
+without the sandbox (``--no-sandbox``, next to ``--no-fork-server``): the sandbox's own cost.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def main() -> int:
         grade = [tfgrade, "grade", str(args.notebook), "-a", args.assignment, "-j", "1"]
         runs = {"bare script": [sys.executable, str(script)],
                 "tfgrade grade": grade,
+                "  no fork server": [*grade, "--no-fork-server"],
                 "  no sandbox": [*grade, "--no-sandbox"],
                 "tfgrade check": [tfgrade, "check", str(args.notebook), "-a", args.assignment]}
         results: dict[str, list[tuple[float, float]]] = {k: [] for k in runs}
@@ -76,10 +78,13 @@ def main() -> int:
     print(f"{args.notebook.name}, {args.rounds} interleaved rounds, medians:")
     med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in results.items()}
     for name, (wall, cpu) in med.items():
-        print(f"  {name:14s} wall {wall:6.2f} s   cpu {cpu:6.2f} s")
+        print(f"  {name:16s} wall {wall:6.2f} s   cpu {cpu:6.2f} s")
     (bw, bc), (gw, gc), (uw, uc) = med["bare script"], med["tfgrade grade"], med["  no sandbox"]
+    fw, fc = med["  no fork server"]
     print(f"  ratio tfgrade / bare script:        wall {gw / bw:.2f}x   cpu {gc / bc:.2f}x")
-    print(f"  ratio sandboxed / unsandboxed grade: wall {gw / uw:.2f}x   cpu {gc / uc:.2f}x")
+    print(f"  ratio fork server / fresh processes: wall {gw / fw:.2f}x   cpu {gc / fc:.2f}x")
+    # Both start a fresh interpreter per process, so this is the sandbox's own cost.
+    print(f"  ratio sandboxed / unsandboxed grade: wall {fw / uw:.2f}x   cpu {fc / uc:.2f}x (no fork server)")
     cw, cc = med["tfgrade check"]
     print(f"  ratio self-check / bare script:      wall {cw / bw:.2f}x   cpu {cc / bc:.2f}x")
     return 0
