@@ -116,6 +116,7 @@ def _keeper(control: socket.socket, request: Request, fds: list[int]) -> None:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         namespaces = {name: os.open(f"/proc/{request.namespace_pid}/ns/{name}", os.O_RDONLY) for name in
                       (*NAMESPACES, "pid")}
+        _expect_separate(namespaces)
         _setns(namespaces.pop("pid"))
         worker = os.fork()
         if worker == 0:
@@ -131,6 +132,18 @@ def _keeper(control: socket.socket, request: Request, fds: list[int]) -> None:
         _write_quietly(fds[0], f"tfgrade: {report['error']}\n")
     _write_quietly(fds[1], json.dumps(report))
     os._exit(0)
+
+
+def _expect_separate(namespaces: dict[str, int]) -> None:
+    """Refuse to join namespaces that are the server's own.
+
+    If the sandbox died and its pid was reused by an ordinary process, the worker would otherwise
+    join the host's namespaces. (The cgroup namespace may legitimately be shared where the kernel
+    cannot unshare it.)
+    """
+    for name in ("mnt", "net", "pid", "ipc", "uts"):
+        if os.fstat(namespaces[name]).st_ino == os.stat(f"/proc/self/ns/{name}").st_ino:
+            raise PermissionError(f"the job's sandbox is gone (its {name} namespace is the host's)")
 
 
 def _worker(request: Request, fds: list[int], namespaces: dict[str, int]) -> None:

@@ -8,6 +8,7 @@ against the tiny assignment, and the two reports must agree wherever a sandbox i
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -15,7 +16,7 @@ import pytest
 
 from autograder import assignment, sandbox
 from autograder.execution import ProcessExecutor
-from autograder.forkserver import ForkServer, ForkServerError, Request
+from autograder.forkserver import SETUP_FAILED, ForkServer, ForkServerError, Request
 from autograder.grading import Graded, grade
 from tests.sandbox import leftover_cgroups, leftover_processes
 
@@ -133,3 +134,21 @@ def test_a_dead_server_is_replaced_on_the_next_job(tmp_path: Path) -> None:
     finally:
         server.close()
     assert first.score.earned == second.score.earned == 3
+
+
+def test_a_worker_never_joins_the_hosts_namespaces() -> None:
+    """As if the job's sandbox had died and its pid now named an ordinary host process."""
+    server = sandbox.shared_fork_server()
+    request = Request(module="autograder.student_process", argv=["--help"], fd_numbers=[],
+                      namespace_pid=os.getpid(), cgroup_procs=[], uid=61999, cwd="/", env={}, rlimits=None)
+    output_read, output_write = os.pipe()
+    status_read, status_write = os.pipe()
+    server.spawn(request, output_write, status_write, [])
+    os.close(output_write)
+    os.close(status_write)
+    with os.fdopen(status_read, "rb") as status, os.fdopen(output_read, "rb") as output:
+        report = json.loads(status.read())
+        said = output.read().decode()
+    assert report["returncode"] == SETUP_FAILED
+    assert "sandbox is gone" in report["error"] and "sandbox is gone" in said
+    assert "usage:" not in said  # the module never ran
