@@ -138,6 +138,9 @@ def _collect(
         finally:
             student_facts = student.stop()
             checker_facts = checker.stop()
+        for role, facts in (("student's", student_facts), ("check", checker_facts)):
+            if facts.setup_error:
+                raise GraderError(f"the {role} process could not be started in its sandbox: {facts.setup_error}")
         if checker_facts.oom_kills or checker_facts.pids_limit_hits:
             raise GraderError("the check process hit its memory or process limit; raise the limits")
         document = _parse_results(results.text(), checker_output.text())

@@ -5,14 +5,16 @@ Importing TensorFlow costs seconds of CPU, and every submission needs two proces
 (a process that ran one hangs its forked children), then forks per job:
 
     server (trusted, host root, TF imported, idle)
-      └─ keeper: joins the job sandbox's PID namespace, waits for the worker, reports its status
-           └─ worker: moves into the job's cgroups, joins the sandbox's mount, network, IPC, UTS
-              and cgroup namespaces, drops to the job's uid with no capabilities and
-              ``no_new_privs``, closes every inherited descriptor, then runs the module's ``main``
+      └─ keeper: joins the job sandbox's PID namespace, waits for the worker, reports how it
+         │       ended and whether it finished locking down
+         └─ worker: moves into the job's cgroups, joins the sandbox's mount, network, IPC, UTS
+                    and cgroup namespaces, drops to the job's uid with no capabilities and
+                    ``no_new_privs``, closes every inherited descriptor, then runs ``main``
 
 The sandbox itself (mounts, namespaces, the PID namespace whose end kills everything inside) is
-built by bubblewrap exactly as for an exec'd process; see :mod:`autograder.sandbox`. The worker
-only joins it, so both routes share one definition of what a student process can see.
+built by bubblewrap exactly as for an exec'd process, around an idle holder process; the grader
+opens the holder's namespaces and hands them over with the request (see :mod:`autograder.sandbox`).
+The worker only joins them, so both routes share one definition of what a student process sees.
 
 Requests are JSON over a ``SOCK_SEQPACKET`` socket with the descriptors attached (SCM_RIGHTS);
 they come only from the grader that started the server.
@@ -58,18 +60,21 @@ PR_SET_NO_NEW_PRIVS = 38
 PR_SET_DUMPABLE = 4
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
-NAMESPACES = ("net", "ipc", "uts", "cgroup", "mnt")
-"""Joined in this order; the mount namespace last, as it hides the host's /proc."""
+NAMESPACES = ("pid", "net", "ipc", "uts", "cgroup", "mnt")
+"""The sandbox's namespaces, attached to a request in this order and joined in it: the PID
+namespace by the keeper (it holds for the keeper's children), the rest by the worker, the mount
+namespace last as it hides the host's /proc."""
 
 
 @dataclass(frozen=True)
 class Request:
+    """Attached descriptors: the job's output pipe, the keeper's status pipe, the sandbox's
+    namespaces (:data:`NAMESPACES`, opened by the grader from its holder process), then the ones
+    passed to the program, which get the numbers in ``fd_numbers``."""
+
     module: str
     argv: list[str]
     fd_numbers: list[int]
-    """The numbers the attached descriptors (after stdout and status) must have in the worker."""
-    namespace_pid: int
-    """A process inside the job's sandbox, whose namespaces the worker joins."""
     cgroup_procs: list[str]
     uid: int
     cwd: str
@@ -95,6 +100,9 @@ def serve(control: socket.socket) -> None:
             request = Request(**json.loads(data))
             if request.module not in MODULES:
                 raise ValueError(f"module {request.module!r} is not served")
+            if len(fds) != 2 + len(NAMESPACES) + len(request.fd_numbers):
+                raise ValueError(f"{len(fds)} descriptors attached; the request needs {2 + len(NAMESPACES)} "
+                                 f"and {len(request.fd_numbers)} to pass")
             sys.stdout.flush()
             sys.stderr.flush()
             if os.fork() == 0:
@@ -108,50 +116,73 @@ def serve(control: socket.socket) -> None:
         control.send(json.dumps(reply).encode())
 
 
+@dataclass(frozen=True)
+class _Descriptors:
+    output: int
+    status: int
+    namespaces: dict[str, int]
+    passed: list[int]
+
+    @classmethod
+    def of(cls, fds: list[int]) -> _Descriptors:
+        count = len(NAMESPACES)
+        return cls(fds[0], fds[1], dict(zip(NAMESPACES, fds[2:2 + count], strict=True)), fds[2 + count:])
+
+
 def _keeper(control: socket.socket, request: Request, fds: list[int]) -> None:
-    """In the keeper: start the worker inside the job's PID namespace, then report how it ended."""
-    report: dict[str, Any] = {"returncode": SETUP_FAILED}
+    """In the keeper: start the worker inside the job's PID namespace, then report how it ended.
+
+    The report says whether the worker finished locking down (it says so on a pipe of its own
+    just before the program starts), so a lock-down failure is the grader's error, never the
+    student's, and a student cannot fake it with an exit code.
+    """
+    report: dict[str, Any] = {"returncode": SETUP_FAILED, "locked_down": False}
+    given = _Descriptors.of(fds)
     try:
-        control.close()
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        namespaces = {name: os.open(f"/proc/{request.namespace_pid}/ns/{name}", os.O_RDONLY) for name in
-                      (*NAMESPACES, "pid")}
-        _expect_separate(namespaces)
-        _setns(namespaces.pop("pid"))
-        worker = os.fork()
-        if worker == 0:
-            _worker(request, fds, namespaces)
-        # Only the worker may hold the job's sockets, or the other side never sees it end. (The
-        # output pipe stays open for an error message; the keeper exits right after the worker.)
-        for fd in [*namespaces.values(), *fds[2:]]:
-            os.close(fd)
-        _, status = os.waitpid(worker, 0)
-        report["returncode"] = os.waitstatus_to_exitcode(status)
-    except BaseException as exc:  # noqa: BLE001 - the keeper must always report and exit
-        report["error"] = f"could not start the sandboxed process: {type(exc).__name__}: {exc}"
-        _write_quietly(fds[0], f"tfgrade: {report['error']}\n")
-    _write_quietly(fds[1], json.dumps(report))
-    os._exit(0)
+        try:
+            control.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _expect_separate(given.namespaces)
+            _setns(given.namespaces["pid"])
+            ready_read, ready_write = os.pipe()
+            worker = os.fork()
+            if worker == 0:
+                os.close(ready_read)
+                _worker(request, given, ready_write)
+            os.close(ready_write)
+            # Only the worker may hold the job's sockets, or the other side never sees it end.
+            # (The output pipe stays open for an error message; the keeper exits right after.)
+            for fd in [*given.namespaces.values(), *given.passed]:
+                _close_quietly(fd)
+            _, status = os.waitpid(worker, 0)
+            report["returncode"] = os.waitstatus_to_exitcode(status)
+            report["locked_down"] = os.read(ready_read, 1) == b"1"
+        except BaseException as exc:  # noqa: BLE001 - the keeper must always report
+            report["error"] = f"could not start the sandboxed process: {type(exc).__name__}: {exc}"
+            _write_quietly(given.output, f"tfgrade: {report['error']}\n")
+        _write_quietly(given.status, json.dumps(report))
+    finally:
+        os._exit(0)  # never back into the server's loop
 
 
 def _expect_separate(namespaces: dict[str, int]) -> None:
-    """Refuse to join namespaces that are the server's own.
-
-    If the sandbox died and its pid was reused by an ordinary process, the worker would otherwise
-    join the host's namespaces. (The cgroup namespace may legitimately be shared where the kernel
-    cannot unshare it.)
-    """
+    """Refuse to join namespaces that are the server's own (defence in depth: the grader opened
+    them from a live sandbox; a mistake there must not put student code on the host). The cgroup
+    namespace may legitimately be shared where the kernel cannot unshare it."""
     for name in ("mnt", "net", "pid", "ipc", "uts"):
         if os.fstat(namespaces[name]).st_ino == os.stat(f"/proc/self/ns/{name}").st_ino:
             raise PermissionError(f"the job's sandbox is gone (its {name} namespace is the host's)")
 
 
-def _worker(request: Request, fds: list[int], namespaces: dict[str, int]) -> None:
+def _worker(request: Request, given: _Descriptors, ready: int) -> None:
     """In the worker: lock down, then run the module. Never returns."""
     try:
-        _lock_down(request, fds, namespaces)
+        os.dup2(given.output, 2)  # from here on, a failure is reported in the job's output
+        ready = _lock_down(request, given, ready)
+        os.write(ready, b"1")
+        os.close(ready)
     except BaseException:  # noqa: BLE001
-        _write_quietly(fds[0], f"tfgrade: could not lock down the sandboxed process:\n{traceback.format_exc()}")
+        _write_quietly(2, f"tfgrade: could not lock down the sandboxed process:\n{traceback.format_exc()}")
         os._exit(SETUP_FAILED)
     code = 1
     sys.argv = [request.module, *request.argv]  # what ``python -m module args`` would show
@@ -168,50 +199,47 @@ def _worker(request: Request, fds: list[int], namespaces: dict[str, int]) -> Non
     os._exit(code)
 
 
-def _lock_down(request: Request, fds: list[int], namespaces: dict[str, int]) -> None:
+def _lock_down(request: Request, given: _Descriptors, ready: int) -> int:
+    """Cgroups, namespaces, privileges, descriptors; returns where ``ready`` now is."""
     for procs in request.cgroup_procs:
         with open(procs, "w") as handle:
             handle.write("0")  # "0" moves the writer itself
-    for name in NAMESPACES:
-        _setns(namespaces.pop(name))
+    for name in NAMESPACES[1:]:
+        _setns(given.namespaces[name])
     os.chdir(request.cwd)
     os.setsid()
-    _arrange_descriptors(fds, request.fd_numbers)
     os.environ.clear()
     os.environ.update({**request.env, "PWD": request.cwd})  # as bubblewrap's --chdir sets it
     if request.rlimits is not None:
         _set_rlimits(request.rlimits)
     _drop_privileges(request.uid)
+    ready = _arrange_descriptors(given, request.fd_numbers, ready)
     for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    return ready
 
 
-def _arrange_descriptors(fds: list[int], numbers: list[int]) -> None:
-    """stdout and stderr to the job's output pipe, the passed ones at their numbers, no others."""
-    output, passed = fds[0], fds[2:]
-    high = [_dup_high(fd) for fd in (output, *passed)]
+def _arrange_descriptors(given: _Descriptors, numbers: list[int], ready: int) -> int:
+    """stdout and stderr to the job's output pipe, the passed ones at their numbers, ``ready``
+    somewhere out of the way (returned), and no other descriptor at all."""
+    base = max([2, *numbers]) + 1
+    # Above every number a passed descriptor must take, so no dup2 below overwrites another.
+    output, ready, *passed = (fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, base)
+                              for fd in (given.output, ready, *given.passed))
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
-    os.dup2(high[0], 1)
-    os.dup2(high[0], 2)
-    for fd, number in zip(high[1:], numbers, strict=True):
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    for fd, number in zip(passed, numbers, strict=True):
         os.dup2(fd, number)
-    keep = {0, 1, 2, *numbers}
+    keep = {0, 1, 2, ready, *numbers}
     for entry in os.listdir("/proc/self/fd"):
-        fd = int(entry)
-        if fd not in keep:
-            try:
-                os.close(fd)
-            except OSError:
-                pass  # the descriptor listdir itself used
+        if int(entry) not in keep:
+            _close_quietly(int(entry))  # one of them is the descriptor listdir used, already closed
     for number in numbers:
         os.set_inheritable(number, True)
-
-
-def _dup_high(fd: int) -> int:
-    # Above every number a passed descriptor must take, so no dup2 below overwrites another.
-    return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 1024)
+    return ready
 
 
 def _set_rlimits(limits: dict[str, int]) -> None:
@@ -229,6 +257,7 @@ def _drop_privileges(uid: int) -> None:
     for cap in range(last_cap + 1):
         _check(libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "drop a capability from the bounding set")
     _check(libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clear ambient capabilities")
+    _clear_inheritable(libc)
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)  # all uids non-zero: the kernel clears every capability
@@ -239,6 +268,24 @@ def _drop_privileges(uid: int) -> None:
         raise PermissionError("privileges were not dropped")
 
 
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _clear_inheritable(libc: ctypes.CDLL) -> None:
+    """setresuid leaves the inheritable set alone; some container runtimes give root one."""
+    header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3: two 32-bit words
+    data = (_CapData * 2)()
+    _check(libc.capget(ctypes.byref(header), data), "read capabilities")
+    for word in data:
+        word.inheritable = 0
+    _check(libc.capset(ctypes.byref(header), data), "clear inheritable capabilities")
+
+
 def _capabilities() -> int:
     status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
     return sum(int(status[key].strip(), 16) for key in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"))
@@ -246,7 +293,6 @@ def _capabilities() -> int:
 
 def _setns(fd: int) -> None:
     _check(_libc().setns(fd, 0), "join the sandbox's namespace")
-    os.close(fd)
 
 
 def _libc() -> ctypes.CDLL:
@@ -257,6 +303,13 @@ def _check(result: int, action: str) -> None:
     if result != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f"could not {action}: {os.strerror(errno)}")
+
+
+def _close_quietly(fd: int) -> None:
+    try:
+        os.close(fd)
+    except OSError:
+        pass
 
 
 def _write_quietly(fd: int, text: str) -> None:
@@ -323,9 +376,12 @@ class ForkServer:
         self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
 
-    def spawn(self, request: Request, output_fd: int, status_fd: int, fds: Sequence[int]) -> None:
+    def spawn(
+        self, request: Request, output_fd: int, status_fd: int, namespace_fds: Sequence[int], passed: Sequence[int]
+    ) -> None:
+        """Start a worker: ``namespace_fds`` in :data:`NAMESPACES` order, ``passed`` as in the request."""
         with self._lock:
-            reply = self._ask(request, [output_fd, status_fd, *fds])
+            reply = self._ask(request, [output_fd, status_fd, *namespace_fds, *passed])
         if not reply.get("ok"):
             raise ForkServerError(f"the fork server could not start the job: {reply.get('error', 'no reason given')}")
 

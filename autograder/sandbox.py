@@ -21,6 +21,7 @@ real unprivileged host uid before any student code runs.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import os
@@ -61,6 +62,8 @@ class Facts:
 
     oom_kills: int = 0
     pids_limit_hits: int = 0
+    setup_error: str = ""
+    """Why the process could not be started in its sandbox (then nothing it reported counts)."""
 
 
 @dataclass(frozen=True)
@@ -187,26 +190,39 @@ class Bubblewrap:
         host_cwd: Path, env: dict[str, str], resources: Resources,
     ) -> Running:
         slot, number = _take_slot()
+        cgroups: list[Path] = []
+        try:
+            job = f"{os.getpid()}-{number}-{role}-{time.monotonic_ns()}"
+            cgroups = _make_cgroups(self.cgroup_version, job, resources)
+            return self._start(argv, role, number, pass_fds, cgroups, slot, _bwrap_args(binds, cwd, env, resources),
+                               cwd, env, resources)
+        except BaseException:
+            for group in cgroups:
+                _remove_cgroup(group)
+            slot.close()
+            raise
+
+    def _start(
+        self, argv: list[str], role: Role, number: int, pass_fds: Sequence[int], cgroups: list[Path], slot: IO[str],
+        bwrap: list[str], cwd: str, env: dict[str, str], resources: Resources,
+    ) -> Running:
         uid = UID_BASE + 2 * number + (0 if role == "student" else 1)
-        job = f"{os.getpid()}-{number}-{role}-{time.monotonic_ns()}"
-        cgroups = _make_cgroups(self.cgroup_version, job, resources)
         rlimits = resources if self.cgroup_version == "rlimit" else None
-        bwrap = _bwrap_args(binds, cwd, env, resources)
         module = _served_module(argv)
         if self.fork_server is None or module is None:
             command = _join_cgroups(cgroups) + bwrap + ["--", *_drop_privileges(uid, rlimits), *argv]
             return _Sandboxed(_popen(command, pass_fds=pass_fds, cwd="/", env={}), cgroups, slot)
         # The holder gets a uid of its own: the student cannot signal it (its end ends the sandbox).
-        sandbox = _start_holder(bwrap, UID_BASE + 2 * SLOTS + number, cgroups, slot)
+        holder = _start_holder(bwrap, UID_BASE + 2 * SLOTS + number, cgroups, slot)
         try:
             request = forkserver.Request(
                 module=module, argv=argv[len(PYTHON_MODULE) + 1:], fd_numbers=list(pass_fds),
-                namespace_pid=sandbox.namespace_pid, cgroup_procs=[str(g / "cgroup.procs") for g in cgroups],
+                cgroup_procs=[str(g / "cgroup.procs") for g in cgroups],
                 uid=uid, cwd=cwd, env=env, rlimits=asdict(rlimits) if rlimits else None,
             )
-            return _Forked.spawn(self.fork_server, request, sandbox, pass_fds)
+            return _Forked.spawn(self.fork_server, request, holder, pass_fds)
         except BaseException:
-            sandbox.stop()
+            holder.stop()
             raise
 
 
@@ -221,13 +237,26 @@ def _served_module(argv: list[str]) -> str | None:
     return None
 
 
+HOLDER_START_SECONDS = 30.0
+
+
 @dataclass
 class _Holder(_Sandboxed):
-    namespace_pid: int = 0
+    namespaces: list[int] = field(default_factory=list)
+    """The sandbox's namespaces (:data:`forkserver.NAMESPACES` order), open until handed over."""
+
+    def release(self) -> None:
+        for fd in self.namespaces:
+            os.close(fd)
+        self.namespaces = []
+
+    def stop(self) -> Facts:
+        self.release()
+        return super().stop()
 
 
 def _start_holder(bwrap: list[str], uid: int, cgroups: list[Path], slot: IO[str]) -> _Holder:
-    """A sandbox holding only an idle process, for a forked worker to join."""
+    """A sandbox holding only an idle process, with its namespaces open for a worker to join."""
     info_read, info_write = os.pipe()
     idle = ["sh", "-c", "echo ready && exec sleep infinity"]
     command = _join_cgroups(cgroups) + bwrap + ["--info-fd", str(info_write), "--", *_drop_privileges(uid, None), *idle]
@@ -236,19 +265,49 @@ def _start_holder(bwrap: list[str], uid: int, cgroups: list[Path], slot: IO[str]
     finally:
         os.close(info_write)
     holder = _Holder(process, cgroups, slot)
-    with os.fdopen(info_read, "rb") as info:
-        raw = info.read(65536)
-    # Once the idle process speaks, bubblewrap has finished building the sandbox.
-    said = process.stdout.readline() if process.stdout else b""
     try:
-        holder.namespace_pid = int(json.loads(raw)["child-pid"])
-    except (ValueError, KeyError, TypeError):
-        pass
-    if said.strip() != b"ready" or not holder.namespace_pid:
+        _hold(holder, info_read)
+    except BaseException:
         holder.stop()
-        rest = said + (process.stdout.read(4096) if process.stdout else b"")
-        raise SandboxError(f"bubblewrap could not build the sandbox: {rest.decode(errors='replace').strip()}")
+        raise
+    finally:
+        os.close(info_read)
     return holder
+
+
+def _hold(holder: _Holder, info: int) -> None:
+    deadline = time.monotonic() + HOLDER_START_SECONDS
+    raw = _read_until(info, b"}", deadline)
+    assert holder.process.stdout is not None
+    # Once the idle process speaks, bubblewrap has finished building the sandbox.
+    said = _read_until(holder.process.stdout.fileno(), b"\n", deadline)
+    if said.strip() != b"ready":
+        raise SandboxError(f"bubblewrap could not build the sandbox: {said.decode(errors='replace').strip()}")
+    try:
+        pid = int(json.loads(raw)["child-pid"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise SandboxError(f"bubblewrap said where the sandbox is in a way not understood: {raw[:200]!r}") from exc
+    # Opened while the sandbox is certainly alive (its idle process just spoke, and nothing has
+    # stopped it): from here on these refer to the namespaces themselves, whatever becomes of pids.
+    holder.namespaces = [os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY) for name in forkserver.NAMESPACES]
+    if holder.process.poll() is not None:
+        raise SandboxError("the sandbox ended while it was being set up")
+
+
+def _read_until(fd: int, end: bytes, deadline: float, limit: int = 65536) -> bytes:
+    """Read from ``fd`` until ``end``, end of file, ``limit`` bytes or the deadline."""
+    data = b""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    while end not in data and len(data) < limit:
+        left = deadline - time.monotonic()
+        if left <= 0 or not poller.poll(left * 1000):
+            raise SandboxError(f"bubblewrap did not start the sandbox within {HOLDER_START_SECONDS:g} s")
+        chunk = os.read(fd, limit - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 class SandboxError(Exception):
@@ -263,6 +322,7 @@ class _Forked:
     stdout: IO[bytes]
     status: IO[bytes]
     returncode: int | None = None
+    locked_down: bool = False
     error: str = ""
 
     @classmethod
@@ -270,7 +330,7 @@ class _Forked:
         output_read, output_write = os.pipe()
         status_read, status_write = os.pipe()
         try:
-            server.spawn(request, output_write, status_write, fds)
+            server.spawn(request, output_write, status_write, holder.namespaces, fds)
         except BaseException:
             os.close(output_read)
             os.close(status_read)
@@ -278,12 +338,14 @@ class _Forked:
         finally:
             os.close(output_write)
             os.close(status_write)
+            holder.release()
         return cls(holder, os.fdopen(output_read, "rb"), os.fdopen(status_read, "rb"))
 
     def wait(self, timeout: float | None = None) -> int:
         if self.returncode is None:
-            ready, _, _ = select.select([self.status], [], [], timeout)
-            if not ready:
+            poller = select.poll()
+            poller.register(self.status, select.POLLIN)
+            if not poller.poll(None if timeout is None else timeout * 1000):
                 raise subprocess.TimeoutExpired("sandboxed worker", timeout or 0.0)
             self._read_status()
         assert self.returncode is not None
@@ -295,6 +357,7 @@ class _Forked:
         try:
             report = json.loads(raw)
             self.returncode = int(report["returncode"])
+            self.locked_down = bool(report["locked_down"])
             self.error = str(report.get("error", ""))
         except (ValueError, KeyError, TypeError):
             self.returncode = forkserver.SETUP_FAILED
@@ -305,9 +368,11 @@ class _Forked:
         try:
             self.wait(10.0)
         except subprocess.TimeoutExpired:
-            pass
+            self.error = "the fork server's keeper did not report within 10 s"
         self.status.close()
-        return facts
+        if self.locked_down:
+            return facts
+        return dataclasses.replace(facts, setup_error=self.error or "the process never finished locking down")
 
 
 def _bwrap_args(binds: Sequence[Bind], cwd: str, env: dict[str, str], resources: Resources) -> list[str]:

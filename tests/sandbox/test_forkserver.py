@@ -16,7 +16,7 @@ import pytest
 
 from autograder import assignment, sandbox
 from autograder.execution import ProcessExecutor
-from autograder.forkserver import SETUP_FAILED, ForkServer, ForkServerError, Request
+from autograder.forkserver import NAMESPACES, SETUP_FAILED, ForkServer, ForkServerError, Request
 from autograder.grading import Graded, grade
 from tests.sandbox import leftover_cgroups, leftover_processes
 
@@ -115,11 +115,10 @@ def test_forked_jobs_leave_nothing_behind(both: dict[str, Graded]) -> None:
 
 def test_the_server_runs_only_the_graders_own_programs() -> None:
     server = sandbox.shared_fork_server()
-    request = Request(module="os", argv=[], fd_numbers=[], namespace_pid=1, cgroup_procs=[], uid=61999,
-                      cwd="/", env={}, rlimits=None)
+    request = Request(module="os", argv=[], fd_numbers=[], cgroup_procs=[], uid=61999, cwd="/", env={}, rlimits=None)
     with open("/dev/null", "wb") as sink:
         with pytest.raises(ForkServerError, match="not served"):
-            server.spawn(request, sink.fileno(), sink.fileno(), [])
+            server.spawn(request, sink.fileno(), sink.fileno(), [sink.fileno()] * len(NAMESPACES), [])
 
 
 def test_a_dead_server_is_replaced_on_the_next_job(tmp_path: Path) -> None:
@@ -137,18 +136,37 @@ def test_a_dead_server_is_replaced_on_the_next_job(tmp_path: Path) -> None:
 
 
 def test_a_worker_never_joins_the_hosts_namespaces() -> None:
-    """As if the job's sandbox had died and its pid now named an ordinary host process."""
+    """As if the grader had handed over the host's namespaces instead of a sandbox's."""
     server = sandbox.shared_fork_server()
-    request = Request(module="autograder.student_process", argv=["--help"], fd_numbers=[],
-                      namespace_pid=os.getpid(), cgroup_procs=[], uid=61999, cwd="/", env={}, rlimits=None)
+    request = Request(module="autograder.student_process", argv=["--help"], fd_numbers=[], cgroup_procs=[],
+                      uid=61999, cwd="/", env={}, rlimits=None)
+    namespaces = [os.open(f"/proc/self/ns/{name}", os.O_RDONLY) for name in NAMESPACES]
     output_read, output_write = os.pipe()
     status_read, status_write = os.pipe()
-    server.spawn(request, output_write, status_write, [])
-    os.close(output_write)
-    os.close(status_write)
+    try:
+        server.spawn(request, output_write, status_write, namespaces, [])
+    finally:
+        for fd in (*namespaces, output_write, status_write):
+            os.close(fd)
     with os.fdopen(status_read, "rb") as status, os.fdopen(output_read, "rb") as output:
         report = json.loads(status.read())
         said = output.read().decode()
-    assert report["returncode"] == SETUP_FAILED
+    assert report["returncode"] == SETUP_FAILED and not report["locked_down"]
     assert "sandbox is gone" in report["error"] and "sandbox is gone" in said
     assert "usage:" not in said  # the module never ran
+
+
+def test_a_lock_down_that_fails_is_the_graders_error_not_the_students() -> None:
+    """Here the working folder is missing from the sandbox, so the worker cannot enter it."""
+    slot, number = sandbox._take_slot()
+    resources = sandbox.Resources(memory_bytes=1 << 30, processes=64, tmp_bytes=1 << 24)
+    holder = sandbox._start_holder(sandbox._bwrap_args([], "/tmp/work", {}, resources),
+                                   sandbox.UID_BASE + 2 * sandbox.SLOTS + number, [], slot)
+    request = Request(module="autograder.student_process", argv=["--help"], fd_numbers=[], cgroup_procs=[],
+                      uid=sandbox.UID_BASE + 2 * number, cwd="/no/such/folder", env={}, rlimits=None)
+    worker = sandbox._Forked.spawn(sandbox.shared_fork_server(), request, holder, [])
+    said = worker.stdout.read().decode()
+    facts = worker.stop()
+    assert worker.returncode == SETUP_FAILED
+    assert "could not lock down" in said and "/no/such/folder" in said
+    assert facts.setup_error
