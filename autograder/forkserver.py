@@ -37,6 +37,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from autograder import seccomp
+
 MODULES = ("autograder.student_process", "autograder.check_process")
 """The only programs a worker may run; anything else goes through the exec route."""
 ENV = {
@@ -60,6 +62,8 @@ PR_SET_NO_NEW_PRIVS = 38
 PR_SET_DUMPABLE = 4
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
 NAMESPACES = ("pid", "net", "ipc", "uts", "cgroup", "mnt")
 """The sandbox's namespaces, attached to a request in this order and joined in it: the PID
 namespace by the keeper (it holds for the keeper's children), the rest by the worker, the mount
@@ -262,10 +266,25 @@ def _drop_privileges(uid: int) -> None:
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)  # all uids non-zero: the kernel clears every capability
     _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "set no_new_privs")
+    _install_seccomp(libc)
     # setuid made the process non-dumpable (its /proc files root-owned); exec would reset that.
     _check(libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "make the process dumpable")
     if os.getuid() != uid or os.geteuid() != uid or _capabilities() != 0:
         raise PermissionError("privileges were not dropped")
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def _install_seccomp(libc: ctypes.CDLL) -> None:
+    """The filter bubblewrap installs for an exec'd process (``--seccomp``), installed here."""
+    program = seccomp.program()
+    if program is None:
+        return
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = _SockFprog(len(program) // 8, ctypes.addressof(buffer))
+    _check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "install the seccomp filter")
 
 
 class _CapHeader(ctypes.Structure):

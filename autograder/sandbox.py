@@ -21,6 +21,7 @@ real unprivileged host uid before any student code runs.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import json
@@ -32,13 +33,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Literal, Protocol
 
 import autograder
-from autograder import forkserver
+from autograder import forkserver, seccomp
 from autograder.forkserver import ForkServer
 
 Role = Literal["student", "checks"]
@@ -183,7 +184,9 @@ class Bubblewrap:
     @property
     def description(self) -> str:
         limits = {"v2": "cgroup v2", "v1": "cgroup v1", "rlimit": "rlimits (no usable cgroups)"}
-        return f"bubblewrap sandbox, own uid, no network, memory/process limits by {limits[self.cgroup_version]}"
+        filtered = ", seccomp filter" if seccomp.program() else ""
+        return (f"bubblewrap sandbox, own uid, no network{filtered}, "
+                f"memory/process limits by {limits[self.cgroup_version]}")
 
     def start(
         self, argv: list[str], *, role: Role, pass_fds: Sequence[int], binds: Sequence[Bind], cwd: str,
@@ -210,8 +213,11 @@ class Bubblewrap:
         rlimits = resources if self.cgroup_version == "rlimit" else None
         module = _served_module(argv)
         if self.fork_server is None or module is None:
-            command = _join_cgroups(cgroups) + bwrap + ["--", *_drop_privileges(uid, rlimits), *argv]
-            return _Sandboxed(_popen(command, pass_fds=pass_fds, cwd="/", env={}), cgroups, slot)
+            with _seccomp_fd() as filter_args:
+                inner = [*_drop_privileges(uid, rlimits), *argv]
+                command = _join_cgroups(cgroups) + bwrap + filter_args.args + ["--", *inner]
+                process = _popen(command, pass_fds=[*pass_fds, *filter_args.fds], cwd="/", env={})
+            return _Sandboxed(process, cgroups, slot)
         # The holder gets a uid of its own: the student cannot signal it (its end ends the sandbox).
         holder = _start_holder(bwrap, UID_BASE + 2 * SLOTS + number, cgroups, slot)
         try:
@@ -259,9 +265,11 @@ def _start_holder(bwrap: list[str], uid: int, cgroups: list[Path], slot: IO[str]
     """A sandbox holding only an idle process, with its namespaces open for a worker to join."""
     info_read, info_write = os.pipe()
     idle = ["sh", "-c", "echo ready && exec sleep infinity"]
-    command = _join_cgroups(cgroups) + bwrap + ["--info-fd", str(info_write), "--", *_drop_privileges(uid, None), *idle]
     try:
-        process = _popen(command, pass_fds=[info_write], cwd="/", env={})
+        with _seccomp_fd() as filter_args:
+            command = (_join_cgroups(cgroups) + bwrap + filter_args.args + ["--info-fd", str(info_write), "--",
+                       *_drop_privileges(uid, None), *idle])
+            process = _popen(command, pass_fds=[info_write, *filter_args.fds], cwd="/", env={})
     finally:
         os.close(info_write)
     holder = _Holder(process, cgroups, slot)
@@ -373,6 +381,28 @@ class _Forked:
         if self.locked_down:
             return facts
         return dataclasses.replace(facts, setup_error=self.error or "the process never finished locking down")
+
+
+@dataclass(frozen=True)
+class _FilterArgs:
+    args: list[str]
+    fds: list[int]
+
+
+@contextlib.contextmanager
+def _seccomp_fd() -> Iterator[_FilterArgs]:
+    """bubblewrap's ``--seccomp FD`` with the filter in a memfd, closed once bwrap has it."""
+    program = seccomp.program()
+    if program is None:
+        yield _FilterArgs([], [])
+        return
+    fd = os.memfd_create("tfgrade-seccomp", 0)
+    try:
+        os.write(fd, program)
+        os.lseek(fd, 0, os.SEEK_SET)
+        yield _FilterArgs(["--seccomp", str(fd)], [fd])
+    finally:
+        os.close(fd)
 
 
 def _bwrap_args(binds: Sequence[Bind], cwd: str, env: dict[str, str], resources: Resources) -> list[str]:

@@ -181,8 +181,15 @@ VERDICTS: dict[str, Verdict] = {
     ),
     # privileges
     "privilege-escalation": Verdict(
-        3, ALL_PASSED, output_has=("refused: setuid(0)", "NoNewPrivs:\t1", "CapEff:\t0000000000000000"),
-        output_lacks=("ESCALATED", "KILLED"),
+        3, ALL_PASSED, output_has=("refused: setuid(0)", "NoNewPrivs:\t1", "CapEff:\t0000000000000000",
+                                   "Seccomp:\t2", "user namespace refused, errno 1"),
+        output_lacks=("ESCALATED", "KILLED", "USERNS-CREATED"),
+    ),
+    "kernel-surface": Verdict(
+        3, ALL_PASSED, output_has=("vsock refused: 2 2024", "unshare user: refused", "unshare net: refused",
+                                   "refused: keyctl", "refused: bpf", "refused: io_uring_setup", "refused: ptrace",
+                                   "threads still start"),
+        output_lacks=("ALLOWED", "VSOCK-CONNECTED"),
     ),
     # the event stream and .npy headers
     "forged-cell-errors": Verdict(0, _all("messages it does not accept"), execution="died"),

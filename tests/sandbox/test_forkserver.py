@@ -39,7 +39,7 @@ except OSError as exc:
 facts = {
     "uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(), "groups": os.getgroups(),
     "caps": [status(k) for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")],
-    "no_new_privs": status("NoNewPrivs"), "root": sorted(os.listdir("/")),
+    "no_new_privs": status("NoNewPrivs"), "seccomp": status("Seccomp"), "root": sorted(os.listdir("/")),
     "fds": sorted(int(fd) for fd in os.listdir("/proc/self/fd")),
     "interfaces": sorted(os.listdir("/sys/class/net")) if os.path.isdir("/sys/class/net") else "none",
     "network": network, "cwd": os.getcwd(), "env": sorted(os.environ), "hostname": socket.gethostname(),
@@ -93,6 +93,7 @@ def test_a_forked_worker_has_no_privilege_left(both: dict[str, Graded]) -> None:
     assert facts["groups"] == []
     assert facts["caps"] == ["0000000000000000"] * 5
     assert facts["no_new_privs"] == "1"
+    assert facts["seccomp"] == "2"  # a filter is in force
     assert facts["session_leader"]  # its own session: no terminal, no signals from the grader's
     assert not facts["can_read_host_root"]
 
@@ -100,7 +101,7 @@ def test_a_forked_worker_has_no_privilege_left(both: dict[str, Graded]) -> None:
 def test_a_forked_worker_sees_what_a_fresh_process_sees(both: dict[str, Graded]) -> None:
     forked, fresh = facts_of(both["forked"]), facts_of(both["fresh"])
     same = ("root", "interfaces", "network", "cwd", "env", "hostname", "writable_tmp",
-            "fds", "groups", "caps", "no_new_privs")
+            "fds", "groups", "caps", "no_new_privs", "seccomp")
     assert {k: forked[k] for k in same} == {k: fresh[k] for k in same}
     assert forked["network"] != "reached"
     # Its own PID namespace: a handful of processes, none of the host's.

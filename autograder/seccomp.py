@@ -1,0 +1,114 @@
+"""A seccomp filter for sandboxed processes: the system calls a notebook never needs, refused.
+
+Namespaces, uids and cgroups leave some kernel surface open to an unprivileged process. This
+filter closes what matters on a grading machine:
+- new namespaces (``unshare``, ``setns``, namespace flags to ``clone``): an unprivileged user
+  namespace is where most local kernel exploits start;
+- ``AF_VSOCK`` sockets: vsock is not network-namespaced, so a sandbox without network could
+  still reach the host of a virtual machine (a VM's control agent often listens there);
+- mounting, kernel keyrings (shared by every process of a uid, so across students), ``bpf``,
+  ``perf_event_open``, ``userfaultfd``, ``io_uring``, ``ptrace``, module loading and the like.
+
+Refused calls fail with an errno (EPERM; ENOSYS for ``clone3``, whose flags a classic BPF filter
+cannot read, so that the C library falls back to ``clone``), never with a kill: a notebook that
+tries one gets an ``OSError``, like any other refusal. A process of another architecture, or the
+x32 ABI, is killed.
+
+The program is classic BPF, built here (no libseccomp needed). It is installed by bubblewrap
+(``--seccomp FD``) for exec'd processes, and by the worker itself for forked ones.
+"""
+
+from __future__ import annotations
+
+import errno
+import platform
+import struct
+
+# struct seccomp_data: nr at 0, arch at 4, args[i] at 16 + 8 * i (low word first on these CPUs).
+NR, ARCH, ARG0 = 0, 4, 16
+
+LD_W_ABS = 0x20
+JEQ_K = 0x15
+JGE_K = 0x35
+JSET_K = 0x45
+RET_K = 0x06
+
+RET_KILL_PROCESS = 0x80000000
+RET_ALLOW = 0x7FFF0000
+RET_ERRNO = 0x00050000
+
+AF_VSOCK = 40
+CLONE_NAMESPACES = (
+    0x00020000  # CLONE_NEWNS
+    | 0x02000000  # CLONE_NEWCGROUP
+    | 0x04000000  # CLONE_NEWUTS
+    | 0x08000000  # CLONE_NEWIPC
+    | 0x10000000  # CLONE_NEWUSER
+    | 0x20000000  # CLONE_NEWPID
+    | 0x40000000  # CLONE_NEWNET
+    | 0x00000080  # CLONE_NEWTIME
+)
+X32_SYSCALL_BIT = 0x40000000
+
+REFUSED = (
+    "unshare", "setns", "mount", "umount2", "pivot_root", "fsopen", "fsconfig", "fsmount", "fspick",
+    "move_mount", "open_tree", "mount_setattr", "keyctl", "add_key", "request_key", "bpf",
+    "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register", "ptrace",
+    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "iopl", "ioperm",
+    "swapon", "swapoff", "reboot", "open_by_handle_at", "name_to_handle_at", "acct",
+)
+
+# Numbers per architecture: (audit arch, {name: number}). Calls an architecture lacks are absent.
+_X86_64 = {
+    "clone": 56, "clone3": 435, "socket": 41, "unshare": 272, "setns": 308, "mount": 165, "umount2": 166,
+    "pivot_root": 155, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433, "move_mount": 429,
+    "open_tree": 428, "mount_setattr": 442, "keyctl": 250, "add_key": 248, "request_key": 249, "bpf": 321,
+    "perf_event_open": 298, "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426,
+    "io_uring_register": 427, "ptrace": 101, "kexec_load": 246, "kexec_file_load": 320, "init_module": 175,
+    "finit_module": 313, "delete_module": 176, "iopl": 172, "ioperm": 173, "swapon": 167, "swapoff": 168,
+    "reboot": 169, "open_by_handle_at": 304, "name_to_handle_at": 303, "acct": 163,
+}
+_AARCH64 = {
+    "clone": 220, "clone3": 435, "socket": 198, "unshare": 97, "setns": 268, "mount": 40, "umount2": 39,
+    "pivot_root": 41, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433, "move_mount": 429,
+    "open_tree": 428, "mount_setattr": 442, "keyctl": 219, "add_key": 217, "request_key": 218, "bpf": 280,
+    "perf_event_open": 241, "userfaultfd": 282, "io_uring_setup": 425, "io_uring_enter": 426,
+    "io_uring_register": 427, "ptrace": 117, "kexec_load": 104, "kexec_file_load": 294, "init_module": 105,
+    "finit_module": 273, "delete_module": 106, "swapon": 224, "swapoff": 225, "reboot": 142,
+    "open_by_handle_at": 265, "name_to_handle_at": 264, "acct": 89,
+}
+ARCHITECTURES = {"x86_64": (0xC000003E, _X86_64), "aarch64": (0xC00000B7, _AARCH64)}
+
+
+def _op(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
+    return struct.pack("=HBBI", code, jt, jf, k)
+
+
+def _refuse(number: int, error: int) -> list[bytes]:
+    """If the call is ``number``, fail it with ``error``; else go on."""
+    return [_op(JEQ_K, number, 0, 1), _op(RET_K, RET_ERRNO | error)]
+
+
+def program(machine: str | None = None) -> bytes | None:
+    """The filter for this machine's architecture, or None where it has no table here."""
+    arch = ARCHITECTURES.get(machine or platform.machine())
+    if arch is None:
+        return None
+    audit_arch, numbers = arch
+    ops = [_op(LD_W_ABS, ARCH), _op(JEQ_K, audit_arch, 1, 0), _op(RET_K, RET_KILL_PROCESS), _op(LD_W_ABS, NR)]
+    if audit_arch == ARCHITECTURES["x86_64"][0]:
+        ops += [_op(JGE_K, X32_SYSCALL_BIT, 0, 1), _op(RET_K, RET_KILL_PROCESS)]
+    for name in REFUSED:
+        if name in numbers:
+            ops += _refuse(numbers[name], errno.EPERM)
+    ops += _refuse(numbers["clone3"], errno.ENOSYS)
+    ops += [  # clone: refused only with a namespace flag
+        _op(JEQ_K, numbers["clone"], 0, 4), _op(LD_W_ABS, ARG0), _op(JSET_K, CLONE_NAMESPACES, 0, 1),
+        _op(RET_K, RET_ERRNO | errno.EPERM), _op(RET_K, RET_ALLOW),
+    ]
+    ops += [  # socket: refused only for AF_VSOCK
+        _op(JEQ_K, numbers["socket"], 0, 3), _op(LD_W_ABS, ARG0), _op(JEQ_K, AF_VSOCK, 0, 1),
+        _op(RET_K, RET_ERRNO | errno.EAFNOSUPPORT),
+    ]
+    ops.append(_op(RET_K, RET_ALLOW))
+    return b"".join(ops)

@@ -1,0 +1,66 @@
+"""The seccomp filter, installed in a plain child process (no sandbox or root needed)."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+
+import pytest
+
+from autograder import seccomp
+
+if sys.platform != "linux" or seccomp.program() is None:
+    pytest.skip(f"no seccomp filter for {sys.platform}/{platform.machine()}", allow_module_level=True)
+
+# Installs the filter the way the fork server's worker does, then tries what it must refuse and
+# what a notebook needs.
+PROBE = r"""
+import ctypes, json, os, socket, threading
+from autograder import forkserver
+libc = ctypes.CDLL(None, use_errno=True)
+assert libc.prctl(38, 1, 0, 0, 0) == 0  # no_new_privs: what lets an unprivileged process filter itself
+forkserver._install_seccomp(libc)
+result = {}
+def errno_of(call):
+    return 0 if call() != -1 else ctypes.get_errno()
+result["unshare_user"] = errno_of(lambda: libc.unshare(0x10000000))
+result["keyctl"] = errno_of(lambda: libc.syscall(250, 0, -3, 0))
+try:
+    socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
+    result["vsock"] = 0
+except OSError as exc:
+    result["vsock"] = exc.errno
+a, b = socket.socketpair()
+a.sendall(b"x")
+result["unix_socket"] = b.recv(1).decode()
+seen = []
+thread = threading.Thread(target=lambda: seen.append(1))
+thread.start()
+thread.join()
+result["thread"] = seen == [1]
+child = os.fork()
+if child == 0:
+    os._exit(7)
+result["fork"] = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
+result["subprocess"] = __import__("subprocess").run(["true"]).returncode
+result["seccomp"] = next(l.split()[1] for l in open("/proc/self/status") if l.startswith("Seccomp:"))
+print(json.dumps(result))
+"""
+
+
+def test_the_program_is_whole_bpf_instructions_and_unknown_machines_get_none() -> None:
+    program = seccomp.program("x86_64")
+    assert program is not None and len(program) % 8 == 0 and len(program) // 8 < 256
+    assert seccomp.program("aarch64") is not None
+    assert seccomp.program("sparc64") is None
+
+
+def test_refused_calls_fail_with_an_errno_and_ordinary_work_goes_on() -> None:
+    done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60, check=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {
+        "unshare_user": 1, "keyctl": 1, "vsock": 97,  # EPERM, EPERM, EAFNOSUPPORT
+        "unix_socket": "x", "thread": True, "fork": 7, "subprocess": 0, "seccomp": "2",
+    }
