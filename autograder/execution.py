@@ -13,7 +13,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -147,8 +146,8 @@ def _collect(
     return _execution(document, student_output.text(), student_facts, launcher.description, limits)
 
 
-PYTHON = [sys.executable, "-I", "-m"]
-"""-I: no user site, no PYTHON* variables, and the working folder is not on sys.path, so a file
+PYTHON = sandbox.PYTHON_MODULE
+"""``python -I -m``; -I: no user site, no PYTHON* variables, and the working folder is not on sys.path, so a file
 the student planted there (numpy.py, sitecustomize.py) is not imported in place of the real one."""
 STUDENT_CELLS = "/job/cells.json"
 STUDENT_WORKDIR = "/tmp/work"

@@ -233,6 +233,8 @@ class Bubblewrap:
 
 
 PYTHON_MODULE = [sys.executable, "-I", "-m"]
+"""How the grader's own programs are started (see ``execution.PYTHON``); the fork server stands in
+for exactly this prefix."""
 
 
 def _served_module(argv: list[str]) -> str | None:
