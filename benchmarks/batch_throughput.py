@@ -45,14 +45,14 @@ def pick(count: int) -> dict[str, list[Path]]:
     return chosen
 
 
-def timed(commands: list[list[str]]) -> tuple[float, float]:
+def timed(commands: list[list[str]], cwd: Path | None = None) -> tuple[float, float]:
     """Wall time, and machine-wide CPU time (sandboxed processes are killed, not waited for)."""
     from grading_cost import machine_cpu_seconds
 
     before = machine_cpu_seconds()
     start = time.perf_counter()
     for command in commands:
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, cwd=cwd)
     return time.perf_counter() - start, machine_cpu_seconds() - before
 
 
@@ -122,7 +122,8 @@ def bare_floor(chosen: dict[str, list[Path]], folder: Path) -> tuple[float, floa
         nb = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", as_version=4)
         bare = folder / f"bare-{name}.py"
         bare.write_text("\n\n".join(c.source for c in nb.cells if c.cell_type == "code"))
-        one_wall, one_cpu = timed([[sys.executable, str(bare)]] * 2)
+        # In the scratch folder: the solutions write files (model.keras, a plot) where they run.
+        one_wall, one_cpu = timed([[sys.executable, str(bare)]] * 2, cwd=folder)
         cpu += one_cpu / 2 * len(paths)
         wall += one_wall / 2 * len(paths)
     n = sum(len(p) for p in chosen.values())

@@ -45,11 +45,12 @@ def machine_cpu_seconds() -> float:
     return (user + nice + system) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(cmd: list[str]) -> tuple[float, float]:
+def measure(cmd: list[str], cwd: str) -> tuple[float, float]:
     before = machine_cpu_seconds()
     start = time.perf_counter()
     # `tfgrade check` exits 1 when a public check fails; the timing still counts.
-    subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    # In a scratch folder: notebooks write files (model.keras, plots) where they run.
+    subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
     return time.perf_counter() - start, machine_cpu_seconds() - before
 
 
@@ -64,17 +65,17 @@ def main() -> int:
         script = bare_script(args.notebook.resolve(), Path(tmp))
         # A fresh output folder every time: a reused folder would reuse the earlier result.
         fresh = (f"{tmp}/out{i}" for i in itertools.count())
-        grade = [tfgrade, "grade", str(args.notebook), "-a", args.assignment, "-j", "1"]
+        grade = [tfgrade, "grade", str(args.notebook.resolve()), "-a", args.assignment, "-j", "1"]
         runs = {"bare script": [sys.executable, str(script)],
                 "tfgrade grade": grade,
                 "  no fork server": [*grade, "--no-fork-server"],
                 "  no sandbox": [*grade, "--no-sandbox"],
-                "tfgrade check": [tfgrade, "check", str(args.notebook), "-a", args.assignment]}
+                "tfgrade check": [tfgrade, "check", str(args.notebook.resolve()), "-a", args.assignment]}
         results: dict[str, list[tuple[float, float]]] = {k: [] for k in runs}
         for r in range(args.rounds):
             for name in runs if r % 2 == 0 else reversed(list(runs)):
                 out = ["--out", next(fresh)] if "grade" in runs[name] else []
-                results[name].append(measure(runs[name] + out))
+                results[name].append(measure(runs[name] + out, tmp))
     print(f"{args.notebook.name}, {args.rounds} interleaved rounds, medians:")
     med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in results.items()}
     for name, (wall, cpu) in med.items():
