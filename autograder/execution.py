@@ -68,7 +68,7 @@ class ProcessExecutor:
             try:
                 return _run_job(self.launcher, Path(job), notebook, assignment, include_hidden)
             except (sandbox.SandboxError, forkserver.ForkServerError) as exc:
-                raise GraderError(str(exc)) from exc
+                raise GraderError(f"{exc}. {RETRY}") from exc
 
 
 def _run_job(
@@ -139,13 +139,17 @@ def _collect(
             checker_facts = checker.stop()
         for role, facts in (("student's", student_facts), ("check", checker_facts)):
             if facts.setup_error:
-                raise GraderError(f"the {role} process could not be started in its sandbox: {facts.setup_error}")
+                raise GraderError(
+                    f"the {role} process could not be started in its sandbox: {facts.setup_error}. {RETRY}"
+                )
         if checker_facts.oom_kills or checker_facts.pids_limit_hits:
             raise GraderError("the check process hit its memory or process limit; raise the limits")
         document = _parse_results(results.text(), checker_output.text())
     return _execution(document, student_output.text(), student_facts, launcher.description, limits)
 
 
+RETRY = ("This is the grader's problem, not the student's: run the grading again (unchanged results are "
+         "reused); if it fails again, try `tfgrade grade --no-fork-server` and report this message.")
 PYTHON = sandbox.PYTHON_MODULE
 """``python -I -m``; -I: no user site, no PYTHON* variables, and the working folder is not on sys.path, so a file
 the student planted there (numpy.py, sitecustomize.py) is not imported in place of the real one."""

@@ -21,6 +21,7 @@ The program is classic BPF, built here (no libseccomp needed). It is installed b
 from __future__ import annotations
 
 import errno
+import functools
 import platform
 import struct
 
@@ -89,6 +90,7 @@ def _refuse(number: int, error: int) -> list[bytes]:
     return [_op(JEQ_K, number, 0, 1), _op(RET_K, RET_ERRNO | error)]
 
 
+@functools.cache
 def program(machine: str | None = None) -> bytes | None:
     """The filter for this machine's architecture, or None where it has no table here."""
     arch = ARCHITECTURES.get(machine or platform.machine())
