@@ -471,7 +471,7 @@ def _take_slot() -> tuple[IO[str], int]:
 
 
 def _make_cgroups(version: str, job: str, resources: Resources) -> list[Path]:
-    _sweep_once(version)
+    _sweep_orphans(version)
     if version == "v2":
         parent = CGROUP_ROOT / CGROUP_PARENT
         parent.mkdir(exist_ok=True)
@@ -496,24 +496,22 @@ def _make_cgroups(version: str, job: str, resources: Resources) -> list[Path]:
     return []
 
 
-_swept: set[str] = set()
+def _sweep_orphans(version: str) -> None:
+    """End what graders that died without cleaning up (killed with SIGKILL) left in their cgroups.
 
-
-def _sweep_once(version: str) -> None:
-    """Remove the empty job cgroups of graders that died without cleaning up (killed with SIGKILL).
-
-    Their sandboxes died with them (bubblewrap's --die-with-parent ends each PID namespace), so
-    what is left is empty folders; a group that still holds a process is left alone.
+    A job's sandbox normally dies with its grader (bubblewrap's --die-with-parent), but a grader
+    killed while bubblewrap was still starting can leave its sandbox's init running for ever
+    (the parent-death signal was set too late to fire). The group names who made it, so whatever
+    is still in a dead grader's group is an orphan of ours: kill it, then remove the group. Every
+    job looks, so a group that was still emptying is removed by a later one.
     """
-    if version in _swept:
-        return
-    _swept.add(version)
     parents = {"v2": [CGROUP_ROOT / CGROUP_PARENT],
                "v1": [CGROUP_ROOT / "memory" / CGROUP_PARENT, CGROUP_ROOT / "pids" / CGROUP_PARENT]}
     for parent in parents.get(version, []):
         for group in parent.glob("*-*") if parent.is_dir() else []:
             owner = group.name.split("-", 1)[0]
             if owner.isdigit() and not _alive(int(owner)):
+                _empty_cgroup(group, seconds=2.0)
                 try:
                     group.rmdir()
                 except OSError:

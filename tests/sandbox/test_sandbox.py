@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import json
 import selectors
+import signal
 import socket
+import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -190,6 +192,35 @@ def test_cgroups_hold_the_limits_while_the_job_runs_and_are_removed_after(tmp_pa
         assert any(f"\t{uid}\t" in Path(f"/proc/{p}/status").read_text() for p in members if alive(p))
     assert not any(g.exists() for g in groups)
     assert leftover_cgroups() == []
+
+
+@needs_sandbox
+def test_the_next_job_ends_and_removes_what_a_killed_grader_left_in_its_cgroups(tmp_path):
+    # A grader killed while bubblewrap was starting can leave a sandbox init running for ever in
+    # its job's groups, named after the dead grader's pid.
+    version = LAUNCHER.cgroup_version  # type: ignore[attr-defined]
+    if version == "rlimit":
+        pytest.skip("needs cgroups, which are off here")
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    parents = [sandbox.CGROUP_ROOT / sandbox.CGROUP_PARENT] if version == "v2" else [
+        sandbox.CGROUP_ROOT / controller / sandbox.CGROUP_PARENT for controller in ("memory", "pids")]
+    groups = [parent / f"{gone.pid}-0-student-orphan" for parent in parents]
+    for group in groups:
+        group.mkdir(parents=True)
+    orphan = subprocess.Popen(["sh", "-c", 'for p; do echo $$ > "$p/cgroup.procs"; done; echo in; exec sleep 600',
+                               "sh", *map(str, groups)], stdout=subprocess.PIPE, start_new_session=True)
+    try:
+        assert orphan.stdout is not None and orphan.stdout.readline() == b"in\n"
+        with started(WHO_AM_I, tmp_path) as job:
+            read_line(job)
+        assert orphan.wait(timeout=10) == -signal.SIGKILL
+        assert not any(group.exists() for group in groups)
+    finally:
+        orphan.kill()
+        for group in groups:
+            with contextlib.suppress(OSError):
+                group.rmdir()
 
 
 @needs_sandbox
