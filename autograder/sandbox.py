@@ -502,9 +502,9 @@ def _sweep_orphans(version: str) -> None:
     A job's sandbox normally dies with its grader (bubblewrap's --die-with-parent), but a grader
     killed while bubblewrap was still building the sandbox can leave the sandbox's init waiting
     for ever for a set-up step its dead parent never finishes (seen here: one kill in three). The
-    group names who made it, so whatever
-    is still in a dead grader's group is an orphan of ours: kill it, then remove the group. Every
-    job looks, so a group that was still emptying is removed by a later one.
+    group names who made it, so whatever is still in a dead grader's group is an orphan of ours:
+    kill it, then remove the group. Every job looks, so a group that was still emptying is
+    removed by a later one.
     """
     parents = {"v2": [CGROUP_ROOT / CGROUP_PARENT],
                "v1": [CGROUP_ROOT / "memory" / CGROUP_PARENT, CGROUP_ROOT / "pids" / CGROUP_PARENT]}
