@@ -8,19 +8,32 @@ STAMP := $(VENV)/.installed
 # System tools: bubblewrap (the sandbox) and graphviz (plot_model). Installed when we are root
 # with apt-get (as on CI); elsewhere tfgrade still runs, unsandboxed, and says so.
 SYSTEM_TOOLS := bwrap:bubblewrap dot:graphviz setpriv:util-linux prlimit:util-linux
+# Only the tests need these: chromium renders the class report to a screenshot.
+TEST_TOOLS := chromium:chromium
+TEST_STAMP := $(VENV)/.test-tools
 
-$(STAMP): pyproject.toml
-	@missing=""; for pair in $(SYSTEM_TOOLS); do \
+# $(call apt_install,COMMAND:PACKAGE ...): install the packages whose command is missing.
+define apt_install
+missing=""; for pair in $(1); do \
 	  command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair##*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	  else echo "note: install$$missing for sandboxed grading and plot_model (needs root)"; fi; \
+	  else echo "note: install$$missing (needs root); $(2)"; fi; \
 	fi
+endef
+
+$(STAMP): pyproject.toml
+	@$(call apt_install,$(SYSTEM_TOOLS),grading runs unsandboxed and plot_model cannot draw without them)
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# Not fatal: without them the tests that need them skip and say why.
+$(TEST_STAMP): $(STAMP)
+	-@$(call apt_install,$(TEST_TOOLS),the tests that need them are skipped)
+	touch $(TEST_STAMP)
 
 .PHONY: setup grade-samples test lint
 setup: $(STAMP)
@@ -37,6 +50,6 @@ grade-samples: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check autograder tests benchmarks
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/ruff check autograder tests benchmarks
 	$(BIN)/python -m pytest -q

@@ -372,13 +372,21 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine to render the page with")
-def test_headless_chromium_renders_the_page(tmp_path: Path) -> None:
-    page = tmp_path / "class.html"
-    page.write_text(class_report_html(small_batch(), title="Week 3"), encoding="utf-8")
-    shot = tmp_path / "class.png"
+def test_headless_chromium_renders_the_page_with_its_charts(tmp_path: Path) -> None:
+    page = class_report_html(small_batch(), title="Week 3")
+    without_charts = re.sub(r"<svg.*?</svg>", "", page, flags=re.DOTALL)
+    assert without_charts != page
+
+    shots = [_screenshot(html, tmp_path / name) for html, name in ((page, "class"), (without_charts, "bare"))]
+
+    assert all(shot[:8] == b"\x89PNG\r\n\x1a\n" and len(shot) > 10_000 for shot in shots)  # more than blank
+    assert shots[0] != shots[1]  # the charts drew pixels of their own
+
+
+def _screenshot(html: str, stem: Path) -> bytes:
+    page, shot = stem.with_suffix(".html"), stem.with_suffix(".png")
+    page.write_text(html, encoding="utf-8")
     command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}",
                "--window-size=1100,1600", page.as_uri()]
     subprocess.run(command, check=True, capture_output=True, timeout=60)
-
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert shot.stat().st_size > 10_000  # more than a blank page
+    return shot.read_bytes()
