@@ -406,29 +406,30 @@ class ForkServer:
 
     def _ask(self, request: Request, fds: list[int]) -> dict[str, Any]:
         message = json.dumps(asdict(request)).encode()
-        control = self._started()
-        try:
-            socket.send_fds(control, [message], fds)
-        except OSError:
-            # The server died since the last job (killed, or out of memory): the request never
-            # arrived, so it is safe to start a new server and send it once more.
-            self._forget()
+        for attempt in (1, 2):
             control = self._started()
             try:
                 socket.send_fds(control, [message], fds)
-            except OSError as exc:
+                reply = control.recv(MAX_REQUEST)
+            except (BrokenPipeError, ConnectionResetError) as exc:
+                # The server died (killed, or out of memory) before reading the request: the
+                # kernel resets the connection only when the dead end left data unread. Nothing
+                # was started, so it is safe to start a new server and send it once more.
                 self._forget()
-                raise ForkServerError(f"the fork server refused the job: {exc}") from exc
-        try:
-            reply = control.recv(MAX_REQUEST)
-        except OSError as exc:
-            reply, failure = b"", str(exc)
-        else:
-            failure = "it closed the connection"
-        if not reply:
-            self._forget()
-            raise ForkServerError(f"the fork server stopped answering: {failure}")
-        return dict(json.loads(reply))
+                if attempt == 2:
+                    raise ForkServerError(f"the fork server refused the job: {exc}") from exc
+                continue
+            except OSError as exc:
+                reply, failure = b"", str(exc)
+            else:
+                failure = "it closed the connection"
+            if not reply:
+                # It may have read the request and started the job: sending it again could run
+                # the job twice, so this one is a grader error (retried when the batch reruns).
+                self._forget()
+                raise ForkServerError(f"the fork server stopped answering: {failure}")
+            return dict(json.loads(reply))
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         with self._lock:

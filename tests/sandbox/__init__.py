@@ -8,6 +8,8 @@ what belongs to *this* test process: the sandbox names each job's cgroups after 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from autograder import sandbox
@@ -52,7 +54,10 @@ def leftover_processes() -> list[str]:
         uid = fields.get("Uid", "").split()
         if not uid or int(uid[0]) not in SANDBOX_UIDS or fields.get("State", "").strip().startswith(("Z", "X")):
             continue
-        paths = [line.split(":", 2)[2] for line in _read(entry / "cgroup").splitlines() if line.count(":") >= 2]
+        cgroup = _read(entry / "cgroup")
+        if not cgroup:  # it ended while we looked
+            continue
+        paths = [line.split(":", 2)[2] for line in cgroup.splitlines() if line.count(":") >= 2]
         jobs = [p for p in paths if p.startswith(f"/{sandbox.CGROUP_PARENT}/")]
         if not jobs or any(p.startswith(f"/{sandbox.CGROUP_PARENT}/{job_prefix()}") for p in jobs):
             found.append(f"pid {entry.name} uid {uid[0]} {fields.get('Name', '').strip()} in {jobs or 'no job cgroup'}")
@@ -64,3 +69,11 @@ def _read(path: Path) -> str:
         return path.read_text()
     except OSError:  # the process ended while we looked
         return ""
+
+
+def settled(look: Callable[[], list[str]], seconds: float = 3.0) -> list[str]:
+    """What ``look()`` still finds after a short grace period (killed processes take a moment to go)."""
+    deadline = time.monotonic() + seconds
+    while (found := look()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return found

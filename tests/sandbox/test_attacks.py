@@ -26,7 +26,6 @@ import shutil
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,7 @@ from autograder import assignment, feedback, report, sandbox
 from autograder.execution import ProcessExecutor
 from autograder.grading import Graded, grade
 from tests.conftest import NOTEBOOKS
-from tests.sandbox import leftover_cgroups, leftover_processes
+from tests.sandbox import leftover_cgroups, leftover_processes, settled
 
 LAUNCHER = sandbox.detect()
 if not LAUNCHER.isolated:
@@ -279,18 +278,10 @@ def run() -> Run:
     for name in sorted(seconds, key=seconds.get, reverse=True):
         print(f"  {seconds[name]:5.1f} s  {name}")
     return Run(
-        graded=graded, raised=raised, seconds=seconds, leftover_processes=_settled(leftover_processes),
-        leftover_cgroups=_settled(leftover_cgroups), leftover_jobs=leftover_jobs,
+        graded=graded, raised=raised, seconds=seconds, leftover_processes=settled(leftover_processes),
+        leftover_cgroups=settled(leftover_cgroups), leftover_jobs=leftover_jobs,
         folder_before=before, folder_after=_digest(TINY), tiny=tiny,
     )
-
-
-def _settled(look: Callable[[], list[str]], seconds: float = 3.0) -> list[str]:
-    """What ``look()`` still finds after a short grace period (killed processes take a moment to go)."""
-    deadline = time.monotonic() + seconds
-    while (found := look()) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return found
 
 
 def _digest(folder: Path) -> dict[str, str]:

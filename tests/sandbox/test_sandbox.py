@@ -21,7 +21,7 @@ import pytest
 
 from autograder import sandbox
 from autograder.execution import STUDENT_CELLS
-from tests.sandbox import SANDBOX_UIDS, job_prefix, leftover_cgroups, leftover_processes
+from tests.sandbox import SANDBOX_UIDS, job_prefix, leftover_cgroups, leftover_processes, settled
 
 TINY = Path(__file__).resolve().parent.parent / "fixtures" / "tiny"
 HIDDEN_CHECK = TINY / "checks" / "hidden" / "test_hidden.py"
@@ -201,22 +201,25 @@ def test_the_next_job_ends_and_removes_what_a_killed_grader_left_in_its_cgroups(
     version = LAUNCHER.cgroup_version  # type: ignore[attr-defined]
     if version == "rlimit":
         pytest.skip("needs cgroups, which are off here")
-    gone = subprocess.Popen(["true"])
-    gone.wait()
+    # The "grader" lives until the orphan is in its groups (other runs' jobs sweep too).
+    grader = subprocess.Popen(["sleep", "600"])
     parents = [sandbox.CGROUP_ROOT / sandbox.CGROUP_PARENT] if version == "v2" else [
         sandbox.CGROUP_ROOT / controller / sandbox.CGROUP_PARENT for controller in ("memory", "pids")]
-    groups = [parent / f"{gone.pid}-0-student-orphan" for parent in parents]
+    groups = [parent / f"{grader.pid}-0-student-orphan" for parent in parents]
     for group in groups:
         group.mkdir(parents=True)
     orphan = subprocess.Popen(["sh", "-c", 'for p; do echo $$ > "$p/cgroup.procs"; done; echo in; exec sleep 600',
                                "sh", *map(str, groups)], stdout=subprocess.PIPE, start_new_session=True)
     try:
         assert orphan.stdout is not None and orphan.stdout.readline() == b"in\n"
+        grader.kill()
+        grader.wait()
         with started(WHO_AM_I, tmp_path) as job:
             read_line(job)
         assert orphan.wait(timeout=10) == -signal.SIGKILL
         assert not any(group.exists() for group in groups)
     finally:
+        grader.kill()
         orphan.kill()
         for group in groups:
             with contextlib.suppress(OSError):
@@ -245,7 +248,7 @@ time.sleep(60)
         pids = {int(p) for g in groups for p in (g / "cgroup.procs").read_text().split()}
         assert len(pids) >= 3  # bwrap, the program and its daemon at least
     assert not [p for p in pids if alive(p)]
-    assert leftover_processes() == [] and leftover_cgroups() == []
+    assert settled(leftover_processes) == [] and settled(leftover_cgroups) == []
 
 
 @needs_sandbox
