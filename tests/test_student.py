@@ -162,7 +162,7 @@ def test_run_that_never_gets_ready_times_out_naming_the_running_cell() -> None:
         peer.events([{"event": "cell_start", "cell": 2}])
         peer.drain()
 
-    with student_with(script, notebook_seconds=0.3) as (student, _):
+    with student_with(script, notebook_seconds=1.5) as (student, _):
         summary = student.wait_until_executed()
 
     assert summary.status == "timeout"
