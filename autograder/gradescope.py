@@ -21,12 +21,28 @@ from autograder.grading import grade
 from autograder.results import SubmissionResult
 
 SETUP_SH = """#!/usr/bin/env bash
-# Runs once when Gradescope builds the autograder image (as root).
+# Runs once when Gradescope builds the autograder image (as root). tfgrade needs Python 3.11 or
+# newer: Ubuntu 24.04's python3 is 3.12; on 22.04 this installs python3.11 next to its 3.10.
 set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
 apt-get update
-DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
-    python3 python3-venv python3-pip bubblewrap graphviz
-python3 -m venv /autograder/venv
+apt-get install -y --no-install-recommends bubblewrap graphviz util-linux
+python=""
+for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+        python="$candidate"
+        break
+    fi
+done
+if [ -z "$python" ]; then
+    apt-get install -y --no-install-recommends python3.11
+    python=python3.11
+fi
+# Debian and Ubuntu ship venv's pip bootstrap as a package per Python version (python3.X-venv).
+if ! "$python" -c 'import ensurepip, venv' 2>/dev/null; then
+    apt-get install -y --no-install-recommends "$(basename "$(readlink -f "$(command -v "$python")")")-venv"
+fi
+"$python" -m venv /autograder/venv
 /autograder/venv/bin/pip install --upgrade pip
 /autograder/venv/bin/pip install /autograder/source
 """

@@ -33,6 +33,18 @@ def test_zip_has_the_scripts_the_package_and_the_assignment(built):
     assert '"$ROOT/source/assignments/autograph"' in run
 
 
+def test_setup_script_is_valid_bash_and_chooses_a_python_new_enough(built, tmp_path):
+    with zipfile.ZipFile(built) as archive:
+        setup = archive.read("setup.sh").decode()
+    subprocess.run(["bash", "-n"], input=setup, text=True, check=True)
+    # The Python it settles on, with the apt and pip steps left out.
+    choose = setup[setup.index('python=""'):setup.index("# Debian and Ubuntu")]
+    chosen = subprocess.run(["bash", "-c", choose + 'echo "$python"'], capture_output=True, text=True, check=True)
+    version = subprocess.run([chosen.stdout.strip(), "-c", "import sys; print(sys.version_info >= (3, 11))"],
+                             capture_output=True, text=True, check=True)
+    assert version.stdout.strip() == "True"
+
+
 def _simulate(built, tmp_path, submission_files):
     root = tmp_path / "autograder"
     with zipfile.ZipFile(built) as archive:
