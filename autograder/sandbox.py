@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import functools
 import json
 import os
 import select
@@ -195,7 +196,7 @@ class Bubblewrap:
         slot, number = _take_slot()
         cgroups: list[Path] = []
         try:
-            job = f"{os.getpid()}-{number}-{role}-{time.monotonic_ns()}"
+            job = job_name(number, role)
             cgroups = _make_cgroups(self.cgroup_version, job, resources)
             return self._start(argv, role, number, pass_fds, cgroups, slot, _bwrap_args(binds, cwd, env, resources),
                                cwd, env, resources)
@@ -510,13 +511,34 @@ def _sweep_orphans(version: str) -> None:
                "v1": [CGROUP_ROOT / "memory" / CGROUP_PARENT, CGROUP_ROOT / "pids" / CGROUP_PARENT]}
     for parent in parents.get(version, []):
         for group in parent.glob("*-*") if parent.is_dir() else []:
-            owner = group.name.split("-", 1)[0]
-            if owner.isdigit() and not _alive(int(owner)):
+            if _orphaned(group.name):
                 _empty_cgroup(group, seconds=2.0)
                 try:
                     group.rmdir()
                 except OSError:
                     pass
+
+
+def job_name(slot: int, role: str) -> str:
+    """``<grader pid>-<slot>-<role>-<ns clock>-<grader's pid namespace>``: whose job, and unique."""
+    return f"{os.getpid()}-{slot}-{role}-{time.monotonic_ns()}-{_pid_namespace()}"
+
+
+def _orphaned(name: str) -> bool:
+    """Whether a job's cgroup was made by a grader that is gone.
+
+    Only graders in our own PID namespace are judged (a pid means nothing across namespaces);
+    names without one come from older versions of tfgrade on this machine.
+    """
+    owner, *rest = name.split("-")
+    if not owner.isdigit() or (len(rest) >= 4 and rest[3] != str(_pid_namespace())):
+        return False
+    return not _alive(int(owner))
+
+
+@functools.cache
+def _pid_namespace() -> int:
+    return os.stat("/proc/self/ns/pid").st_ino
 
 
 def _alive(pid: int) -> bool:

@@ -19,7 +19,7 @@ SANDBOX_UIDS = range(sandbox.UID_BASE, sandbox.UID_BASE + 201)
 
 
 def job_prefix() -> str:
-    """How the cgroups of jobs started by this process are named (``<pid>-<slot>-<role>-<ns>``)."""
+    """How the cgroups of jobs started by this process begin (see ``sandbox.job_name``)."""
     return f"{os.getpid()}-"
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import nbformat
@@ -164,8 +163,7 @@ def test_a_lock_down_that_fails_is_the_graders_error_not_the_students() -> None:
     resources = sandbox.Resources(memory_bytes=1 << 30, processes=64, tmp_bytes=1 << 24)
     # In cgroups named after this process, as every job's are (other runs' checks for leftover
     # sandbox processes would otherwise count this one).
-    groups = sandbox._make_cgroups(FORKED.cgroup_version, f"{os.getpid()}-{number}-holder-{time.monotonic_ns()}",  # type: ignore[union-attr]
-                                   resources)
+    groups = sandbox._make_cgroups(FORKED.cgroup_version, sandbox.job_name(number, "holder"), resources)  # type: ignore[union-attr]
     holder = sandbox._start_holder(sandbox._bwrap_args([], "/tmp/work", {}, resources),
                                    sandbox.UID_BASE + 2 * sandbox.SLOTS + number, groups, slot)
     request = Request(module="autograder.student_process", argv=["--help"], fd_numbers=[], cgroup_procs=[],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import selectors
 import signal
 import socket
@@ -194,6 +195,19 @@ def test_cgroups_hold_the_limits_while_the_job_runs_and_are_removed_after(tmp_pa
     assert leftover_cgroups() == []
 
 
+def test_only_dead_graders_of_this_pid_namespace_own_orphaned_cgroups():
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    ours = sandbox.job_name(3, "checks")
+    assert ours.startswith(f"{os.getpid()}-3-checks-") and not sandbox._orphaned(ours)
+    dead = ours.replace(f"{os.getpid()}-", f"{gone.pid}-", 1)
+    assert sandbox._orphaned(dead)
+    elsewhere = dead.rsplit("-", 1)[0] + "-1"  # the same pid means another process there
+    assert not sandbox._orphaned(elsewhere)
+    assert sandbox._orphaned(f"{gone.pid}-0-student-12345")  # named by an older tfgrade
+    assert not sandbox._orphaned("notes") and not sandbox._orphaned("tfgrade-cache")
+
+
 @needs_sandbox
 def test_the_next_job_ends_and_removes_what_a_killed_grader_left_in_its_cgroups(tmp_path):
     # A grader killed while bubblewrap was starting can leave a sandbox init running for ever in
@@ -205,7 +219,8 @@ def test_the_next_job_ends_and_removes_what_a_killed_grader_left_in_its_cgroups(
     grader = subprocess.Popen(["sleep", "600"])
     parents = [sandbox.CGROUP_ROOT / sandbox.CGROUP_PARENT] if version == "v2" else [
         sandbox.CGROUP_ROOT / controller / sandbox.CGROUP_PARENT for controller in ("memory", "pids")]
-    groups = [parent / f"{grader.pid}-0-student-orphan" for parent in parents]
+    name = sandbox.job_name(0, "student").replace(f"{os.getpid()}-", f"{grader.pid}-", 1)
+    groups = [parent / name for parent in parents]
     for group in groups:
         group.mkdir(parents=True)
     orphan = subprocess.Popen(["sh", "-c", 'for p; do echo $$ > "$p/cgroup.procs"; done; echo in; exec sleep 600',
