@@ -477,6 +477,7 @@ def _make_cgroups(version: str, job: str, resources: Resources) -> list[Path]:
         parent = CGROUP_ROOT / CGROUP_PARENT
         parent.mkdir(exist_ok=True)
         (parent / "cgroup.subtree_control").write_text("+memory +pids")
+        _share_cpu_v2(parent)
         group = parent / job
         group.mkdir()
         (group / "memory.max").write_text(str(resources.memory_bytes))
@@ -493,8 +494,28 @@ def _make_cgroups(version: str, job: str, resources: Resources) -> list[Path]:
         if (memory / "memory.memsw.limit_in_bytes").exists():  # swap counts too, as in v2
             (memory / "memory.memsw.limit_in_bytes").write_text(str(resources.memory_bytes))
         (pids / "pids.max").write_text(str(resources.processes))
-        return [memory, pids]
+        groups = [memory, pids]
+        if _writable(CGROUP_ROOT / "cpu"):  # see _share_cpu_v2
+            cpu = CGROUP_ROOT / "cpu" / CGROUP_PARENT / job
+            cpu.mkdir(parents=True)
+            groups.append(cpu)
+        return groups
     return []
+
+
+def _share_cpu_v2(parent: Path) -> None:
+    """Give each job a cpu group of its own, where the kernel allows it.
+
+    A job in its own cpu group is one unit of CPU sharing, however many processes or sessions
+    the student starts, so one student's busy processes cannot slow another's grading (the
+    kernel's per-session autogroups give this only until the student calls setsid). Optional:
+    without it, jobs still run and are still limited.
+    """
+    for folder in (CGROUP_ROOT, parent):
+        try:
+            (folder / "cgroup.subtree_control").write_text("+cpu")
+        except OSError:
+            return
 
 
 def _sweep_orphans(version: str) -> None:
@@ -508,7 +529,7 @@ def _sweep_orphans(version: str) -> None:
     removed by a later one.
     """
     parents = {"v2": [CGROUP_ROOT / CGROUP_PARENT],
-               "v1": [CGROUP_ROOT / "memory" / CGROUP_PARENT, CGROUP_ROOT / "pids" / CGROUP_PARENT]}
+               "v1": [CGROUP_ROOT / controller / CGROUP_PARENT for controller in ("memory", "pids", "cpu")]}
     for parent in parents.get(version, []):
         for group in parent.glob("*-*") if parent.is_dir() else []:
             if _orphaned(group.name):

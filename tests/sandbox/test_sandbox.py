@@ -242,6 +242,33 @@ def test_the_next_job_ends_and_removes_what_a_killed_grader_left_in_its_cgroups(
 
 
 @needs_sandbox
+def test_a_job_shares_the_cpu_as_one_unit_even_across_new_sessions(tmp_path):
+    if LAUNCHER.cgroup_version != "v2" and not os.access(sandbox.CGROUP_ROOT / "cpu", os.W_OK):  # type: ignore[attr-defined]
+        pytest.skip("this machine has no writable cpu cgroup controller")
+    code = """
+import os, time
+read, write = os.pipe()
+if os.fork() == 0:
+    os.setsid()  # a session of its own: the kernel's autogroups would make it a unit of its own
+    os.write(write, b"x")
+    time.sleep(60)
+os.read(read, 1)
+print("started", flush=True)
+time.sleep(60)
+"""
+    with started(code, tmp_path) as job:
+        assert read_line(job).strip() == "started"
+        if LAUNCHER.cgroup_version == "v2":  # type: ignore[attr-defined]
+            group = job.cgroups[0]
+            assert "cpu" in (group.parent / "cgroup.subtree_control").read_text().split()
+        else:
+            group = next(g for g in job.cgroups if g.parent.parent == sandbox.CGROUP_ROOT / "cpu")
+        members = [p for p in (group / "cgroup.procs").read_text().split() if alive(int(p))]
+        sessions = {Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[3] for p in members}
+    assert len(sessions) >= 2, members  # the student's new session stayed in the job's cpu group
+
+
+@needs_sandbox
 def test_stop_ends_daemons_that_ignore_signals_and_left_the_session(tmp_path):
     daemon = """
 import os, signal, time
