@@ -495,10 +495,11 @@ def _make_cgroups(version: str, job: str, resources: Resources) -> list[Path]:
             (memory / "memory.memsw.limit_in_bytes").write_text(str(resources.memory_bytes))
         (pids / "pids.max").write_text(str(resources.processes))
         groups = [memory, pids]
-        if _writable(CGROUP_ROOT / "cpu"):  # see _share_cpu_v2
-            cpu = CGROUP_ROOT / "cpu" / CGROUP_PARENT / job
-            cpu.mkdir(parents=True)
-            groups.append(cpu)
+        cpu = CGROUP_ROOT / "cpu" / CGROUP_PARENT / job
+        if (CGROUP_ROOT / "cpu" / "cpu.shares").exists():  # the controller is mounted there
+            with contextlib.suppress(OSError):  # optional: see _share_cpu_v2
+                cpu.mkdir(parents=True)
+                groups.append(cpu)
         return groups
     return []
 
