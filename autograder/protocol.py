@@ -111,7 +111,32 @@ def _parse_header(data: bytes) -> dict[str, Any]:
         raise ProtocolError(f"header is not JSON: {type(exc).__name__}") from exc
     if not isinstance(header, dict):
         raise ProtocolError("header is not a JSON object")
+    if _depth_exceeds(header, MAX_HEADER_DEPTH):
+        # Whoever reads the header later (str(), repr(), a check) must never hit the recursion limit.
+        raise ProtocolError(f"header nested more than {MAX_HEADER_DEPTH} levels deep")
     return header
+
+
+def _depth_exceeds(tree: Any, limit: int) -> bool:
+    """Whether a JSON tree nests deeper than ``limit`` (iterative, so a deep tree cannot recurse here)."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+MAX_HEADER_DEPTH = 200
+"""JSON nesting a header may have: ``decode_value`` allows 64 tagged levels (two JSON levels each)."""
+MAX_NDIM = 32
+MAX_DIMENSION = 2**40
+"""Largest single dimension accepted; a larger one could only come with a zero elsewhere in the shape."""
+ARRAY_KINDS = frozenset("biufcSUMm")
+"""bool, ints, floats, complex, bytes, str, datetimes: plain values, no objects, records or sub-arrays."""
+_NPY_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
 
 
 def _load_array(data: bytes) -> np.ndarray:
@@ -119,20 +144,38 @@ def _load_array(data: bytes) -> np.ndarray:
 
     ``np.load`` would allocate whatever size the header claims (a 64 GiB header is a memory
     bomb); here the claimed size must match the bytes received before anything is allocated.
+    Every field of the header is checked, so a malformed one is a ProtocolError, never another
+    exception that would end the check process.
     """
     stream = io.BytesIO(data)
     try:
-        version = np.lib.format.read_magic(stream)
-        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        read_header = _NPY_READERS.get(np.lib.format.read_magic(stream))
+        if read_header is None:
+            raise ValueError("unsupported .npy format version")
         shape, fortran, dtype = read_header(stream)
-    except (ValueError, OSError, EOFError, SyntaxError, TypeError) as exc:
-        raise ProtocolError(f"array payload is not a plain .npy array: {exc}") from exc
-    if dtype.hasobject:
-        raise ProtocolError("array payload holds Python objects")
+    except Exception as exc:  # noqa: BLE001 - numpy's header parser may raise anything on hostile bytes
+        raise ProtocolError(f"array payload is not a plain .npy array: {type(exc).__name__}") from exc
+    _check_array_header(shape, fortran, dtype)
     body = data[stream.tell():]
     if math.prod(shape) * dtype.itemsize != len(body):
         raise ProtocolError("array payload size does not match its header")
-    return np.frombuffer(body, dtype=dtype).reshape(shape, order="F" if fortran else "C").copy()
+    try:
+        return np.frombuffer(body, dtype=dtype).reshape(shape, order="F" if fortran else "C").copy()
+    except (ValueError, TypeError, OverflowError, MemoryError) as exc:
+        raise ProtocolError(f"array payload cannot be rebuilt: {type(exc).__name__}") from exc
+
+
+def _check_array_header(shape: Any, fortran: Any, dtype: np.dtype) -> None:
+    if dtype.hasobject:
+        raise ProtocolError("array payload holds Python objects")
+    if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None or dtype.itemsize == 0:
+        raise ProtocolError(f"array payload has an unsupported dtype ({dtype.kind!r}, {dtype.itemsize} bytes)")
+    if type(shape) is not tuple or len(shape) > MAX_NDIM:
+        raise ProtocolError("array payload has a malformed shape")
+    if not all(type(n) is int and 0 <= n <= MAX_DIMENSION for n in shape):
+        raise ProtocolError("array payload has a negative, huge or non-integer dimension")
+    if type(fortran) is not bool:
+        raise ProtocolError("array payload has a malformed fortran_order flag")
 
 
 def _recv_exact(sock: socket.socket, size: int, deadline: float | None) -> bytes:
@@ -196,10 +239,7 @@ def decode_value(tree: Any, arrays: Sequence[np.ndarray], depth: int = 0) -> Any
 
 def _decode_tagged(tree: dict[str, Any], arrays: Sequence[np.ndarray], depth: int) -> Any:
     if "__array__" in tree:
-        index = tree["__array__"]
-        if type(index) is not int or not 0 <= index < len(arrays):
-            raise ProtocolError("array reference out of range")
-        return ArrayValue(kind=str(tree.get("kind", "ndarray")), array=arrays[index])
+        return _decode_array(tree, arrays)
     if "__list__" in tree or "__tuple__" in tree:
         items = tree.get("__list__", tree.get("__tuple__"))
         if not isinstance(items, list):
@@ -208,13 +248,29 @@ def _decode_tagged(tree: dict[str, Any], arrays: Sequence[np.ndarray], depth: in
         return decoded if "__list__" in tree else tuple(decoded)
     if "__dict__" in tree:
         items = tree["__dict__"]
-        if not isinstance(items, dict):
+        if not isinstance(items, dict) or not all(type(k) is str for k in items):
             raise ProtocolError("malformed dict")
-        return {str(k): decode_value(v, arrays, depth + 1) for k, v in items.items()}
+        return {k: decode_value(v, arrays, depth + 1) for k, v in items.items()}
     if "__float__" in tree:
         if tree["__float__"] not in ("nan", "inf", "-inf"):
             raise ProtocolError("malformed float")
         return float(tree["__float__"])
     if "__opaque__" in tree:
-        return OpaqueValue(str(tree["__opaque__"])[:200], str(tree.get("description", ""))[:500])
+        return _decode_opaque(tree)
     raise ProtocolError("unknown value tag")
+
+
+def _decode_array(tree: dict[str, Any], arrays: Sequence[np.ndarray]) -> ArrayValue:
+    index, kind = tree["__array__"], tree.get("kind", "ndarray")
+    if type(index) is not int or not 0 <= index < len(arrays):
+        raise ProtocolError("array reference out of range")
+    if type(kind) is not str or len(kind) > 40:
+        raise ProtocolError("malformed array kind")
+    return ArrayValue(kind=kind, array=arrays[index])
+
+
+def _decode_opaque(tree: dict[str, Any]) -> OpaqueValue:
+    type_name, description = tree["__opaque__"], tree.get("description", "")
+    if type(type_name) is not str or type(description) is not str:
+        raise ProtocolError("malformed opaque value")
+    return OpaqueValue(type_name[:200], description[:500])

@@ -375,3 +375,137 @@ def test_fortran_order_arrays_round_trip(pair: tuple[socket.socket, socket.socke
     send_message(a, {"ok": True}, [array])
     _, [got] = recv_message(b, max_bytes=LIMIT, deadline=soon())
     np.testing.assert_array_equal(got, array)
+
+
+# -- hostile .npy headers: every malformed one is a ProtocolError, never another exception --------
+
+
+def npy_by_hand(header: str, body: bytes = b"", version: bytes = b"\x01\x00") -> bytes:
+    """An .npy payload with a header dict written by hand (numpy would refuse to write most of these)."""
+    text = (header.ljust(118) + "\n").encode("latin1")
+    size = len(text).to_bytes(2 if version == b"\x01\x00" else 4, "little")
+    return b"\x93NUMPY" + version + size + text + body
+
+
+def header(shape: str = "(1,)", descr: str = "'|u1'", fortran: str = "False") -> str:
+    return f"{{'descr': {descr}, 'fortran_order': {fortran}, 'shape': {shape}, }}"
+
+
+HOSTILE_NPY = {
+    "negative-dims-that-multiply-to-the-size": npy_by_hand(header("(-1, -8)"), b"\0" * 8),
+    "one-negative-dim": npy_by_hand(header("(-2,)")),
+    "huge-dim-times-zero": npy_by_hand(header(f"({2**70}, 0)")),
+    "dims-past-numpys-intp": npy_by_hand(header(f"({2**63}, {2**63}, 0)")),
+    "bool-dims": npy_by_hand(header("(True, True)"), b"\0"),
+    "float-dim": npy_by_hand(header("(1.0,)"), b"\0"),
+    "shape-not-a-tuple": npy_by_hand(header("[1]"), b"\0"),
+    "seventy-dims": npy_by_hand(header("(" + "1, " * 70 + ")"), b"\0"),
+    "zero-size-void": npy_by_hand(header(f"({10**12},)", descr="'|V0'")),
+    "zero-size-str": npy_by_hand(header("(10,)", descr="'<U0'")),
+    "sub-array-dtype": npy_by_hand(header("(1,)", descr="('<f8', (2,))"), b"\0" * 16),
+    "record-dtype": npy_by_hand(header("(1,)", descr="[('a', '<f8')]"), b"\0" * 8),
+    "malformed-record-dtype": npy_by_hand(header("(1,)", descr="[('a',)]"), b"\0"),
+    "descr-not-a-dtype": npy_by_hand(header(descr="5"), b"\0"),
+    "descr-nonsense": npy_by_hand(header(descr="'<q9'"), b"\0"),
+    "fortran-flag-an-int": npy_by_hand(header(fortran="1"), b"\0"),
+    "fortran-flag-a-string": npy_by_hand(header(fortran="'yes'"), b"\0"),
+    "header-not-a-dict": npy_by_hand("[1, 2, 3]", b"\0"),
+    "missing-keys": npy_by_hand("{'descr': '|u1'}", b"\0"),
+    "header-expression": npy_by_hand(header("(2**62,)"), b"\0"),
+    "unterminated-header": b"\x93NUMPY\x01\x00\x40\x00{'descr': '|u1', 'fortr",
+    "huge-header-length": b"\x93NUMPY\x02\x00\xff\xff\xff\x7f{",
+    "unknown-version": npy_by_hand(header(), b"\0", version=b"\x07\x00"),
+    "version-3": npy_by_hand(header(), b"\0", version=b"\x03\x00"),
+    "no-magic": b"\x93NUMPX\x01\x00",
+    "empty": b"",
+    "object-dtype": npy_by_hand(header(descr="'|O'"), b"\0" * 8),
+}
+
+
+@pytest.mark.parametrize("payload", HOSTILE_NPY.values(), ids=HOSTILE_NPY.keys())
+def test_every_malformed_npy_header_is_a_protocol_error(
+    pair: tuple[socket.socket, socket.socket], payload: bytes
+) -> None:
+    a, b = pair
+    a.sendall(frame(b'{"ok":true}', payload))
+
+    with pytest.raises(ProtocolError):
+        recv_message(b, max_bytes=LIMIT, deadline=soon())
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.zeros((0, 5), dtype=np.float32),
+        np.array("text"),
+        np.array([b"ab", b"c"]),
+        np.array(["2024-01-01"], dtype="datetime64[D]"),
+        np.array([1 + 2j], dtype=np.complex64),
+        np.arange(6, dtype=">i4").reshape(2, 3),
+    ],
+    ids=["empty-2d", "str", "bytes", "datetime", "complex", "big-endian"],
+)
+def test_plain_arrays_of_every_accepted_kind_still_cross(
+    pair: tuple[socket.socket, socket.socket], array: np.ndarray
+) -> None:
+    a, b = pair
+    send_message(a, {"ok": True}, [array])
+
+    _, [got] = recv_message(b, max_bytes=LIMIT, deadline=soon())
+
+    assert got.dtype == array.dtype and got.shape == array.shape
+    np.testing.assert_array_equal(got, array)
+
+
+# -- hostile headers and value trees ------------------------------------------------------------
+
+
+def test_header_deeper_than_the_limit_is_refused_even_when_json_can_parse_it(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    a, b = pair
+    deep = "[" * (protocol.MAX_HEADER_DEPTH + 1) + "]" * (protocol.MAX_HEADER_DEPTH + 1)
+    a.sendall(frame(f'{{"ok":true,"error":{deep}}}'.encode()))
+
+    with pytest.raises(ProtocolError, match="nested more than"):
+        recv_message(b, max_bytes=LIMIT, deadline=soon())
+
+
+def test_header_at_the_depth_limit_is_read(pair: tuple[socket.socket, socket.socket]) -> None:
+    a, b = pair
+    depth = protocol.MAX_HEADER_DEPTH - 1  # the header object itself is one level
+    a.sendall(frame(f'{{"ok":{"[" * depth}{"]" * depth}}}'.encode()))
+
+    got, _ = recv_message(b, max_bytes=LIMIT, deadline=soon())
+
+    assert isinstance(got["ok"], list)
+
+
+def test_an_int_longer_than_python_converts_is_a_protocol_error(pair: tuple[socket.socket, socket.socket]) -> None:
+    a, b = pair
+    a.sendall(frame(b'{"ok":true,"result":' + b"9" * 5000 + b"}"))
+
+    with pytest.raises(ProtocolError, match="header is not JSON"):
+        recv_message(b, max_bytes=LIMIT, deadline=soon())
+
+
+def test_big_ints_within_json_limits_decode_exactly() -> None:
+    assert decode_value(10**100, []) == 10**100
+
+
+@pytest.mark.parametrize(
+    ("tree", "message"),
+    [
+        ({"__dict__": {1: "int key"}}, "malformed dict"),
+        ({"__dict__": {SneakyStr("k"): 1}}, "malformed dict"),
+        ({"__array__": 0, "kind": {"__list__": []}}, "malformed array kind"),
+        ({"__array__": 0, "kind": "k" * 41}, "malformed array kind"),
+        ({"__opaque__": ["Model"]}, "malformed opaque value"),
+        ({"__opaque__": "Model", "description": {"deep": []}}, "malformed opaque value"),
+    ],
+    ids=["int-key", "str-subclass-key", "kind-not-a-string", "kind-too-long", "opaque-not-a-string",
+         "description-not-a-string"],
+)
+def test_decode_refuses_malformed_tags(tree: Any, message: str) -> None:
+    with pytest.raises(ProtocolError, match=message):
+        decode_value(tree, [np.zeros(1)])
