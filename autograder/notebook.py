@@ -17,7 +17,12 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.protocol import nested_deeper_than
+from autograder.report import safe_text
+
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+MAX_JSON_DEPTH = 100
+"""Deepest JSON nesting accepted; Jupyter's own notebooks nest about ten levels."""
 _MAGIC = re.compile(r"^(\s*)(%|!)")
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
 """Cell magics whose body is Python: the body runs, the magic line is skipped."""
@@ -43,25 +48,12 @@ class Notebook:
 
 def load(path: Path, expected_assignment: str | None) -> Notebook:
     """Read and validate; ``expected_assignment`` None accepts a notebook of any assignment."""
-    raw = _read(path)
-    try:
-        node = nbformat.reads(raw, as_version=4)
-        nbformat.validate(node)
-    except (json.JSONDecodeError, nbformat.reader.NotJSONError) as exc:
-        raise NotebookRejected(
-            f"{path.name} is not a Jupyter notebook (it is not valid notebook JSON). Save your "
-            "work from Jupyter as .ipynb and submit that file."
-        ) from exc
-    except (nbformat.ValidationError, KeyError, AttributeError, TypeError, ValueError) as exc:
-        raise NotebookRejected(
-            f"{path.name} is damaged: it is JSON but not a valid notebook ({type(exc).__name__}). "
-            "Open it in Jupyter, save it again, and resubmit."
-        ) from exc
+    node = _parse(_read(path), path.name)
     assignment = _assignment_of(node)
     if None not in (assignment, expected_assignment) and assignment != expected_assignment:
         raise NotebookRejected(
-            f"{path.name} is the notebook for assignment '{assignment}', not '{expected_assignment}'. "
-            "Submit the notebook of this assignment."
+            f"{path.name} is the notebook for assignment '{safe_text(str(assignment), 80)}', not "
+            f"'{expected_assignment}'. Submit the notebook of this assignment."
         )
     cells = tuple(
         Cell(number=i, source=_plain_python(cell.source))
@@ -73,41 +65,134 @@ def load(path: Path, expected_assignment: str | None) -> Notebook:
     return Notebook(path=path, assignment=assignment, cells=cells)
 
 
+def _parse(text: str, name: str) -> nbformat.NotebookNode:
+    """The validated v4 notebook; anything else (whatever nbformat raises on it) is a rejection."""
+    try:
+        document = json.loads(text)
+    except RecursionError as exc:
+        raise NotebookRejected(TOO_DEEP.format(name=name, depth=MAX_JSON_DEPTH)) from exc
+    except ValueError as exc:  # JSONDecodeError is a ValueError, so is a 5000-digit number
+        raise NotebookRejected(
+            f"{name} is not a Jupyter notebook (it is not valid notebook JSON). Save your "
+            "work from Jupyter as .ipynb and submit that file."
+        ) from exc
+    if not isinstance(document, dict):
+        kind = JSON_KINDS.get(type(document), "not an object")
+        raise NotebookRejected(f"{name} is damaged: it is JSON but not a valid notebook ({kind} instead of an object). "
+                               f"{RESAVE}")
+    if nested_deeper_than(document, MAX_JSON_DEPTH):  # nbformat walks the tree recursively
+        raise NotebookRejected(TOO_DEEP.format(name=name, depth=MAX_JSON_DEPTH))
+    try:
+        node = nbformat.convert(nbformat.reader.reads(text), 4)
+        nbformat.validate(node)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds (ValidationError, KeyError...) on bad input
+        raise NotebookRejected(
+            f"{name} is damaged: it is JSON but not a valid notebook ({type(exc).__name__}). {RESAVE}"
+        ) from exc
+    return node
+
+
+RESAVE = "Open it in Jupyter, save it again, and resubmit."
+TOO_DEEP = ("{name} holds data nested more than {depth} levels deep, which no notebook saved by Jupyter does. "
+            "Copy your code into a fresh notebook, save it, and resubmit.")
+JSON_KINDS = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true or false",
+              type(None): "null"}
+
+
 def _read(path: Path) -> str:
-    if not path.is_file():
-        raise NotebookRejected(f"{path} is not a file that can be read.")
-    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+    try:
+        if not path.is_file():
+            raise NotebookRejected(f"{path} is not a file that can be read.")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_NOTEBOOK_BYTES + 1)  # never more, even if the file grows meanwhile
+    except OSError as exc:
+        raise NotebookRejected(f"{path} is not a file that can be read ({type(exc).__name__}).") from exc
+    if len(data) > MAX_NOTEBOOK_BYTES:
         raise NotebookRejected(
             f"{path.name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB. Clear its outputs "
             "(Kernel > Restart & Clear Output), save, and submit again."
         )
+    if data.startswith(ZIP_MAGIC):
+        data = _from_zip(data, path.name)
     try:
-        data = _from_zip(path) if zipfile.is_zipfile(path) else path.read_bytes()
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a byte-order mark is harmless; Jupyter never writes one
     except UnicodeDecodeError as exc:
         raise NotebookRejected(f"{path.name} is not a text file, so it cannot be a notebook.") from exc
 
 
-def _from_zip(path: Path) -> bytes:
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+"""How a zip starts (an empty one is only its end record); a notebook starts with ``{``."""
+MAX_ZIP_MEMBERS = 1000
+MAX_ZIP_DIRECTORY_BYTES = 1 << 20
+"""Largest table of contents read; zipfile would parse all of it (a million members) before we could count."""
+
+
+def _from_zip(data: bytes, name: str) -> bytes:
     """The one notebook in a submission zip (ours, otter's export, or a plain zip of a notebook)."""
+    directory = _zip_directory_bytes(data)
+    if directory is None:
+        raise NotebookRejected(f"{name} is a damaged zip file (no table of contents: was it cut short?). {REZIP}")
+    if directory > MAX_ZIP_DIRECTORY_BYTES:
+        raise NotebookRejected(f"{name} holds too many files (its table of contents is {directory} bytes). {REZIP}")
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = [
-                m for m in archive.infolist()
-                if m.filename.endswith(".ipynb") and not m.is_dir() and "__MACOSX" not in m.filename
-                and ".ipynb_checkpoints" not in m.filename
-            ]
-            if len(members) != 1:
-                found = ", ".join(m.filename for m in members) or "none"
-                raise NotebookRejected(
-                    f"{path.name} should hold exactly one notebook (.ipynb); it holds {len(members)} ({found}). "
-                    "Zip only your notebook, or use `tfgrade submit`."
-                )
-            if members[0].file_size > MAX_NOTEBOOK_BYTES:
-                raise NotebookRejected(f"The notebook in {path.name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB.")
-            return archive.read(members[0])
-    except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
-        raise NotebookRejected(f"{path.name} is a damaged zip file ({exc}). Make the zip again.") from exc
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            member = _notebook_member(archive.infolist(), name)
+            return _read_member(archive, member, name)
+    except NotebookRejected:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zipfile raises many kinds on hostile bytes (zlib.error, EOFError...)
+        raise NotebookRejected(f"{name} is a damaged zip file ({type(exc).__name__}). {REZIP}") from exc
+
+
+REZIP = "Make the zip again with only your notebook in it, or use `tfgrade submit`."
+
+
+def _zip_directory_bytes(data: bytes) -> int | None:
+    """The central directory's size as the end record says, found the way zipfile finds it."""
+    end = len(data) - 22
+    if not (end >= 0 and data[end:end + 4] == b"PK\x05\x06" and data[-2:] == b"\0\0"):
+        end = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
+    if end < 0 or end + 22 > len(data):
+        return None
+    return int.from_bytes(data[end + 12:end + 16], "little")
+
+
+def _notebook_member(members: list[zipfile.ZipInfo], name: str) -> zipfile.ZipInfo:
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise NotebookRejected(f"{name} holds {len(members)} files; a submission holds your notebook. {REZIP}")
+    unsafe = next((m.filename for m in members if _unsafe_member_name(m.filename)), None)
+    if unsafe is not None:
+        raise NotebookRejected(f"{name} holds a file with an unsafe name ({safe_text(repr(unsafe), 80)}). {REZIP}")
+    notebooks = [
+        m for m in members
+        if m.filename.endswith(".ipynb") and not m.is_dir() and "__MACOSX" not in m.filename
+        and ".ipynb_checkpoints" not in m.filename
+    ]
+    if len(notebooks) != 1:
+        found = safe_text(", ".join(m.filename for m in notebooks[:5]), 300) or "none"
+        raise NotebookRejected(
+            f"{name} should hold exactly one notebook (.ipynb); it holds {len(notebooks)} ({found}). "
+            "Zip only your notebook, or use `tfgrade submit`."
+        )
+    return notebooks[0]
+
+
+def _unsafe_member_name(filename: str) -> bool:
+    parts = filename.replace("\\", "/").split("/")
+    return filename.startswith(("/", "\\")) or ".." in parts or "\0" in filename
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str) -> bytes:
+    if member.flag_bits & 0x1:
+        raise NotebookRejected(f"The notebook in {name} is password-protected. Make the zip again without a password.")
+    if member.file_size > MAX_NOTEBOOK_BYTES:
+        raise NotebookRejected(f"The notebook in {name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB.")
+    with archive.open(member) as stream:
+        # zipfile stops at the declared size and checks the CRC; reading one byte past the cap bounds it anyway.
+        data = stream.read(MAX_NOTEBOOK_BYTES + 1)
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise NotebookRejected(f"The notebook in {name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB.")
+    return data
 
 
 def _assignment_of(node: nbformat.NotebookNode) -> str | None:
@@ -123,10 +208,7 @@ def _plain_python(source: str) -> str:
         if magic not in PYTHON_CELL_MAGICS:
             return f"pass  # tfgrade: %%{magic} cell skipped\n"
         lines[0] = "pass  # tfgrade: cell magic skipped"
-    for i, line in enumerate(lines):
-        if _is_magic_line(line) and _starts_statement(lines[:i]):
-            lines[i] = _MAGIC.sub(r"\1pass  # tfgrade: skipped: \2", line)
-    return "\n".join(lines) + "\n"
+    return "\n".join(_skip_magic_lines(lines)) + "\n"
 
 
 def _is_magic_line(line: str) -> bool:
@@ -134,15 +216,58 @@ def _is_magic_line(line: str) -> bool:
     return stripped.startswith("%") or (stripped.startswith("!") and not stripped.startswith("!="))
 
 
-def _starts_statement(before: list[str]) -> bool:
-    """True when the lines before end a complete statement (no open bracket, string or ``\\``)."""
-    if before and before[-1].rstrip().endswith("\\"):
-        return False
+def _skip_magic_lines(lines: list[str]) -> list[str]:
+    """Each magic line that starts a statement becomes ``pass``; one pass of the tokenizer, fed line by line.
+
+    A line starts a statement when the lines before it end one: no open bracket, string or ``\\``.
+    The tokenizer asks for a line only after it has handed out every token of the lines before,
+    so the tokens seen so far say that; tokenizing every prefix again was quadratic in the cell's
+    length (a hostile cell of a few thousand lines held up the whole batch).
+    """
+    out: list[str] = []
+    last = _LastToken()
+
+    def readline() -> str:
+        if len(out) == len(lines):
+            return ""
+        out.append(_skipped(lines[len(out)], out, last.ends_statement(len(out))))
+        return out[-1] + "\n"
+
     try:
-        for _ in tokenize.generate_tokens(io.StringIO("\n".join(before) + "\n").readline):
-            pass
+        for token in tokenize.generate_tokens(readline):
+            last.see(token)
     except tokenize.TokenError:
-        return False  # EOF inside a bracket or a triple-quoted string: this line continues it
+        pass  # EOF inside a bracket or a string: every line has been read
     except (SyntaxError, IndentationError):
-        return True  # earlier lines are broken anyway; running the cell will report it
-    return True
+        pass  # broken code; running the cell will report it. The lines after it are judged alone.
+    while len(out) < len(lines):
+        out.append(_skipped(lines[len(out)], out, True))
+    return out
+
+
+def _skipped(line: str, before: list[str], statement_ended: bool) -> str:
+    starts = statement_ended and not (before and before[-1].rstrip().endswith("\\"))
+    return _MAGIC.sub(r"\1pass  # tfgrade: skipped: \2", line) if starts and _is_magic_line(line) else line
+
+
+_OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
+
+
+class _LastToken:
+    """Just enough tokenizer state to tell whether the lines read so far end a statement."""
+
+    def __init__(self) -> None:
+        self.depth, self.type, self.row = 0, tokenize.NEWLINE, 0
+
+    def see(self, token: tokenize.TokenInfo) -> None:
+        if token.type == tokenize.OP and token.string in _OPENING:
+            self.depth += 1
+        elif token.type == tokenize.OP and token.string in _CLOSING:
+            self.depth -= 1  # below 0 too: the tokenizer then treats every later line as a continuation
+        self.type, self.row = token.type, token.start[0]
+
+    def ends_statement(self, lines_read: int) -> bool:
+        """Did the last line read (row ``lines_read``) end with a NEWLINE/NL outside any bracket?"""
+        if lines_read == 0:
+            return True
+        return self.depth == 0 and self.type in (tokenize.NEWLINE, tokenize.NL) and self.row == lines_read

@@ -111,14 +111,17 @@ def _parse_header(data: bytes) -> dict[str, Any]:
         raise ProtocolError(f"header is not JSON: {type(exc).__name__}") from exc
     if not isinstance(header, dict):
         raise ProtocolError("header is not a JSON object")
-    if _depth_exceeds(header, MAX_HEADER_DEPTH):
+    if nested_deeper_than(header, MAX_HEADER_DEPTH):
         # Whoever reads the header later (str(), repr(), a check) must never hit the recursion limit.
         raise ProtocolError(f"header nested more than {MAX_HEADER_DEPTH} levels deep")
     return header
 
 
-def _depth_exceeds(tree: Any, limit: int) -> bool:
-    """Whether a JSON tree nests deeper than ``limit`` (iterative, so a deep tree cannot recurse here)."""
+def nested_deeper_than(tree: Any, limit: int) -> bool:
+    """Whether a JSON tree nests deeper than ``limit`` levels (iterative, so a deep tree cannot recurse here).
+
+    Every parser of untrusted JSON uses it: code that walks or prints the tree later recurses.
+    """
     stack = [(tree, 1)]
     while stack:
         node, depth = stack.pop()

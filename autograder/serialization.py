@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.protocol import ArrayValue, OpaqueValue
+from autograder.protocol import ArrayValue, OpaqueValue, nested_deeper_than
 from autograder.student import CheckFailure, Student, StudentUnavailable, student_text
 
 __all__ = [
@@ -56,6 +56,8 @@ KERAS_PACKAGES = frozenset({"keras", "tensorflow", "tf_keras"})
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 MAX_MEMBERS = 256
+MAX_CONFIG_DEPTH = 200
+"""A model's config nests a few levels per nested model; past this it is hostile (walking it would recurse)."""
 ARCHIVE_FILES = frozenset({"config.json", "metadata.json", "model.weights.h5", "model.weights.npz"})
 ARCHIVE_FOLDERS = ("assets/",)
 
@@ -229,7 +231,9 @@ def keras_archive_config(data: bytes) -> dict[str, Any]:
             info = _config_member(archive.infolist())
             with archive.open(info) as member:
                 raw = member.read(MAX_CONFIG_BYTES + 1)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
+    except ArchiveError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zipfile raises many kinds (zlib.error, NotImplementedError...)
         raise ArchiveError(f"The saved .keras file is not a readable zip archive ({type(exc).__name__}).") from exc
     if len(raw) > MAX_CONFIG_BYTES:
         raise ArchiveError(f"config.json in the saved .keras file is larger than {MAX_CONFIG_BYTES >> 20} MB.")
@@ -268,6 +272,8 @@ def _parse_config(raw: bytes) -> dict[str, Any]:
         raise ArchiveError(f"config.json in the saved .keras file is not JSON ({type(exc).__name__}).") from exc
     if not isinstance(config, dict):
         raise ArchiveError("config.json in the saved .keras file is not a JSON object.")
+    if nested_deeper_than(config, MAX_CONFIG_DEPTH):
+        raise ArchiveError(f"config.json in the saved .keras file is nested more than {MAX_CONFIG_DEPTH} levels deep.")
     return config
 
 

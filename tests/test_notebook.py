@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import json
+import random
+import tokenize
 from pathlib import Path
 
+import hostile_files
 import nbformat
 import pytest
 from factories import code, markdown, write_notebook
@@ -46,7 +51,7 @@ def test_binary_file_is_rejected(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("data", "reason"),
-    [(b"{}", "ValidationError"), (b"[1, 2]", "AttributeError"), (b'{"cells": "x", "nbformat": 4}', "")],
+    [(b"{}", "ValidationError"), (b"[1, 2]", "a list instead of an object"), (b'{"cells": "x", "nbformat": 4}', "")],
     ids=["empty-object", "json-list", "wrong-shape"],
 )
 def test_json_that_is_not_a_notebook_is_damaged(tmp_path: Path, data: bytes, reason: str) -> None:
@@ -183,3 +188,172 @@ def test_continuation_line_starting_with_an_operator_stays_python(tmp_path: Path
 
     compile(cell.source, "cell", "exec")
     assert cell.source == source
+
+
+# -- hostile notebooks: every one is a clear rejection, never another exception ---------------
+
+
+def honest_bytes() -> bytes:
+    return json.dumps(hostile_files.notebook_json(hostile_files.HONEST_TINY)).encode()
+
+
+def test_metadata_nested_a_hundred_thousand_deep_is_rejected(tmp_path: Path) -> None:
+    message = rejection(hostile_files.deep_metadata_notebook(tmp_path / "deep.ipynb"), "tiny")
+
+    assert message.startswith(f"deep.ipynb holds data nested more than {notebook.MAX_JSON_DEPTH} levels deep")
+
+
+def test_metadata_nested_deeper_than_nbformat_can_walk_is_rejected(tmp_path: Path) -> None:
+    path = hostile_files.deep_metadata_notebook(tmp_path / "deep.ipynb", depth=notebook.MAX_JSON_DEPTH + 1)
+
+    message = rejection(path, "tiny")
+
+    assert f"nested more than {notebook.MAX_JSON_DEPTH} levels deep" in message
+    assert "Copy your code into a fresh notebook" in message
+
+
+def test_metadata_nested_within_the_limit_is_accepted(tmp_path: Path) -> None:
+    path = hostile_files.deep_metadata_notebook(tmp_path / "ok.ipynb", depth=notebook.MAX_JSON_DEPTH - 5)
+
+    assert len(load(path, "tiny").cells) == 1
+
+
+@pytest.mark.parametrize(
+    ("document", "words"),
+    [
+        ('"just a string"', "a string instead of an object"),
+        ("42", "a number instead of an object"),
+        ("null", "null instead of an object"),
+        ('{"cells": [{"cell_type": "code", "source": 5, "metadata": {}, "outputs": [], "execution_count": null}], '
+         '"metadata": {}, "nbformat": 4, "nbformat_minor": 4}', "not a valid notebook"),
+        ('{"cells": [{"cell_type": "code", "source": ["a", 1], "metadata": {}, "outputs": [], '
+         '"execution_count": null}], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}', "not a valid notebook"),
+        ('{"cells": [{"cell_type": "spell", "source": "x"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}',
+         "not a valid notebook"),
+        ('{"cells": [], "metadata": [], "nbformat": 4, "nbformat_minor": 4}', "not a valid notebook"),
+        ('{"cells": {}, "metadata": {}, "nbformat": 4, "nbformat_minor": 4}', "not a valid notebook"),
+        ('{"cells": [], "metadata": {}, "nbformat": 99, "nbformat_minor": 0}', "not a valid notebook"),
+        ('{"cells": [], "metadata": {}, "nbformat": "4", "nbformat_minor": 4}', "not a valid notebook"),
+        ('{"cells": [], "metadata": {}, "nbformat": 3, "nbformat_minor": 0, "worksheets": 7}', "not a valid notebook"),
+        ('{"nbformat": 4, "x": ' + "9" * 5000 + "}", "not valid notebook JSON"),
+    ],
+    ids=["string", "number", "null", "source-an-int", "source-list-with-an-int", "unknown-cell-type",
+         "metadata-a-list", "cells-a-dict", "nbformat-99", "nbformat-a-string", "v3-worksheets-an-int",
+         "5000-digit-number"],
+)
+def test_json_of_the_wrong_shape_is_a_clear_rejection(tmp_path: Path, document: str, words: str) -> None:
+    message = rejection(write_bytes(tmp_path / "odd.ipynb", document.encode()))
+
+    assert message.startswith("odd.ipynb ")
+    assert words in message
+
+
+def test_latin1_text_is_not_a_notebook(tmp_path: Path) -> None:
+    data = json.dumps(hostile_files.notebook_json("s = 'caf\u00e9'")).encode("utf-8").replace(b"\\u00e9", b"\xe9")
+
+    assert rejection(write_bytes(tmp_path / "latin1.ipynb", data)) == "latin1.ipynb is not a text file, so it cannot " \
+        "be a notebook."
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path / "bom.ipynb", b"\xef\xbb\xbf" + honest_bytes())
+
+    assert len(load(path, "tiny").cells) == 1
+
+
+def test_forty_thousand_cells_load_with_their_numbers(tmp_path: Path) -> None:
+    loaded = load(hostile_files.many_cells_notebook(tmp_path / "many.ipynb", 40_000), "tiny")
+
+    assert len(loaded.cells) == 40_001
+    assert loaded.cells[-1].number == 40_001
+
+
+def test_a_long_assignment_name_is_cut_in_the_message(tmp_path: Path) -> None:
+    path = write_notebook(tmp_path / "hw.ipynb", "x = 1", assignment="x" * 10_000)
+
+    assert len(rejection(path)) < 300
+
+
+def test_magic_lines_are_found_in_one_pass_of_the_tokenizer(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = tokenize.generate_tokens
+    monkeypatch.setattr(tokenize, "generate_tokens", lambda readline: calls.append(1) or real(readline))
+    source = "x = 1\n" * 3000 + "%time\n" * 3000
+
+    skipped = notebook._plain_python(source)
+
+    assert skipped.count("pass  # tfgrade: skipped: %time") == 3000
+    assert len(calls) == 1  # every prefix tokenized again was quadratic: minutes for this cell
+
+
+def reference_plain_python(source: str) -> str:
+    """The obvious (quadratic) rule, for comparison: a magic line is skipped when the lines before it tokenize
+    to complete statements (the lines before already skipped), or cannot be tokenized at all."""
+    lines = source.splitlines()
+    if lines and lines[0].lstrip().startswith("%%"):
+        return notebook._plain_python(source) if len(lines) == 1 else reference_plain_python(
+            notebook._plain_python(lines[0]).rstrip("\n") + "\n" + "\n".join(lines[1:]))
+    for i, line in enumerate(lines):
+        if notebook._is_magic_line(line) and _reference_starts(lines[:i]):
+            lines[i] = notebook._MAGIC.sub(r"\1pass  # tfgrade: skipped: \2", line)
+    return "\n".join(lines) + "\n"
+
+
+def _reference_starts(before: list[str]) -> bool:
+    if before and before[-1].rstrip().endswith("\\"):
+        return False
+    try:
+        for _ in tokenize.generate_tokens(io.StringIO("\n".join(before) + "\n").readline):
+            pass
+    except tokenize.TokenError:
+        return False
+    except SyntaxError:
+        return True
+    return True
+
+
+LINES = ["%time", "!ls", "  %magic x", "    !pip install x", "x = (", "1)", '"""', "s = '''", "'''", "a = 1 + \\",
+         "if x:", "    y = 2", "  z = 3", "# comment %", "", "!= 3", "x != 3", "print('(')", "f(a,", "  b)",
+         "!echo \"(\"", "def f():", "    return 1", "[", "]", "}", "x = '''%s'''", "\\", "s = 'unterminated",
+         "x = 1 # (", "\x0c", "%matplotlib inline", "  '''", "   !ls ]", "obj?"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_magic_lines_are_skipped_as_the_reference_rule_says(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(500):
+        source = "\n".join(rng.choice(LINES) for _ in range(rng.randint(1, 10)))
+        assert notebook._plain_python(source) == reference_plain_python(source), repr(source)
+
+
+# -- submission zips --------------------------------------------------------------------------
+
+
+def test_a_zip_with_the_notebook_and_a_manifest_loads(tmp_path: Path) -> None:
+    data = hostile_files.zip_of({"answers.ipynb": honest_bytes(), "tfgrade-submission.json": "{}",
+                                 "__MACOSX/._answers.ipynb": b"\0"})
+
+    assert len(load(write_bytes(tmp_path / "sub.zip", data), "tiny").cells) == 1
+
+
+HOSTILE_ZIPS = {
+    "encrypted-member": (hostile_files.encrypted_zip, "password-protected"),
+    "corrupt-deflate-stream": (hostile_files.corrupt_deflate_zip, "damaged zip file (error)"),
+    "unknown-compression": (hostile_files.unknown_method_zip, "damaged zip file (NotImplementedError)"),
+    "dotdot-member-name": (hostile_files.dotdot_zip, "unsafe name ('../../answers.ipynb')"),
+    "many-members": (lambda nb: hostile_files.many_members_zip(nb, 2000), "holds 2001 files"),
+    "huge-table-of-contents": (lambda nb: hostile_files.many_members_zip(nb, 20_000), "holds too many files"),
+    "member-that-claims-to-be-huge": (lambda _: hostile_files.zip_bomb(), "larger than 50 MB"),
+    "member-that-lies-about-its-size": (lambda _: hostile_files.lying_size_zip(), "damaged zip file (BadZipFile)"),
+    "truncated": (lambda nb: hostile_files.zip_of({"answers.ipynb": nb})[:-30], "damaged zip file"),
+    "no-notebook": (lambda _: hostile_files.zip_of({"answers.py": "x = 1"}), "it holds 0 (none)"),
+    "empty-zip": (lambda _: hostile_files.zip_of({}), "it holds 0 (none)"),
+}
+
+
+@pytest.mark.parametrize(("build", "words"), HOSTILE_ZIPS.values(), ids=HOSTILE_ZIPS.keys())
+def test_hostile_zips_are_clear_rejections(tmp_path: Path, build, words: str) -> None:
+    message = rejection(write_bytes(tmp_path / "sub.zip", build(honest_bytes())), "tiny")
+
+    assert words in message
+    assert message.startswith(("sub.zip ", "The notebook in sub.zip")) and message.rstrip().endswith(".")

@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
+import hostile_files
 import numpy as np
 import pytest
 
@@ -196,6 +197,27 @@ def test_a_real_keras_file_holds_each_layers_full_config(tmp_path) -> None:
     ],
 )
 def test_hostile_or_broken_archives_are_refused(data: bytes, words: str) -> None:
+    with pytest.raises(ArchiveError) as caught:
+        keras_archive_config(data)
+
+    assert words in str(caught.value)
+
+
+def _deep_config(depth: int) -> str:
+    return '{"class_name": "Functional", "config": ' + "[" * depth + "]" * depth + "}"
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (hostile_files.corrupt_deflate_zip(b'{"class_name": "M"}' * 20, "config.json"), "archive (error)"),
+        (hostile_files.unknown_method_zip(b"{}", "config.json"), "archive (NotImplementedError)"),
+        (hostile_files.encrypted_zip(b"{}", "config.json"), "archive (RuntimeError)"),
+        (archive({"config.json": _deep_config(900)}), "nested more than 200 levels deep"),
+    ],
+    ids=["corrupt-deflate-stream", "unknown-compression", "encrypted", "deep-enough-to-recurse-when-walked"],
+)
+def test_archives_zipfile_or_json_choke_on_are_refused_as_archive_errors(data: bytes, words: str) -> None:
     with pytest.raises(ArchiveError) as caught:
         keras_archive_config(data)
 
