@@ -131,11 +131,16 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--checks", type=Path, nargs="+", required=True)
     parser.add_argument("--hidden", type=Path, nargs="*", default=[])
     parser.add_argument("--required", nargs="*", default=[])
-    parser.add_argument("--cells", default="", help="the notebook's code cell numbers, comma-separated")
+    parser.add_argument("--cells-file", type=Path, help="JSON list of the notebook's code cell numbers, in order")
     parser.add_argument("--notebook-seconds", type=float, required=True)
     parser.add_argument("--request-seconds", type=float, required=True)
     parser.add_argument("--reply-bytes", type=int, required=True)
     return parser.parse_args(argv)
+
+
+def _cell_numbers(path: Path | None) -> list[int] | None:
+    """The grader writes them to a file: a notebook of many cells would not fit on a command line."""
+    return None if path is None else [int(n) for n in json.loads(path.read_text(encoding="utf-8"))]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         notebook_deadline=started + args.notebook_seconds,
         request_seconds=args.request_seconds,
         reply_bytes=args.reply_bytes,
-        cells=[int(c) for c in args.cells.split(",") if c],
+        cells=_cell_numbers(args.cells_file),
     )
     plugin = GradingPlugin(student, args.hidden, args.required)
     pytest_args = [str(d) for d in args.checks] + [

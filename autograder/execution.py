@@ -95,7 +95,10 @@ def _run_job(
             cwd=STUDENT_WORKDIR, host_cwd=job / "student", env=env, resources=resources,
         )
         try:
-            numbers = ",".join(str(c.number) for c in notebook.cells)
+            # A file, not argv: a notebook of 40,000 cells would outgrow a command line (E2BIG) and a
+            # fork-server request (EMSGSIZE).
+            numbers = job / "cell-numbers.json"
+            numbers.write_text(json.dumps([c.number for c in notebook.cells]))
             checker = _start_checks(
                 launcher, assignment, include_hidden, checks_end, results_write, env, resources, numbers
             )
@@ -108,19 +111,19 @@ def _run_job(
 
 def _start_checks(
     launcher: sandbox.Launcher, assignment: Assignment, include_hidden: bool, sock: socket.socket,
-    results_fd: int, env: dict[str, str], resources: sandbox.Resources, cell_numbers: str,
+    results_fd: int, env: dict[str, str], resources: sandbox.Resources, cell_numbers: Path,
 ) -> sandbox.Running:
     limits = assignment.limits
     check_dirs = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden else [])
     return launcher.start(
-        [*PYTHON, "autograder.check_process", "--student-fd", str(sock.fileno()), "--cells", cell_numbers,
+        [*PYTHON, "autograder.check_process", "--student-fd", str(sock.fileno()), "--cells-file", CHECKS_CELLS,
          "--results-fd", str(results_fd), "--checks", *map(str, check_dirs),
          "--hidden", str(assignment.hidden_checks), "--required", *assignment.required_names,
          "--notebook-seconds", str(limits.notebook_seconds),
          "--request-seconds", str(limits.request_seconds),
          "--reply-bytes", str(limits.reply_bytes)],
         role="checks", pass_fds=[sock.fileno(), results_fd],
-        binds=[sandbox.Bind(assignment.root, str(assignment.root))],
+        binds=[sandbox.Bind(assignment.root, str(assignment.root)), sandbox.Bind(cell_numbers, CHECKS_CELLS)],
         cwd=str(assignment.root), host_cwd=assignment.root, env=env, resources=resources,
     )
 
@@ -154,6 +157,8 @@ PYTHON = sandbox.PYTHON_MODULE
 """``python -I -m``; -I: no user site, no PYTHON* variables, and the working folder is not on sys.path, so a file
 the student planted there (numpy.py, sitecustomize.py) is not imported in place of the real one."""
 STUDENT_CELLS = "/job/cells.json"
+CHECKS_CELLS = "/job/cell-numbers.json"
+"""The notebook's code cell numbers, in order, for the check process (read-only in its sandbox)."""
 STUDENT_WORKDIR = "/tmp/work"
 STUDENT_DATA = "/assignment-data"
 """Where the assignment's data files are mounted (read-only); the notebook sees them as data/."""
