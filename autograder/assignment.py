@@ -26,7 +26,7 @@ class Limits:
     request_seconds: float = 60.0
     """How long one check may wait for one answer from the student's process."""
     checks_seconds: float = 600.0
-    """Wall time for the whole check run after the notebook has finished."""
+    """Wall time for all the checks, from the end of the notebook's run; checks still left then score 0."""
     output_bytes: int = 64 * 1024
     """How much of what the student's code prints is kept for the instructor."""
     reply_bytes: int = 64 * 1024 * 1024

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import sys
 import time
 from collections.abc import Generator
@@ -23,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from autograder.budget import Budget, BudgetedSocket, ChecksOutOfTime
 from autograder.results import SCHEMA_VERSION, CheckResult, ExecutionSummary
 from autograder.student import CheckFailure, Student, student_text
 
@@ -35,9 +35,10 @@ GRADER_PROBLEM = (
 class GradingPlugin:
     """Hands checks the ``student`` fixture and records each check's outcome."""
 
-    def __init__(self, student: Student, hidden_dirs: list[Path], required: list[str]) -> None:
+    def __init__(self, student: Student, hidden_dirs: list[Path], required: list[str], budget: Budget) -> None:
         self._student = student
         self._required = required
+        self._budget = budget
         self._hidden_dirs = [d.resolve() for d in hidden_dirs]
         self._results: dict[str, CheckResult] = {}
         self.collection_errors: list[str] = []
@@ -45,7 +46,13 @@ class GradingPlugin:
     @pytest.fixture(scope="session")
     def student(self) -> Student:
         self._student.wait_until_executed()
+        self._budget.start()
         return self._student
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if self._budget.spent:
+            raise ChecksOutOfTime()  # before any fixture of the check runs
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "question(name, points): the question and points of a check")
@@ -67,7 +74,7 @@ class GradingPlugin:
         marker = item.get_closest_marker("question")
         question = str(marker.args[0]) if marker and marker.args else ""
         points = float(marker.kwargs.get("points", 1)) if marker else 0.0
-        outcome, message = ("passed", "") if passed else _failure(call)
+        outcome, message = self._outcome(call, passed)
         if marker is None:
             outcome, message = "error", "This check has no @pytest.mark.question(...) marker."
         return CheckResult(
@@ -81,8 +88,14 @@ class GradingPlugin:
             details="; ".join(f"{k}={v}" for k, v in item.user_properties)[:2000],
         )
 
+    def _outcome(self, call: pytest.CallInfo[None], passed: bool) -> tuple[str, str]:
+        if self._budget.spent:  # fail closed: a check that did not finish within the budget earns nothing
+            ran = call.excinfo is None or not isinstance(call.excinfo.value, ChecksOutOfTime)
+            return "failed", self._budget.message(ran=ran)
+        return ("passed", "") if passed else _failure(call)
+
     def _missing_names(self, summary: ExecutionSummary) -> list[str]:
-        if summary.status != "completed":
+        if summary.status != "completed" or self._budget.spent:
             return []
         try:
             return [name for name in self._required if not self._student.describe(name).defined]
@@ -94,6 +107,7 @@ class GradingPlugin:
 
     def document(self) -> dict[str, Any]:
         summary = self._student.wait_until_executed()
+        self._budget.start()  # no check used the student: the required names still get only the budget
         return {
             "schema_version": SCHEMA_VERSION,
             "execution": {**_summary_json(summary), "missing_names": self._missing_names(summary)},
@@ -134,6 +148,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cells-file", type=Path, help="JSON list of the notebook's code cell numbers, in order")
     parser.add_argument("--notebook-seconds", type=float, required=True)
     parser.add_argument("--request-seconds", type=float, required=True)
+    parser.add_argument("--checks-seconds", type=float, required=True,
+                        help="wall time for all checks, from the end of the notebook's run")
     parser.add_argument("--reply-bytes", type=int, required=True)
     return parser.parse_args(argv)
 
@@ -146,14 +162,17 @@ def _cell_numbers(path: Path | None) -> list[int] | None:
 def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     args = _parse_args(argv)
+    budget = Budget(args.checks_seconds, args.request_seconds)
+    channel = BudgetedSocket(fileno=args.student_fd)
+    channel.budget = budget
     student = Student(
-        socket.socket(fileno=args.student_fd),
+        channel,
         notebook_deadline=started + args.notebook_seconds,
         request_seconds=args.request_seconds,
         reply_bytes=args.reply_bytes,
         cells=_cell_numbers(args.cells_file),
     )
-    plugin = GradingPlugin(student, args.hidden, args.required)
+    plugin = GradingPlugin(student, args.hidden, args.required, budget)
     pytest_args = [str(d) for d in args.checks] + [
         "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", str(args.checks[0].parent),
         "--confcutdir", str(args.checks[0].parent), "-W", "ignore::DeprecationWarning",

@@ -120,7 +120,7 @@ def _start_checks(
          "--results-fd", str(results_fd), "--checks", *map(str, check_dirs),
          "--hidden", str(assignment.hidden_checks), "--required", *assignment.required_names,
          "--notebook-seconds", str(limits.notebook_seconds),
-         "--request-seconds", str(limits.request_seconds),
+         "--request-seconds", str(limits.request_seconds), "--checks-seconds", str(limits.checks_seconds),
          "--reply-bytes", str(limits.reply_bytes)],
         role="checks", pass_fds=[sock.fileno(), results_fd],
         binds=[sandbox.Bind(assignment.root, str(assignment.root)), sandbox.Bind(cell_numbers, CHECKS_CELLS)],
@@ -136,6 +136,8 @@ def _collect(
     with os.fdopen(results_read, "rb") as results_pipe:
         results = _CappedReader(results_pipe, MAX_RESULTS_BYTES)
         try:
+            # The check process keeps to notebook_seconds and checks_seconds itself; this wait is
+            # longer, so it ends only a check process that is broken, never a slow student.
             _wait(checker, limits.notebook_seconds + limits.checks_seconds + SHUTDOWN_SLACK_SECONDS)
         finally:
             student_facts = student.stop()
