@@ -74,9 +74,9 @@ def grade_all(
     cluster (:func:`autograder.distributed.dask_grader`).
     """
     grader = grader or (lambda path: grade(path, assignment, executor))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _expect_writable_batch_files(out_dir)
     grading = cache.grading_key(assignment)
-    folders = [out_dir / f for f in _report_folders(paths)]
+    folders = [out_dir / SUBMISSIONS / f for f in _report_folders(paths)]
     tracker = _Tracker(len(paths), progress)
 
     def one(item: tuple[Path, Path]) -> Graded:
@@ -92,9 +92,30 @@ def grade_all(
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         rows = tuple(pool.map(one, zip(paths, folders, strict=True)))
     pairs = [(g.result, g.score) for g in rows]
-    cache.write_atomically(out_dir / "grades.csv", report.grades_csv(pairs))
-    cache.write_atomically(out_dir / "class.html", class_report_html(pairs, title=f"{assignment.name}: class report"))
+    cache.write_atomically(out_dir / GRADES, report.grades_csv(pairs))
+    cache.write_atomically(out_dir / CLASS_REPORT, class_report_html(pairs, title=f"{assignment.name}: class report"))
     return BatchResult(rows=rows, out_dir=out_dir, reused=tracker.reused)
+
+
+GRADES, CLASS_REPORT = "grades.csv", "class.html"
+SUBMISSIONS = "submissions"
+"""Each submission's reports go in ``out/submissions/<name>/``: a folder of its own, so no file name
+(``grades.csv.ipynb``, ``class.html.zip``) can make a submission's folder collide with the batch's files."""
+
+
+class BatchError(Exception):
+    """The batch cannot write its files; the message says what the instructor should do."""
+
+
+def _expect_writable_batch_files(out_dir: Path) -> None:
+    """Refuse before grading, not after: an output folder of an older tfgrade may hold a folder named grades.csv."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in (GRADES, CLASS_REPORT):
+        if (out_dir / name).is_dir():
+            raise BatchError(
+                f"{out_dir / name} is a folder (an older tfgrade put a submission's reports there), so the batch "
+                f"cannot write its {name}. Move that folder away or choose another --out, then run again."
+            )
 
 
 def _score(result: SubmissionResult, assignment: Assignment) -> Graded:

@@ -237,15 +237,19 @@ def _run_grade(args: argparse.Namespace) -> int:
     paths = batch.expand(args.submissions)
     print(f"Grading {len(paths)} submission(s) for '{assignment.name}' into {args.out}/ ...", file=sys.stderr)
     print(f"Isolation: {executor.isolation}", file=sys.stderr)
-    with distributed.DaskGrader(args.scheduler, assignment) if args.scheduler else nullcontext() as grader:
-        result = batch.grade_all(paths, assignment, executor, args.out,
-                                 progress=lambda line: print(line, file=sys.stderr, flush=True),
-                                 jobs=args.jobs, student_id=batch.student_namer(args.student_id), grader=grader)
+    try:
+        with distributed.DaskGrader(args.scheduler, assignment) if args.scheduler else nullcontext() as grader:
+            result = batch.grade_all(paths, assignment, executor, args.out,
+                                     progress=lambda line: print(line, file=sys.stderr, flush=True),
+                                     jobs=args.jobs, student_id=batch.student_namer(args.student_id), grader=grader)
+    except batch.BatchError as exc:
+        print(f"tfgrade: {exc}", file=sys.stderr)
+        return 2
     print(report.console_table([(g.result, g.score) for g in result.rows]))
     if result.reused:
         print(f"\n{result.reused} unchanged submission(s) kept their earlier results; "
               f"{len(result.rows) - result.reused} graded now.")
-    print(f"\nReports: {args.out}/<submission>/  Grades: {args.out / 'grades.csv'}")
+    print(f"\nReports: {args.out / batch.SUBMISSIONS}/<submission>/  Grades: {args.out / batch.GRADES}")
     return 1 if any(g.result.status == "grader_error" for g in result.rows) else 0
 
 

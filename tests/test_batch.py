@@ -12,7 +12,7 @@ from factories import FakeExecutor, write_answer
 
 from autograder import report
 from autograder.assignment import Assignment, load
-from autograder.batch import BatchResult, expand, grade_all
+from autograder.batch import BatchError, BatchResult, expand, grade_all
 from tests.sandbox import cgroup_parents
 
 REPORT_FILES = {"report.json", "student.json", "results.json", "feedback.txt", "feedback.md", "feedback.html"}
@@ -101,7 +101,7 @@ def test_every_submission_gets_all_reports_and_a_csv_row(tmp_path: Path, assignm
     assert result.out_dir == out
     assert [g.result.status for g in result.rows] == ["graded", "rejected", "rejected"]
     for name in ("alice", "bob", "carol"):
-        assert {p.name for p in (out / name).iterdir()} == REPORT_FILES, name
+        assert {p.name for p in (out / "submissions" / name).iterdir()} == REPORT_FILES, name
     rows = csv_rows(out)
     assert [(r["submission"], r["status"], r["score"], r["max_score"]) for r in rows] == [
         (str(good), "graded", "11", "11"),
@@ -118,7 +118,7 @@ def test_report_contents_match_the_graded_result(tmp_path: Path, assignment: Ass
     result, _ = run_batch([good], assignment, out)
 
     (graded,) = result.rows
-    folder = out / "alice"
+    folder = out / "submissions" / "alice"
     instructor = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     student = json.loads((folder / "student.json").read_text(encoding="utf-8"))
     gradescope = json.loads((folder / "results.json").read_text(encoding="utf-8"))
@@ -141,7 +141,7 @@ def test_same_file_name_in_two_folders_gets_two_report_folders(tmp_path: Path, a
     run_batch([first, second, third], assignment, out)
 
     submissions = [
-        json.loads((out / folder / "report.json").read_text(encoding="utf-8"))["submission"]
+        json.loads((out / "submissions" / folder / "report.json").read_text(encoding="utf-8"))["submission"]
         for folder in ("alice", "alice-2", "alice-3")
     ]
     assert submissions == [str(first), str(second), str(third)]
@@ -160,8 +160,8 @@ def test_grader_bug_becomes_a_row_and_the_batch_goes_on(tmp_path: Path, assignme
     assert (bob.score.earned, bob.score.points) == (0, 11)
     assert len(executor.calls) == 3
     assert [r["status"] for r in csv_rows(out)] == ["graded", "grader_error", "graded"]
-    assert "boom" not in (out / "bob" / "student.json").read_text(encoding="utf-8")
-    assert "boom" in (out / "bob" / "report.json").read_text(encoding="utf-8")
+    assert "boom" not in (out / "submissions" / "bob" / "student.json").read_text(encoding="utf-8")
+    assert "boom" in (out / "submissions" / "bob" / "report.json").read_text(encoding="utf-8")
 
 
 def test_progress_is_reported_once_per_submission(tmp_path: Path, assignment: Assignment) -> None:
@@ -192,6 +192,37 @@ def test_report_folders_stay_inside_the_output_folder(tmp_path: Path, assignment
     run_batch([sneaky], assignment, out)
 
     assert not (tmp_path / "deep" / "report.json").exists()
+
+
+# -- submissions named like the batch's own files -----------------------------------------------
+
+
+@pytest.mark.parametrize("names", [("grades.csv", "class.html", "submissions"), ("GRADES.CSV", "class.html.bak")])
+def test_submissions_named_like_the_batchs_files_get_folders_of_their_own(tmp_path, assignment, names):
+    paths = [write_answer(tmp_path / "in" / f"{name}.ipynb") for name in names]
+    out = tmp_path / "out"
+
+    for run in ("first", "rerun"):
+        result, _ = run_batch(paths, assignment, out)
+
+        assert [g.result.status for g in result.rows] == ["graded"] * len(names), run
+        assert {p.name for p in out.iterdir()} == {"grades.csv", "class.html", "submissions"}, run
+        assert (out / "grades.csv").is_file() and (out / "class.html").is_file()
+        assert [r["submission"] for r in csv_rows(out)] == [str(p) for p in paths]
+        for name in names:
+            assert {p.name for p in (out / "submissions" / name).iterdir()} == REPORT_FILES
+    assert result.reused == len(names)
+
+
+def test_an_older_output_folder_with_a_grades_csv_folder_is_refused_before_grading(tmp_path, assignment):
+    out = tmp_path / "out"
+    (out / "grades.csv").mkdir(parents=True)  # where tfgrade before out/submissions/ put grades.csv.ipynb's reports
+    executor = FakeExecutor()
+
+    with pytest.raises(BatchError, match="grades.csv is a folder .* Move that folder away or choose another --out"):
+        run_batch([write_answer(tmp_path / "alice.ipynb")], assignment, out, executor)
+
+    assert executor.calls == []
 
 
 # -- resuming ---------------------------------------------------------------------------------
@@ -293,11 +324,12 @@ def test_a_batch_killed_halfway_finishes_on_rerun_with_the_grades_of_an_uninterr
 
     grader = subprocess.Popen(_grade_command(folder, halves), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240
-    while len(list(halves.glob("*/report.json"))) < 2 and time.monotonic() < deadline and grader.poll() is None:
+    reports = halves / "submissions"
+    while len(list(reports.glob("*/report.json"))) < 2 and time.monotonic() < deadline and grader.poll() is None:
         time.sleep(0.05)
     grader.send_signal(signal.SIGKILL)
     grader.wait()
-    done = len(list(halves.glob("*/report.json")))
+    done = len(list(reports.glob("*/report.json")))
     assert 2 <= done < 6 and not (halves / "grades.csv").exists()
 
     rerun = subprocess.run(_grade_command(folder, halves), check=True, capture_output=True, text=True, timeout=300)
