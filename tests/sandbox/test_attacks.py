@@ -1,6 +1,7 @@
 """The attack corpus: hostile notebooks graded for real, each process in its own sandbox.
 
-Every notebook in tests/notebooks/attacks/ tries one thing (its first cell says what) against
+Every notebook in tests/notebooks/attacks/ (and the few in GENERATED, built at run time because
+they are large) tries one thing (its first cell says what) against
 the tiny TensorFlow-free assignment in tests/fixtures/tiny/ (q1: ``add``, 2 points; q2:
 ``mean_of``, 1 point). Most also define ``add`` and ``mean_of``, honestly or not, so each verdict
 below pins the score exactly: what the honest parts earn and never more. Every notebook is graded
@@ -12,9 +13,9 @@ folder outlived its job, and the assignment folder is unchanged.
 Known weaknesses are ``xfail(strict=True)`` with the reason: when one is fixed, its test passes
 and the strict mark makes that visible, so the mark can go.
 
-Time: about 65 s on an idle 2-core machine, most of it TensorFlow being imported by each
-student's process on its first request (see TENSORFLOW_ON_FIRST_CALL) and the two notebooks
-that run into the time limits.
+Time: about 70 s on a 2-core machine shared with other test runs, most of it the notebooks that
+run into the time limits: slow-answers runs its checks' 30 s budget out (by design), while the
+other worker grades the rest.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import pytest
 from autograder import assignment, feedback, report, sandbox
 from autograder.execution import ProcessExecutor
 from autograder.grading import Graded, grade
+from tests import hostile_files
 from tests.conftest import NOTEBOOKS
 from tests.sandbox import leftover_cgroups, leftover_processes, settled
 
@@ -47,7 +49,7 @@ pytestmark = pytest.mark.slow
 TINY = Path(__file__).resolve().parent.parent / "fixtures" / "tiny"
 ATTACKS = NOTEBOOKS / "attacks"
 MARKER = "HIDDEN-CHECK-SOURCE-7f3a"
-SLOWEST = ("ignore-signals", "trickle-reply")
+SLOWEST = ("ignore-signals", "slow-answers", "trickle-reply")
 """Started first, so the two workers finish at about the same time."""
 
 ADD, MEAN, HIDDEN = "add_small_ints", "mean_of_three_floats", "add_more_ints"
@@ -81,6 +83,8 @@ class Verdict:
     """(cell, start of the error) for every cell error, in order."""
     output_has: tuple[str, ...] = ()
     output_lacks: tuple[str, ...] = ()
+    status: str = "graded"
+    """The submission's status: "graded", or "rejected" for a file refused before any code runs."""
 
 
 VERDICTS: dict[str, Verdict] = {
@@ -194,7 +198,20 @@ VERDICTS: dict[str, Verdict] = {
     "forged-cell-errors": Verdict(0, _all("messages it does not accept"), execution="died"),
     "npy-header-bomb": Verdict(0, _broken_at_add("could not read")),
     "npy-event-bomb": Verdict(0, _all(FAILED), execution=None),
+    "npy-negative-dims": Verdict(0, _broken_at_add("could not read (array payload has a negative, huge")),
+    # hostile shapes and paces
+    "slow-answers": Verdict(
+        2, {ADD: PASSED, MEAN: PASSED,
+            HIDDEN: "This check was stopped: the checks ran out of their 30 s budget because your notebook answered"},
+    ),
+    "forty-thousand-cells": Verdict(3, ALL_PASSED, message="All cells ran without errors."),
+    "deep-metadata": Verdict(0, execution="not_run", message="nested more than 100 levels deep", status="rejected"),
 }
+GENERATED = {
+    "forty-thousand-cells": hostile_files.many_cells_notebook,
+    "deep-metadata": hostile_files.deep_metadata_notebook,
+}
+"""Built in a temporary folder when the corpus is graded (megabytes, or JSON nested 100,000 deep): name -> builder."""
 
 MAX_SCORE = {name: v.score for name, v in VERDICTS.items() if v.score is not None} | {"disk-bomb": 3.0}
 
@@ -248,7 +265,11 @@ class Run:
 def run() -> Run:
     tiny = assignment.load(TINY)
     names = sorted(VERDICTS, key=lambda n: (n not in SLOWEST, n))
-    assert sorted(p.stem for p in ATTACKS.glob("*.ipynb")) == sorted(VERDICTS), "every notebook needs a verdict"
+    committed = sorted(p.stem for p in ATTACKS.glob("*.ipynb"))
+    assert committed == sorted(set(VERDICTS) - set(GENERATED)), "every notebook needs a verdict"
+    built = Path(tempfile.mkdtemp(prefix="attack-notebooks-"))
+    paths = {name: ATTACKS / f"{name}.ipynb" for name in committed}
+    paths |= {name: build(built / f"{name}.ipynb") for name, build in GENERATED.items()}
     before = _digest(TINY)
     graded: dict[str, Graded] = {}
     raised: dict[str, str] = {}
@@ -257,7 +278,7 @@ def run() -> Run:
     def grade_one(name: str) -> None:
         started = time.monotonic()
         try:
-            graded[name] = grade(ATTACKS / f"{name}.ipynb", tiny, ProcessExecutor())
+            graded[name] = grade(paths[name], tiny, ProcessExecutor())
         except Exception as exc:  # noqa: BLE001 - recorded; test_the_grader_never_raises... fails
             raised[name] = f"{type(exc).__name__}: {exc}"
         seconds[name] = time.monotonic() - started
@@ -273,6 +294,7 @@ def run() -> Run:
         leftover_jobs = sorted(str(p) for p in jobs.iterdir())
     finally:
         shutil.rmtree(jobs, ignore_errors=True)
+        shutil.rmtree(built, ignore_errors=True)
     # Shown with -s, or when a test fails.
     print(f"graded {len(names)} attack notebooks in {time.monotonic() - started:.1f} s, two at a time:")
     for name in sorted(seconds, key=seconds.get, reverse=True):
@@ -331,8 +353,9 @@ def test_nothing_in_the_assignment_folder_changes(run):
 @pytest.mark.parametrize("name", _params(GRADER_ERRORS))
 def test_every_notebook_is_graded_in_the_sandbox(run, name):
     g = _graded(run, name)
-    assert g.result.status == "graded", g.result.message
-    assert "bubblewrap" in g.result.execution.isolation
+    assert g.result.status == VERDICTS[name].status, g.result.message
+    if g.result.status == "graded":
+        assert "bubblewrap" in g.result.execution.isolation
 
 
 @pytest.mark.parametrize("name", list(VERDICTS))
@@ -378,7 +401,7 @@ def _strings(document: object) -> str:
 def test_verdict(run, name):
     g, verdict = _graded(run, name), VERDICTS[name]
     execution = g.result.execution
-    assert g.result.status == "graded", g.result.message
+    assert g.result.status == verdict.status, g.result.message
     if verdict.score is not None:
         assert g.score.earned == verdict.score
     if verdict.execution is not None:
