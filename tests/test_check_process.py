@@ -41,10 +41,19 @@ def test_third_expects_an_error(student):
     with pytest.raises(CheckFailure):  # a request cut off by the budget must not satisfy this
         student.call("add", "a", None)
 
+'''
+MORE_CHECKS = '''
+import pytest
+
+
+@pytest.fixture(scope="module")
+def six(student):
+    return student.call("add", 3, 3)  # a fixture of a check that must not run is not run either
+
 
 @pytest.mark.question("q1", points=1)
-def test_fourth(student):
-    assert student.call("add", 3, 3) == 6
+def test_fourth(six):
+    assert six == 6
 '''
 
 
@@ -79,11 +88,12 @@ class SlowStudent:
         return {"ok": True, "result": a + b}
 
 
-def run_checks(tmp_path: Path, checks: str, *, answer_seconds: float, checks_seconds: float,
+def run_checks(tmp_path: Path, checks: dict[str, str], *, answer_seconds: float, checks_seconds: float,
                request_seconds: float) -> tuple[dict[str, Any], SlowStudent]:
     folder = tmp_path / "checks" / "public"
     folder.mkdir(parents=True)
-    (folder / "test_checks.py").write_text(checks, encoding="utf-8")
+    for name, source in checks.items():
+        (folder / name).write_text(source, encoding="utf-8")
     cells = tmp_path / "cell-numbers.json"
     cells.write_text("[1]", encoding="utf-8")
     ours, theirs = socket.socketpair()
@@ -104,7 +114,8 @@ def run_checks(tmp_path: Path, checks: str, *, answer_seconds: float, checks_sec
 
 def test_once_the_budget_is_spent_the_running_check_is_stopped_and_the_rest_fail_at_once(tmp_path: Path) -> None:
     # Every answer takes 2 s (under the 3 s request limit); the budget of 5 s ends during the third check.
-    document, student = run_checks(tmp_path, SLOW_CHECKS, answer_seconds=2, checks_seconds=5, request_seconds=3)
+    files = {"test_a.py": SLOW_CHECKS, "test_b.py": MORE_CHECKS}
+    document, student = run_checks(tmp_path, files, answer_seconds=2, checks_seconds=5, request_seconds=3)
 
     checks = {c["name"]: (c["outcome"], c["message"]) for c in document["checks"]}
     assert checks["first"] == ("passed", "")
