@@ -148,13 +148,17 @@ REZIP = "Make the zip again with only your notebook in it, or use `tfgrade submi
 
 
 def _zip_directory_bytes(data: bytes) -> int | None:
-    """The central directory's size as the end record says, found the way zipfile finds it."""
+    """The central directory's size as the end records say, found the way zipfile finds them."""
     end = len(data) - 22
     if not (end >= 0 and data[end:end + 4] == b"PK\x05\x06" and data[-2:] == b"\0\0"):
-        end = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
+        end = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - (1 << 16)))
     if end < 0 or end + 22 > len(data):
         return None
-    return int.from_bytes(data[end + 12:end + 16], "little")
+    size = int.from_bytes(data[end + 12:end + 16], "little")
+    record = end - 20 - 56  # a zip64 locator right before the end record points zipfile to a zip64 record
+    if record >= 0 and data[end - 20:end - 16] == b"PK\x06\x07" and data[record:record + 4] == b"PK\x06\x06":
+        size = max(size, int.from_bytes(data[record + 40:record + 48], "little"))
+    return size
 
 
 def _notebook_member(members: list[zipfile.ZipInfo], name: str) -> zipfile.ZipInfo:

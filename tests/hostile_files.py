@@ -111,3 +111,11 @@ def many_members_zip(notebook: bytes, count: int = 20_000) -> bytes:
 
 def dotdot_zip(notebook: bytes) -> bytes:
     return zip_of({"../../answers.ipynb": notebook})
+
+
+def zip64_lying_directory_zip(notebook: bytes, count: int = 70_000) -> bytes:
+    """Enough members for zip64 end records; the plain end record then claims a tiny table of contents."""
+    data = bytearray(many_members_zip(notebook, count))
+    end = data.rindex(b"PK\x05\x06")
+    data[end + 12:end + 16] = (100).to_bytes(4, "little")
+    return bytes(data)

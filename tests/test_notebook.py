@@ -343,6 +343,7 @@ HOSTILE_ZIPS = {
     "dotdot-member-name": (hostile_files.dotdot_zip, "unsafe name ('../../answers.ipynb')"),
     "many-members": (lambda nb: hostile_files.many_members_zip(nb, 2000), "holds 2001 files"),
     "huge-table-of-contents": (lambda nb: hostile_files.many_members_zip(nb, 20_000), "holds too many files"),
+    "zip64-table-the-end-record-hides": (hostile_files.zip64_lying_directory_zip, "holds too many files"),
     "member-that-claims-to-be-huge": (lambda _: hostile_files.zip_bomb(), "larger than 50 MB"),
     "member-that-lies-about-its-size": (lambda _: hostile_files.lying_size_zip(), "damaged zip file (BadZipFile)"),
     "truncated": (lambda nb: hostile_files.zip_of({"answers.ipynb": nb})[:-30], "damaged zip file"),
