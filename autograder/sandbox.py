@@ -14,6 +14,10 @@ Killing the outer bwrap tears the PID namespace down, so nothing a job started s
 including code that ignores signals or calls ``setsid``. Limit hits are read from the kernel's
 counters afterwards (:class:`Facts`), never from anything the student's process says.
 
+A running job can be frozen (:meth:`Running.freeze`, or ``with frozen(job)``) while the grader
+times trusted code, so nothing the student started competes for the CPU: the cgroup freezer
+(v1 ``freezer`` group per job, v2 ``cgroup.freeze``), else SIGSTOP to every process of the job.
+
 Trap avoided (see shared/guides/sandbox.md): bwrap run as root with ``--uid`` gives a "nobody"
 that is host root. Here bwrap runs as root only to build the mounts, and ``setpriv`` drops to a
 real unprivileged host uid before any student code runs.
