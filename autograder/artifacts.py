@@ -121,6 +121,9 @@ def refused_objects(config: Any) -> list[str]:
         registered = item.get("registered_name")
         if name in REFUSED_LAYERS:
             refused.append(name)
+        elif module is None and registered is not None:
+            # An unregistered subclass is saved with no module, under its own name.
+            refused.append(f"{name} (a class defined in the notebook)")
         elif module is not None and not _keras_module(module):
             refused.append(f"{name} (from {str(module)[:100]})")
         elif registered is not None and registered != name and name != "function":

@@ -28,6 +28,7 @@ __all__ = [
     "expect_tensor",
     "expect_tensor_spec",
     "expect_tf_function",
+    "expect_graph_computes_function",
     "expect_ops",
     "expect_no_ops",
     "IF_OPS",
@@ -69,6 +70,31 @@ def expect_tf_function(
             "Write it with TensorFlow math and control flow only: no tf.py_function, file or queue operations."
         )
     return graph
+
+
+def expect_graph_computes_function(
+    student: Student, runner: Runner, graph: Graph, name: str, *inputs: np.ndarray, rtol: float = 1e-4,
+    atol: float = 1e-5,
+) -> list[np.ndarray]:
+    """The graph handed over for ``name`` computes what ``name`` returns, on the same inputs.
+
+    This ties the artifact to the student's function without judging its values a second time: a
+    wrong answer costs the points of the check that tests values, and a forged graph fails here.
+    """
+    expected = student.call(name, *inputs)
+    wanted = [v.array for v in (expected if isinstance(expected, list | tuple) else [expected])
+              if isinstance(v, ArrayValue)]
+    got = runner.run_graph(graph, *inputs)
+    same = len(got) == len(wanted) and all(
+        g.shape == w.shape and g.dtype == w.dtype and np.allclose(g, w, rtol=rtol, atol=atol, equal_nan=True)
+        for g, w in zip(got, wanted, strict=True)
+    )
+    if not same:
+        raise CheckFailure(
+            f"The graph traced from `{name}` does not compute what calling `{name}` returns. Make `{name}` "
+            "itself the tf.function (decorate its `def`), and do not change it after defining it."
+        )
+    return got
 
 
 def _no_graph(student: Student, name: str, failure: CheckFailure) -> CheckFailure:

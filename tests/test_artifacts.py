@@ -118,6 +118,16 @@ def test_a_custom_class_is_refused(tmp_path):
     assert refused and all("Doubler" in r for r in refused)
 
 
+def test_a_lookalike_subclass_of_a_built_in_layer_is_refused(tmp_path):
+    class Dense(keras.layers.Dense):
+        def call(self, inputs):
+            return super().call(inputs) + 1.0
+
+    Dense.__module__ = "__main__"  # as when defined in a notebook cell
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), Dense(1)])
+    assert artifacts.refused_objects(saved_config(model, tmp_path)) == ["Dense (a class defined in the notebook)"]
+
+
 def test_a_hand_written_config_naming_another_module_is_refused():
     config = {"module": "keras.layers", "class_name": "Dense",
               "config": {"kernel_initializer": {"module": "os", "class_name": "system", "config": {}}}}
