@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
 import time
 from collections.abc import Generator
@@ -24,6 +25,7 @@ import pytest
 
 from autograder.budget import Budget, BudgetedSocket, ChecksOutOfTime
 from autograder.results import SCHEMA_VERSION, CheckResult, ExecutionSummary
+from autograder.runner import Runner
 from autograder.student import CheckFailure, Student, student_text
 
 GRADER_PROBLEM = (
@@ -35,8 +37,11 @@ GRADER_PROBLEM = (
 class GradingPlugin:
     """Hands checks the ``student`` fixture and records each check's outcome."""
 
-    def __init__(self, student: Student, hidden_dirs: list[Path], required: list[str], budget: Budget) -> None:
+    def __init__(
+        self, student: Student, hidden_dirs: list[Path], required: list[str], runner: Runner, budget: Budget
+    ) -> None:
         self._student = student
+        self._runner = runner
         self._required = required
         self._budget = budget
         self._hidden_dirs = [d.resolve() for d in hidden_dirs]
@@ -48,6 +53,11 @@ class GradingPlugin:
         self._student.wait_until_executed()
         self._budget.start()
         return self._student
+
+    @pytest.fixture(scope="session")
+    def runner(self) -> Runner:
+        """The grader's runner: examines, runs and times artifacts from the student's process."""
+        return self._runner
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -141,6 +151,8 @@ def _summary_json(summary: ExecutionSummary) -> dict[str, Any]:
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="autograder.check_process")
     parser.add_argument("--student-fd", type=int, required=True)
+    parser.add_argument("--runner-fd", type=int, help="the channel to the grader's runner")
+    parser.add_argument("--control-fd", type=int, help="the channel to the grader (to freeze the student)")
     parser.add_argument("--results-fd", type=int, required=True)
     parser.add_argument("--checks", type=Path, nargs="+", required=True)
     parser.add_argument("--hidden", type=Path, nargs="*", default=[])
@@ -163,16 +175,17 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     args = _parse_args(argv)
     budget = Budget(args.checks_seconds, args.request_seconds)
-    channel = BudgetedSocket(fileno=args.student_fd)
-    channel.budget = budget
     student = Student(
-        channel,
+        _budgeted(args.student_fd, budget),
         notebook_deadline=started + args.notebook_seconds,
         request_seconds=args.request_seconds,
         reply_bytes=args.reply_bytes,
         cells=_cell_numbers(args.cells_file),
     )
-    plugin = GradingPlugin(student, args.hidden, args.required, budget)
+    # The runner runs the student's artifacts, so its requests end with the budget too; the
+    # control channel (freeze and thaw the student) does not, so a thaw always gets through.
+    runner = Runner(_channel(args.runner_fd, budget), _channel(args.control_fd))
+    plugin = GradingPlugin(student, args.hidden, args.required, runner, budget)
     pytest_args = [str(d) for d in args.checks] + [
         "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", str(args.checks[0].parent),
         "--confcutdir", str(args.checks[0].parent), "-W", "ignore::DeprecationWarning",
@@ -182,6 +195,18 @@ def main(argv: list[str] | None = None) -> int:
         json.dump(plugin.document(), results)
     sys.stdout.flush()
     return 0
+
+
+def _channel(fd: int | None, budget: Budget | None = None) -> socket.socket | None:
+    if fd is None:
+        return None
+    return socket.socket(fileno=fd) if budget is None else _budgeted(fd, budget)
+
+
+def _budgeted(fd: int, budget: Budget) -> BudgetedSocket:
+    channel = BudgetedSocket(fileno=fd)
+    channel.budget = budget
+    return channel
 
 
 if __name__ == "__main__":

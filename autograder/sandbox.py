@@ -14,6 +14,10 @@ Killing the outer bwrap tears the PID namespace down, so nothing a job started s
 including code that ignores signals or calls ``setsid``. Limit hits are read from the kernel's
 counters afterwards (:class:`Facts`), never from anything the student's process says.
 
+A running job can be frozen (:meth:`Running.freeze`, or ``with frozen(job)``) while the grader
+times trusted code, so nothing the student started competes for the CPU: the cgroup freezer
+(v1 ``freezer`` group per job, v2 ``cgroup.freeze``), else SIGSTOP to every process of the job.
+
 Trap avoided (see shared/guides/sandbox.md): bwrap run as root with ``--uid`` gives a "nobody"
 that is host root. Here bwrap runs as root only to build the mounts, and ``setpriv`` drops to a
 real unprivileged host uid before any student code runs.
@@ -34,7 +38,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Literal, Protocol
@@ -43,7 +47,7 @@ import autograder
 from autograder import forkserver, seccomp
 from autograder.forkserver import ForkServer
 
-Role = Literal["student", "checks"]
+Role = Literal["student", "checks", "runner"]
 
 UID_BASE = 61000
 SLOTS = 64
@@ -85,8 +89,37 @@ class Running(Protocol):
         ...
 
     def stop(self) -> Facts:
-        """Kill everything the process started; return the kernel's counters."""
+        """Kill everything the process started; return the kernel's counters.
+
+        Works on a frozen job too: nothing it started runs again, and nothing is left behind.
+        """
         ...
+
+    def freeze(self) -> str:
+        """Stop every process and thread the job started from running, until :meth:`thaw` or :meth:`stop`.
+
+        For timing trusted code without the student's processes competing for the CPU: every
+        session counts (a process that called ``setsid`` is frozen too), and a process the job
+        starts while frozen is frozen at once where a cgroup freezer does it. Returns how, in a
+        few words for reports ("cgroup v1 freezer", "cgroup.freeze", "SIGSTOP ..."); says so if
+        the kernel did not confirm it within :data:`FREEZE_SECONDS`. Freezing a frozen or ended
+        job is harmless. One thread at a time per job, like :meth:`stop`.
+        """
+        ...
+
+    def thaw(self) -> None:
+        """Let a frozen job run again; does nothing to a job that is not frozen (or is stopped)."""
+        ...
+
+
+@contextlib.contextmanager
+def frozen(job: Running) -> Iterator[str]:
+    """``with frozen(job) as how:`` the job is frozen inside the block and thawed after, whatever happens."""
+    how = job.freeze()
+    try:
+        yield how
+    finally:
+        job.thaw()
 
 
 @dataclass
@@ -94,6 +127,9 @@ class _Popened:
     """A :class:`Running` whose process is the one Popen started."""
 
     process: subprocess.Popen[bytes]
+
+    freezer: _Freezer | None = field(default=None, init=False)
+    """What froze the job, while it is frozen."""
 
     @property
     def stdout(self) -> IO[bytes] | None:
@@ -105,6 +141,19 @@ class _Popened:
 
     def wait(self, timeout: float | None = None) -> int:
         return self.process.wait(timeout)
+
+    def freeze(self) -> str:
+        if self.freezer is None:
+            self.freezer = self._freezer()
+        return self.freezer.freeze()
+
+    def thaw(self) -> None:
+        if self.freezer is not None:
+            self.freezer.thaw()
+            self.freezer = None
+
+    def _freezer(self) -> _Freezer:
+        raise NotImplementedError
 
 
 class Launcher(Protocol):
@@ -128,9 +177,16 @@ class Launcher(Protocol):
 
 @dataclass
 class _Plain(_Popened):
+    """A plain child process. Freezing it reaches only its process group: without a sandbox, a child
+    that called ``setsid`` (or ``setpgid``) escapes both :meth:`freeze` and :meth:`stop`."""
+
     def stop(self) -> Facts:
-        _killpg(self.process)
+        _killpg(self.process)  # SIGKILL ends stopped processes too
+        self.freezer = None
         return Facts()
+
+    def _freezer(self) -> _Freezer:
+        return _Stopper(functools.partial(_process_group, self.process.pid), "SIGSTOP to the process group")
 
 
 @dataclass(frozen=True)
@@ -160,9 +216,19 @@ class Unisolated:
 class _Sandboxed(_Popened):
     cgroups: list[Path]
     slot: IO[str]
+    pid_namespace: int | None = field(default=None, init=False)
+    """The sandbox's PID namespace, held open once looked up (so its inode is not reused)."""
 
     def stop(self) -> Facts:
+        if self.freezer is not None:
+            # A task SIGKILLed in a frozen v1 group dies only once thawed: kill first, so that no
+            # student code runs after the thaw (what forks meanwhile is killed below).
+            _kill_all(self._members())
+            self.thaw()
         _killpg(self.process)
+        if self.pid_namespace is not None:
+            os.close(self.pid_namespace)
+            self.pid_namespace = None
         for group in self.cgroups:
             _empty_cgroup(group)
         facts = Facts(
@@ -173,6 +239,30 @@ class _Sandboxed(_Popened):
             _remove_cgroup(group)
         self.slot.close()
         return facts
+
+    def _freezer(self) -> _Freezer:
+        for group in self.cgroups:
+            if (freezer := _cgroup_freezer(group)) is not None:
+                return freezer
+        if self.cgroups:
+            return _Stopper(self._members, "SIGSTOP to every process in the job's cgroups")
+        return _Stopper(self._members, "SIGSTOP to every process in the sandbox's PID namespace")
+
+    def _members(self) -> list[int]:
+        """Every process of the job: its cgroups' members, or without cgroups its PID namespace's."""
+        if self.cgroups:
+            return sorted({pid for group in self.cgroups for pid in _read_ints(group / "cgroup.procs")})
+        namespace = self._namespace()
+        return [] if namespace is None else _namespace_members(namespace)
+
+    def _namespace(self) -> os.stat_result | None:
+        """The sandbox's PID namespace: that of bubblewrap's child, which is PID 1 inside."""
+        deadline = time.monotonic() + FREEZE_SECONDS
+        while self.pid_namespace is None and self.process.poll() is None and time.monotonic() < deadline:
+            self.pid_namespace = _open_child_namespace(self.process.pid)
+            if self.pid_namespace is None:
+                time.sleep(0.01)  # bubblewrap has not made it yet
+        return None if self.pid_namespace is None else os.fstat(self.pid_namespace)
 
 
 @dataclass(frozen=True)
@@ -374,6 +464,12 @@ class _Forked:
             self.returncode = forkserver.SETUP_FAILED
             self.error = "the fork server's keeper ended without a report"
 
+    def freeze(self) -> str:
+        return self.holder.freeze()  # the worker and all it starts live in the holder's cgroups and namespaces
+
+    def thaw(self) -> None:
+        self.holder.thaw()
+
     def stop(self) -> Facts:
         facts = self.holder.stop()
         try:
@@ -468,6 +564,156 @@ def _take_slot() -> tuple[IO[str], int]:
         time.sleep(0.1)
 
 
+# --- freezing --------------------------------------------------------------------------------
+
+FREEZE_SECONDS = 5.0
+"""How long :meth:`Running.freeze` waits for the kernel to confirm (it takes milliseconds)."""
+
+
+class _Freezer(Protocol):
+    def freeze(self) -> str: ...
+
+    def thaw(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class _CgroupFreezer:
+    """The kernel's cgroup freezer (v1 ``freezer.state``, v2 ``cgroup.freeze``): every task of the
+    group stops wherever it is, threads and new children included, and nothing in the job can
+    wake it."""
+
+    group: Path
+    v1: bool
+
+    def freeze(self) -> str:
+        how = "cgroup v1 freezer" if self.v1 else "cgroup.freeze"
+        self._write(frozen=True)
+        if _until(self._frozen, FREEZE_SECONDS):
+            return how
+        return f"{how} (the kernel did not confirm it within {FREEZE_SECONDS:g} s)"
+
+    def thaw(self) -> None:
+        with contextlib.suppress(FileNotFoundError):  # the job is stopped and its group gone
+            self._write(frozen=False)
+
+    def _write(self, *, frozen: bool) -> None:
+        if self.v1:
+            (self.group / "freezer.state").write_text("FROZEN" if frozen else "THAWED")
+        else:
+            (self.group / "cgroup.freeze").write_text("1" if frozen else "0")
+
+    def _frozen(self) -> bool:
+        if self.v1:
+            return _read_lines(self.group / "freezer.state") == ["FROZEN"]
+        return "frozen 1" in _read_lines(self.group / "cgroup.events")
+
+
+def _cgroup_freezer(group: Path) -> _CgroupFreezer | None:
+    if (group / "freezer.state").exists():
+        return _CgroupFreezer(group, v1=True)
+    if (group / "cgroup.freeze").exists():
+        return _CgroupFreezer(group, v1=False)
+    return None
+
+
+@dataclass(frozen=True)
+class _Stopper:
+    """Where no cgroup freezer can be had: SIGSTOP every process ``members()`` finds, until two
+    scans in a row find every thread stopped (a process may start another, or continue a stopped
+    one, between our signals). Weaker than a freezer: processes that keep continuing each other
+    can race it, and the description says so when they do."""
+
+    members: Callable[[], list[int]]
+    how: str
+
+    def freeze(self) -> str:
+        deadline = time.monotonic() + FREEZE_SECONDS
+        quiet_scans = 0
+        while quiet_scans < 2:
+            running = [pid for pid in self.members() if not _stopped(pid)]
+            _signal_all(running, signal.SIGSTOP)
+            quiet_scans = 0 if running else quiet_scans + 1
+            if time.monotonic() > deadline:
+                return f"{self.how} (some still running after {FREEZE_SECONDS:g} s)"
+            time.sleep(0.01 if running else 0.0)
+        return self.how
+
+    def thaw(self) -> None:
+        _signal_all(self.members(), signal.SIGCONT)
+
+
+def _until(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def _signal_all(pids: Sequence[int], number: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, number)
+
+
+def _kill_all(pids: Sequence[int]) -> None:
+    _signal_all(pids, signal.SIGKILL)
+
+
+def _stopped(pid: int) -> bool:
+    """Whether every thread of ``pid`` is stopped, or gone."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return True
+    return all(_stat(f"/proc/{pid}/task/{task}/stat")[:1] in ([], ["T"], ["t"], ["Z"], ["X"]) for task in tasks)
+
+
+def _stat(path: str) -> list[str]:
+    """The fields of a /proc stat file after the command name (state first), or [] if it is gone."""
+    try:
+        with open(path) as handle:
+            return handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def _pids() -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def _process_group(group: int) -> list[int]:
+    return [pid for pid in _pids() if _stat(f"/proc/{pid}/stat")[2:3] == [str(group)]]
+
+
+def _namespace_members(namespace: os.stat_result) -> list[int]:
+    members = []
+    for pid in _pids():
+        try:
+            found = os.stat(f"/proc/{pid}/ns/pid")
+        except OSError:
+            continue
+        if (found.st_dev, found.st_ino) == (namespace.st_dev, namespace.st_ino):
+            members.append(pid)
+    return members
+
+
+def _open_child_namespace(parent: int) -> int | None:
+    """An open descriptor on the PID namespace of ``parent``'s child, if it has one yet."""
+    for pid in _pids():
+        if _stat(f"/proc/{pid}/stat")[1:2] != [str(parent)]:
+            continue
+        try:
+            fd = os.open(f"/proc/{pid}/ns/pid", os.O_RDONLY)
+        except OSError:
+            continue
+        if _stat(f"/proc/{pid}/stat")[1:2] == [str(parent)]:  # still that child, not a reused pid
+            return fd
+        os.close(fd)
+    return None
+
+
 # --- cgroups ---------------------------------------------------------------------------------
 
 
@@ -500,8 +746,27 @@ def _make_cgroups(version: str, job: str, resources: Resources) -> list[Path]:
             with contextlib.suppress(OSError):  # optional: see _share_cpu_v2
                 cpu.mkdir(parents=True)
                 groups.append(cpu)
-        return groups
+        return groups + _freezer_group_v1(job)
     return []
+
+
+def _freezer_group_v1(job: str) -> list[Path]:
+    """The job's group in the v1 freezer hierarchy, for :meth:`Running.freeze`.
+
+    Optional: without it a job still runs, and is frozen with SIGSTOP instead.
+    """
+    root = CGROUP_ROOT / "freezer"
+    if not (root / "cgroup.procs").exists():  # no cgroup hierarchy mounted there
+        return []
+    group = root / CGROUP_PARENT / job
+    try:
+        group.mkdir(parents=True)
+    except OSError:
+        return []
+    if not (group / "freezer.state").exists():  # a hierarchy without the freezer controller
+        _remove_cgroup(group)
+        return []
+    return [group]
 
 
 def _share_cpu_v2(parent: Path) -> None:
@@ -519,6 +784,11 @@ def _share_cpu_v2(parent: Path) -> None:
             return
 
 
+V1_CONTROLLERS = ("freezer", "memory", "pids", "cpu")
+"""The v1 hierarchies a job may have a group in; the freezer first, so a frozen orphan is thawed
+(and so dies) before its other groups are emptied."""
+
+
 def _sweep_orphans(version: str) -> None:
     """End what graders that died without cleaning up (killed with SIGKILL) left in their cgroups.
 
@@ -530,7 +800,7 @@ def _sweep_orphans(version: str) -> None:
     removed by a later one.
     """
     parents = {"v2": [CGROUP_ROOT / CGROUP_PARENT],
-               "v1": [CGROUP_ROOT / controller / CGROUP_PARENT for controller in ("memory", "pids", "cpu")]}
+               "v1": [CGROUP_ROOT / controller / CGROUP_PARENT for controller in V1_CONTROLLERS]}
     for parent in parents.get(version, []):
         for group in parent.glob("*-*") if parent.is_dir() else []:
             if _orphaned(group.name):
@@ -588,11 +858,11 @@ def _empty_cgroup(group: Path, seconds: float = 10.0) -> None:
         pids = _read_ints(group / "cgroup.procs")
         if not pids:
             return
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        _kill_all(pids)
+        # Killed first, then thawed: a frozen v1 task dies only once thawed (a frozen group is left
+        # by a grader killed mid-timing, or a stop that raced a fork), and never runs code again.
+        if (freezer := _cgroup_freezer(group)) is not None:
+            freezer.thaw()
         time.sleep(0.05)
 
 

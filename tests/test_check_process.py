@@ -75,7 +75,7 @@ class SlowStudent:
                 request, arrays = protocol.recv_message(self.sock, max_bytes=1 << 20, deadline=None)
                 self.requests.append(request)
                 time.sleep(self.seconds)
-                protocol.send_message(self.sock, self._answer(request, arrays))
+                protocol.send_message(self.sock, {**self._answer(request, arrays), "id": request.get("id")})
         except (protocol.ProtocolError, OSError):
             return  # the check process ended
 

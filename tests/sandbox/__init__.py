@@ -25,7 +25,7 @@ def job_prefix() -> str:
 
 def cgroup_parents() -> list[Path]:
     root, parent = sandbox.CGROUP_ROOT, sandbox.CGROUP_PARENT
-    return [root / parent, *(root / controller / parent for controller in ("memory", "pids", "cpu"))]
+    return [root / parent, *(root / controller / parent for controller in sandbox.V1_CONTROLLERS)]
 
 
 def leftover_cgroups() -> list[str]:

@@ -211,22 +211,28 @@ def test_only_dead_graders_of_this_pid_namespace_own_orphaned_cgroups():
 @needs_sandbox
 def test_the_next_job_ends_and_removes_what_a_killed_grader_left_in_its_cgroups(tmp_path):
     # A grader killed while bubblewrap was starting can leave a sandbox init running for ever in
-    # its job's groups, named after the dead grader's pid.
+    # its job's groups, named after the dead grader's pid; one killed while it timed its own code
+    # leaves the job frozen (and a frozen v1 task dies only once thawed).
     version = LAUNCHER.cgroup_version  # type: ignore[attr-defined]
     if version == "rlimit":
         pytest.skip("needs cgroups, which are off here")
     # The "grader" lives until the orphan is in its groups (other runs' jobs sweep too).
     grader = subprocess.Popen(["sleep", "600"])
+    has_freezer = version == "v2" or (sandbox.CGROUP_ROOT / "freezer" / "cgroup.procs").exists()
+    controllers = ["memory", "pids"] + (["freezer"] if has_freezer else [])
     parents = [sandbox.CGROUP_ROOT / sandbox.CGROUP_PARENT] if version == "v2" else [
-        sandbox.CGROUP_ROOT / controller / sandbox.CGROUP_PARENT for controller in ("memory", "pids")]
+        sandbox.CGROUP_ROOT / controller / sandbox.CGROUP_PARENT for controller in controllers]
     name = sandbox.job_name(0, "student").replace(f"{os.getpid()}-", f"{grader.pid}-", 1)
     groups = [parent / name for parent in parents]
     for group in groups:
         group.mkdir(parents=True)
     orphan = subprocess.Popen(["sh", "-c", 'for p; do echo $$ > "$p/cgroup.procs"; done; echo in; exec sleep 600',
                                "sh", *map(str, groups)], stdout=subprocess.PIPE, start_new_session=True)
+    freezers = [f for f in map(sandbox._cgroup_freezer, groups) if f is not None]
     try:
         assert orphan.stdout is not None and orphan.stdout.readline() == b"in\n"
+        assert len(freezers) == has_freezer
+        assert all(f.freeze() in ("cgroup v1 freezer", "cgroup.freeze") for f in freezers)
         grader.kill()
         grader.wait()
         with started(WHO_AM_I, tmp_path) as job:
@@ -236,6 +242,8 @@ def test_the_next_job_ends_and_removes_what_a_killed_grader_left_in_its_cgroups(
     finally:
         grader.kill()
         orphan.kill()
+        for freezer in freezers:
+            freezer.thaw()
         for group in groups:
             with contextlib.suppress(OSError):
                 group.rmdir()
