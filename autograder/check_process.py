@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from autograder.results import SCHEMA_VERSION, CheckResult, ExecutionSummary
+from autograder.runner import Runner
 from autograder.student import CheckFailure, Student, student_text
 
 GRADER_PROBLEM = (
@@ -35,8 +36,9 @@ GRADER_PROBLEM = (
 class GradingPlugin:
     """Hands checks the ``student`` fixture and records each check's outcome."""
 
-    def __init__(self, student: Student, hidden_dirs: list[Path], required: list[str]) -> None:
+    def __init__(self, student: Student, hidden_dirs: list[Path], required: list[str], runner: Runner) -> None:
         self._student = student
+        self._runner = runner
         self._required = required
         self._hidden_dirs = [d.resolve() for d in hidden_dirs]
         self._results: dict[str, CheckResult] = {}
@@ -46,6 +48,11 @@ class GradingPlugin:
     def student(self) -> Student:
         self._student.wait_until_executed()
         return self._student
+
+    @pytest.fixture(scope="session")
+    def runner(self) -> Runner:
+        """The grader's runner: examines, runs and times artifacts from the student's process."""
+        return self._runner
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "question(name, points): the question and points of a check")
@@ -127,6 +134,8 @@ def _summary_json(summary: ExecutionSummary) -> dict[str, Any]:
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="autograder.check_process")
     parser.add_argument("--student-fd", type=int, required=True)
+    parser.add_argument("--runner-fd", type=int, help="the channel to the grader's runner")
+    parser.add_argument("--control-fd", type=int, help="the channel to the grader (to freeze the student)")
     parser.add_argument("--results-fd", type=int, required=True)
     parser.add_argument("--checks", type=Path, nargs="+", required=True)
     parser.add_argument("--hidden", type=Path, nargs="*", default=[])
@@ -148,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         reply_bytes=args.reply_bytes,
         cells=[int(c) for c in args.cells.split(",") if c],
     )
-    plugin = GradingPlugin(student, args.hidden, args.required)
+    runner = Runner(_channel(args.runner_fd), _channel(args.control_fd))
+    plugin = GradingPlugin(student, args.hidden, args.required, runner)
     pytest_args = [str(d) for d in args.checks] + [
         "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", str(args.checks[0].parent),
         "--confcutdir", str(args.checks[0].parent), "-W", "ignore::DeprecationWarning",
@@ -158,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
         json.dump(plugin.document(), results)
     sys.stdout.flush()
     return 0
+
+
+def _channel(fd: int | None) -> socket.socket | None:
+    return None if fd is None else socket.socket(fileno=fd)
 
 
 if __name__ == "__main__":

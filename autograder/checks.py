@@ -17,8 +17,10 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from autograder.artifacts import IF_OPS, PY_FUNCTION_OPS, WHILE_OPS
 from autograder.protocol import ArrayValue, OpaqueValue
-from autograder.student import CheckFailure, NameInfo, Student, TraceInfo
+from autograder.runner import Graph, Runner
+from autograder.student import CheckFailure, NameInfo, Student, StudentUnavailable
 
 __all__ = [
     "CheckFailure",
@@ -28,11 +30,10 @@ __all__ = [
     "expect_tf_function",
     "expect_ops",
     "expect_no_ops",
+    "IF_OPS",
+    "PY_FUNCTION_OPS",
+    "WHILE_OPS",
 ]
-
-PY_FUNCTION_OPS = frozenset({"EagerPyFunc", "PyFunc", "PyFuncStateless"})
-WHILE_OPS = frozenset({"While", "StatelessWhile"})
-IF_OPS = frozenset({"If", "StatelessIf"})
 
 
 def expect_defined(student: Student, name: str) -> NameInfo:
@@ -45,16 +46,39 @@ def expect_defined(student: Student, name: str) -> NameInfo:
     return info
 
 
-def expect_tf_function(student: Student, name: str) -> NameInfo:
-    info = expect_defined(student, name)
-    if info.is_tf_function:
-        return info
-    if info.is_python_function:
+def expect_tf_function(
+    student: Student, runner: Runner, name: str, *, specs: list[object] | None = None, args: list[object] | None = None
+) -> Graph:
+    """``name`` is a tf.function: its graph, traced for ``specs`` (or ``args``), as the runner found it.
+
+    The verdict comes from the artifact: the student's process must hand over a frozen graph, and
+    the grader's runner parses it and refuses any op outside the allowlist (naming the op). What
+    the student's process says about the name only words the message when there is no graph.
+    """
+    try:
+        artifact = student.export_function(name, specs=specs, args=args)
+    except StudentUnavailable:
+        raise
+    except CheckFailure as failure:
+        raise _no_graph(student, name, failure) from None
+    graph = runner.load_graph(artifact, f"the graph traced from `{name}`")
+    if graph.handle is None:
+        refused = ", ".join(graph.ops.refused)
         raise CheckFailure(
+            f"The graph traced from `{name}` contains operations the grader does not run ({refused}). "
+            "Write it with TensorFlow math and control flow only: no tf.py_function, file or queue operations."
+        )
+    return graph
+
+
+def _no_graph(student: Student, name: str, failure: CheckFailure) -> CheckFailure:
+    info = expect_defined(student, name)
+    if info.is_python_function:
+        return CheckFailure(
             f"`{name}` is a plain Python function, not a tf.function. Put `@tf.function` on the "
             "line above its `def` so TensorFlow compiles it into a graph."
         )
-    raise CheckFailure(f"`{name}` should be a tf.function, but it is a {info.type_name}.")
+    return failure
 
 
 def expect_tensor(
@@ -140,16 +164,16 @@ def _expect_close(actual: np.ndarray, expected: np.ndarray, what: str, rtol: flo
     )
 
 
-def expect_ops(trace: TraceInfo, what: str, required: Mapping[str, Iterable[str]]) -> None:
+def expect_ops(graph: Graph, what: str, required: Mapping[str, Iterable[str]]) -> None:
     """Each entry of ``required`` maps a plain-words name to op types; one must be present."""
-    ops = trace.all_ops
+    ops = graph.ops.all_ops
     for label, op_types in required.items():
         if not ops & set(op_types):
             raise CheckFailure(f"The graph traced from {what} has no {label}.")
 
 
-def expect_no_ops(trace: TraceInfo, what: str, forbidden: Mapping[str, Iterable[str]]) -> None:
-    ops = trace.all_ops
+def expect_no_ops(graph: Graph, what: str, forbidden: Mapping[str, Iterable[str]]) -> None:
+    ops = graph.ops.all_ops
     for label, op_types in forbidden.items():
         found = sorted(ops & set(op_types))
         if found:

@@ -8,6 +8,7 @@ both at the end. Tests of later stages use a fake with the same ``run`` method.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from autograder import forkserver, sandbox
+from autograder import forkserver, protocol, sandbox
 from autograder.assignment import Assignment, Limits
 from autograder.notebook import Notebook
 from autograder.results import (
@@ -83,50 +84,126 @@ def _run_job(
     resources = sandbox.Resources(limits.memory_bytes, limits.processes, limits.tmp_bytes)
     env = _child_env("/tmp" if launcher.isolated else str(job))
     student_end, checks_end = socket.socketpair()
+    runner_end, checks_runner_end = socket.socketpair()
+    control_end, checks_control_end = socket.socketpair()
     results_read, results_write = os.pipe()
     binds = [sandbox.Bind(cells_file, STUDENT_CELLS)]
     data = ["--data", STUDENT_DATA] if assignment.data else []
     binds += [sandbox.Bind(assignment.data, STUDENT_DATA)] if assignment.data else []
-    with student_end, checks_end:
-        student = launcher.start(
-            [*PYTHON, "autograder.student_process", "--fd", str(student_end.fileno()), *data,
-             "--cells", STUDENT_CELLS, "--seed", str(limits.seed), "--cell-seconds", str(limits.cell_seconds)],
-            role="student", pass_fds=[student_end.fileno()], binds=binds,
-            cwd=STUDENT_WORKDIR, host_cwd=job / "student", env=env, resources=resources,
-        )
+    started: list[sandbox.Running] = []
+    with student_end, checks_end, runner_end, checks_runner_end, checks_control_end:
         try:
+            started.append(launcher.start(
+                [*PYTHON, "autograder.student_process", "--fd", str(student_end.fileno()), *data,
+                 "--cells", STUDENT_CELLS, "--seed", str(limits.seed), "--cell-seconds", str(limits.cell_seconds)],
+                role="student", pass_fds=[student_end.fileno()], binds=binds,
+                cwd=STUDENT_WORKDIR, host_cwd=job / "student", env=env, resources=resources,
+            ))
+            started.append(_start_runner(launcher, job, runner_end, env, resources, limits))
+            channels = _Channels(checks_end, checks_runner_end, checks_control_end, results_write)
             numbers = ",".join(str(c.number) for c in notebook.cells)
-            checker = _start_checks(
-                launcher, assignment, include_hidden, checks_end, results_write, env, resources, numbers
-            )
+            started.append(_start_checks(launcher, assignment, include_hidden, channels, env, resources, numbers))
         except BaseException:
-            student.stop()
+            for running in started:
+                running.stop()
+            control_end.close()
             raise
     os.close(results_write)
-    return _collect(student, checker, results_read, limits, launcher)
+    student, runner, checker = started
+    with control_end, _FreezeControl(control_end, student):
+        return _collect(student, checker, results_read, limits, launcher, runner)
+
+
+@dataclass(frozen=True)
+class _Channels:
+    """The check process's ends: the student's process, the runner, the grader's control, results."""
+
+    student: socket.socket
+    runner: socket.socket
+    control: socket.socket
+    results_fd: int
+
+
+def _start_runner(
+    launcher: sandbox.Launcher, job: Path, sock: socket.socket, env: dict[str, str],
+    resources: sandbox.Resources, limits: Limits,
+) -> sandbox.Running:
+    """The grader's runner sees no assignment folder: only the artifacts the checks send it."""
+    (job / "runner").mkdir()
+    return launcher.start(
+        [*PYTHON, "autograder.runner_process", "--fd", str(sock.fileno()), "--seed", str(limits.seed)],
+        role="runner", pass_fds=[sock.fileno()], binds=[], cwd=RUNNER_WORKDIR, host_cwd=job / "runner",
+        env=env, resources=resources,
+    )
+
+
+class _FreezeControl:
+    """Serves the check process's ``freeze``/``thaw`` requests on the student's sandbox, in a thread.
+
+    A student still frozen when the checks end is simply stopped: ``stop`` ends a frozen job too.
+    """
+
+    def __init__(self, sock: socket.socket, student: sandbox.Running) -> None:
+        self._sock, self._student = sock, student
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> _FreezeControl:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+        self._thread.join(10.0)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                request, _ = protocol.recv_message(self._sock, max_bytes=4096, deadline=None)
+            except protocol.ProtocolError:
+                return
+            reply = self._answer(str(request.get("op")))
+            try:
+                protocol.send_message(self._sock, {**reply, "id": request.get("id")})
+            except OSError:
+                return
+
+    def _answer(self, op: str) -> dict[str, object]:
+        try:
+            if op == "freeze":
+                return {"ok": True, "how": self._student.freeze()}
+            if op == "thaw":
+                self._student.thaw()
+                return {"ok": True}
+        except (OSError, sandbox.SandboxError) as exc:
+            return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        return {"ok": False, "error": f"unknown request {op!r}"}
 
 
 def _start_checks(
-    launcher: sandbox.Launcher, assignment: Assignment, include_hidden: bool, sock: socket.socket,
-    results_fd: int, env: dict[str, str], resources: sandbox.Resources, cell_numbers: str,
+    launcher: sandbox.Launcher, assignment: Assignment, include_hidden: bool, channels: _Channels,
+    env: dict[str, str], resources: sandbox.Resources, cell_numbers: str,
 ) -> sandbox.Running:
     limits = assignment.limits
     check_dirs = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden else [])
     return launcher.start(
-        [*PYTHON, "autograder.check_process", "--student-fd", str(sock.fileno()), "--cells", cell_numbers,
-         "--results-fd", str(results_fd), "--checks", *map(str, check_dirs),
+        [*PYTHON, "autograder.check_process", "--student-fd", str(channels.student.fileno()), "--cells", cell_numbers,
+         "--runner-fd", str(channels.runner.fileno()), "--control-fd", str(channels.control.fileno()),
+         "--results-fd", str(channels.results_fd), "--checks", *map(str, check_dirs),
          "--hidden", str(assignment.hidden_checks), "--required", *assignment.required_names,
          "--notebook-seconds", str(limits.notebook_seconds),
          "--request-seconds", str(limits.request_seconds),
          "--reply-bytes", str(limits.reply_bytes)],
-        role="checks", pass_fds=[sock.fileno(), results_fd],
+        role="checks",
+        pass_fds=[channels.student.fileno(), channels.runner.fileno(), channels.control.fileno(), channels.results_fd],
         binds=[sandbox.Bind(assignment.root, str(assignment.root))],
         cwd=str(assignment.root), host_cwd=assignment.root, env=env, resources=resources,
     )
 
 
 def _collect(
-    student: sandbox.Running, checker: sandbox.Running, results_read: int, limits: Limits, launcher: sandbox.Launcher
+    student: sandbox.Running, checker: sandbox.Running, results_read: int, limits: Limits, launcher: sandbox.Launcher,
+    runner: sandbox.Running,
 ) -> Execution:
     student_output = _CappedReader(student.stdout, limits.output_bytes)
     checker_output = _CappedReader(checker.stdout, 256 * 1024)
@@ -137,7 +214,8 @@ def _collect(
         finally:
             student_facts = student.stop()
             checker_facts = checker.stop()
-        for role, facts in (("student's", student_facts), ("check", checker_facts)):
+            runner_facts = runner.stop()
+        for role, facts in (("student's", student_facts), ("check", checker_facts), ("runner", runner_facts)):
             if facts.setup_error:
                 raise GraderError(
                     f"the {role} process could not be started in its sandbox: {facts.setup_error}. {RETRY}"
@@ -155,6 +233,7 @@ PYTHON = sandbox.PYTHON_MODULE
 the student planted there (numpy.py, sitecustomize.py) is not imported in place of the real one."""
 STUDENT_CELLS = "/job/cells.json"
 STUDENT_WORKDIR = "/tmp/work"
+RUNNER_WORKDIR = "/tmp/runner"
 STUDENT_DATA = "/assignment-data"
 """Where the assignment's data files are mounted (read-only); the notebook sees them as data/."""
 

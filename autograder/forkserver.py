@@ -39,7 +39,7 @@ from typing import Any
 
 from autograder import seccomp
 
-MODULES = ("autograder.student_process", "autograder.check_process")
+MODULES = ("autograder.student_process", "autograder.check_process", "autograder.runner_process")
 """The only programs a worker may run; anything else goes through the exec route."""
 ENV = {
     "PATH": "/usr/bin:/bin",
@@ -357,7 +357,7 @@ def main() -> int:
 
 PRELOAD = (
     "numpy", "pytest", "tensorflow", "keras",
-    "autograder.student_process", "autograder.check_process",
+    "autograder.student_process", "autograder.check_process", "autograder.runner_process",
     # The check library, which every assignment's checks import.
     "autograder.checks", "autograder.topology", "autograder.serialization", "autograder.timing",
 )

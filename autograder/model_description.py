@@ -1,7 +1,8 @@
 """What a Keras model or layer looks like, as plain data: its description.
 
-Made by the same code on both sides, so they compare like for like: in the student's process for
-the student's model (``Student.describe_model``), and in the check process for a trusted
+Made by the same code for both models, so they compare like for like: in the grader's runner for
+the student's model, loaded from the ``.keras`` archive the student's process saved
+(:func:`autograder.topology.load_student_model`), and in the check process for a trusted
 reference model (:func:`autograder.topology.describe`).
 """
 

@@ -47,7 +47,7 @@ import autograder
 from autograder import forkserver, seccomp
 from autograder.forkserver import ForkServer
 
-Role = Literal["student", "checks"]
+Role = Literal["student", "checks", "runner"]
 
 UID_BASE = 61000
 SLOTS = 64

@@ -7,6 +7,8 @@ hangs or misbehaves, every later request fails at once with the same clear messa
 
 from __future__ import annotations
 
+import secrets
+import select
 import socket
 import time
 from collections.abc import Sequence
@@ -35,6 +37,8 @@ def student_text(text: str, limit: int = 500) -> str:
 
 @dataclass(frozen=True)
 class NameInfo:
+    """What the student's process says a name is: used for wording messages, never for a pass."""
+
     name: str
     defined: bool
     type_name: str = ""
@@ -44,16 +48,15 @@ class NameInfo:
 
 
 @dataclass(frozen=True)
-class TraceInfo:
-    """Op types of the graph traced for given input specs; ``nested_ops`` are in sub-graphs."""
+class GraphArtifact:
+    """A tf.function traced and frozen in the student's process: bytes for the grader's runner.
 
-    ops: frozenset[str]
-    nested_ops: frozenset[str]
-    traces_added: int
+    ``inputs`` and ``outputs`` name the graph's tensors in call order; the runner checks they exist.
+    """
 
-    @property
-    def all_ops(self) -> frozenset[str]:
-        return self.ops | self.nested_ops
+    graph: bytes
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
 
 
 class Student:
@@ -120,13 +123,6 @@ class Student:
         }
         return self._request(request, arrays, name=name)
 
-    def describe_model(self, name: str) -> dict[str, Any]:
-        """A Keras model's or layer's config, layers, inputs, outputs and weight shapes, as data."""
-        info = self._request({"op": "describe_model", "name": name}, name=name)
-        if not isinstance(info, dict):
-            raise self._fail("sent a model description the grader could not read")
-        return info
-
     def save_and_reload(self, name: str, store_as: str, *, custom_objects: bool = False) -> bytes:
         """Save model ``name`` as .keras and load it back as ``store_as``; return the file's bytes.
 
@@ -139,40 +135,37 @@ class Student:
             raise self._fail("sent a saved model the grader could not read")
         return data.array.tobytes()
 
-    def batch(self, name: str, arg_sets: list[list[Any]], repeat: int = 1) -> list[list[float]]:
-        """Call ``name`` once per arg set (``repeat`` times over) in the student's process.
-
-        Returns each call's outputs summed; see :func:`autograder.timing.run_batch`.
-        """
-        arrays: list[np.ndarray] = []
-        request = {"op": "batch", "name": name, "arg_sets": protocol.encode_plain(arg_sets, arrays), "repeat": repeat}
-        sums = self._request(request, arrays, name=name)
-        if not _is_sums(sums, len(arg_sets) * repeat):
-            raise CheckFailure(f"`{name}` did not return one set of tensors per call.")
-        return sums
-
-    def trace(self, name: str, specs: list[Any]) -> TraceInfo:
-        """Trace the tf.function ``name`` for inputs of the given specs.
+    def export_function(
+        self, name: str, *, specs: list[Any] | None = None, args: list[Any] | None = None
+    ) -> GraphArtifact:
+        """The tf.function ``name`` traced for ``specs`` (or for these call arguments), frozen.
 
         A spec is ``(shape, dtype)``, e.g. ``([None], "float32")``; a list of specs stands for a
-        list argument (such as an LSTM state).
+        list argument (such as an LSTM state). Pass the result to :meth:`Runner.load_graph`.
         """
-        request = {"op": "trace", "name": name, "specs": [_spec_json(s) for s in specs]}
-        info = self._request(request, name=name)
+        arrays: list[np.ndarray] = []
+        request: dict[str, Any] = {"op": "export_function", "name": name, "specs": None, "args": None}
+        if specs is not None:
+            request["specs"] = [_spec_json(s) for s in specs]
+        else:
+            request["args"] = protocol.encode_plain(list(args or []), arrays)
+        info = self._request(request, arrays, name=name, action="Tracing")
         try:
-            return TraceInfo(
-                ops=frozenset(str(op) for op in info["ops"]),
-                nested_ops=frozenset(str(op) for op in info["nested_ops"]),
-                traces_added=int(info["traces_added"]),
-            )
-        except (TypeError, KeyError, ValueError) as exc:
-            raise self._fail("sent a trace description the grader could not read") from exc
+            graph = info["graph"]
+            if not isinstance(graph, protocol.ArrayValue) or graph.dtype != np.uint8:
+                raise TypeError("graph is not bytes")
+            inputs = tuple(_tensor_name(n) for n in info["inputs"])
+            outputs = tuple(_tensor_name(n) for n in info["outputs"])
+        except (TypeError, KeyError) as exc:
+            raise self._fail("sent a graph the grader could not read") from exc
+        return GraphArtifact(graph.array.tobytes(), inputs, outputs)
 
-    def tracing_count(self, name: str) -> int:
-        count = self._request({"op": "tracing_count", "name": name}, name=name)
-        if type(count) is not int:
-            raise self._fail("sent a trace count that is not a number")
-        return count
+    def export_model(self, name: str) -> bytes:
+        """The Keras model ``name`` (e.g. kept with ``store_as``) saved as a ``.keras`` archive."""
+        data = self._request({"op": "export_model", "name": name}, name=name, action="Saving")
+        if not isinstance(data, protocol.ArrayValue) or data.dtype != np.uint8:
+            raise self._fail("sent a saved model the grader could not read")
+        return data.array.tobytes()
 
     def weights(self, name: str) -> list[np.ndarray]:
         values = self._request({"op": "weights", "name": name}, name=name)
@@ -195,15 +188,22 @@ class Student:
 
     # --- plumbing -------------------------------------------------------------------------
 
-    def _request(self, request: dict[str, Any], arrays: list[np.ndarray] | None = None, *, name: str = "") -> Any:
+    def _request(
+        self, request: dict[str, Any], arrays: list[np.ndarray] | None = None, *, name: str = "", action: str = ""
+    ) -> Any:
         self.wait_until_executed()
         if self._broken:
             raise StudentUnavailable(self._broken)
         what = f"`{name}`" if name else "a request"
+        ident = secrets.token_hex(8)
         try:
-            protocol.send_message(self._sock, request, arrays or [])
+            if _has_unasked_data(self._sock):
+                raise protocol.ProtocolError("an answer before its question")
+            protocol.send_message(self._sock, {**request, "id": ident}, arrays or [])
             deadline = time.monotonic() + self._request_seconds
             reply, reply_arrays = protocol.recv_message(self._sock, max_bytes=self._reply_bytes, deadline=deadline)
+            if reply.get("id") != ident:
+                raise protocol.ProtocolError("an answer to another question")
             ok = reply.get("ok")
             payload = reply.get("result") if ok is True else reply.get("error")
             if ok not in (True, False) or (ok is False and not isinstance(payload, str)):
@@ -222,7 +222,7 @@ class Student:
         except protocol.ProtocolError as exc:
             raise self._fail(f"sent an answer the grader could not read ({exc})") from exc
         if ok is not True:
-            raise _student_error(request, name, str(payload))
+            raise _student_error(action or _ACTIONS.get(str(request.get("op")), "Using"), name, str(payload))
         return result
 
     def _fail(self, what: str) -> StudentUnavailable:
@@ -230,7 +230,22 @@ class Student:
         return StudentUnavailable(self._broken)
 
 
-def _student_error(request: dict[str, Any], name: str, error: str) -> CheckFailure:
+_ACTIONS = {"call": "Calling"}
+
+
+def _has_unasked_data(sock: socket.socket) -> bool:
+    """Whether the student's side has sent something nobody asked for yet (a pre-sent answer)."""
+    readable, _, _ = select.select([sock], [], [], 0)
+    return bool(readable)
+
+
+def _tensor_name(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > 1000:
+        raise TypeError("tensor name is not a short string")
+    return value
+
+
+def _student_error(action: str, name: str, error: str) -> CheckFailure:
     # Keras puts the cause at the end of long messages: keep the start and the end.
     error = student_text(error if len(error) <= 600 else f"{error[:300]} … {error[-300:]}", 620)
     if error.startswith("NameError") and f"{name} is not defined" in error:
@@ -238,7 +253,6 @@ def _student_error(request: dict[str, Any], name: str, error: str) -> CheckFailu
             f"`{name}` is not defined in your notebook. Define it with exactly this name, "
             "then restart the kernel and run all cells to make sure it is defined."
         )
-    action = {"call": "Calling", "batch": "Calling", "trace": "Tracing"}.get(str(request.get("op")), "Using")
     return CheckFailure(f"{action} `{name}` raised {error}. Run it in your notebook to see the full error.")
 
 
@@ -247,14 +261,6 @@ def _spec_json(spec: Any) -> Any:
         return [_spec_json(s) for s in spec]
     shape, dtype = spec
     return {"shape": list(shape), "dtype": str(dtype)}
-
-
-def _is_sums(value: Any, count: int) -> bool:
-    return (
-        isinstance(value, list)
-        and len(value) == count
-        and all(isinstance(row, list) and all(type(x) is float for x in row) for row in value)
-    )
 
 
 class _CellOrder:

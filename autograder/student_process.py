@@ -1,9 +1,10 @@
 """Runs INSIDE the student's process: execute the notebook's code cells, then answer requests.
 
 Nothing here is trusted by the grader. Student code shares this interpreter and may patch any of
-it; the trusted check process therefore verifies every answer it gets (values are recomputed
-against references, timings are taken on the trusted side). This module only has to be honest
-for honest students, and must never hand the checks anything but data.
+it. The checks take only two things from here: values that student code computes on inputs it has
+never seen, and artifacts (frozen graphs, ``.keras`` archives) that the grader's own runner
+examines, runs and times. Whatever this process says about *how* code runs is never believed.
+This module only has to be honest for honest students, and must never hand over anything but data.
 
 Run as ``python -I -m autograder.student_process --fd N --cells cells.json --seed S``.
 """
@@ -25,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder import model_description, protocol, timing
+from autograder import model_description, protocol
 
 MAX_DESCRIPTION = 300
 
@@ -135,7 +136,8 @@ def _serve(sock: socket.socket, namespace: dict[str, Any]) -> None:
         except protocol.ChannelClosed:
             return
         reply, reply_arrays = _answer(request, arrays, namespace)
-        protocol.send_message(sock, reply, reply_arrays)
+        # The reply echoes the request's id: the check side accepts no answer to another question.
+        protocol.send_message(sock, {**reply, "id": request.get("id")}, reply_arrays)
 
 
 def _answer(
@@ -202,24 +204,9 @@ def _get(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
 
 def _call(request: dict[str, Any], arrays: list[np.ndarray], ns: dict[str, Any]) -> Any:
     fn = _lookup(ns, str(request["name"]))
-    args = timing.to_call_args(protocol.decode_value(request["args"], arrays))
-    kwargs = timing.to_call_args(protocol.decode_value(request["kwargs"], arrays))
+    args = _to_call_args(protocol.decode_value(request["args"], arrays))
+    kwargs = _to_call_args(protocol.decode_value(request["kwargs"], arrays))
     return _store(ns, request, fn(*args, **kwargs))
-
-
-def _batch(request: dict[str, Any], arrays: list[np.ndarray], ns: dict[str, Any]) -> Any:
-    fn = _lookup(ns, str(request["name"]))
-    arg_sets = protocol.decode_value(request["arg_sets"], arrays)
-    return timing.run_batch(fn, arg_sets, repeat=min(int(request.get("repeat", 1)), 1000))
-
-
-def _describe_model(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
-    import keras
-
-    model = _lookup(ns, str(request["name"]))
-    if not isinstance(model, keras.layers.Layer):
-        raise TypeError(f"{request['name']} is a {model_description.type_name(model)}, not a Keras model or layer")
-    return model_description.describe(model)
 
 
 def _save_and_reload(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
@@ -254,20 +241,52 @@ def _read_file(request: dict[str, Any], _arrays: Any, _ns: dict[str, Any]) -> An
         return np.frombuffer(handle.read(MAX_FILE_BYTES), dtype=np.uint8)
 
 
-def _trace(request: dict[str, Any], arrays: list[np.ndarray], ns: dict[str, Any]) -> Any:
-    import tensorflow as tf
+def _export_function(request: dict[str, Any], arrays: list[np.ndarray], ns: dict[str, Any]) -> Any:
+    """The tf.function ``name`` traced for the given specs (or arguments), frozen into a graph.
 
-    fn = _lookup(ns, str(request["name"]))
+    The answer is an artifact, not a claim: the grader lists the graph's ops, runs it and times it
+    in a process of its own. Its weights become constants, so the graph needs nothing from here.
+    """
+    import tensorflow as tf
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    name = str(request["name"])
+    fn = _lookup(ns, name)
     if not isinstance(fn, tf.types.experimental.PolymorphicFunction):
-        raise TypeError(f"{request['name']} is not a tf.function")
-    specs = [_spec(s) for s in request["specs"]]
-    before = fn.experimental_get_tracing_count()
-    graph_def = fn.get_concrete_function(*specs).graph.as_graph_def()
+        raise TypeError(f"{name} is a {model_description.type_name(fn)}, not a tf.function")
+    if tf.config.functions_run_eagerly():
+        raise RuntimeError(
+            f"tf.config.run_functions_eagerly(True) is switched on, so {name} runs eagerly, not as a graph"
+        )
+    if request.get("specs") is not None:
+        concrete = fn.get_concrete_function(*[_spec(s) for s in request["specs"]])
+    else:
+        concrete = fn.get_concrete_function(*_to_call_args(protocol.decode_value(request["args"], arrays)))
+    # Keep control flow as While/If ops (lowering would turn a loop into v1 Enter/Exit/Merge ops).
+    frozen = convert_variables_to_constants_v2(concrete, lower_control_flow=False)
+    graph = frozen.graph.as_graph_def().SerializeToString()
     return {
-        "ops": sorted({node.op for node in graph_def.node}),
-        "nested_ops": sorted({n.op for f in graph_def.library.function for n in f.node_def}),
-        "traces_added": fn.experimental_get_tracing_count() - before,
+        "graph": np.frombuffer(graph, dtype=np.uint8),
+        "inputs": [t.name for t in frozen.inputs],
+        "outputs": [t.name for t in frozen.outputs],
     }
+
+
+def _to_call_args(value: Any) -> Any:
+    """Arrays become ``tf.constant`` tensors; lists, tuples and dicts are converted inside.
+
+    Without TensorFlow loaded (a notebook that never imports it) arrays stay NumPy arrays:
+    importing TensorFlow here would cost seconds and memory the student did not ask for.
+    """
+    tf = sys.modules.get("tensorflow")
+    array = getattr(value, "array", value)  # protocol.ArrayValue or a plain ndarray
+    if isinstance(array, np.ndarray):
+        return tf.constant(array) if tf is not None else array
+    if isinstance(value, list | tuple):
+        return type(value)(_to_call_args(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _to_call_args(v) for k, v in value.items()}
+    return value
 
 
 def _spec(spec: Any) -> Any:
@@ -278,9 +297,20 @@ def _spec(spec: Any) -> Any:
     return tf.TensorSpec(spec["shape"], spec["dtype"])
 
 
-def _tracing_count(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
-    fn = _lookup(ns, str(request["name"]))
-    return int(fn.experimental_get_tracing_count())
+def _export_model(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
+    """A Keras model saved as a .keras archive (config and weights), as bytes for the grader."""
+    import tempfile
+
+    import keras
+
+    model = _lookup(ns, str(request["name"]))
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"{request['name']} is a {model_description.type_name(model)}, not a Keras model")
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/model.keras"
+        model.save(path)
+        with open(path, "rb") as handle:
+            return np.frombuffer(handle.read(), dtype=np.uint8)
 
 
 def _weights(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
@@ -296,12 +326,10 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     "describe": _describe,
     "get": _get,
     "call": _call,
-    "batch": _batch,
-    "trace": _trace,
-    "tracing_count": _tracing_count,
+    "export_function": _export_function,
+    "export_model": _export_model,
     "weights": _weights,
     "config": _config,
-    "describe_model": _describe_model,
     "save_and_reload": _save_and_reload,
     "read_file": _read_file,
 }

@@ -1,58 +1,23 @@
-"""Speed measurements that a student cannot fake.
+"""Speed measurements that a student cannot fake: robust statistics over interleaved rounds.
 
-:func:`run_batch` is the one piece both sides run: the student's process runs it on the student's
-function, the trusted check process on its own reference, so both pay the same per-call overhead.
-The trusted side takes every stopwatch reading itself (around a whole batch request), and the
-batch returns per-call output sums the trusted side checks against its reference: a batch that
-returns early or from a cache gives wrong sums.
-
-:func:`robust_speedup` compares two batches in interleaved rounds and takes the median of the
-per-round ratios, adding rounds while the verdict is too close to call, and measuring again
-(up to three times) before calling code too slow.
+Only the grader's runner (:mod:`autograder.runner_process`) times anything. It calls a trusted
+reference and the student's exported graph alternately, in the same process, on inputs it draws
+afresh for every round, while the student's whole sandbox is frozen: nothing the student started
+can compete for the CPU, cache an answer or answer early. :func:`robust_speedup` takes the median
+of the per-round ratios, adding rounds while the verdict is too close to call, and measures again
+(up to three times) before calling code too slow, since a neighbour's job in a batch slows either
+side at random.
 """
 
 from __future__ import annotations
 
 import statistics
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
-
-
-def to_call_args(value: Any) -> Any:
-    """Arrays become ``tf.constant`` tensors; lists, tuples and dicts are converted inside.
-
-    Without TensorFlow loaded (a notebook that never imports it) arrays stay NumPy arrays:
-    importing TensorFlow here would cost seconds and memory the student did not ask for.
-    """
-    tf = sys.modules.get("tensorflow")
-    array = getattr(value, "array", value)  # protocol.ArrayValue or a plain ndarray
-    if isinstance(array, np.ndarray):
-        return tf.constant(array) if tf is not None else array
-    if isinstance(value, list | tuple):
-        return type(value)(to_call_args(v) for v in value)
-    if isinstance(value, dict):
-        return {k: to_call_args(v) for k, v in value.items()}
-    return value
-
-
-def run_batch(fn: Callable[..., Any], arg_sets: Sequence[Sequence[Any]], repeat: int = 1) -> list[list[float]]:
-    """Call ``fn(*args)`` for each arg set, ``repeat`` times over; each call's outputs summed (float64).
-
-    Repeating keeps the data sent small while making a batch long enough (tens of milliseconds)
-    that scheduling delays under load barely move the ratio.
-    """
-    import tensorflow as tf
-
-    sums = []
-    for args in [a for _ in range(repeat) for a in arg_sets]:
-        outputs = tf.nest.flatten(fn(*to_call_args(list(args))))
-        sums.append([float(np.sum(np.asarray(t), dtype=np.float64)) for t in outputs])
-    return sums
+Timed = Callable[[int], object]
+"""One side of a round: called with the round's number, so each round can use fresh inputs."""
 
 
 @dataclass(frozen=True)
@@ -63,9 +28,7 @@ class Speedup:
     ratios: tuple[float, ...]
 
 
-def interleaved_ratios(
-    baseline: Callable[[], object], candidate: Callable[[], object], rounds: int, first_round: int = 0
-) -> list[float]:
+def interleaved_ratios(baseline: Timed, candidate: Timed, rounds: int, first_round: int = 0) -> list[float]:
     """Time baseline/candidate alternately (order flipped each round); return baseline/candidate."""
     ratios = []
     for r in range(first_round, first_round + rounds):
@@ -73,7 +36,7 @@ def interleaved_ratios(
         elapsed = []
         for fn in (baseline, candidate) if first_is_baseline else (candidate, baseline):
             start = time.perf_counter()
-            fn()
+            fn(r)
             elapsed.append(time.perf_counter() - start)
         t_base, t_cand = elapsed if first_is_baseline else elapsed[::-1]
         ratios.append(t_base / max(t_cand, 1e-9))
@@ -81,8 +44,8 @@ def interleaved_ratios(
 
 
 def robust_speedup(
-    baseline: Callable[[], object],
-    candidate: Callable[[], object],
+    baseline: Timed,
+    candidate: Timed,
     *,
     threshold: float,
     rounds: int = 7,
@@ -93,26 +56,26 @@ def robust_speedup(
     """Median ratio over interleaved rounds; more rounds while within ``margin`` of threshold.
 
     A measurement below the threshold is repeated, up to ``attempts`` in all, and the best one
-    counts: contention from other processes can only slow the student's side, while code that
-    really runs eagerly stays far below the threshold however often it is measured.
+    counts. The student's processes are frozen while this runs, so what is left is other jobs'
+    load, which slows either side at random; a graph that really is no faster than eager code stays
+    below the threshold however often it is measured. Each attempt uses rounds it has not used.
     """
-    best = _measure(baseline, candidate, threshold, rounds, max_rounds, margin)
-    for _ in range(attempts - 1):
+    best = _measure(baseline, candidate, threshold, rounds, max_rounds, margin, 0)
+    for attempt in range(1, attempts):
         if best.median >= threshold:
             break
-        again = _measure(baseline, candidate, threshold, rounds, max_rounds, margin)
+        again = _measure(baseline, candidate, threshold, rounds, max_rounds, margin, attempt * max_rounds)
         best = max(best, again, key=lambda s: s.median)
     return best
 
 
 def _measure(
-    baseline: Callable[[], object], candidate: Callable[[], object], threshold: float,
-    rounds: int, max_rounds: int, margin: float,
+    baseline: Timed, candidate: Timed, threshold: float, rounds: int, max_rounds: int, margin: float, first: int
 ) -> Speedup:
-    ratios = interleaved_ratios(baseline, candidate, rounds)
+    ratios = interleaved_ratios(baseline, candidate, rounds, first_round=first)
     while _too_close(statistics.median(ratios), threshold, margin) and len(ratios) < max_rounds:
         more = min(rounds, max_rounds - len(ratios))
-        ratios += interleaved_ratios(baseline, candidate, more, first_round=len(ratios))
+        ratios += interleaved_ratios(baseline, candidate, more, first_round=first + len(ratios))
     return Speedup(median=statistics.median(ratios), ratios=tuple(ratios))
 
 

@@ -1,8 +1,9 @@
 """Model topology compared by structure, not by names: what the student built vs. a reference.
 
 Both sides are described as the same JSON: :func:`describe` makes it here, for a reference model
-built on the trusted side, and ``Student.describe_model`` gets it from the student's process
-(Keras 3 ``model.get_config()`` plus inputs, outputs and parameter counts). :func:`parse` turns a
+built on the trusted side, and the grader's runner makes it for the student's model, loaded from
+the ``.keras`` archive the student's process saved (Keras 3 ``model.get_config()`` plus inputs,
+outputs and parameter counts). :func:`parse` turns a
 description into a :class:`Topology`, a graph of layer calls (nodes) joined by tensors.
 
 * :func:`signature` gives a canonical, JSON-able form: two models with the same structure have
@@ -38,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from autograder import model_description
+from autograder.runner import Model, Runner
 from autograder.student import CheckFailure, Student, StudentUnavailable, student_text
 
 __all__ = [
@@ -466,7 +468,7 @@ def expect_same_topology(
 ) -> dict[str, str]:
     """Raise :class:`CheckFailure` naming the first way the student's model differs from the reference.
 
-    ``actual_info`` comes from ``student.describe_model(...)``, ``expected_info`` from
+    ``actual_info`` comes from :func:`load_student_model`, ``expected_info`` from
     :func:`describe` of a reference built in the check. ``check_names`` lists the reference's
     layer and output names the student must use too. Returns which student layer plays each
     reference layer (reference name -> student name), for :func:`copy_weights`.
@@ -839,16 +841,25 @@ def _listing(names: Iterable[str]) -> str:
 
 
 def describe(model: Any) -> dict[str, Any]:
-    """The description ``Student.describe_model`` returns, made here for a trusted model."""
+    """The description the runner gives of a student's model, made here for a trusted model."""
     return model_description.describe(model)
 
 
-def describe_student_model(student: Student, builder: str, *, store_as: str) -> dict[str, Any]:
-    """Call the student's ``builder()``, keep the model it returns as ``store_as``, and describe it."""
+def describe_student_model(student: Student, runner: Runner, builder: str, *, store_as: str) -> dict[str, Any]:
+    """Call the student's ``builder()`` and describe the model it returns, from its ``.keras`` archive."""
+    return load_student_model(student, runner, builder, store_as=store_as).description
+
+
+def load_student_model(student: Student, runner: Runner, builder: str, *, store_as: str) -> Model:
+    """Call the student's ``builder()``, keep the model as ``store_as``, and have the runner load it.
+
+    The description comes from the model's saved archive as the grader's runner loads it (built-in
+    Keras layers only, ``safe_mode=True``), never from what the student's process says the model is.
+    """
     answer = student.call(builder, store_as=store_as)
     kind = str(answer.get("type", "")) if isinstance(answer, dict) else ""
     try:
-        return student.describe_model(store_as)
+        archive = student.export_model(store_as)
     except StudentUnavailable:
         raise
     except CheckFailure:
@@ -856,22 +867,19 @@ def describe_student_model(student: Student, builder: str, *, store_as: str) -> 
             f"{builder}() should return a Keras model (keras.Sequential or keras.Model); it returned "
             f"a {student_text(kind, 100) or 'value the grader could not read'}."
         ) from None
+    return runner.load_model(archive, f"The model from {builder}()")
 
 
-SCRATCH_LAYER = "__tfgrade_topology_layer__"
+def copy_weights(runner: Runner, model: Model, reference: Any, pairs: Mapping[str, str]) -> None:
+    """Give the trusted ``reference`` the weights of the student's ``model`` (as the runner loaded
+    it), layer by layer as paired by :func:`expect_same_topology`.
 
-
-def copy_weights(student: Student, name: str, reference: Any, pairs: Mapping[str, str]) -> None:
-    """Give the trusted ``reference`` the weights of the student's model ``name`` (kept with
-    ``store_as``), layer by layer as paired by :func:`expect_same_topology`.
-
-    Layers are fetched by name with ``get_layer``, so the student's layer order does not matter.
+    Layers are fetched by name, so the student's layer order does not matter.
     """
     for layer in reference.layers:
         if not layer.weights:
             continue
-        student.call(f"{name}.get_layer", pairs[layer.name], store_as=SCRATCH_LAYER)
-        values = student.weights(SCRATCH_LAYER)
+        values = runner.layer_weights(model, pairs[layer.name])
         shapes = [tuple(w.shape) for w in layer.weights]
         if [tuple(v.shape) for v in values] != shapes:
             raise CheckFailure(

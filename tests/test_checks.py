@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
+from autograder.artifacts import GraphOps
 from autograder.checks import (
     PY_FUNCTION_OPS,
     WHILE_OPS,
@@ -15,7 +18,8 @@ from autograder.checks import (
     expect_tf_function,
 )
 from autograder.protocol import ArrayValue, OpaqueValue
-from autograder.student import NameInfo, TraceInfo
+from autograder.runner import Graph
+from autograder.student import GraphArtifact, NameInfo
 
 
 def tensor(values, dtype=np.float32, kind="tensor") -> ArrayValue:
@@ -95,14 +99,34 @@ def test_numpy_values_pass_when_allowed():
     expect_tensor(tensor([1.0], kind="ndarray"), np.array([1.0], np.float32), what="f(x)", allow_numpy=True)
 
 
-class Describing:
-    """Just enough of a Student for expect_tf_function."""
+class FakeStudent:
+    """Just enough of a Student for expect_tf_function: a claim about the name, and an export."""
 
-    def __init__(self, info: NameInfo) -> None:
-        self.info = info
+    def __init__(self, info: NameInfo, exported: GraphArtifact | None) -> None:
+        self.info, self.exported = info, exported
 
     def describe(self, name: str) -> NameInfo:
         return self.info
+
+    def export_function(self, name: str, **_: object) -> GraphArtifact:
+        if self.exported is None:
+            raise CheckFailure(f"Tracing `{name}` raised TypeError: {name} is not a tf.function.")
+        return self.exported
+
+
+class FakeRunner:
+    def __init__(self, refused: tuple[str, ...] = ()) -> None:
+        self.refused = refused
+        self.loaded: list[GraphArtifact] = []
+
+    def load_graph(self, artifact: GraphArtifact, what: str) -> Graph:
+        self.loaded.append(artifact)
+        return Graph(what, GraphOps(frozenset({"Placeholder"}), frozenset(), self.refused), (), 1,
+                     None if self.refused else 1)
+
+
+ARTIFACT = GraphArtifact(b"graph bytes", ("x:0",), ("Identity:0",))
+CLAIMS_TF_FUNCTION = NameInfo("f", True, "PolymorphicFunction", True, True, False)
 
 
 @pytest.mark.parametrize(
@@ -110,24 +134,33 @@ class Describing:
     [
         (NameInfo("f", defined=False), "`f` is not defined in your notebook"),
         (NameInfo("f", True, "builtins.function", True, False, True), "Put `@tf.function` on the line above"),
-        (NameInfo("f", True, "builtins.int", False, False, False), "should be a tf.function, but it is a builtins.int"),
+        (NameInfo("f", True, "builtins.int", False, False, False), "f is not a tf.function"),
+        # A process that claims a tf.function but hands over no graph fails all the same.
+        (CLAIMS_TF_FUNCTION, "f is not a tf.function"),
     ],
 )
-def test_expect_tf_function_says_what_is_wrong(info, words):
-    with pytest.raises(CheckFailure, match=words.replace("(", r"\(").replace(")", r"\)")):
-        expect_tf_function(Describing(info), "f")  # type: ignore[arg-type]
+def test_expect_tf_function_fails_without_a_graph_whatever_the_claim(info, words):
+    with pytest.raises(CheckFailure, match=re.escape(words)):
+        expect_tf_function(FakeStudent(info, None), FakeRunner(), "f")  # type: ignore[arg-type]
 
 
-def test_expect_tf_function_accepts_a_tf_function():
-    info = NameInfo("f", True, "PolymorphicFunction", True, True, False)
-    assert expect_tf_function(Describing(info), "f") is info  # type: ignore[arg-type]
+def test_expect_tf_function_passes_on_the_graph_the_runner_examined_not_on_the_claim():
+    runner = FakeRunner()
+    claims_plain = NameInfo("f", True, "builtins.function", True, False, True)
+    graph = expect_tf_function(FakeStudent(claims_plain, ARTIFACT), runner, "f")  # type: ignore[arg-type]
+    assert graph.handle == 1 and runner.loaded == [ARTIFACT]
+
+
+def test_expect_tf_function_names_the_ops_the_runner_refused():
+    student, runner = FakeStudent(CLAIMS_TF_FUNCTION, ARTIFACT), FakeRunner(("EagerPyFunc", "ReadFile"))
+    with pytest.raises(CheckFailure, match=re.escape("operations the grader does not run (EagerPyFunc, ReadFile)")):
+        expect_tf_function(student, runner, "f")  # type: ignore[arg-type]
 
 
 def test_graph_ops_are_found_in_nested_bodies_too():
-    trace = TraceInfo(ops=frozenset({"Placeholder", "StatelessWhile"}), nested_ops=frozenset({"EagerPyFunc"}),
-                      traces_added=1)
-    expect_ops(trace, "g", {"while loop": WHILE_OPS})
-    with pytest.raises(CheckFailure, match=r"contains py_function \(EagerPyFunc\)"):
-        expect_no_ops(trace, "g", {"py_function": PY_FUNCTION_OPS})
+    graph = Graph("g", GraphOps(frozenset({"Placeholder", "StatelessWhile"}), frozenset({"EagerPyFunc"}), ()), (), 1, 1)
+    expect_ops(graph, "g", {"while loop": WHILE_OPS})
+    with pytest.raises(CheckFailure, match=re.escape("contains py_function (EagerPyFunc)")):
+        expect_no_ops(graph, "g", {"py_function": PY_FUNCTION_OPS})
     with pytest.raises(CheckFailure, match="has no matrix multiplication"):
-        expect_ops(trace, "g", {"matrix multiplication": {"MatMul"}})
+        expect_ops(graph, "g", {"matrix multiplication": {"MatMul"}})

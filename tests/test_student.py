@@ -51,8 +51,12 @@ class Peer:
             if isinstance(reply, bytes):
                 self.sock.sendall(reply)
             else:
-                self.send(reply)
+                self.send({"id": self.last_id(), **reply})
         self.drain()
+
+    def last_id(self) -> Any:
+        """The id of the last request read: an honest reply echoes it."""
+        return self.requests[-1][0].get("id")
 
     def drain(self) -> None:
         """Read requests without answering until the grader side closes the channel."""
@@ -194,7 +198,7 @@ def test_get_decodes_the_reply_into_plain_data() -> None:
     def script(peer: Peer) -> None:
         peer.events(READY)
         peer.read_request()
-        peer.send(reply, arrays)
+        peer.send({**reply, "id": peer.last_id()}, arrays)
         peer.drain()
 
     with student_with(script) as (student, peer):
@@ -204,7 +208,7 @@ def test_get_decodes_the_reply_into_plain_data() -> None:
     assert isinstance(tensor, ArrayValue) and tensor.kind == "tensor"
     np.testing.assert_array_equal(tensor.array, [1.0, 2.0])
     assert two == 2
-    assert peer.requests[0][0] == {"op": "get", "name": "answer"}
+    assert {k: v for k, v in peer.requests[0][0].items() if k != "id"} == {"op": "get", "name": "answer"}
 
 
 def test_call_sends_arguments_as_data_with_arrays_beside() -> None:
@@ -313,10 +317,44 @@ def test_reply_over_the_size_limit_makes_the_student_unavailable() -> None:
             student.weights("model")
 
 
-def test_trace_count_that_is_not_a_number_makes_the_student_unavailable() -> None:
-    with student_with(ran_then(ok("three"))) as (student, _):
-        with pytest.raises(StudentUnavailable, match="sent a trace count that is not a number"):
-            student.tracing_count("f")
+class Frames:
+    """Collects framed messages as bytes, to send several in one write."""
+
+    def __init__(self) -> None:
+        self.data = b""
+
+    def sendall(self, data: bytes) -> None:
+        self.data += data
+
+
+def test_an_answer_sent_before_its_question_makes_the_student_unavailable() -> None:
+    # A process that sends the next answer early (e.g. every reply twice) is caught at the next request.
+    frames = Frames()
+    protocol.send_message(frames, {"event": "ready"})  # type: ignore[arg-type]
+    protocol.send_message(frames, {"ok": True, "result": 42, "id": "guessed"})  # type: ignore[arg-type]
+
+    def script(peer: Peer) -> None:
+        peer.sock.sendall(frames.data)
+        peer.drain()
+
+    with student_with(script) as (student, peer):
+        with pytest.raises(StudentUnavailable, match="an answer before its question"):
+            student.get("x")
+    assert peer.requests == [], "no request is sent once an unasked answer is waiting"
+
+
+def test_an_answer_with_another_requests_id_makes_the_student_unavailable() -> None:
+    with student_with(ran_then({"ok": True, "result": 1, "id": "someone else's"})) as (student, peer):
+        with pytest.raises(StudentUnavailable, match="an answer to another question"):
+            student.get("x")
+    assert len(peer.requests[0][0]["id"]) == 16, "each request carries a fresh id"
+
+
+def test_every_request_gets_a_fresh_id() -> None:
+    with student_with(ran_then(ok(1), ok(2))) as (student, peer):
+        assert (student.get("a"), student.get("b")) == (1, 2)
+    first, second = (request["id"] for request, _ in peer.requests)
+    assert first != second
 
 
 def test_reply_without_ok_makes_the_student_unavailable() -> None:

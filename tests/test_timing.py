@@ -17,16 +17,18 @@ class FakeClock:
     def __init__(self) -> None:
         self.now = 0.0
         self.calls: list[str] = []
+        self.rounds: list[int] = []
 
     def perf_counter(self) -> float:
         return self.now
 
-    def task(self, name: str, *seconds: float) -> Callable[[], None]:
+    def task(self, name: str, *seconds: float) -> Callable[[int], None]:
         """A callable whose n-th call takes ``seconds[n]``; the last duration repeats forever."""
         durations = itertools.chain(seconds[:-1], itertools.repeat(seconds[-1]))
 
-        def run() -> None:
+        def run(round_number: int) -> None:
             self.calls.append(name)
+            self.rounds.append(round_number)
             self.now += next(durations)
 
         return run
@@ -56,8 +58,8 @@ def test_order_flips_every_round(clock: FakeClock) -> None:
 
 def test_each_ratio_pairs_the_right_times_whichever_ran_first(clock: FakeClock) -> None:
     # Whatever runs first in a round pays 1 s of warm-up; the baseline takes 2 s, the candidate 1 s.
-    def warm_up_aware(name: str, seconds: float) -> Callable[[], None]:
-        def run() -> None:
+    def warm_up_aware(name: str, seconds: float) -> Callable[[int], None]:
+        def run(_round: int) -> None:
             first = len(clock.calls) % 2 == 0
             clock.calls.append(name)
             clock.now += seconds + (1.0 if first else 0.0)
@@ -139,3 +141,12 @@ def test_max_rounds_is_never_exceeded(clock: FakeClock) -> None:
     result = robust_speedup(clock.task("base", 2.0), clock.task("cand", 1.0), threshold=2.0, rounds=5, max_rounds=12)
 
     assert len(result.ratios) <= 12
+
+
+def test_both_sides_of_a_round_get_its_number_and_no_round_is_used_twice(clock: FakeClock) -> None:
+    # Each round draws fresh inputs from its number: a later attempt must not replay earlier rounds.
+    robust_speedup(clock.task("base", 4.0), clock.task("cand", 4.0), threshold=2.0, rounds=3, max_rounds=3)
+
+    pairs = list(zip(clock.rounds[::2], clock.rounds[1::2], strict=True))
+    assert all(a == b for a, b in pairs)
+    assert len({a for a, _ in pairs}) == len(pairs) == 9

@@ -13,7 +13,8 @@ import keras
 import numpy as np
 import pytest
 
-from autograder import student_process, topology
+from autograder import protocol, runner_process, topology
+from autograder.runner import Model
 from autograder.student import CheckFailure
 
 WHAT = "your model"
@@ -102,14 +103,27 @@ def difference(actual: keras.Model, expected: keras.Model, **kwargs: Any) -> str
     return message
 
 
-# --- the description is the student side's, like for like ----------------------------------------
+# --- the description is the runner's, like for like ----------------------------------------------
 
 
 @pytest.mark.parametrize("build", [two_towers, residual, stack])
-def test_describe_matches_the_student_side_description(build):
+def test_describe_matches_the_runners_description_of_the_saved_model(build, tmp_path):
     model = build()
-    student_side = student_process._describe_model({"name": "m"}, None, {"m": model})
-    assert topology.describe(model) == student_side
+    model.save(tmp_path / "m.keras")
+    arrays: list[np.ndarray] = []
+    archive = protocol.encode_plain(np.frombuffer((tmp_path / "m.keras").read_bytes(), np.uint8), arrays)
+    runner_side = runner_process._load_model({"archive": archive}, arrays, {})
+    assert runner_side["refused"] == []
+    assert _without_tensor_names(topology.describe(model)) == _without_tensor_names(runner_side["description"])
+
+
+def _without_tensor_names(description: dict[str, Any]) -> dict[str, Any]:
+    # Keras names a reloaded model's symbolic tensors and weight paths anew; the topology never
+    # reads those names (it reads shapes, dtypes, configs and parameter counts).
+    def strip(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in entry.items() if k != "name"} for entry in entries]
+
+    return {**description, **{key: strip(description[key]) for key in ("inputs", "outputs", "weights")}}
 
 
 # --- what is NOT a difference ---------------------------------------------------------------------
@@ -269,24 +283,20 @@ def test_cycles_and_dangling_references_are_rejected():
 # --- copying the student's weights into the reference ---------------------------------------------
 
 
-class InProcessStudent:
-    """Just enough of :class:`autograder.student.Student` for ``copy_weights``, on local objects."""
+class InProcessRunner:
+    """Just enough of :class:`autograder.runner.Runner` for ``copy_weights``, on a local model."""
 
-    def __init__(self, **objects: Any) -> None:
-        self.objects = dict(objects)
+    def __init__(self, model: Any) -> None:
+        self.model = model
 
-    def call(self, name: str, *args: Any, store_as: str | None = None) -> None:
-        head, attr = name.split(".")
-        self.objects[store_as] = getattr(self.objects[head], attr)(*args)
-
-    def weights(self, name: str) -> list[np.ndarray]:
-        return [np.asarray(w) for w in self.objects[name].get_weights()]
+    def layer_weights(self, _model: Model, layer: str) -> list[np.ndarray]:
+        return [np.asarray(w) for w in self.model.get_layer(layer).get_weights()]
 
 
 def test_copy_weights_pairs_layers_by_structure_not_order():
     reference, theirs = two_towers(), two_towers(names=True, reverse_creation=True)
     pairs = compare(theirs, reference, check_names=OUTPUT_NAMES)
-    topology.copy_weights(InProcessStudent(m=theirs), "m", reference, pairs)  # type: ignore[arg-type]
+    topology.copy_weights(InProcessRunner(theirs), Model("m", 1, {}), reference, pairs)  # type: ignore[arg-type]
     rng = np.random.default_rng(0)
     tokens = [rng.integers(0, 1000, size=(3, 5)).astype("int32"), rng.integers(0, 1000, size=(3, 2)).astype("int32")]
     for mine, expected in zip(theirs(tokens), reference(tokens), strict=True):

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from autograder.checks import CheckFailure, expect_tensor, expect_tensor_spec
+from autograder.protocol import ArrayValue
 from autograder.student import StudentUnavailable
-from autograder.topology import copy_weights, describe, describe_student_model, expect_same_topology
+from autograder.topology import copy_weights, describe, expect_same_topology, load_student_model
 
 PREDICTIONS = ("prediction_a", "prediction_b")
 DIAGRAM_HEIGHT_TOLERANCE = 0.15
@@ -47,17 +48,17 @@ def reference_residual() -> keras.Model:
     return keras.Model(x, keras.layers.Activation("relu")(keras.layers.Add()([x, h])))
 
 
-def _expect_structure(student, builder, reference, check_names=()):
-    info = describe_student_model(student, builder, store_as=f"hidden_{builder}")
-    expect_same_topology(info, describe(reference), what=f"The model from {builder}()", check_names=check_names)
+def _expect_structure(student, runner, builder, reference, check_names=()):
+    model = load_student_model(student, runner, builder, store_as=f"hidden_{builder}")
+    expect_same_topology(model.description, describe(reference), what=f"The model from {builder}()",
+                         check_names=check_names)
 
 
-def _expect_outputs(student, builder, reference, inputs, labels, check_names=()):
-    """Run the student's model on fresh inputs: shapes always, values when the structure matches."""
-    stored = f"outputs_{builder}"
-    info = describe_student_model(student, builder, store_as=stored)
-    got = student.call(stored, inputs)
-    got = list(got) if isinstance(got, list | tuple) else [got]
+def _expect_outputs(student, runner, builder, reference, inputs, labels, check_names=()):
+    """Run the student's model (as the grader's runner loaded it) on fresh inputs: shapes always,
+    values when the structure matches."""
+    model = load_student_model(student, runner, builder, store_as=f"outputs_{builder}")
+    got = [ArrayValue("tensor", value) for value in runner.run_model(model, inputs)]
     if len(got) != len(labels):
         raise CheckFailure(
             f"The model from {builder}() returned {len(got)} tensor(s) for new inputs; it should return {len(labels)}."
@@ -66,12 +67,12 @@ def _expect_outputs(student, builder, reference, inputs, labels, check_names=())
     for value, want, label in zip(got, expected, labels, strict=True):
         expect_tensor_spec(value, want.shape, want.dtype, what=label)
     try:
-        pairs = expect_same_topology(info, describe(reference), what=builder, check_names=check_names)
+        pairs = expect_same_topology(model.description, describe(reference), what=builder, check_names=check_names)
     except StudentUnavailable:
         raise
     except CheckFailure:
         return  # the structure check says what differs; only the shapes can be compared
-    copy_weights(student, stored, reference, pairs)
+    copy_weights(runner, model, reference, pairs)
     for value, want, label in zip(got, _as_list(reference(inputs)), labels, strict=True):
         expect_tensor(value, np.asarray(want), what=label, rtol=1e-5, atol=1e-6)
 
@@ -81,40 +82,40 @@ def _as_list(outputs):
 
 
 @pytest.mark.question("q1", points=1)
-def test_sequential_structure(student):
-    _expect_structure(student, "build_sequential", reference_sequential())
+def test_sequential_structure(student, runner):
+    _expect_structure(student, runner, "build_sequential", reference_sequential())
 
 
 @pytest.mark.question("q1", points=1)
-def test_sequential_outputs(student):
+def test_sequential_outputs(student, runner):
     x = np.random.default_rng(11).normal(size=(6, 8)).astype(np.float32)
     labels = ["build_sequential()'s output for new inputs"]
-    _expect_outputs(student, "build_sequential", reference_sequential(), x, labels)
+    _expect_outputs(student, runner, "build_sequential", reference_sequential(), x, labels)
 
 
 @pytest.mark.question("q2", points=2)
-def test_model_structure(student):
-    _expect_structure(student, "build_model", reference_model(), PREDICTIONS)
+def test_model_structure(student, runner):
+    _expect_structure(student, runner, "build_model", reference_model(), PREDICTIONS)
 
 
 @pytest.mark.question("q2", points=1)
-def test_model_outputs(student):
+def test_model_outputs(student, runner):
     rng = np.random.default_rng(12)
     words = [rng.integers(0, 1000, size=(4, 9)).astype(np.int32), rng.integers(0, 1000, size=(4, 3)).astype(np.int32)]
     labels = [f"build_model()'s output {name} for new word sequences" for name in PREDICTIONS]
-    _expect_outputs(student, "build_model", reference_model(), words, labels, PREDICTIONS)
+    _expect_outputs(student, runner, "build_model", reference_model(), words, labels, PREDICTIONS)
 
 
 @pytest.mark.question("q3", points=1)
-def test_residual_structure(student):
-    _expect_structure(student, "build_residual", reference_residual())
+def test_residual_structure(student, runner):
+    _expect_structure(student, runner, "build_residual", reference_residual())
 
 
 @pytest.mark.question("q3", points=1)
-def test_residual_outputs(student):
+def test_residual_outputs(student, runner):
     x = np.random.default_rng(13).normal(size=(5, 32)).astype(np.float32)
     labels = ["build_residual()'s output for new inputs"]
-    _expect_outputs(student, "build_residual", reference_residual(), x, labels)
+    _expect_outputs(student, runner, "build_residual", reference_residual(), x, labels)
 
 
 @pytest.mark.question("q4", points=1)

@@ -1,0 +1,61 @@
+"""Attacks on *how* code is judged, graded for real against the `autograph` assignment.
+
+Each notebook in tests/notebooks/attacks/autograph/ says in its metadata which checks must fail
+and with what words (as a corpus notebook does), so each scores exactly what its honest part earns:
+- patched-handlers: eager code (7 of 11) whose process claims tf.functions, loops, single traces and
+  speed-ups, and hands over forged graphs: still 7 of 11;
+- presend-replies: every reply sent twice, so the next request would find its answer waiting: the
+  channel ends at the second request, and every later check says so;
+- cached-replies: lstm_fn really runs eagerly and calls are answered from a cache: no graph check passes;
+- cpu-burners-during-timing: a correct notebook with six busy processes in sessions of their own:
+  full marks, timed while the student's sandbox was frozen.
+All are graded once, two at a time; then nothing they started may still run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+
+import pytest
+
+from autograder import assignment, sandbox
+from autograder.execution import ProcessExecutor
+from autograder.validate import Outcome, validate
+from tests.conftest import NOTEBOOKS, fast_limits
+from tests.sandbox import leftover_cgroups, leftover_processes, settled
+
+if not sandbox.detect().isolated:
+    pytest.skip("the trust attacks need the sandbox, which is off", allow_module_level=True)
+
+pytestmark = pytest.mark.slow
+
+CORPUS = NOTEBOOKS / "attacks" / "autograph"
+NAMES = sorted(p.stem for p in CORPUS.glob("*.ipynb"))
+
+
+@cache
+def outcomes() -> dict[str, Outcome]:
+    autograph = dataclasses.replace(fast_limits(assignment.load("autograph")), corpus=CORPUS, solution=None)
+    return {o.name: o for o in validate(autograph, ProcessExecutor) if o.name != "template"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_attack_scores_exactly_its_honest_part(name: str) -> None:
+    outcome = outcomes()[name]
+    assert outcome.graded.result.status == "graded"
+    assert outcome.problems == (), outcome.problems
+    assert all(c.outcome != "error" for c in outcome.graded.result.checks)
+
+
+def test_the_speed_up_is_timed_with_the_students_sandbox_frozen() -> None:
+    checks = {c.name: c for c in outcomes()["cpu-burners-during-timing"].graded.result.checks}
+    timing = checks["lstm_fn_graph_is_faster_than_eager"]
+    assert timing.outcome == "passed"
+    assert "student_sandbox=" in timing.details and "not frozen" not in timing.details
+
+
+def test_nothing_the_attacks_started_is_left_running() -> None:
+    outcomes()
+    assert settled(leftover_processes) == []
+    assert settled(leftover_cgroups) == []
