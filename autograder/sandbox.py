@@ -638,7 +638,7 @@ class _Stopper:
     """Where no cgroup freezer can be had: SIGSTOP every process ``members()`` finds, until two
     scans in a row find every thread stopped (a process may start another, or continue a stopped
     one, between our signals). Weaker than a freezer: processes that keep continuing each other
-    can race it, and the description says so when they do."""
+    can race it (the description says so when it gives up after :data:`FREEZE_SECONDS`)."""
 
     members: Callable[[], list[int]]
     how: str
