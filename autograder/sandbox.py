@@ -103,7 +103,8 @@ class Running(Protocol):
         starts while frozen is frozen at once where a cgroup freezer does it. Returns how, in a
         few words for reports ("cgroup v1 freezer", "cgroup.freeze", "SIGSTOP ..."); says so if
         the kernel did not confirm it within :data:`FREEZE_SECONDS`. Freezing a frozen or ended
-        job is harmless. One thread at a time per job, like :meth:`stop`.
+        job is harmless; once :meth:`stop` has begun (it may run in another thread), it does
+        nothing.
         """
         ...
 
@@ -130,6 +131,10 @@ class _Popened:
 
     freezer: _Freezer | None = field(default=None, init=False)
     """What froze the job, while it is frozen."""
+    stopped: bool = field(default=False, init=False)
+    lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False, compare=False)
+    """Held by freeze, thaw and stop: the grader may serve freeze requests in another thread
+    while it stops the job (a freeze between stop's checks and its kill would hang it)."""
 
     @property
     def stdout(self) -> IO[bytes] | None:
@@ -143,14 +148,26 @@ class _Popened:
         return self.process.wait(timeout)
 
     def freeze(self) -> str:
-        if self.freezer is None:
-            self.freezer = self._freezer()
-        return self.freezer.freeze()
+        with self.lock:
+            if self.stopped:
+                return "nothing to freeze: the job was stopped"
+            if self.freezer is None:
+                self.freezer = self._freezer()
+            return self.freezer.freeze()
 
     def thaw(self) -> None:
-        if self.freezer is not None:
-            self.freezer.thaw()
-            self.freezer = None
+        with self.lock:
+            if self.freezer is not None:
+                self.freezer.thaw()
+                self.freezer = None
+
+    def stop(self) -> Facts:
+        with self.lock:
+            self.stopped = True
+            return self._stop()
+
+    def _stop(self) -> Facts:
+        raise NotImplementedError
 
     def _freezer(self) -> _Freezer:
         raise NotImplementedError
@@ -180,7 +197,7 @@ class _Plain(_Popened):
     """A plain child process. Freezing it reaches only its process group: without a sandbox, a child
     that called ``setsid`` (or ``setpgid``) escapes both :meth:`freeze` and :meth:`stop`."""
 
-    def stop(self) -> Facts:
+    def _stop(self) -> Facts:
         _killpg(self.process)  # SIGKILL ends stopped processes too
         self.freezer = None
         return Facts()
@@ -219,7 +236,7 @@ class _Sandboxed(_Popened):
     pid_namespace: int | None = field(default=None, init=False)
     """The sandbox's PID namespace, held open once looked up (so its inode is not reused)."""
 
-    def stop(self) -> Facts:
+    def _stop(self) -> Facts:
         if self.freezer is not None:
             # A task SIGKILLed in a frozen v1 group dies only once thawed: kill first, so that no
             # student code runs after the thaw (what forks meanwhile is killed below).
@@ -349,9 +366,9 @@ class _Holder(_Sandboxed):
             os.close(fd)
         self.namespaces = []
 
-    def stop(self) -> Facts:
+    def _stop(self) -> Facts:
         self.release()
-        return super().stop()
+        return super()._stop()
 
 
 def _start_holder(bwrap: list[str], uid: int, cgroups: list[Path], slot: IO[str]) -> _Holder:
@@ -621,7 +638,7 @@ class _Stopper:
     """Where no cgroup freezer can be had: SIGSTOP every process ``members()`` finds, until two
     scans in a row find every thread stopped (a process may start another, or continue a stopped
     one, between our signals). Weaker than a freezer: processes that keep continuing each other
-    can race it, and the description says so when they do."""
+    can race it (the description says so when it gives up after :data:`FREEZE_SECONDS`)."""
 
     members: Callable[[], list[int]]
     how: str

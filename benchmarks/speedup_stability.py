@@ -1,8 +1,10 @@
 """Does the q3 speed-up check give the same verdict every time, alone and with a core kept busy?
 
-Grades the solution and the two slow mistakes (an eager-only wrapper, and a notebook that left
-`tf.config.run_functions_eagerly(True)` on) N times each, first alone, then while another process
-spins on one core. Prints each notebook's verdicts and measured speed-ups; exits 1 on any flip.
+Grades the solution, the solution with six busy processes of its own (timed while its sandbox is
+frozen), and the two slow mistakes (an eager-only wrapper, and a notebook that left
+`tf.config.run_functions_eagerly(True)` on: neither hands over a graph, so neither is timed) N times
+each, first alone, then while another process spins on one core. Prints each notebook's verdicts
+and measured speed-ups; exits 1 on any flip.
 
     .venv/bin/python benchmarks/speedup_stability.py [--repeats 20]
 """
@@ -24,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHECK = "lstm_fn_graph_is_faster_than_eager"
 NOTEBOOKS = {
     "solution": ROOT / "solutions" / "autograph.ipynb",
+    "cpu-burners": ROOT / "tests" / "notebooks" / "attacks" / "autograph" / "cpu-burners-during-timing.ipynb",
     "eager-only-lstm": ROOT / "tests" / "notebooks" / "autograph" / "eager-only-lstm.ipynb",
     "runs-eagerly": ROOT / "tests" / "notebooks" / "autograph" / "runs-eagerly.ipynb",
 }

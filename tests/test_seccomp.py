@@ -17,8 +17,8 @@ if sys.platform != "linux" or seccomp.program() is None:
 # Installs the filter the way the fork server's worker does, then tries what it must refuse and
 # what a notebook needs.
 PROBE = r"""
-import ctypes, json, os, socket, threading
-from autograder import forkserver
+import ctypes, json, os, platform, socket, threading
+from autograder import forkserver, seccomp
 libc = ctypes.CDLL(None, use_errno=True)
 assert libc.prctl(38, 1, 0, 0, 0) == 0  # no_new_privs: what lets an unprivileged process filter itself
 forkserver._install_seccomp(libc)
@@ -27,11 +27,27 @@ def errno_of(call):
     return 0 if call() != -1 else ctypes.get_errno()
 result["unshare_user"] = errno_of(lambda: libc.unshare(0x10000000))
 result["keyctl"] = errno_of(lambda: libc.syscall(250, 0, -3, 0))
+def family_errno(family, kind):
+    try:
+        socket.socket(family, kind).close()
+        return 0
+    except OSError as exc:
+        return exc.errno
+result["vsock"] = family_errno(socket.AF_VSOCK, socket.SOCK_STREAM)
+result["tcp"] = family_errno(socket.AF_INET, socket.SOCK_STREAM)
+result["udp"] = family_errno(socket.AF_INET, socket.SOCK_DGRAM)
+result["tcp6"] = family_errno(socket.AF_INET6, socket.SOCK_STREAM)
+# The kernel reads the family as an int: a high word must not get an AF_INET socket past the filter.
+SOCKET = seccomp.ARCHITECTURES[platform.machine()][1]["socket"]
+high_word = ctypes.c_long((1 << 32) | socket.AF_INET)
+result["tcp_high_word"] = errno_of(lambda: libc.syscall(SOCKET, high_word, socket.SOCK_STREAM, 0))
+result["netlink"] = family_errno(socket.AF_NETLINK, socket.SOCK_RAW)
+result["unix_dgram"] = family_errno(socket.AF_UNIX, socket.SOCK_DGRAM)
 try:
-    socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
-    result["vsock"] = 0
-except OSError as exc:
-    result["vsock"] = exc.errno
+    socket.socketpair(socket.AF_INET, socket.SOCK_STREAM)
+    result["socketpair_inet"] = 0
+except OSError as exc:  # the kernel itself says EOPNOTSUPP (95); the filter answers first
+    result["socketpair_inet"] = exc.errno
 a, b = socket.socketpair()
 a.sendall(b"x")
 result["unix_socket"] = b.recv(1).decode()
@@ -61,6 +77,9 @@ def test_refused_calls_fail_with_an_errno_and_ordinary_work_goes_on() -> None:
     done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60, check=True)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result == {
-        "unshare_user": 1, "keyctl": 1, "vsock": 97,  # EPERM, EPERM, EAFNOSUPPORT
+        "unshare_user": 1, "keyctl": 1,  # EPERM
+        # EAFNOSUPPORT: every address family but AF_UNIX
+        "vsock": 97, "tcp": 97, "udp": 97, "tcp6": 97, "tcp_high_word": 97, "netlink": 97, "socketpair_inet": 97,
+        "unix_dgram": 0,
         "unix_socket": "x", "thread": True, "fork": 7, "subprocess": 0, "seccomp": "2",
     }

@@ -181,7 +181,9 @@ def test_a_frozen_job_gets_no_cpu_until_thawed_and_stops_while_frozen(busy_job):
     assert settled(lambda: _named(mark)) == []
     assert not any(group.exists() for group in groups)
     assert settled(leftover_cgroups) == []
-    job.thaw()  # after stop: nothing to do, and no error
+    assert "stopped" in job.freeze()  # after stop: nothing to do, and no error
+    job.thaw()
+    assert not any(group.exists() for group in groups)
 
 
 @pytest.mark.skipif(DETECTED.isolated is False or DETECTED.cgroup_version != "v1",  # type: ignore[union-attr]
