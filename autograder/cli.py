@@ -8,9 +8,13 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
-from autograder import assignment as assignments
-from autograder import batch, distributed, gradescope, notebook, report, sandbox, selfcheck, submission, validate
-from autograder.execution import ProcessExecutor
+from autograder.core import assignment as assignments
+from autograder.core import batch, notebook, validate
+from autograder.core.execution import ProcessExecutor
+from autograder.interop import distributed, gradescope
+from autograder.reports import formats as report
+from autograder.sandbox import launcher as sandbox
+from autograder.students import selfcheck, submission
 
 EPILOG = """\
 examples:
@@ -210,7 +214,6 @@ def _add_otter(commands: argparse._SubParsersAction) -> None:
 
 def _run_otter(args: argparse.Namespace) -> int:
     from autograder import otter_plugin  # imports otter: only when asked
-
     assignment = assignments.load(args.assignment)
     out = otter_plugin.build_zip(assignment, args.out or Path(f"{assignment.name}-otter.zip"))
     print(f"Wrote {out}. Grade with: otter run -a {out} SUBMISSION.ipynb")

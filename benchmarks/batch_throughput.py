@@ -57,8 +57,8 @@ def timed(commands: list[list[str]], cwd: Path | None = None) -> tuple[float, fl
 
 
 def otter_zip(name: str, folder: Path) -> Path:
-    from autograder import assignment, otter_plugin
-
+    from autograder.core import assignment
+    from autograder.interop import otter_plugin
     built = otter_plugin.build_zip(assignment.load(name), folder / f"{name}-otter.zip")
     plain = folder / f"{name}-otter-plain.zip"
     with zipfile.ZipFile(built) as source, zipfile.ZipFile(plain, "w") as target:

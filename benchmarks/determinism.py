@@ -14,9 +14,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from autograder import assignment
-from autograder.execution import ProcessExecutor
-from autograder.grading import grade
+from autograder.core import assignment
+from autograder.core.execution import ProcessExecutor
+from autograder.core.grading import grade
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {

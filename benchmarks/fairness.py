@@ -23,9 +23,9 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import assignment
-from autograder.execution import ProcessExecutor
-from autograder.grading import grade
+from autograder.core import assignment
+from autograder.core.execution import ProcessExecutor
+from autograder.core.grading import grade
 
 ROOT = Path(__file__).resolve().parent.parent
 

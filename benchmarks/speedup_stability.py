@@ -18,9 +18,9 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
-from autograder import assignment
-from autograder.execution import ProcessExecutor
-from autograder.grading import grade
+from autograder.core import assignment
+from autograder.core.execution import ProcessExecutor
+from autograder.core.grading import grade
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = "lstm_fn_graph_is_faster_than_eager"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import assignment
-from autograder.execution import ProcessExecutor
-from autograder.grading import Graded, grade
+from autograder.core import assignment
+from autograder.core.execution import ProcessExecutor
+from autograder.core.grading import Graded, grade
 
 NOTEBOOKS = Path(__file__).parent / "notebooks"
 ROOT = Path(__file__).parent.parent

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.assignment import Assignment
-from autograder.execution import Execution
-from autograder.notebook import Notebook
-from autograder.results import (
+from autograder.core.assignment import Assignment
+from autograder.core.execution import Execution
+from autograder.core.notebook import Notebook
+from autograder.core.results import (
     CellError,
     CheckResult,
     ExecutionStatus,
@@ -120,7 +120,7 @@ class Call:
 
 @dataclass
 class FakeExecutor:
-    """An :class:`autograder.execution.Executor` that returns a canned :class:`Execution`.
+    """An :class:`autograder.core.execution.Executor` that returns a canned :class:`Execution`.
 
     Like the real one, it leaves hidden checks out when ``include_hidden`` is False. ``errors``
     maps a notebook's file name to an exception to raise for it instead. Every call is recorded.

@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
-from autograder import artifacts
+from autograder.channel import artifacts
 
 SPEC = tf.TensorSpec([None], tf.float32)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.assignment import AssignmentError, Limits, Question, available, load
+from autograder.core.assignment import AssignmentError, Limits, Question, available, load
 
 VALID = """\
 name = "demo"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from factories import FakeExecutor, write_answer
 
-from autograder import report
-from autograder.assignment import Assignment, load
-from autograder.batch import BatchError, BatchResult, expand, grade_all
+from autograder.core.assignment import Assignment, load
+from autograder.core.batch import BatchError, BatchResult, expand, grade_all
+from autograder.reports import formats as report
 from tests.sandbox import cgroup_parents
 
 REPORT_FILES = {"report.json", "student.json", "results.json", "feedback.txt", "feedback.md", "feedback.html"}
@@ -258,7 +258,7 @@ def test_rerun_reuses_unchanged_results_and_regrades_changed_ones(tmp_path, assi
 def test_changed_checks_regrade_everything(tmp_path, assignment, monkeypatch):
     paths, out = _three(tmp_path), tmp_path / "out"
     run_batch(paths, assignment, out)
-    monkeypatch.setattr("autograder.cache.grading_key", lambda _a: "checks were edited")
+    monkeypatch.setattr("autograder.core.cache.grading_key", lambda _a: "checks were edited")
     again = FakeExecutor()
     assert run_batch(paths, assignment, out, again)[0].reused == 0
     assert len(again.calls) == 3

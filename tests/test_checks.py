@@ -7,7 +7,10 @@ import re
 import numpy as np
 import pytest
 
-from autograder.artifacts import GraphOps
+from autograder.channel.artifacts import GraphOps
+from autograder.channel.protocol import ArrayValue, OpaqueValue
+from autograder.channel.runner import Graph
+from autograder.channel.student import GraphArtifact, NameInfo
 from autograder.checks import (
     PY_FUNCTION_OPS,
     WHILE_OPS,
@@ -17,9 +20,6 @@ from autograder.checks import (
     expect_tensor,
     expect_tf_function,
 )
-from autograder.protocol import ArrayValue, OpaqueValue
-from autograder.runner import Graph
-from autograder.student import GraphArtifact, NameInfo
 
 
 def tensor(values, dtype=np.float32, kind="tensor") -> ArrayValue:

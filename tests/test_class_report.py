@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from factories import check_result
 
-from autograder.assignment import Question
-from autograder.class_report import FAILURE_ROWS, class_report_html, normalize_message
-from autograder.feedback import feedback_html, feedback_markdown
-from autograder.results import CellError, CheckResult, ExecutionSummary, SubmissionResult, SubmissionStatus
-from autograder.scoring import Score, score
+from autograder.core.assignment import Question
+from autograder.core.results import CellError, CheckResult, ExecutionSummary, SubmissionResult, SubmissionStatus
+from autograder.core.scoring import Score, score
+from autograder.reports.class_report import FAILURE_ROWS, class_report_html, normalize_message
+from autograder.reports.feedback import feedback_html, feedback_markdown
 
 QUESTIONS = (
     Question(name="q1", points=3.0, title="Build the model"),

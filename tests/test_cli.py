@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from factories import FakeExecutor, autograph_checks, execution, write_answer
 
-from autograder import assignment, cli
+from autograder import cli
 from autograder.cli import main
-from autograder.execution import GraderError
+from autograder.core import assignment
+from autograder.core.execution import GraderError
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from autograder import assignment, batch
-from autograder.distributed import DaskGrader
-from autograder.execution import ProcessExecutor
+from autograder.core import assignment, batch
+from autograder.core.execution import ProcessExecutor
+from autograder.interop.distributed import DaskGrader
 from tests.conftest import NOTEBOOKS
 
 pytestmark = pytest.mark.slow

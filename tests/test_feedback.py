@@ -9,9 +9,11 @@ from collections.abc import Callable
 import pytest
 from factories import check_result
 
-from autograder.assignment import Question
-from autograder.feedback import ALL_PASSED, feedback_html, feedback_markdown
-from autograder.report import (
+from autograder.core.assignment import Question
+from autograder.core.results import CellError, CheckResult, ExecutionSummary, SubmissionResult, SubmissionStatus
+from autograder.core.scoring import Score, score
+from autograder.reports.feedback import ALL_PASSED, feedback_html, feedback_markdown
+from autograder.reports.formats import (
     CHECK_BROKE_NOTE,
     GRADER_ERROR_FOR_STUDENT,
     NEXT_FIX_FAILED,
@@ -19,8 +21,6 @@ from autograder.report import (
     NEXT_REJECTED,
     NEXT_RUN_CLEANLY,
 )
-from autograder.results import CellError, CheckResult, ExecutionSummary, SubmissionResult, SubmissionStatus
-from autograder.scoring import Score, score
 
 Renderer = Callable[[SubmissionResult, Score], str]
 RENDERERS = pytest.mark.parametrize("render", [feedback_markdown, feedback_html], ids=["markdown", "html"])

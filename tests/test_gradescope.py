@@ -12,7 +12,8 @@ import zipfile
 
 import pytest
 
-from autograder import assignment, gradescope
+from autograder.core import assignment
+from autograder.interop import gradescope
 from tests.conftest import NOTEBOOKS, ROOT
 
 

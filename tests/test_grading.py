@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from factories import FakeExecutor, autograph_checks, check_result, execution, summary, write_answer
 
-from autograder.assignment import Assignment, load
-from autograder.execution import GraderError
-from autograder.grading import grade
-from autograder.results import CellError
+from autograder.core.assignment import Assignment, load
+from autograder.core.execution import GraderError
+from autograder.core.grading import grade
+from autograder.core.results import CellError
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import nbformat
 import pytest
 from factories import code, markdown, write_notebook
 
-from autograder import notebook
-from autograder.notebook import Cell, NotebookRejected, load
+from autograder.core import notebook
+from autograder.core.notebook import Cell, NotebookRejected, load
 
 
 def rejection(path: Path, expected: str | None = "autograph") -> str:

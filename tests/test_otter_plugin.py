@@ -7,9 +7,10 @@ import zipfile
 
 import pytest
 
-from autograder import assignment, otter_plugin
-from autograder.execution import ProcessExecutor
-from autograder.grading import grade
+from autograder.core import assignment
+from autograder.core.execution import ProcessExecutor
+from autograder.core.grading import grade
+from autograder.interop import otter_plugin
 from tests.conftest import NOTEBOOKS
 
 

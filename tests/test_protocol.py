@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder import protocol
-from autograder.protocol import (
+from autograder.channel import protocol
+from autograder.channel.protocol import (
     ArrayValue,
     ChannelClosed,
     ChannelTimeout,

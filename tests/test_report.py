@@ -9,18 +9,8 @@ from typing import Any
 
 import pytest
 
-from autograder.assignment import Question
-from autograder.report import (
-    console_table,
-    feedback_text,
-    format_number,
-    grades_csv,
-    gradescope_results,
-    safe_text,
-    student_report,
-    submission_report,
-)
-from autograder.results import (
+from autograder.core.assignment import Question
+from autograder.core.results import (
     SCHEMA_VERSION,
     CellError,
     CheckResult,
@@ -30,7 +20,17 @@ from autograder.results import (
     SubmissionStatus,
     Visibility,
 )
-from autograder.scoring import Score, score
+from autograder.core.scoring import Score, score
+from autograder.reports.formats import (
+    console_table,
+    feedback_text,
+    format_number,
+    grades_csv,
+    gradescope_results,
+    safe_text,
+    student_report,
+    submission_report,
+)
 
 QUESTIONS = (
     Question(name="q1", points=3.0, title="Build the model"),

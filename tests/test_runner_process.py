@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from autograder import protocol, runner_process, student_process
+from autograder.channel import protocol, runner_process, student_process
 
 SPEC = {"shape": [None], "dtype": "float32"}
 

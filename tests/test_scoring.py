@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from autograder.assignment import Question
-from autograder.results import CheckResult, SubmissionResult, SubmissionStatus
-from autograder.scoring import QuestionScore, Score, score
+from autograder.core.assignment import Question
+from autograder.core.results import CheckResult, SubmissionResult, SubmissionStatus
+from autograder.core.scoring import QuestionScore, Score, score
 
 QUESTIONS = (
     Question(name="q1", points=3.0, title="Build the model"),

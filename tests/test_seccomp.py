@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from autograder import seccomp
+from autograder.sandbox import seccomp
 
 if sys.platform != "linux" or seccomp.program() is None:
     pytest.skip(f"no seccomp filter for {sys.platform}/{platform.machine()}", allow_module_level=True)
@@ -18,7 +18,8 @@ if sys.platform != "linux" or seccomp.program() is None:
 # what a notebook needs.
 PROBE = r"""
 import ctypes, json, os, platform, socket, threading
-from autograder import forkserver, seccomp
+from autograder.sandbox import forkserver
+from autograder.sandbox import seccomp
 libc = ctypes.CDLL(None, use_errno=True)
 assert libc.prctl(38, 1, 0, 0, 0) == 0  # no_new_privs: what lets an unprivileged process filter itself
 forkserver._install_seccomp(libc)

@@ -10,8 +10,8 @@ import nbformat
 import pytest
 from factories import FakeExecutor, autograph_checks, execution, write_answer
 
-from autograder import assignment as assignments
-from autograder import selfcheck
+from autograder.core import assignment as assignments
+from autograder.students import selfcheck
 from tests.conftest import ROOT
 
 
@@ -104,7 +104,7 @@ def test_self_check_reports_the_fresh_run_not_the_live_kernel(tmp_path, name):
     saved = tmp_path / "mine.ipynb"
     nbformat.write(solution, saved)
     probe = f"print('LIVE-HAS', {required!r} in globals())"
-    check = f"from autograder.selfcheck import run_self_check\nfrom autograder.assignment import load\n" \
+    check = f"from autograder.students.selfcheck import run_self_check\nfrom autograder.core.assignment import load\n" \
             f"r = run_self_check({str(saved)!r}, load({name!r}))\nprint(r.text())"
     driver = _run_in_kernel([*live_code, probe, check], tmp_path)
     printed = ["".join(o.get("text", "") for o in cell.outputs) for cell in driver.cells[-2:]]

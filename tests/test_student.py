@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder import protocol
-from autograder.protocol import ArrayValue
-from autograder.results import CellError
-from autograder.student import CheckFailure, NameInfo, Student, StudentUnavailable
+from autograder.channel import protocol
+from autograder.channel.protocol import ArrayValue
+from autograder.channel.student import CheckFailure, NameInfo, Student, StudentUnavailable
+from autograder.core.results import CellError
 
 Script = Callable[["Peer"], None]
 READY = [{"event": "ready"}]

@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 import nbformat
 import pytest
 
-from autograder import submission
-from autograder.execution import ProcessExecutor
-from autograder.grading import grade
+from autograder.core.execution import ProcessExecutor
+from autograder.core.grading import grade
+from autograder.students import submission
 from tests.conftest import NOTEBOOKS, ROOT
 
 pytestmark = pytest.mark.slow

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from autograder import timing
-from autograder.timing import Speedup, interleaved_ratios, robust_speedup
+from autograder.checks import timing
+from autograder.checks.timing import Speedup, interleaved_ratios, robust_speedup
 
 
 class FakeClock:

@@ -13,9 +13,10 @@ import keras
 import numpy as np
 import pytest
 
-from autograder import protocol, runner_process, topology
-from autograder.runner import Model
-from autograder.student import CheckFailure
+from autograder.channel import protocol, runner_process
+from autograder.channel.runner import Model
+from autograder.channel.student import CheckFailure
+from autograder.checks import topology
 
 WHAT = "your model"
 OUTPUT_NAMES = ("prediction_a", "prediction_b")
@@ -284,7 +285,7 @@ def test_cycles_and_dangling_references_are_rejected():
 
 
 class InProcessRunner:
-    """Just enough of :class:`autograder.runner.Runner` for ``copy_weights``, on a local model."""
+    """Just enough of :class:`autograder.channel.runner.Runner` for ``copy_weights``, on a local model."""
 
     def __init__(self, model: Any) -> None:
         self.model = model

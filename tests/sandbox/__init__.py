@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from autograder import sandbox
+from autograder.sandbox import launcher as sandbox
 
 SANDBOX_UIDS = range(sandbox.UID_BASE, sandbox.UID_BASE + 201)
 """Every uid the sandbox may hand out (61000-61200)."""

@@ -33,9 +33,12 @@ from pathlib import Path
 
 import pytest
 
-from autograder import assignment, feedback, report, sandbox
-from autograder.execution import ProcessExecutor
-from autograder.grading import Graded, grade
+from autograder.core import assignment
+from autograder.core.execution import ProcessExecutor
+from autograder.core.grading import Graded, grade
+from autograder.reports import feedback
+from autograder.reports import formats as report
+from autograder.sandbox import launcher as sandbox
 from tests import hostile_files
 from tests.conftest import NOTEBOOKS
 from tests.sandbox import leftover_cgroups, leftover_processes, settled

@@ -7,9 +7,10 @@ import shutil
 import nbformat
 import pytest
 
-from autograder import assignment, sandbox
-from autograder.execution import ProcessExecutor
-from autograder.grading import grade
+from autograder.core import assignment
+from autograder.core.execution import ProcessExecutor
+from autograder.core.grading import grade
+from autograder.sandbox import launcher as sandbox
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.skipif(

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox
-from autograder.execution import PYTHON, STUDENT_CELLS
+from autograder.core.execution import STUDENT_CELLS
+from autograder.sandbox import launcher as sandbox
+from autograder.sandbox.forkserver import STUDENT_PROGRAM
 from tests.sandbox import leftover_cgroups, settled
 
 DETECTED = sandbox.detect(fork=False)
@@ -105,8 +106,8 @@ def busy_job(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
     ours, theirs = socket.socketpair()
     with ours, theirs:
         job = route.launcher.start(
-            [*PYTHON, "autograder.student_process", "--fd", str(theirs.fileno()), "--cells", STUDENT_CELLS,
-             "--seed", "0", "--cell-seconds", "120"],
+            sandbox.Program(STUDENT_PROGRAM, ("--fd", str(theirs.fileno()), "--cells", STUDENT_CELLS,
+                                              "--seed", "0", "--cell-seconds", "120")),
             role="student", pass_fds=[theirs.fileno()], binds=[sandbox.Bind(cells, STUDENT_CELLS)],
             cwd="/tmp/work", host_cwd=tmp_path, env=ENV, resources=RESOURCES,
         )

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import cli, sandbox
+from autograder import cli
+from autograder.sandbox import launcher as sandbox
 from tests import hostile_files
 from tests.conftest import NOTEBOOKS
 from tests.sandbox import leftover_cgroups, leftover_processes, settled

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox
-from autograder.execution import STUDENT_CELLS
+from autograder.core.execution import STUDENT_CELLS
+from autograder.sandbox import launcher as sandbox
 from tests.sandbox import SANDBOX_UIDS, job_prefix, leftover_cgroups, leftover_processes, settled
 
 TINY = Path(__file__).resolve().parent.parent / "fixtures" / "tiny"

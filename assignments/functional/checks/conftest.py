@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
+from autograder.channel.student import Student, StudentUnavailable
 from autograder.checks import CheckFailure
-from autograder.student import Student, StudentUnavailable
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_SIDE = 30_000

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from autograder.channel.runner import Reference
 from autograder.checks import (
     PY_FUNCTION_OPS,
     WHILE_OPS,
@@ -15,7 +16,6 @@ from autograder.checks import (
     expect_tensor,
     expect_tf_function,
 )
-from autograder.runner import Reference
 
 # q3 speed-up: the student's graph, exported and run by the grader's runner while the student's
 # sandbox is frozen, must beat a trusted eager LSTMCell with the same weights, both on fresh

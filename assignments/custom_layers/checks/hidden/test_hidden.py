@@ -8,9 +8,10 @@ configs are checked as JSON, and the saved .keras file is read with zipfile + js
 import numpy as np
 import pytest
 
+from autograder.channel.protocol import OpaqueValue
+from autograder.channel.student import StudentUnavailable
 from autograder.checks import CheckFailure, expect_tensor
-from autograder.protocol import OpaqueValue
-from autograder.serialization import (
+from autograder.checks.keras_saving import (
     activation,
     archive_layer_configs,
     expect_config_complete,
@@ -21,7 +22,6 @@ from autograder.serialization import (
     keras_archive_config,
     reload_model,
 )
-from autograder.student import StudentUnavailable
 
 FEATURES = 4
 SGD_LEARNING_RATE = 0.01  # Keras' default for optimizer="sgd"

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import expect_tensor_spec
-from autograder.serialization import expect_config_complete
+from autograder.checks.keras_saving import expect_config_complete
 
 
 @pytest.mark.question("q1", points=1)

@@ -14,10 +14,10 @@ import keras
 import numpy as np
 import pytest
 
+from autograder.channel.protocol import ArrayValue
+from autograder.channel.student import StudentUnavailable
 from autograder.checks import CheckFailure, expect_tensor, expect_tensor_spec
-from autograder.protocol import ArrayValue
-from autograder.student import StudentUnavailable
-from autograder.topology import copy_weights, describe, expect_same_topology, load_student_model
+from autograder.checks.topology import copy_weights, describe, expect_same_topology, load_student_model
 
 PREDICTIONS = ("prediction_a", "prediction_b")
 DIAGRAM_HEIGHT_TOLERANCE = 0.15

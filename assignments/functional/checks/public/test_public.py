@@ -5,7 +5,7 @@ They check each model's inputs and outputs; the hidden checks compare the whole 
 
 import pytest
 
-from autograder.topology import describe_student_model, expect_same_interface
+from autograder.checks.topology import describe_student_model, expect_same_interface
 
 FLOAT = "float32"
 

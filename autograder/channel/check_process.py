@@ -1,0 +1,213 @@
+"""The trusted check process: runs the assignment's pytest checks against the student's process.
+
+Started by the grader next to the student's process; it shares nothing with it but a socket.
+Checks get a :class:`~autograder.channel.student.Student` through the ``student`` fixture and mark their
+question and points with ``@pytest.mark.question("q1", points=2)``; checks under a ``hidden``
+folder are hidden, under ``public`` public. Results go to the grader as one JSON document on an
+inherited pipe (``--results-fd``), never through a file the student could reach.
+
+Run as ``python -I -m autograder.channel.check_process --student-fd N --results-fd M --checks DIR...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import time
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograder.channel.budget import Budget, BudgetedSocket, ChecksOutOfTime
+from autograder.channel.runner import Runner
+from autograder.channel.student import CheckFailure, Student, student_text
+from autograder.core.results import SCHEMA_VERSION, CheckResult, ExecutionSummary
+
+GRADER_PROBLEM = (
+    "This check could not run because of a problem in the grader, not in your notebook "
+    "({error}). Your instructor can see the details."
+)
+
+
+class GradingPlugin:
+    """Hands checks the ``student`` fixture and records each check's outcome."""
+
+    def __init__(
+        self, student: Student, hidden_dirs: list[Path], required: list[str], runner: Runner, budget: Budget
+    ) -> None:
+        self._student = student
+        self._runner = runner
+        self._required = required
+        self._budget = budget
+        self._hidden_dirs = [d.resolve() for d in hidden_dirs]
+        self._results: dict[str, CheckResult] = {}
+        self.collection_errors: list[str] = []
+
+    @pytest.fixture(scope="session")
+    def student(self) -> Student:
+        self._student.wait_until_executed()
+        self._budget.start()
+        return self._student
+
+    @pytest.fixture(scope="session")
+    def runner(self) -> Runner:
+        """The grader's runner: examines, runs and times artifacts from the student's process."""
+        return self._runner
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if self._budget.spent:
+            raise ChecksOutOfTime()  # before any fixture of the check runs
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "question(name, points): the question and points of a check")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors.append(f"{report.nodeid}: {str(report.longrepr)[-2000:]}")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+        outcome = yield
+        report = outcome.get_result()
+        already_failed = item.nodeid in self._results and self._results[item.nodeid].outcome != "passed"
+        if already_failed or (report.when != "call" and report.passed):
+            return
+        self._results[item.nodeid] = self._result(item, call, report.passed)
+
+    def _result(self, item: pytest.Item, call: pytest.CallInfo[None], passed: bool) -> CheckResult:
+        marker = item.get_closest_marker("question")
+        question = str(marker.args[0]) if marker and marker.args else ""
+        points = float(marker.kwargs.get("points", 1)) if marker else 0.0
+        outcome, message = self._outcome(call, passed)
+        if marker is None:
+            outcome, message = "error", "This check has no @pytest.mark.question(...) marker."
+        return CheckResult(
+            name=item.name.removeprefix("test_"),
+            question=question,
+            points=points,
+            earned=points if outcome == "passed" else 0.0,
+            outcome=outcome,
+            message=message,
+            visibility="hidden" if self._is_hidden(Path(str(item.path))) else "public",
+            details="; ".join(f"{k}={v}" for k, v in item.user_properties)[:2000],
+        )
+
+    def _outcome(self, call: pytest.CallInfo[None], passed: bool) -> tuple[str, str]:
+        if self._budget.spent:  # fail closed: a check that did not finish within the budget earns nothing
+            ran = call.excinfo is None or not isinstance(call.excinfo.value, ChecksOutOfTime)
+            return "failed", self._budget.message(ran=ran)
+        return ("passed", "") if passed else _failure(call)
+
+    def _missing_names(self, summary: ExecutionSummary) -> list[str]:
+        if summary.status != "completed" or self._budget.spent:
+            return []
+        try:
+            return [name for name in self._required if not self._student.describe(name).defined]
+        except CheckFailure:
+            return []
+
+    def _is_hidden(self, path: Path) -> bool:
+        return any(path.resolve().is_relative_to(d) for d in self._hidden_dirs)
+
+    def document(self) -> dict[str, Any]:
+        summary = self._student.wait_until_executed()
+        self._budget.start()  # no check used the student: the required names still get only the budget
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "execution": {**_summary_json(summary), "missing_names": self._missing_names(summary)},
+            "checks": [r.to_json() for r in self._results.values()],
+            "collection_errors": self.collection_errors,
+        }
+
+
+def _failure(call: pytest.CallInfo[None]) -> tuple[str, str]:
+    if call.excinfo is None:
+        return "failed", "This check did not pass."
+    exc = call.excinfo.value
+    if isinstance(exc, CheckFailure):
+        return "failed", str(exc)
+    if isinstance(exc, AssertionError):
+        # A plain assert in a check: keep the author's message, not pytest's introspection.
+        return "failed", student_text(str(exc).split("\nassert ")[0], 1000) or "This check did not pass."
+    if isinstance(exc, pytest.skip.Exception):
+        return "failed", f"Skipped: {exc}"
+    return "error", GRADER_PROBLEM.format(error=student_text(f"{type(exc).__name__}: {exc}", 300))
+
+
+def _summary_json(summary: ExecutionSummary) -> dict[str, Any]:
+    return {
+        "status": summary.status,
+        "message": summary.message,
+        "cell_errors": [{"cell": e.cell, "error": e.error} for e in summary.cell_errors],
+    }
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="autograder.channel.check_process")
+    parser.add_argument("--student-fd", type=int, required=True)
+    parser.add_argument("--runner-fd", type=int, help="the channel to the grader's runner")
+    parser.add_argument("--control-fd", type=int, help="the channel to the grader (to freeze the student)")
+    parser.add_argument("--results-fd", type=int, required=True)
+    parser.add_argument("--checks", type=Path, nargs="+", required=True)
+    parser.add_argument("--hidden", type=Path, nargs="*", default=[])
+    parser.add_argument("--required", nargs="*", default=[])
+    parser.add_argument("--cells-file", type=Path, help="JSON list of the notebook's code cell numbers, in order")
+    parser.add_argument("--notebook-seconds", type=float, required=True)
+    parser.add_argument("--request-seconds", type=float, required=True)
+    parser.add_argument("--checks-seconds", type=float, required=True,
+                        help="wall time for all checks, from the end of the notebook's run")
+    parser.add_argument("--reply-bytes", type=int, required=True)
+    return parser.parse_args(argv)
+
+
+def _cell_numbers(path: Path | None) -> list[int] | None:
+    """The grader writes them to a file: a notebook of many cells would not fit on a command line."""
+    return None if path is None else [int(n) for n in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
+    args = _parse_args(argv)
+    budget = Budget(args.checks_seconds, args.request_seconds)
+    student = Student(
+        _budgeted(args.student_fd, budget),
+        notebook_deadline=started + args.notebook_seconds,
+        request_seconds=args.request_seconds,
+        reply_bytes=args.reply_bytes,
+        cells=_cell_numbers(args.cells_file),
+    )
+    # The runner runs the student's artifacts, so its requests end with the budget too; the
+    # control channel (freeze and thaw the student) does not, so a thaw always gets through.
+    runner = Runner(_channel(args.runner_fd, budget), _channel(args.control_fd))
+    plugin = GradingPlugin(student, args.hidden, args.required, runner, budget)
+    pytest_args = [str(d) for d in args.checks] + [
+        "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", str(args.checks[0].parent),
+        "--confcutdir", str(args.checks[0].parent), "-W", "ignore::DeprecationWarning",
+    ]
+    pytest.main(pytest_args, plugins=[plugin])
+    with os.fdopen(args.results_fd, "w", encoding="utf-8") as results:
+        json.dump(plugin.document(), results)
+    sys.stdout.flush()
+    return 0
+
+
+def _channel(fd: int | None, budget: Budget | None = None) -> socket.socket | None:
+    if fd is None:
+        return None
+    return socket.socket(fileno=fd) if budget is None else _budgeted(fd, budget)
+
+
+def _budgeted(fd: int, budget: Budget) -> BudgetedSocket:
+    channel = BudgetedSocket(fileno=fd)
+    channel.budget = budget
+    return channel
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,236 @@
+"""The checks' handle on the grader's runner, and on the grader itself (to freeze the student).
+
+Checks get a :class:`Runner` through the ``runner`` pytest fixture. It sends artifacts that the
+student's process handed over (:meth:`autograder.channel.student.Student.export_function`,
+:meth:`~autograder.channel.student.Student.export_model`) to the runner process
+(:mod:`autograder.channel.runner_process`), which examines, runs and times them. Every verdict about how
+student code runs (a ``tf.function``, a loop op in its graph, one trace for every input, faster
+than eager code, a model's topology) comes from there, never from the student's process.
+
+While the runner times a graph, the grader freezes the student's whole sandbox (``freeze`` and
+``thaw`` on the control channel), so nothing the student started competes for the CPU.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import socket
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from autograder.channel import protocol
+from autograder.channel.artifacts import GraphOps
+from autograder.channel.student import CheckFailure, GraphArtifact, student_text
+
+RUNNER_SECONDS = 300.0
+"""How long one runner request may take (a timing run of up to three attempts fits well within)."""
+CONTROL_SECONDS = 30.0
+MAX_REPLY_BYTES = 256 * 1024 * 1024
+
+
+class RunnerUnavailable(CheckFailure):
+    """The runner cannot answer any more (it ended while examining an artifact, or hung)."""
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    shape: tuple[int | None, ...] | None
+    """None: any rank; a None entry: any size along that axis."""
+    dtype: str
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A student's graph as the runner found it; ``handle`` is None when an op was refused."""
+
+    what: str
+    ops: GraphOps
+    inputs: tuple[TensorInfo, ...]
+    outputs: int
+    handle: int | None
+
+
+@dataclass(frozen=True)
+class Model:
+    """A student's model loaded by the runner from its ``.keras`` archive."""
+
+    what: str
+    handle: int
+    description: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Speed:
+    median: float
+    ratios: tuple[float, ...]
+    mismatch: str | None
+    """Why the graph's values differed from the reference's during timing, or None."""
+    frozen: str
+    """How the student's sandbox was kept still while timing ran."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A trusted built-in Keras layer (its config and weights) for the runner to run eagerly."""
+
+    layer: dict[str, Any]
+    weights: tuple[np.ndarray, ...]
+    build_inputs: tuple[tuple[int, ...], ...]
+    structure: list[Any]
+    """How flat inputs become the layer's arguments, e.g. ``[0, [1, 2]]`` for ``(x, [h, c])``."""
+
+    @classmethod
+    def of(cls, layer: Any, build_inputs: Sequence[tuple[int, ...]], structure: list[Any]) -> Reference:
+        import keras
+
+        return cls(keras.layers.serialize(layer), tuple(layer.get_weights()), tuple(build_inputs), structure)
+
+
+class Runner:
+    def __init__(self, sock: socket.socket | None, control: socket.socket | None) -> None:
+        self._sock = sock
+        self._control = control
+        self._broken: str | None = None if sock is not None else "no runner was started for these checks"
+
+    # --- graphs --------------------------------------------------------------------------------
+
+    def load_graph(self, artifact: GraphArtifact, what: str) -> Graph:
+        """Have the runner examine a frozen graph; run it later only if no op was refused."""
+        arrays: list[np.ndarray] = []
+        request = {"op": "load_graph", "graph": protocol.encode_plain(np.frombuffer(artifact.graph, np.uint8), arrays),
+                   "inputs": list(artifact.inputs), "outputs": list(artifact.outputs)}
+        info = self._request(request, arrays, what)
+        try:
+            return Graph(
+                what=what,
+                ops=GraphOps(frozenset(info["ops"]), frozenset(info["nested_ops"]), tuple(info["refused"])),
+                inputs=tuple(TensorInfo(_shape(i["shape"]), str(i["dtype"])) for i in info["inputs"]),
+                outputs=int(info["outputs"]),
+                handle=info["handle"],
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise self._fail(f"the runner described {what} in a way not understood ({exc})") from exc
+
+    def run_graph(self, graph: Graph, *inputs: np.ndarray) -> list[np.ndarray]:
+        arrays: list[np.ndarray] = []
+        request = {"op": "run_graph", "handle": _runnable(graph),
+                   "inputs": [protocol.encode_plain(np.asarray(x), arrays) for x in inputs]}
+        return _arrays(self._request(request, arrays, graph.what))
+
+    def speedup(self, graph: Graph, reference: Reference, inputs: Sequence[tuple[tuple[int, ...], str]], *,
+                seed: int, calls: int, threshold: float, rtol: float, atol: float) -> Speed:
+        """How many times faster ``graph`` runs than ``reference`` run eagerly, the student frozen."""
+        arrays: list[np.ndarray] = []
+        request = {
+            "op": "speedup", "handle": _runnable(graph),
+            "reference": {"layer": reference.layer, "build_inputs": [list(s) for s in reference.build_inputs],
+                          "build_structure": reference.structure,
+                          "weights": [protocol.encode_plain(w, arrays) for w in reference.weights]},
+            "structure": reference.structure, "inputs": [{"shape": list(s), "dtype": d} for s, d in inputs],
+            "seed": seed, "calls": calls, "threshold": threshold, "rtol": rtol, "atol": atol,
+        }
+        with self._student_frozen() as how:
+            answer = self._request(request, arrays, graph.what)
+        try:
+            return Speed(float(answer["median"]), tuple(float(r) for r in answer["ratios"]),
+                         None if answer["mismatch"] is None else str(answer["mismatch"]), how)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise self._fail(f"the runner reported a timing not understood ({exc})") from exc
+
+    # --- models --------------------------------------------------------------------------------
+
+    def load_model(self, archive: bytes, what: str) -> Model:
+        arrays: list[np.ndarray] = []
+        request = {"op": "load_model", "archive": protocol.encode_plain(np.frombuffer(archive, np.uint8), arrays)}
+        info = self._request(request, arrays, what)
+        if info.get("refused"):
+            names = ", ".join(student_text(str(n), 100) for n in info["refused"][:5])
+            raise CheckFailure(
+                f"{what} uses something that is not a built-in Keras layer ({names}). Build it from "
+                "keras.layers only (no Lambda layers or custom classes), as the question asks."
+            )
+        if not isinstance(info.get("handle"), int) or not isinstance(info.get("description"), dict):
+            raise self._fail(f"the runner described {what} in a way not understood")
+        return Model(what, info["handle"], info["description"])
+
+    def run_model(self, model: Model, inputs: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
+        arrays: list[np.ndarray] = []
+        flat = list(inputs) if isinstance(inputs, list | tuple) else [inputs]
+        request = {"op": "run_model", "handle": model.handle,
+                   "inputs": [protocol.encode_plain(np.asarray(x), arrays) for x in flat]}
+        return _arrays(self._request(request, arrays, model.what))
+
+    def layer_weights(self, model: Model, layer: str) -> list[np.ndarray]:
+        return _arrays(self._request({"op": "layer_weights", "handle": model.handle, "layer": layer}, [], model.what))
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _student_frozen(self) -> Iterator[str]:
+        if self._control is None:
+            yield "not frozen (no grader control channel)"
+            return
+        frozen = _ask(self._control, {"op": "freeze"}, CONTROL_SECONDS)
+        if frozen.get("ok") is not True:
+            # Timing next to a student's running processes would not be trustworthy: a grader problem.
+            raise RuntimeError(f"the grader could not freeze the student's sandbox: {frozen.get('error')}")
+        try:
+            yield str(frozen.get("how", ""))
+        finally:
+            _ask(self._control, {"op": "thaw"}, CONTROL_SECONDS)
+
+    def _request(self, request: dict[str, Any], arrays: list[np.ndarray], what: str) -> Any:
+        if self._broken:
+            raise RunnerUnavailable(self._broken)
+        try:
+            reply = _ask(self._sock, request, RUNNER_SECONDS, arrays)
+        except protocol.ProtocolError as exc:
+            raise self._fail(f"the grader's runner stopped while examining {what} ({exc})") from exc
+        if reply.get("ok") is not True:
+            error = student_text(str(reply.get("error", "")), 400)
+            raise CheckFailure(f"The grader could not use {what}: {error}")
+        return reply["value"]
+
+    def _fail(self, why: str) -> RunnerUnavailable:
+        self._broken = (f"{why[:1].upper()}{why[1:]}. Later checks that need the runner were not run; "
+                        "if your notebook is fine, ask your instructor to look at the report.")
+        return RunnerUnavailable(self._broken)
+
+
+def _ask(sock: socket.socket | None, request: dict[str, Any], seconds: float,
+         arrays: list[np.ndarray] | None = None) -> dict[str, Any]:
+    """One request and its reply (which must echo the request's fresh id)."""
+    if sock is None:
+        raise protocol.ChannelClosed("no channel")
+    ident = secrets.token_hex(8)
+    try:
+        protocol.send_message(sock, {**request, "id": ident}, arrays or [])
+    except OSError as exc:
+        raise protocol.ChannelClosed(f"channel broke: {exc}") from exc
+    reply, reply_arrays = protocol.recv_message(sock, max_bytes=MAX_REPLY_BYTES, deadline=time.monotonic() + seconds)
+    if reply.get("id") != ident:
+        raise protocol.ProtocolError("an answer to another request")
+    if reply.get("ok") is True and "result" in reply:
+        return {"ok": True, "value": protocol.decode_value(reply["result"], reply_arrays)}
+    return reply
+
+
+def _runnable(graph: Graph) -> int:
+    if graph.handle is None:
+        raise CheckFailure(f"{graph.what} was not run: the grader refused it ({', '.join(graph.ops.refused)}).")
+    return graph.handle
+
+
+def _arrays(value: Any) -> list[np.ndarray]:
+    if not isinstance(value, list) or not all(isinstance(v, protocol.ArrayValue) for v in value):
+        raise CheckFailure("The grader's runner answered with something other than tensors.")
+    return [v.array for v in value]
+
+
+def _shape(value: Any) -> tuple[int | None, ...] | None:
+    return None if value is None else tuple(None if d is None else int(d) for d in value)

@@ -1,0 +1,278 @@
+"""The grader's runner: examines, runs and times the artifacts a student's process hands over.
+
+A sandboxed process of the grader's own, forked like the others, that never sees the assignment
+(so no hidden check or solution) and runs no student Python code. It answers the check process:
+
+- ``load_graph``: parse a frozen ``GraphDef``, list its ops (and its library's) against the
+  allowlist in :mod:`autograder.channel.artifacts`, and, only if all are allowed, make it callable;
+- ``run_graph``: run a loaded graph on given inputs;
+- ``load_model``: read a ``.keras`` archive, refuse anything but built-in Keras objects, load it
+  with ``safe_mode=True`` and describe it (:mod:`autograder.checks.model_description`);
+- ``run_model``, ``layer_weights``: outputs and weights of a loaded model;
+- ``speedup``: time a loaded graph against a trusted eager reference layer, on fresh inputs in
+  every round (:func:`autograder.checks.timing.robust_speedup`), and compare their values.
+
+Messages are framed as in :mod:`autograder.channel.protocol`, and each reply echoes its request's id.
+Run as ``python -I -m autograder.channel.runner_process --fd N --seed S``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import socket
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autograder.channel import artifacts, protocol
+from autograder.checks import model_description, timing
+
+MAX_REQUEST_BYTES = 512 * 1024 * 1024
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="autograder.channel.runner_process")
+    parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--seed", type=int, required=True)
+    args = parser.parse_args(argv)
+    _set_up(args.seed)
+    sock = socket.socket(fileno=args.fd)
+    loaded: dict[int, Any] = {}
+    while True:
+        try:
+            request, arrays = protocol.recv_message(sock, max_bytes=MAX_REQUEST_BYTES, deadline=None)
+        except protocol.ChannelClosed:
+            return 0
+        reply, out = _answer(request, arrays, loaded)
+        protocol.send_message(sock, {**reply, "id": request.get("id")}, out)
+
+
+def _set_up(seed: int) -> None:
+    import keras
+    import tensorflow as tf
+
+    # One thread each, set before the first op: timings stay comparable under load.
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    keras.utils.set_random_seed(seed)
+
+
+def _answer(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]) -> tuple[dict[str, Any], list]:
+    handler = HANDLERS.get(str(request.get("op")))
+    if handler is None:
+        return {"ok": False, "error": f"unknown request {request.get('op')!r}"}, []
+    out: list[np.ndarray] = []
+    try:
+        result = protocol.encode_plain(handler(request, arrays, loaded), out)
+    except Exception as exc:  # noqa: BLE001 - a broken artifact is an answer, not a crash
+        return {"ok": False, "error": f"{type(exc).__name__}: {str(exc)[:1500]}"}, []
+    return {"ok": True, "result": result}, out
+
+
+def _keep(loaded: dict[int, Any], value: Any) -> int:
+    handle = len(loaded) + 1
+    loaded[handle] = value
+    return handle
+
+
+# --- graphs ------------------------------------------------------------------------------------
+
+
+def _load_graph(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]) -> dict[str, Any]:
+    import tensorflow as tf
+
+    graph_def = tf.compat.v1.GraphDef()
+    graph_def.ParseFromString(_bytes(request["graph"], arrays))
+    ops = artifacts.graph_ops(graph_def)
+    nodes = {node.name: node for node in graph_def.node}
+    inputs, outputs = [str(n) for n in request["inputs"]], [str(n) for n in request["outputs"]]
+    _expect_tensors(nodes, inputs, outputs)
+    info: dict[str, Any] = {
+        "ops": sorted(ops.ops), "nested_ops": sorted(ops.nested_ops), "refused": list(ops.refused),
+        "inputs": [_placeholder_info(nodes[name.split(":")[0]]) for name in inputs],
+        "outputs": len(outputs), "handle": None,
+    }
+    if not ops.refused:
+        info["handle"] = _keep(loaded, _callable(graph_def, inputs, outputs))
+    return info
+
+
+def _expect_tensors(nodes: dict[str, Any], inputs: list[str], outputs: list[str]) -> None:
+    for name in inputs:
+        if nodes.get(name.split(":")[0]) is None or nodes[name.split(":")[0]].op != "Placeholder":
+            raise ValueError(f"the graph has no input {name[:100]!r}")
+    for name in outputs:
+        if name.split(":")[0] not in nodes:
+            raise ValueError(f"the graph has no output {name[:100]!r}")
+
+
+def _placeholder_info(node: Any) -> dict[str, Any]:
+    import tensorflow as tf
+
+    shape = tf.TensorShape(node.attr["shape"].shape)
+    dtype = tf.dtypes.as_dtype(node.attr["dtype"].type)
+    return {"shape": None if shape.rank is None else list(shape.as_list()), "dtype": dtype.name}
+
+
+def _callable(graph_def: Any, inputs: list[str], outputs: list[str]) -> Callable[..., Any]:
+    import tensorflow as tf
+
+    def import_graph() -> None:
+        tf.graph_util.import_graph_def(graph_def, name="")
+
+    wrapped = tf.compat.v1.wrap_function(import_graph, [])
+    feeds = [wrapped.graph.get_tensor_by_name(name) for name in inputs]
+    pruned = wrapped.prune(feeds, [wrapped.graph.get_tensor_by_name(name) for name in outputs])
+    # A tf.function around the pruned graph runs it from C++, as a student's tf.function runs.
+    return tf.function(pruned, input_signature=[tf.TensorSpec(t.shape, t.dtype) for t in feeds])
+
+
+def _run_graph(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]) -> list[np.ndarray]:
+    fn = loaded[int(request["handle"])]
+    return _flat_outputs(fn(*[_array(a, arrays) for a in request["inputs"]]))
+
+
+def _flat_outputs(outputs: Any) -> list[np.ndarray]:
+    import tensorflow as tf
+
+    return [np.asarray(t) for t in tf.nest.flatten(outputs)]
+
+
+# --- models ------------------------------------------------------------------------------------
+
+
+def _load_model(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]) -> dict[str, Any]:
+    import keras
+
+    data = _bytes(request["archive"], arrays)
+    refused = artifacts.refused_objects(_archive_config(data))
+    if refused:
+        return {"refused": refused, "handle": None}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        path.write_bytes(data)
+        model = keras.saving.load_model(path, safe_mode=True, compile=False)
+    if not isinstance(model, keras.Model):
+        raise TypeError("the archive does not hold a Keras model")
+    return {"refused": [], "handle": _keep(loaded, model), "description": model_description.describe(model)}
+
+
+def _archive_config(data: bytes) -> Any:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo("config.json")
+        if info.file_size > MAX_CONFIG_BYTES:
+            raise ValueError("the model's config.json is too large")
+        return json.loads(archive.read(info))
+
+
+def _run_model(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]) -> list[np.ndarray]:
+    import tensorflow as tf
+
+    model = loaded[int(request["handle"])]
+    inputs = [tf.constant(_array(a, arrays)) for a in request["inputs"]]
+    return _flat_outputs(model(inputs if len(inputs) > 1 else inputs[0], training=False))
+
+
+def _layer_weights(request: dict[str, Any], _arrays: list[np.ndarray], loaded: dict[int, Any]) -> list[np.ndarray]:
+    model = loaded[int(request["handle"])]
+    return [np.asarray(w) for w in model.get_layer(str(request["layer"])).get_weights()]
+
+
+# --- timing ------------------------------------------------------------------------------------
+
+
+def _speedup(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]) -> dict[str, Any]:
+    """Time the graph against a trusted eager reference layer, both on each round's fresh inputs."""
+    graph = loaded[int(request["handle"])]
+    specs = [(tuple(int(d) for d in s["shape"]), str(s["dtype"])) for s in request["inputs"]]
+    reference = _reference_layer(request["reference"], arrays)
+    structure, calls, seed = request["structure"], int(request["calls"]), int(request["seed"])
+    rounds: dict[int, list[Any]] = {}
+
+    def inputs_of(number: int) -> list[Any]:
+        if number not in rounds:
+            rng = np.random.default_rng([seed, number + 1])  # round -1 is the warm-up
+            rounds[number] = [rng.standard_normal(shape).astype(dtype) for shape, dtype in specs]
+        return rounds[number]
+
+    last: dict[str, dict[int, Any]] = {"graph": {}, "reference": {}}
+
+    def timed(side: str, fn: Callable[..., Any], arrange: bool) -> timing.Timed:
+        def run(number: int) -> None:
+            args = _arranged(structure, inputs_of(number)) if arrange else inputs_of(number)
+            for _ in range(calls):
+                result = fn(*args)
+            last[side][number] = result
+        return run
+
+    reference_side, graph_side = timed("reference", reference, True), timed("graph", graph, False)
+    reference_side(-1), graph_side(-1)  # warm-up: build, trace, first-call costs
+    result = timing.robust_speedup(reference_side, graph_side, threshold=float(request["threshold"]))
+    return {"median": result.median, "ratios": list(result.ratios),
+            "mismatch": _mismatch(last, float(request["rtol"]), float(request["atol"]))}
+
+
+def _reference_layer(spec: dict[str, Any], arrays: list[np.ndarray]) -> Any:
+    import keras
+    import tensorflow as tf
+
+    layer = keras.layers.deserialize(spec["layer"])
+    build = [tf.zeros(s, "float32") for s in spec["build_inputs"]]
+    layer(*_arranged(spec["build_structure"], build))
+    layer.set_weights([_array(w, arrays) for w in spec["weights"]])
+    return layer
+
+
+def _arranged(structure: Any, flat: list[Any]) -> list[Any]:
+    """Arguments from flat inputs: ``[0, [1, 2]]`` means ``(flat[0], [flat[1], flat[2]])``."""
+    return [flat[s] if isinstance(s, int) else _arranged(s, flat) for s in structure]
+
+
+def _mismatch(last: dict[str, dict[int, Any]], rtol: float, atol: float) -> str | None:
+    """The first round where the graph's outputs differ from the reference's, in words."""
+    for number, expected in sorted(last["reference"].items()):
+        got, want = _flat_outputs(last["graph"][number]), _flat_outputs(expected)
+        if len(got) != len(want):
+            return f"it returned {len(got)} tensors where the reference returns {len(want)}"
+        for index, (g, w) in enumerate(zip(got, want, strict=True)):
+            if g.shape != w.shape or not np.allclose(g, w, rtol=rtol, atol=atol):
+                return f"its output {index + 1} differs from the reference's on fresh inputs"
+    return None
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+def _array(tree: Any, arrays: list[np.ndarray]) -> np.ndarray:
+    value = protocol.decode_value(tree, arrays)
+    if not isinstance(value, protocol.ArrayValue):
+        raise TypeError("expected an array")
+    return value.array
+
+
+def _bytes(tree: Any, arrays: list[np.ndarray]) -> bytes:
+    array = _array(tree, arrays)
+    if array.dtype != np.uint8 or array.ndim != 1:
+        raise TypeError("expected bytes")
+    return array.tobytes()
+
+
+HANDLERS: dict[str, Callable[[dict[str, Any], list[np.ndarray], dict[int, Any]], Any]] = {
+    "load_graph": _load_graph,
+    "run_graph": _run_graph,
+    "load_model": _load_model,
+    "run_model": _run_model,
+    "layer_weights": _layer_weights,
+    "speedup": _speedup,
+}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,345 @@
+"""The checks' handle on a student's notebook: the trusted end of the data-only channel.
+
+Checks receive a :class:`Student` (the ``student`` pytest fixture). Every answer is data (see
+:mod:`autograder.channel.protocol`), every request has a deadline, and once the student's process dies,
+hangs or misbehaves, every later request fails at once with the same clear message.
+"""
+
+from __future__ import annotations
+
+import secrets
+import select
+import socket
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from autograder.channel import protocol
+from autograder.core.results import CellError, ExecutionSummary
+from autograder.errors import TfgradeError
+from autograder.reports.formats import safe_text
+
+
+class CheckFailure(TfgradeError, AssertionError):
+    """A check failed; the message is for the student and says what to do next."""
+
+
+class StudentUnavailable(CheckFailure):
+    """The student's process cannot answer any more (ended, hung, or sent garbage)."""
+
+
+def student_text(text: str, limit: int = 500) -> str:
+    """Student-controlled text made safe to show: no control characters, bounded length."""
+    return safe_text(str(text), limit, one_line=False)
+
+
+@dataclass(frozen=True)
+class NameInfo:
+    """What the student's process says a name is: used for wording messages, never for a pass."""
+
+    name: str
+    defined: bool
+    type_name: str = ""
+    callable: bool = False
+    is_tf_function: bool = False
+    is_python_function: bool = False
+
+
+@dataclass(frozen=True)
+class GraphArtifact:
+    """A tf.function traced and frozen in the student's process: bytes for the grader's runner.
+
+    ``inputs`` and ``outputs`` name the graph's tensors in call order; the runner checks they exist.
+    """
+
+    graph: bytes
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+
+
+class Student:
+    def __init__(
+        self,
+        sock: socket.socket,
+        *,
+        notebook_deadline: float,
+        request_seconds: float,
+        reply_bytes: int,
+        cells: Sequence[int] | None = None,
+    ) -> None:
+        """``cells``: the notebook's code cell numbers, in order; events must follow them."""
+        self._sock = sock
+        self._cells = tuple(cells) if cells is not None else None
+        self._notebook_deadline = notebook_deadline
+        self._request_seconds = request_seconds
+        self._reply_bytes = reply_bytes
+        self._summary: ExecutionSummary | None = None
+        self._broken: str | None = None
+
+    # --- the notebook run ----------------------------------------------------------------
+
+    def wait_until_executed(self) -> ExecutionSummary:
+        """Follow the notebook's run until every cell has executed (or it failed to)."""
+        if self._summary is None:
+            self._summary = _follow_execution(self._sock, self._notebook_deadline, self._cells)
+            if self._summary.status != "completed":
+                self._broken = self._summary.message
+        return self._summary
+
+    # --- requests ------------------------------------------------------------------------
+
+    def describe(self, name: str) -> NameInfo:
+        info = self._request({"op": "describe", "name": name})
+        if not isinstance(info, dict) or not info.get("defined"):
+            return NameInfo(name=name, defined=False)
+        return NameInfo(
+            name=name,
+            defined=True,
+            type_name=student_text(str(info.get("type", "")), 200),
+            callable=info.get("callable") is True,
+            is_tf_function=info.get("is_tf_function") is True,
+            is_python_function=info.get("is_python_function") is True,
+        )
+
+    def get(self, name: str) -> Any:
+        return self._request({"op": "get", "name": name}, name=name)
+
+    def call(self, name: str, *args: Any, store_as: str | None = None, **kwargs: Any) -> Any:
+        """Call the student's ``name(*args, **kwargs)``; NumPy arrays arrive as tf tensors.
+
+        ``name`` may be dotted (``"layer.get_config"``, ``"MyDense.from_config"``). With
+        ``store_as``, the result stays in the student's process under that name (for later
+        requests) and the answer only describes it: use this for layers and models.
+        """
+        arrays: list[np.ndarray] = []
+        request = {
+            "op": "call",
+            "name": name,
+            "args": protocol.encode_plain(list(args), arrays),
+            "kwargs": protocol.encode_plain(dict(kwargs), arrays),
+            "store_as": store_as,
+        }
+        return self._request(request, arrays, name=name)
+
+    def save_and_reload(self, name: str, store_as: str, *, custom_objects: bool = False) -> bytes:
+        """Save model ``name`` as .keras and load it back as ``store_as``; return the file's bytes.
+
+        The bytes are for inspecting (it is a zip of config.json and weights): never load them
+        here, since loading runs the student's classes.
+        """
+        request = {"op": "save_and_reload", "name": name, "store_as": store_as, "custom_objects": custom_objects}
+        data = self._request(request, name=name)
+        if not isinstance(data, protocol.ArrayValue) or data.dtype != np.uint8:
+            raise self._fail("sent a saved model the grader could not read")
+        return data.array.tobytes()
+
+    def export_function(
+        self, name: str, *, specs: list[Any] | None = None, args: list[Any] | None = None
+    ) -> GraphArtifact:
+        """The tf.function ``name`` traced for ``specs`` (or for these call arguments), frozen.
+
+        A spec is ``(shape, dtype)``, e.g. ``([None], "float32")``; a list of specs stands for a
+        list argument (such as an LSTM state). Pass the result to :meth:`Runner.load_graph`.
+        """
+        arrays: list[np.ndarray] = []
+        request: dict[str, Any] = {"op": "export_function", "name": name, "specs": None, "args": None}
+        if specs is not None:
+            request["specs"] = [_spec_json(s) for s in specs]
+        else:
+            request["args"] = protocol.encode_plain(list(args or []), arrays)
+        info = self._request(request, arrays, name=name, action="Tracing")
+        try:
+            graph = info["graph"]
+            if not isinstance(graph, protocol.ArrayValue) or graph.dtype != np.uint8:
+                raise TypeError("graph is not bytes")
+            inputs = tuple(_tensor_name(n) for n in info["inputs"])
+            outputs = tuple(_tensor_name(n) for n in info["outputs"])
+        except (TypeError, KeyError) as exc:
+            raise self._fail("sent a graph the grader could not read") from exc
+        return GraphArtifact(graph.array.tobytes(), inputs, outputs)
+
+    def export_model(self, name: str) -> bytes:
+        """The Keras model ``name`` (e.g. kept with ``store_as``) saved as a ``.keras`` archive."""
+        data = self._request({"op": "export_model", "name": name}, name=name, action="Saving")
+        if not isinstance(data, protocol.ArrayValue) or data.dtype != np.uint8:
+            raise self._fail("sent a saved model the grader could not read")
+        return data.array.tobytes()
+
+    def weights(self, name: str) -> list[np.ndarray]:
+        values = self._request({"op": "weights", "name": name}, name=name)
+        if not isinstance(values, list) or not all(isinstance(v, protocol.ArrayValue) for v in values):
+            raise self._fail("sent weights the grader could not read")
+        return [v.array for v in values]
+
+    def config(self, name: str) -> dict[str, Any]:
+        config = self._request({"op": "config", "name": name}, name=name)
+        if not isinstance(config, dict):
+            raise CheckFailure(f"`{name}.get_config()` must return a dict.")
+        return config
+
+    def read_file(self, path: str) -> bytes:
+        """A file the notebook wrote in its working folder (relative path), as bytes."""
+        data = self._request({"op": "read_file", "path": path}, name=path)
+        if not isinstance(data, protocol.ArrayValue) or data.dtype != np.uint8:
+            raise self._fail("sent a file the grader could not read")
+        return data.array.tobytes()
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def _request(
+        self, request: dict[str, Any], arrays: list[np.ndarray] | None = None, *, name: str = "", action: str = ""
+    ) -> Any:
+        self.wait_until_executed()
+        if self._broken:
+            raise StudentUnavailable(self._broken)
+        what = f"`{name}`" if name else "a request"
+        ident = secrets.token_hex(8)
+        try:
+            if _has_unasked_data(self._sock):
+                raise protocol.ProtocolError("an answer before its question")
+            protocol.send_message(self._sock, {**request, "id": ident}, arrays or [])
+            deadline = time.monotonic() + self._request_seconds
+            reply, reply_arrays = protocol.recv_message(self._sock, max_bytes=self._reply_bytes, deadline=deadline)
+            if reply.get("id") != ident:
+                raise protocol.ProtocolError("an answer to another question")
+            ok = reply.get("ok")
+            payload = reply.get("result") if ok is True else reply.get("error")
+            if ok not in (True, False) or (ok is False and not isinstance(payload, str)):
+                raise protocol.ProtocolError("reply without a status")
+            result = protocol.decode_value(payload, reply_arrays) if ok is True else payload
+        except protocol.ChannelTimeout as exc:
+            raise self._fail(
+                f"did not answer within {self._request_seconds:g} s while the grader was using {what}; "
+                "look for an infinite loop or a very slow computation in it"
+            ) from exc
+        except (protocol.ChannelClosed, BrokenPipeError, ConnectionError) as exc:
+            raise self._fail(
+                f"stopped while the grader was using {what} (a call to os._exit, a crash, or "
+                "running out of memory)"
+            ) from exc
+        except protocol.ProtocolError as exc:
+            raise self._fail(f"sent an answer the grader could not read ({exc})") from exc
+        if ok is not True:
+            raise _student_error(action or _ACTIONS.get(str(request.get("op")), "Using"), name, str(payload))
+        return result
+
+    def _fail(self, what: str) -> StudentUnavailable:
+        self._broken = f"Your notebook's Python process {what}. Later checks were not run."
+        return StudentUnavailable(self._broken)
+
+
+_ACTIONS = {"call": "Calling"}
+
+
+def _has_unasked_data(sock: socket.socket) -> bool:
+    """Whether the student's side has sent something nobody asked for yet (a pre-sent answer)."""
+    readable, _, _ = select.select([sock], [], [], 0)
+    return bool(readable)
+
+
+def _tensor_name(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > 1000:
+        raise TypeError("tensor name is not a short string")
+    return value
+
+
+def _student_error(action: str, name: str, error: str) -> CheckFailure:
+    # Keras puts the cause at the end of long messages: keep the start and the end.
+    error = student_text(error if len(error) <= 600 else f"{error[:300]} … {error[-300:]}", 620)
+    if error.startswith("NameError") and f"{name} is not defined" in error:
+        return CheckFailure(
+            f"`{name}` is not defined in your notebook. Define it with exactly this name, "
+            "then restart the kernel and run all cells to make sure it is defined."
+        )
+    return CheckFailure(f"{action} `{name}` raised {error}. Run it in your notebook to see the full error.")
+
+
+def _spec_json(spec: Any) -> Any:
+    if isinstance(spec, list):
+        return [_spec_json(s) for s in spec]
+    shape, dtype = spec
+    return {"shape": list(shape), "dtype": str(dtype)}
+
+
+class _CellOrder:
+    """The events of a notebook run must follow its cells: each starts once, in order, then ends.
+
+    Anything else (forged, repeated or endless events) is a protocol violation, so a student's
+    process cannot flood the report with fake cell errors.
+    """
+
+    def __init__(self, cells: tuple[int, ...] | None) -> None:
+        self.cells, self.next, self.running = cells, 0, None
+        self.errors: list[CellError] = []
+
+    def start(self, cell: object) -> None:
+        expected = self.cells[self.next] if self.cells and self.next < len(self.cells) else None
+        if type(cell) is not int or self.running is not None or (self.cells is not None and cell != expected):
+            raise protocol.ProtocolError("cell started out of order")
+        self.running, self.next = cell, self.next + 1
+
+    def end(self, cell: object, error: object) -> None:
+        if cell != self.running or len(self.errors) >= MAX_CELL_ERRORS:
+            raise protocol.ProtocolError("cell ended out of order")
+        self.running = None
+        if error:
+            self.errors.append(CellError(int(cell), student_text(str(error), 500)))
+
+    def finished(self) -> bool:
+        return self.running is None and (self.cells is None or self.next == len(self.cells))
+
+
+MAX_CELL_ERRORS = 1000
+
+
+def _follow_execution(sock: socket.socket, deadline: float, cells: tuple[int, ...] | None) -> ExecutionSummary:
+    order = _CellOrder(cells)
+    errors, running = order.errors, None
+    try:
+        while True:
+            event, _ = protocol.recv_message(sock, max_bytes=1 << 20, deadline=deadline)
+            kind = event.get("event")
+            if kind == "ready" and order.finished():
+                return ExecutionSummary("completed", _completed_message(errors), tuple(errors))
+            if kind == "cell_start":
+                order.start(event.get("cell"))
+            elif kind == "cell_end":
+                order.end(event.get("cell"), event.get("error"))
+            else:
+                raise protocol.ProtocolError("unexpected event")
+            running = order.running
+    except protocol.ChannelTimeout:
+        where = f": cell {running} was still running" if running else ""
+        return ExecutionSummary(
+            "timeout",
+            f"Your notebook did not finish running in time{where}. Look for an infinite loop or a "
+            "very slow cell, then restart and run all cells to check it finishes.",
+            tuple(errors),
+        )
+    except protocol.ChannelClosed:
+        where = f" while running cell {running}" if running else ""
+        return ExecutionSummary(
+            "died",
+            f"Your notebook's Python process ended{where} (for example a call to os._exit(), a crash, or "
+            "running out of memory), so no check could use it. Remove that call, then restart the "
+            "kernel and run all cells to check that the notebook runs to the end.",
+            tuple(errors),
+        )
+    except protocol.ProtocolError:
+        return ExecutionSummary(
+            "died",
+            "Your notebook's Python process sent the grader messages it does not accept (code that "
+            "tampers with tfgrade's channel, or data too large to send), so no check could use it. "
+            "Remove that code and submit again.",
+            tuple(errors),
+        )
+
+
+def _completed_message(errors: list[CellError]) -> str:
+    if not errors:
+        return "All cells ran without errors."
+    cells = ", ".join(str(e.cell) for e in errors)
+    return f"The notebook ran; {len(errors)} cell(s) raised an error (cell {cells})."

@@ -1,0 +1,432 @@
+"""Checks for Keras serialization: configs, `.keras` archives and save/reload round trips.
+
+The trusted side never loads or runs a student's class. Everything that runs student code (building
+a layer from its config, saving and loading a model) happens in the student's process through the
+:class:`~autograder.channel.student.Student` handle; this module only judges what comes back as data:
+configs (JSON), weights and outputs (arrays), and the bytes of a `.keras` file, read with
+:mod:`zipfile` and :mod:`json` and never handed to Keras.
+
+    from autograder.checks.keras_saving import activation, expect_config_complete
+
+    config = student.config("layer")  # the layer was made as MyDense(3, activation="relu")
+    expect_config_complete(
+        config, {"units": 3, "activation": activation("relu"), "use_bias": True},
+        what="MyDense(3, activation='relu').get_config()",
+    )
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import posixpath
+import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from autograder.channel.protocol import ArrayValue, OpaqueValue, nested_deeper_than
+from autograder.channel.student import CheckFailure, Student, StudentUnavailable, student_text
+
+__all__ = [
+    "BASE_CONFIG_KEYS",
+    "ArchiveError",
+    "Matches",
+    "activation",
+    "archive_layer_configs",
+    "config_differences",
+    "expect_config_complete",
+    "expect_from_config_round_trip",
+    "expect_get_config_written",
+    "expect_registered",
+    "expect_same_outputs",
+    "keras_archive_config",
+    "reload_model",
+]
+
+BASE_CONFIG_KEYS = ("name", "trainable", "dtype")
+"""Keys every layer config gets from ``super().get_config()`` in Keras 3."""
+
+KERAS_PACKAGES = frozenset({"keras", "tensorflow", "tf_keras"})
+"""Top-level packages whose ``get_config`` is inherited, not written by the student."""
+
+# Limits for reading a .keras archive that the student's process produced.
+MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+MAX_MEMBERS = 256
+MAX_CONFIG_DEPTH = 200
+"""A model's config nests a few levels per nested model; past this it is hostile (walking it would recurse)."""
+ARCHIVE_FILES = frozenset({"config.json", "metadata.json", "model.weights.h5", "model.weights.npz"})
+ARCHIVE_FOLDERS = ("assets/",)
+
+REGISTRY_FUNCTIONS = (
+    "keras.saving.get_custom_objects",
+    "keras.utils.get_custom_objects",
+    "tf.keras.utils.get_custom_objects",  # tf.keras (Keras 3 via TensorFlow) has no `saving`
+)
+
+
+# --- configs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Matches:
+    """An expected config value that accepts several spellings; ``label`` is shown to students."""
+
+    accept: Callable[[Any], bool]
+    label: str
+
+
+def activation(name: str | None) -> Matches:
+    """An activation as a config may spell it: ``"relu"``, Keras' serialized dict, or None/"linear"."""
+    wanted = name or "linear"
+    return Matches(lambda value: _activation_name(value) == wanted, repr(name if name else "linear"))
+
+
+def _activation_name(value: Any) -> str | None:
+    if value is None:
+        return "linear"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and value.get("class_name") == "function" and isinstance(value.get("config"), str):
+        return value["config"]
+    return None
+
+
+def expect_config_complete(
+    config: object,
+    required: Mapping[str, object],
+    *,
+    what: str,
+    base_keys: Sequence[str] = BASE_CONFIG_KEYS,
+) -> None:
+    """Every constructor argument is in ``config`` with the right value, and so are the base keys.
+
+    ``required`` maps each argument to its expected value (or a :class:`Matches`); list the ones
+    left at their defaults too: a config that forgets them reloads silently wrong.
+    """
+    if not isinstance(config, dict):
+        raise CheckFailure(f"{what} should return a dict, but it returned a {type(config).__name__}.")
+    missing = [key for key in required if key not in config]
+    if missing:
+        raise CheckFailure(
+            f"{what} does not include {_keys(missing, 'or')}, so a reloaded layer silently uses the "
+            "default (or fails when there is none). Add every constructor argument to the dict "
+            "get_config returns, including the ones left at their defaults."
+        )
+    for key, expected in required.items():
+        if not _same(expected, config[key]):
+            raise CheckFailure(
+                f"{what} gives `{key}` = {_show(config[key])}, expected {_label(expected)}. Store the "
+                "value the layer was created with."
+            )
+    lost = [key for key in base_keys if key not in config]
+    if lost:
+        raise CheckFailure(
+            f"{what} lost {_keys(lost, 'and')}: start from `config = super().get_config()` and update it."
+        )
+
+
+def _same(expected: object, actual: object) -> bool:
+    if isinstance(expected, Matches):
+        return expected.accept(actual)
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return type(expected) is type(actual) and expected == actual
+    if isinstance(expected, int):
+        return type(actual) is int and actual == expected
+    if isinstance(expected, float):
+        return type(actual) in (int, float) and actual == expected
+    if isinstance(expected, tuple):
+        expected = list(expected)
+    return _canonical(expected) == _canonical(actual)
+
+
+def _label(expected: object) -> str:
+    return expected.label if isinstance(expected, Matches) else _show(expected)
+
+
+def _show(value: object) -> str:
+    return student_text(repr(value), 80)
+
+
+def _keys(keys: Sequence[str], conjunction: str) -> str:
+    quoted = [f"`{k}`" for k in keys]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} {conjunction} {quoted[-1]}"
+
+
+def _canonical(value: object) -> str:
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
+def config_differences(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[str]:
+    """Top-level keys whose values differ (or that only one side has), sorted."""
+    keys = set(expected) | set(actual)
+    return sorted(k for k in keys if k not in expected or k not in actual or not _same(expected[k], actual[k]))
+
+
+def expect_get_config_written(student: Student, class_name: str) -> None:
+    """``class_name`` defines its own ``get_config`` (Keras' automatic config is not enough)."""
+    owner = student.get(f"{class_name}.get_config.__module__")
+    qualname = student.get(f"{class_name}.get_config.__qualname__")
+    if not isinstance(owner, str) or not isinstance(qualname, str):
+        raise CheckFailure(f"`{class_name}.get_config` should be a method.")
+    if owner.split(".")[0] in KERAS_PACKAGES:
+        raise CheckFailure(
+            f"{class_name} has no get_config of its own: it inherits {student_text(qualname, 80)}, "
+            "which only guesses a config from __init__'s arguments (without `name`, and not at all "
+            "for arguments it cannot store). Define get_config: start from "
+            "`config = super().get_config()` and add every constructor argument."
+        )
+
+
+# --- registration --------------------------------------------------------------------------
+
+
+def expect_registered(student: Student, class_name: str, *, package: str = "my_package") -> str:
+    """``class_name`` is registered with ``@keras.saving.register_keras_serializable``.
+
+    Asks the student's process for Keras' registry (through ``keras`` or ``tf.keras``, whichever
+    the notebook imported) and returns the name the class is registered under. ``package`` is
+    only used in the message.
+    """
+    registry = _custom_objects(student)
+    module = student.get(f"{class_name}.__module__")
+    qualname = student.get(f"{class_name}.__qualname__")
+    wanted = f"<class '{module}.{qualname}'>"
+    for key, value in registry.items():
+        if isinstance(value, OpaqueValue) and value.description == wanted:
+            return key
+    raise CheckFailure(
+        f"{class_name} is not registered for saving, so keras.saving.load_model cannot find it. Put "
+        f'`@keras.saving.register_keras_serializable(package="{package}")` on the line '
+        f"above `class {class_name}`, then rerun that cell."
+    )
+
+
+def _custom_objects(student: Student) -> dict[str, Any]:
+    for registry_name in REGISTRY_FUNCTIONS:
+        if student.describe(registry_name).defined:
+            registry = student.call(registry_name)
+            if not isinstance(registry, dict):
+                raise CheckFailure("keras.saving.get_custom_objects() should return a dict.")
+            return registry
+    raise CheckFailure("Your notebook does not import keras (`import keras`), so nothing can be registered.")
+
+
+# --- .keras archives -----------------------------------------------------------------------
+
+
+class ArchiveError(CheckFailure):
+    """The saved `.keras` file is not one the grader can read."""
+
+
+def keras_archive_config(data: bytes) -> dict[str, Any]:
+    """``config.json`` of a `.keras` file, read from its bytes: nothing is extracted or loaded."""
+    if len(data) > MAX_ARCHIVE_BYTES:
+        raise ArchiveError(f"The saved .keras file is larger than {MAX_ARCHIVE_BYTES >> 20} MB.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = _config_member(archive.infolist())
+            with archive.open(info) as member:
+                raw = member.read(MAX_CONFIG_BYTES + 1)
+    except ArchiveError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zipfile raises many kinds (zlib.error, NotImplementedError...)
+        raise ArchiveError(f"The saved .keras file is not a readable zip archive ({type(exc).__name__}).") from exc
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ArchiveError(f"config.json in the saved .keras file is larger than {MAX_CONFIG_BYTES >> 20} MB.")
+    return _parse_config(raw)
+
+
+def _config_member(members: list[zipfile.ZipInfo]) -> zipfile.ZipInfo:
+    if len(members) > MAX_MEMBERS:
+        raise ArchiveError(f"The saved .keras file has {len(members)} entries; a model file has a handful.")
+    names = [m.filename for m in members]
+    odd = next((n for n in names if not _expected_member(n)), None)
+    if odd is not None:
+        raise ArchiveError(f"The saved .keras file holds an unexpected entry {student_text(repr(odd), 80)}.")
+    if len(set(names)) != len(names):
+        raise ArchiveError("The saved .keras file holds the same entry twice.")
+    info = next((m for m in members if m.filename == "config.json"), None)
+    if info is None:
+        raise ArchiveError("The saved .keras file has no config.json.")
+    if info.file_size > MAX_CONFIG_BYTES:
+        raise ArchiveError(f"config.json in the saved .keras file is larger than {MAX_CONFIG_BYTES >> 20} MB.")
+    return info
+
+
+def _expected_member(name: str) -> bool:
+    if name in ARCHIVE_FILES:
+        return True
+    if not name.startswith(ARCHIVE_FOLDERS) or "\\" in name or "\x00" in name:
+        return False
+    return posixpath.normpath(name).startswith(ARCHIVE_FOLDERS) and ".." not in name.split("/")
+
+
+def _parse_config(raw: bytes) -> dict[str, Any]:
+    try:
+        config = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ArchiveError(f"config.json in the saved .keras file is not JSON ({type(exc).__name__}).") from exc
+    if not isinstance(config, dict):
+        raise ArchiveError("config.json in the saved .keras file is not a JSON object.")
+    if nested_deeper_than(config, MAX_CONFIG_DEPTH):
+        raise ArchiveError(f"config.json in the saved .keras file is nested more than {MAX_CONFIG_DEPTH} levels deep.")
+    return config
+
+
+def archive_layer_configs(archive_config: Mapping[str, Any], class_name: str) -> list[dict[str, Any]]:
+    """The ``config`` of every serialized object of class ``class_name``, nested models included,
+    in file order (for a functional or Sequential model: the order of its layers)."""
+    return [node["config"] for node in _objects(archive_config) if node.get("class_name") == class_name]
+
+
+def _objects(tree: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(tree, dict):
+        if isinstance(tree.get("class_name"), str) and isinstance(tree.get("config"), dict):
+            yield tree
+        for value in tree.values():
+            yield from _objects(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from _objects(value)
+
+
+# --- round trips through the student's process ---------------------------------------------
+
+
+def reload_model(
+    student: Student,
+    name: str,
+    store_as: str,
+    *,
+    classes: Sequence[str] = (),
+    custom_objects: bool = False,
+    package: str = "my_package",
+) -> bytes:
+    """Save model ``name`` as .keras and load it back (kept as ``store_as``) in the student's process.
+
+    Returns the file's bytes (for :func:`keras_archive_config`). When loading fails, the custom
+    ``classes`` the model uses are examined (registered? does ``from_config`` accept each layer's
+    config from the model?) so that the message names the cause rather than Keras' outer error.
+    """
+    try:
+        return student.save_and_reload(name, store_as, custom_objects=custom_objects)
+    except StudentUnavailable:
+        raise
+    except CheckFailure as exc:
+        if not custom_objects:
+            for class_name in classes:
+                expect_registered(student, class_name, package=package)
+        cause = _from_config_failure(student, name, classes) or f"{_reload_hint(str(exc))} The error was: {exc}"
+        raise CheckFailure(f"Saving `{name}` as a .keras file and loading it back failed. {cause}") from exc
+
+
+def _from_config_failure(student: Student, model: str, classes: Sequence[str]) -> str:
+    """Rebuild each layer of ``classes`` from its config in ``model``'s config; describe the first failure."""
+    try:
+        config = student.config(model)
+    except StudentUnavailable:
+        raise
+    except CheckFailure:
+        return ""  # e.g. a subclassed model without get_config: nothing to examine
+    for node in _objects(config):
+        class_name = node.get("class_name")
+        if class_name in classes:
+            try:
+                student.call(f"{class_name}.from_config", node["config"])
+            except StudentUnavailable:
+                raise
+            except CheckFailure as exc:
+                return f"Rebuilding a {class_name} from its config failed: {exc} {_reload_hint(str(exc))}"
+    return ""
+
+
+def _reload_hint(error: str) -> str:
+    if "unexpected keyword argument" in error:
+        return "__init__ must accept **kwargs and pass them on with super().__init__(**kwargs)."
+    if "variables" in error:
+        return (
+            "A reloaded layer has a different number of weights: get_config misses an argument, such "
+            "as one that decides which weights build creates."
+        )
+    return "Check that get_config returns every constructor argument and that from_config can use it."
+
+
+def expect_same_outputs(
+    student: Student, original: str, copy: str, inputs: Sequence[np.ndarray], *, what: str, hint: str = ""
+) -> None:
+    """``original`` and ``copy`` give the same outputs on each of ``inputs`` (both run by the student)."""
+    for x in inputs:
+        expected = _output(student.call(original, x), original)
+        actual = _output(student.call(copy, x), copy)
+        if expected.shape != actual.shape:
+            raise CheckFailure(f"{what} gives outputs of shape {actual.shape} instead of {expected.shape}. {hint}")
+        if not np.allclose(actual, expected, rtol=1e-5, atol=1e-6, equal_nan=True):
+            diff = float(np.nanmax(np.abs(actual.astype(np.float64) - expected.astype(np.float64))))
+            raise CheckFailure(f"{what} gives different outputs (largest difference {diff:.3g}). {hint}".strip())
+
+
+def _output(value: object, name: str) -> np.ndarray:
+    if not isinstance(value, ArrayValue) or value.dtype.kind not in "fiu":
+        raise CheckFailure(f"`{name}` should return a tensor of numbers.")
+    return value.array
+
+
+def expect_from_config_round_trip(
+    student: Student, layer: str, class_name: str, inputs: Sequence[np.ndarray], *, store_as: str
+) -> None:
+    """``class_name.from_config(layer.get_config())`` gives an equivalent layer.
+
+    ``layer`` must already be built. The copy is built on ``inputs[0]`` and gets ``layer``'s
+    weights; then its config must equal the original's and its outputs on ``inputs`` must match.
+    """
+    config = student.config(layer)
+    rebuilt = f"{class_name}.from_config(config)"
+    _expect_stored(_student_step(student, rebuilt, f"{class_name}.from_config", config, store_as=store_as), class_name)
+    _student_step(student, rebuilt, store_as, inputs[0])
+    _copy_weights(student, layer, store_as, rebuilt)
+    differences = config_differences(config, student.config(store_as))
+    if differences:
+        raise CheckFailure(
+            f"{rebuilt} builds a layer whose get_config() differs in {_keys(differences[:4], 'and')}: "
+            "from_config should pass every entry of the config to the constructor (the default "
+            "`cls(**config)` does)."
+        )
+    expect_same_outputs(
+        student, layer, store_as, inputs, what=f"The layer rebuilt with {rebuilt}",
+        hint="get_config probably misses an argument, or __init__ does not use it.",
+    )
+
+
+def _student_step(student: Student, what: str, name: str, *args: Any, store_as: str | None = None) -> Any:
+    try:
+        return student.call(name, *args, store_as=store_as)
+    except StudentUnavailable:
+        raise
+    except CheckFailure as exc:
+        hint = _reload_hint(str(exc)) if "unexpected keyword argument" in str(exc) else ""
+        raise CheckFailure(f"{what} failed: {exc} {hint}".strip()) from exc
+
+
+def _expect_stored(answer: object, class_name: str) -> None:
+    type_name = answer.get("type", "") if isinstance(answer, dict) else ""
+    if not str(type_name).endswith(f".{class_name}"):
+        shown = student_text(str(type_name), 80) or "something else"
+        raise CheckFailure(f"{class_name}.from_config(config) should return a {class_name}, not {shown}.")
+
+
+def _copy_weights(student: Student, source: str, target: str, what: str) -> None:
+    weights = student.weights(source)
+    try:
+        student.call(f"{target}.set_weights", weights)
+    except StudentUnavailable:
+        raise
+    except CheckFailure as exc:
+        raise CheckFailure(
+            f"The layer built by {what} has different weights from the original (copying them "
+            "failed): get_config probably misses an argument, such as one that decides which "
+            "weights build creates."
+        ) from exc

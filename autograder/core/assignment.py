@@ -1,0 +1,171 @@
+"""An assignment as the instructor declares it in ``assignments/<name>/assignment.toml``.
+
+Loaded and validated once into frozen values; every limit is a named field with a default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from autograder.errors import TfgradeError
+
+ASSIGNMENTS_DIR = Path(__file__).resolve().parent.parent.parent / "assignments"
+
+
+class AssignmentError(TfgradeError):
+    """The assignment's own files are wrong: an instructor problem, never a student's."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    notebook_seconds: float = 180.0
+    """Wall time for running all of the student's cells, TensorFlow import included."""
+    cell_seconds: float = 60.0
+    """Wall time for one cell; a longer cell is stopped and recorded as a cell error."""
+    request_seconds: float = 60.0
+    """How long one check may wait for one answer from the student's process."""
+    checks_seconds: float = 600.0
+    """Wall time for all the checks, from the end of the notebook's run; checks still left then score 0."""
+    output_bytes: int = 64 * 1024
+    """How much of what the student's code prints is kept for the instructor."""
+    reply_bytes: int = 64 * 1024 * 1024
+    """Largest single answer accepted from the student's process."""
+    memory_bytes: int = 4 * 2**30
+    """Memory for each of the student's and the check process (cgroup limit where available)."""
+    processes: int = 256
+    """Processes and threads for each process tree (TensorFlow alone needs more than 16)."""
+    tmp_bytes: int = 256 * 2**20
+    """Size of the sandbox's writable /tmp (and /dev/shm)."""
+    seed: int = 1234
+    """Seed for Python, NumPy, TensorFlow and Keras, set before the student's first cell."""
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    points: float
+    title: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    title: str
+    root: Path
+    template: Path
+    questions: tuple[Question, ...]
+    limits: Limits
+    required_names: tuple[str, ...] = ()
+    """Names the notebook must define (checked before a student submits)."""
+    solution: Path | None = None
+    """The solution notebook (``tfgrade validate`` expects full marks from it)."""
+    corpus: Path | None = None
+    """A folder of notebooks with expected outcomes in their metadata (``tfgrade validate``)."""
+    tensorflow: bool = True
+    """Import and seed TensorFlow before the student's cells (and send arrays as tensors)."""
+
+    @property
+    def data(self) -> Path | None:
+        """The assignment's data files (``data/``), visible read-only to the notebook as ``data/``."""
+        folder = self.root / "data"
+        return folder if folder.is_dir() else None
+
+    @property
+    def max_points(self) -> float:
+        return sum(q.points for q in self.questions)
+
+    @property
+    def public_checks(self) -> Path:
+        return self.root / "checks" / "public"
+
+    @property
+    def hidden_checks(self) -> Path:
+        return self.root / "checks" / "hidden"
+
+    def question(self, name: str) -> Question | None:
+        return next((q for q in self.questions if q.name == name), None)
+
+
+def available() -> list[str]:
+    return sorted(p.parent.name for p in ASSIGNMENTS_DIR.glob("*/assignment.toml"))
+
+
+def load(name_or_path: str | Path) -> Assignment:
+    """Load an assignment by name (``autograph``) or by its folder path."""
+    root = Path(name_or_path)
+    if not (root / "assignment.toml").is_file():
+        root = ASSIGNMENTS_DIR / str(name_or_path)
+    config_file = root / "assignment.toml"
+    if not config_file.is_file():
+        known = ", ".join(available()) or "none"
+        raise AssignmentError(
+            f"No assignment called {str(name_or_path)!r}. Known assignments: {known}."
+        )
+    try:
+        data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise AssignmentError(f"{config_file}: not valid TOML: {exc}") from exc
+    return _from_toml(root.resolve(), config_file, data)
+
+
+def _from_toml(root: Path, config_file: Path, data: dict[str, Any]) -> Assignment:
+    raw_questions = data.get("questions", {})
+    if not isinstance(raw_questions, dict):
+        raise AssignmentError(f"{config_file}: [questions] must be a table, e.g. q1 = {{points = 2}}")
+    questions = tuple(_question(config_file, name, q) for name, q in raw_questions.items())
+    if not questions:
+        raise AssignmentError(f"{config_file}: declares no [questions]; add e.g. q1 = {{points = 2}}")
+    template = root / str(data.get("notebook", f"{root.name}.ipynb"))
+    if not template.is_file():
+        raise AssignmentError(f"{config_file}: the student notebook {template.name} is missing")
+    return Assignment(
+        name=str(data.get("name", root.name)),
+        title=str(data.get("title", root.name)),
+        root=root,
+        template=template,
+        questions=questions,
+        limits=_limits(config_file, data.get("limits", {})),
+        required_names=_names(config_file, data.get("required", [])),
+        solution=_optional_path(root, data.get("solution"), root.parent.parent / "solutions" / f"{root.name}.ipynb"),
+        corpus=_optional_path(root, data.get("corpus"), root / "corpus"),
+        tensorflow=bool(data.get("tensorflow", True)),
+    )
+
+
+def _optional_path(root: Path, given: Any, default: Path) -> Path | None:
+    """A path from the config (relative to the assignment folder), else the default if it exists."""
+    path = (root / str(given)).resolve() if given is not None else default
+    return path if path.exists() else None
+
+
+def _names(config_file: Path, data: Any) -> tuple[str, ...]:
+    if not isinstance(data, list) or not all(isinstance(n, str) and n.isidentifier() for n in data):
+        raise AssignmentError(f'{config_file}: required must be a list of Python names, e.g. required = ["model"]')
+    return tuple(data)
+
+
+def _question(config_file: Path, name: str, data: Any) -> Question:
+    points = data.get("points") if isinstance(data, dict) else None
+    if isinstance(points, bool) or not isinstance(points, int | float) or points <= 0:
+        raise AssignmentError(f"{config_file}: question {name} needs a positive number of points")
+    return Question(name=name, points=float(data["points"]), title=str(data.get("title", name)))
+
+
+def _limits(config_file: Path, data: Any) -> Limits:
+    if not isinstance(data, dict):
+        raise AssignmentError(f"{config_file}: [limits] must be a table, e.g. [limits] cell_seconds = 60")
+    defaults = Limits()
+    known = [f.name for f in fields(Limits)]
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise AssignmentError(
+            f"{config_file}: unknown limit(s) {', '.join(unknown)}; known: {', '.join(known)}"
+        )
+    for key, value in data.items():
+        wanted = int if isinstance(getattr(defaults, key), int) else int | float
+        if isinstance(value, bool) or not isinstance(value, wanted) or value <= 0:
+            raise AssignmentError(f"{config_file}: limit {key} must be a positive number, not {value!r}")
+    return Limits(**data)

@@ -1,0 +1,201 @@
+"""Grade many submissions and write every report: the instructor's batch.
+
+Every submission gets a row, whatever happens to it: a student's problem is a score and a
+message, and even a bug in the grader becomes a visible ``grader_error`` row while the batch
+goes on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.core import cache, scoring
+from autograder.core.assignment import Assignment
+from autograder.core.execution import Executor
+from autograder.core.grading import Graded, grade
+from autograder.core.results import SubmissionResult
+from autograder.errors import TfgradeError
+from autograder.reports import formats as report
+from autograder.reports.class_report import class_report_html
+from autograder.reports.feedback import feedback_html, feedback_markdown
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    rows: tuple[Graded, ...]
+    out_dir: Path
+    reused: int = 0
+    """How many rows came unchanged from an earlier run."""
+
+
+def expand(specs: Iterable[str]) -> list[Path]:
+    """Files as given; folders become their ``*.ipynb`` and ``*.zip`` files (recursively); globs expand."""
+    paths: list[Path] = []
+    for spec in specs:
+        path = Path(spec)
+        if path.is_dir():
+            found = [*path.rglob("*.ipynb"), *path.rglob("*.zip")]
+            paths += sorted(p for p in found if not _hidden(p.relative_to(path)))
+        elif path.exists() or path.is_symlink():
+            paths.append(path)
+        else:
+            matches = sorted(Path(m) for m in glob.glob(spec, recursive=True))
+            paths += matches or [path]  # a missing file still gets its (rejected) row
+    return list(dict.fromkeys(paths))
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def grade_all(
+    paths: list[Path],
+    assignment: Assignment,
+    executor: Executor,
+    out_dir: Path,
+    progress: Progress,
+    *,
+    jobs: int = 1,
+    student_id: Callable[[Path], str] = str,
+    grader: Callable[[Path], Graded] | None = None,
+) -> BatchResult:
+    """Grade in parallel (``jobs`` at once), reusing every unchanged earlier result in ``out_dir``.
+
+    ``grader`` grades one submission; by default here with ``executor``, or e.g. on a Dask
+    cluster (:func:`autograder.interop.distributed.dask_grader`).
+    """
+    grader = grader or (lambda path: grade(path, assignment, executor))
+    _expect_writable_batch_files(out_dir)
+    grading = cache.grading_key(assignment)
+    folders = [out_dir / SUBMISSIONS / f for f in _report_folders(paths)]
+    tracker = _Tracker(len(paths), progress)
+
+    def one(item: tuple[Path, Path]) -> Graded:
+        path, folder = item
+        wanted = cache.keys(path, grading)
+        stored = cache.reusable(folder, wanted)
+        graded = _score(stored, assignment) if stored else _grade_one(path, assignment, grader, student_id(path))
+        if not stored:
+            write_reports(graded, folder, wanted)
+        tracker.done(graded, reused=stored is not None)
+        return graded
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        rows = tuple(pool.map(one, zip(paths, folders, strict=True)))
+    pairs = [(g.result, g.score) for g in rows]
+    cache.write_atomically(out_dir / GRADES, report.grades_csv(pairs))
+    cache.write_atomically(out_dir / CLASS_REPORT, class_report_html(pairs, title=f"{assignment.name}: class report"))
+    return BatchResult(rows=rows, out_dir=out_dir, reused=tracker.reused)
+
+
+GRADES, CLASS_REPORT = "grades.csv", "class.html"
+SUBMISSIONS = "submissions"
+"""Each submission's reports go in ``out/submissions/<name>/``: a folder of its own, so no file name
+(``grades.csv.ipynb``, ``class.html.zip``) can make a submission's folder collide with the batch's files."""
+
+
+class BatchError(TfgradeError):
+    """The batch cannot write its files; the message says what the instructor should do."""
+
+
+def _expect_writable_batch_files(out_dir: Path) -> None:
+    """Refuse before grading, not after: an output folder of an older tfgrade may hold a folder named grades.csv."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in (GRADES, CLASS_REPORT):
+        if (out_dir / name).is_dir():
+            raise BatchError(
+                f"{out_dir / name} is a folder (an older tfgrade put a submission's reports there), so the batch "
+                f"cannot write its {name}. Move that folder away or choose another --out, then run again."
+            )
+
+
+def _score(result: SubmissionResult, assignment: Assignment) -> Graded:
+    return Graded(result=result, score=scoring.score(result, assignment.questions))
+
+
+def _grade_one(path: Path, assignment: Assignment, grader: Callable[[Path], Graded], name: str) -> Graded:
+    try:
+        graded = grader(path)
+        return _score(dataclasses.replace(graded.result, submission=name), assignment)
+    except Exception as exc:  # noqa: BLE001 - the batch boundary: a grader bug becomes a row
+        message = f"Grader error: {type(exc).__name__}: {exc}"
+        return _score(SubmissionResult(name, assignment.name, "grader_error", message), assignment)
+
+
+def write_reports(graded: Graded, folder: Path, cache_keys: dict[str, str] | None = None) -> None:
+    """All of a submission's files; report.json last, since its presence marks the set complete."""
+    folder.mkdir(parents=True, exist_ok=True)
+    documents = {
+        "student.json": report.student_report(graded.result, graded.score),
+        "results.json": report.gradescope_results(graded.result, graded.score),
+    }
+    for name, document in documents.items():
+        cache.write_atomically(folder / name, json.dumps(document, indent=2) + "\n")
+    feedback = report.feedback_text(graded.result, graded.score, show_hidden=False)
+    cache.write_atomically(folder / "feedback.txt", feedback + "\n")
+    cache.write_atomically(folder / "feedback.md", feedback_markdown(graded.result, graded.score))
+    cache.write_atomically(folder / "feedback.html", feedback_html(graded.result, graded.score))
+    full = {**report.submission_report(graded.result, graded.score), "cache": cache_keys or {}}
+    cache.write_atomically(folder / cache.REPORT, json.dumps(full, indent=2) + "\n")
+
+
+class _Tracker:
+    """Progress lines with an ETA, safe to call from worker threads."""
+
+    def __init__(self, total: int, progress: Progress) -> None:
+        self.total, self.progress = total, progress
+        self.count = self.reused = 0
+        self.started = time.monotonic()
+        self.lock = threading.Lock()
+
+    def done(self, graded: Graded, *, reused: bool) -> None:
+        with self.lock:
+            self.count += 1
+            self.reused += reused
+            line = _progress_line(self.count, self.total, graded, self.started)
+            self.progress(line + (" (unchanged: reused earlier result)" if reused else ""))
+
+
+def student_namer(pattern: str | None) -> Callable[[Path], str]:
+    """Row names: the path as given, or the first group of ``pattern`` found in the path."""
+    if pattern is None:
+        return str
+    regex = re.compile(pattern)
+
+    def name(path: Path) -> str:
+        found = regex.search(str(path))
+        return found.group(1) if found and found.groups() else str(path)
+
+    return name
+
+
+def _report_folders(paths: list[Path]) -> list[str]:
+    """One folder name per submission, unique even when two files share a name."""
+    names: list[str] = []
+    for path in paths:
+        base = re.sub(r"[^\w.-]", "_", report.safe_text(path.stem, 80)).lstrip(".") or "submission"
+        name, n = base, 2
+        while name in names:
+            name, n = f"{base}-{n}", n + 1
+        names.append(name)
+    return names
+
+
+def _progress_line(number: int, total: int, graded: Graded, started: float) -> str:
+    elapsed = time.monotonic() - started
+    eta = elapsed / number * (total - number)
+    score = f"{report.format_number(graded.score.earned)}/{report.format_number(graded.score.points)}"
+    name = report.safe_text(Path(graded.result.submission).name, 60)
+    status = graded.result.status
+    return f"[{number}/{total}] {name}: {score} ({status}); elapsed {elapsed:.0f} s, about {eta:.0f} s left"

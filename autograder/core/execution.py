@@ -1,0 +1,342 @@
+"""Execution behind one small interface: run a notebook's cells and the checks against them.
+
+:class:`ProcessExecutor` is the real thing: the student's cells run in one process, the checks in
+another, trusted one, joined by a socket pair; this (grader) process only starts them, keeps what
+the student printed (capped), reads the check process's results from a pipe (capped), and kills
+both at the end. Tests of later stages use a fake with the same ``run`` method.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from autograder.channel import protocol
+from autograder.core.assignment import Assignment, Limits
+from autograder.core.notebook import Notebook
+from autograder.core.results import (
+    SCHEMA_VERSION,
+    CellError,
+    CheckResult,
+    ExecutionSummary,
+    check_from_json,
+)
+from autograder.errors import TfgradeError
+from autograder.sandbox import forkserver
+from autograder.sandbox import launcher as sandbox
+
+MAX_RESULTS_BYTES = 16 * 1024 * 1024
+SHUTDOWN_SLACK_SECONDS = 60.0
+
+
+class GraderError(TfgradeError):
+    """The grader could not produce a trustworthy result; the message is for the instructor."""
+
+
+@dataclass(frozen=True)
+class Execution:
+    summary: ExecutionSummary
+    checks: tuple[CheckResult, ...]
+
+
+class Executor(Protocol):
+    isolated: bool
+    """Whether student code runs in a sandbox (reports and the CLI's refusal depend on it)."""
+    isolation: str
+    """In plain words, how student code is isolated, or why it is not."""
+
+    def run(self, notebook: Notebook, assignment: Assignment, *, include_hidden: bool) -> Execution:
+        """Execute the notebook and run the assignment's checks (public, and hidden if asked)."""
+        ...
+
+
+class ProcessExecutor:
+    """Student process + trusted check process, each in the sandbox the launcher provides."""
+
+    def __init__(self, launcher: sandbox.Launcher | None = None) -> None:
+        self.launcher = launcher or sandbox.detect()
+        self.isolated = self.launcher.isolated
+        self.isolation = self.launcher.description
+
+    def run(self, notebook: Notebook, assignment: Assignment, *, include_hidden: bool) -> Execution:
+        with tempfile.TemporaryDirectory(prefix="tfgrade-") as job:
+            try:
+                return _run_job(self.launcher, Path(job), notebook, assignment, include_hidden)
+            except (sandbox.SandboxError, forkserver.ForkServerError) as exc:
+                raise GraderError(f"{exc}. {RETRY}") from exc
+
+
+def _run_job(
+    launcher: sandbox.Launcher, job: Path, notebook: Notebook, assignment: Assignment, include_hidden: bool
+) -> Execution:
+    limits = assignment.limits
+    (job / "student").mkdir()
+    cells_file = job / "cells.json"
+    cells = [{"cell": c.number, "source": c.source} for c in notebook.cells]
+    tensorflow = assignment.tensorflow or _uses_tensorflow(notebook)
+    cells_file.write_text(json.dumps({"cells": cells, "tensorflow": tensorflow}))
+    resources = sandbox.Resources(limits.memory_bytes, limits.processes, limits.tmp_bytes)
+    env = _child_env("/tmp" if launcher.isolated else str(job))
+    student_end, checks_end = socket.socketpair()
+    runner_end, checks_runner_end = socket.socketpair()
+    control_end, checks_control_end = socket.socketpair()
+    results_read, results_write = os.pipe()
+    binds = [sandbox.Bind(cells_file, STUDENT_CELLS)]
+    data = ["--data", STUDENT_DATA] if assignment.data else []
+    binds += [sandbox.Bind(assignment.data, STUDENT_DATA)] if assignment.data else []
+    started: list[sandbox.Running] = []
+    with student_end, checks_end, runner_end, checks_runner_end, checks_control_end:
+        try:
+            started.append(launcher.start(
+                sandbox.Program(forkserver.STUDENT_PROGRAM, (
+                    "--fd", str(student_end.fileno()), *data, "--cells", STUDENT_CELLS, "--seed", str(limits.seed),
+                    "--cell-seconds", str(limits.cell_seconds))),
+                role="student", pass_fds=[student_end.fileno()], binds=binds,
+                cwd=STUDENT_WORKDIR, host_cwd=job / "student", env=env, resources=resources,
+            ))
+            started.append(_start_runner(launcher, job, runner_end, env, resources, limits))
+            channels = _Channels(checks_end, checks_runner_end, checks_control_end, results_write)
+            # A file, not argv: a notebook of 40,000 cells would outgrow a command line (E2BIG) and a
+            # fork-server request (EMSGSIZE).
+            numbers = job / "cell-numbers.json"
+            numbers.write_text(json.dumps([c.number for c in notebook.cells]))
+            started.append(_start_checks(launcher, assignment, include_hidden, channels, env, resources, numbers))
+        except BaseException:
+            for running in started:
+                running.stop()
+            control_end.close()
+            raise
+    os.close(results_write)
+    student, runner, checker = started
+    with control_end, _FreezeControl(control_end, student):
+        return _collect(student, checker, results_read, limits, launcher, runner)
+
+
+@dataclass(frozen=True)
+class _Channels:
+    """The check process's ends: the student's process, the runner, the grader's control, results."""
+
+    student: socket.socket
+    runner: socket.socket
+    control: socket.socket
+    results_fd: int
+
+
+def _start_runner(
+    launcher: sandbox.Launcher, job: Path, sock: socket.socket, env: dict[str, str],
+    resources: sandbox.Resources, limits: Limits,
+) -> sandbox.Running:
+    """The grader's runner sees no assignment folder: only the artifacts the checks send it."""
+    (job / "runner").mkdir()
+    return launcher.start(
+        sandbox.Program(forkserver.RUNNER_PROGRAM, ("--fd", str(sock.fileno()), "--seed", str(limits.seed))),
+        role="runner", pass_fds=[sock.fileno()], binds=[], cwd=RUNNER_WORKDIR, host_cwd=job / "runner",
+        env=env, resources=resources,
+    )
+
+
+class _FreezeControl:
+    """Serves the check process's ``freeze``/``thaw`` requests on the student's sandbox, in a thread.
+
+    A student still frozen when the checks end is simply stopped: ``stop`` ends a frozen job too.
+    """
+
+    def __init__(self, sock: socket.socket, student: sandbox.Running) -> None:
+        self._sock, self._student = sock, student
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> _FreezeControl:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+        self._thread.join(10.0)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                request, _ = protocol.recv_message(self._sock, max_bytes=4096, deadline=None)
+            except protocol.ProtocolError:
+                return
+            reply = self._answer(str(request.get("op")))
+            try:
+                protocol.send_message(self._sock, {**reply, "id": request.get("id")})
+            except OSError:
+                return
+
+    def _answer(self, op: str) -> dict[str, object]:
+        try:
+            if op == "freeze":
+                return {"ok": True, "how": self._student.freeze()}
+            if op == "thaw":
+                self._student.thaw()
+                return {"ok": True}
+        except (OSError, sandbox.SandboxError) as exc:
+            return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        return {"ok": False, "error": f"unknown request {op!r}"}
+
+
+def _start_checks(
+    launcher: sandbox.Launcher, assignment: Assignment, include_hidden: bool, channels: _Channels,
+    env: dict[str, str], resources: sandbox.Resources, cell_numbers: Path,
+) -> sandbox.Running:
+    limits = assignment.limits
+    check_dirs = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden else [])
+    return launcher.start(
+        sandbox.Program(forkserver.CHECKS_PROGRAM, (
+            "--student-fd", str(channels.student.fileno()), "--cells-file", CHECKS_CELLS,
+            "--runner-fd", str(channels.runner.fileno()), "--control-fd", str(channels.control.fileno()),
+            "--results-fd", str(channels.results_fd), "--checks", *map(str, check_dirs),
+            "--hidden", str(assignment.hidden_checks), "--required", *assignment.required_names,
+            "--notebook-seconds", str(limits.notebook_seconds),
+            "--request-seconds", str(limits.request_seconds), "--checks-seconds", str(limits.checks_seconds),
+            "--reply-bytes", str(limits.reply_bytes))),
+        role="checks",
+        pass_fds=[channels.student.fileno(), channels.runner.fileno(), channels.control.fileno(), channels.results_fd],
+        binds=[sandbox.Bind(assignment.root, str(assignment.root)), sandbox.Bind(cell_numbers, CHECKS_CELLS)],
+        cwd=str(assignment.root), host_cwd=assignment.root, env=env, resources=resources,
+    )
+
+
+def _collect(
+    student: sandbox.Running, checker: sandbox.Running, results_read: int, limits: Limits, launcher: sandbox.Launcher,
+    runner: sandbox.Running,
+) -> Execution:
+    student_output = _CappedReader(student.stdout, limits.output_bytes)
+    checker_output = _CappedReader(checker.stdout, 256 * 1024)
+    with os.fdopen(results_read, "rb") as results_pipe:
+        results = _CappedReader(results_pipe, MAX_RESULTS_BYTES)
+        try:
+            # The check process keeps to notebook_seconds and checks_seconds itself; this wait is
+            # longer, so it ends only a check process that is broken, never a slow student.
+            _wait(checker, limits.notebook_seconds + limits.checks_seconds + SHUTDOWN_SLACK_SECONDS)
+        finally:
+            student_facts = student.stop()
+            checker_facts = checker.stop()
+            runner_facts = runner.stop()
+        for role, facts in (("student's", student_facts), ("check", checker_facts), ("runner", runner_facts)):
+            if facts.setup_error:
+                raise GraderError(
+                    f"the {role} process could not be started in its sandbox: {facts.setup_error}. {RETRY}"
+                )
+        if checker_facts.oom_kills or checker_facts.pids_limit_hits:
+            raise GraderError("the check process hit its memory or process limit; raise the limits")
+        document = _parse_results(results.text(), checker_output.text())
+    return _execution(document, student_output.text(), student_facts, launcher.description, limits)
+
+
+RETRY = ("This is the grader's problem, not the student's: run the grading again (unchanged results are "
+         "reused); if it fails again, try `tfgrade grade --no-fork-server` and report this message.")
+STUDENT_CELLS = "/job/cells.json"
+CHECKS_CELLS = "/job/cell-numbers.json"
+"""The notebook's code cell numbers, in order, for the check process (read-only in its sandbox)."""
+STUDENT_WORKDIR = "/tmp/work"
+RUNNER_WORKDIR = "/tmp/runner"
+STUDENT_DATA = "/assignment-data"
+"""Where the assignment's data files are mounted (read-only); the notebook sees them as data/."""
+
+
+def _uses_tensorflow(notebook: Notebook) -> bool:
+    """Does a notebook of a TensorFlow-free assignment still use TensorFlow (then seed it too)?"""
+    return any("tensorflow" in c.source or "keras" in c.source for c in notebook.cells)
+
+
+def _child_env(home: str) -> dict[str, str]:
+    return {**forkserver.ENV, "HOME": home}
+
+
+def _wait(process: sandbox.Running, seconds: float) -> None:
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired as exc:
+        raise GraderError(f"the checks did not finish within {seconds:g} s") from exc
+
+
+class _CappedReader:
+    """Drains a pipe in a thread so the writer never blocks; keeps only the first ``limit`` bytes."""
+
+    def __init__(self, stream: IO[bytes] | None, limit: int) -> None:
+        self._chunks: list[bytes] = []
+        self._kept = 0
+        self._limit = limit
+        self.truncated = False
+        self._thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _drain(self, stream: IO[bytes] | None) -> None:
+        if stream is None:
+            return
+        while chunk := stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536):
+            room = self._limit - self._kept
+            if room > 0:
+                self._chunks.append(chunk[:room])
+                self._kept += min(room, len(chunk))
+            if len(chunk) > room:
+                self.truncated = True
+
+    def text(self, timeout: float = 5.0) -> str:
+        self._thread.join(timeout)
+        text = b"".join(self._chunks).decode("utf-8", errors="replace")
+        return text + ("\n[output truncated]" if self.truncated else "")
+
+
+def _parse_results(text: str, checker_log: str) -> dict[str, Any]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise GraderError(f"the check process wrote no readable results; its log ends:\n{checker_log[-3000:]}") from exc
+    if not isinstance(document, dict) or document.get("schema_version") != SCHEMA_VERSION:
+        raise GraderError("the check process wrote results in an unknown format")
+    if document.get("collection_errors"):
+        raise GraderError("the checks could not be loaded:\n" + "\n".join(map(str, document["collection_errors"])))
+    return document
+
+
+def _execution(
+    document: dict[str, Any], output: str, facts: sandbox.Facts, isolation: str, limits: Limits
+) -> Execution:
+    try:
+        raw = document["execution"]
+        summary = ExecutionSummary(
+            status=raw["status"],
+            message=str(raw["message"]),
+            cell_errors=tuple(CellError(int(e["cell"]), str(e["error"])) for e in raw["cell_errors"]),
+            output=output,
+            isolation=isolation,
+            missing_names=tuple(str(n) for n in raw.get("missing_names", [])),
+        )
+        checks = tuple(check_from_json(c) for c in document["checks"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise GraderError(f"the check process wrote malformed results: {exc}") from exc
+    return Execution(summary=_with_limit_hits(summary, facts, limits), checks=checks)
+
+
+def _with_limit_hits(summary: ExecutionSummary, facts: sandbox.Facts, limits: Limits) -> ExecutionSummary:
+    """The kernel's counters, not the student's process, say whether a limit was hit."""
+    hits, notes = [], []
+    if facts.oom_kills:
+        hits.append("memory")
+        notes.append(
+            f"Your notebook used more than the {limits.memory_bytes / 2**30:.1f} GB memory limit and was "
+            "stopped. Use smaller arrays or batches."
+        )
+    if facts.pids_limit_hits:
+        hits.append("processes")
+        notes.append(
+            f"Your notebook tried to start more than {limits.processes} processes or threads; the extra "
+            "ones were refused."
+        )
+    if not hits:
+        return summary
+    return dataclasses.replace(summary, limits_hit=tuple(hits), message=" ".join([*notes, summary.message]))

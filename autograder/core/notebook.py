@@ -1,0 +1,278 @@
+"""Load and validate a submitted notebook: the first stage, before any student code runs.
+
+Everything wrong with the file itself becomes :class:`NotebookRejected`, whose message tells
+the student what to fix. IPython-only lines (``%magic``, ``!shell``) are neutralised here,
+because the grader runs cells as plain Python.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tokenize
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from autograder.channel.protocol import nested_deeper_than
+from autograder.errors import TfgradeError
+from autograder.reports.formats import safe_text
+
+MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+MAX_JSON_DEPTH = 100
+"""Deepest JSON nesting accepted; Jupyter's own notebooks nest about ten levels."""
+_MAGIC = re.compile(r"^(\s*)(%|!)")
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
+"""Cell magics whose body is Python: the body runs, the magic line is skipped."""
+
+
+class NotebookRejected(TfgradeError):
+    """The file cannot be graded as a notebook for this assignment; the message says why."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    number: int
+    """1-based position among all cells, as the student sees them in Jupyter."""
+    source: str
+
+
+@dataclass(frozen=True)
+class Notebook:
+    path: Path
+    assignment: str | None
+    cells: tuple[Cell, ...]
+
+
+def load(path: Path, expected_assignment: str | None) -> Notebook:
+    """Read and validate; ``expected_assignment`` None accepts a notebook of any assignment."""
+    node = _parse(_read(path), path.name)
+    assignment = _assignment_of(node)
+    if None not in (assignment, expected_assignment) and assignment != expected_assignment:
+        raise NotebookRejected(
+            f"{path.name} is the notebook for assignment '{safe_text(str(assignment), 80)}', not "
+            f"'{expected_assignment}'. Submit the notebook of this assignment."
+        )
+    cells = tuple(
+        Cell(number=i, source=_plain_python(cell.source))
+        for i, cell in enumerate(node.cells, start=1)
+        if cell.cell_type == "code" and cell.source.strip()
+    )
+    if not cells:
+        raise NotebookRejected(f"{path.name} has no code in it. Did you submit the right file?")
+    return Notebook(path=path, assignment=assignment, cells=cells)
+
+
+def _parse(text: str, name: str) -> nbformat.NotebookNode:
+    """The validated v4 notebook; anything else (whatever nbformat raises on it) is a rejection."""
+    try:
+        document = json.loads(text)
+    except RecursionError as exc:
+        raise NotebookRejected(TOO_DEEP.format(name=name, depth=MAX_JSON_DEPTH)) from exc
+    except ValueError as exc:  # JSONDecodeError is a ValueError, so is a 5000-digit number
+        raise NotebookRejected(
+            f"{name} is not a Jupyter notebook (it is not valid notebook JSON). Save your "
+            "work from Jupyter as .ipynb and submit that file."
+        ) from exc
+    if not isinstance(document, dict):
+        kind = JSON_KINDS.get(type(document), "not an object")
+        raise NotebookRejected(f"{name} is damaged: it is JSON but not a valid notebook ({kind} instead of an object). "
+                               f"{RESAVE}")
+    if nested_deeper_than(document, MAX_JSON_DEPTH):  # nbformat walks the tree recursively
+        raise NotebookRejected(TOO_DEEP.format(name=name, depth=MAX_JSON_DEPTH))
+    try:
+        node = nbformat.convert(nbformat.reader.reads(text), 4)
+        nbformat.validate(node)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds (ValidationError, KeyError...) on bad input
+        raise NotebookRejected(
+            f"{name} is damaged: it is JSON but not a valid notebook ({type(exc).__name__}). {RESAVE}"
+        ) from exc
+    return node
+
+
+RESAVE = "Open it in Jupyter, save it again, and resubmit."
+TOO_DEEP = ("{name} holds data nested more than {depth} levels deep, which no notebook saved by Jupyter does. "
+            "Copy your code into a fresh notebook, save it, and resubmit.")
+JSON_KINDS = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true or false",
+              type(None): "null"}
+
+
+def _read(path: Path) -> str:
+    try:
+        if not path.is_file():
+            raise NotebookRejected(f"{path} is not a file that can be read.")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_NOTEBOOK_BYTES + 1)  # never more, even if the file grows meanwhile
+    except OSError as exc:
+        raise NotebookRejected(f"{path} is not a file that can be read ({type(exc).__name__}).") from exc
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise NotebookRejected(
+            f"{path.name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB. Clear its outputs "
+            "(Kernel > Restart & Clear Output), save, and submit again."
+        )
+    if data.startswith(ZIP_MAGIC):
+        data = _from_zip(data, path.name)
+    try:
+        return data.decode("utf-8-sig")  # a byte-order mark is harmless; Jupyter never writes one
+    except UnicodeDecodeError as exc:
+        raise NotebookRejected(f"{path.name} is not a text file, so it cannot be a notebook.") from exc
+
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+"""How a zip starts (an empty one is only its end record); a notebook starts with ``{``."""
+MAX_ZIP_MEMBERS = 1000
+MAX_ZIP_DIRECTORY_BYTES = 1 << 20
+"""Largest table of contents read; zipfile would parse all of it (a million members) before we could count."""
+
+
+def _from_zip(data: bytes, name: str) -> bytes:
+    """The one notebook in a submission zip (ours, otter's export, or a plain zip of a notebook)."""
+    directory = _zip_directory_bytes(data)
+    if directory is None:
+        raise NotebookRejected(f"{name} is a damaged zip file (no table of contents: was it cut short?). {REZIP}")
+    if directory > MAX_ZIP_DIRECTORY_BYTES:
+        raise NotebookRejected(f"{name} holds too many files (its table of contents is {directory} bytes). {REZIP}")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            member = _notebook_member(archive.infolist(), name)
+            return _read_member(archive, member, name)
+    except NotebookRejected:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zipfile raises many kinds on hostile bytes (zlib.error, EOFError...)
+        raise NotebookRejected(f"{name} is a damaged zip file ({type(exc).__name__}). {REZIP}") from exc
+
+
+REZIP = "Make the zip again with only your notebook in it, or use `tfgrade submit`."
+
+
+def _zip_directory_bytes(data: bytes) -> int | None:
+    """The central directory's size as the end records say, found the way zipfile finds them."""
+    end = len(data) - 22
+    if not (end >= 0 and data[end:end + 4] == b"PK\x05\x06" and data[-2:] == b"\0\0"):
+        end = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - (1 << 16)))
+    if end < 0 or end + 22 > len(data):
+        return None
+    size = int.from_bytes(data[end + 12:end + 16], "little")
+    record = end - 20 - 56  # a zip64 locator right before the end record points zipfile to a zip64 record
+    if record >= 0 and data[end - 20:end - 16] == b"PK\x06\x07" and data[record:record + 4] == b"PK\x06\x06":
+        size = max(size, int.from_bytes(data[record + 40:record + 48], "little"))
+    return size
+
+
+def _notebook_member(members: list[zipfile.ZipInfo], name: str) -> zipfile.ZipInfo:
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise NotebookRejected(f"{name} holds {len(members)} files; a submission holds your notebook. {REZIP}")
+    unsafe = next((m.filename for m in members if _unsafe_member_name(m.filename)), None)
+    if unsafe is not None:
+        raise NotebookRejected(f"{name} holds a file with an unsafe name ({safe_text(repr(unsafe), 80)}). {REZIP}")
+    notebooks = [
+        m for m in members
+        if m.filename.endswith(".ipynb") and not m.is_dir() and "__MACOSX" not in m.filename
+        and ".ipynb_checkpoints" not in m.filename
+    ]
+    if len(notebooks) != 1:
+        found = safe_text(", ".join(m.filename for m in notebooks[:5]), 300) or "none"
+        raise NotebookRejected(
+            f"{name} should hold exactly one notebook (.ipynb); it holds {len(notebooks)} ({found}). "
+            "Zip only your notebook, or use `tfgrade submit`."
+        )
+    return notebooks[0]
+
+
+def _unsafe_member_name(filename: str) -> bool:
+    parts = filename.replace("\\", "/").split("/")
+    return filename.startswith(("/", "\\")) or ".." in parts or "\0" in filename
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str) -> bytes:
+    if member.flag_bits & 0x1:
+        raise NotebookRejected(f"The notebook in {name} is password-protected. Make the zip again without a password.")
+    if member.file_size > MAX_NOTEBOOK_BYTES:
+        raise NotebookRejected(f"The notebook in {name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB.")
+    with archive.open(member) as stream:
+        # zipfile stops at the declared size and checks the CRC; reading one byte past the cap bounds it anyway.
+        data = stream.read(MAX_NOTEBOOK_BYTES + 1)
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise NotebookRejected(f"The notebook in {name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB.")
+    return data
+
+
+def _assignment_of(node: nbformat.NotebookNode) -> str | None:
+    meta = node.get("metadata", {}).get("tfgrade", {})
+    name = meta.get("assignment") if isinstance(meta, dict) else None
+    return str(name) if name is not None else None
+
+
+def _plain_python(source: str) -> str:
+    lines = source.splitlines()
+    if lines and lines[0].lstrip().startswith("%%"):
+        magic = lines[0].lstrip()[2:].split(maxsplit=1)[0] if lines[0].strip() != "%%" else ""
+        if magic not in PYTHON_CELL_MAGICS:
+            return f"pass  # tfgrade: %%{magic} cell skipped\n"
+        lines[0] = "pass  # tfgrade: cell magic skipped"
+    return "\n".join(_skip_magic_lines(lines)) + "\n"
+
+
+def _is_magic_line(line: str) -> bool:
+    stripped = line.lstrip()
+    return stripped.startswith("%") or (stripped.startswith("!") and not stripped.startswith("!="))
+
+
+def _skip_magic_lines(lines: list[str]) -> list[str]:
+    """Each magic line that starts a statement becomes ``pass``; one pass of the tokenizer, fed line by line.
+
+    A line starts a statement when the lines before it end one: no open bracket, string or ``\\``.
+    The tokenizer asks for a line only after it has handed out every token of the lines before,
+    so the tokens seen so far say that; tokenizing every prefix again was quadratic in the cell's
+    length (a hostile cell of a few thousand lines held up the whole batch).
+    """
+    out: list[str] = []
+    last = _LastToken()
+
+    def readline() -> str:
+        if len(out) == len(lines):
+            return ""
+        out.append(_skipped(lines[len(out)], out, last.ends_statement(len(out))))
+        return out[-1] + "\n"
+
+    try:
+        for token in tokenize.generate_tokens(readline):
+            last.see(token)
+    except tokenize.TokenError:
+        pass  # EOF inside a bracket or a string: every line has been read
+    except (SyntaxError, IndentationError):
+        pass  # broken code; running the cell will report it. The lines after it are judged alone.
+    while len(out) < len(lines):
+        out.append(_skipped(lines[len(out)], out, True))
+    return out
+
+
+def _skipped(line: str, before: list[str], statement_ended: bool) -> str:
+    starts = statement_ended and not (before and before[-1].rstrip().endswith("\\"))
+    return _MAGIC.sub(r"\1pass  # tfgrade: skipped: \2", line) if starts and _is_magic_line(line) else line
+
+
+_OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
+
+
+class _LastToken:
+    """Just enough tokenizer state to tell whether the lines read so far end a statement."""
+
+    def __init__(self) -> None:
+        self.depth, self.type, self.row = 0, tokenize.NEWLINE, 0
+
+    def see(self, token: tokenize.TokenInfo) -> None:
+        if token.type == tokenize.OP and token.string in _OPENING:
+            self.depth += 1
+        elif token.type == tokenize.OP and token.string in _CLOSING:
+            self.depth -= 1  # below 0 too: the tokenizer then treats every later line as a continuation
+        self.type, self.row = token.type, token.start[0]
+
+    def ends_statement(self, lines_read: int) -> bool:
+        """Did the last line read (row ``lines_read``) end with a NEWLINE/NL outside any bracket?"""
+        if lines_read == 0:
+            return True
+        return self.depth == 0 and self.type in (tokenize.NEWLINE, tokenize.NL) and self.row == lines_read

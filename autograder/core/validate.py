@@ -1,0 +1,114 @@
+"""Authoring validation: does an assignment's grading hold up before students see it?
+
+``tfgrade validate NAME`` grades the solution (must earn full marks), the blank student notebook
+(must earn 0 without a grader error) and every notebook of the assignment's corpus. A corpus
+notebook states what it must get in its metadata::
+
+    "tfgrade": {"assignment": "autograph",
+                "expect": {"failing": {"simple_nn_values": "wrong values"}}}
+
+``failing`` maps each check that must fail to words its message must contain; every other
+check must pass (an empty ``failing`` means full marks). The tests run this same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from autograder.core.assignment import Assignment
+from autograder.core.execution import Executor
+from autograder.core.grading import Graded, grade
+from autograder.core.results import CheckResult
+
+
+@dataclass(frozen=True)
+class Expectation:
+    failing: dict[str, str]
+    """check name -> words its message must contain; every other check must pass."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    graded: Graded
+    problems: tuple[str, ...]
+
+
+def corpus(assignment: Assignment) -> dict[str, tuple[Path, Expectation | None]]:
+    """Solution, blank template and corpus notebooks, each with what it must score."""
+    notebooks: dict[str, tuple[Path, Expectation | None]] = {}
+    if assignment.solution is not None:
+        notebooks["solution"] = (assignment.solution, Expectation(failing={}))
+    notebooks["template"] = (assignment.template, None)
+    for path in sorted(assignment.corpus.glob("*.ipynb")) if assignment.corpus else []:
+        notebooks[path.stem] = (path, expectation_of(path))
+    return notebooks
+
+
+def expectation_of(path: Path) -> Expectation | None:
+    try:
+        meta = nbformat.read(path, as_version=4).metadata.get("tfgrade", {})
+    except Exception:  # noqa: BLE001 - a corpus of broken files is allowed; they have no expectation
+        return None
+    expect = meta.get("expect") if isinstance(meta, dict) else None
+    if not isinstance(expect, dict):
+        return None
+    return Expectation(failing={str(k): str(v) for k, v in dict(expect.get("failing", {})).items()})
+
+
+def judge(name: str, graded: Graded, expect: Expectation | None) -> tuple[str, ...]:
+    """What does not hold for one notebook (pure)."""
+    result = graded.result
+    if result.status == "grader_error":
+        return (f"grader error: {result.message}",)
+    if name == "template":
+        earned = [c.name for c in result.checks if c.earned > 0]
+        return (f"the blank notebook earns points from {', '.join(earned)}",) if earned else ()
+    if expect is None:
+        return ()
+    if result.status != "graded":
+        return (f"not graded: {result.message}",)
+    unexpected = [
+        f"{c.name} should pass but failed: {c.message}"
+        for c in result.checks
+        if c.outcome != "passed" and c.name not in expect.failing
+    ]
+    checks = {c.name: c for c in result.checks}
+    return tuple(unexpected + [_missed(checks.get(n), n, words) for n, words in expect.failing.items()
+                               if _missed(checks.get(n), n, words)])
+
+
+def _missed(check: CheckResult | None, name: str, words: str) -> str:
+    """Why an expected failure did not happen as expected, or "" if it did."""
+    if check is None:
+        return f"{name} should fail but did not run"
+    if check.outcome != "failed":
+        return f"{name} should fail but {check.outcome}"
+    if words not in check.message:
+        return f"{name} failed, but its message does not say {words!r}: {check.message}"
+    return ""
+
+
+def validate(
+    assignment: Assignment,
+    make_executor: Callable[[], Executor],
+    *,
+    workers: int = 2,
+    progress: Callable[[Outcome], None] = lambda _: None,
+) -> list[Outcome]:
+    notebooks = corpus(assignment)
+
+    def one(item: tuple[str, tuple[Path, Expectation | None]]) -> Outcome:
+        name, (path, expect) = item
+        graded = grade(path, assignment, make_executor())
+        outcome = Outcome(name, graded, judge(name, graded, expect))
+        progress(outcome)
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, notebooks.items()))

@@ -1,0 +1,30 @@
+"""The root of every error tfgrade raises on purpose, and where each kind lives.
+
+Catch :class:`TfgradeError` to catch them all; each kind says whose problem it is::
+
+    TfgradeError
+    ├── AssignmentError     core.assignment     an assignment's own files are wrong (the instructor's)
+    ├── NotebookRejected    core.notebook       a file cannot be graded as this assignment's notebook
+    ├── GraderError         core.execution      no trustworthy result could be made (the grader's)
+    ├── BatchError          core.batch          a batch cannot write its files (the instructor's)
+    ├── SandboxError        sandbox.launcher    the sandbox could not be built
+    ├── ForkServerError     sandbox.forkserver  the fork server failed
+    ├── ProtocolError       channel.protocol    the other side sent what the protocol refuses
+    │   ├── ChannelTimeout                      ... nothing before the deadline
+    │   └── ChannelClosed                       ... the other side is gone
+    ├── ChecksOutOfTime     channel.budget      the checks' overall budget is spent
+    ├── TopologyError       checks.topology     a model description is not a graph of layers (also a ValueError)
+    └── CheckFailure        channel.student     a check failed; the message is for the student (also an
+        │                                       AssertionError, so pytest reports a failure, not an error)
+        ├── StudentUnavailable  channel.student the student's process can answer no more
+        ├── RunnerUnavailable   channel.runner  the grader's runner can answer no more
+        └── ArchiveError        checks.keras_saving  a saved .keras file cannot be read
+
+The student's process raises ``CellTimeout`` into a cell that runs too long; it is a
+``BaseException`` on purpose (so ``except Exception`` in student code cannot swallow it) and stays
+outside this tree.
+"""
+
+
+class TfgradeError(Exception):
+    """Something tfgrade raised on purpose; the message says what happened and what to do."""

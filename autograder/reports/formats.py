@@ -1,0 +1,494 @@
+"""Render a graded submission for each reader. Every function is pure: it returns a str or dict.
+
+* :func:`submission_report`  the instructor's full JSON report (hidden checks included).
+* :func:`student_report`     the same without hidden checks' names, messages or program output.
+* :func:`gradescope_results` Gradescope's ``results.json``; hidden checks only as counts.
+* :func:`grades_csv`         one row per submission, for a spreadsheet.
+* :func:`console_table`      an aligned class overview for the instructor's terminal.
+* :func:`feedback_text`      one submission's feedback for a terminal.
+
+Submission names and messages can carry text the student controls (file names, exception text),
+so every text renderer passes them through :func:`safe_text` first. The JSON reports keep text
+as is: JSON escaping already makes it harmless there, and the instructor's copy should be exact.
+A grader error's message is written for the instructor and may quote check logs, so
+student-facing renderers replace it with a plain sentence.
+See docs/report-schema.md for the JSON and CSV layouts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from autograder.core.results import (
+    SCHEMA_VERSION,
+    CheckResult,
+    ExecutionSummary,
+    SubmissionResult,
+)
+from autograder.core.scoring import DECIMALS, QuestionScore, Score
+
+__all__ = [
+    "console_table",
+    "feedback_text",
+    "format_number",
+    "grades_csv",
+    "gradescope_results",
+    "safe_text",
+    "student_report",
+    "submission_report",
+]
+
+Row = tuple[SubmissionResult, Score]
+
+NAME_LIMIT = 80
+"""Characters of a submission name kept in tables, CSV and feedback."""
+REASON_LIMIT = 60
+"""Characters of a rejection or grader-error reason kept in the console table's status column."""
+MESSAGE_LIMIT = 2000
+"""Characters kept of any one message (check, submission, execution) in text renderers."""
+CELL_ERROR_LIMIT = 300
+"""Characters kept of one cell error line."""
+
+HIDDEN_NOTE = "Details of hidden checks are not shown."
+CHECK_BROKE_NOTE = (
+    "This check could not run because of a problem with the grader, not with your work."
+)
+GRADER_ERROR_FOR_STUDENT = (
+    "The grader ran into a problem of its own (not in your notebook) while grading it, so there is "
+    "no score yet. Tell your instructor."
+)
+NEXT_REJECTED = "Fix the problem described above, then submit the notebook again."
+NEXT_GRADER_ERROR = (
+    "This is a problem with the grader, not with your work, so you do not need to change your "
+    "notebook. Tell your instructor; they can see the details."
+)
+NEXT_RUN_CLEANLY = (
+    "Make the notebook run from top to bottom without errors: restart the kernel, run all "
+    "cells, and fix the first cell that stops. Later answers often fail only because an earlier "
+    "cell did."
+)
+NEXT_FIX_FAILED = (
+    "Fix the answers whose checks failed, run the whole notebook again from the top, then "
+    "submit again."
+)
+NEXT_CHECK_BROKE = "Some checks could not run because of a grader problem; tell your instructor."
+
+# Terminal escape sequences: CSI (colours, cursor moves), string commands such as OSC (window
+# titles, hyperlinks), and the remaining two-character escapes. Any lone ESC left over is removed
+# by the control-character filter in safe_text, so this only has to catch the common shapes.
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]"
+)
+# Control, format (bidi overrides, zero-width), surrogate and private-use characters.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co"})
+# Spreadsheets run a cell starting with one of these as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+# -- text safety ------------------------------------------------------------------------------
+
+
+def safe_text(s: str, limit: int, *, one_line: bool = True) -> str:
+    """Strip terminal escapes and invisible characters from ``s`` and cut it to ``limit`` chars.
+
+    With ``one_line`` (the default) all whitespace, newlines included, collapses to single
+    spaces so the text cannot break a table row; otherwise line breaks are kept as ``\\n``.
+    """
+    text = _ESCAPES.sub("", s)
+    if one_line:
+        text = " ".join(text.split())
+    else:
+        text = "\n".join(line.replace("\t", "    ").rstrip() for line in text.splitlines())
+    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in _INVISIBLE)
+    return _truncate(text.strip(), limit)
+
+
+def _truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def format_number(x: float) -> str:
+    """``3.0`` -> ``3``, ``2.50`` -> ``2.5``, ``0.1 + 0.2`` -> ``0.3``; never ``-0``."""
+    text = f"{round(x, DECIMALS):.{DECIMALS}f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+# -- JSON reports -----------------------------------------------------------------------------
+
+
+def submission_report(result: SubmissionResult, score: Score) -> dict[str, Any]:
+    """The instructor's full report: every check, hidden ones included, and the program output."""
+    return {
+        **_report_header(result, score),
+        "execution": {
+            **_execution_json(result.execution),
+            "output": result.execution.output,
+            "isolation": result.execution.isolation,
+        },
+        "checks": [c.to_json() for c in result.checks],
+    }
+
+
+def student_report(result: SubmissionResult, score: Score) -> dict[str, Any]:
+    """The report a student may see: hidden checks only as per-question counts, no output."""
+    return {
+        **_report_header(result, score),
+        "message": submission_message(result, for_student=True),
+        "execution": _execution_json(result.execution),
+        "checks": [c.to_json() for c in result.checks if c.visibility == "public"],
+        "hidden_checks": [
+            _hidden_summary_json(question, checks)
+            for question, checks in _hidden_by_question(result, score).items()
+        ],
+    }
+
+
+def _report_header(result: SubmissionResult, score: Score) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "submission": result.submission,
+        "assignment": result.assignment,
+        "status": result.status,
+        "message": result.message,
+        "score": score.earned,
+        "max_score": score.points,
+        "questions": [
+            {"question": q.question, "title": q.title, "score": q.earned, "max_score": q.points}
+            for q in score.questions
+        ],
+    }
+
+
+def _execution_json(execution: ExecutionSummary) -> dict[str, Any]:
+    return {
+        "status": execution.status,
+        "message": execution.message,
+        "cell_errors": [{"cell": e.cell, "error": e.error} for e in execution.cell_errors],
+        "limits_hit": list(execution.limits_hit),
+        "missing_names": list(execution.missing_names),
+    }
+
+
+def _hidden_summary_json(question: str, checks: Sequence[CheckResult]) -> dict[str, Any]:
+    return {
+        "question": question,
+        "hidden_checks": len(checks),
+        "hidden_passed": _count_passed(checks),
+        "hidden_points": _total(c.points for c in checks),
+        "hidden_earned": _total(c.earned for c in checks),
+    }
+
+
+# -- Gradescope -------------------------------------------------------------------------------
+
+
+def gradescope_results(result: SubmissionResult, score: Score) -> dict[str, Any]:
+    """Gradescope's ``results.json``: the total, a short summary, and one test per public check.
+
+    Hidden checks appear as one aggregated test per question. A submission that was not graded
+    gets no tests, only the reason in ``output``, so no check can show points the total lacks.
+    """
+    return {
+        "score": score.earned,
+        "output": _gradescope_output(result, score),
+        "output_format": "text",  # never let HTML from a student's error message render
+        "visibility": "visible",
+        "tests": _gradescope_tests(result, score) if result.status == "graded" else [],
+    }
+
+
+def _gradescope_output(result: SubmissionResult, score: Score) -> str:
+    lines = [f"Score: {format_number(score.earned)} / {format_number(score.points)}."]
+    lines += _problem_lines(result, for_student=True)
+    lines += next_steps(result)
+    return "\n".join(lines)
+
+
+def _gradescope_tests(result: SubmissionResult, score: Score) -> list[dict[str, Any]]:
+    tests: list[dict[str, Any]] = []
+    for question, checks in _checks_by_question(result, score).items():
+        tests += [_gradescope_check(c) for c in checks if c.visibility == "public"]
+        hidden = [c for c in checks if c.visibility == "hidden"]
+        if hidden:
+            tests.append(_gradescope_hidden(question, hidden))
+    return tests
+
+
+def _gradescope_check(check: CheckResult) -> dict[str, Any]:
+    output = safe_text(check.message, MESSAGE_LIMIT, one_line=False)
+    if check.outcome == "error":
+        output = f"{output}\n{CHECK_BROKE_NOTE}".strip()
+    return {
+        "name": safe_text(f"{check.question}: {check.name}", NAME_LIMIT),
+        "score": check.earned,
+        "max_score": check.points,
+        "status": "passed" if check.outcome == "passed" else "failed",
+        "visibility": "visible",
+        "output": output,
+    }
+
+
+def _gradescope_hidden(question: str, checks: Sequence[CheckResult]) -> dict[str, Any]:
+    passed = _count_passed(checks)
+    return {
+        "name": safe_text(
+            f"{question}: hidden checks ({passed} of {len(checks)} passed)", NAME_LIMIT
+        ),
+        "score": _total(c.earned for c in checks),
+        "max_score": _total(c.points for c in checks),
+        "status": "passed" if passed == len(checks) else "failed",
+        "visibility": "visible",
+        "output": HIDDEN_NOTE,
+    }
+
+
+# -- class-wide renderers ---------------------------------------------------------------------
+
+
+def grades_csv(rows: Sequence[Row]) -> str:
+    """``submission,status,score,max_score,<questions...>,message``: one line per submission."""
+    names = _question_columns(rows)
+    buffer = io.StringIO()
+    # "\n" rather than csv's default "\r\n": callers write this with Path.write_text, which
+    # would turn "\r\n" into "\r\r\n" on Windows.
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        ["submission", "status", "score", "max_score", *map(_csv_text, names), "message"]
+    )
+    for result, score in rows:
+        earned = {q.question: format_number(q.earned) for q in score.questions}
+        writer.writerow(
+            [
+                _csv_text(result.submission),
+                result.status,
+                format_number(score.earned),
+                format_number(score.points),
+                *(earned.get(name, "") for name in names),
+                _csv_text(result.message),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _csv_text(text: str) -> str:
+    # The csv module quotes commas, quotes and newlines; what it cannot stop is a spreadsheet
+    # running a cell that starts like a formula, so such cells get a leading apostrophe.
+    cleaned = safe_text(text, MESSAGE_LIMIT, one_line=False)
+    return f"'{cleaned}" if cleaned.startswith(_FORMULA_STARTS) else cleaned
+
+
+def console_table(rows: Sequence[Row]) -> str:
+    """An aligned table of the class: earned/points per question, total and status."""
+    if not rows:
+        return "0 submissions."
+    names = _question_columns(rows)
+    header = ["submission", *names, "total", "status"]
+    body = [_table_cells(result, score, names) for result, score in rows]
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+    numeric = range(1, len(names) + 2)
+    lines = [_align(header, widths, numeric), _align(["-" * w for w in widths], widths, numeric)]
+    lines += [_align(cells, widths, numeric) for cells in body]
+    lines.append(_summary_line(rows))
+    return "\n".join(lines)
+
+
+def _table_cells(result: SubmissionResult, score: Score, names: Sequence[str]) -> list[str]:
+    by_name = {q.question: q for q in score.questions}
+    per_question = [_fraction(by_name[n]) if n in by_name else "-" for n in names]
+    total = f"{format_number(score.earned)}/{format_number(score.points)}"
+    return [safe_text(result.submission, NAME_LIMIT), *per_question, total, _status_cell(result)]
+
+
+def _fraction(q: QuestionScore) -> str:
+    return f"{format_number(q.earned)}/{format_number(q.points)}"
+
+
+def _status_cell(result: SubmissionResult) -> str:
+    if result.status == "graded":
+        errors = len(result.execution.cell_errors)
+        return f"graded; {_plural(errors, 'cell error')}" if errors else "graded"
+    label = "rejected" if result.status == "rejected" else "grader error"
+    return f"{label}: {safe_text(result.message, REASON_LIMIT)}"
+
+
+def _align(cells: Sequence[str], widths: Sequence[int], right: Iterable[int]) -> str:
+    right_set = set(right)
+    padded = [
+        cell.rjust(width) if i in right_set else cell.ljust(width)
+        for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+    ]
+    return "  ".join(padded).rstrip()
+
+
+def _summary_line(rows: Sequence[Row]) -> str:
+    statuses = [result.status for result, _ in rows]
+    counts = (
+        f"{_plural(len(rows), 'submission')}: {statuses.count('graded')} graded, "
+        f"{statuses.count('rejected')} rejected, "
+        f"{_plural(statuses.count('grader_error'), 'grader error')}"
+    )
+    # Only graded submissions count toward the mean: a grader error says nothing about the
+    # student, and rejected files are listed separately above.
+    graded = [score.earned for result, score in rows if result.status == "graded"]
+    if not graded:
+        return f"{counts}; no graded submissions to average"
+    mean = round(sum(graded) / len(graded), 1)
+    return f"{counts}; graded mean {format_number(mean)} / {format_number(rows[0][1].points)}"
+
+
+def _question_columns(rows: Sequence[Row]) -> list[str]:
+    # Normally every row has the same questions; a union (first row's order first) keeps a
+    # mismatched row visible instead of silently dropping its columns.
+    names: dict[str, None] = {}
+    for _, score in rows:
+        names.update((q.question, None) for q in score.questions)
+    return list(names)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+# -- one submission, for a terminal -----------------------------------------------------------
+
+
+def feedback_text(result: SubmissionResult, score: Score, *, show_hidden: bool) -> str:
+    """Per-question scores, each public check with its message, and what to do next.
+
+    Hidden checks appear as counts unless ``show_hidden``, which is for the instructor's own
+    terminal and so also shows a grader error's full message. A submission that was not graded
+    shows only the reason: its questions have no checks to list.
+    """
+    name = safe_text(result.submission, NAME_LIMIT)
+    total = f"{format_number(score.earned)} / {format_number(score.points)} points"
+    lines = [f"{name} ({safe_text(result.assignment, NAME_LIMIT)}): {total}"]
+    lines += _problem_lines(result, for_student=not show_hidden)
+    if result.status == "graded":
+        lines += _question_blocks(result, score, show_hidden=show_hidden)
+    steps = next_steps(result)
+    if steps:
+        lines += ["", "What to do next:", *(f"  - {step}" for step in steps)]
+    elif result.status == "graded" and result.checks:
+        lines += ["", "All checks passed."]
+    return "\n".join(lines) + "\n"
+
+
+def _question_blocks(result: SubmissionResult, score: Score, *, show_hidden: bool) -> list[str]:
+    titles = {q.question: q for q in score.questions}
+    lines: list[str] = []
+    for question, checks in _checks_by_question(result, score).items():
+        lines += ["", _question_heading(question, titles.get(question))]
+        lines += _check_lines(checks, show_hidden=show_hidden)
+    return lines
+
+
+def _question_heading(question: str, q: QuestionScore | None) -> str:
+    label = safe_text(question, NAME_LIMIT)
+    if q is None:
+        return f"{label}: not a question of this assignment, so it is not scored"
+    title = safe_text(q.title, NAME_LIMIT)
+    heading = label if title in ("", label) else f"{label} {title}"
+    return f"{heading}: {format_number(q.earned)} / {format_number(q.points)}"
+
+
+def _check_lines(checks: Sequence[CheckResult], *, show_hidden: bool) -> list[str]:
+    shown = [c for c in checks if show_hidden or c.visibility == "public"]
+    lines = [_check_line(c) for c in shown]
+    hidden = [c for c in checks if c.visibility == "hidden"]
+    if hidden and not show_hidden:
+        lines.append(
+            f"  Hidden checks: {_count_passed(hidden)} of {len(hidden)} passed "
+            f"({format_number(_total(c.earned for c in hidden))} / "
+            f"{format_number(_total(c.points for c in hidden))} points)."
+        )
+    return lines
+
+
+def _check_line(check: CheckResult) -> str:
+    mark = "✓" if check.outcome == "passed" else "✗"
+    tag = " [hidden]" if check.visibility == "hidden" else ""
+    message = safe_text(check.message, MESSAGE_LIMIT, one_line=False)
+    if check.outcome == "error":
+        message = f"{message}\n{CHECK_BROKE_NOTE}".strip()
+    line = f"  {mark}{tag} {safe_text(check.name, NAME_LIMIT)}"
+    return f"{line}: {_indent(message, ' ' * 4)}" if message else line
+
+
+def _indent(text: str, prefix: str) -> str:
+    # Continuation lines of a multi-line message line up under the check they belong to.
+    return text.replace("\n", "\n" + prefix)
+
+
+# -- shared pieces ----------------------------------------------------------------------------
+
+
+def submission_message(result: SubmissionResult, *, for_student: bool) -> str:
+    if for_student and result.status == "grader_error":
+        return GRADER_ERROR_FOR_STUDENT
+    return result.message
+
+
+def _problem_lines(result: SubmissionResult, *, for_student: bool) -> list[str]:
+    """What went wrong at the submission level: status, notebook run, cell errors."""
+    message = safe_text(submission_message(result, for_student=for_student), MESSAGE_LIMIT, one_line=False)
+    lines: list[str] = []
+    if result.status != "graded":
+        lines.append(f"Not graded: {message}")
+    elif message:
+        lines.append(message)
+    # A graded submission's message is usually the execution message itself; say it once.
+    stopped = result.execution.status in ("timeout", "died")
+    if stopped and result.execution.message != result.message:
+        lines.append(safe_text(result.execution.message, MESSAGE_LIMIT, one_line=False))
+    lines += [
+        f"Cell {e.cell} stopped with an error: {safe_text(e.error, CELL_ERROR_LIMIT)}"
+        for e in result.execution.cell_errors
+    ]
+    return lines
+
+
+def next_steps(result: SubmissionResult) -> list[str]:
+    if result.status == "rejected":
+        return [NEXT_REJECTED]
+    if result.status == "grader_error":
+        return [NEXT_GRADER_ERROR]
+    outcomes = {c.outcome for c in result.checks}
+    steps = []
+    if result.execution.cell_errors or result.execution.status in ("timeout", "died"):
+        steps.append(NEXT_RUN_CLEANLY)
+    if "failed" in outcomes:
+        steps.append(NEXT_FIX_FAILED)
+    if "error" in outcomes:
+        steps.append(NEXT_CHECK_BROKE)
+    return steps
+
+
+def _checks_by_question(result: SubmissionResult, score: Score) -> dict[str, list[CheckResult]]:
+    """Checks grouped by question: the assignment's questions in order, then any unknown ones."""
+    groups: dict[str, list[CheckResult]] = {q.question: [] for q in score.questions}
+    for check in result.checks:
+        groups.setdefault(check.question, []).append(check)
+    return groups
+
+
+def _hidden_by_question(result: SubmissionResult, score: Score) -> dict[str, list[CheckResult]]:
+    groups = _checks_by_question(result, score)
+    hidden = {q: [c for c in checks if c.visibility == "hidden"] for q, checks in groups.items()}
+    return {q: checks for q, checks in hidden.items() if checks}
+
+
+def _count_passed(checks: Iterable[CheckResult]) -> int:
+    return sum(1 for c in checks if c.outcome == "passed")
+
+
+def _total(values: Iterable[float]) -> float:
+    return round(sum(values), DECIMALS)

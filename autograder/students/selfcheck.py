@@ -1,0 +1,188 @@
+"""The student's self-check: public checks, run the way the grader runs them.
+
+From a notebook cell::
+
+    from autograder.selfcheck import check
+    check("q1")
+
+This grades the SAVED notebook in a fresh process (exactly as the grader will), not the live
+kernel's state, and shows the result as HTML in Jupyter and as text elsewhere. The same engine
+backs ``tfgrade check``.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.core import assignment as assignments
+from autograder.core import notebook as notebooks
+from autograder.core.execution import Executor, ProcessExecutor
+from autograder.core.grading import Graded, grade
+from autograder.core.results import CheckResult
+from autograder.reports.formats import format_number, safe_text, submission_message
+
+
+@dataclass(frozen=True)
+class HiddenShare:
+    question: str
+    checks: int
+    points: float
+
+
+@dataclass(frozen=True)
+class SelfCheck:
+    """What the self-check found; shows itself as HTML in Jupyter and as text elsewhere."""
+
+    graded: Graded
+    question: str | None
+    hidden: tuple[HiddenShare, ...]
+    isolation: str
+
+    @property
+    def checks(self) -> tuple[CheckResult, ...]:
+        return tuple(c for c in self.graded.result.checks if self.question in (None, c.question))
+
+    @property
+    def passed(self) -> bool:
+        return self.graded.result.status == "graded" and all(c.outcome == "passed" for c in self.checks)
+
+    def text(self) -> str:
+        return render_text(self)
+
+    def html(self) -> str:
+        return render_html(self)
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def __repr__(self) -> str:
+        return self.text()
+
+
+def run_self_check(
+    path: str | os.PathLike[str], assignment: assignments.Assignment, question: str | None = None,
+    executor: Executor | None = None,
+) -> SelfCheck:
+    if question is not None and assignment.question(question) is None:
+        known = ", ".join(q.name for q in assignment.questions)
+        raise ValueError(f"This assignment has no question {question!r}; its questions are {known}.")
+    executor = executor or ProcessExecutor()
+    graded = grade(Path(path), assignment, executor, include_hidden=False)
+    hidden = tuple(h for h in hidden_shares(assignment) if question in (None, h.question))
+    return SelfCheck(graded=graded, question=question, hidden=hidden, isolation=executor.isolation)
+
+
+def check(question: str | None = None, *, notebook: str | os.PathLike[str] | None = None) -> SelfCheck:
+    """Run the public checks (of one question, or all) on your saved notebook. Save first!"""
+    path = find_notebook(notebook)
+    name = notebooks.load(path, expected_assignment=None).assignment
+    if name is None:
+        raise ValueError(f"{path.name} does not say which assignment it is for; use the notebook you were given.")
+    return run_self_check(path, assignments.load(name), question)
+
+
+def find_notebook(given: str | os.PathLike[str] | None) -> Path:
+    """The notebook to check: as given, else the one Jupyter says is open, else the only one here."""
+    if given is not None:
+        return Path(given)
+    session = os.environ.get("JPY_SESSION_NAME") or os.environ.get("__vsc_ipynb_file__")
+    if session and Path(session).is_file():
+        return Path(session)
+    candidates = sorted(Path.cwd().glob("*.ipynb"))
+    if len(candidates) == 1:
+        return candidates[0]
+    raise ValueError("Cannot tell which notebook to check: pass it, e.g. check('q1', notebook='autograph.ipynb').")
+
+
+def hidden_shares(assignment: assignments.Assignment) -> list[HiddenShare]:
+    """Per question: how many hidden checks there are and their points (read, never run here)."""
+    hidden = _marked_checks(assignment.hidden_checks)
+    public_points: dict[str, float] = {}
+    for question, points in _marked_checks(assignment.public_checks):
+        public_points[question] = public_points.get(question, 0.0) + points
+    counts = {q.name: sum(1 for question, _ in hidden if question == q.name) for q in assignment.questions}
+    return [
+        HiddenShare(q.name, counts[q.name], q.points - public_points.get(q.name, 0.0))
+        for q in assignment.questions
+        if counts[q.name]
+    ]
+
+
+def _marked_checks(folder: Path) -> list[tuple[str, float]]:
+    """(question, points) of each ``@pytest.mark.question("qN", points=...)`` test in a folder."""
+    found = []
+    for path in sorted(folder.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+                found += [marked for d in node.decorator_list if (marked := _question_of(d))]
+    return found
+
+
+def _question_of(decorator: ast.expr) -> tuple[str, float] | None:
+    is_marker = isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
+    if not (is_marker and decorator.func.attr == "question" and decorator.args):
+        return None
+    first = decorator.args[0]
+    points = next((k.value for k in decorator.keywords if k.arg == "points"), None)
+    worth = float(points.value) if isinstance(points, ast.Constant) else 1.0
+    return (str(first.value), worth) if isinstance(first, ast.Constant) else None
+
+
+# --- rendering (pure) ----------------------------------------------------------------------
+
+
+def _summary(result: SelfCheck) -> str:
+    checks = result.checks
+    passed = sum(c.outcome == "passed" for c in checks)
+    hidden = sum(h.checks for h in result.hidden)
+    scope = f"question {result.question}" if result.question else "all questions"
+    line = f"{passed}/{len(checks)} public checks passed ({scope})"
+    if hidden:
+        points = format_number(sum(h.points for h in result.hidden))
+        line += f"; {hidden} hidden check(s) worth {points} point(s) run when your notebook is graded"
+    return line + "."
+
+
+def _problems(result: SelfCheck) -> list[str]:
+    r = result.graded.result
+    if r.status != "graded":
+        return [safe_text(submission_message(r, for_student=True), 600)]
+    lines = []
+    if r.execution.status != "completed":
+        lines.append(safe_text(r.execution.message, 600))
+    lines += [f"Cell {e.cell} raised {safe_text(e.error, 300)}" for e in r.execution.cell_errors]
+    return lines
+
+
+def render_text(result: SelfCheck) -> str:
+    lines = [_summary(result)]
+    lines += [f"  ! {p}" for p in _problems(result)]
+    for c in result.checks:
+        mark = "✓" if c.outcome == "passed" else "✗"
+        why = "" if c.outcome == "passed" else f": {safe_text(c.message, 600)}"
+        lines.append(f"  {mark} {c.question} {c.name}{why}")
+    if result.passed:
+        lines.append("All public checks passed. Hidden checks may still find problems they do not test.")
+    lines.append("This ran your SAVED notebook from top to bottom in a fresh process, as the grader will.")
+    return "\n".join(lines)
+
+
+def render_html(result: SelfCheck) -> str:
+    colour = "#1a7f37" if result.passed else "#b42318"
+    rows = "".join(
+        f"<li>{'✅' if c.outcome == 'passed' else '❌'} <b>{html.escape(c.question)}</b> "
+        f"{html.escape(c.name)}"
+        + ("" if c.outcome == "passed" else f": {html.escape(safe_text(c.message, 600))}")
+        + "</li>"
+        for c in result.checks
+    )
+    problems = "".join(f"<li>⚠️ {html.escape(p)}</li>" for p in _problems(result))
+    return (
+        f'<div class="tfgrade-selfcheck"><p style="color:{colour}"><b>{html.escape(_summary(result))}</b></p>'
+        f"<ul>{problems}{rows}</ul><p><small>This ran your <b>saved</b> notebook from top to bottom in a "
+        "fresh process, as the grader will. Save (Ctrl-S) before checking.</small></p></div>"
+    )
