@@ -1,4 +1,4 @@
-"""Focused tests of autograder/sandbox.py: choosing the launcher, and what one sandbox guarantees.
+"""Focused tests of autograder/sandbox/launcher.py: choosing the launcher, and what one sandbox guarantees.
 
 The ``detect()`` tests fake the machine and run anywhere. The others start small Python programs
 (no TensorFlow) in real sandboxes and are skipped where ``detect()`` finds no isolation.
