@@ -35,7 +35,7 @@ $(TEST_STAMP): $(STAMP)
 	-@$(call apt_install,$(TEST_TOOLS),the tests that need them are skipped)
 	touch $(TEST_STAMP)
 
-.PHONY: setup grade-samples test lint
+.PHONY: setup grade-samples test test-fast lint
 setup: $(STAMP)
 
 grade-samples: $(STAMP)
@@ -49,7 +49,11 @@ grade-samples: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check autograder tests benchmarks
+	$(BIN)/mypy autograder
 
-test: $(TEST_STAMP)
-	$(BIN)/ruff check autograder tests benchmarks
+# The fast loop: unit tests only, no real grading (slow) and no sandbox; under a minute.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not sandbox"
+
+test: $(TEST_STAMP) lint
 	$(BIN)/python -m pytest -q

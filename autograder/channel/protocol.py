@@ -158,7 +158,7 @@ def _load_array(data: bytes) -> np.ndarray:
         if read_header is None:
             raise ValueError("unsupported .npy format version")
         shape, fortran, dtype = read_header(stream)
-    except Exception as exc:  # noqa: BLE001 - numpy's header parser may raise anything on hostile bytes
+    except Exception as exc:  # numpy's header parser may raise anything on hostile bytes
         raise ProtocolError(f"array payload is not a plain .npy array: {type(exc).__name__}") from exc
     _check_array_header(shape, fortran, dtype)
     body = data[stream.tell():]

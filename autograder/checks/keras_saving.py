@@ -233,7 +233,7 @@ def keras_archive_config(data: bytes) -> dict[str, Any]:
                 raw = member.read(MAX_CONFIG_BYTES + 1)
     except ArchiveError:
         raise
-    except Exception as exc:  # noqa: BLE001 - zipfile raises many kinds (zlib.error, NotImplementedError...)
+    except Exception as exc:  # zipfile raises many kinds (zlib.error, NotImplementedError...)
         raise ArchiveError(f"The saved .keras file is not a readable zip archive ({type(exc).__name__}).") from exc
     if len(raw) > MAX_CONFIG_BYTES:
         raise ArchiveError(f"config.json in the saved .keras file is larger than {MAX_CONFIG_BYTES >> 20} MB.")

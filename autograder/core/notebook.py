@@ -86,7 +86,7 @@ def _parse(text: str, name: str) -> nbformat.NotebookNode:
     try:
         node = nbformat.convert(nbformat.reader.reads(text), 4)
         nbformat.validate(node)
-    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds (ValidationError, KeyError...) on bad input
+    except Exception as exc:  # nbformat raises many kinds (ValidationError, KeyError...) on bad input
         raise NotebookRejected(
             f"{name} is damaged: it is JSON but not a valid notebook ({type(exc).__name__}). {RESAVE}"
         ) from exc
@@ -141,7 +141,7 @@ def _from_zip(data: bytes, name: str) -> bytes:
             return _read_member(archive, member, name)
     except NotebookRejected:
         raise
-    except Exception as exc:  # noqa: BLE001 - zipfile raises many kinds on hostile bytes (zlib.error, EOFError...)
+    except Exception as exc:  # zipfile raises many kinds on hostile bytes (zlib.error, EOFError...)
         raise NotebookRejected(f"{name} is a damaged zip file ({type(exc).__name__}). {REZIP}") from exc
 
 

@@ -35,6 +35,7 @@ import threading
 import traceback
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from autograder.errors import TfgradeError
@@ -261,7 +262,7 @@ def _drop_privileges(uid: int) -> None:
     """What ``setpriv --reuid --regid --clear-groups --inh-caps=-all --bounding-set=-all
     --no-new-privs`` does for the exec route."""
     libc = _libc()
-    last_cap = int(open("/proc/sys/kernel/cap_last_cap").read())
+    last_cap = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
     for cap in range(last_cap + 1):
         _check(libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "drop a capability from the bounding set")
     _check(libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clear ambient capabilities")
@@ -310,7 +311,7 @@ def _clear_inheritable(libc: ctypes.CDLL) -> None:
 
 
 def _capabilities() -> int:
-    status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
     return sum(int(status[key].strip(), 16) for key in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"))
 
 
