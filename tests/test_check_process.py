@@ -6,7 +6,6 @@ student in a thread here, and its results are read from the pipe, as the grader 
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -20,6 +19,7 @@ import pytest
 
 from autograder.channel import protocol
 from autograder.channel.budget import Budget, BudgetedSocket
+from autograder.core import codec
 
 SLOW_CHECKS = '''
 import pytest
@@ -89,7 +89,7 @@ class SlowStudent:
 
 
 def run_checks(tmp_path: Path, checks: dict[str, str], *, answer_seconds: float, checks_seconds: float,
-               request_seconds: float) -> tuple[dict[str, Any], SlowStudent]:
+               request_seconds: float) -> tuple[codec.CheckRun, SlowStudent]:
     folder = tmp_path / "checks" / "public"
     folder.mkdir(parents=True)
     for name, source in checks.items():
@@ -107,7 +107,7 @@ def run_checks(tmp_path: Path, checks: dict[str, str], *, answer_seconds: float,
         process = subprocess.Popen(argv, pass_fds=[theirs.fileno(), results_write], stdout=subprocess.DEVNULL)
         os.close(results_write)
         with os.fdopen(results_read, "rb") as pipe:
-            document = json.loads(pipe.read())
+            document = codec.CHECK_RUN.loads(pipe.read())  # as the grader reads it
         process.wait(timeout=60)
     return document, student
 
@@ -117,7 +117,7 @@ def test_once_the_budget_is_spent_the_running_check_is_stopped_and_the_rest_fail
     files = {"test_a.py": SLOW_CHECKS, "test_b.py": MORE_CHECKS}
     document, student = run_checks(tmp_path, files, answer_seconds=2, checks_seconds=5, request_seconds=3)
 
-    checks = {c["name"]: (c["outcome"], c["message"]) for c in document["checks"]}
+    checks = {c.name: (c.outcome, c.message) for c in document.checks}
     assert checks["first"] == ("passed", "")
     assert checks["second"] == ("passed", "")
     outcome, message = checks["third_expects_an_error"]
@@ -128,8 +128,9 @@ def test_once_the_budget_is_spent_the_running_check_is_stopped_and_the_rest_fail
     outcome, message = checks["fourth"]
     assert outcome == "failed" and message.startswith("This check did not run: the checks ran out of their 5 s")
     assert len(student.requests) == 3  # the fourth check asked nothing; neither did the required-names pass
-    assert document["execution"]["missing_names"] == []
-    assert document["execution"]["status"] == "completed"
+    assert document.execution.missing_names == ()
+    assert document.execution.status == "completed"
+    assert document.collection_errors == ()
 
 
 def test_a_request_never_waits_past_the_budget() -> None:

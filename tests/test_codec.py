@@ -255,3 +255,46 @@ def test_decode_errors_are_value_errors_under_the_one_root() -> None:
 def test_the_report_version_is_the_documented_one() -> None:
     assert codec.REPORT.encode(REPORTS[0])["schema_version"] == SCHEMA_VERSION == 1
 
+
+# -- both sides of the check process's pipe ---------------------------------------------------
+
+
+def test_the_grader_reads_what_the_check_process_writes_and_says_itself_what_it_measured() -> None:
+    from autograder.core import execution
+    from autograder.core.assignment import load
+    from autograder.sandbox.launcher import Facts
+
+    claimed = dataclasses.replace(EXECUTIONS[2], limits_hit=("memory",), output="forged", isolation="forged")
+    limits = load("autograph").limits
+
+    run = execution._parse_results(codec.CHECK_RUN.dumps(CheckRun(claimed, CHECKS)), "")
+    done = execution._execution(run, "what was printed", Facts(), "bubblewrap", limits)
+
+    assert done.checks == CHECKS
+    measured = dataclasses.replace(claimed, output="what was printed", isolation="bubblewrap", limits_hit=())
+    assert done.summary == measured
+    hit = execution._execution(run, "", Facts(pids_limit_hits=1), "", limits).summary
+    assert hit.limits_hit == ("processes",) and hit.message.endswith(claimed.message)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the check process wrote no readable results; its log ends:\nTraceback"),
+        ("[" * 200_000, "the check process wrote no readable results; its log ends:\nTraceback"),
+        ('{"schema_version": 1, "execution": {}, "checks": [], "collection_errors": []}',
+         "the check process wrote results in an unknown format"),
+        (json.dumps({**codec.CHECK_RUN.encode(CHECK_RUNS[0]), "checks": [{"name": "x"}]}),
+         "the check process wrote malformed results: check process results.checks[0]: missing field 'question'"),
+        (codec.CHECK_RUN.dumps(CheckRun(EXECUTIONS[0], (), ("test_q1.py: SyntaxError", "test_q2.py: ImportError"))),
+         "the checks could not be loaded:\ntest_q1.py: SyntaxError\ntest_q2.py: ImportError"),
+    ],
+    ids=["empty", "nested too deep", "older layout", "malformed", "checks that do not load"],
+)
+def test_results_the_grader_cannot_trust_are_a_grader_error(text: str, message: str) -> None:
+    from autograder.core.execution import GraderError, _parse_results
+
+    with pytest.raises(GraderError) as caught:
+        _parse_results(text, "Traceback")
+
+    assert str(caught.value) == message

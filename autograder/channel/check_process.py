@@ -3,7 +3,7 @@
 Started by the grader next to the student's process; it shares nothing with it but a socket.
 Checks get a :class:`~autograder.channel.student.Student` through the ``student`` fixture and mark their
 question and points with ``@pytest.mark.question("q1", points=2)``; checks under a ``hidden``
-folder are hidden, under ``public`` public. Results go to the grader as one JSON document on an
+folder are hidden, under ``public`` public. Results go to the grader as one JSON document (``codec.CHECK_RUN``) on an
 inherited pipe (``--results-fd``), never through a file the student could reach.
 
 Run as ``python -I -m autograder.channel.check_process --student-fd N --results-fd M --checks DIR...``.
@@ -12,6 +12,7 @@ Run as ``python -I -m autograder.channel.check_process --student-fd N --results-
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import socket
@@ -26,7 +27,8 @@ import pytest
 from autograder.channel.budget import Budget, BudgetedSocket, ChecksOutOfTime
 from autograder.channel.runner import Runner
 from autograder.channel.student import CheckFailure, Student, student_text
-from autograder.core.results import SCHEMA_VERSION, CheckResult, ExecutionSummary
+from autograder.core import codec
+from autograder.core.results import CheckResult, ExecutionSummary
 
 GRADER_PROBLEM = (
     "This check could not run because of a problem in the grader, not in your notebook "
@@ -115,15 +117,14 @@ class GradingPlugin:
     def _is_hidden(self, path: Path) -> bool:
         return any(path.resolve().is_relative_to(d) for d in self._hidden_dirs)
 
-    def document(self) -> dict[str, Any]:
+    def document(self) -> codec.CheckRun:
         summary = self._student.wait_until_executed()
         self._budget.start()  # no check used the student: the required names still get only the budget
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "execution": {**_summary_json(summary), "missing_names": self._missing_names(summary)},
-            "checks": [r.to_json() for r in self._results.values()],
-            "collection_errors": self.collection_errors,
-        }
+        return codec.CheckRun(
+            execution=dataclasses.replace(summary, missing_names=tuple(self._missing_names(summary))),
+            checks=tuple(self._results.values()),
+            collection_errors=tuple(self.collection_errors),
+        )
 
 
 def _failure(call: pytest.CallInfo[None]) -> tuple[str, str]:
@@ -138,14 +139,6 @@ def _failure(call: pytest.CallInfo[None]) -> tuple[str, str]:
     if isinstance(exc, pytest.skip.Exception):
         return "failed", f"Skipped: {exc}"
     return "error", GRADER_PROBLEM.format(error=student_text(f"{type(exc).__name__}: {exc}", 300))
-
-
-def _summary_json(summary: ExecutionSummary) -> dict[str, Any]:
-    return {
-        "status": summary.status,
-        "message": summary.message,
-        "cell_errors": [{"cell": e.cell, "error": e.error} for e in summary.cell_errors],
-    }
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -192,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     pytest.main(pytest_args, plugins=[plugin])
     with os.fdopen(args.results_fd, "w", encoding="utf-8") as results:
-        json.dump(plugin.document(), results)
+        results.write(codec.CHECK_RUN.dumps(plugin.document()))
     sys.stdout.flush()
     return 0
 

@@ -18,18 +18,13 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Protocol
 
 from autograder.channel import protocol
+from autograder.core import codec
 from autograder.core.assignment import Assignment, Limits
 from autograder.core.notebook import Notebook
-from autograder.core.results import (
-    SCHEMA_VERSION,
-    CellError,
-    CheckResult,
-    ExecutionSummary,
-    check_from_json,
-)
+from autograder.core.results import CheckResult, ExecutionSummary
 from autograder.errors import TfgradeError
 from autograder.sandbox import forkserver
 from autograder.sandbox import launcher as sandbox
@@ -232,8 +227,8 @@ def _collect(
                 )
         if checker_facts.oom_kills or checker_facts.pids_limit_hits:
             raise GraderError("the check process hit its memory or process limit; raise the limits")
-        document = _parse_results(results.text(), checker_output.text())
-    return _execution(document, student_output.text(), student_facts, launcher.description, limits)
+        run = _parse_results(results.text(), checker_output.text())
+    return _execution(run, student_output.text(), student_facts, launcher.description, limits)
 
 
 RETRY = ("This is the grader's problem, not the student's: run the grading again (unchanged results are "
@@ -291,35 +286,26 @@ class _CappedReader:
         return text + ("\n[output truncated]" if self.truncated else "")
 
 
-def _parse_results(text: str, checker_log: str) -> dict[str, Any]:
+def _parse_results(text: str, checker_log: str) -> codec.CheckRun:
     try:
         document = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
         raise GraderError(f"the check process wrote no readable results; its log ends:\n{checker_log[-3000:]}") from exc
-    if not isinstance(document, dict) or document.get("schema_version") != SCHEMA_VERSION:
-        raise GraderError("the check process wrote results in an unknown format")
-    if document.get("collection_errors"):
-        raise GraderError("the checks could not be loaded:\n" + "\n".join(map(str, document["collection_errors"])))
-    return document
-
-
-def _execution(
-    document: dict[str, Any], output: str, facts: sandbox.Facts, isolation: str, limits: Limits
-) -> Execution:
     try:
-        raw = document["execution"]
-        summary = ExecutionSummary(
-            status=raw["status"],
-            message=str(raw["message"]),
-            cell_errors=tuple(CellError(int(e["cell"]), str(e["error"])) for e in raw["cell_errors"]),
-            output=output,
-            isolation=isolation,
-            missing_names=tuple(str(n) for n in raw.get("missing_names", [])),
-        )
-        checks = tuple(check_from_json(c) for c in document["checks"])
-    except (KeyError, TypeError, ValueError) as exc:
+        run = codec.CHECK_RUN.decode(document)
+    except codec.SchemaMismatch as exc:
+        raise GraderError("the check process wrote results in an unknown format") from exc
+    except codec.DecodeError as exc:
         raise GraderError(f"the check process wrote malformed results: {exc}") from exc
-    return Execution(summary=_with_limit_hits(summary, facts, limits), checks=checks)
+    if run.collection_errors:
+        raise GraderError("the checks could not be loaded:\n" + "\n".join(run.collection_errors))
+    return run
+
+
+def _execution(run: codec.CheckRun, output: str, facts: sandbox.Facts, isolation: str, limits: Limits) -> Execution:
+    """What the student printed, the isolation and the limits hit are the grader's to say, never the check process's."""
+    summary = dataclasses.replace(run.execution, output=output, isolation=isolation, limits_hit=())
+    return Execution(summary=_with_limit_hits(summary, facts, limits), checks=run.checks)
 
 
 def _with_limit_hits(summary: ExecutionSummary, facts: sandbox.Facts, limits: Limits) -> ExecutionSummary:
