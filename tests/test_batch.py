@@ -255,6 +255,18 @@ def test_rerun_reuses_unchanged_results_and_regrades_changed_ones(tmp_path, assi
     assert [g.score for g in second.rows] == [g.score for g in first.rows]
 
 
+def test_a_report_of_another_schema_version_is_regraded_not_crashed_on(tmp_path, assignment):
+    paths, out = _three(tmp_path), tmp_path / "out"
+    first, _ = run_batch(paths, assignment, out)
+    stored = out / "submissions" / "ben" / "report.json"
+    stored.write_text(stored.read_text(encoding="utf-8").replace('"schema_version": 1,', '"schema_version": 0,', 1))
+    again = FakeExecutor()
+    second, _ = run_batch(paths, assignment, out, again)
+    assert [c.notebook.path.name for c in again.calls] == ["ben.ipynb"]
+    assert second.reused == 2 and [g.score for g in second.rows] == [g.score for g in first.rows]
+    assert json.loads(stored.read_text(encoding="utf-8"))["schema_version"] == 1
+
+
 def test_changed_checks_regrade_everything(tmp_path, assignment, monkeypatch):
     paths, out = _three(tmp_path), tmp_path / "out"
     run_batch(paths, assignment, out)

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.core import cache, scoring
+from autograder.core import cache, codec, scoring
 from autograder.core.assignment import Assignment
 from autograder.core.execution import Executor
 from autograder.core.grading import Graded, grade
@@ -146,8 +146,8 @@ def write_reports(graded: Graded, folder: Path, cache_keys: dict[str, str] | Non
     cache.write_atomically(folder / "feedback.txt", feedback + "\n")
     cache.write_atomically(folder / "feedback.md", feedback_markdown(graded.result, graded.score))
     cache.write_atomically(folder / "feedback.html", feedback_html(graded.result, graded.score))
-    full = {**report.submission_report(graded.result, graded.score), "cache": cache_keys or {}}
-    cache.write_atomically(folder / cache.REPORT, json.dumps(full, indent=2) + "\n")
+    full = codec.Report(graded.result, graded.score, cache=cache_keys or {})  # what the cache reads back
+    cache.write_atomically(folder / cache.REPORT, codec.REPORT.dumps(full, indent=2) + "\n")
 
 
 class _Tracker:

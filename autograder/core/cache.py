@@ -9,14 +9,13 @@ an interrupted run leaves either a complete report or none.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
-from typing import Any
 
 import autograder
+from autograder.core import codec
 from autograder.core.assignment import Assignment
-from autograder.core.results import CellError, ExecutionSummary, SubmissionResult, check_from_json
+from autograder.core.results import SubmissionResult
 
 REPORT = "report.json"
 
@@ -44,34 +43,17 @@ def keys(path: Path, grading: str) -> dict[str, str]:
 
 
 def reusable(folder: Path, wanted: dict[str, str]) -> SubmissionResult | None:
-    """The stored result, if the stored keys match and it was not a grader error."""
+    """The stored result, if the stored keys match and it was not a grader error.
+
+    A report that cannot be read (another schema version, damaged, not a report) is simply graded again.
+    """
     try:
-        document = json.loads((folder / REPORT).read_text(encoding="utf-8"))
-        if document.get("cache") != wanted or document.get("status") == "grader_error":
-            return None
-        return result_from_report(document)
-    except (OSError, ValueError, KeyError, TypeError):
+        stored = codec.REPORT.loads((folder / REPORT).read_bytes())
+    except (OSError, codec.DecodeError):
         return None
-
-
-def result_from_report(document: dict[str, Any]) -> SubmissionResult:
-    execution = document["execution"]
-    return SubmissionResult(
-        submission=str(document["submission"]),
-        assignment=str(document["assignment"]),
-        status=document["status"],
-        message=str(document["message"]),
-        execution=ExecutionSummary(
-            status=execution["status"],
-            message=str(execution["message"]),
-            cell_errors=tuple(CellError(int(e["cell"]), str(e["error"])) for e in execution["cell_errors"]),
-            output=str(execution.get("output", "")),
-            isolation=str(execution.get("isolation", "")),
-            limits_hit=tuple(execution.get("limits_hit", [])),
-            missing_names=tuple(execution.get("missing_names", [])),
-        ),
-        checks=tuple(check_from_json(c) for c in document["checks"]),
-    )
+    if stored.cache != wanted or stored.result.status == "grader_error":
+        return None
+    return stored.result
 
 
 def write_atomically(path: Path, text: str) -> None:

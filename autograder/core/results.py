@@ -1,15 +1,16 @@
 """Result values shared by every stage. All frozen: stages return new values, never mutate.
 
-These are also the schema of what crosses from the trusted check process to the grader (as JSON,
-see :func:`checks_from_json`), so every field is a plain JSON type.
+These are also the schema of what crosses from the trusted check process to the grader and of the
+stored reports, so every field is a plain JSON type; their JSON layouts are in :mod:`autograder.core.codec`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 SCHEMA_VERSION = 1
+"""The layout of report.json (docs/report-schema.md); bumped on an incompatible change."""
 
 Outcome = Literal["passed", "failed", "error"]
 """passed / failed are the student's; error means the check itself broke (a grader problem)."""
@@ -33,18 +34,6 @@ class CheckResult:
     visibility: Visibility
     details: str = ""
     """Instructor-only measurements the check recorded (pytest ``record_property``)."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "question": self.question,
-            "points": self.points,
-            "earned": self.earned,
-            "outcome": self.outcome,
-            "message": self.message,
-            "visibility": self.visibility,
-            "details": self.details,
-        }
 
 
 @dataclass(frozen=True)
@@ -80,25 +69,3 @@ class SubmissionResult:
         default_factory=lambda: ExecutionSummary("not_run", "The notebook was not run.")
     )
     checks: tuple[CheckResult, ...] = ()
-
-
-def check_from_json(data: dict[str, Any]) -> CheckResult:
-    """Rebuild a CheckResult from the check process's JSON; raises ValueError when malformed."""
-    try:
-        result = CheckResult(
-            name=str(data["name"]),
-            question=str(data["question"]),
-            points=float(data["points"]),
-            earned=float(data["earned"]),
-            outcome=data["outcome"],
-            message=str(data["message"]),
-            visibility=data["visibility"],
-            details=str(data.get("details", "")),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"malformed check result: {exc}") from exc
-    if result.outcome not in ("passed", "failed", "error"):
-        raise ValueError(f"unknown outcome {result.outcome!r}")
-    if result.visibility not in ("public", "hidden"):
-        raise ValueError(f"unknown visibility {result.visibility!r}")
-    return result

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from autograder.core import cache, scoring
+from autograder.core import codec, scoring
 from autograder.core.assignment import Assignment
 from autograder.core.grading import Graded
 from autograder.reports import formats as report
@@ -38,7 +38,7 @@ class DaskGrader:
 
     def __call__(self, path: Path) -> Graded:
         future = self._client.submit(grade_on_worker, str(path.resolve()), str(self._assignment.root), pure=False)
-        result = cache.result_from_report(future.result())
+        result = codec.REPORT.decode(future.result()).result
         return Graded(result=result, score=scoring.score(result, self._assignment.questions))
 
     def __enter__(self) -> DaskGrader:

@@ -24,12 +24,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from autograder.core.results import (
-    SCHEMA_VERSION,
-    CheckResult,
-    ExecutionSummary,
-    SubmissionResult,
-)
+from autograder.core import codec
+from autograder.core.results import CheckResult, SubmissionResult
 from autograder.core.scoring import DECIMALS, QuestionScore, Score
 
 __all__ = [
@@ -126,55 +122,29 @@ def format_number(x: float) -> str:
 
 
 def submission_report(result: SubmissionResult, score: Score) -> dict[str, Any]:
-    """The instructor's full report: every check, hidden ones included, and the program output."""
-    return {
-        **_report_header(result, score),
-        "execution": {
-            **_execution_json(result.execution),
-            "output": result.execution.output,
-            "isolation": result.execution.isolation,
-        },
-        "checks": [c.to_json() for c in result.checks],
-    }
+    """The instructor's full report: every check, hidden ones included, and the program output.
+
+    Its layout is :data:`autograder.core.codec.REPORT`, which the cache reads back.
+    """
+    return codec.REPORT.encode(codec.Report(result, score))
+
+
+INSTRUCTOR_ONLY_EXECUTION = ("output", "isolation")
+"""Fields of the execution summary that student.json leaves out."""
 
 
 def student_report(result: SubmissionResult, score: Score) -> dict[str, Any]:
     """The report a student may see: hidden checks only as per-question counts, no output."""
+    full = submission_report(result, score)
     return {
-        **_report_header(result, score),
+        **full,
         "message": submission_message(result, for_student=True),
-        "execution": _execution_json(result.execution),
-        "checks": [c.to_json() for c in result.checks if c.visibility == "public"],
+        "execution": {k: v for k, v in full["execution"].items() if k not in INSTRUCTOR_ONLY_EXECUTION},
+        "checks": [codec.CHECK.encode(c) for c in result.checks if c.visibility == "public"],
         "hidden_checks": [
             _hidden_summary_json(question, checks)
             for question, checks in _hidden_by_question(result, score).items()
         ],
-    }
-
-
-def _report_header(result: SubmissionResult, score: Score) -> dict[str, Any]:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "submission": result.submission,
-        "assignment": result.assignment,
-        "status": result.status,
-        "message": result.message,
-        "score": score.earned,
-        "max_score": score.points,
-        "questions": [
-            {"question": q.question, "title": q.title, "score": q.earned, "max_score": q.points}
-            for q in score.questions
-        ],
-    }
-
-
-def _execution_json(execution: ExecutionSummary) -> dict[str, Any]:
-    return {
-        "status": execution.status,
-        "message": execution.message,
-        "cell_errors": [{"cell": e.cell, "error": e.error} for e in execution.cell_errors],
-        "limits_hit": list(execution.limits_hit),
-        "missing_names": list(execution.missing_names),
     }
 
 
