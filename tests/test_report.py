@@ -276,6 +276,15 @@ def test_grades_csv_without_rows_is_just_a_header() -> None:
     assert grades_csv([]) == "submission,status,score,max_score,message\n"
 
 
+def test_grades_csv_of_rows_named_by_student_id_heads_its_first_column_so() -> None:
+    rows = [scored(submission(name="ann"))]
+
+    by_id, by_path = grades_csv(rows, id_column="student_id"), grades_csv(rows)
+
+    assert by_id.startswith("student_id,status,score,max_score,q1,q2,message\nann,graded,")
+    assert by_id.split("\n", 1)[1] == by_path.split("\n", 1)[1]
+
+
 # -- console table ----------------------------------------------------------------------------
 
 

@@ -67,17 +67,19 @@ def grade_all(
     progress: Progress,
     *,
     jobs: int = 1,
-    student_id: Callable[[Path], str] = str,
+    student_id: Callable[[Path], str] | None = None,
     grader: Callable[[Path], Graded] | None = None,
 ) -> BatchResult:
     """Grade in parallel (``jobs`` at once), reusing every unchanged earlier result in ``out_dir``.
 
-    ``grader`` grades one submission; by default here with ``executor``, or e.g. on a Dask
-    cluster (:func:`autograder.interop.distributed.dask_grader`).
+    Rows are named by ``student_id`` (then grades.csv's first column is ``student_id``), else by the
+    path as given (``submission``). ``grader`` grades one submission; by default here with
+    ``executor``, or e.g. on a Dask cluster (:func:`autograder.interop.distributed.dask_grader`).
     """
     grader = grader or (lambda path: grade(path, assignment, executor))
     _expect_writable_batch_files(out_dir)
     grading = cache.grading_key(assignment)
+    name_of = student_id or str
     folders = [out_dir / SUBMISSIONS / f for f in _report_folders(paths)]
     tracker = _Tracker(len(paths), progress)
 
@@ -85,7 +87,7 @@ def grade_all(
         path, folder = item
         wanted = cache.keys(path, grading)
         stored = cache.reusable(folder, wanted)
-        graded = _score(stored, assignment) if stored else _grade_one(path, assignment, grader, student_id(path))
+        graded = _score(stored, assignment) if stored else _grade_one(path, assignment, grader, name_of(path))
         if not stored:
             write_reports(graded, folder, wanted)
         tracker.done(graded, reused=stored is not None)
@@ -94,7 +96,8 @@ def grade_all(
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         rows = tuple(pool.map(one, zip(paths, folders, strict=True)))
     pairs = [(g.result, g.score) for g in rows]
-    cache.write_atomically(out_dir / GRADES, report.grades_csv(pairs))
+    id_column = report.STUDENT_ID_COLUMN if student_id else report.SUBMISSION_COLUMN
+    cache.write_atomically(out_dir / GRADES, report.grades_csv(pairs, id_column=id_column))
     cache.write_atomically(out_dir / CLASS_REPORT, class_report_html(pairs, title=f"{assignment.name}: class report"))
     return BatchResult(rows=rows, out_dir=out_dir, reused=tracker.reused)
 
@@ -167,10 +170,10 @@ class _Tracker:
             self.progress(line + (" (unchanged: reused earlier result)" if reused else ""))
 
 
-def student_namer(pattern: str | None) -> Callable[[Path], str]:
-    """Row names: the path as given, or the first group of ``pattern`` found in the path."""
+def student_namer(pattern: str | None) -> Callable[[Path], str] | None:
+    """Row names from the first group of ``pattern`` found in the path (the path if none); None without a pattern."""
     if pattern is None:
-        return str
+        return None
     regex = re.compile(pattern)
 
     def name(path: Path) -> str:

@@ -224,15 +224,24 @@ def _gradescope_hidden(question: str, checks: Sequence[CheckResult]) -> dict[str
 # -- class-wide renderers ---------------------------------------------------------------------
 
 
-def grades_csv(rows: Sequence[Row]) -> str:
-    """``submission,status,score,max_score,<questions...>,message``: one line per submission."""
+SUBMISSION_COLUMN = "submission"
+STUDENT_ID_COLUMN = "student_id"
+"""grades.csv's first column when rows are named by student id (``tfgrade grade --student-id``)."""
+
+
+def grades_csv(rows: Sequence[Row], *, id_column: str = SUBMISSION_COLUMN) -> str:
+    """``submission,status,score,max_score,<questions...>,message``: one line per submission.
+
+    The first column holds each row's name; ``id_column`` is its heading (``student_id`` when
+    the names are student ids).
+    """
     names = _question_columns(rows)
     buffer = io.StringIO()
     # "\n" rather than csv's default "\r\n": callers write this with Path.write_text, which
     # would turn "\r\n" into "\r\r\n" on Windows.
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(
-        ["submission", "status", "score", "max_score", *map(_csv_text, names), "message"]
+        [id_column, "status", "score", "max_score", *map(_csv_text, names), "message"]
     )
     for result, score in rows:
         earned = {q.question: format_number(q.earned) for q in score.questions}
