@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Generator
 from contextlib import nullcontext
 from pathlib import Path
 
+import autograder
 from autograder.core import assignment as assignments
 from autograder.core import batch, notebook, validate
 from autograder.core.execution import ProcessExecutor
@@ -21,6 +23,25 @@ examples:
   tfgrade grade assignments/autograph/samples --assignment autograph --out out/
   tfgrade grade 'submissions/*.ipynb' --assignment autograph --out out/
   tfgrade check my-autograph.ipynb
+"""
+
+GRADE_EPILOG = """\
+files written (FOLDER is --out; <name> is the submission's file name without its extension):
+  FOLDER/grades.csv                        one row per submission, a column per question; with
+                                           --student-id its first column is student_id
+  FOLDER/class.html                        the class report, to open in a browser
+  FOLDER/submissions/<name>/report.json    everything, for you (docs/report-schema.md)
+  FOLDER/submissions/<name>/student.json   for the student: hidden checks only as counts and points
+  FOLDER/submissions/<name>/feedback.txt   the student's feedback as text,
+  FOLDER/submissions/<name>/feedback.md    as Markdown
+  FOLDER/submissions/<name>/feedback.html  and as a web page
+  FOLDER/submissions/<name>/results.json   Gradescope's results format
+
+exit codes:
+  0  every submission has its row (rejected files and failed checks included)
+  1  the grader itself failed on some submission (its row says grader_error)
+  2  a usage error, an unknown assignment, no sandbox without --allow-unisolated, or an output
+     folder that cannot be written
 """
 
 
@@ -37,14 +58,30 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Keeps the layout of a description or epilog written in lines (lists, examples) and wraps the rest;
+    leaves commands with ``help=argparse.SUPPRESS`` out of the list (Python 3.11 prints ``==SUPPRESS==``)."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" not in text:
+            return super()._fill_text(text, width, indent)
+        return "".join(indent + line for line in text.splitlines(keepends=True))
+
+    def _iter_indented_subactions(self, action: argparse.Action) -> Generator[argparse.Action, None, None]:
+        for subaction in super()._iter_indented_subactions(action):
+            if subaction.help is not argparse.SUPPRESS:
+                yield subaction
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tfgrade",
         description="Grade TensorFlow notebook assignments. Student code runs in its own process; "
         "the checks run in a separate, trusted process and only ever see data.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"tfgrade {autograder.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_grade(commands)
     _add_check(commands)
@@ -60,26 +97,28 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
     grade_cmd = commands.add_parser(
         "grade",
         help="grade submissions with public and hidden checks (instructors)",
-        description="Grade every submission with the public and hidden checks. Writes per "
-        "submission report.json (everything, for you), student.json and feedback.txt (hidden "
-        "checks as counts only), results.json (Gradescope format), and grades.csv for the batch; "
-        "prints the class table. A broken or wrong file scores 0 with a reason; the batch goes on.",
+        description="Grade every submission with the public and hidden checks, write the files listed "
+        "below and print the class table. A broken or wrong file scores 0 with a reason; the batch goes on. "
+        "Run it again and only what changed is graded again.",
+        epilog=GRADE_EPILOG,
+        formatter_class=_HelpFormatter,
     )
     grade_cmd.add_argument("submissions", nargs="+", metavar="SUBMISSION",
                            help="notebook files, folders of notebooks, or glob patterns")
-    grade_cmd.add_argument("--assignment", "-a", required=True,
+    grade_cmd.add_argument("--assignment", "-a", required=True, metavar="ASSIGNMENT",
                            help=f"assignment name ({', '.join(assignments.available())}) or folder")
-    grade_cmd.add_argument("--out", "-o", type=Path, default=Path("tfgrade-out"),
+    grade_cmd.add_argument("--out", "-o", type=Path, default=Path("tfgrade-out"), metavar="FOLDER",
                            help="folder for reports and grades.csv (default: tfgrade-out)")
     grade_cmd.add_argument("--allow-unisolated", action="store_true",
                            help="grade even where no sandbox is available (student code then runs with "
                            "your permissions and network; reports say so). Off by default.")
-    grade_cmd.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
+    grade_cmd.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
                            help="submissions graded at once (default: one per core)")
     grade_cmd.add_argument("--student-id", metavar="REGEX",
                            help="how to name each row: a regular expression whose first group, matched "
                            "against the file's path, is the student's id (e.g. for Canvas downloads "
-                           "'([a-z]+)_\\d+_' ). Default: the path as given")
+                           "'([a-z]+)_\\d+_' ); grades.csv then calls its first column student_id. "
+                           "Default: the path as given")
     grade_cmd.add_argument("--scheduler", metavar="ADDRESS",
                            help="grade on a Dask cluster (e.g. tcp://10.0.0.5:8786): each submission is one task; "
                            "workers need tfgrade and the same paths. Default: this machine")
@@ -101,10 +140,10 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
         "does, and run the public checks. Hidden checks run only when your work is graded, so a "
         "full public score is a good sign, not a final grade. Exits 1 if a check fails.",
     )
-    check_cmd.add_argument("notebook", type=Path, help="your .ipynb file")
-    check_cmd.add_argument("--assignment", "-a",
+    check_cmd.add_argument("notebook", type=Path, metavar="NOTEBOOK", help="your .ipynb file")
+    check_cmd.add_argument("--assignment", "-a", metavar="ASSIGNMENT",
                            help="assignment name (default: read from the notebook's metadata)")
-    check_cmd.add_argument("--question", "-q", help="check only this question (e.g. q1)")
+    check_cmd.add_argument("--question", "-q", metavar="QUESTION", help="check only this question (e.g. q1)")
     check_cmd.set_defaults(run=_run_check)
 
 
@@ -117,9 +156,11 @@ def _add_submit(commands: argparse._SubParsersAction) -> None:
         "that is never defined, the wrong assignment. If there is none, write NOTEBOOK-submission.zip (your "
         "notebook and a manifest) to hand in. Exits 1 if there are problems.",
     )
-    submit_cmd.add_argument("notebook", type=Path, help="your .ipynb file")
-    submit_cmd.add_argument("--assignment", "-a", help="assignment name (default: from the notebook's metadata)")
-    submit_cmd.add_argument("--out", "-o", type=Path, help="zip to write (default: NOTEBOOK-submission.zip)")
+    submit_cmd.add_argument("notebook", type=Path, metavar="NOTEBOOK", help="your .ipynb file")
+    submit_cmd.add_argument("--assignment", "-a", metavar="ASSIGNMENT",
+                            help="assignment name (default: from the notebook's metadata)")
+    submit_cmd.add_argument("--out", "-o", type=Path, metavar="ZIP",
+                            help="zip to write (default: NOTEBOOK-submission.zip)")
     submit_cmd.add_argument("--force", action="store_true", help="write the zip even if there are problems")
     submit_cmd.set_defaults(run=_run_submit)
 
@@ -143,8 +184,9 @@ def _add_validate(commands: argparse._SubParsersAction) -> None:
         "get 0 without a grader error) and every notebook in its corpus folder (each says in its metadata "
         "which checks must fail and with what words). Lists whatever does not hold; exits 1 if anything.",
     )
-    validate_cmd.add_argument("assignment", help="assignment name or folder")
-    validate_cmd.add_argument("--jobs", "-j", type=int, default=2, help="notebooks graded at once (default 2)")
+    validate_cmd.add_argument("assignment", metavar="ASSIGNMENT", help="assignment name or folder")
+    validate_cmd.add_argument("--jobs", "-j", type=int, default=2, metavar="N",
+                              help="notebooks graded at once (default 2)")
     validate_cmd.set_defaults(run=_run_validate)
 
 
@@ -178,12 +220,19 @@ def _add_gradescope(commands: argparse._SubParsersAction) -> None:
         "for Gradescope's 'Zip file upload' autograder. Each submission is graded with the public and hidden "
         "checks and reported in Gradescope's results.json format; hidden checks show as counts only.",
     )
-    build.add_argument("assignment", help="assignment name or folder")
-    build.add_argument("--out", "-o", type=Path, help="zip to write (default: ASSIGNMENT-gradescope.zip)")
+    build.add_argument("assignment", metavar="ASSIGNMENT", help="assignment name or folder")
+    build.add_argument("--out", "-o", type=Path, metavar="ZIP",
+                       help="zip to write (default: ASSIGNMENT-gradescope.zip)")
     build.set_defaults(run=_run_gradescope)
-    run = commands.add_parser("gradescope-run", help="(used inside Gradescope) grade /autograder/submission")
-    run.add_argument("--root", type=Path, default=Path("/autograder"), help="the autograder root folder")
-    run.add_argument("--assignment", required=True, help="assignment folder")
+    # Internal: the zip's run_autograder calls it inside Gradescope's container, so it stays out of the help.
+    run = commands.add_parser(
+        "gradescope-run", help=argparse.SUPPRESS,
+        description="(used inside Gradescope, by the autograder zip's run_autograder) grade FOLDER/submission "
+        "and write FOLDER/results/results.json",
+    )
+    run.add_argument("--root", type=Path, default=Path("/autograder"), metavar="FOLDER",
+                     help="the autograder root folder (default: /autograder)")
+    run.add_argument("--assignment", required=True, metavar="ASSIGNMENT", help="assignment folder")
     run.set_defaults(run=_run_gradescope_run)
 
 
@@ -207,8 +256,8 @@ def _add_otter(commands: argparse._SubParsersAction) -> None:
         description="Write an otter autograder zip for this assignment: `otter run -a ZIP submission.ipynb` "
         "then reports the same per-question scores as `tfgrade grade` (tfgrade must be installed where otter runs).",
     )
-    otter.add_argument("assignment", help="assignment name or folder")
-    otter.add_argument("--out", "-o", type=Path, help="zip to write (default: ASSIGNMENT-otter.zip)")
+    otter.add_argument("assignment", metavar="ASSIGNMENT", help="assignment name or folder")
+    otter.add_argument("--out", "-o", type=Path, metavar="ZIP", help="zip to write (default: ASSIGNMENT-otter.zip)")
     otter.set_defaults(run=_run_otter)
 
 

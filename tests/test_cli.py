@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
+import csv
+import io
+import re
 from pathlib import Path
 
 import pytest
 from factories import FakeExecutor, autograph_checks, execution, write_answer
+from test_batch import REPORT_FILES
 
+import autograder
 from autograder import cli
 from autograder.cli import main
 from autograder.core import assignment
@@ -219,3 +225,107 @@ def test_grade_refuses_to_run_unisolated_without_the_flag(tmp_path, monkeypatch,
     assert cli.main(["grade", str(notebook), "-a", "autograph", "--out", str(tmp_path / "out"),
                      "--allow-unisolated"]) == 0
     assert len(fake.calls) == 1
+
+
+# -- conventions: version, help, placeholders, the gradebook's first column ---------------------
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+
+    assert caught.value.code == 0
+    assert capsys.readouterr().out == f"tfgrade {autograder.__version__}\n" == "tfgrade 0.1.0\n"
+
+
+def help_of(*command: str, capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as caught:
+        main([*command, "--help"])
+    assert caught.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_grade_help_lists_every_file_it_writes_and_its_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    text = help_of("grade", capsys=capsys)
+
+    files = ["grades.csv", "class.html", *(f"submissions/<name>/{f}" for f in sorted(REPORT_FILES))]
+    for name in files:
+        assert f"FOLDER/{name} " in text, name
+    assert "FOLDER is --out" in text
+    codes = text.split("exit codes:\n")[1]
+    assert [line.split()[0] for line in codes.splitlines() if line[:3].strip()] == ["0", "1", "2"]
+    assert "grader_error" in codes and "--allow-unisolated" in codes
+
+
+def test_grade_exits_2_for_an_output_folder_it_cannot_write(
+    tmp_path: Path, executor: FakeExecutor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "out" / "grades.csv").mkdir(parents=True)
+
+    code = main(["grade", str(write_answer(tmp_path / "a.ipynb")), "-a", "autograph", "-o", str(tmp_path / "out")])
+
+    assert code == 2
+    assert "Move that folder away or choose another --out" in one_line(capsys.readouterr().err)
+
+
+def test_gradescope_run_is_hidden_from_the_help_but_still_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    top = help_of(capsys=capsys)
+    usage = cli._parser().format_usage()
+    ran: list[tuple[Path, str]] = []
+    monkeypatch.setattr(cli.gradescope, "run", lambda root, a: ran.append((root, a.name)) or {"score": 3.0})
+
+    code = main(["gradescope-run", "--root", str(tmp_path), "--assignment", "autograph"])
+
+    assert "gradescope-run" not in top and "SUPPRESS" not in top and "gradescope-run" not in usage
+    assert re.search(r"\n {4}gradescope\s", top) and re.search(r"\n {4}otter\s", top)  # the public ones stay
+    assert code == 0 and ran == [(tmp_path, "autograph")]
+    assert f"score 3.0; results in {tmp_path / 'results' / 'results.json'}" in capsys.readouterr().out
+    assert "--root FOLDER" in help_of("gradescope-run", capsys=capsys)
+
+
+PLACEHOLDERS = {
+    "grade": {"submissions": "SUBMISSION", "--assignment": "ASSIGNMENT", "--out": "FOLDER", "--jobs": "N",
+              "--student-id": "REGEX", "--scheduler": "ADDRESS"},
+    "check": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--question": "QUESTION"},
+    "submit": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--out": "ZIP"},
+    "validate": {"assignment": "ASSIGNMENT", "--jobs": "N"},
+    "gradescope": {"assignment": "ASSIGNMENT", "--out": "ZIP"},
+    "gradescope-run": {"--root": "FOLDER", "--assignment": "ASSIGNMENT"},
+    "otter": {"assignment": "ASSIGNMENT", "--out": "ZIP"},
+    "list": {},
+}
+"""One name per kind of value: a student's notebook, something to grade, an assignment, a folder, a zip."""
+
+
+def shown_placeholders(parser: argparse.ArgumentParser) -> dict[str, str]:
+    shown = {}
+    for action in parser._actions:
+        if action.nargs == 0:  # flags, --help
+            continue
+        name = action.option_strings[0] if action.option_strings else action.dest
+        shown[name] = str(action.metavar or (action.dest if not action.option_strings else action.dest.upper()))
+    return shown
+
+
+def test_every_command_names_each_kind_of_value_the_same_way() -> None:
+    [commands] = [a for a in cli._parser()._actions if isinstance(a, argparse._SubParsersAction)]
+
+    assert {name: shown_placeholders(p) for name, p in commands.choices.items()} == PLACEHOLDERS
+
+
+def test_with_student_ids_the_gradebook_starts_with_a_student_id_column(tmp_path: Path, executor: FakeExecutor) -> None:
+    paths = [str(write_answer(tmp_path / "subs" / f"{name}_{n}_attempt.ipynb")) for n, name in enumerate(["ann", "bo"])]
+
+    by_name = ["--student-id", r"([a-z]+)_\d+_"]
+    assert main(["grade", *paths, "-a", "autograph", "-o", str(tmp_path / "ids"), *by_name]) == 0
+    assert main(["grade", *paths, "-a", "autograph", "-o", str(tmp_path / "paths")]) == 0
+
+    with_ids = list(csv.reader(io.StringIO((tmp_path / "ids" / "grades.csv").read_text(encoding="utf-8"))))
+    by_path = list(csv.reader(io.StringIO((tmp_path / "paths" / "grades.csv").read_text(encoding="utf-8"))))
+    assert with_ids[0][:4] == ["student_id", "status", "score", "max_score"]
+    assert [row[0] for row in with_ids[1:]] == ["ann", "bo"]
+    assert by_path[0][:4] == ["submission", "status", "score", "max_score"]
+    assert [row[0] for row in by_path[1:]] == paths
+    assert [row[1:] for row in with_ids] == [row[1:] for row in by_path]
