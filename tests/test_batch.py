@@ -267,6 +267,20 @@ def test_a_report_of_another_schema_version_is_regraded_not_crashed_on(tmp_path,
     assert json.loads(stored.read_text(encoding="utf-8"))["schema_version"] == 1
 
 
+def test_a_rerun_that_names_rows_by_student_id_renames_reused_rows_without_grading_them(tmp_path, assignment):
+    paths, out = _three(tmp_path), tmp_path / "out"
+    run_batch(paths, assignment, out)
+    again = FakeExecutor()
+
+    result = grade_all(paths, assignment, again, out, progress=lambda _: None, student_id=lambda p: p.stem.upper())
+
+    assert again.calls == [] and result.reused == 3
+    assert [r["student_id"] for r in csv_rows(out)] == ["ANN", "BEN", "CY"]
+    stored = json.loads((out / "submissions" / "ben" / "report.json").read_text(encoding="utf-8"))
+    assert stored["submission"] == "BEN"
+    assert json.loads((out / "submissions" / "ben" / "student.json").read_text(encoding="utf-8"))["submission"] == "BEN"
+
+
 def test_changed_checks_regrade_everything(tmp_path, assignment, monkeypatch):
     paths, out = _three(tmp_path), tmp_path / "out"
     run_batch(paths, assignment, out)

@@ -85,10 +85,13 @@ def grade_all(
 
     def one(item: tuple[Path, Path]) -> Graded:
         path, folder = item
-        wanted = cache.keys(path, grading)
+        wanted, name = cache.keys(path, grading), name_of(path)
         stored = cache.reusable(folder, wanted)
-        graded = _score(stored, assignment) if stored else _grade_one(path, assignment, grader, name_of(path))
-        if not stored:
+        if stored is None:
+            graded = _grade_one(path, assignment, grader, name)
+        else:  # named as this run names it: --student-id may have been added or changed since
+            graded = _score(dataclasses.replace(stored, submission=name), assignment)
+        if stored is None or stored.submission != name:
             write_reports(graded, folder, wanted)
         tracker.done(graded, reused=stored is not None)
         return graded
