@@ -262,7 +262,7 @@ def _add_otter(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_otter(args: argparse.Namespace) -> int:
-    from autograder import otter_plugin  # imports otter: only when asked
+    from autograder.interop import otter_plugin  # imports otter: only when asked
     assignment = assignments.load(args.assignment)
     out = otter_plugin.build_zip(assignment, args.out or Path(f"{assignment.name}-otter.zip"))
     print(f"Wrote {out}. Grade with: otter run -a {out} SUBMISSION.ipynb")

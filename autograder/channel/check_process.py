@@ -28,7 +28,7 @@ from autograder.channel.budget import Budget, BudgetedSocket, ChecksOutOfTime
 from autograder.channel.runner import Runner
 from autograder.channel.student import CheckFailure, Student, student_text
 from autograder.core import codec
-from autograder.core.results import CheckResult, ExecutionSummary
+from autograder.core.results import CheckResult, ExecutionSummary, Outcome
 
 GRADER_PROBLEM = (
     "This check could not run because of a problem in the grader, not in your notebook "
@@ -87,7 +87,7 @@ class GradingPlugin:
         question = str(marker.args[0]) if marker and marker.args else ""
         points = float(marker.kwargs.get("points", 1)) if marker else 0.0
         outcome, message = self._outcome(call, passed)
-        if marker is None:
+        if marker is None:  # a check without its question marker is the author's mistake
             outcome, message = "error", "This check has no @pytest.mark.question(...) marker."
         return CheckResult(
             name=item.name.removeprefix("test_"),
@@ -100,7 +100,7 @@ class GradingPlugin:
             details="; ".join(f"{k}={v}" for k, v in item.user_properties)[:2000],
         )
 
-    def _outcome(self, call: pytest.CallInfo[None], passed: bool) -> tuple[str, str]:
+    def _outcome(self, call: pytest.CallInfo[None], passed: bool) -> tuple[Outcome, str]:
         if self._budget.spent:  # fail closed: a check that did not finish within the budget earns nothing
             ran = call.excinfo is None or not isinstance(call.excinfo.value, ChecksOutOfTime)
             return "failed", self._budget.message(ran=ran)
@@ -127,7 +127,7 @@ class GradingPlugin:
         )
 
 
-def _failure(call: pytest.CallInfo[None]) -> tuple[str, str]:
+def _failure(call: pytest.CallInfo[None]) -> tuple[Outcome, str]:
     if call.excinfo is None:
         return "failed", "This check did not pass."
     exc = call.excinfo.value

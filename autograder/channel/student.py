@@ -272,7 +272,8 @@ class _CellOrder:
     """
 
     def __init__(self, cells: tuple[int, ...] | None) -> None:
-        self.cells, self.next, self.running = cells, 0, None
+        self.cells, self.next = cells, 0
+        self.running: int | None = None
         self.errors: list[CellError] = []
 
     def start(self, cell: object) -> None:
@@ -282,11 +283,12 @@ class _CellOrder:
         self.running, self.next = cell, self.next + 1
 
     def end(self, cell: object, error: object) -> None:
-        if cell != self.running or len(self.errors) >= MAX_CELL_ERRORS:
+        running = self.running
+        if running is None or cell != running or len(self.errors) >= MAX_CELL_ERRORS:
             raise protocol.ProtocolError("cell ended out of order")
         self.running = None
         if error:
-            self.errors.append(CellError(int(cell), student_text(str(error), 500)))
+            self.errors.append(CellError(running, student_text(str(error), 500)))
 
     def finished(self) -> bool:
         return self.running is None and (self.cells is None or self.next == len(self.cells))

@@ -277,7 +277,8 @@ def _collect(value: Any, refs: list[Ref], consts: list[str]) -> None:
 
 def _kind_and_config(entry: Mapping[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
     kind = str(entry["class_name"])
-    config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
+    raw = entry.get("config")
+    config: dict[str, Any] = raw if isinstance(raw, dict) else {}
     if kind in MODEL_KINDS or isinstance(config.get("layers"), list):
         nested = _canonical(_fuse_activations(_graph(config, {})), frozenset())
         return "Model", (("layers", json.dumps(nested, sort_keys=True)),)
@@ -402,7 +403,7 @@ def _canonical(graph: Topology, names: frozenset[str]) -> dict[str, Any]:
     layer_ids: dict[str, str] = {}
     nodes = [_canonical_node(graph, graph.nodes[n], hasher, ids, layer_ids, names) for n in order]
     weighted = {lid: graph.layers[name] for name, lid in layer_ids.items()}
-    outputs = [{"tensor": f"{ids[r.node]}:{r.tensor}"} for r in graph.outputs]
+    outputs: list[dict[str, Any]] = [{"tensor": f"{ids[r.node]}:{r.tensor}"} for r in graph.outputs]
     for i, (entry, spec) in enumerate(zip(outputs, graph.output_specs, strict=False)):
         entry |= {"shape": list(spec.shape), "dtype": spec.dtype}
         if i < len(graph.output_names) and graph.output_names[i] in names:
@@ -627,6 +628,7 @@ class _Matcher:
             return False
         count = len(self.e.inputs) or self.e.input_count
         if e_in is None:
+            assert a_in is not None  # both None returned above
             raise _Difference(f"{where}, the model should have {self._desc_e(e_node)}; yours reads "
                               f"{_input_label(count, a_in)} directly. Is a layer missing?")
         if a_in is None:
@@ -648,6 +650,7 @@ class _Matcher:
                 f"{where}, the model should reuse the output of {self._desc_e(e_node)} that is also used "
                 f"{self.first_seen[e_node.id]}; yours computes it again."
             )
+        assert back is not None  # neither paired: returned above
         raise _Difference(
             f"{where}, the model should have its own {self._desc_e(e_node)}; yours reuses the output "
             f"that is also used {self.first_seen[back]}."

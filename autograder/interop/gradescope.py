@@ -109,7 +109,8 @@ def _find_submission(folder: Path, assignment: str) -> Path | None:
     found = sorted([*folder.rglob("*.ipynb"), *folder.rglob("*.zip")])
     found = [p for p in found if ".ipynb_checkpoints" not in p.parts]
     matching = [p for p in found if p.suffix == ".ipynb" and f'"assignment": "{assignment}"' in _head(p)]
-    return (matching or found or [None])[0]
+    candidates = matching or found
+    return candidates[0] if candidates else None
 
 
 def _head(path: Path) -> str:

@@ -101,9 +101,14 @@ Command = Program | list[str]
 
 
 class Running(Protocol):
-    stdout: IO[bytes] | None
-    """What the process writes to stdout and stderr."""
-    returncode: int | None
+    @property
+    def stdout(self) -> IO[bytes] | None:
+        """What the process writes to stdout and stderr."""
+        ...
+
+    @property
+    def returncode(self) -> int | None:
+        ...
 
     def wait(self, timeout: float | None = None) -> int:
         """Wait for the process to end (``subprocess.TimeoutExpired`` after ``timeout``)."""
@@ -195,8 +200,14 @@ class _Popened:
 
 
 class Launcher(Protocol):
-    description: str
-    isolated: bool
+    @property
+    def description(self) -> str:
+        """In plain words, how processes are isolated, or why they are not."""
+        ...
+
+    @property
+    def isolated(self) -> bool:
+        ...
 
     def start(
         self, command: Command, *, role: Role, pass_fds: Sequence[int], binds: Sequence[Bind], cwd: str,

@@ -123,12 +123,14 @@ def _marked_checks(folder: Path) -> list[tuple[str, float]]:
 
 
 def _question_of(decorator: ast.expr) -> tuple[str, float] | None:
-    is_marker = isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
-    if not (is_marker and decorator.func.attr == "question" and decorator.args):
+    if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)):
+        return None
+    if decorator.func.attr != "question" or not decorator.args:
         return None
     first = decorator.args[0]
     points = next((k.value for k in decorator.keywords if k.arg == "points"), None)
-    worth = float(points.value) if isinstance(points, ast.Constant) else 1.0
+    given = points.value if isinstance(points, ast.Constant) else None
+    worth = float(given) if isinstance(given, int | float) else 1.0
     return (str(first.value), worth) if isinstance(first, ast.Constant) else None
 
 
