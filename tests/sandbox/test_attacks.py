@@ -10,9 +10,6 @@ grader never raised, the hidden checks' source never reaches the student, and no
 text carries terminal control characters; and for the whole run: no process, cgroup or job
 folder outlived its job, and the assignment folder is unchanged.
 
-Known weaknesses are ``xfail(strict=True)`` with the reason: when one is fixed, its test passes
-and the strict mark makes that visible, so the mark can go.
-
 Time: about 70 s on a 2-core machine shared with other test runs, most of it the notebooks that
 run into the time limits: slow-answers runs its checks' 30 s budget out (by design), while the
 other worker grades the rest.
@@ -227,36 +224,6 @@ GENERATED = {
 
 MAX_SCORE = {name: v.score for name, v in VERDICTS.items() if v.score is not None} | {"disk-bomb": 3.0}
 
-FORGED_EVENTS = (
-    "The check process keeps every cell_end event the student's process sends (8000 forged ones here, "
-    "3 kB each once JSON-escaped), so its results outgrow the grader's 16 MiB cap and the honest "
-    "submission becomes a grader error"
-)
-NPY_MEMORY_ERROR = (
-    "protocol._load_array lets np.load allocate the shape an .npy header claims (64 GiB here); the "
-    "MemoryError is not a ProtocolError"
-)
-KNOWN_ISSUES = {
-    "forged-cell-errors": FORGED_EVENTS,
-    "npy-header-bomb": NPY_MEMORY_ERROR + ": each check ends as a grader-side 'error', and the check process's "
-    "last describe request (required names) crashes it: grader error",
-    "npy-event-bomb": NPY_MEMORY_ERROR + ", so while following the cells it crashes the check process: grader error",
-}
-GRADER_ERRORS = KNOWN_ISSUES
-TENSORFLOW_ON_FIRST_CALL = (
-    "every request in the student's process imports TensorFlow (timing.to_call_args, "
-    "student_process._as_array), even for a TensorFlow-free notebook: seconds and ~700 MB per "
-    "submission, counted against request_seconds, and it fails when /tmp is full"
-)
-
-
-def _params(issues: dict[str, str]) -> list:
-    return [
-        name
-        for name in VERDICTS
-    ]
-
-
 # --- grading the corpus once ------------------------------------------------------------------
 
 
@@ -362,7 +329,7 @@ def test_nothing_in_the_assignment_folder_changes(run):
 # --- every notebook -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", _params(GRADER_ERRORS))
+@pytest.mark.parametrize("name", VERDICTS)
 def test_every_notebook_is_graded_in_the_sandbox(run, name):
     g = _graded(run, name)
     assert g.result.status == VERDICTS[name].status, g.result.message
@@ -409,7 +376,7 @@ def _strings(document: object) -> str:
     return document if isinstance(document, str) else ""
 
 
-@pytest.mark.parametrize("name", _params(KNOWN_ISSUES))
+@pytest.mark.parametrize("name", VERDICTS)
 def test_verdict(run, name):
     g, verdict = _graded(run, name), VERDICTS[name]
     execution = g.result.execution
