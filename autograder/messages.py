@@ -1,4 +1,4 @@
-"""Everything a student reads, in one catalog: feedback, rejections, limits, check messages.
+"""Everything tfgrade says to a student, in one catalog: feedback, rejections, limits, check messages.
 
 Each entry is a :class:`Message`: an id, English text with named placeholders, and for words that
 change with a number, a plural text. Code never writes a student-facing sentence itself; it fills
@@ -12,7 +12,7 @@ Rules the entries follow:
 
 * Whole sentences where the code allows. Where a sentence is completed by a part chosen in code
   (a clause such as "while running cell 3", a value's description), the part is an entry too,
-  and its comment says which entry it completes. Pure layout (``"{label}: {text}"``, a list joined
+  and its docstring says which entry it completes. Pure layout (``"{label}: {text}"``, a list joined
   by commas, backticks around a name) stays in the renderers and templates.
 * Placeholders hold values: names and numbers, text the student controls (already made safe by
   the caller), and the parts above. ``count`` picks the plural form of a plural entry.
@@ -23,7 +23,8 @@ Rules the entries follow:
 Translating (planned: gettext catalogs made with Babel) needs one change, in :func:`template`,
 the only place a message's text is looked up: install a ``gettext.GNUTranslations`` in place of
 the null one. The id is the message context, so ``pybabel extract -k 'Message:1c,2,2t'
--k 'Message:1c,2,3,3t'`` finds every entry with its id and plural.
+-k 'Message:1c,2,3,3t'`` finds every entry with its id and plural (entries take their arguments
+by position and end without a trailing comma, which Babel would count as one more argument).
 
 Instructor-only text (the class report, console table, ``tfgrade validate``, grader errors) is
 not here: it is written once beside its renderer.
