@@ -10,6 +10,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import autograder
+from autograder import messages
 from autograder.core import assignment as assignments
 from autograder.core import batch, notebook, validate
 from autograder.core.execution import ProcessExecutor
@@ -167,12 +168,12 @@ def _add_submit(commands: argparse._SubParsersAction) -> None:
 
 def _run_submit(args: argparse.Namespace) -> int:
     assignment = assignments.load(args.assignment or _assignment_from(args.notebook))
-    print(f"Running {args.notebook} in a fresh process, as the grader will...", file=sys.stderr)
+    print(messages.SUBMIT_RUNNING.format(notebook=args.notebook), file=sys.stderr)
     readiness = submission.prepare(args.notebook, assignment, ProcessExecutor())
     print(readiness.text())
     if readiness.ready or args.force:
         out = submission.package(readiness, args.out or submission.default_zip(args.notebook))
-        print(f"Wrote {out}: hand in this file.")
+        print(messages.SUBMIT_WROTE.format(zip=out))
     return 0 if readiness.ready else 1
 
 
@@ -308,10 +309,10 @@ def _run_grade(args: argparse.Namespace) -> int:
 def _run_check(args: argparse.Namespace) -> int:
     name = args.assignment or _assignment_from(args.notebook)
     assignment = assignments.load(name)
-    print(f"Running {args.notebook} in a fresh process and checking it (public checks only)...", file=sys.stderr)
+    print(messages.CHECK_RUNNING.format(notebook=args.notebook), file=sys.stderr)
     executor = ProcessExecutor()
     if not executor.isolated:
-        print(f"Note: your notebook runs {executor.isolation}; that is fine for a self-check.", file=sys.stderr)
+        print(messages.CHECK_UNISOLATED.format(isolation=executor.isolation), file=sys.stderr)
     try:
         result = selfcheck.run_self_check(args.notebook, assignment, args.question, executor)
     except ValueError as exc:
@@ -328,8 +329,7 @@ def _assignment_from(path: Path) -> str:
         raise assignments.AssignmentError(str(exc)) from exc
     if name is None:
         raise assignments.AssignmentError(
-            f"{path.name} does not say which assignment it is for; pass --assignment NAME "
-            f"({', '.join(assignments.available())})."
+            messages.NO_ASSIGNMENT_CLI.format(file=path.name, known=", ".join(assignments.available()))
         )
     return name
 

@@ -14,6 +14,8 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     │   └── ChannelClosed                       ... the other side is gone
     ├── ChecksOutOfTime     channel.budget      the checks' overall budget is spent
     ├── TopologyError       checks.topology     a model description is not a graph of layers (also a ValueError)
+    ├── MessageError        messages            a message filled in with other values than its placeholders
+    │                                           (a bug in the caller; also a TypeError)
     └── CheckFailure        channel.student     a check failed; the message is for the student (also an
         │                                       AssertionError, so pytest reports a failure, not an error)
         ├── StudentUnavailable  channel.student the student's process can answer no more

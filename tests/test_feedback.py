@@ -9,18 +9,11 @@ from collections.abc import Callable
 import pytest
 from factories import check_result
 
+from autograder import messages
 from autograder.core.assignment import Question
 from autograder.core.results import CellError, CheckResult, ExecutionSummary, SubmissionResult, SubmissionStatus
 from autograder.core.scoring import Score, score
-from autograder.reports.feedback import ALL_PASSED, feedback_html, feedback_markdown
-from autograder.reports.formats import (
-    CHECK_BROKE_NOTE,
-    GRADER_ERROR_FOR_STUDENT,
-    NEXT_FIX_FAILED,
-    NEXT_GRADER_ERROR,
-    NEXT_REJECTED,
-    NEXT_RUN_CLEANLY,
-)
+from autograder.reports.feedback import feedback_html, feedback_markdown
 
 Renderer = Callable[[SubmissionResult, Score], str]
 RENDERERS = pytest.mark.parametrize("render", [feedback_markdown, feedback_html], ids=["markdown", "html"])
@@ -33,6 +26,13 @@ HIDDEN_NAME = "secret_weights_are_orthogonal"
 HIDDEN_MESSAGE = "expected kernel[0, 0] == 0.4242"
 SCRIPT = "<script>alert('hi')</script>"
 ANSI = "\x1b[31m"
+ALL_PASSED = messages.ALL_PASSED.format()
+CHECK_BROKE_NOTE = messages.CHECK_BROKE_NOTE.format()
+GRADER_ERROR_FOR_STUDENT = messages.GRADER_ERROR_FOR_STUDENT.format()
+NEXT_FIX_FAILED = messages.NEXT_FIX_FAILED.format()
+NEXT_GRADER_ERROR = messages.NEXT_GRADER_ERROR.format()
+NEXT_REJECTED = messages.NEXT_REJECTED.format()
+NEXT_RUN_CLEANLY = messages.NEXT_RUN_CLEANLY.format()
 
 
 def result(

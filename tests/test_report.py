@@ -210,8 +210,8 @@ def test_gradescope_tests_public_then_hidden_aggregate_per_question() -> None:
     assert [(t["name"], t["score"], t["max_score"], t["status"]) for t in tests] == [
         ("q1: shape", 1.0, 1.0, "passed"),
         ("q1: activation", 0.0, 1.0, "failed"),
-        ("q1: hidden checks (1 of 2 passed)", 1.0, 2.0, "failed"),
-        ("q2: hidden checks (0 of 1 passed)", 0.0, 2.0, "failed"),
+        ("q1: Hidden checks: 1 of 2 passed (1 / 2 points).", 1.0, 2.0, "failed"),
+        ("q2: Hidden checks: 0 of 1 passed (0 / 2 points).", 0.0, 2.0, "failed"),
     ]
     assert tests[1]["output"] == "Layer 2 uses sigmoid; use relu."
     assert tests[2]["output"] == "Details of hidden checks are not shown."

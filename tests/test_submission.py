@@ -77,8 +77,8 @@ def test_cell_that_raises_is_caught_with_its_number(prepared):
 
 def test_name_never_defined_is_caught(prepared):
     problems = _messages(prepared["missing-name"])
-    assert (None, "`scaled_sum` is never defined. The assignment asks for it by this exact name: define it.", True) \
-        in problems
+    wanted = "Your notebook never defines `scaled_sum`. The assignment asks for it by this exact name: define it."
+    assert (None, wanted, True) in problems
     assert not prepared["missing-name"].ready
 
 

@@ -13,12 +13,8 @@ import socket
 import time
 from typing import Any
 
+from autograder import messages
 from autograder.errors import TfgradeError
-
-OUT_OF_TIME = (
-    "{what} the checks ran out of their {budget:g} s budget because your notebook answered slowly. Make the "
-    "functions the checks call faster (each call should take well under {request:g} s), then submit again."
-)
 
 
 class Budget:
@@ -42,8 +38,8 @@ class Budget:
         return left is not None and left <= 0
 
     def message(self, *, ran: bool) -> str:
-        what = "This check was stopped:" if ran else "This check did not run:"
-        return OUT_OF_TIME.format(what=what, budget=self.seconds, request=self.request_seconds)
+        lead = messages.CHECK_STOPPED if ran else messages.CHECK_NOT_RUN
+        return messages.CHECKS_OUT_OF_TIME.format(lead=lead.format(), budget=self.seconds, request=self.request_seconds)
 
 
 class ChecksOutOfTime(TfgradeError):

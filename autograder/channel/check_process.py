@@ -24,16 +24,12 @@ from typing import Any
 
 import pytest
 
+from autograder import messages
 from autograder.channel.budget import Budget, BudgetedSocket, ChecksOutOfTime
 from autograder.channel.runner import Runner
 from autograder.channel.student import CheckFailure, Student, student_text
 from autograder.core import codec
 from autograder.core.results import CheckResult, ExecutionSummary, Outcome
-
-GRADER_PROBLEM = (
-    "This check could not run because of a problem in the grader, not in your notebook "
-    "({error}). Your instructor can see the details."
-)
 
 
 class GradingPlugin:
@@ -88,7 +84,7 @@ class GradingPlugin:
         points = float(marker.kwargs.get("points", 1)) if marker else 0.0
         outcome, message = self._outcome(call, passed)
         if marker is None:  # a check without its question marker is the author's mistake
-            outcome, message = "error", "This check has no @pytest.mark.question(...) marker."
+            outcome, message = "error", messages.CHECK_WITHOUT_MARKER.format()
         return CheckResult(
             name=item.name.removeprefix("test_"),
             question=question,
@@ -129,16 +125,16 @@ class GradingPlugin:
 
 def _failure(call: pytest.CallInfo[None]) -> tuple[Outcome, str]:
     if call.excinfo is None:
-        return "failed", "This check did not pass."
+        return "failed", messages.CHECK_DID_NOT_PASS.format()
     exc = call.excinfo.value
     if isinstance(exc, CheckFailure):
         return "failed", str(exc)
     if isinstance(exc, AssertionError):
         # A plain assert in a check: keep the author's message, not pytest's introspection.
-        return "failed", student_text(str(exc).split("\nassert ")[0], 1000) or "This check did not pass."
+        return "failed", student_text(str(exc).split("\nassert ")[0], 1000) or messages.CHECK_DID_NOT_PASS.format()
     if isinstance(exc, pytest.skip.Exception):
-        return "failed", f"Skipped: {exc}"
-    return "error", GRADER_PROBLEM.format(error=student_text(f"{type(exc).__name__}: {exc}", 300))
+        return "failed", messages.CHECK_SKIPPED.format(reason=exc)
+    return "error", messages.CHECK_RAISED.format(error=student_text(f"{type(exc).__name__}: {exc}", 300))
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from autograder import messages
 from autograder.channel import protocol
 from autograder.channel.artifacts import GraphOps
 from autograder.channel.student import CheckFailure, GraphArtifact, student_text
@@ -95,7 +96,7 @@ class Runner:
     def __init__(self, sock: socket.socket | None, control: socket.socket | None) -> None:
         self._sock = sock
         self._control = control
-        self._broken: str | None = None if sock is not None else "no runner was started for these checks"
+        self._broken: str | None = None if sock is not None else _unavailable(messages.RUNNER_NOT_STARTED.format())
 
     # --- graphs --------------------------------------------------------------------------------
 
@@ -114,7 +115,7 @@ class Runner:
                 handle=info["handle"],
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise self._fail(f"the runner described {what} in a way not understood ({exc})") from exc
+            raise self._fail(messages.RUNNER_UNCLEAR.format(what=what, error=exc)) from exc
 
     def run_graph(self, graph: Graph, *inputs: np.ndarray) -> list[np.ndarray]:
         arrays: list[np.ndarray] = []
@@ -140,7 +141,7 @@ class Runner:
             return Speed(float(answer["median"]), tuple(float(r) for r in answer["ratios"]),
                          None if answer["mismatch"] is None else str(answer["mismatch"]), how)
         except (KeyError, TypeError, ValueError) as exc:
-            raise self._fail(f"the runner reported a timing not understood ({exc})") from exc
+            raise self._fail(messages.RUNNER_BAD_TIMING.format(error=exc)) from exc
 
     # --- models --------------------------------------------------------------------------------
 
@@ -150,12 +151,9 @@ class Runner:
         info = self._request(request, arrays, what)
         if info.get("refused"):
             names = ", ".join(student_text(str(n), 100) for n in info["refused"][:5])
-            raise CheckFailure(
-                f"{what} uses something that is not a built-in Keras layer ({names}). Build it from "
-                "keras.layers only (no Lambda layers or custom classes), as the question asks."
-            )
+            raise CheckFailure(messages.RUNNER_NOT_BUILTIN.format(what=what, names=names))
         if not isinstance(info.get("handle"), int) or not isinstance(info.get("description"), dict):
-            raise self._fail(f"the runner described {what} in a way not understood")
+            raise self._fail(messages.RUNNER_UNCLEAR.format(what=what, error="no model handle or description"))
         return Model(what, info["handle"], info["description"])
 
     def run_model(self, model: Model, inputs: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -190,16 +188,19 @@ class Runner:
         try:
             reply = _ask(self._sock, request, RUNNER_SECONDS, arrays)
         except protocol.ProtocolError as exc:
-            raise self._fail(f"the grader's runner stopped while examining {what} ({exc})") from exc
+            raise self._fail(messages.RUNNER_STOPPED.format(what=what, error=exc)) from exc
         if reply.get("ok") is not True:
             error = student_text(str(reply.get("error", "")), 400)
-            raise CheckFailure(f"The grader could not use {what}: {error}")
+            raise CheckFailure(messages.RUNNER_COULD_NOT_USE.format(what=what, error=error))
         return reply["value"]
 
-    def _fail(self, why: str) -> RunnerUnavailable:
-        self._broken = (f"{why[:1].upper()}{why[1:]}. Later checks that need the runner were not run; "
-                        "if your notebook is fine, ask your instructor to look at the report.")
+    def _fail(self, problem: str) -> RunnerUnavailable:
+        self._broken = _unavailable(problem)
         return RunnerUnavailable(self._broken)
+
+
+def _unavailable(problem: str) -> str:
+    return messages.RUNNER_UNAVAILABLE.format(problem=problem)
 
 
 def _ask(sock: socket.socket | None, request: dict[str, Any], seconds: float,
@@ -222,13 +223,13 @@ def _ask(sock: socket.socket | None, request: dict[str, Any], seconds: float,
 
 def _runnable(graph: Graph) -> int:
     if graph.handle is None:
-        raise CheckFailure(f"{graph.what} was not run: the grader refused it ({', '.join(graph.ops.refused)}).")
+        raise CheckFailure(messages.RUNNER_REFUSED_GRAPH.format(what=graph.what, ops=", ".join(graph.ops.refused)))
     return graph.handle
 
 
 def _arrays(value: Any) -> list[np.ndarray]:
     if not isinstance(value, list) or not all(isinstance(v, protocol.ArrayValue) for v in value):
-        raise CheckFailure("The grader's runner answered with something other than tensors.")
+        raise CheckFailure(messages.RUNNER_NOT_TENSORS.format())
     return [v.array for v in value]
 
 

@@ -2,7 +2,8 @@
 
 Checks receive a :class:`Student` (the ``student`` pytest fixture). Every answer is data (see
 :mod:`autograder.channel.protocol`), every request has a deadline, and once the student's process dies,
-hangs or misbehaves, every later request fails at once with the same clear message.
+hangs or misbehaves, every later request fails at once with the same clear message (all of them
+in :mod:`autograder.messages`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from autograder import messages
 from autograder.channel import protocol
 from autograder.core.results import CellError, ExecutionSummary
 from autograder.errors import TfgradeError
@@ -133,7 +135,7 @@ class Student:
         request = {"op": "save_and_reload", "name": name, "store_as": store_as, "custom_objects": custom_objects}
         data = self._request(request, name=name)
         if not isinstance(data, protocol.ArrayValue) or data.dtype != np.uint8:
-            raise self._fail("sent a saved model the grader could not read")
+            raise self._fail(messages.STUDENT_BAD_MODEL.format())
         return data.array.tobytes()
 
     def export_function(
@@ -150,7 +152,7 @@ class Student:
             request["specs"] = [_spec_json(s) for s in specs]
         else:
             request["args"] = protocol.encode_plain(list(args or []), arrays)
-        info = self._request(request, arrays, name=name, action="Tracing")
+        info = self._request(request, arrays, name=name, action=messages.ACTION_TRACING)
         try:
             graph = info["graph"]
             if not isinstance(graph, protocol.ArrayValue) or graph.dtype != np.uint8:
@@ -158,44 +160,45 @@ class Student:
             inputs = tuple(_tensor_name(n) for n in info["inputs"])
             outputs = tuple(_tensor_name(n) for n in info["outputs"])
         except (TypeError, KeyError) as exc:
-            raise self._fail("sent a graph the grader could not read") from exc
+            raise self._fail(messages.STUDENT_BAD_GRAPH.format()) from exc
         return GraphArtifact(graph.array.tobytes(), inputs, outputs)
 
     def export_model(self, name: str) -> bytes:
         """The Keras model ``name`` (e.g. kept with ``store_as``) saved as a ``.keras`` archive."""
-        data = self._request({"op": "export_model", "name": name}, name=name, action="Saving")
+        data = self._request({"op": "export_model", "name": name}, name=name, action=messages.ACTION_SAVING)
         if not isinstance(data, protocol.ArrayValue) or data.dtype != np.uint8:
-            raise self._fail("sent a saved model the grader could not read")
+            raise self._fail(messages.STUDENT_BAD_MODEL.format())
         return data.array.tobytes()
 
     def weights(self, name: str) -> list[np.ndarray]:
         values = self._request({"op": "weights", "name": name}, name=name)
         if not isinstance(values, list) or not all(isinstance(v, protocol.ArrayValue) for v in values):
-            raise self._fail("sent weights the grader could not read")
+            raise self._fail(messages.STUDENT_BAD_WEIGHTS.format())
         return [v.array for v in values]
 
     def config(self, name: str) -> dict[str, Any]:
         config = self._request({"op": "config", "name": name}, name=name)
         if not isinstance(config, dict):
-            raise CheckFailure(f"`{name}.get_config()` must return a dict.")
+            raise CheckFailure(messages.GET_CONFIG_NOT_DICT.format(name=name))
         return config
 
     def read_file(self, path: str) -> bytes:
         """A file the notebook wrote in its working folder (relative path), as bytes."""
         data = self._request({"op": "read_file", "path": path}, name=path)
         if not isinstance(data, protocol.ArrayValue) or data.dtype != np.uint8:
-            raise self._fail("sent a file the grader could not read")
+            raise self._fail(messages.STUDENT_BAD_FILE.format())
         return data.array.tobytes()
 
     # --- plumbing -------------------------------------------------------------------------
 
     def _request(
-        self, request: dict[str, Any], arrays: list[np.ndarray] | None = None, *, name: str = "", action: str = ""
+        self, request: dict[str, Any], arrays: list[np.ndarray] | None = None, *, name: str = "",
+        action: messages.Message | None = None,
     ) -> Any:
         self.wait_until_executed()
         if self._broken:
             raise StudentUnavailable(self._broken)
-        what = f"`{name}`" if name else "a request"
+        what = f"`{name}`" if name else messages.A_REQUEST.format()
         ident = secrets.token_hex(8)
         try:
             if _has_unasked_data(self._sock):
@@ -211,27 +214,22 @@ class Student:
                 raise protocol.ProtocolError("reply without a status")
             result = protocol.decode_value(payload, reply_arrays) if ok is True else payload
         except protocol.ChannelTimeout as exc:
-            raise self._fail(
-                f"did not answer within {self._request_seconds:g} s while the grader was using {what}; "
-                "look for an infinite loop or a very slow computation in it"
-            ) from exc
+            raise self._fail(messages.STUDENT_NO_ANSWER.format(seconds=self._request_seconds, what=what)) from exc
         except (protocol.ChannelClosed, BrokenPipeError, ConnectionError) as exc:
-            raise self._fail(
-                f"stopped while the grader was using {what} (a call to os._exit, a crash, or "
-                "running out of memory)"
-            ) from exc
+            raise self._fail(messages.STUDENT_STOPPED.format(what=what)) from exc
         except protocol.ProtocolError as exc:
-            raise self._fail(f"sent an answer the grader could not read ({exc})") from exc
+            raise self._fail(messages.STUDENT_BAD_ANSWER.format(error=exc)) from exc
         if ok is not True:
-            raise _student_error(action or _ACTIONS.get(str(request.get("op")), "Using"), name, str(payload))
+            action = action or _ACTIONS.get(str(request.get("op")), messages.ACTION_USING)
+            raise _student_error(action.format(), name, str(payload))
         return result
 
-    def _fail(self, what: str) -> StudentUnavailable:
-        self._broken = f"Your notebook's Python process {what}. Later checks were not run."
+    def _fail(self, problem: str) -> StudentUnavailable:
+        self._broken = messages.STUDENT_UNAVAILABLE.format(problem=problem)
         return StudentUnavailable(self._broken)
 
 
-_ACTIONS = {"call": "Calling"}
+_ACTIONS = {"call": messages.ACTION_CALLING}
 
 
 def _has_unasked_data(sock: socket.socket) -> bool:
@@ -250,11 +248,8 @@ def _student_error(action: str, name: str, error: str) -> CheckFailure:
     # Keras puts the cause at the end of long messages: keep the start and the end.
     error = student_text(error if len(error) <= 600 else f"{error[:300]} … {error[-300:]}", 620)
     if error.startswith("NameError") and f"{name} is not defined" in error:
-        return CheckFailure(
-            f"`{name}` is not defined in your notebook. Define it with exactly this name, "
-            "then restart the kernel and run all cells to make sure it is defined."
-        )
-    return CheckFailure(f"{action} `{name}` raised {error}. Run it in your notebook to see the full error.")
+        return CheckFailure(messages.NOT_DEFINED.format(name=name))
+    return CheckFailure(messages.STUDENT_RAISED.format(action=action, name=name, error=error))
 
 
 def _spec_json(spec: Any) -> Any:
@@ -314,34 +309,17 @@ def _follow_execution(sock: socket.socket, deadline: float, cells: tuple[int, ..
                 raise protocol.ProtocolError("unexpected event")
             running = order.running
     except protocol.ChannelTimeout:
-        where = f": cell {running} was still running" if running else ""
-        return ExecutionSummary(
-            "timeout",
-            f"Your notebook did not finish running in time{where}. Look for an infinite loop or a "
-            "very slow cell, then restart and run all cells to check it finishes.",
-            tuple(errors),
-        )
+        where = messages.TIMEOUT_IN_CELL.format(cell=running) if running else ""
+        return ExecutionSummary("timeout", messages.NOTEBOOK_TIMEOUT.format(where=where), tuple(errors))
     except protocol.ChannelClosed:
-        where = f" while running cell {running}" if running else ""
-        return ExecutionSummary(
-            "died",
-            f"Your notebook's Python process ended{where} (for example a call to os._exit(), a crash, or "
-            "running out of memory), so no check could use it. Remove that call, then restart the "
-            "kernel and run all cells to check that the notebook runs to the end.",
-            tuple(errors),
-        )
+        where = messages.ENDED_IN_CELL.format(cell=running) if running else ""
+        return ExecutionSummary("died", messages.NOTEBOOK_ENDED.format(where=where), tuple(errors))
     except protocol.ProtocolError:
-        return ExecutionSummary(
-            "died",
-            "Your notebook's Python process sent the grader messages it does not accept (code that "
-            "tampers with tfgrade's channel, or data too large to send), so no check could use it. "
-            "Remove that code and submit again.",
-            tuple(errors),
-        )
+        return ExecutionSummary("died", messages.NOTEBOOK_PROTOCOL.format(), tuple(errors))
 
 
 def _completed_message(errors: list[CellError]) -> str:
     if not errors:
-        return "All cells ran without errors."
+        return messages.RAN_CLEANLY.format()
     cells = ", ".join(str(e.cell) for e in errors)
-    return f"The notebook ran; {len(errors)} cell(s) raised an error (cell {cells})."
+    return messages.RAN_WITH_ERRORS.format(count=len(errors), cells=cells)

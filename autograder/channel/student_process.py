@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from autograder import messages
 from autograder.channel import protocol
 from autograder.checks import model_description
 
@@ -91,7 +92,7 @@ class CellTimeout(BaseException):
 
 
 def _stop_cell(_signum: int, _frame: object) -> None:
-    raise CellTimeout("this cell ran longer than the time limit and was stopped; look for an infinite loop")
+    raise CellTimeout(messages.CELL_TIMEOUT.format())
 
 
 def _run_cell(sock: socket.socket, namespace: dict[str, Any], number: int, source: str, seconds: float) -> None:
@@ -117,8 +118,8 @@ def _describe_error(exc: BaseException, filename: str) -> str:
         (f.lineno for f in reversed(traceback.extract_tb(exc.__traceback__)) if f.filename == filename),
         None,
     )
-    where = f" (line {line})" if line else ""
-    return _error_text(exc)[:500] + where
+    text = _error_text(exc)[:500]
+    return messages.ERROR_AT_LINE.format(error=text, line=line) if line else text
 
 
 def _error_text(exc: BaseException) -> str:

@@ -1,7 +1,8 @@
 """The check library: what hidden and public checks call to judge a student's work.
 
 Every ``expect_*`` function raises :class:`CheckFailure` with a message for the student that
-names the mistake and the next step; it never shows more than the check chose to show.
+names the mistake and the next step (worded in :mod:`autograder.messages`); it never shows more
+than the check chose to show.
 
     from autograder.checks import expect_tensor, expect_tf_function
 
@@ -17,6 +18,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from autograder import messages
 from autograder.channel.artifacts import IF_OPS, PY_FUNCTION_OPS, WHILE_OPS
 from autograder.channel.protocol import ArrayValue, OpaqueValue
 from autograder.channel.runner import Graph, Runner
@@ -40,10 +42,7 @@ __all__ = [
 def expect_defined(student: Student, name: str) -> NameInfo:
     info = student.describe(name)
     if not info.defined:
-        raise CheckFailure(
-            f"`{name}` is not defined in your notebook. Define it with exactly this name, then "
-            "restart the kernel and run all cells."
-        )
+        raise CheckFailure(messages.NOT_DEFINED.format(name=name))
     return info
 
 
@@ -62,13 +61,9 @@ def expect_tf_function(
         raise
     except CheckFailure as failure:
         raise _no_graph(student, name, failure) from None
-    graph = runner.load_graph(artifact, f"the graph traced from `{name}`")
+    graph = runner.load_graph(artifact, messages.GRAPH_OF.format(name=name))
     if graph.handle is None:
-        refused = ", ".join(graph.ops.refused)
-        raise CheckFailure(
-            f"The graph traced from `{name}` contains operations the grader does not run ({refused}). "
-            "Write it with TensorFlow math and control flow only: no tf.py_function, file or queue operations."
-        )
+        raise CheckFailure(messages.GRAPH_REFUSED_OPS.format(name=name, ops=", ".join(graph.ops.refused)))
     return graph
 
 
@@ -90,20 +85,14 @@ def expect_graph_computes_function(
         for g, w in zip(got, wanted, strict=True)
     )
     if not same:
-        raise CheckFailure(
-            f"The graph traced from `{name}` does not compute what calling `{name}` returns. Make `{name}` "
-            "itself the tf.function (decorate its `def`), and do not change it after defining it."
-        )
+        raise CheckFailure(messages.GRAPH_NOT_THE_FUNCTION.format(name=name))
     return got
 
 
 def _no_graph(student: Student, name: str, failure: CheckFailure) -> CheckFailure:
     info = expect_defined(student, name)
     if info.is_python_function:
-        return CheckFailure(
-            f"`{name}` is a plain Python function, not a tf.function. Put `@tf.function` on the "
-            "line above its `def` so TensorFlow compiles it into a graph."
-        )
+        return CheckFailure(messages.PLAIN_PYTHON_FUNCTION.format(name=name))
     return failure
 
 
@@ -130,13 +119,11 @@ def expect_tensor_spec(
     assert isinstance(actual, ArrayValue)
     dtype = np.dtype(dtype)
     if actual.dtype != dtype:
-        raise CheckFailure(
-            f"{what} has dtype {actual.dtype}, expected {dtype}. "
-            f"Use tf.cast(..., tf.{dtype}) or create the tensor with that dtype."
-        )
+        raise CheckFailure(messages.WRONG_DTYPE.format(what=what, actual=actual.dtype, expected=dtype))
     if actual.shape != tuple(shape):
+        hint = _shape_hint(actual.shape, tuple(shape)).format()
         raise CheckFailure(
-            f"{what} has shape {actual.shape}, expected {tuple(shape)}. {_shape_hint(actual.shape, tuple(shape))}"
+            messages.WRONG_SHAPE.format(what=what, actual=actual.shape, expected=tuple(shape), hint=hint)
         )
     return actual.array
 
@@ -145,29 +132,23 @@ def _expect_tensor_type(actual: object, what: str, allow_numpy: bool) -> None:
     if isinstance(actual, ArrayValue):
         if actual.kind in ("tensor", "variable") or allow_numpy:
             return
-        raise CheckFailure(f"{what} is a NumPy value; return a tf.Tensor (do not call .numpy()).")
+        raise CheckFailure(messages.NUMPY_VALUE.format(what=what))
     if isinstance(actual, OpaqueValue) and actual.type_name.endswith("KerasTensor"):
-        raise CheckFailure(
-            f"{what} is a symbolic KerasTensor with no value: call the layer or function on a "
-            "real tensor (e.g. tf.constant) instead of keras.Input."
-        )
+        raise CheckFailure(messages.KERAS_TENSOR.format(what=what))
     if isinstance(actual, OpaqueValue) and actual.type_name.endswith("RaggedTensor"):
-        raise CheckFailure(
-            f"{what} is a tf.RaggedTensor, but a dense tf.Tensor is expected: use .to_tensor() or "
-            "make all rows the same length."
-        )
+        raise CheckFailure(messages.RAGGED_TENSOR.format(what=what))
     kind = actual.type_name if isinstance(actual, OpaqueValue) else type(actual).__name__
-    raise CheckFailure(f"{what} should be a tf.Tensor, but it is a {kind}.")
+    raise CheckFailure(messages.NOT_A_TENSOR.format(what=what, kind=kind))
 
 
-def _shape_hint(actual: tuple[int, ...], expected: tuple[int, ...]) -> str:
+def _shape_hint(actual: tuple[int, ...], expected: tuple[int, ...]) -> messages.Message:
     if int(np.prod(actual)) == int(np.prod(expected)):
         if len(actual) != len(expected):
-            return "Same number of elements: check for an extra reshape or expand_dims."
-        return "Same number of elements: check for a transpose or a reshape."
+            return messages.SHAPE_HINT_RESHAPE
+        return messages.SHAPE_HINT_TRANSPOSE
     if len(actual) > len(expected):
-        return "It has extra dimensions: did you broadcast by accident?"
-    return "Check which axis you reduced or sliced."
+        return messages.SHAPE_HINT_BROADCAST
+    return messages.SHAPE_HINT_AXIS
 
 
 def _expect_close(actual: np.ndarray, expected: np.ndarray, what: str, rtol: float, atol: float) -> None:
@@ -181,13 +162,12 @@ def _expect_close(actual: np.ndarray, expected: np.ndarray, what: str, rtol: flo
     first = tuple(int(i) for i in bad[0]) if actual.ndim else ()
     diff = np.abs(actual.astype(np.float64) - expected.astype(np.float64))
     max_diff = float(np.nanmax(diff)) if np.any(np.isfinite(diff)) else float("nan")
-    where = f", first at index {first}" if actual.ndim else ""
+    where = messages.FIRST_AT.format(index=first) if actual.ndim else ""
     nans = int(np.count_nonzero(np.isnan(actual))) if actual.dtype.kind == "f" else 0
-    nan_note = f" {nans} value(s) are NaN: look for a division by zero or a log of 0." if nans else ""
-    raise CheckFailure(
-        f"{what} has the right shape and dtype but wrong values: {len(bad)} of {actual.size} "
-        f"element(s) differ{where}; largest difference {max_diff:.3g}.{nan_note}"
-    )
+    nan_note = f" {messages.NAN_VALUES.format(count=nans)}" if nans else ""
+    raise CheckFailure(messages.WRONG_VALUES.format(
+        what=what, bad=len(bad), size=actual.size, where=where, difference=max_diff, nans=nan_note
+    ))
 
 
 def expect_ops(graph: Graph, what: str, required: Mapping[str, Iterable[str]]) -> None:
@@ -195,7 +175,7 @@ def expect_ops(graph: Graph, what: str, required: Mapping[str, Iterable[str]]) -
     ops = graph.ops.all_ops
     for label, op_types in required.items():
         if not ops & set(op_types):
-            raise CheckFailure(f"The graph traced from {what} has no {label}.")
+            raise CheckFailure(messages.GRAPH_LACKS.format(what=what, label=label))
 
 
 def expect_no_ops(graph: Graph, what: str, forbidden: Mapping[str, Iterable[str]]) -> None:
@@ -203,7 +183,7 @@ def expect_no_ops(graph: Graph, what: str, forbidden: Mapping[str, Iterable[str]
     for label, op_types in forbidden.items():
         found = sorted(ops & set(op_types))
         if found:
-            raise CheckFailure(f"The graph traced from {what} contains {label} ({', '.join(found)}).")
+            raise CheckFailure(messages.GRAPH_CONTAINS.format(what=what, label=label, ops=", ".join(found)))
 
 
 # Serialization checks (configs, .keras archives, save/reload round trips), re-exported so that a

@@ -4,7 +4,8 @@ The trusted side never loads or runs a student's class. Everything that runs stu
 a layer from its config, saving and loading a model) happens in the student's process through the
 :class:`~autograder.channel.student.Student` handle; this module only judges what comes back as data:
 configs (JSON), weights and outputs (arrays), and the bytes of a `.keras` file, read with
-:mod:`zipfile` and :mod:`json` and never handed to Keras.
+:mod:`zipfile` and :mod:`json` and never handed to Keras. What it tells the student is worded in
+:mod:`autograder.messages`.
 
     from autograder.checks.keras_saving import activation, expect_config_complete
 
@@ -27,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from autograder import messages
 from autograder.channel.protocol import ArrayValue, OpaqueValue, nested_deeper_than
 from autograder.channel.student import CheckFailure, Student, StudentUnavailable, student_text
 
@@ -108,25 +110,18 @@ def expect_config_complete(
     left at their defaults too: a config that forgets them reloads silently wrong.
     """
     if not isinstance(config, dict):
-        raise CheckFailure(f"{what} should return a dict, but it returned a {type(config).__name__}.")
+        raise CheckFailure(messages.CONFIG_NOT_DICT.format(what=what, kind=type(config).__name__))
     missing = [key for key in required if key not in config]
     if missing:
-        raise CheckFailure(
-            f"{what} does not include {_keys(missing, 'or')}, so a reloaded layer silently uses the "
-            "default (or fails when there is none). Add every constructor argument to the dict "
-            "get_config returns, including the ones left at their defaults."
-        )
+        raise CheckFailure(messages.CONFIG_MISSING.format(what=what, keys=_keys(missing, "or")))
     for key, expected in required.items():
         if not _same(expected, config[key]):
-            raise CheckFailure(
-                f"{what} gives `{key}` = {_show(config[key])}, expected {_label(expected)}. Store the "
-                "value the layer was created with."
-            )
+            raise CheckFailure(messages.CONFIG_WRONG_VALUE.format(
+                what=what, key=key, actual=_show(config[key]), expected=_label(expected)
+            ))
     lost = [key for key in base_keys if key not in config]
     if lost:
-        raise CheckFailure(
-            f"{what} lost {_keys(lost, 'and')}: start from `config = super().get_config()` and update it."
-        )
+        raise CheckFailure(messages.CONFIG_LOST_BASE.format(what=what, keys=_keys(lost, "and")))
 
 
 def _same(expected: object, actual: object) -> bool:
@@ -171,14 +166,9 @@ def expect_get_config_written(student: Student, class_name: str) -> None:
     owner = student.get(f"{class_name}.get_config.__module__")
     qualname = student.get(f"{class_name}.get_config.__qualname__")
     if not isinstance(owner, str) or not isinstance(qualname, str):
-        raise CheckFailure(f"`{class_name}.get_config` should be a method.")
+        raise CheckFailure(messages.GET_CONFIG_NOT_METHOD.format(cls=class_name))
     if owner.split(".")[0] in KERAS_PACKAGES:
-        raise CheckFailure(
-            f"{class_name} has no get_config of its own: it inherits {student_text(qualname, 80)}, "
-            "which only guesses a config from __init__'s arguments (without `name`, and not at all "
-            "for arguments it cannot store). Define get_config: start from "
-            "`config = super().get_config()` and add every constructor argument."
-        )
+        raise CheckFailure(messages.GET_CONFIG_INHERITED.format(cls=class_name, inherited=student_text(qualname, 80)))
 
 
 # --- registration --------------------------------------------------------------------------
@@ -198,11 +188,7 @@ def expect_registered(student: Student, class_name: str, *, package: str = "my_p
     for key, value in registry.items():
         if isinstance(value, OpaqueValue) and value.description == wanted:
             return key
-    raise CheckFailure(
-        f"{class_name} is not registered for saving, so keras.saving.load_model cannot find it. Put "
-        f'`@keras.saving.register_keras_serializable(package="{package}")` on the line '
-        f"above `class {class_name}`, then rerun that cell."
-    )
+    raise CheckFailure(messages.NOT_REGISTERED.format(cls=class_name, package=package))
 
 
 def _custom_objects(student: Student) -> dict[str, Any]:
@@ -210,9 +196,9 @@ def _custom_objects(student: Student) -> dict[str, Any]:
         if student.describe(registry_name).defined:
             registry = student.call(registry_name)
             if not isinstance(registry, dict):
-                raise CheckFailure("keras.saving.get_custom_objects() should return a dict.")
+                raise CheckFailure(messages.REGISTRY_NOT_DICT.format())
             return registry
-    raise CheckFailure("Your notebook does not import keras (`import keras`), so nothing can be registered.")
+    raise CheckFailure(messages.NO_KERAS_IMPORT.format())
 
 
 # --- .keras archives -----------------------------------------------------------------------
@@ -225,7 +211,7 @@ class ArchiveError(CheckFailure):
 def keras_archive_config(data: bytes) -> dict[str, Any]:
     """``config.json`` of a `.keras` file, read from its bytes: nothing is extracted or loaded."""
     if len(data) > MAX_ARCHIVE_BYTES:
-        raise ArchiveError(f"The saved .keras file is larger than {MAX_ARCHIVE_BYTES >> 20} MB.")
+        raise ArchiveError(messages.ARCHIVE_TOO_LARGE.format(megabytes=MAX_ARCHIVE_BYTES >> 20))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             info = _config_member(archive.infolist())
@@ -234,26 +220,26 @@ def keras_archive_config(data: bytes) -> dict[str, Any]:
     except ArchiveError:
         raise
     except Exception as exc:  # zipfile raises many kinds (zlib.error, NotImplementedError...)
-        raise ArchiveError(f"The saved .keras file is not a readable zip archive ({type(exc).__name__}).") from exc
+        raise ArchiveError(messages.ARCHIVE_NOT_ZIP.format(error=type(exc).__name__)) from exc
     if len(raw) > MAX_CONFIG_BYTES:
-        raise ArchiveError(f"config.json in the saved .keras file is larger than {MAX_CONFIG_BYTES >> 20} MB.")
+        raise ArchiveError(messages.ARCHIVE_CONFIG_TOO_LARGE.format(megabytes=MAX_CONFIG_BYTES >> 20))
     return _parse_config(raw)
 
 
 def _config_member(members: list[zipfile.ZipInfo]) -> zipfile.ZipInfo:
     if len(members) > MAX_MEMBERS:
-        raise ArchiveError(f"The saved .keras file has {len(members)} entries; a model file has a handful.")
+        raise ArchiveError(messages.ARCHIVE_TOO_MANY.format(count=len(members)))
     names = [m.filename for m in members]
     odd = next((n for n in names if not _expected_member(n)), None)
     if odd is not None:
-        raise ArchiveError(f"The saved .keras file holds an unexpected entry {student_text(repr(odd), 80)}.")
+        raise ArchiveError(messages.ARCHIVE_UNEXPECTED.format(name=student_text(repr(odd), 80)))
     if len(set(names)) != len(names):
-        raise ArchiveError("The saved .keras file holds the same entry twice.")
+        raise ArchiveError(messages.ARCHIVE_DUPLICATE.format())
     info = next((m for m in members if m.filename == "config.json"), None)
     if info is None:
-        raise ArchiveError("The saved .keras file has no config.json.")
+        raise ArchiveError(messages.ARCHIVE_NO_CONFIG.format())
     if info.file_size > MAX_CONFIG_BYTES:
-        raise ArchiveError(f"config.json in the saved .keras file is larger than {MAX_CONFIG_BYTES >> 20} MB.")
+        raise ArchiveError(messages.ARCHIVE_CONFIG_TOO_LARGE.format(megabytes=MAX_CONFIG_BYTES >> 20))
     return info
 
 
@@ -269,11 +255,11 @@ def _parse_config(raw: bytes) -> dict[str, Any]:
     try:
         config = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ArchiveError(f"config.json in the saved .keras file is not JSON ({type(exc).__name__}).") from exc
+        raise ArchiveError(messages.ARCHIVE_CONFIG_NOT_JSON.format(error=type(exc).__name__)) from exc
     if not isinstance(config, dict):
-        raise ArchiveError("config.json in the saved .keras file is not a JSON object.")
+        raise ArchiveError(messages.ARCHIVE_CONFIG_NOT_OBJECT.format())
     if nested_deeper_than(config, MAX_CONFIG_DEPTH):
-        raise ArchiveError(f"config.json in the saved .keras file is nested more than {MAX_CONFIG_DEPTH} levels deep.")
+        raise ArchiveError(messages.ARCHIVE_CONFIG_TOO_DEEP.format(depth=MAX_CONFIG_DEPTH))
     return config
 
 
@@ -320,8 +306,9 @@ def reload_model(
         if not custom_objects:
             for class_name in classes:
                 expect_registered(student, class_name, package=package)
-        cause = _from_config_failure(student, name, classes) or f"{_reload_hint(str(exc))} The error was: {exc}"
-        raise CheckFailure(f"Saving `{name}` as a .keras file and loading it back failed. {cause}") from exc
+        cause = _from_config_failure(student, name, classes)
+        cause = cause or messages.RELOAD_ERROR_WAS.format(hint=_reload_hint(str(exc)), error=exc)
+        raise CheckFailure(messages.RELOAD_FAILED.format(name=name, cause=cause)) from exc
 
 
 def _from_config_failure(student: Student, model: str, classes: Sequence[str]) -> str:
@@ -340,19 +327,16 @@ def _from_config_failure(student: Student, model: str, classes: Sequence[str]) -
             except StudentUnavailable:
                 raise
             except CheckFailure as exc:
-                return f"Rebuilding a {class_name} from its config failed: {exc} {_reload_hint(str(exc))}"
+                return messages.FROM_CONFIG_FAILED.format(cls=class_name, error=exc, hint=_reload_hint(str(exc)))
     return ""
 
 
 def _reload_hint(error: str) -> str:
     if "unexpected keyword argument" in error:
-        return "__init__ must accept **kwargs and pass them on with super().__init__(**kwargs)."
+        return messages.HINT_KWARGS.format()
     if "variables" in error:
-        return (
-            "A reloaded layer has a different number of weights: get_config misses an argument, such "
-            "as one that decides which weights build creates."
-        )
-    return "Check that get_config returns every constructor argument and that from_config can use it."
+        return messages.HINT_WEIGHTS.format()
+    return messages.HINT_CONFIG.format()
 
 
 def expect_same_outputs(
@@ -363,15 +347,17 @@ def expect_same_outputs(
         expected = _output(student.call(original, x), original)
         actual = _output(student.call(copy, x), copy)
         if expected.shape != actual.shape:
-            raise CheckFailure(f"{what} gives outputs of shape {actual.shape} instead of {expected.shape}. {hint}")
+            raise CheckFailure(messages.OUTPUT_SHAPES_DIFFER.format(
+                what=what, actual=actual.shape, expected=expected.shape, hint=hint
+            ))
         if not np.allclose(actual, expected, rtol=1e-5, atol=1e-6, equal_nan=True):
             diff = float(np.nanmax(np.abs(actual.astype(np.float64) - expected.astype(np.float64))))
-            raise CheckFailure(f"{what} gives different outputs (largest difference {diff:.3g}). {hint}".strip())
+            raise CheckFailure(messages.OUTPUTS_DIFFER.format(what=what, difference=diff, hint=hint).strip())
 
 
 def _output(value: object, name: str) -> np.ndarray:
     if not isinstance(value, ArrayValue) or value.dtype.kind not in "fiu":
-        raise CheckFailure(f"`{name}` should return a tensor of numbers.")
+        raise CheckFailure(messages.NOT_NUMBERS.format(name=name))
     return value.array
 
 
@@ -390,14 +376,10 @@ def expect_from_config_round_trip(
     _copy_weights(student, layer, store_as, rebuilt)
     differences = config_differences(config, student.config(store_as))
     if differences:
-        raise CheckFailure(
-            f"{rebuilt} builds a layer whose get_config() differs in {_keys(differences[:4], 'and')}: "
-            "from_config should pass every entry of the config to the constructor (the default "
-            "`cls(**config)` does)."
-        )
+        raise CheckFailure(messages.REBUILT_CONFIG_DIFFERS.format(rebuilt=rebuilt, keys=_keys(differences[:4], "and")))
     expect_same_outputs(
-        student, layer, store_as, inputs, what=f"The layer rebuilt with {rebuilt}",
-        hint="get_config probably misses an argument, or __init__ does not use it.",
+        student, layer, store_as, inputs, what=messages.REBUILT_LAYER.format(rebuilt=rebuilt),
+        hint=messages.HINT_MISSING_ARGUMENT.format(),
     )
 
 
@@ -408,14 +390,14 @@ def _student_step(student: Student, what: str, name: str, *args: Any, store_as: 
         raise
     except CheckFailure as exc:
         hint = _reload_hint(str(exc)) if "unexpected keyword argument" in str(exc) else ""
-        raise CheckFailure(f"{what} failed: {exc} {hint}".strip()) from exc
+        raise CheckFailure(messages.STEP_FAILED.format(what=what, error=exc, hint=hint).strip()) from exc
 
 
 def _expect_stored(answer: object, class_name: str) -> None:
     type_name = answer.get("type", "") if isinstance(answer, dict) else ""
     if not str(type_name).endswith(f".{class_name}"):
-        shown = student_text(str(type_name), 80) or "something else"
-        raise CheckFailure(f"{class_name}.from_config(config) should return a {class_name}, not {shown}.")
+        shown = student_text(str(type_name), 80) or messages.SOMETHING_ELSE.format()
+        raise CheckFailure(messages.FROM_CONFIG_WRONG_TYPE.format(cls=class_name, shown=shown))
 
 
 def _copy_weights(student: Student, source: str, target: str, what: str) -> None:
@@ -425,8 +407,4 @@ def _copy_weights(student: Student, source: str, target: str, what: str) -> None
     except StudentUnavailable:
         raise
     except CheckFailure as exc:
-        raise CheckFailure(
-            f"The layer built by {what} has different weights from the original (copying them "
-            "failed): get_config probably misses an argument, such as one that decides which "
-            "weights build creates."
-        ) from exc
+        raise CheckFailure(messages.WEIGHTS_NOT_COPIED.format(what=what)) from exc

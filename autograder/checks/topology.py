@@ -27,6 +27,10 @@ What counts as "the same":
   ``keras.activations.relu`` are one thing; so are ``x + y`` and ``keras.layers.Add()([x, y])``.
 
 Layers of a nested model are compared as one block (its own signature), not inlined.
+
+The sentences a student reads are in :mod:`autograder.messages`; the parts this module fills into
+them (a layer described as ``Dense(units=1)``, the verbs of :data:`MERGE_VERBS`, lists of names) are
+built here, with the comparison.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from autograder import messages
 from autograder.channel.runner import Model, Runner
 from autograder.channel.student import CheckFailure, Student, StudentUnavailable, student_text
 from autograder.checks import model_description
@@ -479,9 +484,7 @@ def expect_same_topology(
     try:
         actual = parse(actual_info)
     except TopologyError as exc:
-        raise CheckFailure(student_text(
-            f"{what}: the grader could not read its structure ({exc}). Build it with keras.Sequential "
-            "or with keras.Input and keras.Model(inputs, outputs).", 1000)) from None
+        raise CheckFailure(student_text(messages.TOPOLOGY_UNREADABLE.format(what=what, error=exc), 1000)) from None
     names = frozenset(check_names)
     try:
         _expect_interface(actual, expected, names)
@@ -490,7 +493,7 @@ def expect_same_topology(
     except _Difference as diff:
         raise CheckFailure(student_text(f"{what}: {diff}", 1000)) from None
     except RecursionError:
-        raise CheckFailure(f"{what}: the model is too deep for the grader to compare.") from None
+        raise CheckFailure(messages.TOPOLOGY_TOO_DEEP.format(what=what)) from None
     return pairs
 
 
@@ -503,7 +506,7 @@ def expect_same_interface(
     try:
         actual, expected = _interface_only(actual_info), _interface_only(expected_info)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise CheckFailure(student_text(f"{what}: the grader could not read its inputs and outputs ({exc}).")) from None
+        raise CheckFailure(student_text(messages.INTERFACE_UNREADABLE.format(what=what, error=exc))) from None
     try:
         _expect_interface(actual, expected, frozenset(check_names))
     except _Difference as diff:
@@ -521,30 +524,32 @@ def _interface_only(info: Mapping[str, Any]) -> Topology:
 
 def _expect_interface(actual: Topology, expected: Topology, names: frozenset[str]) -> None:
     if expected.inputs and not actual.inputs:
-        raise _Difference(
-            "it is not built, so it has no inputs yet. Start it with keras.Input(shape=...) "
-            "(for a Sequential model, as its first item)."
-        )
-    _expect_count(actual.output_count, expected.output_count, "output")
-    _expect_count(len(actual.inputs), len(expected.inputs), "input")
+        raise _Difference(messages.NOT_BUILT.format())
+    if actual.output_count != expected.output_count:
+        raise _Difference(messages.OUTPUT_COUNT.format(
+            expected=expected.output_count, actual=actual.output_count, count=expected.output_count
+        ))
+    if len(actual.inputs) != len(expected.inputs):
+        raise _Difference(messages.INPUT_COUNT.format(
+            expected=len(expected.inputs), actual=len(actual.inputs), count=len(expected.inputs)
+        ))
     for i, (a, e) in enumerate(zip(actual.inputs, expected.inputs, strict=True)):
-        _expect_spec(a, e, _input_label(len(expected.inputs), i), 'pass dtype="{dtype}" to keras.Input')
+        _expect_spec(a, e, _input_label(len(expected.inputs), i), messages.DTYPE_HINT_INPUT.format(dtype=e.dtype))
     _expect_output_names(actual, expected, names)
     for i, (a, e) in enumerate(zip(actual.output_specs, expected.output_specs, strict=False)):
         _expect_spec(a, e, _output_label(expected, i, names), "")
 
 
-def _expect_count(actual: int, expected: int, what: str) -> None:
-    if actual != expected:
-        raise _Difference(f"it should have {_plural(expected, what)}; yours has {actual}.")
-
-
 def _expect_spec(actual: Spec, expected: Spec, label: str, dtype_hint: str) -> None:
     if actual.shape != expected.shape:
-        raise _Difference(f"{label} should have shape {expected.shape_text}; yours has {actual.shape_text}.")
+        raise _Difference(
+            messages.SPEC_SHAPE.format(label=label, expected=expected.shape_text, actual=actual.shape_text)
+        )
     if actual.dtype != expected.dtype:
-        hint = f" ({dtype_hint.format(dtype=expected.dtype)})" if dtype_hint else ""
-        raise _Difference(f"{label} should have dtype {expected.dtype}; yours has {actual.dtype}{hint}.")
+        hint = f" ({dtype_hint})" if dtype_hint else ""
+        raise _Difference(
+            messages.SPEC_DTYPE.format(label=label, expected=expected.dtype, actual=actual.dtype, hint=hint)
+        )
 
 
 def _expect_output_names(actual: Topology, expected: Topology, names: frozenset[str]) -> None:
@@ -555,24 +560,16 @@ def _expect_output_names(actual: Topology, expected: Topology, names: frozenset[
         if mine == name:
             continue
         if name in actual.output_names:
-            raise _Difference(
-                f"its outputs should be named {_listing(expected.output_names)}, in this order; yours are "
-                f"{_listing(actual.output_names)}. Check the name= of each output layer and the order of "
-                "the outputs list."
-            )
-        yours = f"yours is named `{mine}`" if mine else "yours has no name"
-        raise _Difference(
-            f"output {i + 1} should be named `{name}`; {yours}. Pass name=\"{name}\" to the layer that "
-            "computes it."
-        )
+            raise _Difference(messages.OUTPUT_NAMES_ORDER.format(
+                expected=_listing(expected.output_names), actual=_listing(actual.output_names)
+            ))
+        yours = messages.YOURS_NAMED.format(name=mine) if mine else messages.YOURS_UNNAMED.format()
+        raise _Difference(messages.OUTPUT_NAME.format(index=i + 1, name=name, yours=yours))
 
 
 def _expect_parameter_count(actual: Topology, expected: Topology) -> None:
     if actual.count_params != expected.count_params:
-        raise _Difference(
-            f"it has {actual.count_params:,} parameters; it should have {expected.count_params:,}. "
-            "Check the layer sizes and the input shape."
-        )
+        raise _Difference(messages.PARAMETER_COUNT.format(actual=actual.count_params, expected=expected.count_params))
 
 
 @dataclass(frozen=True)
@@ -583,8 +580,8 @@ class _Where:
 
     def __str__(self) -> str:
         if self.reader is None:
-            return f"at {self.output}"
-        return f"where {self.reader} gets its input (on the way to {self.output})"
+            return messages.WHERE_OUTPUT.format(output=self.output)
+        return messages.WHERE_READER.format(reader=self.reader, output=self.output)
 
 
 class _Matcher:
@@ -612,8 +609,9 @@ class _Matcher:
         if not seen:
             self._compare(e_node, a_node, where)
         if e_ref.tensor != a_ref.tensor:
-            raise _Difference(f"{where}, the model should use output {e_ref.tensor + 1} of "
-                              f"{self._desc_e(e_node)}; yours uses output {a_ref.tensor + 1}.")
+            raise _Difference(messages.OTHER_TENSOR.format(
+                where=where, expected=e_ref.tensor + 1, layer=self._desc_e(e_node), actual=a_ref.tensor + 1
+            ))
         if seen:
             return
         self.nodes[e_node.id], self.nodes_back[a_node.id] = a_node.id, e_node.id
@@ -629,14 +627,17 @@ class _Matcher:
         count = len(self.e.inputs) or self.e.input_count
         if e_in is None:
             assert a_in is not None  # both None returned above
-            raise _Difference(f"{where}, the model should have {self._desc_e(e_node)}; yours reads "
-                              f"{_input_label(count, a_in)} directly. Is a layer missing?")
+            raise _Difference(messages.MISSING_LAYER.format(
+                where=where, layer=self._desc_e(e_node), input=_input_label(count, a_in)
+            ))
         if a_in is None:
-            raise _Difference(f"{where}, the model should read {_input_label(count, e_in)} directly; "
-                              f"yours has {self._desc_a(a_node)} there.")
+            raise _Difference(messages.EXTRA_LAYER.format(
+                where=where, input=_input_label(count, e_in), layer=self._desc_a(a_node)
+            ))
         if e_in != a_in:
-            raise _Difference(f"{where}, the model should read {_input_label(count, e_in)}; yours reads "
-                              f"{_input_label(count, a_in)}.")
+            raise _Difference(messages.OTHER_INPUT.format(
+                where=where, expected=_input_label(count, e_in), actual=_input_label(count, a_in)
+            ))
         return True
 
     def _seen(self, e_node: Node, a_node: Node, where: _Where) -> bool:
@@ -646,31 +647,29 @@ class _Matcher:
         if paired == a_node.id:
             return True
         if paired is not None:
-            raise _Difference(
-                f"{where}, the model should reuse the output of {self._desc_e(e_node)} that is also used "
-                f"{self.first_seen[e_node.id]}; yours computes it again."
-            )
+            raise _Difference(messages.NOT_REUSED.format(
+                where=where, layer=self._desc_e(e_node), first=self.first_seen[e_node.id]
+            ))
         assert back is not None  # neither paired: returned above
-        raise _Difference(
-            f"{where}, the model should have its own {self._desc_e(e_node)}; yours reuses the output "
-            f"that is also used {self.first_seen[back]}."
-        )
+        raise _Difference(messages.REUSED.format(where=where, layer=self._desc_e(e_node), first=self.first_seen[back]))
 
     def _compare(self, e_node: Node, a_node: Node, where: _Where) -> None:
         e, a = self.e.layers[e_node.layer], self.a.layers[a_node.layer]
         if e.kind != a.kind or (e.kind == "Model" and e.config != a.config):
-            raise _Difference(f"{where}, the model should have {_desc(e)}; yours has {_desc(a)}.")
+            raise _Difference(messages.OTHER_LAYER.format(where=where, expected=_desc(e), actual=_desc(a)))
         differ = _config_differences(e, a)
         if differ:
             wanted = ", ".join(f"{k}={_show(v)}" for k, v, _ in differ)
             got = ", ".join(f"{k}={_show(v)}" for k, _, v in differ)
-            raise _Difference(f"{where}, the {e.kind} layer should have {wanted}; yours has {got}.")
+            raise _Difference(messages.OTHER_CONFIG.format(where=where, kind=e.kind, expected=wanted, actual=got))
         if e_node.consts != a_node.consts:
-            raise _Difference(f"{where}, {_desc(e)} should be called with {_consts(e_node)}; yours is "
-                              f"called with {_consts(a_node)}.")
+            raise _Difference(messages.OTHER_ARGUMENTS.format(
+                where=where, layer=_desc(e), expected=_consts(e_node), actual=_consts(a_node)
+            ))
         if e.name in self.names and a.name != e.name and e.name not in self.e.output_names:
-            raise _Difference(f"{where}, the {_desc(e)} layer should be named `{e.name}`; yours is "
-                              f"named `{a.name}`.")
+            raise _Difference(
+                messages.OTHER_LAYER_NAME.format(where=where, layer=_desc(e), expected=e.name, actual=a.name)
+            )
 
     def _pair_layers(self, e_node: Node, a_node: Node, where: _Where) -> None:
         e, a = self.e.layers[e_node.layer], self.a.layers[a_node.layer]
@@ -678,23 +677,18 @@ class _Matcher:
             return
         known, back = self.layers.get(e.name), self.layers_back.get(a.name)
         if known is not None and known != a.name:
-            raise _Difference(
-                f"{e.kind} should be ONE shared layer called {e.calls} times; yours is not shared: it "
-                f"uses separate {e.kind} layers. Create the layer once and call that same layer on each input."
-            )
+            raise _Difference(messages.NOT_SHARED.format(kind=e.kind, calls=e.calls))
         if back is not None and back != e.name:
-            raise _Difference(
-                f"{where}, the model should have a separate {_desc(e)} layer with its own weights; yours "
-                f"calls the same {a.kind} layer again. Create a new layer here."
-            )
+            raise _Difference(messages.SHARED.format(where=where, layer=_desc(e), kind=a.kind))
         self.layers[e.name], self.layers_back[a.name] = a.name, e.name
 
     def _visit_inputs(self, e_node: Node, a_node: Node, where: _Where) -> None:
         e_refs, a_refs = self.e_hash.inputs(e_node), self.a_hash.inputs(a_node)
         desc = self._desc_e(e_node)
         if len(e_refs) != len(a_refs):
-            raise _Difference(f"{where}, {desc} should take {_plural(len(e_refs), 'input')}; yours takes "
-                              f"{len(a_refs)}.")
+            raise _Difference(messages.TAKES_INPUTS.format(
+                where=where, layer=desc, expected=len(e_refs), actual=len(a_refs), count=len(e_refs)
+            ))
         if len(e_refs) > 1:
             a_refs = self._pair_merge_inputs(e_node, e_refs, a_refs, where)
         inner = _Where(where.output, desc)
@@ -709,20 +703,27 @@ class _Matcher:
             return a_refs
         kind = self.e.layers[e_node.layer].kind
         if kind not in COMMUTATIVE and sorted(e_hashes) == sorted(a_hashes):
-            raise self._merge_difference(e_node, e_refs, a_refs, where, "gets its inputs in the wrong order: it ")
+            raise self._merge_difference(e_node, e_refs, a_refs, where, wrong_order=True)
         order = _pairing(e_hashes, a_hashes) if kind in COMMUTATIVE else list(range(len(a_refs)))
         paired = [a_refs[j] for j in order]
         for e_ref, a_ref in zip(e_refs, paired, strict=True):
             if self._shallow(self.e, e_ref) != self._shallow(self.a, a_ref):
-                raise self._merge_difference(e_node, e_refs, a_refs, where, "")
+                raise self._merge_difference(e_node, e_refs, a_refs, where, wrong_order=False)
         return paired
 
     def _merge_difference(self, e_node: Node, e_refs: list[Ref], a_refs: list[Ref], where: _Where,
-                          lead: str) -> _Difference:
+                          *, wrong_order: bool) -> _Difference:
         should, does = MERGE_VERBS.get(self.e.layers[e_node.layer].kind, ("combine", "combines"))
         wanted = _joined([self._tensor_desc(self.e, r) for r in e_refs])
         got = _joined([self._tensor_desc(self.a, r) for r in a_refs])
-        return _Difference(f"{where}, {self._desc_e(e_node)} {lead}should {should} {wanted}; yours {does} {got}.")
+        layer = self._desc_e(e_node)
+        if wrong_order:
+            text = messages.MERGE_ORDER.format(where=where, layer=layer, should=should, expected=wanted, does=does,
+                                               actual=got)
+        else:
+            text = messages.MERGE_INPUTS.format(where=where, layer=layer, should=should, expected=wanted, does=does,
+                                                actual=got)
+        return _Difference(text)
 
     def _shallow(self, graph: Topology, ref: Ref) -> tuple[Any, ...]:
         node = graph.nodes[ref.node]
@@ -734,11 +735,12 @@ class _Matcher:
         count = len(self.e.inputs) or self.e.input_count
         if node.model_input is not None:
             return _input_label(count, node.model_input)
-        text = f"the output of {_desc(graph.layers[node.layer])}"
-        if count > 1:
-            sources = sorted(_sources(graph, ref.node))
-            text += " from " + (_input_label(count, sources[0]) if len(sources) == 1 else "several inputs")
-        return text
+        layer = _desc(graph.layers[node.layer])
+        if count <= 1:
+            return messages.OUTPUT_OF.format(layer=layer)
+        sources = sorted(_sources(graph, ref.node))
+        source = _input_label(count, sources[0]) if len(sources) == 1 else messages.SEVERAL_INPUTS.format()
+        return messages.OUTPUT_OF_FROM.format(layer=layer, source=source)
 
     def _desc_e(self, node: Node) -> str:
         return _desc(self.e.layers[node.layer])
@@ -793,9 +795,9 @@ def _shown_order(key: str) -> tuple[int, str]:
 def _desc(layer: Layer) -> str:
     """How a layer is named in messages, e.g. ``Dense(units=1, activation='sigmoid')``."""
     if layer.kind == "Input":
-        return "an Input"
+        return messages.AN_INPUT.format()
     if layer.kind == "Model":
-        return "a nested model"
+        return messages.A_NESTED_MODEL.format()
     if layer.kind == "Activation":
         return f"Activation({_show(layer.setting('activation'))})"
     shown = []
@@ -815,22 +817,20 @@ def _show(value: Any) -> str:
 
 
 def _consts(node: Node) -> str:
-    return ", ".join(_show(json.loads(c)) for c in node.consts) or "no extra arguments"
+    return ", ".join(_show(json.loads(c)) for c in node.consts) or messages.NO_EXTRA_ARGUMENTS.format()
 
 
 def _input_label(count: int, index: int) -> str:
-    return "the model's input" if count == 1 else f"input {index + 1}"
+    return messages.THE_MODELS_INPUT.format() if count == 1 else messages.INPUT_NUMBER.format(number=index + 1)
 
 
 def _output_label(graph: Topology, index: int, names: frozenset[str]) -> str:
     if graph.output_count == 1:
-        return "the model's output"
+        return messages.THE_MODELS_OUTPUT.format()
     name = graph.output_names[index] if index < len(graph.output_names) else ""
-    return f"output `{name}`" if name in names else f"output {index + 1}"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
+    if name in names:
+        return messages.OUTPUT_CALLED.format(name=name)
+    return messages.OUTPUT_NUMBER.format(number=index + 1)
 
 
 def _joined(items: list[str]) -> str:
@@ -867,11 +867,9 @@ def load_student_model(student: Student, runner: Runner, builder: str, *, store_
     except StudentUnavailable:
         raise
     except CheckFailure:
-        raise CheckFailure(
-            f"{builder}() should return a Keras model (keras.Sequential or keras.Model); it returned "
-            f"a {student_text(kind, 100) or 'value the grader could not read'}."
-        ) from None
-    return runner.load_model(archive, f"The model from {builder}()")
+        shown = student_text(kind, 100) or messages.UNREADABLE_VALUE.format()
+        raise CheckFailure(messages.NOT_A_MODEL.format(builder=builder, kind=shown)) from None
+    return runner.load_model(archive, messages.MODEL_FROM.format(builder=builder))
 
 
 def copy_weights(runner: Runner, model: Model, reference: Any, pairs: Mapping[str, str]) -> None:
@@ -886,8 +884,7 @@ def copy_weights(runner: Runner, model: Model, reference: Any, pairs: Mapping[st
         values = runner.layer_weights(model, pairs[layer.name])
         shapes = [tuple(w.shape) for w in layer.weights]
         if [tuple(v.shape) for v in values] != shapes:
-            raise CheckFailure(
-                f"The weights of your layer `{student_text(pairs[layer.name], 100)}` have shapes "
-                f"{[tuple(v.shape) for v in values]}; they should be {shapes}."
-            )
+            raise CheckFailure(messages.WEIGHT_SHAPES.format(
+                layer=student_text(pairs[layer.name], 100), actual=[tuple(v.shape) for v in values], expected=shapes
+            ))
         layer.set_weights(values)

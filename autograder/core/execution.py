@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
+from autograder import messages
 from autograder.channel import protocol
 from autograder.core import codec
 from autograder.core.assignment import Assignment, Limits
@@ -313,16 +314,10 @@ def _with_limit_hits(summary: ExecutionSummary, facts: sandbox.Facts, limits: Li
     hits, notes = [], []
     if facts.oom_kills:
         hits.append("memory")
-        notes.append(
-            f"Your notebook used more than the {limits.memory_bytes / 2**30:.1f} GB memory limit and was "
-            "stopped. Use smaller arrays or batches."
-        )
+        notes.append(messages.LIMIT_MEMORY.format(gigabytes=limits.memory_bytes / 2**30))
     if facts.pids_limit_hits:
         hits.append("processes")
-        notes.append(
-            f"Your notebook tried to start more than {limits.processes} processes or threads; the extra "
-            "ones were refused."
-        )
+        notes.append(messages.LIMIT_PROCESSES.format(processes=limits.processes))
     if not hits:
         return summary
     return dataclasses.replace(summary, limits_hit=tuple(hits), message=" ".join([*notes, summary.message]))

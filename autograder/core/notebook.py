@@ -1,8 +1,8 @@
 """Load and validate a submitted notebook: the first stage, before any student code runs.
 
-Everything wrong with the file itself becomes :class:`NotebookRejected`, whose message tells
-the student what to fix. IPython-only lines (``%magic``, ``!shell``) are neutralised here,
-because the grader runs cells as plain Python.
+Everything wrong with the file itself becomes :class:`NotebookRejected`, whose message (from
+:mod:`autograder.messages`) tells the student what to fix. IPython-only lines (``%magic``,
+``!shell``) are neutralised here, because the grader runs cells as plain Python.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder import messages
 from autograder.channel.protocol import nested_deeper_than
 from autograder.errors import TfgradeError
 from autograder.reports.formats import safe_text
@@ -52,17 +53,16 @@ def load(path: Path, expected_assignment: str | None) -> Notebook:
     node = _parse(_read(path), path.name)
     assignment = _assignment_of(node)
     if None not in (assignment, expected_assignment) and assignment != expected_assignment:
-        raise NotebookRejected(
-            f"{path.name} is the notebook for assignment '{safe_text(str(assignment), 80)}', not "
-            f"'{expected_assignment}'. Submit the notebook of this assignment."
-        )
+        raise NotebookRejected(messages.WRONG_ASSIGNMENT.format(
+            file=path.name, found=safe_text(str(assignment), 80), expected=expected_assignment
+        ))
     cells = tuple(
         Cell(number=i, source=_plain_python(cell.source))
         for i, cell in enumerate(node.cells, start=1)
         if cell.cell_type == "code" and cell.source.strip()
     )
     if not cells:
-        raise NotebookRejected(f"{path.name} has no code in it. Did you submit the right file?")
+        raise NotebookRejected(messages.NO_CODE.format(file=path.name))
     return Notebook(path=path, assignment=assignment, cells=cells)
 
 
@@ -71,54 +71,48 @@ def _parse(text: str, name: str) -> nbformat.NotebookNode:
     try:
         document = json.loads(text)
     except RecursionError as exc:
-        raise NotebookRejected(TOO_DEEP.format(name=name, depth=MAX_JSON_DEPTH)) from exc
+        raise NotebookRejected(messages.TOO_DEEP.format(file=name, depth=MAX_JSON_DEPTH)) from exc
     except ValueError as exc:  # JSONDecodeError is a ValueError, so is a 5000-digit number
-        raise NotebookRejected(
-            f"{name} is not a Jupyter notebook (it is not valid notebook JSON). Save your "
-            "work from Jupyter as .ipynb and submit that file."
-        ) from exc
+        raise NotebookRejected(messages.NOT_NOTEBOOK_JSON.format(file=name)) from exc
     if not isinstance(document, dict):
-        kind = JSON_KINDS.get(type(document), "not an object")
-        raise NotebookRejected(f"{name} is damaged: it is JSON but not a valid notebook ({kind} instead of an object). "
-                               f"{RESAVE}")
+        kind = JSON_KINDS.get(type(document), messages.JSON_OTHER).format()
+        raise NotebookRejected(_damaged(name, messages.JSON_INSTEAD_OF_OBJECT.format(kind=kind)))
     if nested_deeper_than(document, MAX_JSON_DEPTH):  # nbformat walks the tree recursively
-        raise NotebookRejected(TOO_DEEP.format(name=name, depth=MAX_JSON_DEPTH))
+        raise NotebookRejected(messages.TOO_DEEP.format(file=name, depth=MAX_JSON_DEPTH))
     try:
         node = nbformat.convert(nbformat.reader.reads(text), 4)
         nbformat.validate(node)
     except Exception as exc:  # nbformat raises many kinds (ValidationError, KeyError...) on bad input
-        raise NotebookRejected(
-            f"{name} is damaged: it is JSON but not a valid notebook ({type(exc).__name__}). {RESAVE}"
-        ) from exc
+        raise NotebookRejected(_damaged(name, type(exc).__name__)) from exc
     return node
 
 
-RESAVE = "Open it in Jupyter, save it again, and resubmit."
-TOO_DEEP = ("{name} holds data nested more than {depth} levels deep, which no notebook saved by Jupyter does. "
-            "Copy your code into a fresh notebook, save it, and resubmit.")
-JSON_KINDS = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true or false",
-              type(None): "null"}
+def _damaged(name: str, error: str) -> str:
+    return f"{messages.NOT_VALID_NOTEBOOK.format(file=name, error=error)} {messages.RESAVE.format()}"
+
+
+JSON_KINDS: dict[type, messages.Message] = {
+    list: messages.JSON_LIST, str: messages.JSON_STRING, int: messages.JSON_NUMBER, float: messages.JSON_NUMBER,
+    bool: messages.JSON_BOOLEAN, type(None): messages.JSON_NULL,
+}
 
 
 def _read(path: Path) -> str:
     try:
         if not path.is_file():
-            raise NotebookRejected(f"{path} is not a file that can be read.")
+            raise NotebookRejected(messages.NOT_READABLE.format(path=path))
         with path.open("rb") as handle:
             data = handle.read(MAX_NOTEBOOK_BYTES + 1)  # never more, even if the file grows meanwhile
     except OSError as exc:
-        raise NotebookRejected(f"{path} is not a file that can be read ({type(exc).__name__}).") from exc
+        raise NotebookRejected(messages.NOT_READABLE_ERROR.format(path=path, error=type(exc).__name__)) from exc
     if len(data) > MAX_NOTEBOOK_BYTES:
-        raise NotebookRejected(
-            f"{path.name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB. Clear its outputs "
-            "(Kernel > Restart & Clear Output), save, and submit again."
-        )
+        raise NotebookRejected(messages.TOO_LARGE.format(file=path.name, megabytes=MAX_NOTEBOOK_BYTES // 2**20))
     if data.startswith(ZIP_MAGIC):
         data = _from_zip(data, path.name)
     try:
         return data.decode("utf-8-sig")  # a byte-order mark is harmless; Jupyter never writes one
     except UnicodeDecodeError as exc:
-        raise NotebookRejected(f"{path.name} is not a text file, so it cannot be a notebook.") from exc
+        raise NotebookRejected(messages.NOT_TEXT.format(file=path.name)) from exc
 
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -132,9 +126,9 @@ def _from_zip(data: bytes, name: str) -> bytes:
     """The one notebook in a submission zip (ours, otter's export, or a plain zip of a notebook)."""
     directory = _zip_directory_bytes(data)
     if directory is None:
-        raise NotebookRejected(f"{name} is a damaged zip file (no table of contents: was it cut short?). {REZIP}")
+        raise NotebookRejected(_rezip(messages.ZIP_CUT_SHORT.format(file=name)))
     if directory > MAX_ZIP_DIRECTORY_BYTES:
-        raise NotebookRejected(f"{name} holds too many files (its table of contents is {directory} bytes). {REZIP}")
+        raise NotebookRejected(_rezip(messages.ZIP_DIRECTORY_TOO_LARGE.format(file=name, size=directory)))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             member = _notebook_member(archive.infolist(), name)
@@ -142,10 +136,11 @@ def _from_zip(data: bytes, name: str) -> bytes:
     except NotebookRejected:
         raise
     except Exception as exc:  # zipfile raises many kinds on hostile bytes (zlib.error, EOFError...)
-        raise NotebookRejected(f"{name} is a damaged zip file ({type(exc).__name__}). {REZIP}") from exc
+        raise NotebookRejected(_rezip(messages.ZIP_DAMAGED.format(file=name, error=type(exc).__name__))) from exc
 
 
-REZIP = "Make the zip again with only your notebook in it, or use `tfgrade submit`."
+def _rezip(problem: str) -> str:
+    return f"{problem} {messages.REZIP.format()}"
 
 
 def _zip_directory_bytes(data: bytes) -> int | None:
@@ -164,21 +159,18 @@ def _zip_directory_bytes(data: bytes) -> int | None:
 
 def _notebook_member(members: list[zipfile.ZipInfo], name: str) -> zipfile.ZipInfo:
     if len(members) > MAX_ZIP_MEMBERS:
-        raise NotebookRejected(f"{name} holds {len(members)} files; a submission holds your notebook. {REZIP}")
+        raise NotebookRejected(_rezip(messages.ZIP_TOO_MANY_FILES.format(file=name, count=len(members))))
     unsafe = next((m.filename for m in members if _unsafe_member_name(m.filename)), None)
     if unsafe is not None:
-        raise NotebookRejected(f"{name} holds a file with an unsafe name ({safe_text(repr(unsafe), 80)}). {REZIP}")
+        raise NotebookRejected(_rezip(messages.ZIP_UNSAFE_NAME.format(file=name, name=safe_text(repr(unsafe), 80))))
     notebooks = [
         m for m in members
         if m.filename.endswith(".ipynb") and not m.is_dir() and "__MACOSX" not in m.filename
         and ".ipynb_checkpoints" not in m.filename
     ]
     if len(notebooks) != 1:
-        found = safe_text(", ".join(m.filename for m in notebooks[:5]), 300) or "none"
-        raise NotebookRejected(
-            f"{name} should hold exactly one notebook (.ipynb); it holds {len(notebooks)} ({found}). "
-            "Zip only your notebook, or use `tfgrade submit`."
-        )
+        found = safe_text(", ".join(m.filename for m in notebooks[:5]), 300) or messages.ZIP_NONE_FOUND.format()
+        raise NotebookRejected(messages.ZIP_NOTEBOOK_COUNT.format(file=name, count=len(notebooks), found=found))
     return notebooks[0]
 
 
@@ -189,14 +181,14 @@ def _unsafe_member_name(filename: str) -> bool:
 
 def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str) -> bytes:
     if member.flag_bits & 0x1:
-        raise NotebookRejected(f"The notebook in {name} is password-protected. Make the zip again without a password.")
+        raise NotebookRejected(messages.ZIP_PASSWORD.format(file=name))
     if member.file_size > MAX_NOTEBOOK_BYTES:
-        raise NotebookRejected(f"The notebook in {name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB.")
+        raise NotebookRejected(messages.ZIP_NOTEBOOK_TOO_LARGE.format(file=name, megabytes=MAX_NOTEBOOK_BYTES // 2**20))
     with archive.open(member) as stream:
         # zipfile stops at the declared size and checks the CRC; reading one byte past the cap bounds it anyway.
         data = stream.read(MAX_NOTEBOOK_BYTES + 1)
     if len(data) > MAX_NOTEBOOK_BYTES:
-        raise NotebookRejected(f"The notebook in {name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB.")
+        raise NotebookRejected(messages.ZIP_NOTEBOOK_TOO_LARGE.format(file=name, megabytes=MAX_NOTEBOOK_BYTES // 2**20))
     return data
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from autograder import messages
+
 SCHEMA_VERSION = 1
 """The layout of report.json (docs/report-schema.md); bumped on an incompatible change."""
 
@@ -66,6 +68,6 @@ class SubmissionResult:
     status: SubmissionStatus
     message: str
     execution: ExecutionSummary = field(
-        default_factory=lambda: ExecutionSummary("not_run", "The notebook was not run.")
+        default_factory=lambda: ExecutionSummary("not_run", messages.NOT_RUN.format())
     )
     checks: tuple[CheckResult, ...] = ()

@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import autograder
+from autograder import messages
 from autograder.core import scoring
 from autograder.core.assignment import Assignment
 from autograder.core.execution import ProcessExecutor
@@ -90,8 +91,7 @@ def run(root: Path, assignment: Assignment) -> dict:
     submission = _find_submission(root / "submission", assignment.name)
     if submission is None:
         result = SubmissionResult(
-            "submission", assignment.name, "rejected",
-            "No notebook (.ipynb) was found in your submission. Upload your notebook file.",
+            "submission", assignment.name, "rejected", messages.NO_NOTEBOOK_UPLOADED.format(),
         )
         document = report.gradescope_results(result, scoring.score(result, assignment.questions))
     else:

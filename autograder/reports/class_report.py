@@ -6,8 +6,11 @@ failure messages and cell errors; its charts are inline SVG drawn here (rects an
 JavaScript and nothing fetched, so the file opens from disk or an e-mail attachment.
 
 The page shows HIDDEN checks by name with their messages: it is for the instructor, never for
-students. Every piece of text from a submission goes through :func:`autograder.reports.formats.safe_text`
-and is then HTML-escaped; the page is also well-formed XML.
+students, so its words are written here rather than in the student catalog (:mod:`autograder.messages`).
+This module computes what the page says and where each chart's shapes go; the ``class.html``
+template (on the shared ``base.html``, see :mod:`.pages`) lays them out and escapes every piece of
+text. Text from a submission also goes through :func:`autograder.reports.formats.safe_text` first;
+the page is well-formed XML.
 
 Only graded submissions count toward the score statistics and charts: a rejected file or a
 grader error says nothing about what the student knows, so those are listed with their reasons.
@@ -15,16 +18,17 @@ grader error says nothing about what the student knows, so those are listed with
 
 from __future__ import annotations
 
-import html
 import math
 import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from autograder.core.results import CheckResult, SubmissionResult
 from autograder.core.scoring import Score
 from autograder.reports.formats import MESSAGE_LIMIT, NAME_LIMIT, format_number, safe_text
+from autograder.reports.pages import render_page
 
 __all__ = ["class_report_html", "normalize_message"]
 
@@ -71,29 +75,123 @@ def class_report_html(rows: Sequence[Row], *, title: str) -> str:
         _cell_error_section(graded),
         _not_graded_section(rows),
     ]
-    return _page(safe_text(title, NAME_LIMIT), "\n".join(s for s in sections if s))
+    return render_page(
+        "class.html", page="class-report", title=safe_text(title, NAME_LIMIT), sections=[s for s in sections if s],
+        warning=WARNING, footer=FOOTER,
+    )
+
+
+WARNING = "For instructors: this page names hidden checks and quotes their messages. Do not share it with students."
+FOOTER = "Made by tfgrade."
+
+
+# -- what the template draws ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Rect:
+    kind: ClassVar[str] = "rect"
+    css: str
+    x: str
+    y: str
+    width: str
+    height: str
+    tooltip: str
+
+
+@dataclass(frozen=True)
+class _Line:
+    kind: ClassVar[str] = "line"
+    css: str
+    x: str
+    y: str
+    x2: str
+    y2: str
+
+
+@dataclass(frozen=True)
+class _Text:
+    kind: ClassVar[str] = "text"
+    css: str
+    x: str
+    y: str
+    anchor: str
+    text: str
+    tag: str = ""
+    """Shown after the text, muted and in brackets (e.g. ``hidden``)."""
+
+
+_Shape = _Rect | _Line | _Text
+
+
+@dataclass(frozen=True)
+class _Chart:
+    name: str
+    width: str
+    height: str
+    label: str
+    """The chart in words, for screen readers (``aria-label``)."""
+    shapes: tuple[_Shape, ...]
+
+
+@dataclass(frozen=True)
+class _Card:
+    label: str
+    value: str
+    sub: str
+
+
+@dataclass(frozen=True)
+class _GroupRow:
+    count: int
+    wheres: str
+    example: str
+    variants: str
+
+
+@dataclass(frozen=True)
+class _GroupTable:
+    kind: ClassVar[str] = "groups"
+    where: str
+    rows: tuple[_GroupRow, ...]
+    share: str
+    more: str
+
+
+@dataclass(frozen=True)
+class _PlainTable:
+    kind: ClassVar[str] = "plain"
+    head: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class _Section:
+    anchor: str
+    heading: str
+    note: str = ""
+    cards: tuple[_Card, ...] = ()
+    chart: _Chart | None = None
+    table: _GroupTable | _PlainTable | None = None
+    empty: str = ""
+    """Said instead of a chart or table when there is nothing to draw."""
 
 
 # -- summary ----------------------------------------------------------------------------------
 
 
-def _summary_section(rows: Sequence[Row], graded: Sequence[Row], points: float) -> str:
+def _summary_section(rows: Sequence[Row], graded: Sequence[Row], points: float) -> _Section:
     statuses = [result.status for result, _ in rows]
     scores = [score.earned for _, score in graded]
-    cards = [
-        ("Submissions", str(len(rows)), ""),
-        ("Graded", str(len(graded)), ""),
-        ("Rejected", str(statuses.count("rejected")), ""),
-        ("Grader errors", str(statuses.count("grader_error")), ""),
-        ("Mean score", *_score_card(statistics.fmean(scores) if scores else None, points)),
-        ("Median score", *_score_card(statistics.median(scores) if scores else None, points)),
-    ]
-    items = "\n".join(
-        f'<div class="card"><div class="label">{label}</div><div class="value">{_e(value)}</div>'
-        f'<div class="sub">{_e(sub)}</div></div>'
-        for label, value, sub in cards
+    cards = (
+        _Card("Submissions", str(len(rows)), ""),
+        _Card("Graded", str(len(graded)), ""),
+        _Card("Rejected", str(statuses.count("rejected")), ""),
+        _Card("Grader errors", str(statuses.count("grader_error")), ""),
+        _Card("Mean score", *_score_card(statistics.fmean(scores) if scores else None, points)),
+        _Card("Median score", *_score_card(statistics.median(scores) if scores else None, points)),
     )
-    return _section("summary", "Summary", "", f'<div class="cards">\n{items}\n</div>')
+    return _Section("summary", "Summary", cards=cards)
 
 
 def _score_card(value: float | None, points: float) -> tuple[str, str]:
@@ -112,13 +210,12 @@ class _Bin:
     count: int
 
 
-def _histogram_section(graded: Sequence[Row], points: float) -> str:
+def _histogram_section(graded: Sequence[Row], points: float) -> _Section:
     scores = [score.earned for _, score in graded]
+    heading, note = "Score distribution", "Total score of each graded submission."
     if not scores:
-        body = '<p class="empty">No graded submissions, so there is no score distribution.</p>'
-    else:
-        body = _histogram_svg(_bins(scores, points), len(scores), points)
-    return _section("scores", "Score distribution", "Total score of each graded submission.", body)
+        return _Section("scores", heading, note, empty="No graded submissions, so there is no score distribution.")
+    return _Section("scores", heading, note, chart=_histogram_chart(_bins(scores, points), len(scores), points))
 
 
 def _bins(scores: Sequence[float], points: float) -> list[_Bin]:
@@ -138,30 +235,32 @@ def _bins(scores: Sequence[float], points: float) -> list[_Bin]:
 _H_WIDTH, _H_LEFT, _H_TOP, _H_PLOT, _H_BOTTOM = 720, 44, 24, 180, 52
 
 
-def _histogram_svg(bins: Sequence[_Bin], graded: int, points: float) -> str:
+def _histogram_chart(bins: Sequence[_Bin], graded: int, points: float) -> _Chart:
     tallest = max(b.count for b in bins) or 1
     slot = (_H_WIDTH - _H_LEFT - 8) / len(bins)
     base = _H_TOP + _H_PLOT
     small = " small" if len(bins) > 12 else ""
-    parts = [_gridline(base - _H_PLOT * tick / tallest, str(tick)) for tick in sorted({0, (tallest + 1) // 2, tallest})]
+    shapes: list[_Shape] = []
+    for tick in sorted({0, (tallest + 1) // 2, tallest}):
+        shapes += _gridline(base - _H_PLOT * tick / tallest, str(tick))
     for i, b in enumerate(bins):
         height = _H_PLOT * b.count / tallest
         x = _H_LEFT + i * slot + slot * 0.1
         tip = f"{_plural(b.count, 'submission')} scored {b.label}"
-        parts.append(_rect(x, base - height, slot * 0.8, height, "bar", tip))
+        shapes.append(_rect(x, base - height, slot * 0.8, height, "bar", tip))
         if b.count:
-            parts.append(_text(x + slot * 0.4, base - height - 6, str(b.count), "middle", "count"))
-        parts.append(_text(x + slot * 0.4, base + 16, b.label, "middle", "axis" + small))
-    parts.append(_text(_H_LEFT + (_H_WIDTH - _H_LEFT) / 2, base + 42, f"points (out of {format_number(points)})",
-                       "middle", "axis-title"))
+            shapes.append(_text(x + slot * 0.4, base - height - 6, str(b.count), "middle", "count"))
+        shapes.append(_text(x + slot * 0.4, base + 16, b.label, "middle", "axis" + small))
+    shapes.append(_text(_H_LEFT + (_H_WIDTH - _H_LEFT) / 2, base + 42, f"points (out of {format_number(points)})",
+                        "middle", "axis-title"))
     label = (f"Histogram of total scores of {_plural(graded, 'graded submission')}: "
              + "; ".join(f"{b.label}: {b.count}" for b in bins))
-    return _svg("histogram", _H_WIDTH, base + _H_BOTTOM, label, parts)
+    return _chart("histogram", _H_WIDTH, base + _H_BOTTOM, label, shapes)
 
 
-def _gridline(y: float, label: str) -> str:
-    return (f'<line class="grid" x1="{_H_LEFT}" y1="{y:.1f}" x2="{_H_WIDTH - 8}" y2="{y:.1f}" />'
-            + _text(_H_LEFT - 8, y + 4, label, "end", "tick"))
+def _gridline(y: float, label: str) -> list[_Shape]:
+    return [_Line("grid", str(_H_LEFT), f"{y:.1f}", str(_H_WIDTH - 8), f"{y:.1f}"),
+            _text(_H_LEFT - 8, y + 4, label, "end", "tick")]
 
 
 # -- horizontal bars: question means and check pass rates -------------------------------------
@@ -179,35 +278,34 @@ class _Bar:
 _B_WIDTH, _B_LABEL, _B_TRACK, _B_ROW, _B_THICK = 720, 300, 290, 28, 16
 
 
-def _bars_svg(name: str, bars: Sequence[_Bar], label: str) -> str:
-    parts: list[str] = []
+def _bars_chart(name: str, bars: Sequence[_Bar], label: str) -> _Chart:
+    shapes: list[_Shape] = []
     for i, bar in enumerate(bars):
         y = 6 + i * _B_ROW
-        tag = f'<tspan class="tag" dx="6">({_e(bar.tag)})</tspan>' if bar.tag else ""
-        text = _e(safe_text(bar.label, LABEL_LIMIT))
-        parts.append(f'<text class="label" x="{_B_LABEL - 10}" y="{y + 12.5:.1f}" text-anchor="end">{text}{tag}</text>')
-        parts.append(_rect(_B_LABEL, y, _B_TRACK, _B_THICK, "track", bar.tooltip))
+        text = safe_text(bar.label, LABEL_LIMIT)
+        shapes.append(_Text("label", str(_B_LABEL - 10), f"{y + 12.5:.1f}", "end", text, bar.tag))
+        shapes.append(_rect(_B_LABEL, y, _B_TRACK, _B_THICK, "track", bar.tooltip))
         fraction = min(max(bar.fraction, 0.0), 1.0)
-        parts.append(_rect(_B_LABEL, y, _B_TRACK * fraction, _B_THICK, f"bar {_tone(fraction)}", bar.tooltip))
-        parts.append(_text(_B_LABEL + _B_TRACK + 8, y + 12.5, bar.value, "start", "value"))
-    return _svg(name, _B_WIDTH, 12 + len(bars) * _B_ROW, label, parts)
+        shapes.append(_rect(_B_LABEL, y, _B_TRACK * fraction, _B_THICK, f"bar {_tone(fraction)}", bar.tooltip))
+        shapes.append(_text(_B_LABEL + _B_TRACK + 8, y + 12.5, bar.value, "start", "value"))
+    return _chart(name, _B_WIDTH, 12 + len(bars) * _B_ROW, label, shapes)
 
 
 def _tone(fraction: float) -> str:
     return "low" if fraction < LOW_RATE else "mid" if fraction < MID_RATE else "high"
 
 
-def _question_section(graded: Sequence[Row]) -> str:
+def _question_section(graded: Sequence[Row]) -> _Section | None:
     questions: dict[str, tuple[str, float, list[float]]] = {}
     for _, score in graded:
         for q in score.questions:
             questions.setdefault(q.question, (q.title, q.points, []))[2].append(q.earned)
     if not questions:
-        return ""
+        return None
     bars = [_question_bar(name, *data) for name, data in questions.items()]
     label = "Mean score per question: " + "; ".join(f"{b.label}: {b.value}" for b in bars)
     note = "Mean points earned on each question by the graded submissions."
-    return _section("questions", "Mean per question", note, _bars_svg("question-means", bars, label))
+    return _Section("questions", "Mean per question", note, chart=_bars_chart("question-means", bars, label))
 
 
 def _question_bar(name: str, title: str, points: float, earned: list[float]) -> _Bar:
@@ -226,16 +324,16 @@ class _CheckRate:
     errors: int
 
 
-def _pass_rate_section(graded: Sequence[Row]) -> str:
+def _pass_rate_section(graded: Sequence[Row]) -> _Section | None:
     rates = _check_rates(graded)
     if not graded:
-        return ""
+        return None
     if not rates:
-        return _section("checks", "Pass rate per check", "", '<p class="empty">No checks ran.</p>')
+        return _Section("checks", "Pass rate per check", empty="No checks ran.")
     bars = [_rate_bar(rate) for rate in rates]
     label = "Pass rate per check, lowest first: " + "; ".join(f"{b.label}: {b.value}" for b in bars)
     note = "Share of graded submissions that passed each check, lowest first. Hidden checks included."
-    return _section("checks", "Pass rate per check", note, _bars_svg("pass-rates", bars, label))
+    return _Section("checks", "Pass rate per check", note, chart=_bars_chart("pass-rates", bars, label))
 
 
 def _check_rates(graded: Sequence[Row]) -> list[_CheckRate]:
@@ -271,16 +369,17 @@ class _Group:
     """Every message of the group as it was shown; their count is the group's size."""
 
 
-def _failure_section(graded: Sequence[Row]) -> str:
+def _failure_section(graded: Sequence[Row]) -> _Section | None:
     if not graded:
-        return ""
+        return None
+    heading = "Most common failure messages"
     failures = [c for result, _ in graded for c in result.checks if c.outcome != "passed"]
     if not failures:
-        return _section("failures", "Most common failure messages", "", '<p class="empty">No check failed.</p>')
+        return _Section("failures", heading, empty="No check failed.")
     pairs = ((_check_where(c), safe_text(c.message, EXAMPLE_LIMIT) or NO_MESSAGE) for c in failures)
     table = _group_table(_groups(pairs, split_by_where=True), "Check", len(graded))
     note = "Failed checks grouped by check and message, ignoring numbers so near-identical messages group."
-    return _section("failures", "Most common failure messages", note, table)
+    return _Section("failures", heading, note, table=table)
 
 
 def _check_where(check: CheckResult) -> str:
@@ -288,14 +387,14 @@ def _check_where(check: CheckResult) -> str:
     return f"{check.question} · {check.name}" + (f" ({', '.join(tags)})" if tags else "")
 
 
-def _cell_error_section(graded: Sequence[Row]) -> str:
+def _cell_error_section(graded: Sequence[Row]) -> _Section | None:
     errors = [e for result, _ in graded for e in result.execution.cell_errors]
     if not errors:
-        return ""
+        return None
     pairs = ((str(e.cell), safe_text(e.error, EXAMPLE_LIMIT)) for e in errors)
     table = _group_table(_groups(pairs, split_by_where=False), "Cells", len(graded))
     note = "Errors that stopped a cell, grouped by message, ignoring numbers."
-    return _section("cell-errors", "Most common cell errors", note, table)
+    return _Section("cell-errors", "Most common cell errors", note, table=table)
 
 
 def _groups(pairs: Iterable[tuple[str, str]], *, split_by_where: bool) -> list[_Group]:
@@ -310,119 +409,59 @@ def _groups(pairs: Iterable[tuple[str, str]], *, split_by_where: bool) -> list[_
     return sorted(groups, key=lambda g: -len(g.examples))
 
 
-def _group_table(groups: Sequence[_Group], where: str, graded: int) -> str:
-    rows = [
-        f'<tr><td class="num">{len(g.examples)}</td><td>{_e(", ".join(g.wheres))}</td>'
-        f'<td><code>{_e(g.examples[0])}</code>{_variants(g.examples)}</td></tr>'
+def _group_table(groups: Sequence[_Group], where: str, graded: int) -> _GroupTable:
+    rows = tuple(
+        _GroupRow(len(g.examples), ", ".join(g.wheres), g.examples[0], _variants(g.examples))
         for g in groups[:FAILURE_ROWS]
-    ]
+    )
     more = len(groups) - FAILURE_ROWS
-    note = f'<p class="note">…and {_plural(more, "more message")} not shown.</p>' if more > 0 else ""
-    head = f'<tr><th class="num">Count</th><th>{where}</th><th>Message (one example)</th></tr>'
-    share = f'<p class="note">Out of {_plural(graded, "graded submission")}.</p>'
-    return f'<table>\n<thead>{head}</thead>\n<tbody>\n' + "\n".join(rows) + f"\n</tbody>\n</table>\n{share}{note}"
+    return _GroupTable(
+        where=where,
+        rows=rows,
+        share=f"Out of {_plural(graded, 'graded submission')}.",
+        more=f"…and {_plural(more, 'more message')} not shown." if more > 0 else "",
+    )
 
 
 def _variants(examples: Sequence[str]) -> str:
     others = len(set(examples)) - 1
-    return f' <span class="muted">(+{_plural(others, "variant")})</span>' if others else ""
+    return f"(+{_plural(others, 'variant')})" if others else ""
 
 
 # -- not graded -------------------------------------------------------------------------------
 
 
-def _not_graded_section(rows: Sequence[Row]) -> str:
+def _not_graded_section(rows: Sequence[Row]) -> _Section | None:
     missing = [result for result, _ in rows if result.status != "graded"]
     if not missing:
-        return ""
-    body = "\n".join(
-        f"<tr><td>{_e(safe_text(r.submission, NAME_LIMIT))}</td><td>{_STATUS[r.status]}</td>"
-        f"<td>{_e(safe_text(r.message, MESSAGE_LIMIT))}</td></tr>"
-        for r in missing
+        return None
+    table = _PlainTable(
+        head=("Submission", "Status", "Reason"),
+        rows=tuple(
+            (safe_text(r.submission, NAME_LIMIT), _STATUS[r.status], safe_text(r.message, MESSAGE_LIMIT))
+            for r in missing
+        ),
     )
-    table = (f"<table>\n<thead><tr><th>Submission</th><th>Status</th><th>Reason</th></tr></thead>\n"
-             f"<tbody>\n{body}\n</tbody>\n</table>")
     note = "Rejected files and grader errors score 0 and are left out of every statistic above."
-    return _section("not-graded", "Not graded", note, table)
+    return _Section("not-graded", "Not graded", note, table=table)
 
 
 _STATUS = {"graded": "graded", "rejected": "rejected", "grader_error": "grader error"}
 
 
-# -- SVG and HTML pieces ----------------------------------------------------------------------
+# -- shapes -----------------------------------------------------------------------------------
 
 
-def _svg(name: str, width: float, height: float, label: str, parts: Sequence[str]) -> str:
-    return (
-        f'<svg class="chart" data-chart="{name}" role="img" aria-label="{_e(label)}" '
-        f'viewBox="0 0 {width} {height:.0f}" width="{width}" height="{height:.0f}">\n'
-        + "\n".join(parts)
-        + "\n</svg>"
-    )
+def _chart(name: str, width: float, height: float, label: str, shapes: Sequence[_Shape]) -> _Chart:
+    return _Chart(name, str(width), f"{height:.0f}", label, tuple(shapes))
 
 
-def _rect(x: float, y: float, width: float, height: float, css: str, tooltip: str) -> str:
-    return (f'<rect class="{css}" x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" rx="2">'
-            f"<title>{_e(tooltip)}</title></rect>")
+def _rect(x: float, y: float, width: float, height: float, css: str, tooltip: str) -> _Rect:
+    return _Rect(css, f"{x:.1f}", f"{y:.1f}", f"{width:.1f}", f"{height:.1f}", tooltip)
 
 
-def _text(x: float, y: float, content: str, anchor: str, css: str) -> str:
-    return f'<text class="{css}" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}">{_e(content)}</text>'
-
-
-def _section(anchor: str, heading: str, note: str, body: str) -> str:
-    intro = f'<p class="note">{_e(note)}</p>\n' if note else ""
-    return f'<section aria-labelledby="{anchor}">\n<h2 id="{anchor}">{_e(heading)}</h2>\n{intro}{body}\n</section>'
-
-
-_CSS = """
-:root { --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --panel: #f6f8fa; --track: #eaeef2;
-  --accent: #0969da; --low: #cf222e; --mid: #d4a72c; --high: #2da44e; }
-* { box-sizing: border-box; }
-body { margin: 0; background: var(--panel); color: var(--fg);
-  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-main { max-width: 1000px; margin: 0 auto; padding: 28px 20px 48px; }
-h1 { font-size: 26px; margin: 0 0 4px; overflow-wrap: anywhere; }
-h2 { font-size: 18px; margin: 0 0 4px; }
-.warning { color: #953800; margin: 0 0 16px; }
-section { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 20px 24px; margin: 16px 0; }
-.note, .muted { color: var(--muted); font-size: 13px; }
-.note { margin: 0 0 12px; }
-.empty { color: var(--muted); font-style: italic; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 12px; margin-top: 12px; }
-.card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
-.card .label { color: var(--muted); font-size: 13px; }
-.card .value { font-size: 28px; font-weight: 600; font-variant-numeric: tabular-nums; }
-.card .sub { color: var(--muted); font-size: 12px; min-height: 1em; }
-svg.chart { display: block; width: 100%; max-width: 720px; height: auto; }
-svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; font-size: 12px; fill: var(--fg); }
-svg .axis, svg .tick, svg .tag, svg .axis-title { fill: var(--muted); }
-svg .small { font-size: 10px; }
-svg .count { font-weight: 600; }
-svg .grid { stroke: var(--line); stroke-width: 1; }
-svg .bar { fill: var(--accent); }
-svg .track { fill: var(--track); }
-svg .bar.low { fill: var(--low); } svg .bar.mid { fill: var(--mid); } svg .bar.high { fill: var(--high); }
-table { width: 100%; border-collapse: collapse; font-size: 14px; }
-th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { color: var(--muted); font-weight: 600; }
-.num { text-align: right; width: 4em; font-variant-numeric: tabular-nums; }
-code { font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; white-space: pre-wrap;
-  overflow-wrap: anywhere; }
-footer { color: var(--muted); font-size: 12px; text-align: center; }
-@media print { body { background: #fff; } section { break-inside: avoid; border-color: #bbb; } }
-"""
-
-
-def _page(title: str, body: str) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8" />\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1" />\n'
-        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
-        f'<h1>{_e(title)}</h1>\n<p class="warning">For instructors: this page names hidden checks and quotes '
-        "their messages. Do not share it with students.</p>\n"
-        f"{body}\n<footer>Made by tfgrade.</footer>\n</main>\n</body>\n</html>\n"
-    )
+def _text(x: float, y: float, content: str, anchor: str, css: str) -> _Text:
+    return _Text(css, f"{x:.1f}", f"{y:.1f}", anchor, content)
 
 
 # -- small helpers ----------------------------------------------------------------------------
@@ -440,8 +479,3 @@ def _count(checks: Iterable[CheckResult], outcome: str) -> int:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _e(text: str) -> str:
-    return html.escape(text, quote=True)
-

@@ -8,7 +8,8 @@
 * :func:`feedback_text`      one submission's feedback for a terminal.
 
 Submission names and messages can carry text the student controls (file names, exception text),
-so every text renderer passes them through :func:`safe_text` first. The JSON reports keep text
+so every text renderer passes them through :func:`safe_text` first. What a student reads comes
+from :mod:`autograder.messages`; the instructor's console table and CSV keep their own words. The JSON reports keep text
 as is: JSON escaping already makes it harmless there, and the instructor's copy should be exact.
 A grader error's message is written for the instructor and may quote check logs, so
 student-facing renderers replace it with a plain sentence.
@@ -24,6 +25,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from autograder import messages
 from autograder.core import codec
 from autograder.core.results import CheckResult, SubmissionResult
 from autograder.core.scoring import DECIMALS, QuestionScore, Score
@@ -34,7 +36,10 @@ __all__ = [
     "format_number",
     "grades_csv",
     "gradescope_results",
+    "hidden_summary",
+    "points_text",
     "safe_text",
+    "student_check_message",
     "student_report",
     "submission_report",
 ]
@@ -49,30 +54,6 @@ MESSAGE_LIMIT = 2000
 """Characters kept of any one message (check, submission, execution) in text renderers."""
 CELL_ERROR_LIMIT = 300
 """Characters kept of one cell error line."""
-
-HIDDEN_NOTE = "Details of hidden checks are not shown."
-CHECK_BROKE_NOTE = (
-    "This check could not run because of a problem with the grader, not with your work."
-)
-GRADER_ERROR_FOR_STUDENT = (
-    "The grader ran into a problem of its own (not in your notebook) while grading it, so there is "
-    "no score yet. Tell your instructor."
-)
-NEXT_REJECTED = "Fix the problem described above, then submit the notebook again."
-NEXT_GRADER_ERROR = (
-    "This is a problem with the grader, not with your work, so you do not need to change your "
-    "notebook. Tell your instructor; they can see the details."
-)
-NEXT_RUN_CLEANLY = (
-    "Make the notebook run from top to bottom without errors: restart the kernel, run all "
-    "cells, and fix the first cell that stops. Later answers often fail only because an earlier "
-    "cell did."
-)
-NEXT_FIX_FAILED = (
-    "Fix the answers whose checks failed, run the whole notebook again from the top, then "
-    "submit again."
-)
-NEXT_CHECK_BROKE = "Some checks could not run because of a grader problem; tell your instructor."
 
 # Terminal escape sequences: CSI (colours, cursor moves), string commands such as OSC (window
 # titles, hyperlinks), and the remaining two-character escapes. Any lone ESC left over is removed
@@ -177,7 +158,7 @@ def gradescope_results(result: SubmissionResult, score: Score) -> dict[str, Any]
 
 
 def _gradescope_output(result: SubmissionResult, score: Score) -> str:
-    lines = [f"Score: {format_number(score.earned)} / {format_number(score.points)}."]
+    lines = [messages.GRADESCOPE_SCORE.format(earned=format_number(score.earned), points=format_number(score.points))]
     lines += _problem_lines(result, for_student=True)
     lines += next_steps(result)
     return "\n".join(lines)
@@ -194,30 +175,25 @@ def _gradescope_tests(result: SubmissionResult, score: Score) -> list[dict[str, 
 
 
 def _gradescope_check(check: CheckResult) -> dict[str, Any]:
-    output = safe_text(check.message, MESSAGE_LIMIT, one_line=False)
-    if check.outcome == "error":
-        output = f"{output}\n{CHECK_BROKE_NOTE}".strip()
     return {
         "name": safe_text(f"{check.question}: {check.name}", NAME_LIMIT),
         "score": check.earned,
         "max_score": check.points,
         "status": "passed" if check.outcome == "passed" else "failed",
         "visibility": "visible",
-        "output": output,
+        "output": student_check_message(check),
     }
 
 
 def _gradescope_hidden(question: str, checks: Sequence[CheckResult]) -> dict[str, Any]:
     passed = _count_passed(checks)
     return {
-        "name": safe_text(
-            f"{question}: hidden checks ({passed} of {len(checks)} passed)", NAME_LIMIT
-        ),
+        "name": safe_text(f"{question}: {hidden_summary(checks)}", NAME_LIMIT),
         "score": _total(c.earned for c in checks),
         "max_score": _total(c.points for c in checks),
         "status": "passed" if passed == len(checks) else "failed",
         "visibility": "visible",
-        "output": HIDDEN_NOTE,
+        "output": messages.HIDDEN_NOTE.format(),
     }
 
 
@@ -348,16 +324,16 @@ def feedback_text(result: SubmissionResult, score: Score, *, show_hidden: bool) 
     shows only the reason: its questions have no checks to list.
     """
     name = safe_text(result.submission, NAME_LIMIT)
-    total = f"{format_number(score.earned)} / {format_number(score.points)} points"
+    total = points_text(score.earned, score.points)
     lines = [f"{name} ({safe_text(result.assignment, NAME_LIMIT)}): {total}"]
     lines += _problem_lines(result, for_student=not show_hidden)
     if result.status == "graded":
         lines += _question_blocks(result, score, show_hidden=show_hidden)
     steps = next_steps(result)
     if steps:
-        lines += ["", "What to do next:", *(f"  - {step}" for step in steps)]
+        lines += ["", f"{messages.HEADING_NEXT.format()}:", *(f"  - {step}" for step in steps)]
     elif result.status == "graded" and result.checks:
-        lines += ["", "All checks passed."]
+        lines += ["", messages.NO_CHECK_FAILED.format()]
     return "\n".join(lines) + "\n"
 
 
@@ -373,7 +349,7 @@ def _question_blocks(result: SubmissionResult, score: Score, *, show_hidden: boo
 def _question_heading(question: str, q: QuestionScore | None) -> str:
     label = safe_text(question, NAME_LIMIT)
     if q is None:
-        return f"{label}: not a question of this assignment, so it is not scored"
+        return f"{label}: {messages.NOT_SCORED.format()}"
     title = safe_text(q.title, NAME_LIMIT)
     heading = label if title in ("", label) else f"{label} {title}"
     return f"{heading}: {format_number(q.earned)} / {format_number(q.points)}"
@@ -384,20 +360,14 @@ def _check_lines(checks: Sequence[CheckResult], *, show_hidden: bool) -> list[st
     lines = [_check_line(c) for c in shown]
     hidden = [c for c in checks if c.visibility == "hidden"]
     if hidden and not show_hidden:
-        lines.append(
-            f"  Hidden checks: {_count_passed(hidden)} of {len(hidden)} passed "
-            f"({format_number(_total(c.earned for c in hidden))} / "
-            f"{format_number(_total(c.points for c in hidden))} points)."
-        )
+        lines.append(f"  {hidden_summary(hidden)}")
     return lines
 
 
 def _check_line(check: CheckResult) -> str:
     mark = "✓" if check.outcome == "passed" else "✗"
-    tag = " [hidden]" if check.visibility == "hidden" else ""
-    message = safe_text(check.message, MESSAGE_LIMIT, one_line=False)
-    if check.outcome == "error":
-        message = f"{message}\n{CHECK_BROKE_NOTE}".strip()
+    tag = f" {messages.HIDDEN_TAG.format()}" if check.visibility == "hidden" else ""
+    message = student_check_message(check)
     line = f"  {mark}{tag} {safe_text(check.name, NAME_LIMIT)}"
     return f"{line}: {_indent(message, ' ' * 4)}" if message else line
 
@@ -410,9 +380,29 @@ def _indent(text: str, prefix: str) -> str:
 # -- shared pieces ----------------------------------------------------------------------------
 
 
+def points_text(earned: float, points: float) -> str:
+    """``"2 / 3 points"``, ``"1 / 1 point"``: a score out of some points, in the student's words."""
+    out_of = format_number(points)
+    return messages.POINTS.format(earned=format_number(earned), points=out_of, count=float(out_of))
+
+
+def hidden_summary(hidden: Sequence[CheckResult]) -> str:
+    """The one line every student renderer shows for a question's hidden checks."""
+    points = points_text(_total(c.earned for c in hidden), _total(c.points for c in hidden))
+    return messages.HIDDEN_SUMMARY.format(passed=_count_passed(hidden), total=len(hidden), points=points)
+
+
+def student_check_message(check: CheckResult) -> str:
+    """A check's message made safe, and for a check that broke, that it is not the student's fault."""
+    message = safe_text(check.message, MESSAGE_LIMIT, one_line=False)
+    if check.outcome == "error":
+        message = f"{message}\n{messages.CHECK_BROKE_NOTE.format()}".strip()
+    return message
+
+
 def submission_message(result: SubmissionResult, *, for_student: bool) -> str:
     if for_student and result.status == "grader_error":
-        return GRADER_ERROR_FOR_STUDENT
+        return messages.GRADER_ERROR_FOR_STUDENT.format()
     return result.message
 
 
@@ -421,7 +411,7 @@ def _problem_lines(result: SubmissionResult, *, for_student: bool) -> list[str]:
     message = safe_text(submission_message(result, for_student=for_student), MESSAGE_LIMIT, one_line=False)
     lines: list[str] = []
     if result.status != "graded":
-        lines.append(f"Not graded: {message}")
+        lines.append(messages.NOT_GRADED_REASON.format(reason=message))
     elif message:
         lines.append(message)
     # A graded submission's message is usually the execution message itself; say it once.
@@ -429,7 +419,7 @@ def _problem_lines(result: SubmissionResult, *, for_student: bool) -> list[str]:
     if stopped and result.execution.message != result.message:
         lines.append(safe_text(result.execution.message, MESSAGE_LIMIT, one_line=False))
     lines += [
-        f"Cell {e.cell} stopped with an error: {safe_text(e.error, CELL_ERROR_LIMIT)}"
+        messages.CELL_STOPPED.format(cell=e.cell, error=safe_text(e.error, CELL_ERROR_LIMIT))
         for e in result.execution.cell_errors
     ]
     return lines
@@ -437,17 +427,17 @@ def _problem_lines(result: SubmissionResult, *, for_student: bool) -> list[str]:
 
 def next_steps(result: SubmissionResult) -> list[str]:
     if result.status == "rejected":
-        return [NEXT_REJECTED]
+        return [messages.NEXT_REJECTED.format()]
     if result.status == "grader_error":
-        return [NEXT_GRADER_ERROR]
+        return [messages.NEXT_GRADER_ERROR.format()]
     outcomes = {c.outcome for c in result.checks}
     steps = []
     if result.execution.cell_errors or result.execution.status in ("timeout", "died"):
-        steps.append(NEXT_RUN_CLEANLY)
+        steps.append(messages.NEXT_RUN_CLEANLY.format())
     if "failed" in outcomes:
-        steps.append(NEXT_FIX_FAILED)
+        steps.append(messages.NEXT_FIX_FAILED.format())
     if "error" in outcomes:
-        steps.append(NEXT_CHECK_BROKE)
+        steps.append(messages.NEXT_CHECK_BROKE.format())
     return steps
 
 

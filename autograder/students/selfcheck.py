@@ -6,24 +6,25 @@ From a notebook cell::
     check("q1")
 
 This grades the SAVED notebook in a fresh process (exactly as the grader will), not the live
-kernel's state, and shows the result as HTML in Jupyter and as text elsewhere. The same engine
-backs ``tfgrade check``.
+kernel's state, and shows the result as HTML in Jupyter (the ``selfcheck.html`` template) and as
+text elsewhere, in the words of :mod:`autograder.messages`. The same engine backs ``tfgrade check``.
 """
 
 from __future__ import annotations
 
 import ast
-import html
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import messages
 from autograder.core import assignment as assignments
 from autograder.core import notebook as notebooks
 from autograder.core.execution import Executor, ProcessExecutor
 from autograder.core.grading import Graded, grade
 from autograder.core.results import CheckResult
-from autograder.reports.formats import format_number, safe_text, submission_message
+from autograder.reports.formats import format_number, safe_text, student_check_message, submission_message
+from autograder.reports.pages import render_page
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def run_self_check(
 ) -> SelfCheck:
     if question is not None and assignment.question(question) is None:
         known = ", ".join(q.name for q in assignment.questions)
-        raise ValueError(f"This assignment has no question {question!r}; its questions are {known}.")
+        raise ValueError(messages.UNKNOWN_QUESTION.format(question=question, known=known))
     executor = executor or ProcessExecutor()
     graded = grade(Path(path), assignment, executor, include_hidden=False)
     hidden = tuple(h for h in hidden_shares(assignment) if question in (None, h.question))
@@ -81,7 +82,7 @@ def check(question: str | None = None, *, notebook: str | os.PathLike[str] | Non
     path = find_notebook(notebook)
     name = notebooks.load(path, expected_assignment=None).assignment
     if name is None:
-        raise ValueError(f"{path.name} does not say which assignment it is for; use the notebook you were given.")
+        raise ValueError(messages.NO_ASSIGNMENT.format(file=path.name))
     return run_self_check(path, assignments.load(name), question)
 
 
@@ -95,7 +96,7 @@ def find_notebook(given: str | os.PathLike[str] | None) -> Path:
     candidates = sorted(Path.cwd().glob("*.ipynb"))
     if len(candidates) == 1:
         return candidates[0]
-    raise ValueError("Cannot tell which notebook to check: pass it, e.g. check('q1', notebook='autograph.ipynb').")
+    raise ValueError(messages.WHICH_NOTEBOOK.format())
 
 
 def hidden_shares(assignment: assignments.Assignment) -> list[HiddenShare]:
@@ -137,16 +138,26 @@ def _question_of(decorator: ast.expr) -> tuple[str, float] | None:
 # --- rendering (pure) ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Row:
+    mark: str
+    question: str
+    name: str
+    message: str | None
+    """None for a check that passed."""
+
+
 def _summary(result: SelfCheck) -> str:
     checks = result.checks
     passed = sum(c.outcome == "passed" for c in checks)
     hidden = sum(h.checks for h in result.hidden)
-    scope = f"question {result.question}" if result.question else "all questions"
-    line = f"{passed}/{len(checks)} public checks passed ({scope})"
-    if hidden:
-        points = format_number(sum(h.points for h in result.hidden))
-        line += f"; {hidden} hidden check(s) worth {points} point(s) run when your notebook is graded"
-    return line + "."
+    if result.question:
+        scope = messages.SCOPE_QUESTION.format(question=result.question)
+    else:
+        scope = messages.SCOPE_ALL.format()
+    points = format_number(sum(h.points for h in result.hidden))
+    note = messages.SELFCHECK_HIDDEN.format(count=hidden, points=points) if hidden else ""
+    return messages.SELFCHECK_SUMMARY.format(passed=passed, total=len(checks), scope=scope, hidden=note)
 
 
 def _problems(result: SelfCheck) -> list[str]:
@@ -156,35 +167,34 @@ def _problems(result: SelfCheck) -> list[str]:
     lines = []
     if r.execution.status != "completed":
         lines.append(safe_text(r.execution.message, 600))
-    lines += [f"Cell {e.cell} raised {safe_text(e.error, 300)}" for e in r.execution.cell_errors]
+    lines += [messages.CELL_STOPPED.format(cell=e.cell, error=safe_text(e.error, 300)) for e in r.execution.cell_errors]
     return lines
+
+
+def _rows(result: SelfCheck, marks: tuple[str, str]) -> list[_Row]:
+    """One row per check; ``marks`` are the signs for passed and not passed."""
+    return [
+        _Row(
+            marks[0] if c.outcome == "passed" else marks[1], c.question, c.name,
+            None if c.outcome == "passed" else safe_text(student_check_message(c), 600),
+        )
+        for c in result.checks
+    ]
 
 
 def render_text(result: SelfCheck) -> str:
     lines = [_summary(result)]
     lines += [f"  ! {p}" for p in _problems(result)]
-    for c in result.checks:
-        mark = "✓" if c.outcome == "passed" else "✗"
-        why = "" if c.outcome == "passed" else f": {safe_text(c.message, 600)}"
-        lines.append(f"  {mark} {c.question} {c.name}{why}")
+    for row in _rows(result, ("✓", "✗")):
+        lines.append(f"  {row.mark} {row.question} {row.name}" + ("" if row.message is None else f": {row.message}"))
     if result.passed:
-        lines.append("All public checks passed. Hidden checks may still find problems they do not test.")
-    lines.append("This ran your SAVED notebook from top to bottom in a fresh process, as the grader will.")
+        lines.append(messages.SELFCHECK_ALL_PASSED.format())
+    lines.append(messages.SELFCHECK_RAN_SAVED.format(saved=messages.SAVED.format().upper()))
     return "\n".join(lines)
 
 
 def render_html(result: SelfCheck) -> str:
-    colour = "#1a7f37" if result.passed else "#b42318"
-    rows = "".join(
-        f"<li>{'✅' if c.outcome == 'passed' else '❌'} <b>{html.escape(c.question)}</b> "
-        f"{html.escape(c.name)}"
-        + ("" if c.outcome == "passed" else f": {html.escape(safe_text(c.message, 600))}")
-        + "</li>"
-        for c in result.checks
-    )
-    problems = "".join(f"<li>⚠️ {html.escape(p)}</li>" for p in _problems(result))
-    return (
-        f'<div class="tfgrade-selfcheck"><p style="color:{colour}"><b>{html.escape(_summary(result))}</b></p>'
-        f"<ul>{problems}{rows}</ul><p><small>This ran your <b>saved</b> notebook from top to bottom in a "
-        "fresh process, as the grader will. Save (Ctrl-S) before checking.</small></p></div>"
+    return render_page(
+        "selfcheck.html", colour="#1a7f37" if result.passed else "#b42318", summary=_summary(result),
+        problems=_problems(result), checks=_rows(result, ("✅", "❌")),
     )

@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 
 import autograder
+from autograder import messages
 from autograder.core import assignment as assignments
 from autograder.core import notebook as notebooks
 from autograder.core.execution import Executor
@@ -72,8 +73,7 @@ def _run_problems(check: SelfCheck, assignment: assignments.Assignment) -> list[
     problems = [Problem(safe_text(execution.message, 600))] if execution.status != "completed" else []
     problems += [Problem(_cell_advice(e.error, assignment), cell=e.cell) for e in execution.cell_errors]
     problems += [
-        Problem(f"`{name}` is never defined. The assignment asks for it by this exact name: define it.")
-        for name in execution.missing_names
+        Problem(messages.MISSING_NAMES.format(names=f"`{name}`", count=1)) for name in execution.missing_names
     ]
     return problems
 
@@ -81,12 +81,10 @@ def _run_problems(check: SelfCheck, assignment: assignments.Assignment) -> list[
 def _cell_advice(error: str, assignment: assignments.Assignment) -> str:
     error = safe_text(error, 400)
     if error.startswith("NameError"):
-        return (f"{error}. This cell uses a name defined only in a later cell, in a deleted cell, or in a cell you "
-                "ran out of order. Restart the kernel and run all cells to see it, then fix the order.")
+        return messages.CELL_NAME_ERROR_ADVICE.format(error=error)
     if error.startswith("CellTimeout"):
-        return (f"This cell ran longer than {assignment.limits.cell_seconds:g} s, so the grader stops it. Look for "
-                "an infinite loop, or make it faster.")
-    return f"{error}. Fix this error (restart the kernel and run all cells to see it), then submit again."
+        return messages.CELL_TIMEOUT_ADVICE.format(seconds=assignment.limits.cell_seconds)
+    return messages.CELL_ERROR_ADVICE.format(error=error)
 
 
 def _order_warnings(path: Path, nb: notebooks.Notebook) -> list[Problem]:
@@ -96,9 +94,7 @@ def _order_warnings(path: Path, nb: notebooks.Notebook) -> list[Problem]:
     counts = [(i, n) for i, n in counts if isinstance(n, int)]
     for (cell_a, a), (cell_b, b) in zip(counts, counts[1:], strict=False):
         if b < a:
-            return [Problem(
-                f"Cell {cell_b} was last run before cell {cell_a}: your cells were run out of order. The "
-                "grader runs them top to bottom; the run above shows what it will see.", cell=cell_b, blocking=False)]
+            return [Problem(messages.OUT_OF_ORDER.format(later=cell_b, earlier=cell_a), cell=cell_b, blocking=False)]
     return []
 
 
@@ -135,7 +131,7 @@ def submit(*, notebook: str | os.PathLike[str] | None = None, force: bool = Fals
     path = find_notebook(notebook)
     name = notebooks.load(path, expected_assignment=None).assignment
     if name is None:
-        raise ValueError(f"{path.name} does not say which assignment it is for; use the notebook you were given.")
+        raise ValueError(messages.NO_ASSIGNMENT.format(file=path.name))
     readiness = prepare(path, assignments.load(name))
     if readiness.ready or force:
         package(readiness, default_zip(path))
@@ -145,11 +141,11 @@ def submit(*, notebook: str | os.PathLike[str] | None = None, force: bool = Fals
 def render_text(readiness: Readiness) -> str:
     lines = []
     for p in readiness.problems:
-        where = f"Cell {p.cell}: " if p.cell else ""
+        where = f"{messages.CELL.format(cell=p.cell)}: " if p.cell else ""
         lines.append(f"  {'✗' if p.blocking else '!'} {where}{p.message}")
     if readiness.ready:
-        head = f"{readiness.path.name} is ready to submit."
+        head = messages.SUBMIT_READY.format(file=readiness.path.name)
         if readiness.check:
             head += " " + readiness.check.text().splitlines()[0]
         return "\n".join([head, *lines])
-    return "\n".join([f"{readiness.path.name} is not ready to submit. Fix these, then run submit again:", *lines])
+    return "\n".join([messages.SUBMIT_NOT_READY.format(file=readiness.path.name), *lines])

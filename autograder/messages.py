@@ -1,0 +1,684 @@
+"""Everything tfgrade says to a student, in one catalog: feedback, rejections, limits, check messages.
+
+Each entry is a :class:`Message`: an id, English text with named placeholders, and for words that
+change with a number, a plural text. Code never writes a student-facing sentence itself; it fills
+in an entry::
+
+    from autograder import messages
+
+    messages.HIDDEN_SUMMARY.format(passed=1, total=2, points="1 / 2 points")
+
+Rules the entries follow:
+
+* Whole sentences where the code allows. Where a sentence is completed by a part chosen in code
+  (a clause such as "while running cell 3", a value's description), the part is an entry too,
+  and its docstring says which entry it completes. Pure layout (``"{label}: {text}"``, a list joined
+  by commas, backticks around a name) stays in the renderers and templates.
+* Placeholders hold values: names and numbers, text the student controls (already made safe by
+  the caller), and the parts above. ``count`` picks the plural form of a plural entry.
+* One wording per thing said: ``tests/test_messages.py`` fails when two entries have the same
+  text, when code fills in an entry with other placeholders than it has, when an entry is
+  unused, and when an entry's words also appear in another module.
+
+Translating (planned: gettext catalogs made with Babel) needs one change, in :func:`template`,
+the only place a message's text is looked up: install a ``gettext.GNUTranslations`` in place of
+the null one. The id is the message context, so ``pybabel extract -k 'Message:1c,2,2t'
+-k 'Message:1c,2,3,3t'`` finds every entry with its id and plural (entries take their arguments
+by position and end without a trailing comma, which Babel would count as one more argument).
+
+Instructor-only text (the class report, console table, ``tfgrade validate``, grader errors) is
+not here: it is written once beside its renderer.
+
+This module imports nothing from the package but :mod:`autograder.errors`, so every layer, the
+sandboxed processes included, can use it.
+"""
+
+from __future__ import annotations
+
+import gettext
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+from autograder.errors import TfgradeError
+
+__all__ = ["Message", "MessageError", "catalog", "render", "template"]
+
+
+class MessageError(TfgradeError, TypeError):
+    """A message was filled in with other values than its placeholders (a bug in the caller)."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One thing a student reads: ``id`` (stable, the translation context) and its English text."""
+
+    id: str
+    text: str
+    plural: str | None = None
+    """The text when ``count`` is not 1; None for a message without a plural form."""
+
+    @cached_property
+    def placeholders(self) -> frozenset[str]:
+        """The names this message needs, from its text (and its plural text)."""
+        texts = [self.text] if self.plural is None else [self.text, self.plural]
+        return frozenset(field for text in texts for _, field, _, _ in string.Formatter().parse(text) if field)
+
+    def format(self, **values: object) -> str:
+        """The message with its placeholders filled in (``count`` also picks a plural form)."""
+        return render(self, **values)
+
+
+_TRANSLATIONS: gettext.NullTranslations = gettext.NullTranslations()
+"""Where a message's text is looked up: English as written, until a translation is installed."""
+
+
+def render(message: Message, **values: object) -> str:
+    """``message`` with its placeholders filled in from ``values``, which must name exactly them."""
+    return template(message, values).format_map(values)
+
+
+def template(message: Message, values: Mapping[str, object]) -> str:
+    """The text to fill in: the one place a translation plugs in (by id, and by ``count``)."""
+    expected = message.placeholders | ({"count"} if message.plural is not None else set())
+    if set(values) != expected:
+        missing, extra = sorted(expected - set(values)), sorted(set(values) - expected)
+        raise MessageError(f"message {message.id!r}: missing values {missing}, unexpected values {extra}")
+    if message.plural is None:
+        return _TRANSLATIONS.pgettext(message.id, message.text)
+    return _TRANSLATIONS.npgettext(message.id, message.text, message.plural, _plural_number(message, values["count"]))
+
+
+def _plural_number(message: Message, count: object) -> int:
+    """gettext picks plural forms for whole numbers; a fraction (2.5 points) takes the form of 2."""
+    if not isinstance(count, int | float) or isinstance(count, bool):
+        raise MessageError(f"message {message.id!r}: count must be a number, not {type(count).__name__}")
+    return int(count) if float(count).is_integer() else 2
+
+
+def catalog() -> dict[str, Message]:
+    """Every entry of this module by its constant's name, in the order they are written."""
+    return {name: value for name, value in globals().items() if isinstance(value, Message)}
+
+
+# -- scores -----------------------------------------------------------------------------------
+
+POINTS = Message("score.points", "{earned} / {points} point", "{earned} / {points} points")
+"""A score out of a question's (or check's, or the assignment's) points; ``count`` is the points."""
+GRADESCOPE_SCORE = Message("score.gradescope", "Score: {earned} / {points}.")
+
+# -- feedback: text, Markdown, HTML and Gradescope ---------------------------------------------
+
+FEEDBACK_TITLE = Message("feedback.title", "Feedback: {submission}")
+FEEDBACK_ASSIGNMENT = Message("feedback.assignment", "Assignment: {assignment}")
+FEEDBACK_EYEBROW = Message("feedback.eyebrow", "Feedback · {assignment}")
+STATUS_GRADED = Message("feedback.status.graded", "Score")
+STATUS_REJECTED = Message("feedback.status.rejected", "Not graded")
+STATUS_GRADER_ERROR = Message("feedback.status.grader-error", "Not graded yet")
+NOT_GRADED_REASON = Message("feedback.not-graded-reason", "Not graded: {reason}")
+HEADING_CELL_ERRORS = Message("feedback.heading.cell-errors", "Cells that stopped with an error")
+HEADING_ANSWERS = Message("feedback.heading.answers", "Your answers")
+HEADING_NEXT = Message("feedback.heading.next", "What to do next")
+CELL = Message("feedback.cell", "Cell {cell}")
+CELL_STOPPED = Message("feedback.cell-stopped", "Cell {cell} stopped with an error: {error}")
+VERDICT_PASSED = Message("feedback.verdict.passed", "Passed")
+VERDICT_FAILED = Message("feedback.verdict.failed", "Failed")
+VERDICT_ERROR = Message("feedback.verdict.error", "Could not run")
+NO_CHECKS = Message("feedback.no-checks", "No checks ran for this question.")
+NOT_SCORED = Message("feedback.not-scored", "not a question of this assignment, so it is not scored")
+HIDDEN_SUMMARY = Message("feedback.hidden-summary", "Hidden checks: {passed} of {total} passed ({points}).")
+"""The one summary of a question's hidden checks; ``points`` is a :data:`POINTS`."""
+HIDDEN_NOTE = Message("feedback.hidden-note", "Details of hidden checks are not shown.")
+HIDDEN_TAG = Message("feedback.hidden-tag", "[hidden]")
+CHECK_BROKE_NOTE = Message(
+    "feedback.check-broke", "This check could not run because of a problem with the grader, not with your work."
+)
+GRADER_ERROR_FOR_STUDENT = Message(
+    "feedback.grader-error",
+    "The grader ran into a problem of its own (not in your notebook) while grading it, so there is no score yet. "
+    "Tell your instructor."
+)
+NEXT_REJECTED = Message("feedback.next.rejected", "Fix the problem described above, then submit the notebook again.")
+NEXT_GRADER_ERROR = Message(
+    "feedback.next.grader-error",
+    "This is a problem with the grader, not with your work, so you do not need to change your notebook. Tell your "
+    "instructor; they can see the details."
+)
+NEXT_RUN_CLEANLY = Message(
+    "feedback.next.run-cleanly",
+    "Make the notebook run from top to bottom without errors: restart the kernel, run all cells, and fix the first "
+    "cell that stops. Later answers often fail only because an earlier cell did."
+)
+NEXT_FIX_FAILED = Message(
+    "feedback.next.fix-failed",
+    "Fix the answers whose checks failed, run the whole notebook again from the top, then submit again."
+)
+NEXT_CHECK_BROKE = Message(
+    "feedback.next.check-broke", "Some checks could not run because of a grader problem; tell your instructor."
+)
+ALL_PASSED = Message("feedback.all-passed", "Every check passed. Well done!")
+"""The closing line of full marks (Markdown and HTML)."""
+NO_CHECK_FAILED = Message("feedback.no-check-failed", "All checks passed.")
+"""The text feedback's last line when no check failed or broke, full marks or not."""
+MISSING_NAMES = Message(
+    "feedback.missing-names",
+    "Your notebook never defines {names}. The assignment asks for it by this exact name: define it.",
+    "Your notebook never defines {names}. The assignment asks for these exact names: define them."
+)
+"""``count`` is the number of names."""
+NO_NOTEBOOK_UPLOADED = Message(
+    "feedback.no-notebook-uploaded", "No notebook (.ipynb) was found in your submission. Upload your notebook file."
+)
+
+# -- notebook rejections (core/notebook.py) ---------------------------------------------------
+
+WRONG_ASSIGNMENT = Message(
+    "notebook.wrong-assignment",
+    "{file} is the notebook for assignment '{found}', not '{expected}'. Submit the notebook of this assignment."
+)
+NO_CODE = Message("notebook.no-code", "{file} has no code in it. Did you submit the right file?")
+NOT_NOTEBOOK_JSON = Message(
+    "notebook.not-json",
+    "{file} is not a Jupyter notebook (it is not valid notebook JSON). Save your work from Jupyter as .ipynb and "
+    "submit that file."
+)
+NOT_VALID_NOTEBOOK = Message("notebook.not-valid", "{file} is damaged: it is JSON but not a valid notebook ({error}).")
+"""Followed by :data:`RESAVE`."""
+JSON_INSTEAD_OF_OBJECT = Message("notebook.json-instead-of-object", "{kind} instead of an object")
+"""Completes :data:`NOT_VALID_NOTEBOOK` as its ``error``; ``kind`` is a ``JSON_*`` entry."""
+JSON_LIST = Message("notebook.json.list", "a list")
+JSON_STRING = Message("notebook.json.string", "a string")
+JSON_NUMBER = Message("notebook.json.number", "a number")
+JSON_BOOLEAN = Message("notebook.json.boolean", "true or false")
+JSON_NULL = Message("notebook.json.null", "null")
+JSON_OTHER = Message("notebook.json.other", "not an object")
+RESAVE = Message("notebook.resave", "Open it in Jupyter, save it again, and resubmit.")
+TOO_DEEP = Message(
+    "notebook.too-deep",
+    "{file} holds data nested more than {depth} levels deep, which no notebook saved by Jupyter does. Copy your "
+    "code into a fresh notebook, save it, and resubmit."
+)
+NOT_READABLE = Message("notebook.not-readable", "{path} is not a file that can be read.")
+NOT_READABLE_ERROR = Message("notebook.not-readable-error", "{path} is not a file that can be read ({error}).")
+TOO_LARGE = Message(
+    "notebook.too-large",
+    "{file} is larger than {megabytes} MB. Clear its outputs (Kernel > Restart & Clear Output), save, and submit "
+    "again."
+)
+NOT_TEXT = Message("notebook.not-text", "{file} is not a text file, so it cannot be a notebook.")
+REZIP = Message("notebook.rezip", "Make the zip again with only your notebook in it, or use `tfgrade submit`.")
+ZIP_CUT_SHORT = Message(
+    "notebook.zip.cut-short", "{file} is a damaged zip file (no table of contents: was it cut short?)."
+)
+"""Followed by :data:`REZIP`, as are the next four entries."""
+ZIP_DIRECTORY_TOO_LARGE = Message(
+    "notebook.zip.directory-too-large", "{file} holds too many files (its table of contents is {size} bytes)."
+)
+ZIP_DAMAGED = Message("notebook.zip.damaged", "{file} is a damaged zip file ({error}).")
+ZIP_TOO_MANY_FILES = Message(
+    "notebook.zip.too-many-files", "{file} holds {count} files; a submission holds your notebook."
+)
+ZIP_UNSAFE_NAME = Message("notebook.zip.unsafe-name", "{file} holds a file with an unsafe name ({name}).")
+ZIP_NOTEBOOK_COUNT = Message(
+    "notebook.zip.notebook-count",
+    "{file} should hold exactly one notebook (.ipynb); it holds {count} ({found}). Zip only your notebook, or use "
+    "`tfgrade submit`."
+)
+ZIP_NONE_FOUND = Message("notebook.zip.none-found", "none")
+"""Completes :data:`ZIP_NOTEBOOK_COUNT` as its ``found``."""
+ZIP_PASSWORD = Message(
+    "notebook.zip.password", "The notebook in {file} is password-protected. Make the zip again without a password."
+)
+ZIP_NOTEBOOK_TOO_LARGE = Message(
+    "notebook.zip.notebook-too-large", "The notebook in {file} is larger than {megabytes} MB."
+)
+
+# -- limits -----------------------------------------------------------------------------------
+
+LIMIT_MEMORY = Message(
+    "limit.memory",
+    "Your notebook used more than the {gigabytes:.1f} GB memory limit and was stopped. Use smaller arrays or batches."
+)
+LIMIT_PROCESSES = Message(
+    "limit.processes",
+    "Your notebook tried to start more than {processes} processes or threads; the extra ones were refused."
+)
+CELL_TIMEOUT = Message(
+    "limit.cell-timeout", "this cell ran longer than the time limit and was stopped; look for an infinite loop"
+)
+"""The error of a cell stopped at ``cell_seconds``, shown after ``CellTimeout:``."""
+CELL_TIMEOUT_ADVICE = Message(
+    "limit.cell-timeout-advice",
+    "This cell ran longer than {seconds:g} s, so the grader stops it. Look for an infinite loop, or make it faster."
+)
+CHECKS_OUT_OF_TIME = Message(
+    "limit.checks-out-of-time",
+    "{lead} the checks ran out of their {budget:g} s budget because your notebook answered slowly. Make the "
+    "functions the checks call faster (each call should take well under {request:g} s), then submit again."
+)
+CHECK_STOPPED = Message("limit.check-stopped", "This check was stopped:")
+"""Completes :data:`CHECKS_OUT_OF_TIME` as its ``lead``."""
+CHECK_NOT_RUN = Message("limit.check-not-run", "This check did not run:")
+"""Completes :data:`CHECKS_OUT_OF_TIME` as its ``lead``."""
+
+# -- the notebook's run (channel/student.py, channel/student_process.py) ------------------------
+
+NOT_RUN = Message("run.not-run", "The notebook was not run.")
+RAN_CLEANLY = Message("run.clean", "All cells ran without errors.")
+RAN_WITH_ERRORS = Message("run.with-errors", "The notebook ran; {count} cell(s) raised an error (cell {cells}).")
+ERROR_AT_LINE = Message("run.error-at-line", "{error} (line {line})")
+NOTEBOOK_TIMEOUT = Message(
+    "run.timeout",
+    "Your notebook did not finish running in time{where}. Look for an infinite loop or a very slow cell, then "
+    "restart and run all cells to check it finishes."
+)
+TIMEOUT_IN_CELL = Message("run.timeout-in-cell", ": cell {cell} was still running")
+"""Completes :data:`NOTEBOOK_TIMEOUT` as its ``where`` (else empty)."""
+NOTEBOOK_ENDED = Message(
+    "run.ended",
+    "Your notebook's Python process ended{where} (for example a call to os._exit(), a crash, or running out of "
+    "memory), so no check could use it. Remove that call, then restart the kernel and run all cells to check that "
+    "the notebook runs to the end."
+)
+ENDED_IN_CELL = Message("run.ended-in-cell", " while running cell {cell}")
+"""Completes :data:`NOTEBOOK_ENDED` as its ``where`` (else empty)."""
+NOTEBOOK_PROTOCOL = Message(
+    "run.protocol",
+    "Your notebook's Python process sent the grader messages it does not accept (code that tampers with tfgrade's "
+    "channel, or data too large to send), so no check could use it. Remove that code and submit again."
+)
+
+# -- the channel: the student's process, the runner, the check process --------------------------
+
+STUDENT_UNAVAILABLE = Message(
+    "channel.student-unavailable", "Your notebook's Python process {problem}. Later checks were not run."
+)
+STUDENT_NO_ANSWER = Message(
+    "channel.student.no-answer",
+    "did not answer within {seconds:g} s while the grader was using {what}; look for an infinite loop or a very "
+    "slow computation in it"
+)
+"""This and the next ``STUDENT_*`` entries complete :data:`STUDENT_UNAVAILABLE` as its ``problem``."""
+STUDENT_STOPPED = Message(
+    "channel.student.stopped",
+    "stopped while the grader was using {what} (a call to os._exit, a crash, or running out of memory)"
+)
+STUDENT_BAD_ANSWER = Message("channel.student.bad-answer", "sent an answer the grader could not read ({error})")
+STUDENT_BAD_MODEL = Message("channel.student.bad-model", "sent a saved model the grader could not read")
+STUDENT_BAD_GRAPH = Message("channel.student.bad-graph", "sent a graph the grader could not read")
+STUDENT_BAD_WEIGHTS = Message("channel.student.bad-weights", "sent weights the grader could not read")
+STUDENT_BAD_FILE = Message("channel.student.bad-file", "sent a file the grader could not read")
+A_REQUEST = Message("channel.student.a-request", "a request")
+"""Completes :data:`STUDENT_NO_ANSWER` and :data:`STUDENT_STOPPED` as ``what`` when no name was asked for."""
+NOT_DEFINED = Message(
+    "channel.not-defined",
+    "`{name}` is not defined in your notebook. Define it with exactly this name, then restart the kernel and run "
+    "all cells."
+)
+STUDENT_RAISED = Message(
+    "channel.student-raised", "{action} `{name}` raised {error}. Run it in your notebook to see the full error."
+)
+ACTION_CALLING = Message("channel.action.calling", "Calling")
+"""This and the next ``ACTION_*`` entries complete :data:`STUDENT_RAISED` as its ``action``."""
+ACTION_USING = Message("channel.action.using", "Using")
+ACTION_TRACING = Message("channel.action.tracing", "Tracing")
+ACTION_SAVING = Message("channel.action.saving", "Saving")
+GET_CONFIG_NOT_DICT = Message("channel.get-config-not-dict", "`{name}.get_config()` must return a dict.")
+RUNNER_UNAVAILABLE = Message(
+    "channel.runner-unavailable",
+    "{problem}. Later checks that need the runner were not run; if your notebook is fine, ask your instructor to "
+    "look at the report."
+)
+RUNNER_NOT_STARTED = Message("channel.runner.not-started", "No runner was started for these checks")
+"""This and the next three ``RUNNER_*`` entries complete :data:`RUNNER_UNAVAILABLE` as its ``problem``."""
+RUNNER_UNCLEAR = Message("channel.runner.unclear", "The runner described {what} in a way not understood ({error})")
+RUNNER_BAD_TIMING = Message("channel.runner.bad-timing", "The runner reported a timing not understood ({error})")
+RUNNER_STOPPED = Message("channel.runner.stopped", "The grader's runner stopped while examining {what} ({error})")
+RUNNER_NOT_BUILTIN = Message(
+    "channel.runner.not-builtin",
+    "{what} uses something that is not a built-in Keras layer ({names}). Build it from keras.layers only (no Lambda "
+    "layers or custom classes), as the question asks."
+)
+RUNNER_COULD_NOT_USE = Message("channel.runner.could-not-use", "The grader could not use {what}: {error}")
+RUNNER_REFUSED_GRAPH = Message("channel.runner.refused-graph", "{what} was not run: the grader refused it ({ops}).")
+RUNNER_NOT_TENSORS = Message(
+    "channel.runner.not-tensors", "The grader's runner answered with something other than tensors."
+)
+CHECK_RAISED = Message("channel.check-raised", "The check itself raised {error}. Your instructor can see the details.")
+"""A check that broke; renderers add :data:`CHECK_BROKE_NOTE` after it."""
+CHECK_WITHOUT_MARKER = Message("channel.check-without-marker", "This check has no @pytest.mark.question(...) marker.")
+CHECK_DID_NOT_PASS = Message("channel.check-did-not-pass", "This check did not pass.")
+CHECK_SKIPPED = Message("channel.check-skipped", "Skipped: {reason}")
+
+# -- the check library: tensors and tf.functions (checks/__init__.py) ---------------------------
+
+GRAPH_OF = Message("checks.graph-of", "the graph traced from `{name}`")
+"""What a check calls a student's graph (the ``what`` of runner messages)."""
+GRAPH_REFUSED_OPS = Message(
+    "checks.graph-refused-ops",
+    "The graph traced from `{name}` contains operations the grader does not run ({ops}). Write it with TensorFlow "
+    "math and control flow only: no tf.py_function, file or queue operations."
+)
+GRAPH_NOT_THE_FUNCTION = Message(
+    "checks.graph-not-the-function",
+    "The graph traced from `{name}` does not compute what calling `{name}` returns. Make `{name}` itself the "
+    "tf.function (decorate its `def`), and do not change it after defining it."
+)
+PLAIN_PYTHON_FUNCTION = Message(
+    "checks.plain-python-function",
+    "`{name}` is a plain Python function, not a tf.function. Put `@tf.function` on the line above its `def` so "
+    "TensorFlow compiles it into a graph."
+)
+GRAPH_LACKS = Message("checks.graph-lacks", "The graph traced from {what} has no {label}.")
+GRAPH_CONTAINS = Message("checks.graph-contains", "The graph traced from {what} contains {label} ({ops}).")
+WRONG_DTYPE = Message(
+    "checks.wrong-dtype",
+    "{what} has dtype {actual}, expected {expected}. Use tf.cast(..., tf.{expected}) or create the tensor with that "
+    "dtype."
+)
+WRONG_SHAPE = Message("checks.wrong-shape", "{what} has shape {actual}, expected {expected}. {hint}")
+SHAPE_HINT_RESHAPE = Message(
+    "checks.shape-hint.reshape", "Same number of elements: check for an extra reshape or expand_dims."
+)
+"""This and the next ``SHAPE_HINT_*`` entries complete :data:`WRONG_SHAPE` as its ``hint``."""
+SHAPE_HINT_TRANSPOSE = Message(
+    "checks.shape-hint.transpose", "Same number of elements: check for a transpose or a reshape."
+)
+SHAPE_HINT_BROADCAST = Message("checks.shape-hint.broadcast", "It has extra dimensions: did you broadcast by accident?")
+SHAPE_HINT_AXIS = Message("checks.shape-hint.axis", "Check which axis you reduced or sliced.")
+NUMPY_VALUE = Message("checks.numpy-value", "{what} is a NumPy value; return a tf.Tensor (do not call .numpy()).")
+KERAS_TENSOR = Message(
+    "checks.keras-tensor",
+    "{what} is a symbolic KerasTensor with no value: call the layer or function on a real tensor (e.g. tf.constant) "
+    "instead of keras.Input."
+)
+RAGGED_TENSOR = Message(
+    "checks.ragged-tensor",
+    "{what} is a tf.RaggedTensor, but a dense tf.Tensor is expected: use .to_tensor() or make all rows the same "
+    "length."
+)
+NOT_A_TENSOR = Message("checks.not-a-tensor", "{what} should be a tf.Tensor, but it is a {kind}.")
+WRONG_VALUES = Message(
+    "checks.wrong-values",
+    "{what} has the right shape and dtype but wrong values: {bad} of {size} element(s) differ{where}; largest "
+    "difference {difference:.3g}.{nans}"
+)
+FIRST_AT = Message("checks.first-at", ", first at index {index}")
+"""Completes :data:`WRONG_VALUES` as its ``where`` (else empty)."""
+NAN_VALUES = Message("checks.nan-values", "{count} value(s) are NaN: look for a division by zero or a log of 0.")
+"""Completes :data:`WRONG_VALUES` as its ``nans``, after a space (else empty)."""
+
+# -- the check library: model topology (checks/topology.py) -------------------------------------
+# Differences complete "<what>: ..." (see topology.expect_same_topology); {where} is a WHERE_*.
+
+TOPOLOGY_UNREADABLE = Message(
+    "topology.unreadable",
+    "{what}: the grader could not read its structure ({error}). Build it with keras.Sequential or with keras.Input "
+    "and keras.Model(inputs, outputs)."
+)
+TOPOLOGY_TOO_DEEP = Message("topology.too-deep", "{what}: the model is too deep for the grader to compare.")
+INTERFACE_UNREADABLE = Message(
+    "topology.interface-unreadable", "{what}: the grader could not read its inputs and outputs ({error})."
+)
+NOT_A_MODEL = Message(
+    "topology.not-a-model",
+    "{builder}() should return a Keras model (keras.Sequential or keras.Model); it returned a {kind}."
+)
+UNREADABLE_VALUE = Message("topology.unreadable-value", "value the grader could not read")
+"""Completes :data:`NOT_A_MODEL` as its ``kind`` when the student's process did not say."""
+MODEL_FROM = Message("topology.model-from", "The model from {builder}()")
+WEIGHT_SHAPES = Message(
+    "topology.weight-shapes", "The weights of your layer `{layer}` have shapes {actual}; they should be {expected}."
+)
+NOT_BUILT = Message(
+    "topology.not-built",
+    "it is not built, so it has no inputs yet. Start it with keras.Input(shape=...) (for a Sequential model, as its "
+    "first item)."
+)
+OUTPUT_COUNT = Message(
+    "topology.output-count",
+    "it should have {expected} output; yours has {actual}.",
+    "it should have {expected} outputs; yours has {actual}."
+)
+INPUT_COUNT = Message(
+    "topology.input-count",
+    "it should have {expected} input; yours has {actual}.",
+    "it should have {expected} inputs; yours has {actual}."
+)
+SPEC_SHAPE = Message("topology.spec-shape", "{label} should have shape {expected}; yours has {actual}.")
+SPEC_DTYPE = Message("topology.spec-dtype", "{label} should have dtype {expected}; yours has {actual}{hint}.")
+DTYPE_HINT_INPUT = Message("topology.dtype-hint-input", 'pass dtype="{dtype}" to keras.Input')
+"""Completes :data:`SPEC_DTYPE` as its ``hint``, in brackets after a space (else empty)."""
+OUTPUT_NAMES_ORDER = Message(
+    "topology.output-names-order",
+    "its outputs should be named {expected}, in this order; yours are {actual}. Check the name= of each output layer "
+    "and the order of the outputs list."
+)
+OUTPUT_NAME = Message(
+    "topology.output-name",
+    'output {index} should be named `{name}`; {yours}. Pass name="{name}" to the layer that computes it.'
+)
+YOURS_NAMED = Message("topology.yours-named", "yours is named `{name}`")
+"""Completes :data:`OUTPUT_NAME` as its ``yours``."""
+YOURS_UNNAMED = Message("topology.yours-unnamed", "yours has no name")
+PARAMETER_COUNT = Message(
+    "topology.parameter-count",
+    "it has {actual:,} parameters; it should have {expected:,}. Check the layer sizes and the input shape."
+)
+WHERE_OUTPUT = Message("topology.where.output", "at {output}")
+WHERE_READER = Message("topology.where.reader", "where {reader} gets its input (on the way to {output})")
+OTHER_TENSOR = Message(
+    "topology.other-tensor", "{where}, the model should use output {expected} of {layer}; yours uses output {actual}."
+)
+MISSING_LAYER = Message(
+    "topology.missing-layer",
+    "{where}, the model should have {layer}; yours reads {input} directly. Is a layer missing?"
+)
+EXTRA_LAYER = Message(
+    "topology.extra-layer", "{where}, the model should read {input} directly; yours has {layer} there."
+)
+OTHER_INPUT = Message("topology.other-input", "{where}, the model should read {expected}; yours reads {actual}.")
+NOT_REUSED = Message(
+    "topology.not-reused",
+    "{where}, the model should reuse the output of {layer} that is also used {first}; yours computes it again."
+)
+REUSED = Message(
+    "topology.reused",
+    "{where}, the model should have its own {layer}; yours reuses the output that is also used {first}."
+)
+OTHER_LAYER = Message("topology.other-layer", "{where}, the model should have {expected}; yours has {actual}.")
+OTHER_CONFIG = Message("topology.other-config", "{where}, the {kind} layer should have {expected}; yours has {actual}.")
+OTHER_ARGUMENTS = Message(
+    "topology.other-arguments", "{where}, {layer} should be called with {expected}; yours is called with {actual}."
+)
+NO_EXTRA_ARGUMENTS = Message("topology.no-extra-arguments", "no extra arguments")
+OTHER_LAYER_NAME = Message(
+    "topology.other-layer-name", "{where}, the {layer} layer should be named `{expected}`; yours is named `{actual}`."
+)
+NOT_SHARED = Message(
+    "topology.not-shared",
+    "{kind} should be ONE shared layer called {calls} times; yours is not shared: it uses separate {kind} layers. "
+    "Create the layer once and call that same layer on each input."
+)
+SHARED = Message(
+    "topology.shared",
+    "{where}, the model should have a separate {layer} layer with its own weights; yours calls the same {kind} layer "
+    "again. Create a new layer here."
+)
+TAKES_INPUTS = Message(
+    "topology.takes-inputs",
+    "{where}, {layer} should take {expected} input; yours takes {actual}.",
+    "{where}, {layer} should take {expected} inputs; yours takes {actual}."
+)
+MERGE_INPUTS = Message("topology.merge-inputs", "{where}, {layer} should {should} {expected}; yours {does} {actual}.")
+"""``should`` and ``does`` are verbs of topology.MERGE_VERBS."""
+MERGE_ORDER = Message(
+    "topology.merge-order",
+    "{where}, {layer} gets its inputs in the wrong order: it should {should} {expected}; yours {does} {actual}."
+)
+THE_MODELS_INPUT = Message("topology.the-models-input", "the model's input")
+INPUT_NUMBER = Message("topology.input-number", "input {number}")
+THE_MODELS_OUTPUT = Message("topology.the-models-output", "the model's output")
+OUTPUT_NUMBER = Message("topology.output-number", "output {number}")
+OUTPUT_CALLED = Message("topology.output-called", "output `{name}`")
+AN_INPUT = Message("topology.an-input", "an Input")
+A_NESTED_MODEL = Message("topology.a-nested-model", "a nested model")
+OUTPUT_OF = Message("topology.output-of", "the output of {layer}")
+OUTPUT_OF_FROM = Message("topology.output-of-from", "the output of {layer} from {source}")
+SEVERAL_INPUTS = Message("topology.several-inputs", "several inputs")
+
+# -- the check library: Keras saving (checks/keras_saving.py) -----------------------------------
+
+CONFIG_NOT_DICT = Message("saving.config-not-dict", "{what} should return a dict, but it returned a {kind}.")
+CONFIG_MISSING = Message(
+    "saving.config-missing",
+    "{what} does not include {keys}, so a reloaded layer silently uses the default (or fails when there is none). "
+    "Add every constructor argument to the dict get_config returns, including the ones left at their defaults."
+)
+CONFIG_WRONG_VALUE = Message(
+    "saving.config-wrong-value",
+    "{what} gives `{key}` = {actual}, expected {expected}. Store the value the layer was created with."
+)
+CONFIG_LOST_BASE = Message(
+    "saving.config-lost-base", "{what} lost {keys}: start from `config = super().get_config()` and update it."
+)
+GET_CONFIG_NOT_METHOD = Message("saving.get-config-not-method", "`{cls}.get_config` should be a method.")
+GET_CONFIG_INHERITED = Message(
+    "saving.get-config-inherited",
+    "{cls} has no get_config of its own: it inherits {inherited}, which only guesses a config from __init__'s "
+    "arguments (without `name`, and not at all for arguments it cannot store). Define get_config: start from "
+    "`config = super().get_config()` and add every constructor argument."
+)
+NOT_REGISTERED = Message(
+    "saving.not-registered",
+    "{cls} is not registered for saving, so keras.saving.load_model cannot find it. Put "
+    '`@keras.saving.register_keras_serializable(package="{package}")` on the line above `class {cls}`, then rerun '
+    "that cell."
+)
+REGISTRY_NOT_DICT = Message("saving.registry-not-dict", "keras.saving.get_custom_objects() should return a dict.")
+NO_KERAS_IMPORT = Message(
+    "saving.no-keras-import", "Your notebook does not import keras (`import keras`), so nothing can be registered."
+)
+ARCHIVE_TOO_LARGE = Message("saving.archive.too-large", "The saved .keras file is larger than {megabytes} MB.")
+ARCHIVE_NOT_ZIP = Message("saving.archive.not-zip", "The saved .keras file is not a readable zip archive ({error}).")
+ARCHIVE_TOO_MANY = Message(
+    "saving.archive.too-many", "The saved .keras file has {count} entries; a model file has a handful."
+)
+ARCHIVE_UNEXPECTED = Message("saving.archive.unexpected", "The saved .keras file holds an unexpected entry {name}.")
+ARCHIVE_DUPLICATE = Message("saving.archive.duplicate", "The saved .keras file holds the same entry twice.")
+ARCHIVE_NO_CONFIG = Message("saving.archive.no-config", "The saved .keras file has no config.json.")
+ARCHIVE_CONFIG_TOO_LARGE = Message(
+    "saving.archive.config-too-large", "config.json in the saved .keras file is larger than {megabytes} MB."
+)
+ARCHIVE_CONFIG_NOT_JSON = Message(
+    "saving.archive.config-not-json", "config.json in the saved .keras file is not JSON ({error})."
+)
+ARCHIVE_CONFIG_NOT_OBJECT = Message(
+    "saving.archive.config-not-object", "config.json in the saved .keras file is not a JSON object."
+)
+ARCHIVE_CONFIG_TOO_DEEP = Message(
+    "saving.archive.config-too-deep", "config.json in the saved .keras file is nested more than {depth} levels deep."
+)
+RELOAD_FAILED = Message("saving.reload-failed", "Saving `{name}` as a .keras file and loading it back failed. {cause}")
+RELOAD_ERROR_WAS = Message("saving.reload-error-was", "{hint} The error was: {error}")
+"""Completes :data:`RELOAD_FAILED` as its ``cause`` when no layer's from_config is to blame."""
+FROM_CONFIG_FAILED = Message("saving.from-config-failed", "Rebuilding a {cls} from its config failed: {error} {hint}")
+"""Completes :data:`RELOAD_FAILED` as its ``cause``."""
+HINT_KWARGS = Message(
+    "saving.hint.kwargs", "__init__ must accept **kwargs and pass them on with super().__init__(**kwargs)."
+)
+HINT_WEIGHTS = Message(
+    "saving.hint.weights",
+    "A reloaded layer has a different number of weights: get_config misses an argument, such as one that decides "
+    "which weights build creates."
+)
+HINT_CONFIG = Message(
+    "saving.hint.config", "Check that get_config returns every constructor argument and that from_config can use it."
+)
+HINT_MISSING_ARGUMENT = Message(
+    "saving.hint.missing-argument", "get_config probably misses an argument, or __init__ does not use it."
+)
+OUTPUT_SHAPES_DIFFER = Message(
+    "saving.output-shapes-differ", "{what} gives outputs of shape {actual} instead of {expected}. {hint}"
+)
+OUTPUTS_DIFFER = Message(
+    "saving.outputs-differ", "{what} gives different outputs (largest difference {difference:.3g}). {hint}"
+)
+NOT_NUMBERS = Message("saving.not-numbers", "`{name}` should return a tensor of numbers.")
+REBUILT_CONFIG_DIFFERS = Message(
+    "saving.rebuilt-config-differs",
+    "{rebuilt} builds a layer whose get_config() differs in {keys}: from_config should pass every entry of the "
+    "config to the constructor (the default `cls(**config)` does)."
+)
+REBUILT_LAYER = Message("saving.rebuilt-layer", "The layer rebuilt with {rebuilt}")
+STEP_FAILED = Message("saving.step-failed", "{what} failed: {error} {hint}")
+FROM_CONFIG_WRONG_TYPE = Message(
+    "saving.from-config-wrong-type", "{cls}.from_config(config) should return a {cls}, not {shown}."
+)
+SOMETHING_ELSE = Message("saving.something-else", "something else")
+"""Completes :data:`FROM_CONFIG_WRONG_TYPE` as its ``shown``."""
+WEIGHTS_NOT_COPIED = Message(
+    "saving.weights-not-copied",
+    "The layer built by {what} has different weights from the original (copying them failed): get_config probably "
+    "misses an argument, such as one that decides which weights build creates."
+)
+
+# -- students' own commands: self-check and submit ----------------------------------------------
+
+UNKNOWN_QUESTION = Message(
+    "students.unknown-question", "This assignment has no question {question!r}; its questions are {known}."
+)
+NO_ASSIGNMENT = Message(
+    "students.no-assignment", "{file} does not say which assignment it is for; use the notebook you were given."
+)
+NO_ASSIGNMENT_CLI = Message(
+    "students.no-assignment-cli", "{file} does not say which assignment it is for; pass --assignment NAME ({known})."
+)
+WHICH_NOTEBOOK = Message(
+    "students.which-notebook",
+    "Cannot tell which notebook to check: pass it, e.g. check('q1', notebook='autograph.ipynb')."
+)
+SELFCHECK_SUMMARY = Message("students.selfcheck.summary", "{passed}/{total} public checks passed ({scope}){hidden}.")
+SELFCHECK_HIDDEN = Message(
+    "students.selfcheck.hidden", "; {count} hidden check(s) worth {points} point(s) run when your notebook is graded"
+)
+"""Completes :data:`SELFCHECK_SUMMARY` as its ``hidden`` (else empty)."""
+SCOPE_QUESTION = Message("students.selfcheck.scope-question", "question {question}")
+SCOPE_ALL = Message("students.selfcheck.scope-all", "all questions")
+SELFCHECK_ALL_PASSED = Message(
+    "students.selfcheck.all-passed", "All public checks passed. Hidden checks may still find problems they do not test."
+)
+SELFCHECK_RAN_SAVED = Message(
+    "students.selfcheck.ran-saved",
+    "This ran your {saved} notebook from top to bottom in a fresh process, as the grader will."
+)
+SAVED = Message("students.selfcheck.saved", "saved")
+"""Completes :data:`SELFCHECK_RAN_SAVED`, emphasised (capitals in text, bold in HTML)."""
+SAVE_FIRST = Message("students.selfcheck.save-first", "Save (Ctrl-S) before checking.")
+CHECK_RUNNING = Message(
+    "students.check-running", "Running {notebook} in a fresh process and checking it (public checks only)..."
+)
+CHECK_UNISOLATED = Message(
+    "students.check-unisolated", "Note: your notebook runs {isolation}; that is fine for a self-check."
+)
+SUBMIT_RUNNING = Message("students.submit.running", "Running {notebook} in a fresh process, as the grader will...")
+SUBMIT_WROTE = Message("students.submit.wrote", "Wrote {zip}: hand in this file.")
+SUBMIT_READY = Message("students.submit.ready", "{file} is ready to submit.")
+SUBMIT_NOT_READY = Message(
+    "students.submit.not-ready", "{file} is not ready to submit. Fix these, then run submit again:"
+)
+CELL_NAME_ERROR_ADVICE = Message(
+    "students.submit.name-error",
+    "{error}. This cell uses a name defined only in a later cell, in a deleted cell, or in a cell you ran out of "
+    "order. Restart the kernel and run all cells to see it, then fix the order."
+)
+CELL_ERROR_ADVICE = Message(
+    "students.submit.cell-error",
+    "{error}. Fix this error (restart the kernel and run all cells to see it), then submit again."
+)
+OUT_OF_ORDER = Message(
+    "students.submit.out-of-order",
+    "Cell {later} was last run before cell {earlier}: your cells were run out of order. The grader runs them top to "
+    "bottom; the run above shows what it will see."
+)
