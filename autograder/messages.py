@@ -409,7 +409,7 @@ FIRST_AT = Message("checks.first-at", ", first at index {index}")
 NAN_VALUES = Message("checks.nan-values", "{count} value(s) are NaN: look for a division by zero or a log of 0.")
 """Completes :data:`WRONG_VALUES` as its ``nans``, after a space (else empty)."""
 
-# -- the check library: model topology (checks/topology.py) -------------------------------------
+# -- the check library: model topology (checks/topology/) ----------------------------------------
 # Differences complete "<what>: ..." (see topology.expect_same_topology); {where} is a WHERE_*.
 
 TOPOLOGY_UNREADABLE = Message(
