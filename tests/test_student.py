@@ -361,3 +361,15 @@ def test_reply_without_ok_makes_the_student_unavailable() -> None:
     with student_with(ran_then({"unexpected": 1})) as (student, _):
         with pytest.raises(StudentUnavailable, match="could not read"):
             student.get("x")
+
+
+def test_a_request_the_student_never_reads_times_out_as_no_answer() -> None:
+    # A request larger than the socket buffers, to a process that never reads: the send itself
+    # times out, and that is the student's silence, not a grader error.
+    def script(peer: Peer) -> None:
+        peer.events(READY)
+        time.sleep(3)
+
+    with student_with(script, request_seconds=0.5) as (student, _):
+        with pytest.raises(StudentUnavailable, match="did not answer within 0.5 s"):
+            student.call("f", np.zeros(4_000_000, np.float64))

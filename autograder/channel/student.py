@@ -203,6 +203,8 @@ class Student:
         try:
             if _has_unasked_data(self._sock):
                 raise protocol.ProtocolError("an answer before its question")
+            # A fresh timeout for the send: the last receive may have left a stale, nearly spent one.
+            self._sock.settimeout(self._request_seconds)
             protocol.send_message(self._sock, {**request, "id": ident}, arrays or [])
             deadline = time.monotonic() + self._request_seconds
             reply, reply_arrays = protocol.recv_message(self._sock, max_bytes=self._reply_bytes, deadline=deadline)
@@ -213,7 +215,7 @@ class Student:
             if ok not in (True, False) or (ok is False and not isinstance(payload, str)):
                 raise protocol.ProtocolError("reply without a status")
             result = protocol.decode_value(payload, reply_arrays) if ok is True else payload
-        except protocol.ChannelTimeout as exc:
+        except (protocol.ChannelTimeout, TimeoutError) as exc:  # TimeoutError: a send the student never reads
             raise self._fail(messages.STUDENT_NO_ANSWER.format(seconds=self._request_seconds, what=what)) from exc
         except (protocol.ChannelClosed, BrokenPipeError, ConnectionError) as exc:
             raise self._fail(messages.STUDENT_STOPPED.format(what=what)) from exc
