@@ -126,15 +126,15 @@ class FakeRunner:
 
 
 ARTIFACT = GraphArtifact(b"graph bytes", ("x:0",), ("Identity:0",))
-CLAIMS_TF_FUNCTION = NameInfo("f", True, "PolymorphicFunction", True, True, False)
+CLAIMS_TF_FUNCTION = NameInfo("f", True, "PolymorphicFunction", True, False)
 
 
 @pytest.mark.parametrize(
     ("info", "words"),
     [
         (NameInfo("f", defined=False), "`f` is not defined in your notebook"),
-        (NameInfo("f", True, "builtins.function", True, False, True), "Put `@tf.function` on the line above"),
-        (NameInfo("f", True, "builtins.int", False, False, False), "f is not a tf.function"),
+        (NameInfo("f", True, "builtins.function", True, True), "Put `@tf.function` on the line above"),
+        (NameInfo("f", True, "builtins.int", False, False), "f is not a tf.function"),
         # A process that claims a tf.function but hands over no graph fails all the same.
         (CLAIMS_TF_FUNCTION, "f is not a tf.function"),
     ],
@@ -146,7 +146,7 @@ def test_expect_tf_function_fails_without_a_graph_whatever_the_claim(info, words
 
 def test_expect_tf_function_passes_on_the_graph_the_runner_examined_not_on_the_claim():
     runner = FakeRunner()
-    claims_plain = NameInfo("f", True, "builtins.function", True, False, True)
+    claims_plain = NameInfo("f", True, "builtins.function", True, True)
     graph = expect_tf_function(FakeStudent(claims_plain, ARTIFACT), runner, "f")  # type: ignore[arg-type]
     assert graph.handle == 1 and runner.loaded == [ARTIFACT]
 

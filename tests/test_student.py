@@ -224,12 +224,12 @@ def test_call_sends_arguments_as_data_with_arrays_beside() -> None:
 
 
 def test_describe_reads_the_answer_and_an_undefined_name() -> None:
-    info = ok({"__dict__": {"defined": True, "type": "Function", "callable": True, "is_tf_function": True}})
+    info = ok({"__dict__": {"defined": True, "type": "Function", "callable": True, "is_python_function": True}})
     with student_with(ran_then(info, ok({"__dict__": {"defined": False}}))) as (student, _):
         defined = student.describe("simple_nn")
         missing = student.describe("nope")
 
-    assert defined == NameInfo("simple_nn", True, "Function", callable=True, is_tf_function=True)
+    assert defined == NameInfo("simple_nn", True, "Function", callable=True, is_python_function=True)
     assert missing == NameInfo("nope", defined=False)
 
 

@@ -46,7 +46,6 @@ class NameInfo:
     defined: bool
     type_name: str = ""
     callable: bool = False
-    is_tf_function: bool = False
     is_python_function: bool = False
 
 
@@ -102,7 +101,6 @@ class Student:
             defined=True,
             type_name=student_text(str(info.get("type", "")), 200),
             callable=info.get("callable") is True,
-            is_tf_function=info.get("is_tf_function") is True,
             is_python_function=info.get("is_python_function") is True,
         )
 

@@ -186,7 +186,6 @@ def _store(namespace: dict[str, Any], request: dict[str, Any], value: Any) -> An
 
 
 def _describe(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
-    tf = sys.modules.get("tensorflow")
     try:
         value = _lookup(ns, str(request["name"]))
     except (NameError, AttributeError):
@@ -195,7 +194,6 @@ def _describe(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
         "defined": True,
         "type": model_description.type_name(value),
         "callable": callable(value),
-        "is_tf_function": tf is not None and isinstance(value, tf.types.experimental.PolymorphicFunction),
         "is_python_function": isinstance(value, types.FunctionType),
     }
 
