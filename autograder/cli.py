@@ -197,6 +197,9 @@ def _run_validate(args: argparse.Namespace) -> int:
     print(f"Validating '{assignment.name}': {len(notebooks)} notebooks...", file=sys.stderr)
     if assignment.solution is None:
         print("  ! no solution notebook found (set solution = \"...\" in assignment.toml)")
+    table = validate.table_problems(assignment)
+    for problem in table:
+        print(f"  BAD requirements.toml: {problem}")
 
     def show(outcome: validate.Outcome) -> None:
         earned, points = outcome.graded.score.earned, outcome.graded.score.points
@@ -210,7 +213,9 @@ def _run_validate(args: argparse.Namespace) -> int:
     bad = [o.name for o in outcomes if o.problems]
     print(f"{len(outcomes) - len(bad)} of {len(outcomes)} notebooks grade as expected."
           + (f" Look at: {', '.join(bad)}." if bad else ""))
-    return 1 if bad else 0
+    if table:
+        print(f"The requirements table has {len(table)} problem(s); see above.")
+    return 1 if bad or table else 0
 
 
 def _add_gradescope(commands: argparse._SubParsersAction) -> None:

@@ -17,6 +17,7 @@ import json
 import os
 import socket
 import sys
+import tempfile
 import time
 from collections.abc import Generator
 from pathlib import Path
@@ -179,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
         "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", str(args.checks[0].parent),
         "--confcutdir", str(args.checks[0].parent), "-W", "ignore::DeprecationWarning",
     ]
+    # Property checks (Hypothesis) keep no example database; what little it stores goes to a private
+    # temporary folder, never next to the checks, which may be read-only.
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = tempfile.mkdtemp(prefix="tfgrade-hypothesis-")
     pytest.main(pytest_args, plugins=[plugin])
     with os.fdopen(args.results_fd, "w", encoding="utf-8") as results:
         results.write(codec.CHECK_RUN.dumps(plugin.document()))

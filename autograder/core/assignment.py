@@ -10,6 +10,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from autograder.core.requirements import Requirements, RequirementsError
+from autograder.core.requirements import load as load_requirements
 from autograder.errors import TfgradeError
 
 ASSIGNMENTS_DIR = Path(__file__).resolve().parent.parent.parent / "assignments"
@@ -66,6 +68,8 @@ class Assignment:
     """A folder of notebooks with expected outcomes in their metadata (``tfgrade validate``)."""
     tensorflow: bool = True
     """Import and seed TensorFlow before the student's cells (and send arrays as tensors)."""
+    requirements: Requirements = Requirements()
+    """Which sentence of the text each check tests, and the hints of hidden checks (``requirements.toml``)."""
 
     @property
     def data(self) -> Path | None:
@@ -132,7 +136,15 @@ def _from_toml(root: Path, config_file: Path, data: dict[str, Any]) -> Assignmen
         solution=_optional_path(root, data.get("solution"), root.parent.parent / "solutions" / f"{root.name}.ipynb"),
         corpus=_optional_path(root, data.get("corpus"), root / "corpus"),
         tensorflow=bool(data.get("tensorflow", True)),
+        requirements=_requirements(root),
     )
+
+
+def _requirements(root: Path) -> Requirements:
+    try:
+        return load_requirements(root)
+    except RequirementsError as exc:
+        raise AssignmentError(str(exc)) from exc
 
 
 def _optional_path(root: Path, given: Any, default: Path) -> Path | None:

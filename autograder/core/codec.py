@@ -238,6 +238,8 @@ CELL_ERROR: Codec[CellError] = Codec("cell error", _encode_cell_error, _read_cel
 # -- CheckResult ------------------------------------------------------------------------------
 
 _CHECK_KEYS = ("name", "question", "points", "earned", "outcome", "message", "visibility", "details")
+_CHECK_OPTIONAL = ("requirement", "hint")
+"""The grader adds these from the assignment's requirements table; the check process leaves them out."""
 
 
 def _encode_check(check: CheckResult) -> Json:
@@ -250,11 +252,13 @@ def _encode_check(check: CheckResult) -> Json:
         "message": check.message,
         "visibility": check.visibility,
         "details": check.details,
+        "requirement": check.requirement,
+        "hint": check.hint,
     }
 
 
 def _read_check(f: _Fields) -> CheckResult:
-    f.expect_keys(_CHECK_KEYS)
+    f.expect_keys(_CHECK_KEYS, _CHECK_OPTIONAL)
     return CheckResult(
         name=f.text("name"),
         question=f.text("question"),
@@ -264,6 +268,8 @@ def _read_check(f: _Fields) -> CheckResult:
         message=f.text("message"),
         visibility=f.choice("visibility", VISIBILITIES),
         details=f.text("details"),
+        requirement=f.text("requirement") if "requirement" in f.data else "",
+        hint=f.text("hint") if "hint" in f.data else "",
     )
 
 

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.core import notebook, scoring
+from autograder.core import notebook, requirements, scoring
 from autograder.core.assignment import Assignment
 from autograder.core.execution import Execution, Executor, GraderError
 from autograder.core.results import SubmissionResult
@@ -38,9 +38,8 @@ def _result(path: Path, assignment: Assignment, executor: Executor, include_hidd
         _expect_declared_points(execution, assignment, include_hidden)
     except GraderError as exc:
         return SubmissionResult(name, assignment.name, "grader_error", f"Grader error: {exc}")
-    return SubmissionResult(
-        name, assignment.name, "graded", execution.summary.message, execution.summary, execution.checks
-    )
+    checks = requirements.annotate(execution.checks, assignment.requirements)
+    return SubmissionResult(name, assignment.name, "graded", execution.summary.message, execution.summary, checks)
 
 
 def _expect_declared_points(execution: Execution, assignment: Assignment, include_hidden: bool) -> None:

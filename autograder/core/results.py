@@ -36,6 +36,10 @@ class CheckResult:
     visibility: Visibility
     details: str = ""
     """Instructor-only measurements the check recorded (pytest ``record_property``)."""
+    requirement: str = ""
+    """The id of the requirement of the question's text this check tests (``requirements.toml``)."""
+    hint: str = ""
+    """Safe for students: which requirement failed, never the check's inputs or expected values."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,13 @@ notebook states what it must get in its metadata::
                 "expect": {"failing": {"simple_nn_values": "wrong values"}}}
 
 ``failing`` maps each check that must fail to words its message must contain; every other
-check must pass (an empty ``failing`` means full marks). The tests run this same code.
+check must pass (an empty ``failing`` means full marks). A notebook with one mistake names
+instead the requirement it breaks (``requirements.toml``)::
+
+    "tfgrade": {"assignment": "autograph", "expect": {"breaks": "q1-linear-any-shape"}}
+
+It must fail at least one check of that requirement and lose points in that question only. The
+tests run this same code.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.core import requirements
 from autograder.core.assignment import Assignment
 from autograder.core.execution import Executor
 from autograder.core.grading import Graded, grade
@@ -30,6 +37,8 @@ from autograder.core.results import CheckResult
 class Expectation:
     failing: dict[str, str]
     """check name -> words its message must contain; every other check must pass."""
+    breaks: str = ""
+    """A requirement id: some check of it fails, and no check of another question does."""
 
 
 @dataclass(frozen=True)
@@ -58,10 +67,21 @@ def expectation_of(path: Path) -> Expectation | None:
     expect = meta.get("expect") if isinstance(meta, dict) else None
     if not isinstance(expect, dict):
         return None
-    return Expectation(failing={str(k): str(v) for k, v in dict(expect.get("failing", {})).items()})
+    failing = {str(k): str(v) for k, v in dict(expect.get("failing", {})).items()}
+    return Expectation(failing=failing, breaks=str(expect.get("breaks", "")))
 
 
-def judge(name: str, graded: Graded, expect: Expectation | None) -> tuple[str, ...]:
+def table_problems(assignment: Assignment) -> list[str]:
+    """What does not hold in the assignment's requirements table (static: no grading, no TensorFlow)."""
+    checks = requirements.check_names(assignment.root / "checks")
+    questions = tuple(q.name for q in assignment.questions)
+    text = requirements.notebook_text(assignment.template)
+    return requirements.problems(assignment.requirements, checks, questions, text)
+
+
+def judge(
+    name: str, graded: Graded, expect: Expectation | None, table: requirements.Requirements | None = None
+) -> tuple[str, ...]:
     """What does not hold for one notebook (pure)."""
     result = graded.result
     if result.status == "grader_error":
@@ -73,6 +93,8 @@ def judge(name: str, graded: Graded, expect: Expectation | None) -> tuple[str, .
         return ()
     if result.status != "graded":
         return (f"not graded: {result.message}",)
+    if expect.breaks:
+        return _judge_breaks(result.checks, expect.breaks, table or requirements.Requirements())
     unexpected = [
         f"{c.name} should pass but failed: {c.message}"
         for c in result.checks
@@ -81,6 +103,20 @@ def judge(name: str, graded: Graded, expect: Expectation | None) -> tuple[str, .
     checks = {c.name: c for c in result.checks}
     return tuple(unexpected + [_missed(checks.get(n), n, words) for n, words in expect.failing.items()
                                if _missed(checks.get(n), n, words)])
+
+
+def _judge_breaks(
+    checks: tuple[CheckResult, ...], requirement_id: str, table: requirements.Requirements
+) -> tuple[str, ...]:
+    requirement = table.get(requirement_id)
+    if requirement is None:
+        return (f"its metadata names requirement {requirement_id!r}, which requirements.toml does not have",)
+    failed = [c for c in checks if c.outcome != "passed"]
+    found = [f"{c.name} ({c.question}) should pass, since only {requirement.question} is broken: {c.message}"
+             for c in failed if c.question != requirement.question]
+    if not any(table.of_check(c.name) == requirement for c in failed):
+        found.append(f"no check of requirement {requirement_id} failed ({', '.join(requirement.checks)})")
+    return tuple(found)
 
 
 def _missed(check: CheckResult | None, name: str, words: str) -> str:
@@ -106,7 +142,7 @@ def validate(
     def one(item: tuple[str, tuple[Path, Expectation | None]]) -> Outcome:
         name, (path, expect) = item
         graded = grade(path, assignment, make_executor())
-        outcome = Outcome(name, graded, judge(name, graded, expect))
+        outcome = Outcome(name, graded, judge(name, graded, expect, assignment.requirements))
         progress(outcome)
         return outcome
 
