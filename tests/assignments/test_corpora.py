@@ -21,6 +21,7 @@ pytestmark = pytest.mark.slow
 
 # assignment -> (total points, number of checks)
 ASSIGNMENTS = {"autograph": (11, 11), "functional": (12, 11), "custom_layers": (16, 16)}
+MIN_NOTEBOOKS, MIN_ALTERNATIVES, MIN_SINGLE_MISTAKES = 25, 10, 12
 VARIANTS = [
     (name, variant)
     for name in ASSIGNMENTS
@@ -38,12 +39,30 @@ def outcomes(name: str) -> dict[str, Outcome]:
     return {o.name: o for o in validate(loaded(name), ProcessExecutor)}
 
 
+def _kinds(name: str) -> tuple[list[str], list[str]]:
+    """(correct alternatives, single-mistake notebooks) of an assignment's corpus."""
+    notebooks = {n: e for n, (_, e) in corpus(loaded(name)).items() if n not in ("solution", "template")}
+    right = [n for n, e in notebooks.items() if e is not None and not e.failing and not e.breaks]
+    single = [n for n, e in notebooks.items() if e is not None and e.breaks]
+    return right, single
+
+
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_corpus_holds_the_required_variety(name):
-    notebooks = corpus(loaded(name))
-    wrong = [n for n, (_, e) in notebooks.items() if e is not None and e.failing]
-    right = [n for n, (_, e) in notebooks.items() if e is not None and not e.failing and n != "solution"]
-    assert len(wrong) >= 8 and len(right) >= 3
+    right, single = _kinds(name)
+    assert len(corpus(loaded(name))) - 2 >= MIN_NOTEBOOKS
+    assert len(right) >= MIN_ALTERNATIVES, right
+    assert len(single) >= MIN_SINGLE_MISTAKES, single
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_single_mistakes_cover_many_requirements_of_every_question(name):
+    _, single = _kinds(name)
+    table = loaded(name).requirements
+    broken = {corpus(loaded(name))[n][1].breaks for n in single}  # type: ignore[union-attr]
+    assert all(table.get(b) is not None for b in broken), broken
+    assert {table.get(b).question for b in broken} == {q.name for q in loaded(name).questions}  # type: ignore[union-attr]
+    assert len(broken) >= MIN_SINGLE_MISTAKES // 2
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
@@ -74,7 +93,13 @@ def test_variant_loses_exactly_the_intended_points(name, variant):
     assert expect is not None
     checks = outcome.graded.result.checks
     assert len(checks) == ASSIGNMENTS[name][1]
+    score = outcome.graded.score
+    if expect.breaks:  # one mistake: points lost in its question, full marks everywhere else
+        question = loaded(name).requirements.get(expect.breaks).question  # type: ignore[union-attr]
+        for q in score.questions:
+            assert (q.earned < q.points) == (q.question == question), (q.question, q.earned, q.points)
+        return
     lost = sum(c.points for c in checks if c.name in expect.failing)
-    assert outcome.graded.score.earned == outcome.graded.score.points - lost
+    assert score.earned == score.points - lost
     if not expect.failing:  # a correct alternative runs cleanly, not just to full marks
         assert outcome.graded.result.execution.cell_errors == ()
