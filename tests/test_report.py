@@ -127,6 +127,7 @@ def test_student_report_counts_hidden_checks_per_question() -> None:
             "hidden_passed": 1,
             "hidden_points": 2.0,
             "hidden_earned": 1.0,
+            "hints": [],
         },
         {
             "question": "q2",
@@ -134,6 +135,7 @@ def test_student_report_counts_hidden_checks_per_question() -> None:
             "hidden_passed": 0,
             "hidden_points": 2.0,
             "hidden_earned": 0.0,
+            "hints": [],
         },
     ]
 
