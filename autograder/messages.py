@@ -775,8 +775,8 @@ HABIT_ADD_WEIGHT = Message(
 )
 HABIT_OUTPUT_SHAPE = Message(
     "habits.output-shape",
-    "Keras 3 layers have no output_shape attribute. Read the shape of an output tensor instead "
-    "(`model.output.shape`), or call `layer.compute_output_shape(input_shape)`."
+    "Keras 3 layers have no output_shape attribute. Call `layer.compute_output_shape(input_shape)`, or take the "
+    "shape of what the layer returns: `layer(x).shape`."
 )
 HABIT_IMAGE_DATA_GENERATOR = Message(
     "habits.image-data-generator",

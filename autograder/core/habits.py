@@ -76,7 +76,8 @@ HABITS: tuple[Habit, ...] = (
     ),
     _habit(
         "tf.compat.v1 graph mode",
-        r"is not compatible with eager execution|The Session graph is empty|No default session is registered",
+        r"(?:is not compatible with|is not supported when) eager execution|The Session graph is empty"
+        r"|No default session is registered",
         messages.HABIT_COMPAT_V1,
     ),
     _habit("tf.enable_eager_execution", _TF + r"'(?:enable_eager_execution|enable_v2_behavior)'",
