@@ -26,7 +26,7 @@ from autograder.core import batch
 from autograder.core.assignment import Assignment, Limits, Question
 from autograder.core.grading import Graded, grade
 from autograder.core.requirements import Requirement, Requirements
-from autograder.core.results import CellError, CheckResult
+from autograder.core.results import CellError, CheckResult, Outcome
 from autograder.reports.class_report import class_report_html
 from autograder.students import selfcheck
 
@@ -66,8 +66,8 @@ TABLE = Requirements((
 ))
 
 
-def hidden(name: str, question: str, message: str, *, outcome: str = "failed", details: str = "") -> CheckResult:
-    check = check_result(name, question, outcome=outcome, message=message, visibility="hidden")  # type: ignore[arg-type]
+def hidden(name: str, question: str, message: str, *, outcome: Outcome = "failed", details: str = "") -> CheckResult:
+    check = check_result(name, question, outcome=outcome, message=message, visibility="hidden")
     return dataclasses.replace(check, details=details)
 
 
