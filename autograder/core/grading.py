@@ -1,7 +1,8 @@
 """The grading pipeline, written once:
 
 load and validate the notebook -> execute it and run the checks (student process + trusted check
-process) -> score -> (the caller renders reports from the result and the score).
+process) -> explain the failures (each check's requirement and hint, the Keras 2 / TF 1 habit behind
+an error) -> score -> (the caller renders reports from the result and the score).
 """
 
 from __future__ import annotations
