@@ -809,7 +809,13 @@ FAILED_CELL_CAUSE = Message(
     "Cells {cells} stopped with errors before they could define what this check uses: fix those cells first, then "
     "run all cells again."
 )
-"""A check that failed for a name that is not defined, when a cell that mentions it stopped; ``count`` is the cells."""
+"""A check that failed for a name that is not defined, when the cell that defines it stopped; ``count`` is the cells."""
+FAILED_CELL_BEFORE = Message(
+    "habits.failed-cell-before",
+    "This name was to be defined by cell {cells}, which stopped with an error: fix that cell first.",
+    "This name was to be defined by cells {cells}, which stopped with errors: fix those cells first."
+)
+"""A cell's NameError, when an earlier cell that defines the name stopped; ``count`` is the cells."""
 
 # -- students' own commands: self-check and submit ----------------------------------------------
 

@@ -283,28 +283,51 @@ VIS_UTILS = "ModuleNotFoundError: No module named 'keras.utils.vis_utils' (line 
 def test_each_cell_error_gets_the_hint_of_its_habit() -> None:
     run = summary("completed", "ran", (CellError(2, VIS_UTILS), CellError(5, "ZeroDivisionError: division by zero")))
 
-    explained = habits.explain_cells(run)
+    explained = habits.explain_cells(run, {2: "from keras.utils.vis_utils import plot_model", 5: "1 / 0"})
 
     assert [e.hint for e in explained.cell_errors] == [messages.HABIT_VIS_UTILS.format(), ""]
     assert [e.error for e in explained.cell_errors] == [VIS_UTILS, "ZeroDivisionError: division by zero"]
 
 
-def test_a_missing_name_points_back_at_the_failed_cell_that_mentions_it() -> None:
-    sources = {
-        2: "import keras",
-        3: "from keras.utils.vis_utils import plot_model as draw_model",
-        5: "1 / 0",
-    }
-    errors = (CellError(3, VIS_UTILS), CellError(5, "ZeroDivisionError: division by zero"))
+SOURCES = {
+    2: "import keras",
+    3: "from keras.utils.vis_utils import plot_model as draw_model\n\ndef show(m):\n    return draw_model(m)",
+    4: "draw_model(model)  # uses it, does not define it",
+    5: "1 / 0",
+    6: "def helper():\n    never_written = 1\n    return never_written",
+}
+ERRORS = (CellError(3, VIS_UTILS), CellError(4, "NameError: name 'draw_model' is not defined (line 1)"),
+          CellError(5, "ZeroDivisionError: division by zero"), CellError(6, "NameError: name 'x' is not defined"))
+
+
+def test_a_name_error_in_a_cell_points_back_at_the_earlier_failed_cell_that_defines_the_name() -> None:
+    explained = habits.explain_cells(summary("completed", "ran", ERRORS), SOURCES)
+
+    assert [e.hint for e in explained.cell_errors] == [
+        messages.HABIT_VIS_UTILS.format(), messages.FAILED_CELL_BEFORE.format(cells="3", count=1), "", ""]
+
+
+def test_a_missing_name_points_back_at_the_failed_cell_that_defines_it() -> None:
     missing = check_result("draws", outcome="failed", message=messages.NOT_DEFINED.format(name="draw_model"))
     calls = check_result("calls", outcome="failed", message=messages.STUDENT_RAISED.format(
         action="Calling", name="show", error="NameError: name 'draw_model' is not defined"))
-    other = check_result("other", outcome="failed", message=messages.NOT_DEFINED.format(name="never_written"))
+    local = check_result("local", outcome="failed", message=messages.NOT_DEFINED.format(name="never_written"))
+    other = check_result("other", outcome="failed", message=messages.NOT_DEFINED.format(name="model"))
 
-    explained = habits.explain_checks((missing, calls, other), errors, sources)
+    explained = habits.explain_checks((missing, calls, local, other), ERRORS, SOURCES)
 
+    # Cell 4 also mentions draw_model and failed, but only because cell 3 did: it is not blamed.
     pointer = messages.FAILED_CELL_CAUSE.format(cells="3", count=1)
-    assert [c.hint for c in explained] == [pointer, pointer, ""]
+    assert [c.hint for c in explained] == [pointer, pointer, "", ""]
+
+
+def test_a_cell_python_cannot_read_is_blamed_for_the_names_it_mentions() -> None:
+    errors = (CellError(2, "SyntaxError: invalid syntax (line 1)"),)
+    missing = check_result("f", outcome="failed", message=messages.NOT_DEFINED.format(name="f"))
+
+    explained = habits.explain_checks((missing,), errors, {2: "def f(x) return x"})
+
+    assert explained[0].hint == messages.FAILED_CELL_CAUSE.format(cells="2", count=1)
 
 
 def test_a_check_message_that_carries_a_habit_error_gets_its_hint_after_the_requirement_hint() -> None:

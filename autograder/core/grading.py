@@ -39,9 +39,10 @@ def _result(path: Path, assignment: Assignment, executor: Executor, include_hidd
         _expect_declared_points(execution, assignment, include_hidden)
     except GraderError as exc:
         return SubmissionResult(name, assignment.name, "grader_error", f"Grader error: {exc}")
-    summary = habits.explain_cells(execution.summary)
+    sources = {c.number: c.source for c in nb.cells}
+    summary = habits.explain_cells(execution.summary, sources)
     checks = requirements.annotate(execution.checks, assignment.requirements)
-    checks = habits.explain_checks(checks, summary.cell_errors, {c.number: c.source for c in nb.cells})
+    checks = habits.explain_checks(checks, summary.cell_errors, sources)
     return SubmissionResult(name, assignment.name, "graded", summary.message, summary, checks)
 
 

@@ -12,14 +12,16 @@ failure too: it says only that the student's own code used an API that changed.
 
 The grader (:mod:`autograder.core.grading`) applies the table once, purely:
 
-* :func:`explain_cells` gives each cell error the hint of its habit;
+* :func:`explain_cells` gives each cell error the hint of its habit, or, for a ``NameError``, points
+  back at the earlier failed cell that should have defined the name;
 * :func:`explain_checks` adds to a failed check's ``hint`` the hint of the habit its message carries
   (an error raised while the check called the student's code) and, when its message says a name is
-  not defined while a cell that mentions the name stopped with an error, points back at that cell.
+  not defined while the cell that defines the name stopped with an error, points back at that cell.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -150,10 +152,46 @@ def hint_for(error: str) -> str:
     return habit.hint.format() if habit else ""
 
 
-def explain_cells(summary: ExecutionSummary) -> ExecutionSummary:
-    """``summary`` with each cell error's hint filled in from its habit (pure)."""
-    errors = tuple(replace(e, hint=hint_for(e.error)) for e in summary.cell_errors)
+def explain_cells(summary: ExecutionSummary, sources: Mapping[int, str]) -> ExecutionSummary:
+    """``summary`` with each cell error's hint filled in (pure): the hint of its habit, or, for a name
+    that is not defined, the earlier failed cell that should have defined it.
+
+    ``sources`` maps a cell's number to its code.
+    """
+    failed = [e.cell for e in summary.cell_errors]
+    errors = tuple(replace(e, hint=_cell_hint(e, failed, sources)) for e in summary.cell_errors)
     return replace(summary, cell_errors=errors)
+
+
+def _cell_hint(error: CellError, failed: list[int], sources: Mapping[int, str]) -> str:
+    habit = hint_for(error.error)
+    cells = [] if habit else _defined_by(_missing_names(error.error), [c for c in failed if c < error.cell], sources)
+    if cells:
+        return messages.FAILED_CELL_BEFORE.format(cells=", ".join(map(str, cells)), count=len(cells))
+    return habit
+
+
+def explain_checks(
+    checks: Iterable[CheckResult], cell_errors: Iterable[CellError], sources: Mapping[int, str]
+) -> tuple[CheckResult, ...]:
+    """Each failed check with what its message points at added to its hint, a line each (pure):
+    the failed cell that should have defined a name the message says is not defined, and the
+    habit behind an error the message carries.
+
+    A hidden check's message is only read here, never quoted: what is added is a fixed hint or cell numbers.
+    """
+    failed = [e.cell for e in cell_errors]
+    return tuple(_explain(c, failed, sources) if c.outcome == "failed" else c for c in checks)
+
+
+def _explain(check: CheckResult, failed: list[int], sources: Mapping[int, str]) -> CheckResult:
+    lines = [line for line in check.hint.splitlines() if line.strip()]
+    cells = _defined_by(_missing_names(check.message), failed, sources)
+    cause = messages.FAILED_CELL_CAUSE.format(cells=", ".join(map(str, cells)), count=len(cells)) if cells else ""
+    for advice in (cause, hint_for(check.message)):
+        if advice and advice not in lines:
+            lines.append(advice)
+    return replace(check, hint="\n".join(lines))
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
@@ -173,32 +211,30 @@ def _missing_names(message: str) -> set[str]:
     return names
 
 
-def explain_checks(
-    checks: Iterable[CheckResult], cell_errors: Iterable[CellError], sources: Mapping[int, str]
-) -> tuple[CheckResult, ...]:
-    """Each failed check with what its message points at added to its hint, a line each (pure).
-
-    ``sources`` maps a cell's number to its code: a missing name is traced to the failed cells
-    that mention it. A hidden check's message is only read here, never quoted: what is added is a
-    fixed hint or cell numbers.
-    """
-    failed = {e.cell: e for e in cell_errors}
-    return tuple(_explain(c, failed, sources) if c.outcome == "failed" else c for c in checks)
+def _defined_by(names: set[str], failed: list[int], sources: Mapping[int, str]) -> list[int]:
+    """The failed cells whose code defines one of ``names``, in order."""
+    return sorted(cell for cell in failed if names & _bound_names(sources.get(cell, ""), names))
 
 
-def _explain(check: CheckResult, failed: Mapping[int, CellError], sources: Mapping[int, str]) -> CheckResult:
-    lines = [line for line in check.hint.splitlines() if line.strip()]
-    for advice in (_failed_cells(check.message, failed, sources), hint_for(check.message)):
-        if advice and advice not in lines:
-            lines.append(advice)
-    return replace(check, hint="\n".join(lines))
-
-
-def _failed_cells(message: str, failed: Mapping[int, CellError], sources: Mapping[int, str]) -> str:
-    names = _missing_names(message)
-    # A name is an identifier, so it needs no escaping; a dot before it would make it an attribute.
-    mentions = [re.compile(rf"(?<![\w.]){name}\b") for name in names]
-    cells = sorted(cell for cell in failed if any(m.search(sources.get(cell, "")) for m in mentions))
-    if not cells:
-        return ""
-    return messages.FAILED_CELL_CAUSE.format(cells=", ".join(map(str, cells)), count=len(cells))
+def _bound_names(source: str, wanted: set[str]) -> set[str]:
+    """Which of ``wanted`` the cell's top level defines (def, class, import, assignment, for, with...)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        # A cell Python cannot read stopped before defining anything; a mention is the best clue left.
+        return {name for name in wanted if re.search(rf"(?<![\w.]){name}\b", source)}
+    bound: set[str] = set()
+    nodes: list[ast.AST] = [tree]
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+            continue  # names bound inside a function or class are not the notebook's
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+        elif isinstance(node, ast.alias):
+            bound.add(node.asname or node.name.split(".")[0])
+        nodes.extend(ast.iter_child_nodes(node))
+    return bound & wanted
