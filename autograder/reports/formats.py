@@ -3,13 +3,13 @@
 * :func:`submission_report`  the instructor's full JSON report (hidden checks included).
 * :func:`student_report`     the same without hidden checks' names, messages or program output.
 * :func:`gradescope_results` Gradescope's ``results.json``; hidden checks only as counts.
-
-Wherever a student reads about a question's hidden checks, they read the hints of the failed ones
-(:func:`hidden_hints`: which requirement failed, never a hidden check's name, message, details or
-inputs), and wherever they read a cell's error or a public check's message, its hint follows.
 * :func:`grades_csv`         one row per submission, for a spreadsheet.
 * :func:`console_table`      an aligned class overview for the instructor's terminal.
 * :func:`feedback_text`      one submission's feedback for a terminal.
+
+Wherever a student reads about a question's hidden checks, they also read the hints of the failed ones
+(:func:`hidden_hints`: which requirement failed, never a hidden check's name, message, details
+or inputs), and wherever they read a cell's error or a public check's message, its hint follows.
 
 Submission names and messages can carry text the student controls (file names, exception text),
 so every text renderer passes them through :func:`safe_text` first. What a student reads comes
@@ -443,7 +443,7 @@ def student_check_message(check: CheckResult, *, with_hints: bool = True) -> str
 
 
 def cell_error_lines(error: CellError) -> list[str]:
-    """A cell that stopped, and on the next line (indented) the hint of the habit behind its error."""
+    """A cell that stopped, and on the next line (indented) its hint: the habit or the failed cell behind it."""
     lines = [messages.CELL_STOPPED.format(cell=error.cell, error=safe_text(error.error, CELL_ERROR_LIMIT))]
     hint = safe_text(error.hint, MESSAGE_LIMIT)
     return [*lines, "  " + messages.HINT.format(hint=hint)] if hint else lines
