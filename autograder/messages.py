@@ -130,6 +130,10 @@ NOT_SCORED = Message("feedback.not-scored", "not a question of this assignment, 
 HIDDEN_SUMMARY = Message("feedback.hidden-summary", "Hidden checks: {passed} of {total} passed ({points}).")
 """The one summary of a question's hidden checks; ``points`` is a :data:`POINTS`."""
 HIDDEN_NOTE = Message("feedback.hidden-note", "Details of hidden checks are not shown.")
+HIDDEN_HINTS = Message("feedback.hidden-hints", "What the failed hidden checks point at:")
+"""Leads the list of the hints of a question's failed hidden checks (each once)."""
+HINT = Message("feedback.hint", "Hint: {hint}")
+"""Shows a hint next to what it explains: a cell's error, a check's message."""
 HIDDEN_TAG = Message("feedback.hidden-tag", "[hidden]")
 CHECK_BROKE_NOTE = Message(
     "feedback.check-broke", "This check could not run because of a problem with the grader, not with your work."
@@ -624,6 +628,195 @@ WEIGHTS_NOT_COPIED = Message(
     "misses an argument, such as one that decides which weights build creates."
 )
 
+# -- Keras 2 / TF 1 habits (core/habits.py) ------------------------------------------------------
+# What changed and what to write now, for errors that code written with Keras 2 or TensorFlow 1
+# habits raises under Keras 3 / TensorFlow 2. Fixed texts that never quote the error, so they are
+# safe next to a hidden check too. Code between backticks is run by tests/test_habits.py.
+
+HABIT_VIS_UTILS = Message(
+    "habits.vis-utils",
+    "Keras 3 removed the module keras.utils.vis_utils (and tensorflow.keras.utils.vis_utils). Import plot_model "
+    "from keras.utils instead: `from keras.utils import plot_model`."
+)
+HABIT_UTILS_MODULES = Message(
+    "habits.utils-modules",
+    "Keras 3 has no submodules such as keras.utils.np_utils or keras.utils.generic_utils. Import from keras.utils "
+    "itself, e.g. `from keras.utils import to_categorical`."
+)
+HABIT_PREPROCESSING = Message(
+    "habits.preprocessing",
+    "Keras 3 moved the preprocessing layers out of layers.experimental.preprocessing into keras.layers: write "
+    "`keras.layers.Rescaling(1 / 255)` or `keras.layers.Normalization()`."
+)
+HABIT_ENGINE = Message(
+    "habits.engine",
+    "keras.engine was a private part of Keras 2 and is gone in Keras 3. Import these classes from keras itself: "
+    "`from keras import Input, Layer, Model`."
+)
+HABIT_LAYERS_MODULES = Message(
+    "habits.layers-modules",
+    "Keras 3 has no submodules such as keras.layers.core or keras.layers.convolutional. Import every layer from "
+    "keras.layers itself, e.g. `from keras.layers import Conv2D, Dense, Dropout`."
+)
+HABIT_PYTHON_KERAS = Message(
+    "habits.python-keras",
+    "tensorflow.python.keras is the old Keras 2 inside TensorFlow: its layers and utilities do not work with Keras "
+    "3 models. Import from keras instead, e.g. `from keras.utils import plot_model` or `from keras import layers`."
+)
+HABIT_CONTRIB = Message(
+    "habits.contrib",
+    "tf.contrib was removed in TensorFlow 2. Its layers are Keras layers now (keras.layers), most of its math is in "
+    "tf.math or tf.signal, and the rest moved to separate packages: look up the TensorFlow 2 name of what you used."
+)
+HABIT_SESSION = Message(
+    "habits.session",
+    "TensorFlow 2 runs operations as soon as they are called, so there is no tf.Session, tf.placeholder or variable "
+    "initializer any more. Compute on tensors directly (`y = tf.reduce_sum(x)`), keep state in a tf.Variable, and "
+    "put @tf.function on a function you want as a graph."
+)
+HABIT_COMPAT_V1 = Message(
+    "habits.compat-v1",
+    "tf.compat.v1 placeholders, sessions and .eval() need TensorFlow 1's graph mode, which TensorFlow 2 (and the "
+    "grader) leaves off. Write TensorFlow 2 code instead: call your functions on tensors and read a result's values "
+    "with `y.numpy()`."
+)
+HABIT_ENABLE_EAGER = Message(
+    "habits.enable-eager",
+    "TensorFlow 2 runs eagerly from the start, so tf.enable_eager_execution() and tf.enable_v2_behavior() are gone: "
+    "delete that line."
+)
+HABIT_RANDOM = Message(
+    "habits.random",
+    "TensorFlow 2 keeps its random functions in tf.random: write `tf.random.normal([3])` instead of "
+    "tf.random_normal([3]), and likewise tf.random.uniform, tf.random.truncated_normal, tf.random.shuffle, "
+    "tf.random.categorical and tf.random.set_seed."
+)
+HABIT_CASTS = Message(
+    "habits.casts",
+    "tf.to_float, tf.to_int32 and the other tf.to_* functions were removed in TensorFlow 2. Write "
+    "`tf.cast(x, tf.float32)` (with the dtype you need)."
+)
+HABIT_MATH = Message(
+    "habits.math",
+    "TensorFlow 2 keeps many math functions only under tf.math and tf.linalg: write `tf.math.log(x)` instead of "
+    "tf.log(x), and likewise tf.math.squared_difference, tf.math.argmax, tf.math.divide, tf.linalg.inv and "
+    "tf.linalg.diag."
+)
+HABIT_PRINT = Message(
+    "habits.print",
+    "tf.Print was replaced by tf.print (lower case) in TensorFlow 2: `tf.print(x)` prints every time it runs, in a "
+    "graph too."
+)
+HABIT_TF_LAYERS = Message(
+    "habits.tf-layers",
+    "tf.layers was removed in TensorFlow 2. Use Keras layers instead: `keras.layers.Dense(2)(x)` in place of "
+    "tf.layers.dense(x, 2)."
+)
+HABIT_TRAIN_OPTIMIZERS = Message(
+    "habits.train-optimizers",
+    "The tf.train optimizers (tf.train.AdamOptimizer and the like) were removed in TensorFlow 2. Use Keras "
+    "optimizers: `keras.optimizers.Adam(learning_rate=0.001)`."
+)
+HABIT_REDUCE_ARGUMENTS = Message(
+    "habits.reduce-arguments",
+    "TensorFlow 2's reductions take axis= and keepdims=, not reduction_indices= or keep_dims=: write "
+    "`tf.reduce_sum(x, axis=0, keepdims=True)`."
+)
+HABIT_KEEP_PROB = Message(
+    "habits.keep-prob",
+    "In TensorFlow 2, tf.nn.dropout takes rate=, the fraction to drop, instead of keep_prob=: keep_prob=0.8 becomes "
+    "`tf.nn.dropout(x, rate=0.2)`."
+)
+HABIT_FIT_GENERATOR = Message(
+    "habits.fit-generator",
+    "Keras 3 removed fit_generator, predict_generator and evaluate_generator. Pass the generator or tf.data.Dataset "
+    "to model.fit, model.predict or model.evaluate instead, e.g. `model.fit(dataset, epochs=1)`."
+)
+HABIT_PREDICT_CLASSES = Message(
+    "habits.predict-classes",
+    "Keras 3 models have no predict_classes or predict_proba. Call model.predict and take the classes yourself: "
+    "`np.argmax(model.predict(x), axis=-1)` (or `model.predict(x) > 0.5` for one sigmoid output)."
+)
+HABIT_LR = Message(
+    "habits.lr",
+    "Keras 3 optimizers take learning_rate=, not lr=: write `keras.optimizers.Adam(learning_rate=0.001)`."
+)
+HABIT_LEGACY_OPTIMIZERS = Message(
+    "habits.legacy-optimizers",
+    "Keras 3 has no legacy optimizers (keras.optimizers.legacy): use the optimizers of keras.optimizers directly, "
+    "e.g. `keras.optimizers.SGD(learning_rate=0.01)`."
+)
+HABIT_BACKEND = Message(
+    "habits.backend",
+    "keras.backend in Keras 3 no longer has math functions such as K.mean, K.sum or K.square, nor sessions or "
+    "K.get_value. Use keras.ops or tf.math instead, e.g. `keras.ops.mean(x)`, and read a variable's value with "
+    "`.numpy()`."
+)
+HABIT_SAVE_FORMAT = Message(
+    "habits.save-format",
+    "Keras 3 picks the file format from the file name and has no save_format argument: write "
+    "`model.save(\"model.keras\")` (or a name ending in .h5). For a TensorFlow SavedModel folder, use "
+    "`model.export(\"saved_model\")`."
+)
+HABIT_WEIGHTS_FILE = Message(
+    "habits.weights-file",
+    "Keras 3 weight files must have names ending in .weights.h5: write `model.save_weights(\"model.weights.h5\")`, "
+    "and give ModelCheckpoint such a name when save_weights_only=True."
+)
+HABIT_LOAD_SAVEDMODEL = Message(
+    "habits.load-savedmodel",
+    "keras.models.load_model in Keras 3 reads .keras (and .h5) files only, not a SavedModel folder. Save with "
+    "`model.save(\"model.keras\")`, then load that file: `keras.models.load_model(\"model.keras\")`."
+)
+HABIT_ADD_WEIGHT = Message(
+    "habits.add-weight",
+    "In Keras 3, add_weight takes keyword arguments only: write "
+    "`self.add_weight(shape=(n_in, n_out), initializer=\"glorot_uniform\", name=\"kernel\")`."
+)
+HABIT_OUTPUT_SHAPE = Message(
+    "habits.output-shape",
+    "Keras 3 layers have no output_shape attribute. Call `layer.compute_output_shape(input_shape)`, or take the "
+    "shape of what the layer returns: `layer(x).shape`."
+)
+HABIT_IMAGE_DATA_GENERATOR = Message(
+    "habits.image-data-generator",
+    "Keras 3 removed ImageDataGenerator. Load images with keras.utils.image_dataset_from_directory and augment them "
+    "with layers such as `keras.layers.RandomFlip(\"horizontal\")` and keras.layers.RandomRotation."
+)
+HABIT_CUDNN = Message(
+    "habits.cudnn",
+    "Keras 3 has no CuDNNLSTM or CuDNNGRU: use `keras.layers.LSTM(32)` or keras.layers.GRU, which use cuDNN by "
+    "themselves on a GPU."
+)
+HABIT_DATASET_ITERATORS = Message(
+    "habits.dataset-iterators",
+    "TensorFlow 2 datasets need no iterator objects: loop over them (for batch in dataset: ...) or take one batch "
+    "with `next(iter(dataset))`; `dataset.element_spec` gives their shapes and dtypes."
+)
+HABIT_RESIZE_IMAGES = Message(
+    "habits.resize-images",
+    "tf.image.resize_images is tf.image.resize in TensorFlow 2: write `tf.image.resize(images, [height, width])`."
+)
+HABIT_CROSS_ENTROPY_V2 = Message(
+    "habits.cross-entropy-v2",
+    "TensorFlow 2 names it tf.nn.softmax_cross_entropy_with_logits, without _v2: write "
+    "`tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)`."
+)
+FAILED_CELL_CAUSE = Message(
+    "habits.failed-cell",
+    "Cell {cells} stopped with an error before it could define what this check uses: fix that cell first, then run "
+    "all cells again.",
+    "Cells {cells} stopped with errors before they could define what this check uses: fix those cells first, then "
+    "run all cells again."
+)
+"""A check that failed for a name that is not defined, when the cell that defines it stopped; ``count`` is the cells."""
+FAILED_CELL_BEFORE = Message(
+    "habits.failed-cell-before",
+    "This name was to be defined by cell {cells}, which stopped with an error: fix that cell first.",
+    "This name was to be defined by cells {cells}, which stopped with errors: fix those cells first."
+)
+"""A cell's NameError, when an earlier cell that defines the name stopped; ``count`` is the cells."""
+
 # -- students' own commands: self-check and submit ----------------------------------------------
 
 UNKNOWN_QUESTION = Message(
@@ -646,6 +839,12 @@ SELFCHECK_HIDDEN = Message(
 """Completes :data:`SELFCHECK_SUMMARY` as its ``hidden`` (else empty)."""
 SCOPE_QUESTION = Message("students.selfcheck.scope-question", "question {question}")
 SCOPE_ALL = Message("students.selfcheck.scope-all", "all questions")
+SELFCHECK_HIDDEN_TESTS = Message(
+    "students.selfcheck.hidden-tests",
+    "{question}: {count} hidden check, worth {points} point(s), will test:",
+    "{question}: {count} hidden checks, worth {points} point(s), will test:"
+)
+"""Leads the list of what a question's hidden checks test (from the requirements table); ``count`` is the checks."""
 SELFCHECK_ALL_PASSED = Message(
     "students.selfcheck.all-passed", "All public checks passed. Hidden checks may still find problems they do not test."
 )

@@ -245,6 +245,17 @@ def test_failure_messages_that_differ_only_in_numbers_group_together() -> None:
     ]
 
 
+def test_failures_and_pass_rates_name_the_requirement_a_check_tests() -> None:
+    hidden = check_result(HIDDEN_NAME, "q2", outcome="failed", message="expected 0.4242", visibility="hidden")
+    hidden = CheckResult(*[getattr(hidden, f) for f in ("name", "question", "points", "earned", "outcome", "message",
+                                                        "visibility", "details")], "q2-any-shape", "a hint")
+    root = render([row(hidden)])
+
+    assert failure_rows(root, "failures") == [["1", f"q2 · {HIDDEN_NAME} (hidden) → q2-any-shape", "expected 0.4242"]]
+    tooltips = [t.text or "" for t in chart(root, "pass-rates").iter() if t.tag.endswith("title")]
+    assert any("tests requirement q2-any-shape" in t for t in tooltips)
+
+
 def test_failure_table_is_capped_and_says_how_many_more() -> None:
     rows = [row(check_result("c", "q1", outcome="failed", message=f"wrong {chr(97 + i)}")) for i in range(26)]
     root = render(rows)

@@ -26,13 +26,15 @@ UNICODE = 'é ☃ 😀 \u202egnp.exe \u200d \x00 \x1b[31mred\x1b[0m \ud800 "q" \
 LONG = "x" * 100_000
 EDGE_NUMBERS = (0.0, -0.0, 0.1 + 0.2, 1e308, 5e-324, -1e-300, math.inf, -math.inf, 2.0**53 + 2)
 
-CELL_ERRORS = (CellError(1, "ZeroDivisionError: division by zero"), CellError(2**63, UNICODE), CellError(0, ""))
+CELL_ERRORS = (CellError(1, "ZeroDivisionError: division by zero"), CellError(2**63, UNICODE), CellError(0, ""),
+               CellError(3, "ModuleNotFoundError: No module named 'keras.engine'", UNICODE))
 CHECKS = (
     CheckResult("shape", "q1", 1.0, 1.0, "passed", "", "public"),
     CheckResult("weights", "q1", 2.0, 0.0, "failed", "Layer 2 uses sigmoid; use relu.", "hidden", "speedup=2.1"),
     CheckResult(UNICODE, UNICODE, 0.5, 0.25, "error", UNICODE, "public", UNICODE),
     CheckResult("", "", 0.0, -0.0, "failed", LONG, "hidden", LONG),
     *(CheckResult("edge", "q9", n, n, "passed", "", "public") for n in EDGE_NUMBERS),
+    CheckResult("any_shape", "q1", 1.0, 0.0, "failed", "x", "hidden", "", "q1-any-shape", f"{UNICODE}\nsecond line"),
 )
 EXECUTIONS = (
     ExecutionSummary("not_run", "The notebook was not run."),
@@ -110,6 +112,14 @@ def test_whole_numbers_in_json_are_read_as_points() -> None:
     data = {**codec.CHECK.encode(CHECKS[0]), "points": 2, "earned": 0}
 
     assert codec.CHECK.decode(data) == dataclasses.replace(CHECKS[0], points=2.0, earned=0.0)
+
+
+def test_hints_and_requirements_are_written_only_when_there_are_some() -> None:
+    """So a report without them keeps the layout it always had (the stored reports below)."""
+    assert codec.CELL_ERROR.encode(CELL_ERRORS[0]) == {"cell": 1, "error": "ZeroDivisionError: division by zero"}
+    assert codec.CELL_ERROR.encode(CELL_ERRORS[3])["hint"] == UNICODE
+    assert not {"requirement", "hint"} & set(codec.CHECK.encode(CHECKS[0]))
+    assert codec.CHECK.encode(CHECKS[-1])["requirement"] == "q1-any-shape"
 
 
 def test_the_execution_summary_has_one_layout_in_both_documents() -> None:

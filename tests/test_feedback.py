@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -227,3 +228,56 @@ def test_html_page_is_standalone() -> None:
     assert page.startswith("<!DOCTYPE html>")
     assert "<style>" in page
     assert not re.search(r"\b(src|href)=|@import|url\(", page)
+
+
+# -- hints ------------------------------------------------------------------------------------
+
+HINT = "The layer must accept inputs of <any> shape."
+HABIT = messages.HABIT_VIS_UTILS.format()
+
+
+def hinted() -> SubmissionResult:
+    """A cell error from a habit; a public check with a hint; two failed hidden checks sharing a hint."""
+    import dataclasses
+
+    def with_hint(check: CheckResult, hint: str) -> CheckResult:
+        return dataclasses.replace(check, hint=hint, requirement="q1-any-shape")
+
+    return result(
+        with_hint(check_result("draws", "q1", outcome="failed", message="`draw_model` is not defined."), HABIT),
+        with_hint(check_result(HIDDEN_NAME, "q1", outcome="failed", message=HIDDEN_MESSAGE, visibility="hidden"), HINT),
+        with_hint(check_result("hidden_two", "q1", outcome="failed", visibility="hidden"), HINT),
+        execution=ExecutionSummary(
+            "completed", "Cell 2 stopped with an error.",
+            (CellError(2, "ModuleNotFoundError: No module named 'keras.utils.vis_utils'", HABIT),),
+        ),
+    )
+
+
+@RENDERERS
+def test_hints_follow_the_cell_error_the_check_and_the_hidden_counts(render: Renderer) -> None:
+    text = shown(render, hinted())
+    if render is feedback_markdown:  # what a reader of the rendered Markdown sees
+        text = html.unescape(re.sub(r"\\(.)", r"\1", text))
+    hint_line = messages.HINT.format(hint=HABIT)
+
+    assert text.count(hint_line) == 2  # after the cell error and after the public check's message
+    assert text.count(HINT) == 1  # two failed hidden checks, one requirement: said once
+    assert messages.HIDDEN_HINTS.format() in text
+    assert HIDDEN_NAME not in text and HIDDEN_MESSAGE not in text and "hidden_two" not in text
+
+
+def test_markdown_nests_the_hints_under_what_they_explain() -> None:
+    md = render_with(feedback_markdown, hinted())
+
+    assert "- Cell 2: ModuleNotFoundError: No module named 'keras.utils.vis\\_utils'\n  - Hint: Keras 3 removed" in md
+    assert "`draw\\_model\\` is not defined.\n  - Hint: Keras 3 removed" in md
+    assert "Details of hidden checks are not shown.\\\n  What the failed hidden checks point at:\n" in md
+    assert "\n  - The layer must accept inputs of &lt;any&gt; shape.\n" in md
+
+
+def test_html_escapes_hints_like_any_other_text() -> None:
+    page = render_with(feedback_html, hinted())
+
+    assert "&lt;any&gt;" in page and "<any>" not in page
+    ET.fromstring(page)  # still well-formed

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from autograder import messages
 from autograder.core.assignment import Question
 from autograder.core.results import (
     SCHEMA_VERSION,
@@ -27,6 +28,7 @@ from autograder.reports.formats import (
     format_number,
     grades_csv,
     gradescope_results,
+    hidden_hints,
     safe_text,
     student_report,
     submission_report,
@@ -127,6 +129,7 @@ def test_student_report_counts_hidden_checks_per_question() -> None:
             "hidden_passed": 1,
             "hidden_points": 2.0,
             "hidden_earned": 1.0,
+            "hints": [],
         },
         {
             "question": "q2",
@@ -134,6 +137,7 @@ def test_student_report_counts_hidden_checks_per_question() -> None:
             "hidden_passed": 0,
             "hidden_points": 2.0,
             "hidden_earned": 0.0,
+            "hints": [],
         },
     ]
 
@@ -414,3 +418,55 @@ def test_format_number(value: float, expected: str) -> None:
 def test_safe_text(raw: str, kwargs: dict[str, Any], expected: str) -> None:
     limit = 5 if raw == "abcdefghij" else 100
     assert safe_text(raw, limit, **kwargs) == expected
+
+
+# -- hints ------------------------------------------------------------------------------------
+
+HINT = "The layer must accept inputs of any shape."
+HABIT = messages.HABIT_VIS_UTILS.format()
+
+
+def hinted() -> SubmissionResult:
+    """q1: two failed hidden checks of one requirement, one passed; a public check with a habit's hint."""
+    def with_hint(c: CheckResult, hint: str, requirement: str = "q1-any-shape") -> CheckResult:
+        return CheckResult(c.name, c.question, c.points, c.earned, c.outcome, c.message, c.visibility, "",
+                           requirement, hint)
+
+    return submission(
+        with_hint(check("imports", "q1", outcome="failed", message="`draw_model` is not defined."), HABIT, ""),
+        with_hint(check("secret_a", "q1", outcome="failed", message=HIDDEN_MESSAGE, visibility="hidden"), HINT),
+        with_hint(check("secret_b", "q1", outcome="failed", message=HIDDEN_MESSAGE, visibility="hidden"),
+                  f"{HINT}\n{HABIT}"),
+        with_hint(check("secret_c", "q1", visibility="hidden"), "A passed check's hint."),
+        cell_errors=(CellError(2, "ModuleNotFoundError: No module named 'keras.utils.vis_utils'", HABIT),),
+    )
+
+
+def test_the_hints_of_failed_hidden_checks_are_listed_once_each_in_order() -> None:
+    hidden = [c for c in hinted().checks if c.visibility == "hidden"]
+    assert hidden_hints(hidden) == [HINT, HABIT]
+
+
+def test_text_feedback_shows_hints_next_to_hidden_counts_checks_and_cell_errors() -> None:
+    text = feedback_text(*scored(hinted()), show_hidden=False)
+
+    assert f"  Hint: {HABIT}" in text.split("q1 Build the model")[0]  # after the cell error
+    assert f"`draw_model` is not defined.\n    Hint: {HABIT}" in text
+    block = text.split("Hidden checks:")[1]
+    assert f"{messages.HIDDEN_HINTS.format()}\n    - {HINT}\n    - {HABIT}" in block
+    assert HIDDEN_MESSAGE not in text and "secret_" not in text and "A passed check's hint." not in text
+
+
+def test_the_instructors_terminal_shows_each_checks_requirement() -> None:
+    text = feedback_text(*scored(hinted()), show_hidden=True)
+
+    assert f"✗ [hidden] secret_a (q1-any-shape): {HIDDEN_MESSAGE}" in text
+
+
+def test_gradescope_puts_the_hints_in_the_hidden_test_and_the_cell_hint_in_the_summary() -> None:
+    results = gradescope_results(*scored(hinted()))
+
+    hidden_test = next(t for t in results["tests"] if "Hidden checks" in t["name"])
+    assert hidden_test["output"].splitlines()[1:] == [messages.HIDDEN_HINTS.format(), f"- {HINT}", f"- {HABIT}"]
+    assert f"Hint: {HABIT}" in results["output"]
+    assert HIDDEN_MESSAGE not in json.dumps(results)

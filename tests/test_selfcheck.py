@@ -25,6 +25,23 @@ def test_hidden_shares_count_hidden_checks_and_their_points(autograph):
     assert shares == {"q1": (2, 2.0), "q2": (2, 2.0), "q3": (2, 2.0), "q4": (1, 1.0)}
 
 
+def test_hidden_shares_say_what_hidden_checks_test_from_the_requirements_table(autograph):
+    from autograder.core.requirements import Requirement, Requirements, check_names
+
+    hidden_check = sorted(check_names(autograph.hidden_checks))[0]
+    public_check = sorted(check_names(autograph.public_checks))[0]
+    table = Requirements((
+        Requirement("q2-public", "q2", "text a", (public_check,), "Not listed: only a public check tests it."),
+        Requirement("q2-hidden", "q2", "text b", (hidden_check,), "scaled_sum must loop over x."),
+    ))
+
+    shares = {h.question: h.tests for h in selfcheck.hidden_shares(dataclasses.replace(autograph, requirements=table))}
+
+    assert shares == {"q1": (), "q2": ("scaled_sum must loop over x.",), "q3": (), "q4": ()}
+    without_table = dataclasses.replace(autograph, requirements=Requirements())
+    assert all(h.tests == () for h in selfcheck.hidden_shares(without_table))  # nothing to list
+
+
 def test_self_check_runs_public_checks_only_and_filters_by_question(tmp_path, autograph):
     fake = FakeExecutor(execution(*autograph_checks("q2_public")))
     result = selfcheck.run_self_check(write_answer(tmp_path / "a.ipynb"), autograph, "q2", fake)

@@ -221,15 +221,18 @@ def _kind(value: object) -> str:
 # -- CellError --------------------------------------------------------------------------------
 
 _CELL_ERROR_KEYS = ("cell", "error")
+_CELL_ERROR_OPTIONAL = ("hint",)
+"""The grader adds it from the table of habits (``core/habits.py``); reports written before it have none."""
 
 
 def _encode_cell_error(error: CellError) -> Json:
-    return {"cell": error.cell, "error": error.error}
+    # Written only when there is one, so an error without a hint keeps the layout it always had.
+    return {"cell": error.cell, "error": error.error, **({"hint": error.hint} if error.hint else {})}
 
 
 def _read_cell_error(f: _Fields) -> CellError:
-    f.expect_keys(_CELL_ERROR_KEYS)
-    return CellError(cell=f.integer("cell"), error=f.text("error"))
+    f.expect_keys(_CELL_ERROR_KEYS, _CELL_ERROR_OPTIONAL)
+    return CellError(cell=f.integer("cell"), error=f.text("error"), hint=f.text("hint") if "hint" in f.data else "")
 
 
 CELL_ERROR: Codec[CellError] = Codec("cell error", _encode_cell_error, _read_cell_error)
@@ -252,8 +255,8 @@ def _encode_check(check: CheckResult) -> Json:
         "message": check.message,
         "visibility": check.visibility,
         "details": check.details,
-        "requirement": check.requirement,
-        "hint": check.hint,
+        # Written only when set, so a check outside any requirements table keeps the layout it always had.
+        **{key: value for key, value in (("requirement", check.requirement), ("hint", check.hint)) if value},
     }
 
 

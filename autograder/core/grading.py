@@ -1,7 +1,8 @@
 """The grading pipeline, written once:
 
 load and validate the notebook -> execute it and run the checks (student process + trusted check
-process) -> score -> (the caller renders reports from the result and the score).
+process) -> explain the failures (each check's requirement and hint, the Keras 2 / TF 1 habit behind
+an error) -> score -> (the caller renders reports from the result and the score).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.core import notebook, requirements, scoring
+from autograder.core import habits, notebook, requirements, scoring
 from autograder.core.assignment import Assignment
 from autograder.core.execution import Execution, Executor, GraderError
 from autograder.core.results import SubmissionResult
@@ -38,8 +39,11 @@ def _result(path: Path, assignment: Assignment, executor: Executor, include_hidd
         _expect_declared_points(execution, assignment, include_hidden)
     except GraderError as exc:
         return SubmissionResult(name, assignment.name, "grader_error", f"Grader error: {exc}")
+    sources = {c.number: c.source for c in nb.cells}
+    summary = habits.explain_cells(execution.summary, sources)
     checks = requirements.annotate(execution.checks, assignment.requirements)
-    return SubmissionResult(name, assignment.name, "graded", execution.summary.message, execution.summary, checks)
+    checks = habits.explain_checks(checks, summary.cell_errors, sources)
+    return SubmissionResult(name, assignment.name, "graded", summary.message, summary, checks)
 
 
 def _expect_declared_points(execution: Execution, assignment: Assignment, include_hidden: bool) -> None:

@@ -39,7 +39,9 @@ class CheckResult:
     requirement: str = ""
     """The id of the requirement of the question's text this check tests (``requirements.toml``)."""
     hint: str = ""
-    """Safe for students: which requirement failed, never the check's inputs or expected values."""
+    """Safe for students, one line each: which requirement failed (hidden checks), the Keras 2 / TF 1 habit
+    its error comes from, the failed cell behind it (:mod:`autograder.core.habits`); never the check's
+    inputs or expected values."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class CellError:
     """1-based position of the cell in the notebook, counting every cell (as Jupyter shows them)."""
     error: str
     """One line: the exception type and message, e.g. ``ZeroDivisionError: division by zero``."""
+    hint: str = ""
+    """What changed and what to write now, when the error comes from a Keras 2 / TF 1 habit
+    (:mod:`autograder.core.habits`); empty otherwise."""
 
 
 @dataclass(frozen=True)

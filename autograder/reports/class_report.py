@@ -5,8 +5,9 @@ a histogram of total scores, each question's mean, each check's pass rate, and t
 failure messages and cell errors; its charts are inline SVG drawn here (rects and text), with no
 JavaScript and nothing fetched, so the file opens from disk or an e-mail attachment.
 
-The page shows HIDDEN checks by name with their messages: it is for the instructor, never for
-students, so its words are written here rather than in the student catalog (:mod:`autograder.messages`).
+The page shows HIDDEN checks by name with their messages and the id of the requirement each
+tests (``requirements.toml``): it is for the instructor, never for students, so its words are
+written here rather than in the student catalog (:mod:`autograder.messages`).
 This module computes what the page says and where each chart's shapes go; the ``class.html``
 template (on the shared ``base.html``, see :mod:`.pages`) lays them out and escapes every piece of
 text. Text from a submission also goes through :func:`autograder.reports.formats.safe_text` first;
@@ -354,7 +355,8 @@ def _rate_bar(rate: _CheckRate) -> _Bar:
     label = f"{rate.check.question} · {rate.check.name}"
     value = f"{_percent(fraction)} ({rate.passed} of {rate.runs})"
     broke = f"; the check itself broke {_plural(rate.errors, 'time')}" if rate.errors else ""
-    tooltip = f"{label}: {rate.passed} of {rate.runs} passed{broke}"
+    tests = f"; tests requirement {safe_text(rate.check.requirement, NAME_LIMIT)}" if rate.check.requirement else ""
+    tooltip = f"{label}: {rate.passed} of {rate.runs} passed{broke}{tests}"
     return _Bar(label, fraction, value, tooltip, "hidden" if rate.check.visibility == "hidden" else "")
 
 
@@ -384,7 +386,8 @@ def _failure_section(graded: Sequence[Row]) -> _Section | None:
 
 def _check_where(check: CheckResult) -> str:
     tags = [t for t, on in (("hidden", check.visibility == "hidden"), ("check broke", check.outcome == "error")) if on]
-    return f"{check.question} · {check.name}" + (f" ({', '.join(tags)})" if tags else "")
+    requirement = f" → {safe_text(check.requirement, NAME_LIMIT)}" if check.requirement else ""
+    return f"{check.question} · {check.name}" + (f" ({', '.join(tags)})" if tags else "") + requirement
 
 
 def _cell_error_section(graded: Sequence[Row]) -> _Section | None:

@@ -1,9 +1,10 @@
 """One student's feedback, ready to publish: as Markdown, or as a standalone HTML page.
 
 Both renderers are pure and draw the same content from one view of the result, so they cannot
-disagree: the total, each question's score, every *public* check with its message, hidden
-checks only as counts and points per question (never their names or messages), the cells that
-stopped with an error, the submission-level message, and what to do next. Every sentence comes
+disagree: the total, each question's score, every *public* check with its message and hints, hidden
+checks only as counts and points per question with the hints of the failed ones (never their names,
+messages or inputs), the cells that stopped with an error and the hint of the habit behind each,
+the submission-level message, and what to do next. Every sentence comes
 from :mod:`autograder.messages`; the page is the ``feedback.html`` template (:mod:`.pages`).
 
 Student-controlled text (file names, exception text quoted in messages) first goes through
@@ -28,7 +29,9 @@ from autograder.reports.formats import (
     MESSAGE_LIMIT,
     NAME_LIMIT,
     format_number,
+    hidden_hints,
     hidden_summary,
+    hint_lines,
     next_steps,  # the one "what to do next" policy, shared with feedback_text and Gradescope
     points_text,
     safe_text,
@@ -64,6 +67,16 @@ class _Check:
     points: str
     message: str
     """Already made safe; may span lines."""
+    hints: tuple[str, ...]
+    """What the failure points at (a habit, a failed cell), one line each, made safe."""
+
+
+@dataclass(frozen=True)
+class _CellError:
+    cell: int
+    error: str
+    hint: str
+    """The hint of the habit behind the error, or empty; made safe."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,8 @@ class _Question:
     checks: tuple[_Check, ...]
     hidden: str
     """One line about the hidden checks, or empty when the question has none."""
+    hints: tuple[str, ...]
+    """The hints of the failed hidden checks, each once, made safe."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +103,7 @@ class _View:
     """The assignment's points, which pick the plural of "points"."""
     fraction: float
     notices: tuple[str, ...]
-    cell_errors: tuple[tuple[int, str], ...]
+    cell_errors: tuple[_CellError, ...]
     questions: tuple[_Question, ...]
     next_steps: tuple[str, ...]
     closing: str
@@ -112,7 +127,10 @@ def _view(result: SubmissionResult, score: Score) -> _View:
         count=float(format_number(score.points)),
         fraction=min(max(score.earned / score.points, 0.0), 1.0) if score.points > 0 else 0.0,
         notices=tuple(_notices(result)),
-        cell_errors=tuple((e.cell, safe_text(e.error, CELL_ERROR_LIMIT)) for e in result.execution.cell_errors),
+        cell_errors=tuple(
+            _CellError(e.cell, safe_text(e.error, CELL_ERROR_LIMIT), safe_text(e.hint, MESSAGE_LIMIT))
+            for e in result.execution.cell_errors
+        ),
         questions=_questions(result, score) if graded else (),
         next_steps=steps,
         closing=messages.ALL_PASSED.format() if all_passed else "",
@@ -150,6 +168,7 @@ def _question(name: str, q: QuestionScore | None, checks: Sequence[CheckResult])
         points=points_text(q.earned, q.points) if q else messages.NOT_SCORED.format(),
         checks=tuple(_check(c) for c in checks if c.visibility == "public"),
         hidden=f"{hidden_summary(hidden)} {messages.HIDDEN_NOTE.format()}" if hidden else "",
+        hints=tuple(hidden_hints(hidden)),
     )
 
 
@@ -160,7 +179,8 @@ def _check(check: CheckResult) -> _Check:
         mark=_MARK[check.outcome],
         verdict=_VERDICT[check.outcome].format(),
         points=points_text(check.earned, check.points),
-        message=student_check_message(check),
+        message=student_check_message(check, with_hints=False),
+        hints=tuple(hint_lines(check)) if check.outcome == "failed" else (),
     )
 
 
@@ -180,7 +200,10 @@ def feedback_markdown(result: SubmissionResult, score: Score) -> str:
     lines += [_md_paragraph(notice) + "\n" for notice in view.notices]
     if view.cell_errors:
         lines += [f"## {messages.HEADING_CELL_ERRORS.format()}", ""]
-        lines += [f"- {messages.CELL.format(cell=cell)}: {_md(error)}" for cell, error in view.cell_errors] + [""]
+        for error in view.cell_errors:
+            lines.append(f"- {messages.CELL.format(cell=error.cell)}: {_md(error.error)}")
+            lines += [f"  - {_md(messages.HINT.format(hint=error.hint))}"] if error.hint else []
+        lines.append("")
     if view.questions:
         lines += [f"## {messages.HEADING_ANSWERS.format()}", ""]
         for question in view.questions:
@@ -200,8 +223,14 @@ def _md_question(question: _Question) -> list[str]:
             lines += [item + ":", *_md_code_block(check.message, indent="  ")]
         else:
             lines.append(f"{item}: {_md(check.message)}" if check.message else item)
+        lines += [f"  - {_md(messages.HINT.format(hint=hint))}" for hint in check.hints]
     if question.hidden:
         lines.append(f"- {_md(question.hidden)}")
+        if question.hints:
+            # A hard line break, then the hints as a list nested in the hidden checks' item.
+            lines[-1] += "\\"
+            lines.append(f"  {_md(messages.HIDDEN_HINTS.format())}")
+            lines += [f"  - {_md(hint)}" for hint in question.hints]
     if not question.checks and not question.hidden:
         lines.append(f"- {_md(messages.NO_CHECKS.format())}")
     return [*lines, ""]

@@ -7,6 +7,10 @@
 * :func:`console_table`      an aligned class overview for the instructor's terminal.
 * :func:`feedback_text`      one submission's feedback for a terminal.
 
+Wherever a student reads about a question's hidden checks, they also read the hints of the failed ones
+(:func:`hidden_hints`: which requirement failed, never a hidden check's name, message, details
+or inputs), and wherever they read a cell's error or a public check's message, its hint follows.
+
 Submission names and messages can carry text the student controls (file names, exception text),
 so every text renderer passes them through :func:`safe_text` first. What a student reads comes
 from :mod:`autograder.messages`; the instructor's console table and CSV keep their own words. The JSON reports keep text
@@ -27,16 +31,19 @@ from typing import Any
 
 from autograder import messages
 from autograder.core import codec
-from autograder.core.results import CheckResult, SubmissionResult
+from autograder.core.results import CellError, CheckResult, SubmissionResult
 from autograder.core.scoring import DECIMALS, QuestionScore, Score
 
 __all__ = [
+    "cell_error_lines",
     "console_table",
     "feedback_text",
     "format_number",
     "grades_csv",
     "gradescope_results",
+    "hidden_hints",
     "hidden_summary",
+    "hint_lines",
     "points_text",
     "safe_text",
     "student_check_message",
@@ -136,6 +143,7 @@ def _hidden_summary_json(question: str, checks: Sequence[CheckResult]) -> dict[s
         "hidden_passed": _count_passed(checks),
         "hidden_points": _total(c.points for c in checks),
         "hidden_earned": _total(c.earned for c in checks),
+        "hints": hidden_hints(checks),
     }
 
 
@@ -193,7 +201,7 @@ def _gradescope_hidden(question: str, checks: Sequence[CheckResult]) -> dict[str
         "max_score": _total(c.points for c in checks),
         "status": "passed" if passed == len(checks) else "failed",
         "visibility": "visible",
-        "output": messages.HIDDEN_NOTE.format(),
+        "output": "\n".join([messages.HIDDEN_NOTE.format(), *_hints_block(checks, bullet="- ")]),
     }
 
 
@@ -357,18 +365,22 @@ def _question_heading(question: str, q: QuestionScore | None) -> str:
 
 def _check_lines(checks: Sequence[CheckResult], *, show_hidden: bool) -> list[str]:
     shown = [c for c in checks if show_hidden or c.visibility == "public"]
-    lines = [_check_line(c) for c in shown]
+    lines = [_check_line(c, show_requirement=show_hidden) for c in shown]
     hidden = [c for c in checks if c.visibility == "hidden"]
     if hidden and not show_hidden:
         lines.append(f"  {hidden_summary(hidden)}")
+        lines += [f"    {line}" for line in _hints_block(hidden, bullet="- ")]
     return lines
 
 
-def _check_line(check: CheckResult) -> str:
+def _check_line(check: CheckResult, *, show_requirement: bool) -> str:
     mark = "✓" if check.outcome == "passed" else "✗"
     tag = f" {messages.HIDDEN_TAG.format()}" if check.visibility == "hidden" else ""
     message = student_check_message(check)
     line = f"  {mark}{tag} {safe_text(check.name, NAME_LIMIT)}"
+    if show_requirement and check.requirement:
+        # The instructor's own terminal: which requirement of the text the check tests.
+        line += f" ({safe_text(check.requirement, NAME_LIMIT)})"
     return f"{line}: {_indent(message, ' ' * 4)}" if message else line
 
 
@@ -392,12 +404,49 @@ def hidden_summary(hidden: Sequence[CheckResult]) -> str:
     return messages.HIDDEN_SUMMARY.format(passed=_count_passed(hidden), total=len(hidden), points=points)
 
 
-def student_check_message(check: CheckResult) -> str:
-    """A check's message made safe, and for a check that broke, that it is not the student's fault."""
+def hidden_hints(hidden: Sequence[CheckResult]) -> list[str]:
+    """The hints of the failed checks among ``hidden``, made safe, each once, in the order of the checks.
+
+    A hint says which requirement failed (and which habit or failed cell is behind it); several
+    checks of one requirement share its hint, so a student reads it once.
+    """
+    hints: dict[str, None] = {}
+    for check in hidden:
+        if check.outcome == "failed":
+            hints.update((line, None) for line in hint_lines(check))
+    return list(hints)
+
+
+def hint_lines(check: CheckResult) -> list[str]:
+    """The lines of a check's hint, each made safe (a hint holds one thing to look at per line)."""
+    lines = (safe_text(line, MESSAGE_LIMIT) for line in check.hint.splitlines())
+    return [line for line in lines if line]
+
+
+def _hints_block(hidden: Sequence[CheckResult], *, bullet: str) -> list[str]:
+    hints = hidden_hints(hidden)
+    return [messages.HIDDEN_HINTS.format(), *(bullet + hint for hint in hints)] if hints else []
+
+
+def student_check_message(check: CheckResult, *, with_hints: bool = True) -> str:
+    """A check's message made safe, and for a check that broke, that it is not the student's fault.
+
+    With ``with_hints``, each line of the check's hint follows (renderers that lay hints out
+    themselves leave them out).
+    """
     message = safe_text(check.message, MESSAGE_LIMIT, one_line=False)
     if check.outcome == "error":
         message = f"{message}\n{messages.CHECK_BROKE_NOTE.format()}".strip()
+    if with_hints and check.outcome == "failed":
+        message = "\n".join([message, *(messages.HINT.format(hint=h) for h in hint_lines(check))]).strip()
     return message
+
+
+def cell_error_lines(error: CellError) -> list[str]:
+    """A cell that stopped, and on the next line (indented) its hint: the habit or the failed cell behind it."""
+    lines = [messages.CELL_STOPPED.format(cell=error.cell, error=safe_text(error.error, CELL_ERROR_LIMIT))]
+    hint = safe_text(error.hint, MESSAGE_LIMIT)
+    return [*lines, "  " + messages.HINT.format(hint=hint)] if hint else lines
 
 
 def submission_message(result: SubmissionResult, *, for_student: bool) -> str:
@@ -418,10 +467,7 @@ def _problem_lines(result: SubmissionResult, *, for_student: bool) -> list[str]:
     stopped = result.execution.status in ("timeout", "died")
     if stopped and result.execution.message != result.message:
         lines.append(safe_text(result.execution.message, MESSAGE_LIMIT, one_line=False))
-    lines += [
-        messages.CELL_STOPPED.format(cell=e.cell, error=safe_text(e.error, CELL_ERROR_LIMIT))
-        for e in result.execution.cell_errors
-    ]
+    lines += [line for e in result.execution.cell_errors for line in cell_error_lines(e)]
     return lines
 
 

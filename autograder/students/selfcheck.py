@@ -8,6 +8,10 @@ From a notebook cell::
 This grades the SAVED notebook in a fresh process (exactly as the grader will), not the live
 kernel's state, and shows the result as HTML in Jupyter (the ``selfcheck.html`` template) and as
 text elsewhere, in the words of :mod:`autograder.messages`. The same engine backs ``tfgrade check``.
+
+Hidden checks do not run here. For each question, the self-check lists what its hidden checks will
+test: the hints of the requirements (``requirements.toml``) that have hidden checks, which are
+written for students; never a hidden check's name or inputs.
 """
 
 from __future__ import annotations
@@ -20,10 +24,17 @@ from pathlib import Path
 from autograder import messages
 from autograder.core import assignment as assignments
 from autograder.core import notebook as notebooks
+from autograder.core import requirements
 from autograder.core.execution import Executor, ProcessExecutor
 from autograder.core.grading import Graded, grade
 from autograder.core.results import CheckResult
-from autograder.reports.formats import format_number, safe_text, student_check_message, submission_message
+from autograder.reports.formats import (
+    MESSAGE_LIMIT,
+    format_number,
+    safe_text,
+    student_check_message,
+    submission_message,
+)
 from autograder.reports.pages import render_page
 
 
@@ -32,6 +43,8 @@ class HiddenShare:
     question: str
     checks: int
     points: float
+    tests: tuple[str, ...] = ()
+    """The hints of the question's requirements that hidden checks test, from ``requirements.toml``."""
 
 
 @dataclass(frozen=True)
@@ -100,17 +113,29 @@ def find_notebook(given: str | os.PathLike[str] | None) -> Path:
 
 
 def hidden_shares(assignment: assignments.Assignment) -> list[HiddenShare]:
-    """Per question: how many hidden checks there are and their points (read, never run here)."""
+    """Per question: how many hidden checks there are, their points and what they test (read, never run here)."""
     hidden = _marked_checks(assignment.hidden_checks)
     public_points: dict[str, float] = {}
     for question, points in _marked_checks(assignment.public_checks):
         public_points[question] = public_points.get(question, 0.0) + points
     counts = {q.name: sum(1 for question, _ in hidden if question == q.name) for q in assignment.questions}
+    tests = _hidden_tests(assignment)
     return [
-        HiddenShare(q.name, counts[q.name], q.points - public_points.get(q.name, 0.0))
+        HiddenShare(q.name, counts[q.name], q.points - public_points.get(q.name, 0.0), tests.get(q.name, ()))
         for q in assignment.questions
         if counts[q.name]
     ]
+
+
+def _hidden_tests(assignment: assignments.Assignment) -> dict[str, tuple[str, ...]]:
+    """Per question, the hints of its requirements that at least one hidden check tests, in table order."""
+    folder = assignment.hidden_checks
+    hidden = set(requirements.check_names(folder)) if folder.is_dir() else set()
+    tests: dict[str, tuple[str, ...]] = {}
+    for requirement in assignment.requirements.items:
+        if hidden.intersection(requirement.checks) and requirement.hint not in tests.get(requirement.question, ()):
+            tests[requirement.question] = (*tests.get(requirement.question, ()), requirement.hint)
+    return tests
 
 
 def _marked_checks(folder: Path) -> list[tuple[str, float]]:
@@ -160,15 +185,48 @@ def _summary(result: SelfCheck) -> str:
     return messages.SELFCHECK_SUMMARY.format(passed=passed, total=len(checks), scope=scope, hidden=note)
 
 
-def _problems(result: SelfCheck) -> list[str]:
+@dataclass(frozen=True)
+class _Problem:
+    text: str
+    hint: str = ""
+    """What to write instead, when the problem is a cell error from a Keras 2 / TF 1 habit."""
+
+
+@dataclass(frozen=True)
+class _Hidden:
+    lead: str
+    tests: tuple[str, ...]
+
+
+def _problems(result: SelfCheck) -> list[_Problem]:
     r = result.graded.result
     if r.status != "graded":
-        return [safe_text(submission_message(r, for_student=True), 600)]
-    lines = []
+        return [_Problem(safe_text(submission_message(r, for_student=True), 600))]
+    problems = []
     if r.execution.status != "completed":
-        lines.append(safe_text(r.execution.message, 600))
-    lines += [messages.CELL_STOPPED.format(cell=e.cell, error=safe_text(e.error, 300)) for e in r.execution.cell_errors]
-    return lines
+        problems.append(_Problem(safe_text(r.execution.message, 600)))
+    problems += [
+        _Problem(
+            messages.CELL_STOPPED.format(cell=e.cell, error=safe_text(e.error, 300)),
+            messages.HINT.format(hint=safe_text(e.hint, MESSAGE_LIMIT)) if e.hint.strip() else "",
+        )
+        for e in r.execution.cell_errors
+    ]
+    return problems
+
+
+def _hidden(result: SelfCheck) -> list[_Hidden]:
+    """What each question's hidden checks will test, for the questions whose requirements say."""
+    return [
+        _Hidden(
+            messages.SELFCHECK_HIDDEN_TESTS.format(
+                question=safe_text(h.question, 80), count=h.checks, points=format_number(h.points)
+            ),
+            tuple(safe_text(t, MESSAGE_LIMIT) for t in h.tests),
+        )
+        for h in result.hidden
+        if h.tests
+    ]
 
 
 def _rows(result: SelfCheck, marks: tuple[str, str]) -> list[_Row]:
@@ -184,9 +242,12 @@ def _rows(result: SelfCheck, marks: tuple[str, str]) -> list[_Row]:
 
 def render_text(result: SelfCheck) -> str:
     lines = [_summary(result)]
-    lines += [f"  ! {p}" for p in _problems(result)]
+    for problem in _problems(result):
+        lines += [f"  ! {problem.text}"] + ([f"      {problem.hint}"] if problem.hint else [])
     for row in _rows(result, ("✓", "✗")):
         lines.append(f"  {row.mark} {row.question} {row.name}" + ("" if row.message is None else f": {row.message}"))
+    for hidden in _hidden(result):
+        lines += [hidden.lead, *(f"  - {test}" for test in hidden.tests)]
     if result.passed:
         lines.append(messages.SELFCHECK_ALL_PASSED.format())
     lines.append(messages.SELFCHECK_RAN_SAVED.format(saved=messages.SAVED.format().upper()))
@@ -196,5 +257,5 @@ def render_text(result: SelfCheck) -> str:
 def render_html(result: SelfCheck) -> str:
     return render_page(
         "selfcheck.html", colour="#1a7f37" if result.passed else "#b42318", summary=_summary(result),
-        problems=_problems(result), checks=_rows(result, ("✅", "❌")),
+        problems=_problems(result), checks=_rows(result, ("✅", "❌")), hidden=_hidden(result),
     )
