@@ -107,3 +107,14 @@ def test_zip_grades_to_the_same_score_as_the_notebook(prepared, autograph, tmp_p
     assert [(c.name, c.outcome) for c in from_zip.result.checks] == [
         (c.name, c.outcome) for c in from_notebook.result.checks
     ]
+
+
+def test_submit_advice_carries_the_habit_hint_of_a_cell_error():
+    from autograder.core import assignment as assignments
+    from autograder.core.results import CellError
+    from autograder.students.submission import _cell_advice
+
+    error = CellError(2, "ModuleNotFoundError: No module named 'keras.utils.vis_utils'", hint="plot_model moved.")
+    assert _cell_advice(error, assignments.load("functional")).endswith("plot_model moved.")
+    plain = CellError(3, "ValueError: bad")
+    assert "ValueError: bad" in _cell_advice(plain, assignments.load("functional"))

@@ -23,6 +23,7 @@ from autograder import messages
 from autograder.core import assignment as assignments
 from autograder.core import notebook as notebooks
 from autograder.core.execution import Executor
+from autograder.core.results import CellError
 from autograder.reports.formats import safe_text
 from autograder.students.selfcheck import SelfCheck, find_notebook, run_self_check
 
@@ -71,19 +72,23 @@ def _run_problems(check: SelfCheck, assignment: assignments.Assignment) -> list[
         return [Problem(safe_text(result.message, 600))]
     execution = result.execution
     problems = [Problem(safe_text(execution.message, 600))] if execution.status != "completed" else []
-    problems += [Problem(_cell_advice(e.error, assignment), cell=e.cell) for e in execution.cell_errors]
+    problems += [Problem(_cell_advice(e, assignment), cell=e.cell) for e in execution.cell_errors]
     problems += [
         Problem(messages.MISSING_NAMES.format(names=f"`{name}`", count=1)) for name in execution.missing_names
     ]
     return problems
 
 
-def _cell_advice(error: str, assignment: assignments.Assignment) -> str:
-    error = safe_text(error, 400)
-    if error.startswith("NameError"):
-        return messages.CELL_NAME_ERROR_ADVICE.format(error=error)
+def _cell_advice(cell_error: CellError, assignment: assignments.Assignment) -> str:
+    error = safe_text(cell_error.error, 400)
     if error.startswith("CellTimeout"):
         return messages.CELL_TIMEOUT_ADVICE.format(seconds=assignment.limits.cell_seconds)
+    # A Keras 2 / TF 1 habit, or the earlier cell that should have defined a missing name, says more
+    # than generic advice does.
+    if cell_error.hint:
+        return f"{error} {safe_text(cell_error.hint, 600)}"
+    if error.startswith("NameError"):
+        return messages.CELL_NAME_ERROR_ADVICE.format(error=error)
     return messages.CELL_ERROR_ADVICE.format(error=error)
 
 
