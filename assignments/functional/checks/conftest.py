@@ -307,5 +307,3 @@ def _layer_kinds() -> set[str]:
 
 def _squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text)
-
-
