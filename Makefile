@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 # System tools: bubblewrap (the sandbox) and graphviz (plot_model). Installed when we are root
 # with apt-get (as on CI); elsewhere tfgrade still runs, unsandboxed, and says so.
-SYSTEM_TOOLS := bwrap:bubblewrap dot:graphviz setpriv:util-linux prlimit:util-linux
+SYSTEM_TOOLS := bwrap:bubblewrap dot:graphviz tesseract:tesseract-ocr setpriv:util-linux prlimit:util-linux
 # Only the tests need these: chromium renders the class report to a screenshot.
 TEST_TOOLS := chromium:chromium
 TEST_STAMP := $(VENV)/.test-tools
