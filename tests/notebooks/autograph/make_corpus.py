@@ -97,6 +97,19 @@ MISTAKES: dict[str, tuple[str, dict[str, str], str]] = {
         replace("q2-answer", "tf.reduce_sum(x) > 1", "tf.reduce_sum(x) >= 1"),
         "q2-halves-while-sum-above-one",
     ),
+    "fixed-range-loop": (
+        "`count_halvings` loops a fixed 100 times over `tf.range` and halves only while needed (`tf.where`): "
+        "a real loop op, but a fixed number of repetitions.",
+        {"q2-answer": """@tf.function
+def count_halvings(x):
+    count = tf.constant(0)
+    for _ in tf.range(100):
+        keep_going = tf.reduce_sum(x) > 1
+        x = tf.where(keep_going, x / 2, x)
+        count += tf.cast(keep_going, tf.int32)
+    return count"""},
+        "q2-graph-loop",
+    ),
     "count-fixed-length": (
         "`count_halvings` has an `input_signature` that fixes the length of `x` at 2, like the example.",
         replace("q2-answer", "@tf.function\n",
@@ -334,26 +347,30 @@ def scaled_sum(vector, factor):
 # Need IPython's own machinery in the grader (being built on another branch).
 IPYTHON: dict[str, tuple[str, dict[str, str], dict[str, list[str]]]] = {
     "ipython-display-and-help": (
-        "Correct, looking at results with `display(...)`, `obj?` help lines and `_`, as in Jupyter.",
-        {},
+        "Correct, looking at things with `display(...)`, `obj?` help lines and `_`, as in Jupyter.",
         {
-            "q1-answer": ["simple_nn?", "display(simple_nn(tf.constant([[-1.0, 0.5], [2.0, -3.0]])))",
-                          "linear_layer(tf.constant(1.5))", "print('last result:', _)"],
-            "q2-answer": ["count_halvings??", "display(count_halvings(tf.constant([3.0, 3.0])))"],
+            "q1-answer": ANSWERS["q1-answer"] + "\n\n\nsimple_nn?",
+            "q2-answer": "display(tf.constant([3.0, 3.0]))\n\n\n" + ANSWERS["q2-answer"],
         },
+        {"q1-answer": ["linear_layer(tf.constant(1.5))", "print('last result:', _)"]},
     ),
     "ipython-captured-shell-and-time": (
-        "Correct, with the results of `!` and `%time` assigned: `x = !echo hi`, `y = %time f()`.",
-        {},
+        "Correct, with the results of `!` and `%time` assigned: `x = !pwd`, `y = %time f()`, "
+        "`%time y = f()`.",
         {
-            "q2-answer": ["where = !pwd\nprint(where)",
-                          "n = %time count_halvings(tf.constant([3.0, 3.0]))\nassert int(n) == 3"],
-            "q4-answer": ["value = %time scaled_sum(tf.constant([1.0, 2.0]), 0.5)\nprint(float(value))"],
+            "q1-answer": ANSWERS["q1-answer"] + "\n\n\n%time y = simple_nn(tf.constant([-1.0, 2.0]))\nprint(y)",
+            "q2-answer": "where = !pwd\nprint(where)\n\n\n" + ANSWERS["q2-answer"],
+            "q4-answer": ANSWERS["q4-answer"] + "\n\n\nvalue = %time scaled_sum(tf.constant([1.0, 2.0]), 0.5)"
+                                                "\nprint(float(value))",
         },
+        {},
     ),
     "ipython-timeit-and-capture": (
         "Correct, timing with `%timeit -o` into a variable and a `%%capture` cell that defines an answer.",
-        {"q4-answer": "%%capture log\n" + ANSWERS["q4-answer"] + "\nprint(scaled_sum(tf.constant([1.0]), 2.0))"},
+        {
+            "q2-answer": ANSWERS["q2-answer"] + "\n\n\ntimes = %timeit -o -n1 -r1 count_halvings(tf.constant([3.0]))",
+            "q4-answer": "%%capture log\n" + ANSWERS["q4-answer"] + "\nprint(scaled_sum(tf.constant([1.0]), 2.0))",
+        },
         {
             "q3-timing": ["graph_time = %timeit -o -n1 -r1 lstm_fn(input, state)\nprint(graph_time.best > 0)"],
             "q4-answer": ["print(log.stdout)"],

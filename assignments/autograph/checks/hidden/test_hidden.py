@@ -165,6 +165,15 @@ def test_count_halvings_converts_to_graph_loop(student, runner):
     })
     for x in _fresh_halving_inputs()[:4]:
         expect_graph_computes_function(student, runner, graph, "count_halvings", x)
+    # "Repeats as many times as the data needs": the largest float32 sums need over a hundred halvings,
+    # more than a loop with a fixed count (tf.range(64) and tf.where, say) makes. Run the graph itself.
+    huge = np.array([3.0e38], np.float32)
+    [count] = expect_graph_computes_function(student, runner, graph, "count_halvings", huge)
+    if count.shape != () or int(count) != _halvings(huge):
+        raise CheckFailure(
+            "count_halvings's graph stops after a fixed number of repetitions: its loop must repeat as many times "
+            "as the data needs. Write `while tf.reduce_sum(x) > 1:` and let AutoGraph convert it."
+        )
 
 
 # --- q3: lstm_fn ----------------------------------------------------------------------------------
