@@ -330,6 +330,40 @@ def scaled_sum(vector, factor):
         },
         {},
     ),
+    "conversions-and-layers": (
+        "Correct, converting inputs defensively, a Keras `ReLU` layer inside the graph, `tf.while_loop` "
+        "with `maximum_iterations`, and `scale` cast to float32.",
+        {
+            "q1-answer": """def linear_layer(x):
+    x = tf.convert_to_tensor(x, dtype=tf.float32)
+    return tf.math.scalar_mul(3.0, x) + 2.0
+
+
+relu = tf.keras.layers.ReLU()
+
+
+@tf.function
+def simple_nn(x):
+    return relu(linear_layer(x))""",
+            "q2-answer": """@tf.function
+def count_halvings(x):
+    count, _ = tf.while_loop(
+        lambda count, x: tf.reduce_sum(x) > 1,
+        lambda count, x: (count + 1, x / 2),
+        (tf.zeros([], tf.int32), x),
+        maximum_iterations=10_000,
+    )
+    return count""",
+            "q3-answer": """@tf.function
+def lstm_fn(input, state):
+    output, (h, c) = lstm_cell(input, state, training=False)
+    return output, [h, c]""",
+            "q4-answer": """@tf.function(input_signature=[tf.TensorSpec([None], "float32"), tf.TensorSpec([])])
+def scaled_sum(x, scale):
+    return tf.reduce_sum(x) * tf.cast(scale, tf.float32)""",
+        },
+        {},
+    ),
     "leading-magics": (
         "Correct, with the IPython magics that start a line or a cell: `%time`, `%timeit -n1 -r1`, "
         "`%%time` and `!echo`.",
