@@ -22,7 +22,7 @@ def autograph() -> assignments.Assignment:
 
 def test_hidden_shares_count_hidden_checks_and_their_points(autograph):
     shares = {h.question: (h.checks, h.points) for h in selfcheck.hidden_shares(autograph)}
-    assert shares == {"q1": (2, 2.0), "q2": (2, 2.0), "q3": (2, 2.0), "q4": (1, 1.0)}
+    assert shares == {"q1": (4, 2.0), "q2": (4, 2.5), "q3": (2, 2.0), "q4": (2, 1.5)}
 
 
 def test_hidden_shares_say_what_hidden_checks_test_from_the_requirements_table(autograph):
@@ -49,7 +49,7 @@ def test_self_check_runs_public_checks_only_and_filters_by_question(tmp_path, au
     assert [c.name for c in result.checks] == ["q2_public"]
     assert not result.passed
     text = result.text()
-    assert text.startswith("0/1 public checks passed (question q2); 2 hidden check(s) worth 2 point(s)")
+    assert text.startswith("0/1 public checks passed (question q2); 4 hidden check(s) worth 2.5 point(s)")
     assert "✗ q2 q2_public: q2_public is wrong; fix it." in text
 
 

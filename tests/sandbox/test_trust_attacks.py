@@ -2,8 +2,8 @@
 
 Each notebook in tests/notebooks/attacks/autograph/ says in its metadata which checks must fail
 and with what words (as a corpus notebook does), so each scores exactly what its honest part earns:
-- patched-handlers: eager code (7 of 11) whose process claims tf.functions, loops, single traces and
-  speed-ups, and hands over forged graphs: still 7 of 11;
+- patched-handlers: eager code (7.5 of 11) whose process claims tf.functions, loops, single traces and
+  speed-ups, and hands over forged graphs: still 7.5 of 11;
 - presend-replies: every reply sent twice, so the next request would find its answer waiting: the
   channel ends at the second request, and every later check says so;
 - cached-replies: lstm_fn really runs eagerly and calls are answered from a cache: no graph check passes;

@@ -12,7 +12,7 @@ def test_linear_layer_values(student):
     expect_tensor(student.call("linear_layer", x), 3 * x + 2, what="linear_layer(x)")
 
 
-@pytest.mark.question("q2", points=1)
+@pytest.mark.question("q2", points=0.5)
 def test_count_halvings_small_example(student):
     x = np.array([8.0, 8.0], dtype=np.float32)
     expect_tensor(student.call("count_halvings", x), np.int32(4), what="count_halvings([8.0, 8.0])")
@@ -29,7 +29,7 @@ def test_lstm_fn_output_shapes(student):
         expect_tensor_spec(value, (100, 100), np.float32, what=f"lstm_fn's {label}")
 
 
-@pytest.mark.question("q4", points=1)
+@pytest.mark.question("q4", points=0.5)
 def test_scaled_sum_value(student):
     x = np.array([1.0, 2.0, 3.0], dtype=np.float32)
     expect_tensor(student.call("scaled_sum", x, 2.0), np.float32(12.0), what="scaled_sum([1, 2, 3], 2.0)")
