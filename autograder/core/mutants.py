@@ -47,6 +47,8 @@ FILE_NAME = "mutants.toml"
 SCHEMA = 1
 """Version of the JSON report's layout (``--mutants-report``)."""
 UNASSIGNED = "unassigned"
+ID_SHAPE = re.compile(r"^(q\d+|unassigned):cell\d+:line\d+:[a-z0-9]+(-[a-z0-9]+)*$")
+"""What every mutant id looks like: question, cell, line of the change, operator (``-2`` when repeated)."""
 _HEADING = re.compile(r"^\s*(?:#+\s*Question\s+(\d+)\b|\*\*q(\d+)\*\*)", re.IGNORECASE | re.MULTILINE)
 _MARKER = re.compile(r"#\s*Question\s+(\d+)\b", re.IGNORECASE)
 

@@ -31,6 +31,8 @@ class Site:
     line: int
     """1-based line of the cell's original source where the change is."""
     apply: Callable[[], None]
+    shown: str = ""
+    """How to show the changed line when the code itself would not say it plainly (else: the diff)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,8 @@ def _mutant(source: str, k: int, original: str) -> CodeMutant | None:
     except (SyntaxError, ValueError, TypeError, RecursionError):
         return None  # an operator made code that is not Python: not a mutant worth grading
     before, after = _changed_lines(original, mutated)
+    if site.shown:
+        before, after = (before.splitlines() or [""])[0], site.shown
     return CodeMutant(site.operator, site.line, mutated, before, after, scope, in_decorator)
 
 
@@ -396,7 +400,8 @@ def cached_result(node: ast.AST, slot: Slot, tree: ast.Module) -> Iterator[Site]
             index = slot[2]
             assert index is not None
             tree.body[index: index + 1] = _memoized(node)
-        yield Site("cached-result", _line(node), apply)
+        header = ast.unparse(node).splitlines()[0]
+        yield Site("cached-result", _line(node), apply, f"{header}  # every call returns the first call's result")
 
 
 def shared_layer(node: ast.AST, slot: Slot, tree: ast.Module) -> Iterator[Site]:
