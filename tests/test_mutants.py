@@ -91,6 +91,15 @@ def test_a_while_loop_is_unrolled_into_guarded_repetitions_without_a_loop_op() -
     assert unrolled == f"for _unrolled in range({mutation.UNROLL_COUNT}):\n    if s(x) > 1:\n        x = x / 2"
 
 
+def test_the_first_argument_is_flattened_where_the_cell_uses_tf() -> None:
+    assert one_change("def f(x):\n    return tf.abs(x)", "flatten-input") == \
+        "def f(x):\n    x = tf.reshape(x, [-1])\n    return tf.abs(x)"
+    assert "inputs = tf.reshape(inputs, [-1])" in one_change(
+        "class L:\n    def build(self, s):\n        pass\n\n    def call(self, inputs):\n        return tf.abs(inputs)",
+        "flatten-input")
+    assert changes("def f(x):\n    return abs(x)", "flatten-input") == []  # no tf: only a NameError
+
+
 def test_a_layer_called_twice_becomes_two_layers() -> None:
     source = """
     def build():
@@ -241,7 +250,8 @@ Q = (assignment.Question("q1", 2, "add"), assignment.Question("q2", 1, "mean"))
 
 def graded(*failing: str, status: str = "graded") -> Graded:
     checks = (check_result("add_small", "q1", outcome="failed" if "add_small" in failing else "passed"),
-              check_result("add_more", "q1", outcome="failed" if "add_more" in failing else "passed"),
+              check_result("add_more", "q1", outcome="failed" if "add_more" in failing else "passed",
+                           message="add_more is wrong" if "add_more" in failing else ""),
               check_result("mean", "q2", outcome="failed" if "mean" in failing else "passed"))
     result = SubmissionResult("m.ipynb", "tiny", status, "stopped" if status != "graded" else "",  # type: ignore[arg-type]
                               ExecutionSummary("completed", ""), checks if status == "graded" else ())
@@ -250,7 +260,8 @@ def graded(*failing: str, status: str = "graded") -> Graded:
 
 def test_a_mutant_is_killed_by_any_lost_point_and_a_grader_error_is_neither() -> None:
     assert mutants.verdict(graded()) == mutants.Verdict("survived")
-    assert mutants.verdict(graded("add_more")) == mutants.Verdict("killed", ("q1",), ("add_more",))
+    assert mutants.verdict(graded("add_more")) == mutants.Verdict("killed", ("q1",), ("add_more",),
+                                                                  reasons=("add_more is wrong",))
     assert mutants.verdict(graded(status="rejected")).status == "killed"
     assert mutants.verdict(graded(status="grader_error")) == mutants.Verdict("error", message="stopped")
 
@@ -259,7 +270,7 @@ def mutant(mutant_id: str, question: str = "q1") -> mutants.Mutant:
     return mutants.Mutant(mutant_id, question, 3, 2, "arith-add-to-sub", "    return a + b", "    return a - b", "")
 
 
-KILLED_Q1 = mutants.Verdict("killed", ("q1",), ("add_more",))
+KILLED_Q1 = mutants.Verdict("killed", ("q1",), ("add_more",), reasons=("add(-4, 7) returned 11",))
 SURVIVED = mutants.Verdict("survived")
 
 
@@ -311,7 +322,8 @@ def test_the_json_report_holds_scores_and_every_mutant_with_its_verdict() -> Non
     assert document["mutants"][1] == {"id": "q1:b", "question": "q1", "cell": 3, "line": 2,
                                       "operator": "arith-add-to-sub", "before": "    return a + b",
                                       "after": "    return a - b", "status": "survived", "lost": [],
-                                      "failed": [], "message": "", "equivalent": None}
+                                      "failed": {}, "message": "", "equivalent": None}
+    assert document["mutants"][0]["failed"] == {"add_more": "add(-4, 7) returned 11"}
     assert document["stale_equivalents"] == ["q1:gone"]
 
 

@@ -47,6 +47,8 @@ FILE_NAME = "mutants.toml"
 SCHEMA = 1
 """Version of the JSON report's layout (``--mutants-report``)."""
 UNASSIGNED = "unassigned"
+REASON_CHARS = 300
+"""How much of each failed check's message the report keeps: enough to see which requirement caught it."""
 ID_SHAPE = re.compile(r"^(q\d+|unassigned):cell\d+:line\d+:[a-z0-9]+(-[a-z0-9]+)*$")
 """What every mutant id looks like: question, cell, line of the change, operator (``-2`` when repeated)."""
 _HEADING = re.compile(r"^\s*(?:#+\s*Question\s+(\d+)\b|\*\*q(\d+)\*\*)", re.IGNORECASE | re.MULTILINE)
@@ -84,6 +86,8 @@ class Verdict:
     """Checks that did not pass."""
     message: str = ""
     """Why the grading stopped, for a rejected notebook or a grader error."""
+    reasons: tuple[str, ...] = ()
+    """The failure message of each check of ``failed`` (instructor-facing, clipped)."""
 
 
 @dataclass(frozen=True)
@@ -304,9 +308,10 @@ def verdict(graded: Graded) -> Verdict:
     if result.status == "grader_error":
         return Verdict("error", message=result.message)
     lost = tuple(q.question for q in graded.score.questions if q.earned < q.points - 1e-9)
-    failed = tuple(c.name for c in result.checks if c.outcome != "passed")
+    failing = [c for c in result.checks if c.outcome != "passed"]
     message = result.message if result.status != "graded" else ""
-    return Verdict("killed" if lost else "survived", lost, failed, message)
+    return Verdict("killed" if lost else "survived", lost, tuple(c.name for c in failing), message,
+                   tuple(_clip(c.message, REASON_CHARS) for c in failing))
 
 
 def build_report(assignment: str, questions: Sequence[str], graded: Sequence[tuple[Mutant, Verdict]],
@@ -392,7 +397,8 @@ def as_json(report: Report) -> dict[str, Any]:
                       for q in report.questions},
         "mutants": [{"id": m.id, "question": m.question, "cell": m.cell, "line": m.line, "operator": m.operator,
                      "before": m.before, "after": m.after, "status": v.status, "lost": list(v.lost),
-                     "failed": list(v.failed), "message": v.message,
+                     "failed": dict(zip(v.failed, v.reasons or ("",) * len(v.failed), strict=True)),
+                     "message": v.message,
                      "equivalent": report.equivalents.get(m.id)} for m, v in report.mutants],
         "stale_equivalents": list(report.stale),
         "skipped_cells": list(report.skipped_cells),

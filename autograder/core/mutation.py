@@ -404,6 +404,22 @@ def cached_result(node: ast.AST, slot: Slot, tree: ast.Module) -> Iterator[Site]
         yield Site("cached-result", _line(node), apply, f"{header}  # every call returns the first call's result")
 
 
+def flattened_input(node: ast.AST, slot: Slot, tree: ast.Module) -> Iterator[Site]:
+    """The first argument of a function (or of a layer's ``call``) flattened to 1-D on entry: right for
+    1-D inputs only, the answer that passes when every check uses 1-D inputs ("any shape" untested).
+    Only where the cell uses ``tf``, so the mutant does not merely fail with a NameError."""
+    if not isinstance(node, ast.FunctionDef) or not _uses_tf(tree):
+        return
+    method = slot[0] is not tree
+    if method and node.name != "call":
+        return
+    params = node.args.args[1:] if method else node.args.args
+    if params:
+        name = params[0].arg
+        flatten = ast.parse(f"{name} = tf.reshape({name}, [-1])").body[0]
+        yield Site("flatten-input", _line(node), lambda: node.body.insert(0, flatten))
+
+
 def shared_layer(node: ast.AST, slot: Slot, tree: ast.Module) -> Iterator[Site]:
     """A layer object called twice becomes two layers: the second call gets a fresh copy of the
     expression that built the first (``embedding = Embedding(...)``)."""
@@ -425,7 +441,7 @@ def shared_layer(node: ast.AST, slot: Slot, tree: ast.Module) -> Iterator[Site]:
 OPERATORS: tuple[Operator, ...] = (
     arithmetic, comparison, boolean, constant, string_argument, attribute_name, call_arguments,
     swapped_elements, signature_shape, decorators, super_calls, dropped_call_statement, config_entries,
-    swapped_statements, unrolled_loop, branch_fixed, cached_result, shared_layer,
+    swapped_statements, unrolled_loop, branch_fixed, cached_result, flattened_input, shared_layer,
 )
 
 
@@ -484,6 +500,10 @@ def _read(stmt: ast.stmt) -> set[str]:
     if isinstance(stmt, ast.AugAssign):
         names |= _written(stmt)
     return names
+
+
+def _uses_tf(tree: ast.Module) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == "tf" for n in ast.walk(tree))
 
 
 def _is_super_call(node: ast.Call) -> bool:
