@@ -278,13 +278,15 @@ def test_scores_leave_reviewed_equivalents_out_and_stale_reviews_are_listed() ->
     report = mutants.build_report("tiny", ["q1", "q2"], [
         (mutant("q1:a"), KILLED_Q1), (mutant("q1:b"), SURVIVED), (mutant("q1:c"), SURVIVED),
         (mutant("q2:a", "q2"), mutants.Verdict("killed", ("q1",), ("add_more",))),
+        (mutant("q2:b", "q2"), mutants.Verdict("killed", ("q1", "q2"), ("add_more", "mean"))),
+        (mutant("q2:c", "q2"), mutants.Verdict("killed", ("q2",), ("mean",))),
     ], {"q1:c": "the same sum", "q1:gone": "an old review"})
     q1, q2 = report.questions
     assert (q1.mutants, q1.killed, q1.survived, q1.equivalent, q1.score) == (3, 1, 2, 1, 0.5)
-    assert (q2.mutants, q2.killed, q2.score) == (1, 1, 1.0)
+    assert (q2.mutants, q2.killed, q2.score) == (3, 3, 1.0)
     assert [m.id for m, _ in report.unreviewed()] == ["q1:b"]
     assert [m.id for m, _ in report.reviewed()] == ["q1:c"]
-    assert [m.id for m, _ in report.cascades()] == ["q2:a"]  # a q2 mistake charged to q1
+    assert [m.id for m, _ in report.cascades()] == ["q2:a", "q2:b"]  # q2 mistakes charged to q1
     assert report.stale == ("q1:gone",) and not report.ok
 
 

@@ -135,9 +135,10 @@ class Report:
         return [(m, v) for m, v in self.mutants if v.status == "error"]
 
     def cascades(self) -> list[tuple[Mutant, Verdict]]:
-        """Killed mutants whose own question lost nothing: another question's checks charged the mistake."""
+        """Killed mutants that cost points in another question than their own (one question, one verdict?).
+        A mutant that hangs the notebook costs points everywhere; that is the time limit, not a check."""
         return [(m, v) for m, v in self.mutants
-                if v.status == "killed" and v.lost and m.question not in v.lost and m.question != UNASSIGNED]
+                if v.status == "killed" and m.question != UNASSIGNED and set(v.lost) - {m.question}]
 
     @property
     def ok(self) -> bool:
@@ -357,8 +358,8 @@ def text(report: Report, *, width: int = 160) -> str:
          report.wrongly_equivalent(), lambda m, v: [*_change(m, width), f"      failed: {', '.join(v.failed)}"]),
         ("Grader errors (the grader failed on these mutants)", report.errors(),
          lambda m, v: [f"      {_clip(v.message, width)}"]),
-        ("Killed only by another question's checks (the mistake is charged elsewhere)", report.cascades(),
-         lambda m, v: [f"      lost points in {', '.join(v.lost)}: {', '.join(v.failed)}"]),
+        ("Also cost points in another question (a cascade, unless the mistake hangs the notebook)",
+         report.cascades(), lambda m, v: [f"      lost points in {', '.join(v.lost)}: {', '.join(v.failed)}"]),
         ("Reviewed equivalents", report.reviewed(), lambda m, v: [f"      {report.equivalents[m.id]}"]),
     ]
     for title, rows, detail in sections:
@@ -463,5 +464,8 @@ def _grade_all(assignment: Assignment, solution: nbformat.NotebookNode, mutants:
                 progress(Progress(done[0], len(mutants), mutant, found, graded))
             return mutant, found
 
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        try:
             return list(pool.map(one, enumerate(mutants, start=1)))
+        finally:  # on Ctrl-C, stop after the gradings under way instead of grading every mutant left
+            pool.shutdown(wait=True, cancel_futures=True)
