@@ -264,6 +264,7 @@ def test_a_mutant_is_killed_by_any_lost_point_and_a_grader_error_is_neither() ->
                                                                   reasons=("add_more is wrong",))
     assert mutants.verdict(graded(status="rejected")).status == "killed"
     assert mutants.verdict(graded(status="grader_error")) == mutants.Verdict("error", message="stopped")
+    assert mutants.verdict(graded()).run == "completed"
 
 
 def mutant(mutant_id: str, question: str = "q1") -> mutants.Mutant:
@@ -280,13 +281,15 @@ def test_scores_leave_reviewed_equivalents_out_and_stale_reviews_are_listed() ->
         (mutant("q2:a", "q2"), mutants.Verdict("killed", ("q1",), ("add_more",))),
         (mutant("q2:b", "q2"), mutants.Verdict("killed", ("q1", "q2"), ("add_more", "mean"))),
         (mutant("q2:c", "q2"), mutants.Verdict("killed", ("q2",), ("mean",))),
+        (mutant("q2:d", "q2"), mutants.Verdict("killed", ("q1", "q2"), ("add_more", "mean"), run="timeout")),
     ], {"q1:c": "the same sum", "q1:gone": "an old review"})
     q1, q2 = report.questions
     assert (q1.mutants, q1.killed, q1.survived, q1.equivalent, q1.score) == (3, 1, 2, 1, 0.5)
-    assert (q2.mutants, q2.killed, q2.score) == (3, 3, 1.0)
+    assert (q2.mutants, q2.killed, q2.score) == (4, 4, 1.0)
     assert [m.id for m, _ in report.unreviewed()] == ["q1:b"]
     assert [m.id for m, _ in report.reviewed()] == ["q1:c"]
-    assert [m.id for m, _ in report.cascades()] == ["q2:a", "q2:b"]  # q2 mistakes charged to q1
+    # q2 mistakes charged to q1; not the one that ran out of time, which costs points everywhere
+    assert [m.id for m, _ in report.cascades()] == ["q2:a", "q2:b"]
     assert report.stale == ("q1:gone",) and not report.ok
 
 
@@ -324,7 +327,7 @@ def test_the_json_report_holds_scores_and_every_mutant_with_its_verdict() -> Non
     assert document["mutants"][1] == {"id": "q1:b", "question": "q1", "cell": 3, "line": 2,
                                       "operator": "arith-add-to-sub", "before": "    return a + b",
                                       "after": "    return a - b", "status": "survived", "lost": [],
-                                      "failed": {}, "message": "", "equivalent": None}
+                                      "failed": {}, "message": "", "run": "completed", "equivalent": None}
     assert document["mutants"][0]["failed"] == {"add_more": "add(-4, 7) returned 11"}
     assert document["stale_equivalents"] == ["q1:gone"]
 

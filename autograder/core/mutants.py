@@ -88,6 +88,8 @@ class Verdict:
     """Why the grading stopped, for a rejected notebook or a grader error."""
     reasons: tuple[str, ...] = ()
     """The failure message of each check of ``failed`` (instructor-facing, clipped)."""
+    run: str = "completed"
+    """How the notebook's run ended: completed, timeout (a time limit), died, not_run."""
 
 
 @dataclass(frozen=True)
@@ -136,9 +138,9 @@ class Report:
 
     def cascades(self) -> list[tuple[Mutant, Verdict]]:
         """Killed mutants that cost points in another question than their own (one question, one verdict?).
-        A mutant that hangs the notebook costs points everywhere; that is the time limit, not a check."""
-        return [(m, v) for m, v in self.mutants
-                if v.status == "killed" and m.question != UNASSIGNED and set(v.lost) - {m.question}]
+        Not those whose notebook ran out of time or died: that costs points everywhere, whatever the checks."""
+        return [(m, v) for m, v in self.mutants if v.status == "killed" and v.run == "completed"
+                and m.question != UNASSIGNED and set(v.lost) - {m.question}]
 
     @property
     def ok(self) -> bool:
@@ -312,7 +314,7 @@ def verdict(graded: Graded) -> Verdict:
     failing = [c for c in result.checks if c.outcome != "passed"]
     message = result.message if result.status != "graded" else ""
     return Verdict("killed" if lost else "survived", lost, tuple(c.name for c in failing), message,
-                   tuple(_clip(c.message, REASON_CHARS) for c in failing))
+                   tuple(_clip(c.message, REASON_CHARS) for c in failing), result.execution.status)
 
 
 def build_report(assignment: str, questions: Sequence[str], graded: Sequence[tuple[Mutant, Verdict]],
@@ -358,7 +360,7 @@ def text(report: Report, *, width: int = 160) -> str:
          report.wrongly_equivalent(), lambda m, v: [*_change(m, width), f"      failed: {', '.join(v.failed)}"]),
         ("Grader errors (the grader failed on these mutants)", report.errors(),
          lambda m, v: [f"      {_clip(v.message, width)}"]),
-        ("Also cost points in another question (a cascade, unless the mistake hangs the notebook)",
+        ("Also cost points in another question (a cascade: one question, one verdict?)",
          report.cascades(), lambda m, v: [f"      lost points in {', '.join(v.lost)}: {', '.join(v.failed)}"]),
         ("Reviewed equivalents", report.reviewed(), lambda m, v: [f"      {report.equivalents[m.id]}"]),
     ]
@@ -399,7 +401,7 @@ def as_json(report: Report) -> dict[str, Any]:
         "mutants": [{"id": m.id, "question": m.question, "cell": m.cell, "line": m.line, "operator": m.operator,
                      "before": m.before, "after": m.after, "status": v.status, "lost": list(v.lost),
                      "failed": dict(zip(v.failed, v.reasons or ("",) * len(v.failed), strict=True)),
-                     "message": v.message,
+                     "message": v.message, "run": v.run,
                      "equivalent": report.equivalents.get(m.id)} for m, v in report.mutants],
         "stale_equivalents": list(report.stale),
         "skipped_cells": list(report.skipped_cells),
