@@ -348,7 +348,7 @@ def _score(question: str, graded: Sequence[tuple[Mutant, Verdict]], equivalents:
 def text(report: Report, *, width: int = 160) -> str:
     if report.solution_problem:
         return f"No mutants graded: {report.solution_problem}"
-    lines = ["Mutation scores (killed / (mutants - reviewed equivalents)):"]
+    lines = ["Mutation scores (killed / (mutants - reviewed equivalents - grader errors)):"]
     for q in report.questions:
         score = "  n/a" if q.score is None else f"{q.score:5.0%}"
         lines.append(f"  {q.question}: {score}  {q.mutants} mutants, {q.killed} killed, {q.survived} survived"
