@@ -147,6 +147,8 @@ def test_each_mutant_shows_the_line_it_changed_before_and_after() -> None:
                   if m.operator == "arith-add-to-sub")
     assert (mutant.line, mutant.before, mutant.after) == (3, "    return x + y", "    return x - y")
     assert mutant.scope == ("f",) and not mutant.in_decorator
+    added = next(m for m in mutation.mutate_source("def f(x):\n    return tf.abs(x)") if m.operator == "flatten-input")
+    assert (added.before, added.after) == ("def f(x):", "def f(x):\n    x = tf.reshape(x, [-1])")
 
 
 # -- generation from notebooks ----------------------------------------------------------------

@@ -134,9 +134,10 @@ def _changed_lines(original: str, mutated: str) -> tuple[str, str]:
     before: list[str] = []
     after: list[str] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        context = a[i1 - 1: i1] if tag == "insert" else []  # an added line is shown below the one it follows
         if tag != "equal":
-            before += a[i1:i2]
-            after += b[j1:j2]
+            before += context + a[i1:i2]
+            after += context + b[j1:j2]
     return "\n".join(before), "\n".join(after)
 
 
