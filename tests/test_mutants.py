@@ -127,6 +127,10 @@ def test_statements_are_swapped_only_where_the_order_matters() -> None:
     assert changes("a = 1\nb = 2\n", "swap-statements") == []  # independent: the swap would change nothing
     assert changes("a = 1\nb = a\n", "swap-statements") == ["b = a\na = 1"]
     assert changes("super().__init__()\nself.u = 1\n", "swap-statements") == ["self.u = 1\nsuper().__init__()"]
+    [shown] = [m for m in mutation.mutate_source("def f(self):\n    super().__init__()\n    self.u = 1")
+               if m.operator == "swap-statements"]
+    assert shown.before == "    super().__init__()\n    self.u = 1"
+    assert shown.after == "    self.u = 1\n    super().__init__()"
 
 
 def test_docstrings_are_never_mutated_and_identical_mutants_are_kept_once() -> None:

@@ -33,6 +33,8 @@ class Site:
     apply: Callable[[], None]
     shown: str = ""
     """How to show the changed line when the code itself would not say it plainly (else: the diff)."""
+    shown_before: str = ""
+    """The same for the original lines (else: the diff, or its first line when ``shown`` is set)."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def _mutant(source: str, k: int, original: str) -> CodeMutant | None:
         return None  # an operator made code that is not Python: not a mutant worth grading
     before, after = _changed_lines(original, mutated)
     if site.shown:
-        before, after = (before.splitlines() or [""])[0], site.shown
+        before, after = site.shown_before or (before.splitlines() or [""])[0], site.shown
     return CodeMutant(site.operator, site.line, mutated, before, after, scope, in_decorator)
 
 
@@ -367,8 +369,10 @@ def swapped_statements(node: ast.AST, slot: Slot, tree: ast.Module) -> Iterator[
     if index + 1 >= len(body) or isinstance(body[index + 1], DEFS) or isinstance(node, DEFS):
         return
     if _depends(node, body[index + 1]):
+        first, second = _headline(node), _headline(body[index + 1])
         yield Site("swap-statements", _line(node),
-                   lambda: body.__setitem__(slice(index, index + 2), [body[index + 1], body[index]]))
+                   lambda: body.__setitem__(slice(index, index + 2), [body[index + 1], body[index]]),
+                   f"{second}\n{first}", f"{first}\n{second}")
 
 
 def unrolled_loop(node: ast.AST, slot: Slot, tree: ast.Module) -> Iterator[Site]:
@@ -477,6 +481,11 @@ def _memoized(function: ast.FunctionDef) -> list[ast.stmt]:
         f"    return _{name}_results[0]\n"
     ).body
     return [original, *wrapper]
+
+
+def _headline(stmt: ast.stmt) -> str:
+    """A statement's first line, indented as in the source (an ``if`` shows as ``if c:``)."""
+    return " " * stmt.col_offset + ast.unparse(stmt).splitlines()[0]
 
 
 def _depends(first: ast.stmt, second: ast.stmt) -> bool:
