@@ -427,9 +427,8 @@ def run(
     *,
     workers: int = 2,
     progress: Callable[[Progress], None] = lambda _: None,
-    limit: int | None = None,
 ) -> Report:
-    """Grade the solution, then every mutant (``limit``: only the first N, for a quick look)."""
+    """Grade the solution, then every mutant."""
     if assignment.solution is None:
         raise AssignmentError(f"{assignment.name}: no solution notebook to mutate (set solution = \"...\" "
                               "in assignment.toml)")
@@ -437,7 +436,6 @@ def run(
     questions = [q.name for q in assignment.questions]
     solution = nbformat.read(assignment.solution, as_version=4)
     mutants, skipped = generate(solution, nbformat.read(assignment.template, as_version=4), questions)
-    mutants = mutants[:limit] if limit is not None else mutants
     baseline = grade(assignment.solution, assignment, make_executor())
     first = verdict(baseline)
     progress(Progress(0, len(mutants), None, first, baseline))
