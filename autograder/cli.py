@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Generator
@@ -12,7 +13,7 @@ from pathlib import Path
 import autograder
 from autograder import messages
 from autograder.core import assignment as assignments
-from autograder.core import batch, notebook, validate
+from autograder.core import batch, mutants, notebook, validate
 from autograder.core.execution import ProcessExecutor
 from autograder.interop import distributed, gradescope
 from autograder.reports import formats as report
@@ -188,10 +189,20 @@ def _add_validate(commands: argparse._SubParsersAction) -> None:
     validate_cmd.add_argument("assignment", metavar="ASSIGNMENT", help="assignment name or folder")
     validate_cmd.add_argument("--jobs", "-j", type=int, default=2, metavar="N",
                               help="notebooks graded at once (default 2)")
+    validate_cmd.add_argument("--mutants", action="store_true",
+                              help="instead, grade small mutations of the solution's answer code and list the "
+                              "mutants that still get full marks (survivors), with a mutation score per question. "
+                              "Survivors reviewed as equivalent go in the assignment's mutants.toml, each with a "
+                              "reason. Exits 1 while a survivor is not reviewed")
+    validate_cmd.add_argument("--mutants-report", type=Path, metavar="FILE",
+                              help="with --mutants: also write the report as JSON (to compare scores before and "
+                              "after changing the checks)")
     validate_cmd.set_defaults(run=_run_validate)
 
 
 def _run_validate(args: argparse.Namespace) -> int:
+    if args.mutants or args.mutants_report:
+        return _run_mutants(args)
     assignment = assignments.load(args.assignment)
     notebooks = validate.corpus(assignment)
     print(f"Validating '{assignment.name}': {len(notebooks)} notebooks...", file=sys.stderr)
@@ -216,6 +227,29 @@ def _run_validate(args: argparse.Namespace) -> int:
     if table:
         print(f"The requirements table has {len(table)} problem(s); see above.")
     return 1 if bad or table else 0
+
+
+def _run_mutants(args: argparse.Namespace) -> int:
+    assignment = assignments.load(args.assignment)
+    print(f"Mutating the solution of '{assignment.name}'; the solution is graded first.", file=sys.stderr)
+
+    def show(step: mutants.Progress) -> None:
+        if step.mutant is None:
+            state = "full marks" if step.verdict.status == "survived" else "NOT full marks"
+            print(f"  solution: {state}; {step.total} mutants to grade", file=sys.stderr, flush=True)
+            return
+        verdict = step.verdict
+        what = {"killed": f"killed (lost points in {', '.join(verdict.lost)})",
+                "survived": "SURVIVED", "error": "grader ERROR"}[verdict.status]
+        print(f"  [{step.done}/{step.total}] {step.mutant.id}: {what}", file=sys.stderr, flush=True)
+
+    report = mutants.run(assignment, ProcessExecutor, workers=args.jobs, progress=show)
+    print(mutants.text(report))
+    if args.mutants_report:
+        args.mutants_report.parent.mkdir(parents=True, exist_ok=True)
+        args.mutants_report.write_text(json.dumps(mutants.as_json(report), indent=2) + "\n", encoding="utf-8")
+        print(f"\nWrote {args.mutants_report}.")
+    return 0 if report.ok else 1
 
 
 def _add_gradescope(commands: argparse._SubParsersAction) -> None:

@@ -290,7 +290,7 @@ PLACEHOLDERS = {
               "--student-id": "REGEX", "--scheduler": "ADDRESS"},
     "check": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--question": "QUESTION"},
     "submit": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--out": "ZIP"},
-    "validate": {"assignment": "ASSIGNMENT", "--jobs": "N"},
+    "validate": {"assignment": "ASSIGNMENT", "--jobs": "N", "--mutants-report": "FILE"},
     "gradescope": {"assignment": "ASSIGNMENT", "--out": "ZIP"},
     "gradescope-run": {"--root": "FOLDER", "--assignment": "ASSIGNMENT"},
     "otter": {"assignment": "ASSIGNMENT", "--out": "ZIP"},
