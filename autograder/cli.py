@@ -184,7 +184,9 @@ def _add_validate(commands: argparse._SubParsersAction) -> None:
         help="check an assignment's grading: solution full marks, blank 0, corpus as expected (instructors)",
         description="Grade the assignment's solution (must get full marks), its blank student notebook (must "
         "get 0 without a grader error) and every notebook in its corpus folder (each says in its metadata "
-        "which checks must fail and with what words). Lists whatever does not hold; exits 1 if anything.",
+        "which requirement it breaks, or which checks must fail and with what words). Also checks the "
+        "requirements table (requirements.toml): every check tests a requirement quoted from the notebook, "
+        "every requirement has a check. Lists whatever does not hold; exits 1 if anything.",
     )
     validate_cmd.add_argument("assignment", metavar="ASSIGNMENT", help="assignment name or folder")
     validate_cmd.add_argument("--jobs", "-j", type=int, default=2, metavar="N",
