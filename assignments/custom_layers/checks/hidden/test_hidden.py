@@ -136,7 +136,7 @@ def _kernel_and_bias(weights: list[np.ndarray], features: int, units: int, what:
             f"{[w.shape for w in weights]}. {SIZE_HINT}"
         )
     kernel = kernels[0]
-    if kernel.shape != (features, units) and kernel.shape == (units, features):
+    if kernel.shape == (units, features) and features != units:
         kernel = kernel.T
     if kernel.shape != (features, units):
         raise CheckFailure(f"{what} has a kernel of shape {kernels[0].shape}, not ({features}, {units}). {SIZE_HINT}")
@@ -170,7 +170,7 @@ def test_mydense_init_passes_kwargs_and_creates_no_weights(student):
 
 
 @pytest.mark.question("q1", points=1)
-@property_check(max_examples=10)
+@property_check(max_examples=6)
 @given(arguments=mydense_arguments(), features=st.integers(1, 7))
 def test_mydense_builds_its_weights_for_any_input_dim(student, arguments, features):
     args, kwargs, effective = arguments
@@ -199,7 +199,7 @@ def test_mydense_builds_its_weights_for_any_input_dim(student, arguments, featur
 
 
 @pytest.mark.question("q1", points=1.5)
-@property_check(max_examples=12)
+@property_check(max_examples=6)
 @given(arguments=mydense_arguments(), features=st.integers(1, 7), rows=st.integers(1, 5),
        seed=st.integers(0, 2**16))
 def test_mydense_computes_activation_of_inputs_times_kernel_plus_bias(student, arguments, features, rows, seed):
@@ -212,12 +212,19 @@ def test_mydense_computes_activation_of_inputs_times_kernel_plus_bias(student, a
     if not effective["use_bias"]:
         bias = None  # a bias created anyway is Question 1's build check's business; it must not be added
     x = _inputs(seed + 2, rows, features)
-    _expect_output(student.call("q1_values", x), _dense(x, kernel, bias, effective["activation"]),
-                   what=f"{label}(x)", hint=DENSE_HINT)
+    actual = student.call("q1_values", x)
+    if features == effective["units"] and hasattr(actual, "array"):
+        # A square kernel does not show how it is laid out (Question 1's build check judges that):
+        # accept it read either way. Other examples, not square, still catch a transpose in call.
+        transposed = _dense(x, kernel.T, bias, effective["activation"])
+        if actual.array.shape == transposed.shape and np.allclose(actual.array, transposed, rtol=1e-4, atol=1e-5):
+            return
+    _expect_output(actual, _dense(x, kernel, bias, effective["activation"]), what=f"{label}(x)", hint=DENSE_HINT)
+
 
 
 @pytest.mark.question("q1", points=1)
-@property_check(max_examples=8)
+@property_check(max_examples=4)
 @given(units=st.integers(1, 6), features=st.integers(1, 9), rows=st.integers(1, 6))
 def test_mydense_output_is_float32_batch_by_units_for_any_input_dim(student, units, features, rows):
     what = f"MyDense({units}) on a float32 input of shape ({rows}, {features})"
@@ -233,7 +240,7 @@ def test_mydense_output_is_float32_batch_by_units_for_any_input_dim(student, uni
 
 
 @pytest.mark.question("q2", points=1)
-@property_check(max_examples=10)
+@property_check(max_examples=8)
 @given(arguments=mydense_arguments(TEXT_ACTIVATIONS))
 def test_mydense_get_config_holds_every_argument(student, arguments):
     expect_get_config_written(student, "MyDense")
@@ -245,7 +252,7 @@ def test_mydense_get_config_holds_every_argument(student, arguments):
 
 
 @pytest.mark.question("q2", points=1)
-@property_check(max_examples=6)
+@property_check(max_examples=3)
 @given(arguments=mydense_arguments(TEXT_ACTIVATIONS), features=st.integers(1, 6), seed=st.integers(0, 2**16))
 def test_mydense_from_config_builds_an_equivalent_layer(student, arguments, features, seed):
     args, kwargs, _ = arguments
@@ -491,11 +498,11 @@ MY_MODEL_HINT = "__init__ should create MyDense(hidden_units, activation='relu')
 
 
 def _my_model_layers(student, name: str, hidden_units: int, features: int) -> tuple[str, str]:
-    """The stored names of MyModel's first and second layer, told apart by their weights' shapes.
+    """The stored names of MyModel's first and second layer, told apart by their parameter counts.
 
-    MyModel's layers are compared with fresh MyDense layers of the student's own: so the check does
-    not depend on how MyDense lays out its weights (Question 1 judges that), nor on the order in
-    which __init__ creates the layers.
+    The first layer has more parameters (features * hidden_units, plus a bias) than the second
+    (hidden_units, plus one) whatever the layout of MyDense's weights (Question 1 judges that) and
+    whichever layer __init__ creates first (for at least 2 features).
     """
     what = f"MyModel({hidden_units})"
     x = _inputs(50, 3, features)
@@ -511,19 +518,10 @@ def _my_model_layers(student, name: str, hidden_units: int, features: int) -> tu
         kind = str(answer.get("type", "")) if isinstance(answer, dict) else ""
         if not kind.endswith(".MyDense"):
             raise CheckFailure(f"{what} holds a {kind or 'layer'} where it should hold MyDense layers. {MY_MODEL_HINT}")
-    shapes = [[w.shape for w in student.weights(stored)] for stored in layers]
-    if len(student.weights(name)) != sum(len(s) for s in shapes):
+    sizes = [sum(w.size for w in student.weights(stored)) for stored in layers]
+    if sum(sizes) != sum(w.size for w in student.weights(name)):
         raise CheckFailure(f"{what} has weights outside its two MyDense layers. {MY_MODEL_HINT}")
-    _fresh_layer(student, f"{name}_shape_first", hidden_units, "relu", features, [])
-    _fresh_layer(student, f"{name}_shape_second", 1, None, hidden_units, [])
-    first_shapes = [w.shape for w in student.weights(f"{name}_shape_first")]
-    second_shapes = [w.shape for w in student.weights(f"{name}_shape_second")]
-    for first, second in (layers, layers[::-1]):
-        if [w.shape for w in student.weights(first)] == first_shapes and \
-                [w.shape for w in student.weights(second)] == second_shapes:
-            return first, second
-    raise CheckFailure(f"{what}'s layers do not have the weights of MyDense({hidden_units}) and MyDense(1). "
-                       f"{MY_MODEL_HINT}")
+    return (layers[0], layers[1]) if sizes[0] > sizes[1] else (layers[1], layers[0])
 
 
 @pytest.mark.question("q4", points=0.5)
@@ -537,9 +535,8 @@ def test_my_model_passes_kwargs_to_model(student):
 
 
 @pytest.mark.question("q4", points=0.5)
-@property_check(max_examples=4)
-@given(hidden_units=st.integers(2, 9), features=st.integers(1, 6))
-def test_my_model_creates_the_two_layers_the_text_names(student, hidden_units, features):
+def test_my_model_creates_the_two_layers_the_text_names(student):
+    hidden_units, features = 5, MODEL_FEATURES  # the input size of the text's examples
     _call(student, "MyModel", hidden_units, store_as="q4_layers", what=f"MyModel({hidden_units})",
           hint=MY_MODEL_HINT)
     first, second = _my_model_layers(student, "q4_layers", hidden_units, features)
@@ -553,9 +550,8 @@ def test_my_model_creates_the_two_layers_the_text_names(student, hidden_units, f
 
 
 @pytest.mark.question("q4", points=0.5)
-@property_check(max_examples=4)
-@given(hidden_units=st.integers(2, 9), features=st.integers(1, 6), rows=st.integers(1, 6))
-def test_my_model_applies_the_first_layer_then_the_second(student, hidden_units, features, rows):
+def test_my_model_applies_the_first_layer_then_the_second(student):
+    hidden_units, features, rows = 7, MODEL_FEATURES, 4
     what = f"MyModel({hidden_units})"
     _call(student, "MyModel", hidden_units, store_as="q4_order", what=what, hint=MY_MODEL_HINT)
     first, second = _my_model_layers(student, "q4_order", hidden_units, features)
@@ -594,12 +590,12 @@ def _weights_training_can_change(student, hidden_units: int, features: int) -> i
 
 @pytest.mark.question("q4", points=0.5)
 def test_my_model_trains_all_weights(student, record_property):
-    hidden_units, features = 6, 3
+    hidden_units, features = 6, MODEL_FEATURES
     x = _inputs(64, 16, features)
     y = np.random.default_rng(65).standard_normal((16, 1)).astype(np.float32)
     what = f"MyModel({hidden_units})"
     _call(student, "MyModel", hidden_units, store_as="q4_train", what=what, hint=MY_MODEL_HINT)
-    _call(student, "q4_train", x, what=f"Calling {what} on a (16, 3) input", hint=MY_MODEL_HINT)
+    _call(student, "q4_train", x, what=f"Calling {what} on a (16, 4) input", hint=MY_MODEL_HINT)
     before = _random_weights(student, "q4_train", 66)
     _call(student, "q4_train.compile", optimizer="sgd", loss="mse", jit_compile=False,
           what=f"{what}.compile(optimizer='sgd', loss='mse')")
