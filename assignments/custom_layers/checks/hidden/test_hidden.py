@@ -12,7 +12,7 @@ made as the text says: a mistake inside MyDense then costs points in Questions 1
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from autograder.channel.student import StudentUnavailable
@@ -70,6 +70,13 @@ def mydense_arguments(draw, activations=tuple(ACTIVATIONS)) -> tuple[tuple, dict
     effective = {"units": units, "activation": None if act is DEFAULT else act,
                  "use_bias": True if use_bias is DEFAULT else use_bias}
     return args, kwargs, effective
+
+
+def _case(units: int, **kwargs) -> tuple[tuple, dict, dict]:
+    """An explicit example in the strategy's form: every property also tries the combinations the
+    text names (an activation together with use_bias=False, all defaults), whatever it draws."""
+    effective = {"units": units, "activation": kwargs.get("activation"), "use_bias": kwargs.get("use_bias", True)}
+    return (units,), kwargs, effective
 
 
 def _label(args: tuple, kwargs: dict) -> str:
@@ -172,6 +179,7 @@ def test_mydense_init_passes_kwargs_and_creates_no_weights(student):
 @pytest.mark.question("q1", points=1)
 @property_check(max_examples=6)
 @given(arguments=mydense_arguments(), features=st.integers(1, 7))
+@example(arguments=_case(3, activation="tanh", use_bias=False), features=5)
 def test_mydense_builds_its_weights_for_any_input_dim(student, arguments, features):
     args, kwargs, effective = arguments
     units, use_bias = effective["units"], effective["use_bias"]
@@ -202,6 +210,8 @@ def test_mydense_builds_its_weights_for_any_input_dim(student, arguments, featur
 @property_check(max_examples=6)
 @given(arguments=mydense_arguments(), features=st.integers(1, 7), rows=st.integers(1, 5),
        seed=st.integers(0, 2**16))
+@example(arguments=_case(4, activation="sigmoid", use_bias=False), features=3, rows=2, seed=7)
+@example(arguments=_case(2, activation="relu"), features=6, rows=3, seed=8)
 def test_mydense_computes_activation_of_inputs_times_kernel_plus_bias(student, arguments, features, rows, seed):
     args, kwargs, effective = arguments
     label = _label(args, kwargs)
@@ -242,6 +252,8 @@ def test_mydense_output_is_float32_batch_by_units_for_any_input_dim(student, uni
 @pytest.mark.question("q2", points=1)
 @property_check(max_examples=8)
 @given(arguments=mydense_arguments(TEXT_ACTIVATIONS))
+@example(arguments=_case(3, activation="relu", use_bias=False))
+@example(arguments=_case(5))
 def test_mydense_get_config_holds_every_argument(student, arguments):
     expect_get_config_written(student, "MyDense")
     args, kwargs, effective = arguments
@@ -254,6 +266,7 @@ def test_mydense_get_config_holds_every_argument(student, arguments):
 @pytest.mark.question("q2", points=1)
 @property_check(max_examples=3)
 @given(arguments=mydense_arguments(TEXT_ACTIVATIONS), features=st.integers(1, 6), seed=st.integers(0, 2**16))
+@example(arguments=_case(2, activation="tanh", use_bias=False), features=4, seed=9)
 def test_mydense_from_config_builds_an_equivalent_layer(student, arguments, features, seed):
     args, kwargs, _ = arguments
     label = _label(args, kwargs)
@@ -272,16 +285,21 @@ def test_mydense_is_registered(student):
 # --- shared by q3 and q4: the student's own MyDense, made as the text says --------------------
 
 
+def _build_fresh(student, store_as: str, units: int, act: str | None, features: int) -> list[np.ndarray]:
+    """A new MyDense(units, activation=act) of the student's, built for ``features``; its weights."""
+    kwargs = {"activation": act} if act else {}
+    _call(student, "MyDense", units, store_as=store_as, what=_label((units,), kwargs), **kwargs)
+    _call(student, store_as, np.zeros((1, features), np.float32), what=f"Calling {_label((units,), kwargs)}")
+    return student.weights(store_as)
+
+
 def _fresh_layer(student, store_as: str, units: int, act: str | None, features: int, weights: list[np.ndarray]):
     """A new MyDense(units, activation=act) of the student's, built for ``features`` and given ``weights``.
 
     Returns False when its weights do not have the shapes of ``weights`` (then the layer is not one
     made as MyDense(units, activation=act)).
     """
-    kwargs = {"activation": act} if act else {}
-    _call(student, "MyDense", units, store_as=store_as, what=_label((units,), kwargs), **kwargs)
-    _call(student, store_as, np.zeros((1, features), np.float32), what=f"Calling {_label((units,), kwargs)}")
-    own = student.weights(store_as)
+    own = _build_fresh(student, store_as, units, act, features)
     if [w.shape for w in own] != [w.shape for w in weights]:
         return False
     student.call(f"{store_as}.set_weights", weights)
@@ -574,7 +592,7 @@ def _weights_training_can_change(student, hidden_units: int, features: int) -> i
     total = 0
     for i, (units, act, width) in enumerate(((hidden_units, "relu", features), (1, None, hidden_units))):
         name = f"q4_effect_{i}"
-        _fresh_layer(student, name, units, act, width, [])
+        _build_fresh(student, name, units, act, width)
         weights = _random_weights(student, name, 60 + i)
         x = _inputs(62 + i, 8, width)
         base = student.call(name, x)
