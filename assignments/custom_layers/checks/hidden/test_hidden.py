@@ -352,10 +352,15 @@ def _output_names(config: dict) -> list[str]:
     return [o[0] for o in outputs or [] if isinstance(o, list) and o and isinstance(o[0], str)]
 
 
-def _model_chain(archive: dict, what: str) -> tuple[str, str]:
-    """From config.json: the names of the first and second MyDense of Input(4,) -> MyDense -> MyDense."""
-    if archive.get("class_name") != "Functional":
-        kind = archive.get("class_name")
+def _model_chain(archive: dict, what: str, *, sequential_too: bool = False) -> tuple[str, str]:
+    """From config.json: the names of the first and second MyDense of Input(4,) -> MyDense -> MyDense.
+
+    ``sequential_too``: also accept a keras.Sequential model of those layers. Only the check of the
+    words "made with the functional API" refuses one; the checks of the layers and of config.json
+    judge the same layers in a Sequential model, so that using it costs that one check only.
+    """
+    kind = archive.get("class_name")
+    if kind != "Functional" and not (sequential_too and kind == "Sequential"):
         raise CheckFailure(
             f"{what} is saved as a {kind!r} model, not a functional one: build it with the functional API, "
             f"inputs = keras.Input(shape=(4,)), then call each layer on the previous output, then "
@@ -373,14 +378,27 @@ def _model_chain(archive: dict, what: str) -> tuple[str, str]:
     shape = input_config.get("batch_shape", input_config.get("batch_input_shape"))
     if not isinstance(shape, list) or shape[1:] != [MODEL_FEATURES]:
         raise CheckFailure(f"{what} takes inputs of shape {shape}, not (None, 4). {MODEL_HINT}")
-    names = {id(node): node.get("name") for node in layers}
-    feeds = {names[id(node)]: _history(node.get("inbound_nodes")) for node in dense}
-    first = next((n for n, sources in feeds.items() if sources == [inputs[0].get("name")]), None)
-    second = next((n for n, sources in feeds.items() if n != first and sources == [first]), None)
-    if first is None or second is None or _output_names(config) != [second]:
+    if kind == "Sequential":  # its layers are applied in the order they are listed
+        first, second = (_node_name(node) for node in dense)
+    else:
+        feeds = {_node_name(node): _history(node.get("inbound_nodes")) for node in dense}
+        first = next((n for n, sources in feeds.items() if sources == [_node_name(inputs[0])]), None)
+        second = next((n for n, sources in feeds.items() if n != first and sources == [first]), None)
+        if _output_names(config) != [second]:
+            first = None
+    if first is None or second is None:
         raise CheckFailure(f"{what} should pass its input through one MyDense layer and that layer's output "
                            f"through the other, which gives the model's output. {MODEL_HINT}")
     return str(first), str(second)
+
+
+def _node_name(node: dict) -> str | None:
+    """A serialized layer's name: beside its config (functional models) or in it (Sequential ones)."""
+    name = node.get("name")
+    config = node.get("config")
+    if name is None and isinstance(config, dict):
+        name = config.get("name")
+    return name if isinstance(name, str) else None
 
 
 @pytest.mark.question("q3", points=1)
@@ -393,7 +411,7 @@ def test_build_model_is_a_functional_input_mydense_mydense_chain(student):
 def test_build_model_layers_are_the_ones_the_text_names(student):
     what = "build_model()'s model"
     _call(student, "build_model", store_as="q3_layers", what="build_model()")
-    first, second = _model_chain(_archive(student, "q3_layers", what), what)
+    first, second = _model_chain(_archive(student, "q3_layers", what), what, sequential_too=True)
     for store_as, name in (("q3_first", first), ("q3_second", second)):
         _call(student, "q3_layers.get_layer", name, store_as=store_as, what=f"{what}.get_layer({name!r})")
     if not _same_layer(student, "q3_first", HIDDEN_UNITS, "relu", MODEL_FEATURES, 30):
@@ -488,8 +506,8 @@ def test_saved_file_holds_each_layer_config(student):
     what = "build_model()'s model"
     _call(student, "build_model", store_as="q3_archived", what="build_model()")
     archive = _archive(student, "q3_archived", what)
-    first, second = _model_chain(archive, what)
-    nodes = {n.get("name"): n for n in archive["config"]["layers"] if isinstance(n, dict)}
+    first, second = _model_chain(archive, what, sequential_too=True)
+    nodes = {_node_name(n): n for n in archive["config"]["layers"] if isinstance(n, dict)}
     for i, (name, units, act, features) in enumerate(
         ((first, HIDDEN_UNITS, "relu", MODEL_FEATURES), (second, 1, None, HIDDEN_UNITS))
     ):
