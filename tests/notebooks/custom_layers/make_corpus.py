@@ -5,10 +5,15 @@ They share their text, so edit the assignment here and rerun (from the repositor
     .venv/bin/python tests/notebooks/custom_layers/make_corpus.py
     .venv/bin/tfgrade validate custom_layers
 
-Each wrong variant is the solution with ONE mistake; its metadata lists the checks it must fail
-(FAILING, below) and the words their messages must contain.
+Each wrong variant is the solution with ONE mistake; its metadata names the requirement it breaks
+(requirements.toml), and it must fail that question only. A few mistakes in MyDense make any model
+of stacked MyDense layers impossible (OTHER, below): those list the checks they fail, in every
+question, with the words their messages must contain. Correct alternatives must get full marks;
+two of them are saved as JupyterLab 4 and Colab save notebooks, with outputs.
 """
 
+import json
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -256,14 +261,14 @@ SOLUTION = TEMPLATE | {
 }
 
 
-def write(path: Path, cells: dict, mistake: str | None = None, failing: dict | None = None) -> None:
+def notebook(cells: dict, mistake: str | None = None, expect: dict | None = None) -> nbformat.NotebookNode:
     node = nbformat.v4.new_notebook()
     node.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "tfgrade": {"assignment": "custom_layers"},
     }
-    if failing is not None:
-        node.metadata["tfgrade"]["expect"] = {"failing": failing}
+    if expect is not None:
+        node.metadata["tfgrade"]["expect"] = expect
     items = list(cells.items())
     if mistake:
         items.insert(0, ("mistake", ("markdown", mistake)))
@@ -272,8 +277,12 @@ def write(path: Path, cells: dict, mistake: str | None = None, failing: dict | N
         cell.id = cell_id
         node.cells.append(cell)
     nbformat.validate(node)
+    return node
+
+
+def write(path: Path, cells: dict, mistake: str | None = None, expect: dict | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(node, path)
+    nbformat.write(notebook(cells, mistake, expect), path)
 
 
 def replace(source: str, old: str, new: str) -> str:
@@ -281,8 +290,8 @@ def replace(source: str, old: str, new: str) -> str:
     return source.replace(old, new)
 
 
-def variant(changes: dict[str, list[tuple[str, str]]]) -> dict:
-    cells = dict(SOLUTION)
+def variant(changes: dict[str, list[tuple[str, str]]], base: dict | None = None) -> dict:
+    cells = dict(base or SOLUTION)
     for cell_id, edits in changes.items():
         kind, source = cells[cell_id]
         for old, new in edits:
@@ -291,7 +300,211 @@ def variant(changes: dict[str, list[tuple[str, str]]]) -> dict:
     return cells
 
 
+SOLUTION_GET_CONFIG = """
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "units": self.units,
+            "activation": keras.activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+        })
+        return config"""
+
+# name -> (what is wrong, edits of the solution's cells, the requirement it breaks)
 WRONG = {
+    # --- Question 1 -----------------------------------------------------------------------
+    "missing-bias": (
+        "`call` creates the bias but never adds it.",
+        {"q1-answer": [("            outputs = outputs + self.bias\n", "            pass\n")]},
+        "q1-call-values",
+    ),
+    "call-ignores-activation": (
+        "`call` returns `inputs @ kernel + bias` without applying the activation.",
+        {"q1-answer": [("return self.activation(outputs)", "return outputs")]},
+        "q1-call-values",
+    ),
+    "activation-before-bias": (
+        "`call` applies the activation before adding the bias: `activation(inputs @ kernel) + bias`.",
+        {"q1-answer": [("""        outputs = tf.matmul(inputs, self.kernel)
+        if self.use_bias:
+            outputs = outputs + self.bias
+        return self.activation(outputs)""", """        outputs = self.activation(tf.matmul(inputs, self.kernel))
+        if self.use_bias:
+            outputs = outputs + self.bias
+        return outputs""")]},
+        "q1-call-values",
+    ),
+    "activation-lookup-table": (
+        "`call` looks the activation up in a table of the two names the text gives as examples (and "
+        "`None`), so any other activation name fails.",
+        {"q1-answer": [
+            ("        self.activation = keras.activations.get(activation)\n",
+             "        self.activation = activation\n"),
+            ("        return self.activation(outputs)",
+             "        table = {None: tf.identity, \"relu\": tf.nn.relu, \"tanh\": tf.tanh}\n"
+             "        return table[self.activation](outputs)"),
+            ('"activation": keras.activations.serialize(self.activation)', '"activation": self.activation'),
+        ]},
+        "q1-call-values",
+    ),
+    "transposed-kernel": (
+        "`build` stores the kernel as `(units, input_dim)` and `call` multiplies by its transpose: the "
+        "outputs are right, the kernel's shape is not the one the text asks for.",
+        {"q1-answer": [
+            ("shape=(input_dim, self.units)", "shape=(self.units, input_dim)"),
+            ("tf.matmul(inputs, self.kernel)", "tf.matmul(inputs, self.kernel, transpose_b=True)"),
+        ]},
+        "q1-build-weights",
+    ),
+    "bias-random-init": (
+        "`build` creates the bias with the kernel's initializer (random), not with zeros.",
+        {"q1-answer": [('shape=(self.units,), initializer="zeros"',
+                        'shape=(self.units,), initializer="random_normal"')]},
+        "q1-build-weights",
+    ),
+    "bias-despite-use-bias-false": (
+        "`build` always creates a bias, even when `use_bias` is false (`call` leaves it out then).",
+        {"q1-answer": [("""        if self.use_bias:
+            self.bias = self.add_weight(""", """        if True:
+            self.bias = self.add_weight(""")]},
+        "q1-build-weights",
+    ),
+    "weights-not-trainable": (
+        "`build` creates the kernel and the bias with `trainable=False`.",
+        {"q1-answer": [('name="kernel")', 'name="kernel", trainable=False)'),
+                       ('name="bias")', 'name="bias", trainable=False)')]},
+        "q1-build-weights",
+    ),
+    # --- Question 2 -----------------------------------------------------------------------
+    "config-forgets-activation": (
+        "`get_config` leaves out `activation` (an argument with a default): reloaded layers silently "
+        "use no activation.",
+        {"q1-answer": [('            "activation": keras.activations.serialize(self.activation),\n', "")]},
+        "q2-get-config-every-argument",
+    ),
+    "config-forgets-use-bias": (
+        "`get_config` leaves out `use_bias`, whose default is true: a layer made with `use_bias=False` "
+        "comes back with a bias.",
+        {"q1-answer": [('            "use_bias": self.use_bias,\n', "")]},
+        "q2-get-config-every-argument",
+    ),
+    "config-forgets-super": (
+        "`get_config` returns a new dict instead of updating `super().get_config()`, so `name`, "
+        "`trainable` and `dtype` are lost.",
+        {"q1-answer": [("        config = super().get_config()\n        config.update({", "        config = ({")]},
+        "q2-get-config-every-argument",
+    ),
+    "no-get-config": (
+        "`MyDense` has no `get_config`: it relies on the config Keras guesses from `__init__`'s arguments.",
+        {"q1-answer": [(SOLUTION_GET_CONFIG, "")]},
+        "q2-get-config-every-argument",
+    ),
+    "from-config-drops-activation": (
+        "A hand-written `from_config` builds the layer without its activation.",
+        {"q1-answer": [("        return config", "        return config\n\n    @classmethod\n"
+                        "    def from_config(cls, config):\n"
+                        "        return cls(config[\"units\"], use_bias=config[\"use_bias\"], "
+                        "name=config[\"name\"])")]},
+        "q2-from-config-equivalent",
+    ),
+    "not-registered": (
+        "`MyDense` is not registered with `@keras.saving.register_keras_serializable`.",
+        {"q1-answer": [('@keras.saving.register_keras_serializable(package="my_layers")\n', "")]},
+        "q2-registered",
+    ),
+    # --- Question 3 -----------------------------------------------------------------------
+    "model-dense-output": (
+        "`build_model` ends with a built-in `keras.layers.Dense(1)` instead of `MyDense(1)`.",
+        {"q3-answer": [("outputs = MyDense(1)(hidden)", "outputs = keras.layers.Dense(1)(hidden)")]},
+        "q3-functional-chain",
+    ),
+    "model-hidden-without-relu": (
+        "`build_model`'s first layer is `MyDense(8)`, without the relu activation.",
+        {"q3-answer": [('MyDense(8, activation="relu")(inputs)', "MyDense(8)(inputs)")]},
+        "q3-functional-chain",
+    ),
+    "model-sequential": (
+        "`build_model` makes a `keras.Sequential` model, not a functional one.",
+        {"q3-answer": [("""    inputs = keras.Input(shape=(4,))
+    hidden = MyDense(8, activation="relu")(inputs)
+    outputs = MyDense(1)(hidden)
+    return keras.Model(inputs, outputs)""", """\
+    return keras.Sequential([keras.Input(shape=(4,)), MyDense(8, activation="relu"), MyDense(1)])""")]},
+        "q3-functional-chain",
+    ),
+    "model-cached": (
+        "`build_model` builds the model once and returns that same model on every later call.",
+        {"q3-answer": [("def build_model():\n    inputs", "_MODEL = []\n\n\ndef build_model():\n"
+                        "    if _MODEL:\n        return _MODEL[0]\n    inputs"),
+                       ("    return keras.Model(inputs, outputs)",
+                        "    _MODEL.append(keras.Model(inputs, outputs))\n    return _MODEL[0]")]},
+        "q3-new-model",
+    ),
+    "model-compiled": (
+        "`build_model` compiles the model before returning it.",
+        {"q3-answer": [("    return keras.Model(inputs, outputs)",
+                        "    model = keras.Model(inputs, outputs)\n"
+                        "    model.compile(optimizer=\"adam\", loss=\"mse\")\n    return model")]},
+        "q3-new-model",
+    ),
+    "model-lambda-activation": (
+        "`build_model` gives the first layer its relu as a `lambda`: the model computes the right "
+        "values, but Keras cannot load the saved lambda back.",
+        {"q3-answer": [('MyDense(8, activation="relu")(inputs)',
+                        "MyDense(8, activation=lambda t: tf.maximum(t, 0.0))(inputs)")]},
+        "q3-reload-same-outputs",
+    ),
+    # --- Question 4 -----------------------------------------------------------------------
+    "model-freezes-hidden": (
+        "`MyModel` sets its hidden layer to `trainable = False`, so training never updates it.",
+        {"q4-answer": [('self.hidden = MyDense(hidden_units, activation="relu")\n',
+                        'self.hidden = MyDense(hidden_units, activation="relu")\n'
+                        "        self.hidden.trainable = False\n")]},
+        "q4-training-updates-all-weights",
+    ),
+    "model-stop-gradient": (
+        "`MyModel.call` wraps the hidden layer's output in `tf.stop_gradient`, so training never "
+        "updates the hidden layer.",
+        {"q4-answer": [("return self.output_layer(self.hidden(inputs))",
+                        "return self.output_layer(tf.stop_gradient(self.hidden(inputs)))")]},
+        "q4-training-updates-all-weights",
+    ),
+    "model-relu-output": (
+        "`MyModel`'s second layer is `MyDense(1, activation=\"relu\")`.",
+        {"q4-answer": [("self.output_layer = MyDense(1)", 'self.output_layer = MyDense(1, activation="relu")')]},
+        "q4-init-two-layers",
+    ),
+    "model-ignores-kwargs": (
+        "`MyModel.__init__` accepts `**kwargs` but calls `super().__init__()` without them.",
+        {"q4-answer": [("        super().__init__(**kwargs)", "        super().__init__()")]},
+        "q4-init-two-layers",
+    ),
+    "model-skips-hidden": (
+        "`MyModel.call` applies only the second layer to the inputs.",
+        {"q4-answer": [("return self.output_layer(self.hidden(inputs))", "return self.output_layer(inputs)")]},
+        "q4-call-first-then-second",
+    ),
+}
+
+MODELS_BROKEN_BY_FIXED_INPUT_SIZE = {
+    "build_model_output_shape": "MyDense.call()",
+    "my_model_output_shape": "MyDense.call()",
+    "build_model_is_a_functional_input_mydense_mydense_chain": "build_model()",
+    "build_model_layers_are_the_ones_the_text_names": "build_model()",
+    "build_model_returns_a_new_model_every_call": "build_model()",
+    "build_model_reloads_with_same_outputs": "build_model()",
+    "saved_file_holds_each_layer_config": "build_model()",
+    "my_model_creates_the_two_layers_the_text_names": "MyModel(",
+    "my_model_applies_the_first_layer_then_the_second": "MyModel(",
+    "my_model_trains_all_weights": "MyModel(6)",
+}
+
+# Mistakes that fail several questions on purpose: a MyDense fixed to 4 input features cannot be the
+# second layer of any model (it gets 8), so Questions 3 and 4 cannot be judged with it; and an
+# __init__ without **kwargs breaks Question 1's text and, through it, from_config (Question 2).
+# name -> (what is wrong, edits, check name -> words its message must contain)
+OTHER = {
     "weights-in-init": (
         "`MyDense` creates its weights in `__init__`, for a fixed `input_dim=4`, instead of in `build`.",
         {"q1-answer": [
@@ -311,69 +524,36 @@ WRONG = {
 """, ""),
             ('"use_bias": self.use_bias,\n', '"use_bias": self.use_bias,\n            "input_dim": self.input_dim,\n'),
         ]},
+        {
+            "mydense_init_passes_kwargs_and_creates_no_weights": "before it is called",
+            "mydense_builds_its_weights_for_any_input_dim": "input_shape[-1]",
+            "mydense_computes_activation_of_inputs_times_kernel_plus_bias": "failed",
+            "mydense_output_is_float32_batch_by_units_for_any_input_dim": "input_shape[-1]",
+            "mydense_from_config_builds_an_equivalent_layer": "failed",
+            **MODELS_BROKEN_BY_FIXED_INPUT_SIZE,
+        },
     ),
     "hardcoded-input-dim": (
         "`build` makes the kernel `(4, units)` whatever the input size.",
         {"q1-answer": [("input_dim = input_shape[-1]", "input_dim = 4")]},
-    ),
-    "missing-bias": (
-        "`call` creates the bias but never adds it.",
-        {"q1-answer": [("            outputs = outputs + self.bias\n", "            pass\n")]},
-    ),
-    "call-ignores-activation": (
-        "`call` returns `inputs @ kernel + bias` without applying the activation.",
-        {"q1-answer": [("return self.activation(outputs)", "return outputs")]},
-    ),
-    "weights-not-trainable": (
-        "`build` creates the kernel and the bias with `trainable=False`.",
-        {"q1-answer": [('name="kernel")', 'name="kernel", trainable=False)'),
-                       ('name="bias")', 'name="bias", trainable=False)')]},
-    ),
-    "config-forgets-activation": (
-        "`get_config` leaves out `activation` (an argument with a default): reloaded layers silently "
-        "use no activation.",
-        {"q1-answer": [('            "activation": keras.activations.serialize(self.activation),\n', "")]},
-    ),
-    "config-forgets-super": (
-        "`get_config` returns a new dict instead of updating `super().get_config()`, so `name`, "
-        "`trainable` and `dtype` are lost.",
-        {"q1-answer": [("        config = super().get_config()\n        config.update({", "        config = ({")]},
-    ),
-    "no-get-config": (
-        "`MyDense` has no `get_config`: it relies on the config Keras guesses from `__init__`'s arguments.",
-        {"q1-answer": [("""
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({
-            "units": self.units,
-            "activation": keras.activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-        })
-        return config""", "")]},
+        {
+            "mydense_init_passes_kwargs_and_creates_no_weights": "input_shape[-1]",
+            "mydense_builds_its_weights_for_any_input_dim": "input_shape[-1]",
+            "mydense_computes_activation_of_inputs_times_kernel_plus_bias": "failed",
+            "mydense_output_is_float32_batch_by_units_for_any_input_dim": "input_shape[-1]",
+            "mydense_from_config_builds_an_equivalent_layer": "failed",
+            **MODELS_BROKEN_BY_FIXED_INPUT_SIZE,
+        },
     ),
     "init-without-kwargs": (
         "`__init__` takes no `**kwargs`, so `MyDense.from_config(config)` fails on `name`.",
         {"q1-answer": [("def __init__(self, units, activation=None, use_bias=True, **kwargs):\n"
                         "        super().__init__(**kwargs)",
                         "def __init__(self, units, activation=None, use_bias=True):\n        super().__init__()")]},
-    ),
-    "from-config-drops-activation": (
-        "A hand-written `from_config` builds the layer without its activation.",
-        {"q1-answer": [("        return config", "        return config\n\n    @classmethod\n"
-                        "    def from_config(cls, config):\n"
-                        "        return cls(config[\"units\"], use_bias=config[\"use_bias\"], "
-                        "name=config[\"name\"])")]},
-    ),
-    "not-registered": (
-        "`MyDense` is not registered with `@keras.saving.register_keras_serializable`.",
-        {"q1-answer": [('@keras.saving.register_keras_serializable(package="my_layers")\n', "")]},
-    ),
-    "model-freezes-hidden": (
-        "`MyModel` sets its hidden layer to `trainable = False`, so training never updates it.",
-        {"q4-answer": [('self.hidden = MyDense(hidden_units, activation="relu")\n',
-                        'self.hidden = MyDense(hidden_units, activation="relu")\n'
-                        "        self.hidden.trainable = False\n")]},
+        {
+            "mydense_init_passes_kwargs_and_creates_no_weights": "unexpected keyword argument",
+            "mydense_from_config_builds_an_equivalent_layer": "unexpected keyword argument 'name'",
+        },
     ),
 }
 
@@ -445,11 +625,8 @@ class MyDense(keras.layers.Layer):
 
 ALT_BIAS_FIRST_MODEL = """\
 def build_model():
-    return keras.Sequential([
-        keras.Input(shape=(4,)),
-        MyDense(8, activation="relu"),
-        MyDense(1),
-    ])"""
+    x = keras.Input((4,))
+    return keras.Model(x, MyDense(1)(MyDense(8, activation="relu")(x)))"""
 
 ALT_TF_KERAS = """\
 @tf.keras.utils.register_keras_serializable(package="hw3")
@@ -504,6 +681,309 @@ class MyModel(tf.keras.Model):
     "q2-check": ("code", Q2_CHECK),
 }
 
+
+ALT_EINSUM = """\
+@keras.saving.register_keras_serializable(package="my_layers")
+class MyDense(keras.layers.Layer):
+    \"\"\"keras.ops.einsum for the product, the activation kept as its name, config merged with |.\"\"\"
+
+    def __init__(self, units, activation=None, use_bias=True, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.activation_name, self.use_bias = units, activation, use_bias
+
+    def build(self, input_shape):
+        *_, input_dim = input_shape
+        self.kernel = self.add_weight(shape=(input_dim, self.units), initializer="he_normal", name="w")
+        self.bias = (
+            self.add_weight(shape=(self.units,), initializer=keras.initializers.Zeros(), name="b")
+            if self.use_bias else None
+        )
+
+    def call(self, inputs):
+        z = keras.ops.einsum("bi,iu->bu", inputs, self.kernel)
+        if self.bias is not None:
+            z = keras.ops.add(z, self.bias)
+        return keras.activations.get(self.activation_name)(z)
+
+    def get_config(self):
+        return super().get_config() | {
+            "units": self.units,
+            "activation": self.activation_name,
+            "use_bias": self.use_bias,
+        }"""
+
+ALT_EINSUM_MODELS = {
+    "q3-answer": ("code", """\
+def build_model():
+    features = keras.Input(shape=(4,), name="features")
+    hidden_layer = MyDense(units=8, activation="relu", name="hidden")
+    output_layer = MyDense(units=1, name="score")
+    return keras.Model(inputs=features, outputs=output_layer(hidden_layer(features)), name="scorer")"""),
+    "q4-answer": ("code", """\
+class MyModel(keras.Model):
+    \"\"\"The output layer is created first: the text fixes what call applies first, not creation order.\"\"\"
+
+    def __init__(self, hidden_units, **kwargs):
+        super().__init__(**kwargs)
+        self.head = MyDense(1)
+        self.body = MyDense(hidden_units, activation="relu")
+
+    def call(self, inputs):
+        features = self.body(inputs)
+        return self.head(features)"""),
+}
+
+ALT_KERAS2 = """\
+@tf.keras.utils.register_keras_serializable(package="my_layers")
+class MyDense(tf.keras.layers.Layer):
+    \"\"\"Keras 2 / TF 1 habits that still work: super(Class, self), TensorShape, self.built, tf.nn.bias_add.\"\"\"
+
+    def __init__(self, units, activation=None, use_bias=True, **kwargs):
+        super(MyDense, self).__init__(**kwargs)
+        self.units = int(units)
+        self.activation = tf.keras.activations.get(activation)
+        self.use_bias = use_bias
+
+    def build(self, input_shape):
+        input_shape = tf.TensorShape(input_shape)
+        last_dim = tf.compat.dimension_value(input_shape[-1])
+        self.kernel = self.add_weight(name="kernel", shape=[last_dim, self.units],
+                                      initializer="glorot_uniform", trainable=True)
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=[self.units], initializer="zeros", trainable=True)
+        else:
+            self.bias = None
+        self.built = True
+
+    def call(self, inputs, training=None):
+        outputs = tf.linalg.matmul(inputs, self.kernel)
+        if self.use_bias:
+            outputs = tf.nn.bias_add(outputs, self.bias)
+        if self.activation is not None:
+            outputs = self.activation(outputs)
+        return outputs
+
+    def get_config(self):
+        config = {
+            "units": self.units,
+            "activation": tf.keras.activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+        }
+        base_config = super(MyDense, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))"""
+
+ALT_KERAS2_REST = {
+    "imports": ("code", "import numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras\n"
+                "print(tf.__version__)"),
+    "q3-answer": ("code", """\
+def build_model():
+    inp = tf.keras.layers.Input(shape=(4,))
+    x = MyDense(8, activation="relu")(inp)
+    x = MyDense(1)(x)
+    model = tf.keras.models.Model(inputs=[inp], outputs=[x])
+    return model"""),
+    "q4-answer": ("code", """\
+class MyModel(tf.keras.Model):
+    def __init__(self, hidden_units, **kwargs):
+        super(MyModel, self).__init__(**kwargs)
+        self.dense_1 = MyDense(hidden_units, activation="relu")
+        self.dense_2 = MyDense(1)
+
+    def call(self, inputs, training=False):
+        x = self.dense_1(inputs)
+        return self.dense_2(x)"""),
+    "q3-check": ("code", Q3_CHECK.replace("keras.saving.load_model", "keras.models.load_model")),
+}
+
+ALT_KERAS2_TRAIN = {
+    "q4-train": ("code", """\
+# Train for a few epochs the Keras 2 way and look at the loss.
+xs = np.random.rand(64, 4).astype("float32")
+ys = xs.sum(axis=1, keepdims=True)
+trained = MyModel(16)
+trained.compile(optimizer=tf.keras.optimizers.SGD(learning_rate=0.05), loss="mean_squared_error")
+history = trained.fit(xs, ys, batch_size=16, epochs=3, verbose=0)
+print("loss per epoch:", [round(v, 4) for v in history.history["loss"]])"""),
+}
+
+ALT_POSITIONAL = """\
+@keras.saving.register_keras_serializable("my_layers")
+class MyDense(keras.layers.Layer):
+    \"\"\"add_weight with positional arguments, weights in a dict-free style, a helper for the maths.\"\"\"
+
+    def __init__(self, units, activation=None, use_bias=True, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.activation = keras.activations.get(activation)
+        self.use_bias = use_bias
+
+    def build(self, input_shape):
+        self.w = self.add_weight((input_shape[-1], self.units), "random_normal")
+        self.b = self.add_weight((self.units,), "zeros") if self.use_bias else None
+
+    def affine(self, inputs):
+        product = tf.tensordot(inputs, self.w, axes=[[1], [0]])
+        return product if self.b is None else product + self.b
+
+    def call(self, inputs):
+        return self.activation(self.affine(inputs))
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("units", "use_bias"):
+            config[key] = getattr(self, key)
+        config["activation"] = keras.activations.serialize(self.activation)
+        return config"""
+
+ALT_PRINTS = {
+    "q3-extra": ("code", """\
+# Look at the model and at what was saved.
+import json
+import zipfile
+
+model = build_model()
+model.summary()
+print(model.layers)
+model.save("look.keras")
+with zipfile.ZipFile("look.keras") as archive:
+    print(archive.namelist())
+    print(json.dumps(json.loads(archive.read("config.json"))["config"]["layers"][1]["config"], indent=1))"""),
+    "q4-extra": ("code", """\
+# Train it a little and watch the loss go down.
+xs = tf.random.normal([32, 4])
+ys = tf.reduce_sum(xs, axis=1, keepdims=True)
+m = MyModel(8)
+m.compile(optimizer="sgd", loss="mse")
+for step in range(3):
+    print(step, float(m.train_on_batch(xs, ys)))
+tf.print("weights:", [w.shape for w in m.weights])
+m.summary()"""),
+}
+
+# --- notebooks saved by other front ends ------------------------------------------------------
+
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py", "mimetype": "text/x-python",
+    "name": "python", "nbconvert_exporter": "python", "pygments_lexer": "ipython3", "version": "3.11.9",
+}
+
+# Outputs as the notebook's cells print them when run in Jupyter (cell id -> outputs).
+JUPYTER_OUTPUTS = {
+    "imports": [{"name": "stderr", "output_type": "stream", "text": [
+        "2026-11-20 10:12:31.123456: I tensorflow/core/util/port.cc:153] oneDNN custom operations are on.\n"]}],
+    "q3-extra": [{"name": "stdout", "output_type": "stream", "text": ["(5, 1)\n"]}],
+    "q4-extra": [
+        {"data": {"text/plain": ["4"]}, "execution_count": 9, "metadata": {}, "output_type": "execute_result"}
+    ],
+}
+
+FRONT_END_EXTRA = {
+    "q3-extra": ("code", "print(build_model()(tf.ones([5, 4])).shape)"),
+    "q4-extra": ("code", "m3 = MyModel(3)\nm3(tf.ones([1, 4]))\nlen(m3.weights)"),
+}
+
+
+def jupyterlab4(cells: dict, mistake: str) -> dict:
+    """A notebook as JupyterLab 4 saves it: nbformat 4.5, uuid cell ids, execution counts and outputs."""
+    node = json.loads(nbformat.writes(notebook(cells, mistake, {"failing": {}})))
+    node["nbformat_minor"] = 5
+    node["metadata"]["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    node["metadata"]["language_info"] = LANGUAGE_INFO
+    count = 0
+    for i, cell in enumerate(node["cells"]):
+        name = cell["id"]
+        cell["id"] = str(uuid.UUID(int=0x5EED0000 + i))
+        if cell["cell_type"] == "code":
+            count += 1
+            cell["execution_count"] = count
+            cell["outputs"] = JUPYTER_OUTPUTS.get(name, [])
+            cell["metadata"] = {"scrolled": True} if name == "q3-extra" else {}
+    return node
+
+
+def colab(cells: dict, mistake: str) -> dict:
+    """A notebook as Colab saves it: nbformat 4.0, ids in cell metadata, colab/accelerator metadata, outputs."""
+    node = json.loads(nbformat.writes(notebook(cells, mistake, {"failing": {}})))
+    node["nbformat_minor"] = 0
+    node["metadata"] = {
+        "colab": {"provenance": [], "gpuType": "T4", "toc_visible": True},
+        "kernelspec": {"name": "python3", "display_name": "Python 3"},
+        "language_info": {"name": "python"},
+        "accelerator": "GPU",
+        "tfgrade": node["metadata"]["tfgrade"],
+    }
+    for i, cell in enumerate(node["cells"]):
+        name = cell.pop("id")
+        cell["metadata"] = {"id": f"c{i:02d}Xk9Qz{name[:3].replace('-', '_')}"}
+        if cell["cell_type"] == "code":
+            cell["execution_count"] = i
+            cell["outputs"] = JUPYTER_OUTPUTS.get(name, [])
+            if cell["outputs"]:
+                cell["metadata"] |= {"colab": {"base_uri": "https://localhost:8080/"}, "outputId": f"{i:04x}-out"}
+    return node
+
+
+# --- notebooks that use IPython features (they wait for the grader to run cells with IPython) -----
+
+IPYTHON_MAGICS = {
+    "q1-try": ("code", """\
+%%time
+layer = MyDense(3, activation="tanh")
+print(layer(tf.ones([2, 6])).shape)"""),
+    "q3-try": ("code", """\
+%timeit -n1 -r1 build_model()
+here = !echo saved
+y = %time build_model()(tf.ones([2, 4]))
+print(here, y.shape)"""),
+    "q4-try": ("code", """\
+m = MyModel(8)
+m.compile(optimizer="sgd", loss="mse")
+%time h = m.fit(tf.ones([8, 4]), tf.zeros([8, 1]), epochs=2, verbose=0)
+print(len(h.history["loss"]))"""),
+}
+
+IPYTHON_DISPLAY = {
+    "q1-try": ("code", """\
+layer = MyDense(2)
+display(layer(tf.ones([1, 3])))
+layer.weights"""),
+    "q3-try": ("code", """\
+model = build_model()
+model.count_params()"""),
+    "q3-look": ("code", """\
+display(_ == 49, model.get_layer(index=1).get_config())"""),
+}
+
+IPYTHON_HELP = {
+    "q1-help": ("code", """\
+keras.layers.Layer.add_weight?
+keras.activations.get?"""),
+    "q2-help": ("code", """\
+keras.saving.register_keras_serializable?
+MyDense(4, activation="relu").get_config()"""),
+    "q2-look": ("code", """\
+config = _
+display(config["activation"])"""),
+}
+
+
+def with_cells(base: dict, extra: dict, after: dict[str, str]) -> dict:
+    """``base`` with each cell of ``extra`` inserted after the cell ``after[its id]``."""
+    cells: dict = {}
+    for cell_id, cell in base.items():
+        cells[cell_id] = cell
+        for new_id, new in extra.items():
+            if after[new_id] == cell_id:
+                cells[new_id] = new
+    return cells
+
+
+AFTER = {
+    "q1-try": "q1-check", "q1-help": "q1-prompt", "q2-help": "q2-prompt", "q2-look": "q2-help",
+    "q3-try": "q3-check", "q3-look": "q3-try", "q3-extra": "q3-check", "q4-try": "q4-check",
+    "q4-extra": "q4-check", "q4-train": "q4-check",
+}
+
 ALTERNATIVES = {
     "alt-dict-merge": (
         "Correct alternative: activation kept as the given name, config built with `{**super().get_config(), ...}`, "
@@ -512,7 +992,7 @@ ALTERNATIVES = {
     ),
     "alt-bias-first": (
         "Correct alternative: the bias is created before the kernel, `build` reads a `TensorShape`, "
-        "`build_model` uses `keras.Sequential`, registered with the default package.",
+        "`build_model` nests its calls in one line, registered with the default package.",
         SOLUTION | {"q1-answer": ("code", ALT_BIAS_FIRST), "q3-answer": ("code", ALT_BIAS_FIRST_MODEL)},
     ),
     "alt-tf-keras": (
@@ -521,72 +1001,60 @@ ALTERNATIVES = {
         "`keras.ops` maths, and an activation passed as a function.",
         SOLUTION | {"q1-answer": ("code", ALT_TF_KERAS)} | ALT_TF_KERAS_REST,
     ),
+    "alt-einsum-names": (
+        "Correct alternative: `keras.ops.einsum`, the activation kept as its name, a `|`-merged config, "
+        "keyword arguments and named layers in `build_model`, and `MyModel` creating its output layer first.",
+        SOLUTION | {"q1-answer": ("code", ALT_EINSUM)} | ALT_EINSUM_MODELS,
+    ),
+    "alt-keras2-habits": (
+        "Correct alternative in Keras 2 / TF 1 habits that still work: `from tensorflow import keras`, "
+        "`super(MyDense, self)`, `tf.compat.dimension_value`, `self.built = True`, `training` arguments, "
+        "and a few epochs of `fit` in an extra cell.",
+        with_cells(SOLUTION | {"q1-answer": ("code", ALT_KERAS2)} | ALT_KERAS2_REST, ALT_KERAS2_TRAIN, AFTER),
+    ),
+    "alt-positional-tensordot": (
+        "Correct alternative: `add_weight` with positional arguments, `tf.tensordot`, a helper method, "
+        "and the package given positionally to `register_keras_serializable`.",
+        SOLUTION | {"q1-answer": ("code", ALT_POSITIONAL)},
+    ),
+    "alt-prints-and-summaries": (
+        "Correct alternative with extra cells: summaries, prints, a look inside the saved file, and a "
+        "short training loop.",
+        with_cells(SOLUTION, ALT_PRINTS, AFTER),
+    ),
 }
 
-
-STACK = "must work for any input size"
-MODELS_BROKEN_BY_FIXED_INPUT_SIZE = {
-    "build_model_output_shape": "MyDense.call()",
-    "my_model_output_shape": "MyDense.call()",
-    "build_model_layers_and_values": STACK,
-    "build_model_reloads_with_same_outputs": STACK,
-    "saved_file_holds_full_layer_configs": STACK,
-    "my_model_values": STACK,
-    "my_model_trains_all_weights": STACK,
+FRONT_ENDS = {
+    "alt-jupyterlab4": (
+        "Correct alternative saved by JupyterLab 4 (nbformat 4.5, cell ids, execution counts, outputs), "
+        "with an einsum `MyDense`.",
+        with_cells(SOLUTION | {"q1-answer": ("code", ALT_EINSUM)}, FRONT_END_EXTRA, AFTER),
+        jupyterlab4,
+    ),
+    "alt-colab": (
+        "Correct alternative saved by Colab (colab and accelerator metadata, ids in cell metadata, "
+        "outputs), with a `tensordot` `MyDense`.",
+        with_cells(SOLUTION | {"q1-answer": ("code", ALT_POSITIONAL)}, FRONT_END_EXTRA, AFTER),
+        colab,
+    ),
 }
 
-# check name -> words its message must contain (a mistake in MyDense also breaks q3/q4 models).
-FAILING = {
-    "weights-in-init": {
-        "mydense_creates_weights_in_build": "before it is called",
-        "mydense_builds_for_any_input_size": "input_shape[-1]",
-        **MODELS_BROKEN_BY_FIXED_INPUT_SIZE,
-    },
-    "hardcoded-input-dim": {
-        "mydense_builds_for_any_input_size": "input_shape[-1]",
-        **MODELS_BROKEN_BY_FIXED_INPUT_SIZE,
-    },
-    "missing-bias": {
-        "mydense_linear_values": "inputs @ kernel + bias",
-        "build_model_layers_and_values": "wrong values",
-        "my_model_values": "wrong values",
-        "my_model_trains_all_weights": "reported a loss",
-    },
-    "call-ignores-activation": {
-        "mydense_applies_activation": "Apply the activation",
-        "build_model_layers_and_values": "wrong values",
-        "my_model_values": "wrong values",
-        "my_model_trains_all_weights": "reported a loss",
-    },
-    "weights-not-trainable": {
-        "mydense_builds_for_any_input_size": "0 trainable weight(s) out of 2",
-        "my_model_trains_all_weights": "0 trainable weight(s) out of 4",
-    },
-    "config-forgets-activation": {
-        "mydense_get_config_is_complete": "does not include `activation`",
-        "mydense_from_config_round_trip": "different outputs",
-        "build_model_reloads_with_same_outputs": "different outputs",
-        "saved_file_holds_full_layer_configs": "does not include `activation`",
-    },
-    "config-forgets-super": {
-        "mydense_get_config_is_complete": "lost `name`, `trainable` and `dtype`",
-        "saved_file_holds_full_layer_configs": "super().get_config()",
-    },
-    "no-get-config": {"mydense_get_config_is_complete": "no get_config of its own"},
-    "init-without-kwargs": {
-        "mydense_from_config_round_trip": "unexpected keyword argument 'name'",
-        "build_model_reloads_with_same_outputs": "**kwargs",
-        "saved_file_holds_full_layer_configs": "**kwargs",
-    },
-    "from-config-drops-activation": {
-        "mydense_from_config_round_trip": "differs in `activation`",
-        "build_model_reloads_with_same_outputs": "different outputs",
-    },
-    "not-registered": {
-        "mydense_is_registered": "register_keras_serializable",
-        "build_model_reloads_with_same_outputs": "not registered",
-    },
-    "model-freezes-hidden": {"my_model_trains_all_weights": "2 trainable weight(s) out of 4"},
+# Correct notebooks that need cells run by IPython itself (`x = !cmd`, `y = %time f()`, `obj?`,
+# `display`, `_`): they get full marks once the grader executes cells with IPython's machinery.
+IPYTHON = {
+    "alt-ipython-magics": (
+        "Correct alternative with IPython magics: `%%time`, `%timeit -n1 -r1`, `x = !echo`, "
+        "`y = %time ...` and `%time h = model.fit(...)`.",
+        with_cells(SOLUTION, IPYTHON_MAGICS, AFTER),
+    ),
+    "alt-ipython-display": (
+        "Correct alternative that uses `display(...)`, a bare expression as a cell's result, and `_`.",
+        with_cells(SOLUTION, IPYTHON_DISPLAY, AFTER),
+    ),
+    "alt-ipython-help": (
+        "Correct alternative that asks for help with `obj?` and reuses a result through `_`.",
+        with_cells(SOLUTION, IPYTHON_HELP, AFTER),
+    ),
 }
 
 
@@ -594,10 +1062,16 @@ def main() -> None:
     write(ROOT / "assignments/custom_layers/custom_layers.ipynb", TEMPLATE)
     write(ROOT / "solutions/custom_layers.ipynb", SOLUTION)
     folder = ROOT / "tests/notebooks/custom_layers"
-    for name, (what, changes) in WRONG.items():
-        write(folder / f"{name}.ipynb", variant(changes), f"**Test variant `{name}`:** {what}", FAILING[name])
-    for name, (what, cells) in ALTERNATIVES.items():
-        write(folder / f"{name}.ipynb", cells, f"**Test variant `{name}`:** {what}", {})
+    for name, (what, changes, requirement) in WRONG.items():
+        write(folder / f"{name}.ipynb", variant(changes), f"**Test variant `{name}`:** {what}", {"breaks": requirement})
+    for name, (what, changes, failing) in OTHER.items():
+        write(folder / f"{name}.ipynb", variant(changes), f"**Test variant `{name}`:** {what}", {"failing": failing})
+    for name, (what, cells) in (ALTERNATIVES | IPYTHON).items():
+        write(folder / f"{name}.ipynb", cells, f"**Test variant `{name}`:** {what}", {"failing": {}})
+    for name, (what, cells, front_end) in FRONT_ENDS.items():
+        node = front_end(cells, f"**Test variant `{name}`:** {what}")
+        nbformat.validate(nbformat.from_dict(node))
+        (folder / f"{name}.ipynb").write_text(json.dumps(node, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
