@@ -45,7 +45,7 @@ class Run:
 @contextmanager
 def ran(
     tmp_path: Path, cells: list[str], *, launcher: sandbox.Launcher | None = None, cell_seconds: float = 30,
-    tensorflow: bool = False,
+    tensorflow: bool = False, resources: sandbox.Resources = RESOURCES,
 ) -> Iterator[Run]:
     """Cells numbered from 1, run by ``launcher`` (plain processes by default) as the grader runs them."""
     launcher = launcher or sandbox.Unisolated("a test of the student's process")
@@ -61,7 +61,7 @@ def ran(
                 "--fd", str(theirs.fileno()), "--cells", execution.STUDENT_CELLS, "--seed", "7",
                 "--cell-seconds", str(cell_seconds))),
             role="student", pass_fds=[theirs.fileno()], binds=[sandbox.Bind(cells_file, execution.STUDENT_CELLS)],
-            cwd=execution.STUDENT_WORKDIR, host_cwd=tmp_path / "student", env=env, resources=RESOURCES,
+            cwd=execution.STUDENT_WORKDIR, host_cwd=tmp_path / "student", env=env, resources=resources,
         )
         theirs.close()
         output = execution._CappedReader(running.stdout, 1 << 20)

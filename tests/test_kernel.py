@@ -42,8 +42,9 @@ def test_help_display_and_the_output_history_work_as_in_jupyter(tmp_path: Path) 
     cells = [
         "len?",
         "?sorted",
-        "class Shown:\n    renders = 0\n    def _repr_html_(self):\n        Shown.renders += 1\n        return '<b>x</b>'\n"
-        "    def __repr__(self):\n        return 'Shown()'\ndisplay(Shown())\nrenders_after_display = Shown.renders",
+        "class Shown:\n    renders = 0\n    def _repr_html_(self):\n        Shown.renders += 1\n"
+        "        return '<b>x</b>'\n    def __repr__(self):\n        return 'Shown()'\n"
+        "display(Shown())\nrenders_after_display = Shown.renders",
         "3 + 4",
         "10",
         "last, before_last, first_out = _, __, Out[4]\nrenders_after_result = Shown.renders",

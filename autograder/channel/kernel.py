@@ -45,6 +45,7 @@ from traitlets import Type
 from traitlets.config import Config
 
 from autograder import messages
+from autograder.errors import TfgradeError
 
 
 def cell_filename(number: int) -> str:
@@ -52,11 +53,11 @@ def cell_filename(number: int) -> str:
     return f"<notebook cell {number}>"
 
 
-class CannotInstallPackages(Exception):
+class CannotInstallPackages(TfgradeError):
     """A shell command or magic that installs packages: the grader runs offline, with fixed packages."""
 
 
-class NoNetwork(Exception):
+class NoNetwork(TfgradeError):
     """A shell command that needs the network, which the grader's sandbox does not have."""
 
 
@@ -64,7 +65,9 @@ class Kernel:
     """One IPython shell, whose user namespace is the ``__main__`` module the checks look names up in."""
 
     def __init__(self, module: types.ModuleType) -> None:
-        folder = tempfile.mkdtemp(prefix="ipython-")  # IPython wants a folder; this one is fresh and empty
+        # IPython wants a folder; this one is fresh and empty, in the HOME the grader gave this process
+        # (the sandbox's /tmp, or the job's folder), so it goes when the job does.
+        folder = tempfile.mkdtemp(prefix=".ipython-", dir=os.environ.get("HOME"))
         os.environ["IPYTHONDIR"] = folder  # for code that asks IPython.paths instead of the shell
         self.shell = _Shell.instance(
             config=_config(), ipython_dir=folder, profile_dir=ProfileDir(location=os.path.join(folder, "profile")),
