@@ -96,6 +96,7 @@ def test_errors_name_the_line_the_student_sees(tmp_path: Path) -> None:
         "def f(:\n  pass",
         "\n%%time\nok = True",
         "ok_after = ok",
+        "\n\nx = 1\ndef g(:\n    pass",
     ]
     with ran(tmp_path, cells) as run:
         assert run.error_of(1) == "ZeroDivisionError: division by zero (line 3)"
@@ -104,6 +105,7 @@ def test_errors_name_the_line_the_student_sees(tmp_path: Path) -> None:
         assert run.error_of(4) == "ZeroDivisionError: division by zero (line 2)"
         assert run.error_of(5) == "SyntaxError: invalid syntax (line 1)"
         assert run.errors[6] is None and run.get("ok_after") is True
+        assert run.error_of(8) == "SyntaxError: invalid syntax (line 4)"
 
 
 def test_an_error_inside_capture_is_swallowed_as_jupyter_does(tmp_path: Path) -> None:

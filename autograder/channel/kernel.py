@@ -89,6 +89,7 @@ class Kernel:
         of IPython's steps) is the cell's error too.
         """
         self.shell.compile.start_cell(number, source)
+        blank_lines_dropped = self.shell.compile.lines.top_offset
         try:
             result = self.shell.run_cell(source, store_history=True)
         except BaseException as exc:  # noqa: BLE001 - CellTimeout and SystemExit are cell errors
@@ -97,7 +98,7 @@ class Kernel:
             self.shell.compile.end_cell()
         error = result.error_before_exec or result.error_in_exec
         if isinstance(error, SyntaxError) and error.filename == cell_filename(number) and error.lineno:
-            error.lineno += self.shell.compile.lines.top_offset  # parsed before the lines were shifted
+            error.lineno += blank_lines_dropped  # parsed before its lines were moved back
         return error
 
 
