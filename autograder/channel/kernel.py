@@ -20,6 +20,7 @@ its display hook keeps ``_``, ``__`` and ``Out`` and computes rich reprs; ``disp
 from __future__ import annotations
 
 import ast
+import atexit
 import codecs
 import contextlib
 import importlib.util
@@ -75,6 +76,9 @@ class Kernel:
         )
         self.shell.history_manager.outputs = _Discard()  # type: ignore[union-attr]
         self.shell.ast_transformers.append(self.shell.compile.lines)
+        # At exit IPython would clear the namespace (every model and tensor: a fifth of a second after
+        # TensorFlow) and save history it does not keep; the job's folder goes with the job anyway.
+        atexit.unregister(self.shell.atexit_operations)
         # IPython adds this to a sys.exit() in a cell, which the grader reports as the cell's error.
         warnings.filterwarnings("ignore", message="To exit: use 'exit', 'quit', or Ctrl-D.")
 
