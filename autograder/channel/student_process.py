@@ -1,5 +1,9 @@
 """Runs INSIDE the student's process: execute the notebook's code cells, then answer requests.
 
+Cells run one by one in IPython, as a Jupyter kernel runs them (:mod:`autograder.channel.kernel`),
+each under the cell timer; an error, a timeout or ``sys.exit`` ends only its cell, and whatever
+processes the cell started end with it.
+
 Nothing here is trusted by the grader. Student code shares this interpreter and may patch any of
 it. The checks take only two things from here: values that student code computes on inputs it has
 never seen, and artifacts (frozen graphs, ``.keras`` archives) that the grader's own runner
