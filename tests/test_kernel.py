@@ -209,12 +209,14 @@ print(json.dumps(sorted(set(sys.modules) - before)))
 
 def test_commands_that_install_or_download_are_told_apart_from_the_rest() -> None:
     for command in ("pip install x", "python3 -m pip install x", "pip3.11 download x", "conda install -y x",
-                    "cd /tmp && pip install x", "uv pip install x", "apt-get install -y graphviz"):
+                    "cd /tmp && pip install x", "uv pip install x", "apt-get install -y graphviz",
+                    "pip -q install x", "sudo pip install x", "PIP_NO_INPUT=1 pip3 install x", "uv add x"):
         with pytest.raises(kernel.CannotInstallPackages):
             kernel.refuse_what_the_sandbox_lacks(command)
     for command in ("wget -q http://x/y", "curl -O http://x", "git clone https://x/y", "ls; curl x"):
         with pytest.raises(kernel.NoNetwork):
             kernel.refuse_what_the_sandbox_lacks(command)
     for command in ("pip list", "pip show numpy", "echo 'pip install x'", "ls -la", "git status", "cat pip.txt",
-                    "python -c 'print(1)'", "unzip 'data.zip"):
+                    "python -c 'print(1)'", "unzip 'data.zip", "echo pip install x", "uv pip list",
+                    "grep curl notes.txt", "python -m pip list"):
         kernel.refuse_what_the_sandbox_lacks(command)

@@ -309,7 +309,7 @@ MAX_COLLECTED = 16 * 1024 * 1024
 _INSTALLERS = {
     "pip": {"install", "download", "wheel", "uninstall"},
     "conda": {"install", "create", "update", "upgrade", "remove", "uninstall"},
-    "uv": {"add", "install", "sync", "pip"},
+    "uv": {"add", "sync", "install"},
     "apt": {"install"},
     "apt-get": {"install"},
     "npm": {"install", "i"},
@@ -318,21 +318,37 @@ _INSTALLERS["mamba"] = _INSTALLERS["micromamba"] = _INSTALLERS["conda"]
 _NETWORK_PROGRAMS = frozenset({"wget", "curl", "gdown", "kaggle", "ssh", "scp", "sftp", "ftp", "nc", "ping"})
 _NETWORK_GIT = frozenset({"clone", "fetch", "pull", "push", "ls-remote"})
 _SEPARATORS = re.compile(r"[;&|()\n]+")
+_PREFIXES = frozenset({"sudo", "env", "nohup", "time", "exec", "command"})
 
 
 def refuse_what_the_sandbox_lacks(command: str) -> None:
-    """Raise a clear cell error for a command that installs packages or needs the network."""
+    """Raise a clear cell error for a command that installs packages or needs the network.
+
+    Each command of the line is judged by its program and subcommand (``pip install``, ``python -m
+    pip install``, ``uv pip install``, ``git clone``), so ``echo pip install`` is left alone.
+    """
     for part in _SEPARATORS.split(command):
-        words = _words(part)
-        for i, word in enumerate(words):
-            program = os.path.basename(word)
-            if re.fullmatch(r"pip[\d.]*", program):
-                program = "pip"
-            later = set(words[i + 1:i + 4])
-            if program in _INSTALLERS and later & _INSTALLERS[program]:
-                raise CannotInstallPackages(messages.CANNOT_INSTALL.format(command=_shown(command)))
-            if program in _NETWORK_PROGRAMS or (program == "git" and later & _NETWORK_GIT):
-                raise NoNetwork(messages.NO_NETWORK.format(command=_shown(command)))
+        program, arguments = _program_and_arguments(_words(part))
+        subcommand = next((a for a in arguments if not a.startswith("-")), "")
+        if program == "uv" and subcommand == "pip":
+            program, arguments = "pip", arguments[arguments.index("pip") + 1:]
+            subcommand = next((a for a in arguments if not a.startswith("-")), "")
+        if subcommand in _INSTALLERS.get(program, ()):
+            raise CannotInstallPackages(messages.CANNOT_INSTALL.format(command=_shown(command)))
+        if program in _NETWORK_PROGRAMS or (program == "git" and subcommand in _NETWORK_GIT):
+            raise NoNetwork(messages.NO_NETWORK.format(command=_shown(command)))
+
+
+def _program_and_arguments(words: list[str]) -> tuple[str, list[str]]:
+    """The program a shell command runs (``python -m pip`` runs pip), and its arguments."""
+    while words and (words[0] in _PREFIXES or ("=" in words[0] and not words[0].startswith("-"))):
+        words = words[1:]  # sudo pip ..., PIP_NO_INPUT=1 pip ...
+    if not words:
+        return "", []
+    program, arguments = os.path.basename(words[0]), words[1:]
+    if re.fullmatch(r"python[\d.]*", program) and arguments[:1] == ["-m"] and len(arguments) > 1:
+        program, arguments = arguments[1], arguments[2:]
+    return ("pip" if re.fullmatch(r"pip[\d.]*", program) else program), arguments
 
 
 def _words(part: str) -> list[str]:
