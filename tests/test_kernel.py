@@ -220,3 +220,18 @@ def test_commands_that_install_or_download_are_told_apart_from_the_rest() -> Non
                     "python -c 'print(1)'", "unzip 'data.zip", "echo pip install x", "uv pip list",
                     "grep curl notes.txt", "python -m pip list"):
         kernel.refuse_what_the_sandbox_lacks(command)
+
+
+def test_no_history_file_is_written_and_nothing_is_read_from_home(tmp_path: Path) -> None:
+    startup = tmp_path / ".ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-planted.py").write_text("PLANTED = 'startup'\n")
+    (startup.parent / "ipython_config.py").write_text("c.InteractiveShell.autocall = 2\nPLANTED = 'config'\n")
+    cells = ["a = 1", "%history -n",
+             "planted = 'PLANTED' in globals()\nhistory_on = get_ipython().history_manager.enabled"]
+    with ran(tmp_path, cells) as run:
+        assert set(run.errors.values()) == {None}
+        assert run.get("planted") is False and run.get("history_on") is False
+    assert "1: a = 1" in run.output[0]  # %history still lists the cells run so far, from memory
+    written = [p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()]
+    assert not [p for p in written if p.suffix in (".sqlite", ".db") or "history" in p.name], written
