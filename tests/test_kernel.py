@@ -235,3 +235,24 @@ def test_no_history_file_is_written_and_nothing_is_read_from_home(tmp_path: Path
     assert "1: a = 1" in run.output[0]  # %history still lists the cells run so far, from memory
     written = [p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()]
     assert not [p for p in written if p.suffix in (".sqlite", ".db") or "history" in p.name], written
+
+
+PIECES = ["x = 1", "  y = 2", "", "def f(a):", "    return a", "print('hi')", "%time f(1)", "!ls", "f?", "?f",
+          "x = !ls", "z = %who_ls", "a != b", "'100%'", "/f 1", ",f a b", ";f a", ">>> x = 1", "... y", "In [1]: x",
+          "%%time", "if x:", "\tpass", "d = {'a': 1}", "s = '''", "'''", "# comment ?", "lambda: ...", "x  # !"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_shortcut_for_plain_cells_transforms_exactly_as_ipython(seed: int) -> None:
+    import random
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    rng, ours, theirs = random.Random(seed), kernel._Transformers(), TransformerManager()
+    for _ in range(400):
+        cell = "\n".join(rng.choice(PIECES) for _ in range(rng.randint(1, 6)))
+        try:
+            expected = theirs.transform_cell(cell)
+        except SyntaxError:
+            continue  # IPython cannot transform it either; the shortcut never takes a cell with these characters
+        assert ours.transform_cell(cell) == expected, repr(cell)
