@@ -292,6 +292,19 @@ NOTEBOOK_PROTOCOL = Message(
     "Your notebook's Python process sent the grader messages it does not accept (code that tampers with tfgrade's "
     "channel, or data too large to send), so no check could use it. Remove that code and submit again."
 )
+CANNOT_INSTALL = Message(
+    "run.cannot-install",
+    "`{command}` installs packages, but the grader cannot install packages: it runs your notebook offline, with "
+    "the packages of the assignment only. Remove this line, use only the packages the assignment imports, then "
+    "restart the kernel and run all cells."
+)
+"""The error of a cell whose shell command or magic (``!pip install``, ``%pip install``) installs packages."""
+NO_NETWORK = Message(
+    "run.no-network",
+    "`{command}` needs the network, but the grader runs your notebook without network access. Remove this line and "
+    "use only the files that come with the assignment, then restart the kernel and run all cells."
+)
+"""The error of a cell whose shell command downloads or connects (``!wget``, ``!git clone``)."""
 
 # -- the channel: the student's process, the runner, the check process --------------------------
 

@@ -1,5 +1,9 @@
 """Runs INSIDE the student's process: execute the notebook's code cells, then answer requests.
 
+Cells run one by one in IPython, as a Jupyter kernel runs them (:mod:`autograder.channel.kernel`),
+each under the cell timer; an error, a timeout or ``sys.exit`` ends only its cell, and whatever
+processes the cell started end with it.
+
 Nothing here is trusted by the grader. Student code shares this interpreter and may patch any of
 it. The checks take only two things from here: values that student code computes on inputs it has
 never seen, and artifacts (frozen graphs, ``.keras`` archives) that the grader's own runner
@@ -14,7 +18,6 @@ from __future__ import annotations
 import argparse
 import builtins
 import json
-import linecache
 import os
 import signal
 import socket
@@ -27,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from autograder import messages
-from autograder.channel import protocol
+from autograder.channel import kernel, protocol
 from autograder.checks import model_description
 
 MAX_DESCRIPTION = 300
@@ -42,12 +45,13 @@ def main(argv: list[str] | None = None) -> int:
         job = json.load(handle)
     _seed_everything(args.seed, tensorflow=bool(job.get("tensorflow")))
     cells = job["cells"]
-    namespace = _fresh_main_module()
+    notebook = kernel.Kernel(_fresh_main_module())
+    kernel.adopt_orphans()
     signal.signal(signal.SIGALRM, _stop_cell)
     for cell in cells:
-        _run_cell(sock, namespace, int(cell["cell"]), str(cell["source"]), args.cell_seconds)
+        _run_cell(sock, notebook, int(cell["cell"]), str(cell["source"]), args.cell_seconds)
     protocol.send_message(sock, {"event": "ready"})
-    _serve(sock, namespace)
+    _serve(sock, notebook.namespace)
     return 0
 
 
@@ -78,13 +82,12 @@ def _seed_everything(seed: int, *, tensorflow: bool) -> None:
     keras.utils.set_random_seed(seed)
 
 
-def _fresh_main_module() -> dict[str, Any]:
+def _fresh_main_module() -> types.ModuleType:
     # Cells run in a real ``__main__`` module so classes they define can be found by name
-    # (Keras serialization looks them up), as in a Jupyter kernel.
+    # (Keras serialization looks them up), as in a Jupyter kernel (IPython makes it sys.modules["__main__"]).
     module = types.ModuleType("__main__")
     module.__dict__["__builtins__"] = builtins
-    sys.modules["__main__"] = module
-    return module.__dict__
+    return module
 
 
 class CellTimeout(BaseException):
@@ -95,25 +98,29 @@ def _stop_cell(_signum: int, _frame: object) -> None:
     raise CellTimeout(messages.CELL_TIMEOUT.format())
 
 
-def _run_cell(sock: socket.socket, namespace: dict[str, Any], number: int, source: str, seconds: float) -> None:
-    filename = f"<notebook cell {number}>"
-    # AutoGraph reads function source through linecache; mtime None keeps the entry alive.
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+def _run_cell(sock: socket.socket, notebook: kernel.Kernel, number: int, source: str, seconds: float) -> None:
     protocol.send_message(sock, {"event": "cell_start", "cell": number})
     error = None
-    try:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        exec(compile(source, filename, "exec"), namespace)
-    except BaseException as exc:  # noqa: BLE001 - sys.exit and KeyboardInterrupt are cell errors too
-        error = _describe_error(exc, filename)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+    with kernel.processes_end_with_the_cell():
+        try:
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+            failure = notebook.run(number, source)
+        except BaseException as exc:  # noqa: BLE001 - a timeout between IPython's steps is a cell error too
+            failure = exc
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    if failure is not None:
+        error = _describe_error(failure, kernel.cell_filename(number))
     sys.stdout.flush()
     sys.stderr.flush()
     protocol.send_message(sock, {"event": "cell_end", "cell": number, "error": error})
 
 
 def _describe_error(exc: BaseException, filename: str) -> str:
+    if isinstance(exc, SyntaxError) and exc.filename == filename and exc.lineno:
+        # Found before the cell ran, so no frame of the cell: the error knows its own line.
+        text = f"{type(exc).__name__}: {exc.msg}" if exc.msg else type(exc).__name__
+        return messages.ERROR_AT_LINE.format(error=text[:500], line=exc.lineno)
     line = next(
         (f.lineno for f in reversed(traceback.extract_tb(exc.__traceback__)) if f.filename == filename),
         None,

@@ -1,16 +1,15 @@
 """Load and validate a submitted notebook: the first stage, before any student code runs.
 
 Everything wrong with the file itself becomes :class:`NotebookRejected`, whose message (from
-:mod:`autograder.messages`) tells the student what to fix. IPython-only lines (``%magic``,
-``!shell``) are neutralised here, because the grader runs cells as plain Python.
+:mod:`autograder.messages`) tells the student what to fix. Cells are kept exactly as written:
+the student's process runs them with IPython (:mod:`autograder.channel.kernel`), so ``%magic``,
+``!shell`` and ``obj?`` mean what they mean in Jupyter.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import re
-import tokenize
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +24,6 @@ from autograder.reports.formats import safe_text
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 MAX_JSON_DEPTH = 100
 """Deepest JSON nesting accepted; Jupyter's own notebooks nest about ten levels."""
-_MAGIC = re.compile(r"^(\s*)(%|!)")
-PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
-"""Cell magics whose body is Python: the body runs, the magic line is skipped."""
 
 
 class NotebookRejected(TfgradeError):
@@ -57,7 +53,7 @@ def load(path: Path, expected_assignment: str | None) -> Notebook:
             file=path.name, found=safe_text(str(assignment), 80), expected=expected_assignment
         ))
     cells = tuple(
-        Cell(number=i, source=_plain_python(cell.source))
+        Cell(number=i, source=cell.source)
         for i, cell in enumerate(node.cells, start=1)
         if cell.cell_type == "code" and cell.source.strip()
     )
@@ -196,75 +192,3 @@ def _assignment_of(node: nbformat.NotebookNode) -> str | None:
     meta = node.get("metadata", {}).get("tfgrade", {})
     name = meta.get("assignment") if isinstance(meta, dict) else None
     return str(name) if name is not None else None
-
-
-def _plain_python(source: str) -> str:
-    lines = source.splitlines()
-    if lines and lines[0].lstrip().startswith("%%"):
-        magic = lines[0].lstrip()[2:].split(maxsplit=1)[0] if lines[0].strip() != "%%" else ""
-        if magic not in PYTHON_CELL_MAGICS:
-            return f"pass  # tfgrade: %%{magic} cell skipped\n"
-        lines[0] = "pass  # tfgrade: cell magic skipped"
-    return "\n".join(_skip_magic_lines(lines)) + "\n"
-
-
-def _is_magic_line(line: str) -> bool:
-    stripped = line.lstrip()
-    return stripped.startswith("%") or (stripped.startswith("!") and not stripped.startswith("!="))
-
-
-def _skip_magic_lines(lines: list[str]) -> list[str]:
-    """Each magic line that starts a statement becomes ``pass``; one pass of the tokenizer, fed line by line.
-
-    A line starts a statement when the lines before it end one: no open bracket, string or ``\\``.
-    The tokenizer asks for a line only after it has handed out every token of the lines before,
-    so the tokens seen so far say that; tokenizing every prefix again was quadratic in the cell's
-    length (a hostile cell of a few thousand lines held up the whole batch).
-    """
-    out: list[str] = []
-    last = _LastToken()
-
-    def readline() -> str:
-        if len(out) == len(lines):
-            return ""
-        out.append(_skipped(lines[len(out)], out, last.ends_statement(len(out))))
-        return out[-1] + "\n"
-
-    try:
-        for token in tokenize.generate_tokens(readline):
-            last.see(token)
-    except tokenize.TokenError:
-        pass  # EOF inside a bracket or a string: every line has been read
-    except (SyntaxError, IndentationError):
-        pass  # broken code; running the cell will report it. The lines after it are judged alone.
-    while len(out) < len(lines):
-        out.append(_skipped(lines[len(out)], out, True))
-    return out
-
-
-def _skipped(line: str, before: list[str], statement_ended: bool) -> str:
-    starts = statement_ended and not (before and before[-1].rstrip().endswith("\\"))
-    return _MAGIC.sub(r"\1pass  # tfgrade: skipped: \2", line) if starts and _is_magic_line(line) else line
-
-
-_OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
-
-
-class _LastToken:
-    """Just enough tokenizer state to tell whether the lines read so far end a statement."""
-
-    def __init__(self) -> None:
-        self.depth, self.type, self.row = 0, tokenize.NEWLINE, 0
-
-    def see(self, token: tokenize.TokenInfo) -> None:
-        if token.type == tokenize.OP and token.string in _OPENING:
-            self.depth += 1
-        elif token.type == tokenize.OP and token.string in _CLOSING:
-            self.depth -= 1  # below 0 too: the tokenizer then treats every later line as a continuation
-        self.type, self.row = token.type, token.start[0]
-
-    def ends_statement(self, lines_read: int) -> bool:
-        """Did the last line read (row ``lines_read``) end with a NEWLINE/NL outside any bracket?"""
-        if lines_read == 0:
-            return True
-        return self.depth == 0 and self.type in (tokenize.NEWLINE, tokenize.NL) and self.row == lines_read

@@ -365,6 +365,13 @@ PRELOAD = (
     *MODULES,
     # The check library, which every assignment's checks import.
     "autograder.checks", "autograder.checks.topology", "autograder.checks.keras_saving", "autograder.checks.timing",
+    "hypothesis", "autograder.checks.properties",
+    # The student's IPython shell (the student program imports it) imports these only when it starts.
+    "IPython.core.interactiveshell", "IPython.core.magics", "IPython.core.completer", "IPython.core.oinspect",
+    "IPython.core.application", "IPython.core.completerlib", "IPython.core.logger", "IPython.core.magic_arguments",
+    "IPython.core.magics.ast_mod", "IPython.core.magics.execution", "IPython.core.magics.namespace",
+    "IPython.utils.contexts", "IPython.utils.module_paths", "IPython.utils.timing",
+    "pygments.formatters.terminal256", "pygments.formatters.html", "pygments.styles.default",
 )
 
 

@@ -59,20 +59,27 @@ def mean_of(values):
 '''
 
 
+SHELL_PROBE = r'''
+shell = !id -u; grep -E '^(Seccomp|NoNewPrivs|CapEff|CapBnd):' /proc/self/status
+print("SHELL " + json.dumps(list(shell)))
+'''
+"""A ``!`` command in a cell: /bin/sh, started from the locked-down student process."""
+
+
 def probe_notebook(folder: Path) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.metadata["tfgrade"] = {"assignment": TINY.name}
-    nb.cells = [nbformat.v4.new_code_cell(PROBE)]
+    nb.cells = [nbformat.v4.new_code_cell(PROBE), nbformat.v4.new_code_cell(SHELL_PROBE)]
     path = folder / "probe.ipynb"
     nbformat.write(nb, path)
     return path
 
 
-def facts_of(graded: Graded) -> dict:
+def facts_of(graded: Graded, kind: str = "FACTS") -> dict | list:
     assert graded.result.execution is not None, graded.result.message
-    lines = [line for line in graded.result.execution.output.splitlines() if line.startswith("FACTS ")]
+    lines = [line for line in graded.result.execution.output.splitlines() if line.startswith(f"{kind} ")]
     assert lines, graded.result.execution.output
-    return json.loads(lines[-1].removeprefix("FACTS "))
+    return json.loads(lines[-1].removeprefix(f"{kind} "))
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +115,15 @@ def test_a_forked_worker_sees_what_a_fresh_process_sees(both: dict[str, Graded])
     # Its own PID namespace: a handful of processes, none of the host's.
     assert len(forked["processes"]) <= 4, forked["processes"]
     assert all(path.startswith(f"/{sandbox.CGROUP_PARENT}/") or path.strip() == "/" for path in forked["cgroup"])
+
+
+def test_a_shell_command_of_a_cell_is_as_locked_down_as_the_cell(both: dict[str, Graded]) -> None:
+    forked, fresh = facts_of(both["forked"], "SHELL"), facts_of(both["fresh"], "SHELL")
+    assert forked == fresh
+    uid, *status = forked
+    assert int(uid) != 0
+    assert {line.split(":")[0]: line.split(":")[1].strip() for line in status} == {
+        "NoNewPrivs": "1", "Seccomp": "2", "CapEff": "0000000000000000", "CapBnd": "0000000000000000"}
 
 
 def test_forked_jobs_leave_nothing_behind(both: dict[str, Graded]) -> None:
