@@ -76,7 +76,7 @@ def test_a_raising_cell_is_recorded_and_grading_goes_on(graded):
     assert g.score.earned == g.score.points
 
 
-def test_ipython_magics_and_shell_lines_are_skipped(graded):
+def test_ipython_magics_and_shell_lines_run_as_in_jupyter(graded):
     g = graded["magics-and-shell"]
     assert g.result.execution.cell_errors == ()
     assert g.score.earned == g.score.points
