@@ -51,6 +51,10 @@ for new_session, daemon in ((False, False), (SESSIONS, False), (SESSIONS, SESSIO
 for _ in range(3):
     os.read(started_read, 1)
 print("BUSY-STARTED", flush=True)
+# The processes a cell starts end with the cell, so the cell stays on while the test freezes the job
+# (as a check's call would, when it starts processes that are still running during a timing).
+import time
+time.sleep(600)
 """
 
 
