@@ -223,6 +223,16 @@ def test_call_sends_arguments_as_data_with_arrays_beside() -> None:
     assert kwargs == {"training": False}
 
 
+def test_call_passes_a_name_keyword_on_to_the_students_code() -> None:
+    # A layer's constructor takes name=...: the handle's own first parameter must not swallow it.
+    with student_with(ran_then(ok(None))) as (student, peer):
+        student.call("MyDense", 3, name="hidden")
+
+    request, arrays = peer.requests[0]
+    assert request["name"] == "MyDense"
+    assert protocol.decode_value(request["kwargs"], arrays) == {"name": "hidden"}
+
+
 def test_describe_reads_the_answer_and_an_undefined_name() -> None:
     info = ok({"__dict__": {"defined": True, "type": "Function", "callable": True, "is_python_function": True}})
     with student_with(ran_then(info, ok({"__dict__": {"defined": False}}))) as (student, _):

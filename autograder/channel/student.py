@@ -107,7 +107,7 @@ class Student:
     def get(self, name: str) -> Any:
         return self._request({"op": "get", "name": name}, name=name)
 
-    def call(self, name: str, *args: Any, store_as: str | None = None, **kwargs: Any) -> Any:
+    def call(self, name: str, /, *args: Any, store_as: str | None = None, **kwargs: Any) -> Any:
         """Call the student's ``name(*args, **kwargs)``; NumPy arrays arrive as tf tensors.
 
         ``name`` may be dotted (``"layer.get_config"``, ``"MyDense.from_config"``). With
