@@ -14,6 +14,7 @@ import autograder
 from autograder import messages
 from autograder.core import assignment as assignments
 from autograder.core import batch, mutants, notebook, validate
+from autograder.core import course as courses
 from autograder.core.execution import ProcessExecutor
 from autograder.interop import distributed, gradescope
 from autograder.reports import formats as report
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.run(args))
-    except assignments.AssignmentError as exc:
+    except (assignments.AssignmentError, courses.CourseNotFound) as exc:
         print(f"tfgrade: {exc}", file=sys.stderr)
         return 2
 
@@ -73,6 +74,19 @@ class _HelpFormatter(argparse.HelpFormatter):
         for subaction in super()._iter_indented_subactions(action):
             if subaction.help is not argparse.SUPPRESS:
                 yield subaction
+
+
+COURSE_HELP = ("the course folder, which holds assignments/ (default: $TFGRADE_COURSE, else the nearest "
+               "folder holding assignments/ from here up)")
+
+
+def _course_option(command: argparse.ArgumentParser) -> None:
+    """``--course FOLDER``: every command that takes an assignment accepts it."""
+    command.add_argument("--course", type=Path, metavar="FOLDER", help=COURSE_HELP)
+
+
+def _load(args: argparse.Namespace, name: str | Path) -> assignments.Assignment:
+    return assignments.load(name, course=getattr(args, "course", None))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -108,7 +122,7 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
     grade_cmd.add_argument("submissions", nargs="+", metavar="SUBMISSION",
                            help="notebook files, folders of notebooks, or glob patterns")
     grade_cmd.add_argument("--assignment", "-a", required=True, metavar="ASSIGNMENT",
-                           help=f"assignment name ({', '.join(assignments.available())}) or folder")
+                           help="assignment name (see: tfgrade list) or folder")
     grade_cmd.add_argument("--out", "-o", type=Path, default=Path("tfgrade-out"), metavar="FOLDER",
                            help="folder for reports and grades.csv (default: tfgrade-out)")
     grade_cmd.add_argument("--allow-unisolated", action="store_true",
@@ -131,6 +145,7 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
                            help="start a fresh Python (and TensorFlow import) for every sandboxed process "
                            "instead of forking them from one that imported TensorFlow once; slower, "
                            "for measuring or ruling out the fork server")
+    _course_option(grade_cmd)
     grade_cmd.set_defaults(run=_run_grade)
 
 
@@ -146,6 +161,7 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
     check_cmd.add_argument("--assignment", "-a", metavar="ASSIGNMENT",
                            help="assignment name (default: read from the notebook's metadata)")
     check_cmd.add_argument("--question", "-q", metavar="QUESTION", help="check only this question (e.g. q1)")
+    _course_option(check_cmd)
     check_cmd.set_defaults(run=_run_check)
 
 
@@ -164,11 +180,12 @@ def _add_submit(commands: argparse._SubParsersAction) -> None:
     submit_cmd.add_argument("--out", "-o", type=Path, metavar="ZIP",
                             help="zip to write (default: NOTEBOOK-submission.zip)")
     submit_cmd.add_argument("--force", action="store_true", help="write the zip even if there are problems")
+    _course_option(submit_cmd)
     submit_cmd.set_defaults(run=_run_submit)
 
 
 def _run_submit(args: argparse.Namespace) -> int:
-    assignment = assignments.load(args.assignment or _assignment_from(args.notebook))
+    assignment = _for_notebook(args)
     print(messages.SUBMIT_RUNNING.format(notebook=args.notebook), file=sys.stderr)
     readiness = submission.prepare(args.notebook, assignment, ProcessExecutor())
     print(readiness.text())
@@ -199,13 +216,14 @@ def _add_validate(commands: argparse._SubParsersAction) -> None:
     validate_cmd.add_argument("--mutants-report", type=Path, metavar="FILE",
                               help="with --mutants: also write the report as JSON (to compare scores before and "
                               "after changing the checks)")
+    _course_option(validate_cmd)
     validate_cmd.set_defaults(run=_run_validate)
 
 
 def _run_validate(args: argparse.Namespace) -> int:
     if args.mutants or args.mutants_report:
         return _run_mutants(args)
-    assignment = assignments.load(args.assignment)
+    assignment = _load(args, args.assignment)
     notebooks = validate.corpus(assignment)
     print(f"Validating '{assignment.name}': {len(notebooks)} notebooks...", file=sys.stderr)
     if assignment.solution is None:
@@ -232,7 +250,7 @@ def _run_validate(args: argparse.Namespace) -> int:
 
 
 def _run_mutants(args: argparse.Namespace) -> int:
-    assignment = assignments.load(args.assignment)
+    assignment = _load(args, args.assignment)
     print(f"Mutating the solution of '{assignment.name}'; the solution is graded first.", file=sys.stderr)
 
     def show(step: mutants.Progress) -> None:
@@ -265,6 +283,7 @@ def _add_gradescope(commands: argparse._SubParsersAction) -> None:
     build.add_argument("assignment", metavar="ASSIGNMENT", help="assignment name or folder")
     build.add_argument("--out", "-o", type=Path, metavar="ZIP",
                        help="zip to write (default: ASSIGNMENT-gradescope.zip)")
+    _course_option(build)
     build.set_defaults(run=_run_gradescope)
     # Internal: the zip's run_autograder calls it inside Gradescope's container, so it stays out of the help.
     run = commands.add_parser(
@@ -279,14 +298,14 @@ def _add_gradescope(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_gradescope(args: argparse.Namespace) -> int:
-    assignment = assignments.load(args.assignment)
+    assignment = _load(args, args.assignment)
     out = gradescope.build_zip(assignment, args.out or Path(f"{assignment.name}-gradescope.zip"))
     print(f"Wrote {out}. Upload it as the autograder (Configure Autograder > Zip file upload).")
     return 0
 
 
 def _run_gradescope_run(args: argparse.Namespace) -> int:
-    document = gradescope.run(args.root, assignments.load(args.assignment))
+    document = gradescope.run(args.root, _load(args, args.assignment))
     print(f"score {document['score']}; results in {args.root / 'results' / 'results.json'}")
     return 0
 
@@ -300,12 +319,13 @@ def _add_otter(commands: argparse._SubParsersAction) -> None:
     )
     otter.add_argument("assignment", metavar="ASSIGNMENT", help="assignment name or folder")
     otter.add_argument("--out", "-o", type=Path, metavar="ZIP", help="zip to write (default: ASSIGNMENT-otter.zip)")
+    _course_option(otter)
     otter.set_defaults(run=_run_otter)
 
 
 def _run_otter(args: argparse.Namespace) -> int:
     from autograder.interop import otter_plugin  # imports otter: only when asked
-    assignment = assignments.load(args.assignment)
+    assignment = _load(args, args.assignment)
     out = otter_plugin.build_zip(assignment, args.out or Path(f"{assignment.name}-otter.zip"))
     print(f"Wrote {out}. Grade with: otter run -a {out} SUBMISSION.ipynb")
     return 0
@@ -313,11 +333,12 @@ def _run_otter(args: argparse.Namespace) -> int:
 
 def _add_list(commands: argparse._SubParsersAction) -> None:
     list_cmd = commands.add_parser("list", help="list the assignments and their questions")
+    _course_option(list_cmd)
     list_cmd.set_defaults(run=_run_list)
 
 
 def _run_grade(args: argparse.Namespace) -> int:
-    assignment = assignments.load(args.assignment)
+    assignment = _load(args, args.assignment)
     if args.no_sandbox:
         launcher: sandbox.Launcher = sandbox.Unisolated("turned off with --no-sandbox")
     else:
@@ -348,8 +369,7 @@ def _run_grade(args: argparse.Namespace) -> int:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    name = args.assignment or _assignment_from(args.notebook)
-    assignment = assignments.load(name)
+    assignment = _for_notebook(args)
     print(messages.CHECK_RUNNING.format(notebook=args.notebook), file=sys.stderr)
     executor = ProcessExecutor()
     if not executor.isolated:
@@ -363,21 +383,31 @@ def _run_check(args: argparse.Namespace) -> int:
     return 0 if result.passed else 1
 
 
-def _assignment_from(path: Path) -> str:
+def _for_notebook(args: argparse.Namespace) -> assignments.Assignment:
+    """A student's assignment: as named, else from the notebook's metadata, found from its folder."""
+    if args.assignment and Path(args.assignment, "assignment.toml").is_file():
+        return _load(args, args.assignment)
+    name = args.assignment or _assignment_from(args.notebook, args.course)
+    return assignments.for_notebook(args.notebook, name, course=args.course)
+
+
+def _assignment_from(path: Path, course: Path | None = None) -> str:
     try:
         name = notebook.load(path, expected_assignment=None).assignment
     except notebook.NotebookRejected as exc:
         raise assignments.AssignmentError(str(exc)) from exc
     if name is None:
         raise assignments.AssignmentError(
-            messages.NO_ASSIGNMENT_CLI.format(file=path.name, known=", ".join(assignments.available()))
+            messages.NO_ASSIGNMENT_CLI.format(file=path.name, known=", ".join(assignments.available(course)))
         )
     return name
 
 
-def _run_list(_args: argparse.Namespace) -> int:
-    for name in assignments.available():
-        a = assignments.load(name)
+def _run_list(args: argparse.Namespace) -> int:
+    course = courses.locate(args.course)
+    print(f"Course: {course.root}")
+    for name in course.names():
+        a = assignments.load(course.assignments / name)
         print(f"{a.name}: {a.title} ({report.format_number(a.max_points)} points)")
         for q in a.questions:
             print(f"  {q.name} ({report.format_number(q.points)}): {q.title}")

@@ -89,7 +89,11 @@ def test_unknown_name_lists_the_known_ones() -> None:
 
     known = ", ".join(available())
     assert "autograph" in known
-    assert str(caught.value) == f"No assignment called 'no-such-assignment'. Known assignments: {known}."
+    course = Path(__file__).resolve().parent.parent
+    assert str(caught.value) == (
+        f"No assignment called 'no-such-assignment' in the course at {course} (looked for "
+        f"{course / 'assignments' / 'no-such-assignment' / 'assignment.toml'}). Known assignments: {known}."
+    )
 
 
 def test_bad_toml_names_the_file(tmp_path: Path) -> None:

@@ -92,7 +92,8 @@ def test_unknown_assignment_exits_2_listing_the_known_ones(
     for argv in (["grade", str(path), "-a", "nope", "-o", str(tmp_path / "out")], ["check", str(path), "-a", "nope"]):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
-        assert err == f"tfgrade: No assignment called 'nope'. Known assignments: {known}.\n"
+        assert err.startswith("tfgrade: No assignment called 'nope' in the course at ")
+        assert err.endswith(f"Known assignments: {known}.\n")
     assert executor.calls == []
 
 
@@ -287,14 +288,14 @@ def test_gradescope_run_is_hidden_from_the_help_but_still_runs(
 
 PLACEHOLDERS = {
     "grade": {"submissions": "SUBMISSION", "--assignment": "ASSIGNMENT", "--out": "FOLDER", "--jobs": "N",
-              "--student-id": "REGEX", "--scheduler": "ADDRESS"},
-    "check": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--question": "QUESTION"},
-    "submit": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--out": "ZIP"},
-    "validate": {"assignment": "ASSIGNMENT", "--jobs": "N", "--mutants-report": "FILE"},
-    "gradescope": {"assignment": "ASSIGNMENT", "--out": "ZIP"},
+              "--student-id": "REGEX", "--scheduler": "ADDRESS", "--course": "FOLDER"},
+    "check": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--question": "QUESTION", "--course": "FOLDER"},
+    "submit": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--out": "ZIP", "--course": "FOLDER"},
+    "validate": {"assignment": "ASSIGNMENT", "--jobs": "N", "--mutants-report": "FILE", "--course": "FOLDER"},
+    "gradescope": {"assignment": "ASSIGNMENT", "--out": "ZIP", "--course": "FOLDER"},
     "gradescope-run": {"--root": "FOLDER", "--assignment": "ASSIGNMENT"},
-    "otter": {"assignment": "ASSIGNMENT", "--out": "ZIP"},
-    "list": {},
+    "otter": {"assignment": "ASSIGNMENT", "--out": "ZIP", "--course": "FOLDER"},
+    "list": {"--course": "FOLDER"},
 }
 """One name per kind of value: a student's notebook, something to grade, an assignment, a folder, a zip."""
 

@@ -5,16 +5,16 @@ Loaded and validated once into frozen values; every limit is a named field with 
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from autograder.core import course as courses
 from autograder.core.requirements import Requirements, RequirementsError
 from autograder.core.requirements import load as load_requirements
 from autograder.errors import TfgradeError
-
-ASSIGNMENTS_DIR = Path(__file__).resolve().parent.parent.parent / "assignments"
 
 
 class AssignmentError(TfgradeError):
@@ -93,21 +93,73 @@ class Assignment:
         return next((q for q in self.questions if q.name == name), None)
 
 
-def available() -> list[str]:
-    return sorted(p.parent.name for p in ASSIGNMENTS_DIR.glob("*/assignment.toml"))
+def available(course: str | os.PathLike[str] | None = None) -> list[str]:
+    """The assignments of the course (see :mod:`autograder.core.course`); none where there is no course."""
+    found = courses.find(course)
+    return found.names() if found else []
 
 
-def load(name_or_path: str | Path) -> Assignment:
-    """Load an assignment by name (``autograph``) or by its folder path."""
+def load(name_or_path: str | os.PathLike[str], course: str | os.PathLike[str] | None = None) -> Assignment:
+    """Load an assignment by its folder path, or by name (``autograph``) from the course.
+
+    The course is ``course`` if given, else found as :func:`autograder.core.course.locate` says.
+    """
     root = Path(name_or_path)
     if not (root / "assignment.toml").is_file():
-        root = ASSIGNMENTS_DIR / str(name_or_path)
+        root = _in_course(str(name_or_path), course)
+    return _read(root)
+
+
+def for_notebook(
+    notebook: str | os.PathLike[str], name: str, course: str | os.PathLike[str] | None = None
+) -> Assignment:
+    """The assignment a student's notebook belongs to, found from the notebook's own folder.
+
+    With no course given (or set in the environment), a student's unpacked release is found first:
+    the notebook's folder, or one of its parents, holding the ``assignment.toml`` of ``name``. Then
+    a course above the notebook, then one above the current folder.
+    """
+    if course is None and not os.environ.get(courses.ENVIRONMENT):
+        folder = Path(notebook).resolve().parent
+        for candidate in (folder, *folder.parents):
+            for root in (candidate, candidate / name):
+                if _declares(root, name):
+                    return _read(root)
+            nearby = courses.nearest(candidate)
+            if nearby is not None and (nearby.assignments / name / "assignment.toml").is_file():
+                return _read(nearby.assignments / name)
+    return load(name, course)
+
+
+def _declares(root: Path, name: str) -> bool:
+    """Whether ``root`` is the folder of the assignment called ``name``."""
     config_file = root / "assignment.toml"
     if not config_file.is_file():
-        known = ", ".join(available()) or "none"
+        return False
+    try:
+        data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return str(data.get("name", root.name)) == name
+
+
+def _in_course(name: str, course: str | os.PathLike[str] | None) -> Path:
+    try:
+        found = courses.locate(course)
+    except courses.CourseNotFound as exc:
+        raise AssignmentError(f"No assignment called {name!r}: {exc}") from exc
+    root = found.assignments / name
+    if not (root / "assignment.toml").is_file():
+        known = ", ".join(found.names()) or "none"
         raise AssignmentError(
-            f"No assignment called {str(name_or_path)!r}. Known assignments: {known}."
+            f"No assignment called {name!r} in the course at {found.root} (looked for "
+            f"{root / 'assignment.toml'}). Known assignments: {known}."
         )
+    return root
+
+
+def _read(root: Path) -> Assignment:
+    config_file = root / "assignment.toml"
     try:
         data = tomllib.loads(config_file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

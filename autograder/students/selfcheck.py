@@ -96,7 +96,7 @@ def check(question: str | None = None, *, notebook: str | os.PathLike[str] | Non
     name = notebooks.load(path, expected_assignment=None).assignment
     if name is None:
         raise ValueError(messages.NO_ASSIGNMENT.format(file=path.name))
-    return run_self_check(path, assignments.load(name), question)
+    return run_self_check(path, assignments.for_notebook(path, name), question)
 
 
 def find_notebook(given: str | os.PathLike[str] | None) -> Path:

@@ -137,7 +137,7 @@ def submit(*, notebook: str | os.PathLike[str] | None = None, force: bool = Fals
     name = notebooks.load(path, expected_assignment=None).assignment
     if name is None:
         raise ValueError(messages.NO_ASSIGNMENT.format(file=path.name))
-    readiness = prepare(path, assignments.load(name))
+    readiness = prepare(path, assignments.for_notebook(path, name))
     if readiness.ready or force:
         package(readiness, default_zip(path))
     return readiness
