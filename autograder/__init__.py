@@ -9,7 +9,8 @@ The package follows the data flow (the order is written once, in :func:`autograd
 - ``checks``: the check library that assignments' checks import;
 - ``reports``: every rendering of a result (JSON, CSV, console, feedback, class report);
 - ``interop``: Gradescope, otter-grader and Dask;
-- ``students``: what students run themselves (self-check, submit).
+- ``students``: what students run themselves (self-check, submit);
+- ``authoring``: what instructors run to make assignments (new, assign, release).
 """
 
 from __future__ import annotations
