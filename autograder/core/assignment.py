@@ -122,12 +122,10 @@ def for_notebook(
     if course is None and not os.environ.get(courses.ENVIRONMENT):
         folder = Path(notebook).resolve().parent
         for candidate in (folder, *folder.parents):
-            for root in (candidate, candidate / name):
+            # The nearest folder wins, whichever kind: a release next to the notebook, or a course.
+            for root in (candidate, candidate / name, courses.Course(candidate).assignments / name):
                 if _declares(root, name):
                     return _read(root)
-            nearby = courses.nearest(candidate)
-            if nearby is not None and (nearby.assignments / name / "assignment.toml").is_file():
-                return _read(nearby.assignments / name)
     return load(name, course)
 
 
