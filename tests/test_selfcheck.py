@@ -98,7 +98,9 @@ def _defining_cell(nb: nbformat.NotebookNode, name: str) -> int:
 
 
 @pytest.mark.slow
-def test_in_notebook_check_renders_html_with_a_text_fallback(tmp_path):
+def test_in_notebook_check_renders_html_with_a_text_fallback(tmp_path, monkeypatch):
+    # The notebook sits outside any course or release: the kernel finds the course from the environment.
+    monkeypatch.setenv("TFGRADE_COURSE", str(ROOT))
     mine = tmp_path / "mine.ipynb"
     mine.write_bytes((ROOT / "solutions" / "autograph.ipynb").read_bytes())
     driver = _run_in_kernel([f"from autograder.selfcheck import check\ncheck('q1', notebook={str(mine)!r})"], tmp_path)
@@ -110,9 +112,10 @@ def test_in_notebook_check_renders_html_with_a_text_fallback(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["autograph", "functional", "custom_layers"])
-def test_self_check_reports_the_fresh_run_not_the_live_kernel(tmp_path, name):
+def test_self_check_reports_the_fresh_run_not_the_live_kernel(tmp_path, name, monkeypatch):
     """Run the solution in a live kernel, then delete the cell defining a required name from the
     saved notebook (the kernel still remembers it): the self-check must see what the grader sees."""
+    monkeypatch.setenv("TFGRADE_COURSE", str(ROOT))
     a = assignments.load(name)
     required = a.required_names[0]
     solution = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", as_version=4)
