@@ -573,9 +573,34 @@ def _bwrap_args(binds: Sequence[Bind], cwd: str, env: dict[str, str], resources:
 
 
 def _runtime_binds() -> list[Bind]:
-    """The interpreter, its standard library, the environment's packages, and this package."""
+    """The interpreter, its standard library, the environment's packages, and this package.
+
+    Every folder of installed packages on the path of the grader's own ``python -I`` programs counts
+    too: a ``.pth`` file in the environment's site-packages can add one outside it, and a process
+    that cannot import TensorFlow fails every cell. Only folders of installed packages: an old
+    editable install puts a project folder on the path, and that may be the course, hidden checks
+    and all.
+    """
     paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix), Path(autograder.__file__).resolve().parent}
-    return [Bind(p, str(p)) for p in sorted(paths) if not str(p).startswith("/usr/")]
+    paths |= {Path(p) for p in _isolated_path() if Path(p).name in PACKAGE_FOLDERS and Path(p).is_dir()}
+    outside = [p for p in paths if not str(p).startswith("/usr/")]
+    # A folder inside another bound folder comes with it; binding it again would only add a mount.
+    kept = [p for p in outside if not any(o in p.parents for o in outside)]
+    return [Bind(p, str(p)) for p in sorted(kept)]
+
+
+PACKAGE_FOLDERS = ("site-packages", "dist-packages")
+
+
+@functools.cache
+def _isolated_path() -> tuple[str, ...]:
+    """``sys.path`` of ``python -I``, as the student's, check and runner processes will have it."""
+    try:
+        shown = subprocess.run([*PYTHON_MODULE[:-1], "-c", "import json, sys; print(json.dumps(sys.path))"],
+                               capture_output=True, text=True, timeout=60, check=True).stdout
+        return tuple(p for p in json.loads(shown) if isinstance(p, str) and p)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return ()
 
 
 def _parents(targets: list[str]) -> list[str]:

@@ -414,3 +414,31 @@ def test_kernel_counters_report_a_memory_bomb(tmp_path):
         output = finish(job)
     assert "survived" not in output and job.running.returncode != 0
     assert job.facts is not None and job.facts.oom_kills >= 1
+
+
+# --- what the sandbox binds ------------------------------------------------------------------------
+
+
+@needs_sandbox
+def test_packages_a_pth_file_adds_from_outside_the_environment_are_importable(tmp_path):
+    """A .pth in the environment's site-packages may point at another folder of packages (how some
+    installs share a large TensorFlow); the sandboxed processes must see it, and nothing else of it."""
+    extra = tmp_path / "elsewhere" / "site-packages"
+    extra.mkdir(parents=True)
+    (extra / "pth_probe_module.py").write_text("VALUE = 'found through a .pth'\n", encoding="utf-8")
+    (tmp_path / "elsewhere" / "secret.txt").write_text("not for students\n", encoding="utf-8")
+    [site_packages] = [p for p in sandbox._isolated_path() if p.endswith("site-packages")]
+    pth = Path(site_packages) / "zz_tfgrade_test_probe.pth"
+    pth.write_text(f"{extra}\n", encoding="utf-8")
+    sandbox._isolated_path.cache_clear()
+    probe = f"""
+import json, os
+import pth_probe_module
+print(json.dumps([pth_probe_module.VALUE, os.path.exists({str(tmp_path / "elsewhere" / "secret.txt")!r})]))
+"""
+    try:
+        with started(probe, tmp_path) as job:
+            assert last_json(finish(job)) == ["found through a .pth", False]
+    finally:
+        pth.unlink()
+        sandbox._isolated_path.cache_clear()
