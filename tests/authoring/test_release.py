@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from factories import FakeExecutor, write_answer
 
 from autograder import cli
 from autograder.authoring import release as releases
@@ -202,7 +203,8 @@ def test_the_readme_says_what_to_install_and_what_to_run(released: dict[str, Rel
     assert 'pip install "tfgrade==' in text
     for command in ("tfgrade check my-functional.ipynb", "tfgrade submit my-functional.ipynb", 'check("q1")'):
         assert command in text
-    assert "q2: 4 check(s), 3 point(s)" in text
+    second = selfcheck.hidden_shares(released["functional"].course)[1]
+    assert f"{second.question}: {second.checks} check(s), {second.points:g} point(s)" in text
 
 
 def test_a_malformed_hidden_table_is_an_assignment_error(released: dict[str, Released], tmp_path: Path) -> None:
@@ -304,7 +306,8 @@ def test_tfgrade_release_writes_both_and_says_what_it_left_out(
     out = capsys.readouterr().out
     assert code == 0
     assert (tmp_path / "autograph" / "assignment.toml").is_file() and (tmp_path / "autograph.zip").is_file()
-    assert "q1: 4 hidden check(s), 2 point(s), left out" in out
+    first = selfcheck.hidden_shares(assignments.load(COURSE.assignments / "autograph"))[0]
+    assert f"{first.question}: {first.checks} hidden check(s), {first.points:g} point(s), left out" in out
     assert "Give students autograph.zip" in out
 
 
@@ -327,3 +330,25 @@ def test_a_public_file_that_names_a_hidden_check_stops_the_release(tmp_path: Pat
     with pytest.raises(releases.ReleaseError, match=f"checks/public/test_public.py would show students test_{hidden}"):
         releases.release(assignments.load(root), tmp_path / "out")
     assert not (tmp_path / "out" / "tiny").exists()
+
+
+@pytest.mark.parametrize("where", [".", "work"])
+def test_tfgrade_check_finds_the_release_from_the_notebook_and_counts_its_hidden_checks(
+    released: dict[str, Released], tmp_path: Path, where: str, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fake = FakeExecutor()
+    monkeypatch.setattr(cli, "ProcessExecutor", lambda *_: fake)
+    folder = shutil.copytree(released["autograph"].made.folder, tmp_path / "downloads" / "autograph")
+    path = write_answer(folder / where / "mine.ipynb")
+    monkeypatch.chdir(tmp_path)  # no course here or above: only the release can be found
+
+    code = cli.main(["check", str(path)])
+
+    out = capsys.readouterr().out
+    shares = selfcheck.hidden_shares(released["autograph"].course)
+    assert code == 0
+    assert fake.calls[0].assignment.root == folder
+    assert f"{sum(h.checks for h in shares)} hidden check(s) worth {sum(h.points for h in shares):g} point(s)" in out
+    first = shares[0]
+    assert f"{first.question}: {first.checks} hidden checks, worth {first.points:g} point(s), will test:" in out
