@@ -112,6 +112,9 @@ def _visible_files(folder: Path) -> Iterator[Path]:
     for path in sorted(folder.rglob("*")):
         parts = path.relative_to(folder).parts
         if path.is_file() and not any(p.startswith(".") or p in SKIPPED for p in parts):
+            # A link out of the folder (to checks/hidden/, say) would copy what it points at.
+            if not path.resolve().is_relative_to(folder.resolve()):
+                raise ReleaseError(f"{path} links to {path.resolve()}, outside {folder}; replace the link by a file.")
             yield path
 
 
@@ -347,7 +350,8 @@ def _refuse_leaks(assignment: Assignment, staged: Path) -> None:
     """A last look before students get it: no hidden check's name and no path of this machine."""
     folder = assignment.hidden_checks
     secrets = {f"test_{name}" for name in check_names(folder)} if folder.is_dir() else set()
-    secrets |= {str(assignment.root), str(assignment.root.parent.parent)}
+    # The course's own folders; a folder right under / (``/course``) is too likely to be ordinary text.
+    secrets |= {str(p) for p in (assignment.root, assignment.root.parent.parent) if len(p.parts) > 2}
     for path in staged.rglob("*"):
         if path.is_file():
             content = path.read_bytes().decode("utf-8", errors="replace")

@@ -352,3 +352,11 @@ def test_tfgrade_check_finds_the_release_from_the_notebook_and_counts_its_hidden
     assert f"{sum(h.checks for h in shares)} hidden check(s) worth {sum(h.points for h in shares):g} point(s)" in out
     first = shares[0]
     assert f"{first.question}: {first.checks} hidden checks, worth {first.points:g} point(s), will test:" in out
+
+
+def test_a_link_from_the_public_checks_to_a_hidden_one_stops_the_release(tmp_path: Path) -> None:
+    root = shutil.copytree(TINY, tmp_path / "course" / "assignments" / "tiny")
+    (root / "checks" / "public" / "test_more.py").symlink_to(root / "checks" / "hidden" / "test_hidden.py")
+
+    with pytest.raises(releases.ReleaseError, match="outside"):
+        releases.release(assignments.load(root), tmp_path / "out")
