@@ -12,6 +12,7 @@ from pathlib import Path
 
 import autograder
 from autograder import messages
+from autograder.authoring import release as releases
 from autograder.core import assignment as assignments
 from autograder.core import batch, mutants, notebook, validate
 from autograder.core import course as courses
@@ -86,7 +87,8 @@ def _course_option(command: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace, name: str | Path) -> assignments.Assignment:
-    return assignments.load(name, course=getattr(args, "course", None))
+    """An assignment for an instructor's command: never a student's release, which lacks the hidden checks."""
+    return assignments.require_hidden_checks(assignments.load(name, course=getattr(args, "course", None)))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -106,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_gradescope(commands)
     _add_otter(commands)
     _add_list(commands)
+    _add_release(commands)
     return parser
 
 
@@ -386,7 +389,7 @@ def _run_check(args: argparse.Namespace) -> int:
 def _for_notebook(args: argparse.Namespace) -> assignments.Assignment:
     """A student's assignment: as named, else from the notebook's metadata, found from its folder."""
     if args.assignment and Path(args.assignment, "assignment.toml").is_file():
-        return _load(args, args.assignment)
+        return assignments.load(args.assignment, course=args.course)
     name = args.assignment or _assignment_from(args.notebook, args.course)
     return assignments.for_notebook(args.notebook, name, course=args.course)
 
@@ -411,4 +414,39 @@ def _run_list(args: argparse.Namespace) -> int:
         print(f"{a.name}: {a.title} ({report.format_number(a.max_points)} points)")
         for q in a.questions:
             print(f"  {q.name} ({report.format_number(q.points)}): {q.title}")
+    return 0
+
+
+# --- tfgrade release ---------------------------------------------------------------------------
+
+
+def _add_release(commands: argparse._SubParsersAction) -> None:
+    release_cmd = commands.add_parser(
+        "release",
+        help="write the zip students download: notebook, public checks, no secrets (instructors)",
+        description="Write FOLDER/<name>/ and FOLDER/<name>.zip for students: the student notebook, the public "
+        "checks, data/, a README.txt that says what to install and run, and a public assignment.toml that says, "
+        "per question, how many hidden checks there are, their points and what they test. Never a hidden "
+        "check, a solution, requirements.toml, mutants.toml, the corpus or the samples. An earlier release "
+        "in FOLDER is replaced.",
+    )
+    release_cmd.add_argument("assignment", metavar="ASSIGNMENT", help="assignment name or folder")
+    release_cmd.add_argument("--out", "-o", type=Path, required=True, metavar="FOLDER",
+                             help="folder to write the release folder and zip into")
+    _course_option(release_cmd)
+    release_cmd.set_defaults(run=_run_release)
+
+
+def _run_release(args: argparse.Namespace) -> int:
+    assignment = _load(args, args.assignment)
+    try:
+        made = releases.release(assignment, args.out)
+    except releases.ReleaseError as exc:
+        print(f"tfgrade: {exc}", file=sys.stderr)
+        return 2
+    print(f"Wrote {made.folder}/ ({len(made.files)} files) and {made.zip} ({made.zip.stat().st_size:,} bytes).")
+    for share in made.hidden:
+        print(f"  {share.question}: {share.checks} hidden check(s), {report.format_number(share.points)} point(s), "
+              "left out")
+    print(f"Give students {made.zip.name}; its README.txt says what to install and run.")
     return 0

@@ -296,6 +296,7 @@ PLACEHOLDERS = {
     "gradescope-run": {"--root": "FOLDER", "--assignment": "ASSIGNMENT"},
     "otter": {"assignment": "ASSIGNMENT", "--out": "ZIP", "--course": "FOLDER"},
     "list": {"--course": "FOLDER"},
+    "release": {"assignment": "ASSIGNMENT", "--out": "FOLDER", "--course": "FOLDER"},
 }
 """One name per kind of value: a student's notebook, something to grade, an assignment, a folder, a zip."""
 

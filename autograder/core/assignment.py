@@ -70,6 +70,10 @@ class Assignment:
     """Import and seed TensorFlow before the student's cells (and send arrays as tensors)."""
     requirements: Requirements = Requirements()
     """Which sentence of the text each check tests, and the hints of hidden checks (``requirements.toml``)."""
+    hidden_summary: tuple[HiddenSummary, ...] | None = None
+    """Only in a student's release (``tfgrade release``): its hidden checks, as counts, points and hints,
+    from the ``[hidden]`` table of the public assignment.toml. The checks themselves are not there, so a
+    release can be self-checked but not graded (:func:`require_hidden_checks`)."""
 
     @property
     def data(self) -> Path | None:
@@ -187,6 +191,7 @@ def _from_toml(root: Path, config_file: Path, data: dict[str, Any]) -> Assignmen
         corpus=_optional_path(root, data.get("corpus"), root / "corpus"),
         tensorflow=bool(data.get("tensorflow", True)),
         requirements=_requirements(root),
+        hidden_summary=_hidden_summary(config_file, data),
     )
 
 
@@ -231,3 +236,57 @@ def _limits(config_file: Path, data: Any) -> Limits:
         if isinstance(value, bool) or not isinstance(value, wanted) or value <= 0:
             raise AssignmentError(f"{config_file}: limit {key} must be a positive number, not {value!r}")
     return Limits(**data)
+
+
+# --- a student's release: its hidden checks as a summary ------------------------------------------
+
+
+@dataclass(frozen=True)
+class HiddenSummary:
+    """What a release says of one question's hidden checks: never their names, sources or inputs."""
+
+    question: str
+    checks: int
+    points: float
+    tests: tuple[str, ...] = ()
+    """The student-facing hints of what they test (from the course's ``requirements.toml``)."""
+
+
+def require_hidden_checks(assignment: Assignment) -> Assignment:
+    """The assignment, if its hidden checks are there; a release (which has none) is refused.
+
+    Grading a release would score without the hidden checks, as if they did not exist.
+    """
+    if assignment.hidden_summary is not None:
+        raise AssignmentError(
+            f"{assignment.root} is a student release of {assignment.name!r} (made by tfgrade release): it holds "
+            "no hidden checks and no solution, so it cannot be graded or validated. Run this command on the "
+            "assignment in your course instead (--course FOLDER, or from inside the course folder)."
+        )
+    return assignment
+
+
+def _hidden_summary(config_file: Path, data: dict[str, Any]) -> tuple[HiddenSummary, ...] | None:
+    if "hidden" not in data:
+        return None
+    table = data["hidden"]
+    if not isinstance(table, dict):
+        raise AssignmentError(f"{config_file}: [hidden] must be a table of questions, e.g. [hidden.q1] checks = 2")
+    unknown = sorted(set(table) - set(data.get("questions", {})))
+    if unknown:
+        raise AssignmentError(f"{config_file}: [hidden] names question(s) {', '.join(unknown)} that [questions] lacks")
+    return tuple(_hidden_share(config_file, question, table[question]) for question in table)
+
+
+def _hidden_share(config_file: Path, question: str, data: Any) -> HiddenSummary:
+    where = f"{config_file}: [hidden.{question}]"
+    if not isinstance(data, dict):
+        raise AssignmentError(f"{where} must be a table: checks = 2, points = 1.5, tests = [...]")
+    checks, points, tests = data.get("checks"), data.get("points"), data.get("tests", [])
+    if isinstance(checks, bool) or not isinstance(checks, int) or checks < 1:
+        raise AssignmentError(f"{where}: checks must be a positive whole number, not {checks!r}")
+    if isinstance(points, bool) or not isinstance(points, int | float) or points < 0:
+        raise AssignmentError(f"{where}: points must be a number of 0 or more, not {points!r}")
+    if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):
+        raise AssignmentError(f"{where}: tests must be a list of sentences")
+    return HiddenSummary(question, checks, float(points), tuple(tests))

@@ -113,7 +113,13 @@ def find_notebook(given: str | os.PathLike[str] | None) -> Path:
 
 
 def hidden_shares(assignment: assignments.Assignment) -> list[HiddenShare]:
-    """Per question: how many hidden checks there are, their points and what they test (read, never run here)."""
+    """Per question: how many hidden checks there are, their points and what they test (read, never run here).
+
+    In a course they are read from the hidden check files; a student's release has none, and its
+    public assignment.toml says the same in its ``[hidden]`` table (``tfgrade release`` wrote it from here).
+    """
+    if assignment.hidden_summary is not None and not assignment.hidden_checks.is_dir():
+        return [HiddenShare(h.question, h.checks, h.points, h.tests) for h in assignment.hidden_summary]
     hidden = _marked_checks(assignment.hidden_checks)
     public_points: dict[str, float] = {}
     for question, points in _marked_checks(assignment.public_checks):
