@@ -7,6 +7,7 @@ submissions, and in a working folder of its own; so it can grade only with what 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -19,26 +20,31 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import distributed
 import pytest
 
 from autograder.core import assignment, batch
 from autograder.core.execution import ProcessExecutor
+from autograder.core.grading import Graded
+from autograder.interop import dask_worker
+from autograder.interop.distributed import DaskGrader, WorkerSettings
 from autograder.sandbox import launcher as sandbox
 from tests.conftest import NOTEBOOKS, ROOT
 from tests.factories import write_notebook
 
-distributed = pytest.importorskip("distributed")
-from autograder.interop import dask_worker  # noqa: E402 - needs distributed, skipped above without it
-from autograder.interop.distributed import DaskGrader, WorkerSettings  # noqa: E402
+UNSHARE, MOUNT = shutil.which("unshare"), shutil.which("mount")
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("mount") is None,
-                       reason="hiding the instructor's folder from the workers needs root and unshare/mount"),
-    pytest.mark.skipif(not sandbox.detect(fork=False).isolated,
-                       reason=f"the workers must sandbox, and here: {sandbox.detect(fork=False).description}"),
-]
 
+def _why_no_blind_workers() -> str:
+    """Why workers that cannot see the instructor's folder cannot be made here (empty: they can)."""
+    if os.geteuid() != 0 or UNSHARE is None or MOUNT is None:
+        return "hiding the instructor's folder from the workers needs root, unshare and mount"
+    launcher = sandbox.detect(fork=False)
+    return "" if launcher.isolated else f"the workers must sandbox, and here: {launcher.description}"
+
+
+WHY_NOT = _why_no_blind_workers()
+blind_workers = pytest.mark.skipif(bool(WHY_NOT), reason=WHY_NOT or "they can be made here")
 DASK = Path(sys.executable).parent / "dask"
 STARTUP_SECONDS = 60
 GOOD = "def add(a, b):\n    return a + b + OFFSET - 10\n\ndef mean_of(xs):\n    return sum(xs) / len(xs)"
@@ -54,27 +60,25 @@ class Cluster:
     workers_home: Path
     processes: list[subprocess.Popen[bytes]]
 
-    def start_worker(self, name: str, *, path: str | None = None) -> str:
-        """A worker in its own mount namespace with a tmpfs over the instructor's folder; returns its name."""
+    def start_worker(self, name: str, *, path: str | None = None) -> None:
+        """A worker in its own mount namespace, with a tmpfs over the instructor's folder, in a folder of its
+        own; ``path`` replaces its PATH (where it finds system tools)."""
         home = self.workers_home / name
         home.mkdir()
-        script = 'mount -t tmpfs -o size=1m hidden "$1" && cd "$2" && shift 2 && exec "$@"'
-        command = ["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh",
-                   str(self.instructor), str(home), str(DASK), "worker", self.address, "--name", name,
+        script = '"$1" -t tmpfs -o size=1m hidden "$2" && cd "$3" && shift 3 && exec "$@"'
+        command = [str(UNSHARE), "--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh",
+                   str(MOUNT), str(self.instructor), str(home), str(DASK), "worker", self.address, "--name", name,
                    "--nthreads", "1", "--no-nanny", "--no-dashboard", "--local-directory", str(home / "scratch")]
         environment = {k: v for k, v in os.environ.items() if not k.startswith("TFGRADE")}
-        if path is not None:
-            environment["PATH"] = path
-            command[0] = shutil.which("unshare") or "unshare"
-            command[6] = command[6].replace("mount -t", f"{shutil.which('mount')} -t")
+        environment["PATH"] = path or environment.get("PATH", "")
         self.processes.append(subprocess.Popen(command, env=environment, start_new_session=True,
                                                stdout=subprocess.DEVNULL, stderr=home.with_suffix(".log").open("wb")))
-        return name
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    base = tmp_path_factory.mktemp("dask")
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    """A scheduler of its own for each test (a second or so), so no test depends on another's workers."""
+    base = tmp_path
     scheduler_file = base / "scheduler.json"
     scheduler = subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                                   "--scheduler-file", str(scheduler_file)], start_new_session=True,
@@ -100,7 +104,7 @@ def _wait_for(path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def tiny(cluster: Cluster) -> assignment.Assignment:
     """A copy of the tiny assignment, with a data file, in a course inside the instructor's folder."""
     root = cluster.instructor / "course" / "assignments" / "tiny"
@@ -111,7 +115,7 @@ def tiny(cluster: Cluster) -> assignment.Assignment:
     return assignment.load(root)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def submissions(cluster: Cluster) -> list[Path]:
     folder = cluster.instructor / "submissions"
     good = write_notebook(folder / "good.ipynb", READS_DATA, GOOD, assignment="tiny")
@@ -125,10 +129,10 @@ def submissions(cluster: Cluster) -> list[Path]:
     return [good, wrong, packed, corrupt, other, folder / "missing.ipynb"]
 
 
-def _on_workers(client: object, function: Callable[..., object]) -> dict[str, object]:
-    """``function(dask_worker)`` on every worker, by worker name."""
-    by_address = client.run(function)  # type: ignore[attr-defined]
-    names = {address: info["name"] for address, info in client.scheduler_info(n_workers=-1)["workers"].items()}  # type: ignore[attr-defined]
+def _on_workers(client: distributed.Client, function: Callable[[], object]) -> dict[str, object]:
+    """What ``function()`` returns on each worker, by the worker's name."""
+    by_address = client.run(function)
+    names = {address: info["name"] for address, info in client.scheduler_info(n_workers=-1)["workers"].items()}
     return {names[address]: value for address, value in by_address.items()}
 
 
@@ -136,6 +140,8 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
+@blind_workers
 def test_workers_that_cannot_see_the_instructors_files_grade_exactly_as_this_machine(cluster, tiny, submissions):
     cluster.start_worker("blind")
     hidden, toml = str(cluster.instructor), str(tiny.root / "assignment.toml")
@@ -163,13 +169,13 @@ def test_workers_that_cannot_see_the_instructors_files_grade_exactly_as_this_mac
     assert [g.score for g in remote.rows] == [g.score for g in local.rows]
 
 
-
+@pytest.mark.slow
+@blind_workers
 def test_a_worker_that_joins_later_gets_the_assignment_and_says_what_it_lacks(cluster, tiny, submissions):
     with distributed.Client(cluster.address) as client, DaskGrader(cluster.address, tiny) as grader:
+        # Registered while no worker was there: this one gets the assignment from the scheduler when it joins.
         cluster.start_worker("late-and-bare", path=str(DASK.parent))  # no bwrap, dot or tesseract on its PATH
-        client.wait_for_workers(2, timeout=STARTUP_SECONDS)
-        others = [a for a, w in client.scheduler_info(n_workers=-1)["workers"].items() if w["name"] != "late-and-bare"]
-        client.retire_workers(others)
+        client.wait_for_workers(1, timeout=STARTUP_SECONDS)
         unpacked = _on_workers(client, lambda: dict(dask_worker.UNPACKS))
         result = batch.grade_all(submissions[:2], tiny, ProcessExecutor(), cluster.instructor / "bare",
                                  progress=lambda _: None, jobs=2, grader=grader)
@@ -181,3 +187,55 @@ def test_a_worker_that_joins_later_gets_the_assignment_and_says_what_it_lacks(cl
         assert "Dask worker late-and-bare" in message and "cannot grade" in message, message
         assert "no sandbox" in message and "bwrap" in message, message
         assert "dot is not installed" in message and "tesseract is not installed" in message, message
+
+
+@pytest.mark.slow
+@blind_workers
+def test_a_tensorflow_notebook_grades_the_same_on_a_worker(cluster):
+    root = cluster.instructor / "course" / "assignments" / "autograph"
+    shutil.copytree(ROOT / "assignments" / "autograph", root, ignore=shutil.ignore_patterns("samples"))
+    autograph = assignment.load(root)
+    submitted = cluster.instructor / "submissions" / "wrong-constant.ipynb"
+    submitted.parent.mkdir()
+    shutil.copy(NOTEBOOKS / "autograph" / "wrong-constant.ipynb", submitted)
+    cluster.start_worker("blind")
+
+    local = batch.grade_all([submitted], autograph, ProcessExecutor(), cluster.instructor / "local",
+                            progress=lambda _: None)
+    with DaskGrader(cluster.address, autograph) as grader:
+        remote = batch.grade_all([submitted], autograph, ProcessExecutor(), cluster.instructor / "dask",
+                                 progress=lambda _: None, grader=grader)
+
+    assert remote.rows[0].result.status == "graded"
+    assert 0 < remote.rows[0].score.earned < autograph.max_points
+    # Not every byte: the notebook prints its own timings, and the speed check measures afresh.
+    assert (cluster.instructor / "dask" / "grades.csv").read_bytes() == \
+        (cluster.instructor / "local" / "grades.csv").read_bytes()
+    assert _outcomes(remote.rows[0]) == _outcomes(local.rows[0])
+
+
+def _outcomes(graded: Graded) -> list[tuple[str, str, float]]:
+    return [(check.name, check.outcome, check.earned) for check in graded.result.checks]
+
+
+def test_the_bundle_holds_what_grading_needs_and_packs_the_same_every_time(tmp_path):
+    course = tmp_path / "course"
+    root = course / "assignments" / "autograph"
+    shutil.copytree(ROOT / "assignments" / "autograph", root)
+    (root / "corpus").mkdir()
+    (root / "corpus" / "expected-to-fail.ipynb").write_text("{}")
+    (root / "data").mkdir()
+    (root / "data" / "table.csv").write_text("a,b\n1,2\n")
+    (root / "checks" / "__pycache__").mkdir()
+    (root / "checks" / "__pycache__" / "conftest.cpython-311.pyc").write_bytes(b"\0")
+    (course / "solutions").mkdir()
+    (course / "solutions" / "autograph.ipynb").write_text("{}")
+    autograph = assignment.load(root)
+
+    first = dask_worker.pack(autograph)
+    os.utime(root / "assignment.toml", (0, 0))  # a new timestamp alone changes nothing that travels
+    assert dask_worker.pack(autograph) == first
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        names = sorted(archive.namelist())
+    assert names == ["assignment.toml", "autograph.ipynb", "checks/hidden/test_hidden.py",
+                     "checks/public/test_public.py", "data/table.csv", "requirements.toml"]
