@@ -23,6 +23,7 @@ from pathlib import Path
 import distributed
 import pytest
 
+import autograder
 from autograder.core import assignment, batch
 from autograder.core.execution import ProcessExecutor
 from autograder.core.grading import Graded
@@ -60,9 +61,9 @@ class Cluster:
     workers_home: Path
     processes: list[subprocess.Popen[bytes]]
 
-    def start_worker(self, name: str, *, path: str | None = None) -> None:
+    def start_worker(self, name: str, *, path: str | None = None, pythonpath: Path | None = None) -> None:
         """A worker in its own mount namespace, with a tmpfs over the instructor's folder, in a folder of its
-        own; ``path`` replaces its PATH (where it finds system tools)."""
+        own; ``path`` replaces its PATH (where it finds system tools), ``pythonpath`` goes before its packages."""
         home = self.workers_home / name
         home.mkdir()
         script = '"$1" -t tmpfs -o size=1m hidden "$2" && cd "$3" && shift 3 && exec "$@"'
@@ -71,6 +72,8 @@ class Cluster:
                    "--nthreads", "1", "--no-nanny", "--no-dashboard", "--local-directory", str(home / "scratch")]
         environment = {k: v for k, v in os.environ.items() if not k.startswith("TFGRADE")}
         environment["PATH"] = path or environment.get("PATH", "")
+        if pythonpath is not None:
+            environment["PYTHONPATH"] = str(pythonpath)
         self.processes.append(subprocess.Popen(command, env=environment, start_new_session=True,
                                                stdout=subprocess.DEVNULL, stderr=home.with_suffix(".log").open("wb")))
 
@@ -187,6 +190,25 @@ def test_a_worker_that_joins_later_gets_the_assignment_and_says_what_it_lacks(cl
         assert "Dask worker late-and-bare" in message and "cannot grade" in message, message
         assert "no sandbox" in message and "bwrap" in message, message
         assert "dot is not installed" in message and "tesseract is not installed" in message, message
+
+
+@pytest.mark.slow
+@blind_workers
+def test_a_worker_with_another_tfgrade_says_so(cluster, tiny, submissions):
+    other = cluster.workers_home / "another-tfgrade"
+    shutil.copytree(autograder.PACKAGE, other / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    init = other / "autograder" / "__init__.py"
+    init.write_text(init.read_text().replace(f'__version__ = "{autograder.__version__}"', '__version__ = "0.0.1"'))
+    cluster.start_worker("outdated", pythonpath=other)
+    with distributed.Client(cluster.address) as client, DaskGrader(cluster.address, tiny) as grader:
+        client.wait_for_workers(1, timeout=STARTUP_SECONDS)
+        result = batch.grade_all(submissions[:1], tiny, ProcessExecutor(), cluster.instructor / "outdated",
+                                 progress=lambda _: None, grader=grader)
+
+    assert result.rows[0].result.status == "grader_error"
+    message = result.rows[0].result.message
+    assert "Dask worker outdated" in message, message
+    assert f"tfgrade 0.0.1 is installed here but {autograder.__version__} where you run tfgrade grade" in message
 
 
 @pytest.mark.slow

@@ -63,9 +63,14 @@ class DaskGrader:
         self._assignment = assignment
         self._bundle: AssignmentBundle = dask_worker.AssignmentBundle.of(assignment, settings or WorkerSettings())
         self._client = Client(scheduler)
+        self._refused = ""
+        """Why some worker could not take the assignment (e.g. its tfgrade is too old to know the plugin)."""
         try:
-            # Kept by the scheduler, which hands it to every worker now and to every worker that joins later.
+            # Kept by the scheduler, which hands it to every worker now and to every worker that joins later,
+            # even when one of them refuses it: that worker's tasks then fail, and the batch goes on.
             self._client.register_plugin(self._bundle)
+        except Exception as exc:  # noqa: BLE001 - whatever a worker raised, from unpickling to setup
+            self._refused = f"{type(exc).__name__}: {exc}"
         except BaseException:
             self._client.close()
             raise
@@ -78,7 +83,15 @@ class DaskGrader:
         except notebook.NotebookRejected as exc:  # as grading on this machine rejects it: the message needs the path
             return self._graded(SubmissionResult(str(path), self._assignment.name, "rejected", str(exc)))
         future = self._client.submit(grade_on_worker, self._bundle.name, path.name, data, pure=False)
-        text = future.result()
+        try:
+            text = future.result()
+        except Exception as exc:
+            if self._refused and not isinstance(exc, TfgradeError):
+                raise WorkerReplyError(
+                    f"a Dask worker could not grade ({type(exc).__name__}: {exc}); a worker refused the assignment "
+                    f"({self._refused}). Install the same tfgrade on every worker as here."
+                ) from exc
+            raise
         if not isinstance(text, str):
             raise WorkerReplyError(f"a Dask worker sent back a {type(text).__name__}, not a JSON report")
         return self._graded(dataclasses.replace(codec.REPORT.loads(text).result, submission=str(path)))
