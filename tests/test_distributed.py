@@ -175,6 +175,7 @@ def test_workers_that_cannot_see_the_instructors_files_grade_exactly_as_this_mac
 @pytest.mark.slow
 @blind_workers
 def test_a_worker_that_joins_later_gets_the_assignment_and_says_what_it_lacks(cluster, tiny, submissions):
+    full_path = os.environ["PATH"]
     with distributed.Client(cluster.address) as client, DaskGrader(cluster.address, tiny) as grader:
         # Registered while no worker was there: this one gets the assignment from the scheduler when it joins.
         cluster.start_worker("late-and-bare", path=str(DASK.parent))  # no bwrap, dot or tesseract on its PATH
@@ -182,7 +183,11 @@ def test_a_worker_that_joins_later_gets_the_assignment_and_says_what_it_lacks(cl
         unpacked = _on_workers(client, lambda: dict(dask_worker.UNPACKS))
         result = batch.grade_all(submissions[:2], tiny, ProcessExecutor(), cluster.instructor / "bare",
                                  progress=lambda _: None, jobs=2, grader=grader)
+        client.run(lambda: os.environ.update(PATH=full_path))  # the tools are "installed" now: rerun the batch
+        again = batch.grade_all(submissions[:2], tiny, ProcessExecutor(), cluster.instructor / "bare",
+                                progress=lambda _: None, jobs=2, grader=grader)
 
+    assert [row.result.status for row in again.rows] == ["graded", "graded"]
     assert unpacked == {"late-and-bare": {dask_worker.AssignmentBundle.of(tiny, WorkerSettings()).digest: 1}}
     for row in result.rows:
         assert row.result.status == "grader_error"

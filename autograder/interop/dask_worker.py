@@ -138,6 +138,12 @@ class AssignmentBundle(WorkerPlugin):
         except (OSError, zipfile.BadZipFile, TfgradeError) as exc:
             self.problems = [f"cannot unpack the assignment into {place}: {exc}"]
             return
+        self.check()
+
+    def check(self) -> None:
+        """Find what this worker lacks; again at each task while something is missing, so a fix counts at once."""
+        if self.assignment is None:
+            return
         launcher = (sandbox.detect(fork=self.settings.fork_server) if self.settings.sandbox
                     else sandbox.Unisolated("turned off with --no-sandbox"))
         self.executor = ProcessExecutor(launcher)
@@ -177,6 +183,8 @@ def grade_on_worker(bundle: str, file_name: str, data: bytes) -> str:
     who = f"Dask worker {worker.name} at {worker.address} (host {socket.gethostname()})"
     if not isinstance(plugin, AssignmentBundle):
         raise WorkerUnfit(f"{who} has not received the assignment (its plugin {bundle} is missing)")
+    if plugin.problems:
+        plugin.check()
     if plugin.problems or plugin.assignment is None or plugin.executor is None:
         raise WorkerUnfit(f"{who} cannot grade: {'; '.join(plugin.problems) or 'its setup did not finish'}")
     if Path(file_name).name != file_name or file_name in ("", ".", ".."):
