@@ -140,7 +140,9 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
                            "Default: the path as given")
     grade_cmd.add_argument("--scheduler", metavar="ADDRESS",
                            help="grade on a Dask cluster (e.g. tcp://10.0.0.5:8786): each submission is one task; "
-                           "workers need tfgrade and the same paths. Default: this machine")
+                           "the assignment and each submission's bytes are sent to the workers, which need the "
+                           "same tfgrade and system tools but none of your files (see docs/dask.md). "
+                           "Default: this machine")
     grade_cmd.add_argument("--no-sandbox", action="store_true",
                            help="run student code without the sandbox even where it is available "
                            "(for measuring its cost; implies --allow-unisolated)")
@@ -356,7 +358,9 @@ def _run_grade(args: argparse.Namespace) -> int:
     print(f"Grading {len(paths)} submission(s) for '{assignment.name}' into {args.out}/ ...", file=sys.stderr)
     print(f"Isolation: {executor.isolation}", file=sys.stderr)
     try:
-        with distributed.DaskGrader(args.scheduler, assignment) if args.scheduler else nullcontext() as grader:
+        workers = distributed.WorkerSettings(sandbox=not args.no_sandbox, fork_server=not args.no_fork_server,
+                                             allow_unisolated=args.allow_unisolated or args.no_sandbox)
+        with distributed.DaskGrader(args.scheduler, assignment, workers) if args.scheduler else nullcontext() as grader:
             result = batch.grade_all(paths, assignment, executor, args.out,
                                      progress=lambda line: print(line, file=sys.stderr, flush=True),
                                      jobs=args.jobs, student_id=batch.student_namer(args.student_id), grader=grader)

@@ -93,7 +93,11 @@ JSON_KINDS: dict[type, messages.Message] = {
 }
 
 
-def _read(path: Path) -> str:
+def read_bytes(path: Path) -> bytes:
+    """The submitted file's bytes, as :func:`load` reads them: a regular file, at most the size cap.
+
+    Grading elsewhere (a Dask worker) sends these bytes, so the rejections that need the path are given here.
+    """
     try:
         if not path.is_file():
             raise NotebookRejected(messages.NOT_READABLE.format(path=path))
@@ -103,6 +107,11 @@ def _read(path: Path) -> str:
         raise NotebookRejected(messages.NOT_READABLE_ERROR.format(path=path, error=type(exc).__name__)) from exc
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise NotebookRejected(messages.TOO_LARGE.format(file=path.name, megabytes=MAX_NOTEBOOK_BYTES // 2**20))
+    return data
+
+
+def _read(path: Path) -> str:
+    data = read_bytes(path)
     if data.startswith(ZIP_MAGIC):
         data = _from_zip(data, path.name)
     try:

@@ -1,44 +1,102 @@
-"""Grading beyond one machine: each submission a Dask task, results gathered the same way.
+"""Grading beyond one machine: each submission a Dask task, on workers that share no filesystem.
 
-The batch (caching, reports, progress) stays in the instructor's process; only the grading of
-one submission runs on a Dask worker, which must see the same paths (a shared filesystem) and
-have tfgrade installed. What comes back is the plain JSON report, never a pickled result.
+The batch (caching, reports, progress) stays in the instructor's process; only the grading of one
+submission runs on a Dask worker. Nothing a worker reads or returns depends on the instructor's paths:
+
+- The assignment travels once per worker, packed as a zip inside a worker plugin
+  (:class:`autograder.interop.dask_worker.AssignmentBundle`): assignment.toml, the student template,
+  ``requirements.toml``, ``checks/`` and ``data/``; never samples, the corpus or the solution.
+- Each submission travels as its bytes and its file name (rejections name the file:
+  ``corrupt.ipynb is not ...``). This process reads the file, so a missing or unreadable file is
+  rejected exactly as on one machine, and the worker grades a copy written under that name.
+- What comes back is the JSON report, decoded by :data:`autograder.core.codec.REPORT`; never a
+  pickled result. This process names the row and writes every file (:func:`batch.grade_all`).
+
+A worker that cannot grade as this machine would (another tfgrade, no sandbox, missing tools)
+fails each of its tasks with a message naming it and what it lacks; the batch turns that into the
+submission's ``grader_error`` row and goes on.
+
+Dask is imported only when a grader is made, so ``tfgrade`` starts as fast without it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from autograder.core import codec, scoring
+from autograder.core import codec, notebook, scoring
 from autograder.core.assignment import Assignment
 from autograder.core.grading import Graded
-from autograder.reports import formats as report
+from autograder.core.results import SubmissionResult
+from autograder.errors import TfgradeError
+
+if TYPE_CHECKING:
+    from autograder.interop.dask_worker import AssignmentBundle
 
 
-def grade_on_worker(path: str, assignment_root: str) -> dict[str, Any]:
-    """Runs ON the worker: grade one submission and return its full JSON report."""
-    from autograder.core.assignment import load
-    from autograder.core.execution import ProcessExecutor
-    from autograder.core.grading import grade
+class WorkerReplyError(TfgradeError):
+    """A worker answered with something other than a JSON report."""
 
-    assignment = load(Path(assignment_root))
-    graded = grade(Path(path), assignment, ProcessExecutor())
-    return report.submission_report(graded.result, graded.score)
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How workers isolate student code: the same choices as ``tfgrade grade`` makes on one machine."""
+
+    sandbox: bool = True
+    """False with ``--no-sandbox``: student code runs unisolated on the workers too."""
+    allow_unisolated: bool = False
+    """With ``--allow-unisolated``: a worker without a sandbox grades anyway (reports say so)."""
+    fork_server: bool = True
+    """False with ``--no-fork-server``."""
 
 
 class DaskGrader:
     """Grades one submission per Dask task; use as a context manager so the client closes."""
 
-    def __init__(self, scheduler: str, assignment: Assignment) -> None:
+    def __init__(self, scheduler: str, assignment: Assignment, settings: WorkerSettings | None = None) -> None:
         from distributed import Client
 
-        self._client = Client(scheduler)
+        from autograder.interop import dask_worker
+
         self._assignment = assignment
+        self._bundle: AssignmentBundle = dask_worker.AssignmentBundle.of(assignment, settings or WorkerSettings())
+        self._client = Client(scheduler)
+        self._refused = ""
+        """Why some worker could not take the assignment (e.g. its tfgrade is too old to know the plugin)."""
+        try:
+            # Kept by the scheduler, which hands it to every worker now and to every worker that joins later,
+            # even when one of them refuses it: that worker's tasks then fail, and the batch goes on.
+            self._client.register_plugin(self._bundle)
+        except Exception as exc:  # noqa: BLE001 - whatever a worker raised, from unpickling to setup
+            self._refused = f"{type(exc).__name__}: {exc}"
+        except BaseException:
+            self._client.close()
+            raise
 
     def __call__(self, path: Path) -> Graded:
-        future = self._client.submit(grade_on_worker, str(path.resolve()), str(self._assignment.root), pure=False)
-        result = codec.REPORT.decode(future.result()).result
+        from autograder.interop.dask_worker import grade_on_worker
+
+        try:
+            data = notebook.read_bytes(path)
+        except notebook.NotebookRejected as exc:  # as grading on this machine rejects it: the message needs the path
+            return self._graded(SubmissionResult(str(path), self._assignment.name, "rejected", str(exc)))
+        future = self._client.submit(grade_on_worker, self._bundle.name, path.name, data, pure=False)
+        try:
+            text = future.result()
+        except Exception as exc:
+            if self._refused and not isinstance(exc, TfgradeError):
+                raise WorkerReplyError(
+                    f"a Dask worker could not grade ({type(exc).__name__}: {exc}); a worker refused the assignment "
+                    f"({self._refused}). Install the same tfgrade on every worker as here."
+                ) from exc
+            raise
+        if not isinstance(text, str):
+            raise WorkerReplyError(f"a Dask worker sent back a {type(text).__name__}, not a JSON report")
+        return self._graded(dataclasses.replace(codec.REPORT.loads(text).result, submission=str(path)))
+
+    def _graded(self, result: SubmissionResult) -> Graded:
         return Graded(result=result, score=scoring.score(result, self._assignment.questions))
 
     def __enter__(self) -> DaskGrader:
