@@ -4,6 +4,8 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
 
     TfgradeError
     ├── AssignmentError     core.assignment     an assignment's own files are wrong (the instructor's)
+    ├── CourseNotFound      core.course         no course where tfgrade looked (the message lists where)
+    ├── ReleaseError        authoring.release   a release cannot be written or would show a secret
     ├── NotebookRejected    core.notebook       a file cannot be graded as this assignment's notebook
     ├── GraderError         core.execution      no trustworthy result could be made (the grader's)
     ├── BatchError          core.batch          a batch cannot write its files (the instructor's)

@@ -74,7 +74,7 @@ def grade_all(
 
     Rows are named by ``student_id`` (then grades.csv's first column is ``student_id``), else by the
     path as given (``submission``). ``grader`` grades one submission; by default here with
-    ``executor``, or e.g. on a Dask cluster (:func:`autograder.interop.distributed.dask_grader`).
+    ``executor``, or e.g. on a Dask cluster (:class:`autograder.interop.distributed.DaskGrader`).
     """
     grader = grader or (lambda path: grade(path, assignment, executor))
     _expect_writable_batch_files(out_dir)
