@@ -296,6 +296,8 @@ PLACEHOLDERS = {
     "gradescope-run": {"--root": "FOLDER", "--assignment": "ASSIGNMENT"},
     "otter": {"assignment": "ASSIGNMENT", "--out": "ZIP", "--course": "FOLDER"},
     "list": {"--course": "FOLDER"},
+    "assign": {"assignment": "ASSIGNMENT", "--course": "FOLDER"},
+    "new": {"name": "ASSIGNMENT", "--course": "FOLDER"},
 }
 """One name per kind of value: a student's notebook, something to grade, an assignment, a folder, a zip."""
 
