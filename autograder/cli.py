@@ -464,19 +464,26 @@ def _run_assign(args: argparse.Namespace) -> int:
     from autograder.authoring import assign
 
     paths = assignments.notebooks(args.assignment, course=args.course)
+    template, solution = _shown(paths.template), _shown(paths.solution)
     if not args.check:
-        print(f"Wrote {assign.write(paths)} from {paths.solution}.")
+        assign.write(paths)
+        print(f"Wrote {template} from {solution}.")
         return 0
     staleness = assign.check(paths)
     if staleness.fresh:
-        print(f"{paths.template} is up to date with {paths.solution}.")
+        print(f"{template} is up to date with {solution}.")
         return 0
-    print(f"{paths.template} is out of date with {paths.solution}:")
+    print(f"{template} is out of date with {solution}:")
     for line in staleness.differences:
         print(f"  {line}")
     course = f" --course {args.course}" if args.course else ""
     print(f"Regenerate it with: tfgrade assign {args.assignment}{course}  (then commit it)")
     return 1
+
+
+def _shown(path: Path) -> Path:
+    """A path as the user would type it from here: relative when it is below the current folder."""
+    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
 
 
 def _add_new(commands: argparse._SubParsersAction) -> None:
