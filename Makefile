@@ -50,6 +50,10 @@ grade-samples: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check autograder tests benchmarks
 	$(BIN)/mypy autograder
+	@# Each student notebook is what `tfgrade assign` makes from its solution (docs/authoring.md).
+	@for a in assignments/*/assignment.toml; do \
+	  $(BIN)/tfgrade assign $$(basename $$(dirname $$a)) --check || exit 1; \
+	done
 
 # The fast loop: unit tests only, no real grading (slow) and no sandbox; under a minute.
 test-fast: $(STAMP)

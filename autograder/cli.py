@@ -109,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_otter(commands)
     _add_list(commands)
     _add_release(commands)
+    _add_assign(commands)
+    _add_new(commands)
     return parser
 
 
@@ -455,4 +457,98 @@ def _run_release(args: argparse.Namespace) -> int:
         print(f"  {share.question}: {share.checks} hidden check(s), {report.format_number(share.points)} point(s), "
               "left out")
     print(f"Give students {made.zip.name}; its README.txt says what to install and run.")
+    return 0
+
+
+# --- authoring: tfgrade assign, tfgrade new -------------------------------------------------------
+
+ASSIGN_EPILOG = """\
+markers, in the code cells of the solution notebook (solutions/NAME.ipynb):
+  ### BEGIN SOLUTION            the answer code starts on the next line (# BEGIN SOLUTION works too)
+  ### END SOLUTION              ... and ends on the line before; students get, at the BEGIN line's
+                                indentation:  # YOUR CODE HERE / raise NotImplementedError()
+  ### BEGIN PROMPT              right after END SOLUTION: these lines (comments, so the solution
+  ### END PROMPT                still runs) replace the answer instead of the stub
+  ### BEGIN SOLUTION NO PROMPT  the answer is removed with nothing in its place (e.g. a decorator)
+
+cell tags (View > Cell toolbar > Tags in Jupyter):
+  solution                      the whole cell is the answer: students get the stub
+                                (a markdown cell: YOUR ANSWER HERE)
+  instructor, remove-cell       the cell is left out of the student notebook
+
+Outputs and execution counts are cleared and the metadata says which assignment the notebook is.
+
+examples:
+  tfgrade assign autograph              write assignments/autograph/autograph.ipynb
+  tfgrade assign autograph --check      exit 1 if the committed one is out of date (for CI)
+
+exit codes: 0 written, or up to date; 1 out of date (--check); 2 bad markers or no solution
+"""
+
+
+def _add_assign(commands: argparse._SubParsersAction) -> None:
+    assign_cmd = commands.add_parser(
+        "assign",
+        help="generate the student notebook from the solution notebook (instructors)",
+        description="Write the student notebook of ASSIGNMENT (assignments/NAME/NAME.ipynb) from its solution "
+        "notebook (solutions/NAME.ipynb): each answer between the markers below becomes a stub, tagged cells "
+        "are hidden, outputs are cleared. The same solution always gives the same file.",
+        epilog=ASSIGN_EPILOG,
+        formatter_class=_HelpFormatter,
+    )
+    assign_cmd.add_argument("assignment", metavar="ASSIGNMENT", help="assignment name or folder")
+    assign_cmd.add_argument("--check", action="store_true",
+                            help="write nothing; exit 1 if the committed student notebook differs from what "
+                            "would be written, and say which cells")
+    _course_option(assign_cmd)
+    assign_cmd.set_defaults(run=_run_assign)
+
+
+def _run_assign(args: argparse.Namespace) -> int:
+    from autograder.authoring import assign
+
+    paths = assignments.notebooks(args.assignment, course=args.course)
+    template, solution = _shown(paths.template), _shown(paths.solution)
+    if not args.check:
+        assign.write(paths)
+        print(f"Wrote {template} from {solution}.")
+        return 0
+    staleness = assign.check(paths)
+    if staleness.fresh:
+        print(f"{template} is up to date with {solution}.")
+        return 0
+    print(f"{template} is out of date with {solution}:")
+    for line in staleness.differences:
+        print(f"  {line}")
+    course = f" --course {args.course}" if args.course else ""
+    print(f"Regenerate it with: tfgrade assign {args.assignment}{course}  (then commit it)")
+    return 1
+
+
+def _shown(path: Path) -> Path:
+    """A path as the user would type it from here: relative when it is below the current folder."""
+    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+
+
+def _add_new(commands: argparse._SubParsersAction) -> None:
+    new_cmd = commands.add_parser(
+        "new",
+        help="start a new assignment: solution notebook, checks and assignment.toml (instructors)",
+        description="Create assignment NAME in the course (in the current folder if there is no course yet): "
+        "solutions/NAME.ipynb with one example question, assignments/NAME/ with assignment.toml, "
+        "requirements.toml, one public and one hidden check, and the student notebook. It passes "
+        "tfgrade validate NAME as it is; then make it your own. Never overwrites an assignment.",
+        formatter_class=_HelpFormatter,
+    )
+    new_cmd.add_argument("name", metavar="ASSIGNMENT",
+                         help="the new assignment's name, a Python-style name (e.g. week3)")
+    _course_option(new_cmd)
+    new_cmd.set_defaults(run=_run_new)
+
+
+def _run_new(args: argparse.Namespace) -> int:
+    from autograder.authoring import scaffold
+
+    made = scaffold.create(args.name, course=args.course)
+    print(made.text())
     return 0

@@ -297,6 +297,8 @@ PLACEHOLDERS = {
     "otter": {"assignment": "ASSIGNMENT", "--out": "ZIP", "--course": "FOLDER"},
     "list": {"--course": "FOLDER"},
     "release": {"assignment": "ASSIGNMENT", "--out": "FOLDER", "--course": "FOLDER"},
+    "assign": {"assignment": "ASSIGNMENT", "--course": "FOLDER"},
+    "new": {"name": "ASSIGNMENT", "--course": "FOLDER"},
 }
 """One name per kind of value: a student's notebook, something to grade, an assignment, a folder, a zip."""
 

@@ -34,6 +34,9 @@ from autograder.channel import kernel, protocol
 from autograder.checks import model_description
 
 MAX_DESCRIPTION = 300
+GRADING_VARIABLE = "TFGRADE_GRADING"
+"""Set while the grader runs the notebook, so a ``check("q1")`` cell left in it does nothing (the checks run
+outside, and a self-check from inside the sandbox could only fail)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     with open(args.cells, encoding="utf-8") as handle:
         job = json.load(handle)
     _seed_everything(args.seed, tensorflow=bool(job.get("tensorflow")))
+    os.environ[GRADING_VARIABLE] = "1"
     cells = job["cells"]
     notebook = kernel.Kernel(_fresh_main_module())
     kernel.adopt_orphans()

@@ -290,3 +290,34 @@ def _hidden_share(config_file: Path, question: str, data: Any) -> HiddenSummary:
     if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):
         raise AssignmentError(f"{where}: tests must be a list of sentences")
     return HiddenSummary(question, checks, float(points), tuple(tests))
+
+
+# --- the two notebooks `tfgrade assign` reads and writes -------------------------------------------
+# `tfgrade assign` makes the student notebook, so it cannot need one the way `load` does.
+
+
+@dataclass(frozen=True)
+class Notebooks:
+    name: str
+    solution: Path
+    """Where the solution notebook is (or should be): ``solution`` in assignment.toml, else
+    ``<course>/solutions/<name>.ipynb``."""
+    template: Path
+    """Where the student notebook goes: ``notebook`` in assignment.toml, else ``<name>.ipynb``."""
+
+
+def notebooks(name_or_path: str | os.PathLike[str], course: str | os.PathLike[str] | None = None) -> Notebooks:
+    """The solution and student notebooks of an assignment, whether or not they exist yet."""
+    root = Path(name_or_path)
+    if not (root / "assignment.toml").is_file():
+        root = _in_course(str(name_or_path), course)
+    root = root.resolve()
+    config_file = root / "assignment.toml"
+    try:
+        data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise AssignmentError(f"{config_file}: not valid TOML: {exc}") from exc
+    given = data.get("solution")
+    solution = (root / str(given)).resolve() if given is not None else \
+        root.parent.parent / "solutions" / f"{root.name}.ipynb"
+    return Notebooks(str(data.get("name", root.name)), solution, root / str(data.get("notebook", f"{root.name}.ipynb")))

@@ -69,7 +69,9 @@ class Mutant:
     cell: int
     """1-based position of the mutated cell among all of the notebook's cells (as Jupyter shows them)."""
     line: int
-    """1-based line of the change in the cell's original source."""
+    """1-based line of the change in the cell's original source. The solution's ``### BEGIN SOLUTION``
+    marker lines count (the line as the notebook shows it) but are never mutated: they are comments,
+    which ``ast`` does not see."""
     operator: str
     before: str
     after: str

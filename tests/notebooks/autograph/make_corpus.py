@@ -1,7 +1,8 @@
 """Write the generated part of the autograph corpus: one-mistake variants and correct alternatives.
 
-Every notebook here is the solution (solutions/autograph.ipynb, so the text stays the assignment's)
-with some answer cells replaced. Rerun from the repository root after changing the solution:
+Every notebook here is the solution (solutions/autograph.ipynb, so the text stays the assignment's,
+read without its `tfgrade assign` markers) with some answer cells replaced. Rerun from the
+repository root after changing the solution:
 
     .venv/bin/python tests/notebooks/autograph/make_corpus.py
     .venv/bin/tfgrade validate autograph -j 1
@@ -25,9 +26,14 @@ from typing import Any
 
 import nbformat
 
+from autograder.authoring.assign import without_markers
+
 ROOT = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().parent
 SOLUTION = nbformat.read(ROOT / "solutions" / "autograph.ipynb", as_version=4)
+for _cell in SOLUTION.cells:  # the solution's code as it runs: corpus notebooks carry no assign markers
+    if _cell.cell_type == "code":
+        _cell.source = without_markers(_cell.source)
 ANSWERS = {cell.id: cell.source for cell in SOLUTION.cells if cell.cell_type == "code"}
 TEMPLATE = {cell.id: cell.source for cell in nbformat.read(ROOT / "assignments/autograph/autograph.ipynb",
                                                             as_version=4).cells}

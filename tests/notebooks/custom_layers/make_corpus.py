@@ -1,7 +1,10 @@
-"""Write the custom_layers student template, solution, wrong variants and correct alternatives.
+"""Write the custom_layers wrong variants and correct alternatives.
 
-They share their text, so edit the assignment here and rerun (from the repository root):
+They share the assignment's text. Its source is solutions/custom_layers.ipynb (with the answer markers
+of `tfgrade assign`); this file keeps a copy of the text and checks it still agrees. After changing the
+solution, update the copy here and rerun (from the repository root):
 
+    .venv/bin/tfgrade assign custom_layers
     .venv/bin/python tests/notebooks/custom_layers/make_corpus.py
     .venv/bin/tfgrade validate custom_layers
 
@@ -12,11 +15,14 @@ question, with the words their messages must contain. Correct alternatives must 
 two of them are saved as JupyterLab 4 and Colab save notebooks, with outputs.
 """
 
+import ast
 import json
 import uuid
 from pathlib import Path
 
 import nbformat
+
+from autograder.authoring.assign import without_markers
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -1058,9 +1064,22 @@ IPYTHON = {
 }
 
 
+def agree_with_the_course(template: nbformat.NotebookNode, solution: nbformat.NotebookNode) -> None:
+    """solutions/custom_layers.ipynb is the assignment's source (`tfgrade assign custom_layers` writes the student
+    notebook from it). The notebooks here are built from this file's copy of their text: it must not drift."""
+    committed = nbformat.read(ROOT / "assignments/custom_layers/custom_layers.ipynb", as_version=4)
+    source = nbformat.read(ROOT / "solutions/custom_layers.ipynb", as_version=4)
+    assert [c.source for c in template.cells] == [c.source for c in committed.cells], \
+        "the student notebook is not this file's TEMPLATE: run tfgrade assign custom_layers, or update TEMPLATE"
+    for mine, theirs in zip(solution.cells, source.cells, strict=True):
+        code = without_markers(theirs.source) if theirs.cell_type == "code" else theirs.source
+        same = ast.dump(ast.parse(mine.source)) == ast.dump(ast.parse(code)) if mine.cell_type == "code" \
+            else mine.source == code
+        assert same, f"cell {mine.id} is not the solution's: update SOLUTION here from solutions/custom_layers.ipynb"
+
+
 def main() -> None:
-    write(ROOT / "assignments/custom_layers/custom_layers.ipynb", TEMPLATE)
-    write(ROOT / "solutions/custom_layers.ipynb", SOLUTION)
+    agree_with_the_course(notebook(TEMPLATE), notebook(SOLUTION))
     folder = ROOT / "tests/notebooks/custom_layers"
     for name, (what, changes, requirement) in WRONG.items():
         write(folder / f"{name}.ipynb", variant(changes), f"**Test variant `{name}`:** {what}", {"breaks": requirement})

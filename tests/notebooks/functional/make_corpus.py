@@ -1,7 +1,10 @@
-"""Write the functional student template, solution, samples, wrong variants and correct alternatives.
+"""Write the functional samples, wrong variants and correct alternatives.
 
-They share their text, so edit the assignment here and rerun (from the repository root):
+They share the assignment's text. Its source is solutions/functional.ipynb (with the answer markers of
+`tfgrade assign`); this file keeps a copy of the text and checks it still agrees. After changing the
+solution, update the copy here and rerun (from the repository root):
 
+    .venv/bin/tfgrade assign functional
     .venv/bin/python tests/notebooks/functional/make_corpus.py
     .venv/bin/tfgrade validate functional -j 1
 
@@ -16,12 +19,15 @@ They share their text, so edit the assignment here and rerun (from the repositor
 * The attack keeps the older form: the checks that must fail, and words of their messages.
 """
 
+import ast
 import base64
 import json
 import zlib
 from pathlib import Path
 
 import nbformat
+
+from autograder.authoring.assign import without_markers
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -834,9 +840,22 @@ def write_json(nb: dict, path: Path) -> None:
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def agree_with_the_course(template: nbformat.NotebookNode, solution: nbformat.NotebookNode) -> None:
+    """solutions/functional.ipynb is the assignment's source (`tfgrade assign functional` writes the student
+    notebook from it). The notebooks here are built from this file's copy of their text: it must not drift."""
+    committed = nbformat.read(ROOT / "assignments/functional/functional.ipynb", as_version=4)
+    source = nbformat.read(ROOT / "solutions/functional.ipynb", as_version=4)
+    assert [c.source for c in template.cells] == [c.source for c in committed.cells], \
+        "the student notebook is not this file's TEMPLATE: run tfgrade assign functional, or update TEMPLATE"
+    for mine, theirs in zip(solution.cells, source.cells, strict=True):
+        code = without_markers(theirs.source) if theirs.cell_type == "code" else theirs.source
+        same = ast.dump(ast.parse(mine.source)) == ast.dump(ast.parse(code)) if mine.cell_type == "code" \
+            else mine.source == code
+        assert same, f"cell {mine.id} is not the solution's: update SOLUTION here from solutions/functional.ipynb"
+
+
 def main() -> None:
-    nbformat.write(notebook({}), ROOT / "assignments/functional/functional.ipynb")
-    nbformat.write(notebook(SOLUTION), ROOT / "solutions/functional.ipynb")
+    agree_with_the_course(notebook({}), notebook(SOLUTION))
     corpus = ROOT / "tests/notebooks/functional"
     for name, (about, answers, breaks) in VARIANTS.items():
         first = f"**Test variant `{name}`:** {about}"

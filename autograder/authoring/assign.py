@@ -1,0 +1,285 @@
+"""Generate the student notebook from the solution notebook: ``tfgrade assign NAME``.
+
+The solution notebook (``solutions/<name>.ipynb``) is the one source of an assignment. Its answer
+code sits between marker lines, as in nbgrader and otter-grader::
+
+    def linear_layer(x):
+        ### BEGIN SOLUTION
+        return 3 * x + 2
+        ### END SOLUTION
+
+In the student notebook each region becomes ``# YOUR CODE HERE`` and ``raise
+NotImplementedError()`` at the indentation of its BEGIN line. A prompt block right after the END
+line replaces the region instead (its lines are comments, so the solution still runs)::
+
+    ### BEGIN SOLUTION
+    @keras.saving.register_keras_serializable(package="my_layers")
+    ### END SOLUTION
+    ### BEGIN PROMPT
+    # Question 2: register this class for saving (see Question 2).
+    ### END PROMPT
+
+``### BEGIN SOLUTION NO PROMPT`` (otter's spelling) removes the region and puts nothing in its place.
+One ``#`` is enough (``# BEGIN SOLUTION``). Cell tags (:data:`SOLUTION_TAG`,
+:data:`INSTRUCTOR_TAGS`) hide whole cells.
+
+Everything here is pure except :func:`write` and :func:`check`, which read and write the files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from autograder.core.assignment import AssignmentError, Notebooks
+
+STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+"""What a solution region (or a cell tagged ``solution``) becomes, at the region's indentation."""
+MARKDOWN_STUB = "YOUR ANSWER HERE"
+"""What a markdown cell tagged ``solution`` becomes."""
+SOLUTION_TAG = "solution"
+"""Cell tag: the whole cell is the answer; students get the stub (code) or YOUR ANSWER HERE (markdown)."""
+INSTRUCTOR_TAGS = ("instructor", "remove-cell")
+"""Cell tags: the cell is left out of the student notebook (``remove-cell`` is Jupyter Book's name)."""
+KEPT_METADATA = ("kernelspec", "tfgrade")
+"""Notebook metadata the student notebook keeps; the rest (language_info, widget state, ...) records the
+instructor's own session, which would make the template change with every run of the solution."""
+DROPPED_CELL_METADATA = ("execution", "ExecuteTime")
+"""Cell metadata of the instructor's run (timings), dropped like the outputs."""
+
+_MARK = r"^(?P<indent>[ \t]*)#+[ \t]*{}[ \t]*$"
+BEGIN = re.compile(_MARK.format(r"BEGIN SOLUTION(?P<no_prompt>[ \t]+NO PROMPT)?"))
+END = re.compile(_MARK.format("END SOLUTION"))
+BEGIN_PROMPT = re.compile(_MARK.format("BEGIN PROMPT"))
+END_PROMPT = re.compile(_MARK.format("END PROMPT"))
+_ANY_MARKER = (BEGIN, END, BEGIN_PROMPT, END_PROMPT)
+
+
+class MarkerError(AssignmentError):
+    """The solution's markers are wrong (a BEGIN without END, nested regions...): the instructor's to fix."""
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """How the committed student notebook differs from the one ``tfgrade assign`` would write."""
+
+    template: Path
+    differences: tuple[str, ...]
+    """One line per differing cell (or "missing"); empty when the template is up to date."""
+
+    @property
+    def fresh(self) -> bool:
+        return not self.differences
+
+
+# --- one cell's source (pure) ---------------------------------------------------------------------
+
+def student_source(source: str, where: str = "the cell") -> str:
+    """``source`` with every solution region replaced by its stub or prompt; ``where`` names the cell
+    in errors."""
+    lines = source.split("\n")
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        begin = BEGIN.match(line)
+        if begin is None:
+            _refuse_stray(line, index, where)
+            out.append(line)
+            index += 1
+            continue
+        end = _region_end(lines, index, where)
+        prompt, index = _prompt(lines, end + 1, where)
+        if prompt is not None:
+            out += prompt
+        elif not begin.group("no_prompt"):
+            out += [begin.group("indent") + stub for stub in STUB]
+    return "\n".join(out)
+
+
+def without_markers(source: str, where: str = "the cell") -> str:
+    """The solution's code as it runs: marker lines and prompt blocks left out (for corpus generators,
+    whose notebooks are the solution with one mistake)."""
+    student_source(source, where)  # the same errors for the same bad markers
+    lines = source.split("\n")
+    kept: list[str] = []
+    in_prompt = False
+    for line in lines:
+        if BEGIN_PROMPT.match(line) or END_PROMPT.match(line):
+            in_prompt = BEGIN_PROMPT.match(line) is not None
+        elif not (in_prompt or BEGIN.match(line) or END.match(line)):
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def has_markers(source: str) -> bool:
+    return any(BEGIN.match(line) for line in source.split("\n"))
+
+
+def _region_end(lines: Sequence[str], begin: int, where: str) -> int:
+    """The line of the END matching the BEGIN at ``begin``."""
+    for index in range(begin + 1, len(lines)):
+        if END.match(lines[index]):
+            return index
+        if BEGIN.match(lines[index]):
+            raise MarkerError(f"{where}, line {index + 1}: a BEGIN SOLUTION inside the region opened on line "
+                              f"{begin + 1}; regions cannot nest. Close the first with ### END SOLUTION.")
+        if BEGIN_PROMPT.match(lines[index]) or END_PROMPT.match(lines[index]):
+            raise MarkerError(f"{where}, line {index + 1}: a PROMPT marker inside the solution region opened on "
+                              f"line {begin + 1}; put the prompt block right after ### END SOLUTION.")
+    raise MarkerError(f"{where}, line {begin + 1}: ### BEGIN SOLUTION has no ### END SOLUTION after it; "
+                      "add one where the answer code ends.")
+
+
+def _prompt(lines: Sequence[str], start: int, where: str) -> tuple[list[str] | None, int]:
+    """The prompt block starting at ``start`` (its lines, and the line after it), or None if there is none."""
+    if start >= len(lines) or not BEGIN_PROMPT.match(lines[start]):
+        return None, start
+    for index in range(start + 1, len(lines)):
+        if END_PROMPT.match(lines[index]):
+            return list(lines[start + 1:index]), index + 1
+        if any(marker.match(lines[index]) for marker in (BEGIN, END, BEGIN_PROMPT)):
+            break
+    raise MarkerError(f"{where}, line {start + 1}: ### BEGIN PROMPT has no ### END PROMPT after it; "
+                      "add one after the prompt's lines.")
+
+
+def _refuse_stray(line: str, index: int, where: str) -> None:
+    """A marker outside its place: END without BEGIN, or a prompt block that follows no region."""
+    if END.match(line):
+        raise MarkerError(f"{where}, line {index + 1}: ### END SOLUTION without a ### BEGIN SOLUTION before it.")
+    if BEGIN_PROMPT.match(line) or END_PROMPT.match(line):
+        raise MarkerError(f"{where}, line {index + 1}: a PROMPT marker that does not follow a solution region; "
+                          "a prompt block must start on the line right after ### END SOLUTION.")
+
+
+# --- the notebook (pure) --------------------------------------------------------------------------
+
+def student_notebook(solution: nbformat.NotebookNode, name: str, source: str = "the solution") -> nbformat.NotebookNode:
+    """The student notebook of assignment ``name``: regions stubbed, tagged cells hidden, outputs cleared.
+
+    ``source`` names the solution file in errors. Refuses a solution with nothing to hide: its student
+    notebook would hand out the answers.
+    """
+    cells = []
+    for number, cell in enumerate(solution.cells, start=1):
+        where = f"{source}, cell {number}" + (f" (id {cell['id']})" if cell.get("id") else "")
+        student = _student_cell(cell, where)
+        if student is not None:
+            student["id"] = cell.get("id") or f"cell-{number}"  # nbformat 4.4 had none: stable all the same
+            cells.append(student)
+    if not any(_hides_something(cell) for cell in solution.cells):
+        raise MarkerError(f"{source} marks no answer: the student notebook would hold the whole solution. "
+                          "Put each answer between ### BEGIN SOLUTION and ### END SOLUTION lines, or tag "
+                          f"the cell {SOLUTION_TAG!r} (see tfgrade assign --help).")
+    notebook = nbformat.v4.new_notebook()
+    notebook.nbformat_minor = max(int(solution.get("nbformat_minor", 5)), 5)  # 4.5: cells have ids
+    notebook.metadata = _metadata(solution.metadata, name)
+    notebook.cells = cells
+    return notebook
+
+
+def _hides_something(cell: nbformat.NotebookNode) -> bool:
+    tags = set(cell.get("metadata", {}).get("tags", ()))
+    return bool(tags & {SOLUTION_TAG, *INSTRUCTOR_TAGS}) or (cell.cell_type == "code" and has_markers(cell.source))
+
+
+def _student_cell(cell: nbformat.NotebookNode, where: str) -> nbformat.NotebookNode | None:
+    tags = list(cell.get("metadata", {}).get("tags", ()))
+    if set(tags) & set(INSTRUCTOR_TAGS):
+        return None
+    student = nbformat.from_dict(cell)
+    metadata = {k: v for k, v in cell.get("metadata", {}).items() if k not in DROPPED_CELL_METADATA}
+    kept_tags = [t for t in tags if t != SOLUTION_TAG]
+    metadata.pop("tags", None)
+    if kept_tags:
+        metadata["tags"] = kept_tags
+    student.metadata = metadata
+    if cell.cell_type == "code":
+        source = student_source(cell.source, where)  # checked even in a tagged cell: a bad marker is a slip
+        student.source = "\n".join(STUB) if SOLUTION_TAG in tags else source
+        student.outputs = []
+        student.execution_count = None
+    elif SOLUTION_TAG in tags and cell.cell_type == "markdown":
+        student.source = MARKDOWN_STUB
+        student.pop("attachments", None)
+    return student
+
+
+def _metadata(solution: dict[str, Any], name: str) -> dict[str, Any]:
+    metadata = {k: v for k, v in solution.items() if k in KEPT_METADATA}
+    metadata["tfgrade"] = {**metadata.get("tfgrade", {}), "assignment": name}
+    return metadata
+
+
+def render(notebook: nbformat.NotebookNode) -> str:
+    """The notebook's file text: nbformat's own layout (sorted keys), so the same solution gives the same bytes."""
+    nbformat.validate(notebook)
+    text = nbformat.writes(notebook)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def differences(expected: nbformat.NotebookNode, committed: nbformat.NotebookNode) -> tuple[str, ...]:
+    """Which cells of the committed student notebook differ from the generated one, one line each."""
+    found: list[str] = []
+    if dict(expected.metadata) != dict(committed.metadata):
+        found.append("the notebook's metadata differs")
+    for number in range(1, max(len(expected.cells), len(committed.cells)) + 1):
+        if number > len(committed.cells):
+            found.append(f"cell {number}{_id(expected.cells[number - 1])}: missing from the committed notebook")
+        elif number > len(expected.cells):
+            found.append(f"cell {number}{_id(committed.cells[number - 1])}: not in the solution any more")
+        else:
+            what = _cell_difference(expected.cells[number - 1], committed.cells[number - 1])
+            if what:
+                found.append(f"cell {number}{_id(expected.cells[number - 1])}: {what}")
+    return tuple(found)
+
+
+def _id(cell: nbformat.NotebookNode) -> str:
+    return f" ({cell['id']})" if cell.get("id") else ""
+
+
+def _cell_difference(expected: nbformat.NotebookNode, committed: nbformat.NotebookNode) -> str:
+    for key, what in (("cell_type", "cell type"), ("source", "text"), ("id", "id"), ("metadata", "metadata"),
+                      ("outputs", "outputs"), ("execution_count", "execution count")):
+        if expected.get(key) != committed.get(key):
+            return f"{what} differs"
+    return ""
+
+
+# --- files (the only I/O) -------------------------------------------------------------------------
+
+def generate(paths: Notebooks) -> str:
+    """The text of the student notebook generated from the assignment's solution notebook."""
+    if not paths.solution.is_file():
+        raise AssignmentError(f"{paths.name}: no solution notebook at {paths.solution}; tfgrade assign makes the "
+                              "student notebook from it (set solution = \"...\" in assignment.toml if it is "
+                              "elsewhere).")
+    solution = nbformat.read(paths.solution, as_version=4)
+    return render(student_notebook(solution, paths.name, str(paths.solution)))
+
+
+def write(paths: Notebooks) -> Path:
+    paths.template.write_text(generate(paths), encoding="utf-8")
+    return paths.template
+
+
+def check(paths: Notebooks) -> Staleness:
+    """Whether the committed student notebook is what :func:`write` would write; writes nothing."""
+    text = generate(paths)
+    if not paths.template.is_file():
+        return Staleness(paths.template, ("the student notebook does not exist yet",))
+    committed = paths.template.read_text(encoding="utf-8")
+    if committed == text:
+        return Staleness(paths.template, ())
+    try:
+        found = differences(nbformat.reads(text, as_version=4), nbformat.reads(committed, as_version=4))
+    except (ValueError, nbformat.reader.NotJSONError) as exc:  # not a notebook at all
+        return Staleness(paths.template, (f"not a readable notebook ({exc})",))
+    return Staleness(paths.template, found or ("same cells, different layout of the file",))
