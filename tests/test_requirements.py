@@ -128,3 +128,21 @@ def test_a_single_mistake_must_fail_its_requirement_and_only_its_question() -> N
     assert "no check of requirement q1-values failed" in validate.judge("nb", missed, expect, BREAKS)[0]
     unknown = validate.Expectation(failing={}, breaks="q7-nothing")
     assert "does not have" in validate.judge("nb", ok, unknown, BREAKS)[0]
+
+
+def test_a_solution_with_full_marks_but_a_raising_cell_is_a_problem() -> None:
+    import dataclasses
+
+    from autograder.core.results import CellError, ExecutionSummary
+
+    graded = _graded(_result("values", "q1", True))
+    error = CellError(7, "ValueError: which notebook?")
+    run = ExecutionSummary("completed", "", cell_errors=(error,))
+    broken = dataclasses.replace(graded, result=dataclasses.replace(graded.result, execution=run))
+    full_marks = validate.Expectation(failing={})
+
+    assert validate.judge("solution", graded, full_marks) == ()
+    assert validate.judge("solution", broken, full_marks) == (
+        "the solution's cell 7 raises ValueError: which notebook?",
+    )
+    assert validate.judge("some-alternative", broken, full_marks) == ()

@@ -118,3 +118,14 @@ def test_submit_advice_carries_the_habit_hint_of_a_cell_error():
     assert _cell_advice(error, assignments.load("functional")).endswith("plot_model moved.")
     plain = CellError(3, "ValueError: bad")
     assert "ValueError: bad" in _cell_advice(plain, assignments.load("functional"))
+
+
+def test_a_submit_cell_does_nothing_while_the_grader_runs_the_notebook(tmp_path, monkeypatch) -> None:
+    from autograder.channel.student_process import GRADING_VARIABLE
+    from autograder.students.submission import submit
+
+    monkeypatch.chdir(tmp_path)  # no notebook here: outside the grader this would raise
+    monkeypatch.setenv(GRADING_VARIABLE, "1")
+
+    assert submit() is None
+    assert list(tmp_path.iterdir()) == []

@@ -93,6 +93,9 @@ def judge(
         return ()
     if result.status != "graded":
         return (f"not graded: {result.message}",)
+    if name == "solution" and result.execution.cell_errors:
+        # Full marks can hide a broken cell (a stray check() or plot); students would meet it first.
+        return tuple(f"the solution's cell {e.cell} raises {e.error}" for e in result.execution.cell_errors)
     if expect.breaks:
         return _judge_breaks(result.checks, expect.breaks, table or requirements.Requirements())
     unexpected = [

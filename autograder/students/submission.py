@@ -20,6 +20,7 @@ import nbformat
 
 import autograder
 from autograder import messages
+from autograder.channel.student_process import GRADING_VARIABLE
 from autograder.core import assignment as assignments
 from autograder.core import notebook as notebooks
 from autograder.core.execution import Executor
@@ -131,8 +132,10 @@ def default_zip(path: Path) -> Path:
     return path.with_name(f"{path.stem}-submission.zip")
 
 
-def submit(*, notebook: str | os.PathLike[str] | None = None, force: bool = False) -> Readiness:
+def submit(*, notebook: str | os.PathLike[str] | None = None, force: bool = False) -> Readiness | None:
     """From a notebook cell: check the saved notebook and write its submission zip if it is ready."""
+    if os.environ.get(GRADING_VARIABLE):  # the grader is running this notebook: nothing to submit from inside
+        return None
     path = find_notebook(notebook)
     name = notebooks.load(path, expected_assignment=None).assignment
     if name is None:
