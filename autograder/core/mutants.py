@@ -9,7 +9,7 @@ the author reviews once and records with a reason) or a check is missing.
 An assignment records reviewed equivalents in ``assignments/<name>/mutants.toml``::
 
     [[equivalent]]
-    id = "q3:cell10:line5:swap-elements"
+    id = "q3:cell10:line6:swap-elements"
     reason = "Add is commutative: Add()([h, x]) computes the same sum."
 
 Which question a mutant belongs to: the question whose heading (``## Question N``) comes before its
