@@ -20,7 +20,7 @@ from factories import FakeExecutor, execution, summary, write_notebook
 from packaging.version import Version
 
 from autograder import messages
-from autograder.core import assignment, habits, packages, validate
+from autograder.core import assignment, cache, habits, packages, validate
 from autograder.core.course import Course
 from autograder.core.execution import ProcessExecutor
 from autograder.core.grading import grade
@@ -82,6 +82,16 @@ def test_a_bad_requirements_list_names_the_file_and_what_to_write(tmp_path: Path
     with pytest.raises(assignment.AssignmentError, match=says) as raised:
         assignment.load(folder)
     assert str(folder / "assignment.toml") in str(raised.value)
+
+
+def test_a_changed_course_list_regrades_the_course(tmp_path: Path) -> None:
+    """A notebook that imports a package graded before the course allowed it must not keep its old result."""
+    folder = course_with_tiny(tmp_path, 'requirements = ["pandas"]\n')
+    before = cache.grading_key(assignment.load(folder))
+
+    (tmp_path / "course.toml").write_text('requirements = ["pandas", "seaborn"]\n', encoding="utf-8")
+
+    assert cache.grading_key(assignment.load(folder)) != before
 
 
 def test_the_list_for_installers_is_printed_one_a_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
