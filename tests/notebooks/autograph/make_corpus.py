@@ -237,13 +237,14 @@ def scaled_sum(x, scale):
         {},
     ),
     "plots-pandas-pillow": (
-        "Correct, with matplotlib, pandas and Pillow imported next to TensorFlow in the first cell: the student "
+        "Correct, with `%matplotlib inline` and matplotlib, pandas and Pillow imported next to TensorFlow in the "
+        "first cell: the student "
         "plots `simple_nn`, calls `plt.show()`, saves the figure to /tmp, reopens it with Pillow and keeps the "
         "timings in a DataFrame. The grading environment has the packages the assignment allows "
         "(docs/packages.md), draws without a display, and `plt.show()` returns.",
         {
-            "imports": "import timeit\n\nimport matplotlib.pyplot as plt\nimport numpy as np\nimport pandas as pd\n"
-                       "import tensorflow as tf\nfrom PIL import Image",
+            "imports": "%matplotlib inline\nimport timeit\n\nimport matplotlib.pyplot as plt\nimport numpy as np\n"
+                       "import pandas as pd\nimport tensorflow as tf\nfrom PIL import Image",
         },
         {
             "q1-answer": ["""xs = np.linspace(-3.0, 3.0, 61, dtype=np.float32)
