@@ -34,7 +34,7 @@ from packaging.utils import canonicalize_name
 from autograder.core import course as courses
 from autograder.errors import TfgradeError
 
-__all__ = ["COURSE_FILE", "DEFAULT", "PackagesError", "combine", "for_course", "for_assignment", "import_names",
+__all__ = ["COURSE_FILE", "DEFAULT", "KEY", "PackagesError", "combine", "for_course", "for_assignment", "import_names",
            "missing", "names", "of_course", "parse"]
 
 DEFAULT: tuple[str, ...] = (
