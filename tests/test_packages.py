@@ -137,6 +137,16 @@ def test_a_missing_package_names_the_package_the_cell_and_what_the_notebook_may_
     assert explained.cell_errors[1].hint == ""  # a missing part of an installed package is another mistake
 
 
+def test_an_allowed_package_missing_where_the_notebook_ran_says_how_to_install_it() -> None:
+    """A student's own computer, where ``tfgrade check`` runs, may lack what the assignment allows."""
+    run = summary("completed", "ran", (CellError(1, "ModuleNotFoundError: No module named 'matplotlib' (line 3)"),))
+
+    explained = habits.explain_cells(run, {}, packages.DEFAULT)
+
+    assert explained.cell_errors[0].hint == messages.ALLOWED_PACKAGE_MISSING.format(
+        cell=1, module="matplotlib", requirement="matplotlib>=3.9")
+
+
 def test_a_keras_2_module_keeps_its_habit_hint() -> None:
     error = CellError(2, "ModuleNotFoundError: No module named 'keras.utils.vis_utils' (line 1)")
     explained = habits.explain_cells(summary("completed", "ran", (error,)), {}, packages.DEFAULT)

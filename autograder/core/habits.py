@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from autograder import messages
 from autograder.core.results import CellError, CheckResult, ExecutionSummary
@@ -175,12 +176,23 @@ def _cell_hint(error: CellError, failed: list[int], sources: Mapping[int, str], 
         return habit
     module = _NOT_INSTALLED.match(error.error)
     if module:
-        allowed = ", ".join([*ALWAYS_INSTALLED, *(Requirement(p).name for p in packages)])
-        return messages.MISSING_PACKAGE.format(cell=error.cell, module=module.group("module"), packages=allowed)
+        return _missing_package_hint(error.cell, module.group("module"), packages)
     cells = _defined_by(_missing_names(error.error), [c for c in failed if c < error.cell], sources)
     if cells:
         return messages.FAILED_CELL_BEFORE.format(cells=", ".join(map(str, cells)), count=len(cells))
     return ""
+
+
+def _missing_package_hint(cell: int, module: str, packages: Sequence[str]) -> str:
+    declared = {canonicalize_name(Requirement(p).name): p for p in packages}
+    # A module named as its distribution (matplotlib, pandas, scipy) is one the assignment allows but this
+    # environment lacks: a student's own, usually. (PIL or sklearn cannot be told apart from an undeclared
+    # module without the distribution's files, which are just what is missing.)
+    requirement = declared.get(canonicalize_name(module))
+    if requirement is not None:
+        return messages.ALLOWED_PACKAGE_MISSING.format(cell=cell, module=module, requirement=requirement)
+    allowed = ", ".join([*ALWAYS_INSTALLED, *(Requirement(p).name for p in packages)])
+    return messages.MISSING_PACKAGE.format(cell=cell, module=module, packages=allowed)
 
 
 _NOT_INSTALLED = re.compile(r"ModuleNotFoundError: No module named '(?P<module>[A-Za-z_]\w*)'(?:\s|$)")
