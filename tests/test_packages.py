@@ -20,6 +20,7 @@ from factories import FakeExecutor, execution, summary, write_notebook
 from packaging.version import Version
 
 from autograder import messages
+from autograder.authoring import release
 from autograder.core import assignment, cache, habits, packages, validate
 from autograder.core.course import Course
 from autograder.core.execution import ProcessExecutor
@@ -82,6 +83,14 @@ def test_a_bad_requirements_list_names_the_file_and_what_to_write(tmp_path: Path
     with pytest.raises(assignment.AssignmentError, match=says) as raised:
         assignment.load(folder)
     assert str(folder / "assignment.toml") in str(raised.value)
+
+
+def test_a_release_keeps_the_assignments_list_without_its_course(tmp_path: Path) -> None:
+    """A release has no course above it: the list it carries is complete, not added to the default."""
+    folder = course_with_tiny(tmp_path / "course", 'requirements = ["pandas"]\n', 'requirements = ["Pillow"]')
+    made = release.release(assignment.load(folder), tmp_path / "out")
+
+    assert assignment.load(made.folder).packages == assignment.load(folder).packages == ("pandas", "Pillow")
 
 
 def test_a_changed_course_list_regrades_the_course(tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ what they import. Packages are declared as pip requirement strings, by distribut
   (an assignment is graded in the course's environment, which has the course's packages anyway);
   an entry for a distribution the course already lists replaces the course's entry for it, e.g.
   ``"matplotlib==3.9.2"`` to pin one assignment's version.
+* a student's release (``tfgrade release``) writes the assignment's resolved list into its
+  assignment.toml, and that list is complete: a release has no course above it.
 
 Every installer installs :func:`for_course` (the Makefile, through ``python -m autograder.core.packages``,
 which prints it for pip); the Gradescope zip installs one assignment's list; :func:`missing` says what
