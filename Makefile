@@ -30,15 +30,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# What the course's notebooks may import besides TensorFlow (matplotlib, pandas...: course.toml and each
+# assignment.toml, docs/packages.md), installed again when one of those files changes.
+COURSE_STAMP := $(VENV)/.course-packages
+$(COURSE_STAMP): $(STAMP) $(wildcard course.toml) $(wildcard assignments/*/assignment.toml)
+	$(BIN)/python -m autograder.core.packages > $(VENV)/course-packages.txt
+	$(BIN)/pip install --quiet -r $(VENV)/course-packages.txt
+	touch $(COURSE_STAMP)
+
 # Not fatal: without them the tests that need them skip and say why.
 $(TEST_STAMP): $(STAMP)
 	-@$(call apt_install,$(TEST_TOOLS),the tests that need them are skipped)
 	touch $(TEST_STAMP)
 
 .PHONY: setup grade-samples test test-fast lint
-setup: $(STAMP)
+setup: $(STAMP) $(COURSE_STAMP)
 
-grade-samples: $(STAMP)
+grade-samples: $(STAMP) $(COURSE_STAMP)
 	@for a in assignments/*/; do \
 	  name=$$(basename $$a); \
 	  if [ -d $$a/samples ]; then \
@@ -59,5 +67,5 @@ lint: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow and not sandbox"
 
-test: $(TEST_STAMP) lint
+test: $(TEST_STAMP) $(COURSE_STAMP) lint
 	$(BIN)/python -m pytest -q

@@ -238,6 +238,10 @@ def _run_validate(args: argparse.Namespace) -> int:
     table = validate.table_problems(assignment)
     for problem in table:
         print(f"  BAD requirements.toml: {problem}")
+    # The packages the notebooks may import, each imported in the student's sandbox.
+    imports = validate.package_problems(assignment, ProcessExecutor())
+    for problem in imports:
+        print(f"  BAD packages: {report.safe_text(problem, 400)}")
 
     def show(outcome: validate.Outcome) -> None:
         earned, points = outcome.graded.score.earned, outcome.graded.score.points
@@ -253,7 +257,9 @@ def _run_validate(args: argparse.Namespace) -> int:
           + (f" Look at: {', '.join(bad)}." if bad else ""))
     if table:
         print(f"The requirements table has {len(table)} problem(s); see above.")
-    return 1 if bad or table else 0
+    if imports:
+        print(f"{len(imports)} of the packages the notebooks may use cannot be imported; see above.")
+    return 1 if bad or table or imports else 0
 
 
 def _run_mutants(args: argparse.Namespace) -> int:

@@ -829,6 +829,18 @@ FAILED_CELL_BEFORE = Message(
     "This name was to be defined by cells {cells}, which stopped with errors: fix those cells first."
 )
 """A cell's NameError, when an earlier cell that defines the name stopped; ``count`` is the cells."""
+MISSING_PACKAGE = Message(
+    "habits.missing-package",
+    "Cell {cell} imports {module}, which the grader does not have. This assignment's notebooks may use: {packages}. "
+    "Remove the import, or ask your instructor to add it."
+)
+"""A cell's ModuleNotFoundError for a top-level module; ``packages`` lists what the grader has (assignment.toml)."""
+ALLOWED_PACKAGE_MISSING = Message(
+    "habits.allowed-package-missing",
+    "Cell {cell} imports {module}, which this assignment allows, but it is not installed where the notebook ran. On "
+    "your own computer, install it: pip install '{requirement}'. If the grader says this, tell your instructor."
+)
+"""A cell's ModuleNotFoundError for a package the assignment declares: missing from the student's own environment."""
 
 # -- students' own commands: self-check and submit ----------------------------------------------
 

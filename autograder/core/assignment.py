@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.core import course as courses
+from autograder.core import packages
 from autograder.core.requirements import Requirements, RequirementsError
 from autograder.core.requirements import load as load_requirements
 from autograder.errors import TfgradeError
@@ -74,6 +75,9 @@ class Assignment:
     """Only in a student's release (``tfgrade release``): its hidden checks, as counts, points and hints,
     from the ``[hidden]`` table of the public assignment.toml. The checks themselves are not there, so a
     release can be self-checked but not graded (:func:`require_hidden_checks`)."""
+    packages: tuple[str, ...] = ()
+    """What the notebooks may import besides TensorFlow, as pip requirements (``"matplotlib>=3.9"``): the
+    course's list plus the ``requirements`` key of assignment.toml (:mod:`autograder.core.packages`)."""
 
     @property
     def data(self) -> Path | None:
@@ -192,7 +196,17 @@ def _from_toml(root: Path, config_file: Path, data: dict[str, Any]) -> Assignmen
         tensorflow=bool(data.get("tensorflow", True)),
         requirements=_requirements(root),
         hidden_summary=_hidden_summary(config_file, data),
+        packages=_packages(root, config_file, data),
     )
+
+
+def _packages(root: Path, config_file: Path, data: dict[str, Any]) -> tuple[str, ...]:
+    try:
+        declared = packages.parse(config_file, data.get(packages.KEY, []))
+    except packages.PackagesError as exc:
+        raise AssignmentError(str(exc)) from exc
+    # A student's release (it has [hidden]) lists the whole resolved list: its course is not there.
+    return declared if "hidden" in data else packages.for_assignment(root, declared)
 
 
 def _requirements(root: Path) -> Requirements:

@@ -21,13 +21,15 @@ REPORT = "report.json"
 
 
 def grading_key(assignment: Assignment) -> str:
-    """Hash of what decides a grade: assignment.toml, the checks, and the grader's source."""
+    """Hash of what decides a grade: assignment.toml, the packages it allows, the checks, and the grader's source."""
     digest = hashlib.sha256()
     named = [("assignment.toml", assignment.root / "assignment.toml")]
     named += [(str(p.relative_to(assignment.root)), p) for p in sorted(assignment.root.glob("checks/**/*.py"))]
     named += [(f"autograder/{p.relative_to(autograder.PACKAGE)}", p) for p in autograder.package_files()]
     for name, path in named:
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    # What the notebooks may import comes from course.toml too, outside the assignment's folder.
+    digest.update(b"packages\0" + "\n".join(assignment.packages).encode())
     return digest.hexdigest()
 
 

@@ -249,7 +249,9 @@ def _uses_tensorflow(notebook: Notebook) -> bool:
 
 
 def _child_env(home: str) -> dict[str, str]:
-    return {**forkserver.ENV, "HOME": home}
+    # matplotlib writes its settings and font cache under MPLCONFIGDIR: the job's own writable folder,
+    # never a shared one (MPLBACKEND=Agg, in ENV, draws without a display and makes plt.show() return).
+    return {**forkserver.ENV, "HOME": home, "MPLCONFIGDIR": f"{home}/matplotlib"}
 
 
 def _wait(process: sandbox.Running, seconds: float) -> None:

@@ -40,7 +40,7 @@ def _result(path: Path, assignment: Assignment, executor: Executor, include_hidd
     except GraderError as exc:
         return SubmissionResult(name, assignment.name, "grader_error", f"Grader error: {exc}")
     sources = {c.number: c.source for c in nb.cells}
-    summary = habits.explain_cells(execution.summary, sources)
+    summary = habits.explain_cells(execution.summary, sources, assignment.packages)
     checks = requirements.annotate(execution.checks, assignment.requirements)
     checks = habits.explain_checks(checks, summary.cell_errors, sources)
     return SubmissionResult(name, assignment.name, "graded", summary.message, summary, checks)

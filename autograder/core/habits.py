@@ -12,8 +12,9 @@ failure too: it says only that the student's own code used an API that changed.
 
 The grader (:mod:`autograder.core.grading`) applies the table once, purely:
 
-* :func:`explain_cells` gives each cell error the hint of its habit, or, for a ``NameError``, points
-  back at the earlier failed cell that should have defined the name;
+* :func:`explain_cells` gives each cell error the hint of its habit; for an import of a package the
+  grader does not have, the packages the assignment allows (:mod:`autograder.core.packages`); for a
+  ``NameError``, the earlier failed cell that should have defined the name;
 * :func:`explain_checks` adds to a failed check's ``hint`` the hint of the habit its message carries
   (an error raised while the check called the student's code) and, when its message says a name is
   not defined while the cell that defines the name stopped with an error, points back at that cell.
@@ -23,8 +24,11 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from autograder import messages
 from autograder.core.results import CellError, CheckResult, ExecutionSummary
@@ -152,23 +156,49 @@ def hint_for(error: str) -> str:
     return habit.hint.format() if habit else ""
 
 
-def explain_cells(summary: ExecutionSummary, sources: Mapping[int, str]) -> ExecutionSummary:
-    """``summary`` with each cell error's hint filled in (pure): the hint of its habit, or, for a name
-    that is not defined, the earlier failed cell that should have defined it.
+def explain_cells(
+    summary: ExecutionSummary, sources: Mapping[int, str], packages: Sequence[str] = ()
+) -> ExecutionSummary:
+    """``summary`` with each cell error's hint filled in (pure): the hint of its habit; for a module
+    that is not installed, the packages the notebook may use; or, for a name that is not defined, the
+    earlier failed cell that should have defined it.
 
-    ``sources`` maps a cell's number to its code.
+    ``sources`` maps a cell's number to its code; ``packages`` are the assignment's pip requirements.
     """
     failed = [e.cell for e in summary.cell_errors]
-    errors = tuple(replace(e, hint=_cell_hint(e, failed, sources)) for e in summary.cell_errors)
+    errors = tuple(replace(e, hint=_cell_hint(e, failed, sources, packages)) for e in summary.cell_errors)
     return replace(summary, cell_errors=errors)
 
 
-def _cell_hint(error: CellError, failed: list[int], sources: Mapping[int, str]) -> str:
+def _cell_hint(error: CellError, failed: list[int], sources: Mapping[int, str], packages: Sequence[str]) -> str:
     habit = hint_for(error.error)
-    cells = [] if habit else _defined_by(_missing_names(error.error), [c for c in failed if c < error.cell], sources)
+    if habit:
+        return habit
+    module = _NOT_INSTALLED.match(error.error)
+    if module:
+        return _missing_package_hint(error.cell, module.group("module"), packages)
+    cells = _defined_by(_missing_names(error.error), [c for c in failed if c < error.cell], sources)
     if cells:
         return messages.FAILED_CELL_BEFORE.format(cells=", ".join(map(str, cells)), count=len(cells))
-    return habit
+    return ""
+
+
+def _missing_package_hint(cell: int, module: str, packages: Sequence[str]) -> str:
+    declared = {canonicalize_name(Requirement(p).name): p for p in packages}
+    # A module named as its distribution (matplotlib, pandas, scipy) is one the assignment allows but this
+    # environment lacks: a student's own, usually. (PIL or sklearn cannot be told apart from an undeclared
+    # module without the distribution's files, which are just what is missing.)
+    requirement = declared.get(canonicalize_name(module))
+    if requirement is not None:
+        return messages.ALLOWED_PACKAGE_MISSING.format(cell=cell, module=module, requirement=requirement)
+    allowed = ", ".join([*ALWAYS_INSTALLED, *(Requirement(p).name for p in packages)])
+    return messages.MISSING_PACKAGE.format(cell=cell, module=module, packages=allowed)
+
+
+_NOT_INSTALLED = re.compile(r"ModuleNotFoundError: No module named '(?P<module>[A-Za-z_]\w*)'(?:\s|$)")
+"""A top-level module that is not there (a missing submodule of an installed package is another matter)."""
+ALWAYS_INSTALLED = ("TensorFlow", "Keras", "NumPy")
+"""What every grading environment has, named first in the list of what a notebook may use."""
 
 
 def explain_checks(

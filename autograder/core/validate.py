@@ -15,6 +15,9 @@ instead the requirement it breaks (``requirements.toml``)::
 
 It must fail at least one check of that requirement and lose points in that question only. The
 tests run this same code.
+
+Before that, :func:`package_problems` imports every package the assignment's notebooks may use
+(:mod:`autograder.core.packages`) in the student's sandbox, as grading runs it.
 """
 
 from __future__ import annotations
@@ -26,10 +29,11 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.core import requirements
+from autograder.core import packages, requirements
 from autograder.core.assignment import Assignment
-from autograder.core.execution import Executor
+from autograder.core.execution import Executor, GraderError
 from autograder.core.grading import Graded, grade
+from autograder.core.notebook import Cell, Notebook
 from autograder.core.results import CheckResult
 
 
@@ -77,6 +81,30 @@ def table_problems(assignment: Assignment) -> list[str]:
     questions = tuple(q.name for q in assignment.questions)
     text = requirements.notebook_text(assignment.template)
     return requirements.problems(assignment.requirements, checks, questions, text)
+
+
+def package_problems(assignment: Assignment, executor: Executor) -> tuple[str, ...]:
+    """Each package the assignment allows that is not installed here, or whose import fails in the
+    student's sandbox: a notebook of one ``import MODULE`` cell per module the package provides
+    (``Pillow`` -> ``import PIL``), run as a student's notebook is run."""
+    absent = packages.missing(assignment.packages)
+    problems = [f"{r} is not installed where tfgrade runs: run pip install '{r}' in tfgrade's environment "
+                "(make setup installs all the course's packages)" for r in absent]
+    probes = [(r, module) for r in assignment.packages if r not in absent for module in packages.import_names(r)]
+    if not probes:
+        return tuple(problems)
+    cells = tuple(Cell(number, f"import {module}") for number, (_, module) in enumerate(probes, start=1))
+    try:
+        run = executor.run(Notebook(Path("package-imports.ipynb"), assignment.name, cells), assignment,
+                           include_hidden=False).summary
+    except GraderError as exc:
+        return (*problems, f"could not import the packages in the student's sandbox: {exc}")
+    errors = {e.cell: e.error for e in run.cell_errors}
+    problems += [f"{r}: `import {module}` fails in the student's sandbox: {errors[number]}"
+                 for number, (r, module) in enumerate(probes, start=1) if number in errors]
+    if run.status != "completed":
+        problems.append(f"importing the packages did not finish in the student's sandbox: {run.message}")
+    return tuple(problems)
 
 
 def judge(

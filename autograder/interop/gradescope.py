@@ -1,7 +1,7 @@
 """Gradescope: build an autograder zip, and the entry point it runs for each submission.
 
-The zip holds ``setup.sh`` (installs tfgrade and its system tools into the image),
-``run_autograder`` (grades ``/autograder/submission`` and writes
+The zip holds ``setup.sh`` (installs tfgrade, its system tools and, from ``packages.txt``, the
+packages the notebooks may import into the image), ``run_autograder`` (grades ``/autograder/submission`` and writes
 ``/autograder/results/results.json`` in Gradescope's format), this package and the one
 assignment; Gradescope unpacks it into ``/autograder/source``. The root folder is configurable
 (``AUTOGRADER_ROOT``) so the same script can be tried against a simulated layout.
@@ -47,6 +47,9 @@ fi
 "$python" -m venv /autograder/venv
 /autograder/venv/bin/pip install --upgrade pip
 /autograder/venv/bin/pip install /autograder/source
+# What the assignment's notebooks may import besides TensorFlow (matplotlib, pandas...), from its
+# course.toml and assignment.toml: without them a notebook's first cell fails, and every answer after it.
+/autograder/venv/bin/pip install -r /autograder/source/packages.txt
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -67,6 +70,7 @@ def build_zip(assignment: Assignment, out: Path) -> Path:
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         _add_text(archive, "setup.sh", SETUP_SH)
         _add_text(archive, "run_autograder", RUN_AUTOGRADER.format(name=assignment.root.name))
+        archive.writestr("packages.txt", packages_txt(assignment))
         # Gradescope unpacks the zip into /autograder/source: the package installs from there.
         archive.write(project / "pyproject.toml", "pyproject.toml")
         archive.write(project / "README.md", "README.md")
@@ -76,6 +80,12 @@ def build_zip(assignment: Assignment, out: Path) -> Path:
             if path.is_file() and "__pycache__" not in path.parts:
                 archive.write(path, f"assignments/{assignment.root.name}/{path.relative_to(assignment.root)}")
     return out
+
+
+def packages_txt(assignment: Assignment) -> str:
+    """The pip requirements file that setup.sh installs: the packages the notebooks may import."""
+    header = f"# The packages the notebooks of {assignment.name} may import (setup.sh installs them).\n"
+    return header + "".join(f"{requirement}\n" for requirement in assignment.packages)
 
 
 def _add_text(archive: zipfile.ZipFile, name: str, text: str) -> None:

@@ -27,12 +27,15 @@ import fcntl
 import gc
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import traceback
+import weakref
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -406,6 +409,7 @@ class ForkServer:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
+        self._matplotlib: weakref.finalize | None = None
 
     def spawn(
         self, request: Request, output_fd: int, status_fd: int, namespace_fds: Sequence[int], passed: Sequence[int]
@@ -452,10 +456,16 @@ class ForkServer:
             return self._control
         self._forget()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # Keras imports matplotlib when it is installed, which builds its font cache: in a folder of the
+        # server's own, not in the host's shared /tmp where another user could have planted one.
+        matplotlib = tempfile.mkdtemp(prefix="tfgrade-forkserver-matplotlib-")
+        # Removed with the server, or when the grader exits (which never stops the shared server itself).
+        self._matplotlib = weakref.finalize(self, shutil.rmtree, matplotlib, True)
         with theirs:
             self._process = subprocess.Popen(
                 [sys.executable, "-I", "-m", "autograder.sandbox.forkserver", str(theirs.fileno())],
-                pass_fds=[theirs.fileno()], env={**ENV, "HOME": "/tmp"}, stdin=subprocess.DEVNULL,
+                pass_fds=[theirs.fileno()], env={**ENV, "HOME": "/tmp", "MPLCONFIGDIR": matplotlib},
+                stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
             )
         self._control = ours
@@ -477,6 +487,8 @@ class ForkServer:
             self._process.kill()
             self._process.wait()
         self._control = self._process = None
+        if self._matplotlib is not None:
+            self._matplotlib()
 
 
 if __name__ == "__main__":

@@ -236,6 +236,36 @@ def scaled_sum(x, scale):
         },
         {},
     ),
+    "plots-pandas-pillow": (
+        "Correct, with `%matplotlib inline` and matplotlib, pandas and Pillow imported next to TensorFlow in the "
+        "first cell: the student "
+        "plots `simple_nn`, calls `plt.show()`, saves the figure to /tmp, reopens it with Pillow and keeps the "
+        "timings in a DataFrame. The grading environment has the packages the assignment allows "
+        "(docs/packages.md), draws without a display, and `plt.show()` returns.",
+        {
+            "imports": "%matplotlib inline\nimport timeit\n\nimport matplotlib.pyplot as plt\nimport numpy as np\n"
+                       "import pandas as pd\nimport tensorflow as tf\nfrom PIL import Image",
+        },
+        {
+            "q1-answer": ["""xs = np.linspace(-3.0, 3.0, 61, dtype=np.float32)
+plt.plot(xs, simple_nn(tf.constant(xs)).numpy(), label="simple_nn")
+plt.legend()
+plt.title("relu(3x + 2)")
+plt.show()
+plt.savefig("/tmp/simple_nn.png")
+with Image.open("/tmp/simple_nn.png") as image:
+    print("saved a plot of", image.size)
+Image.fromarray((np.eye(8) * 255).astype(np.uint8)).save("/tmp/eye.png")"""],
+            "q3-timing": ["""timings = pd.DataFrame({
+    "version": ["eager", "tf.function"],
+    "seconds": [timeit.timeit(lambda: lstm_cell(input, state), number=5),
+                timeit.timeit(lambda: lstm_fn(input, state), number=5)],
+})
+timings.plot.bar(x="version", y="seconds")
+plt.show()
+print(timings)"""],
+        },
+    ),
     "helpers-and-prints": (
         "Correct, with helper functions, a Python `0` as the first count, `tf.print` inside the graph, "
         "and the student's own test cells that print.",
