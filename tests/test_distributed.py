@@ -199,6 +199,26 @@ def test_a_worker_that_joins_later_gets_the_assignment_and_says_what_it_lacks(cl
 
 @pytest.mark.slow
 @blind_workers
+def test_a_worker_without_a_package_the_courses_notebooks_may_import_says_which(cluster, tiny, submissions):
+    # The course's own list (course.toml) stays on this machine; the worker must still judge by it.
+    (cluster.instructor / "course" / "course.toml").write_text(
+        'requirements = ["matplotlib", "tfgrade-probe-never-installed>=1.0"]\n', encoding="utf-8")
+    course_tiny = assignment.load(tiny.root)
+    assert "tfgrade-probe-never-installed>=1.0" in course_tiny.packages
+    cluster.start_worker("without-the-package")
+    with distributed.Client(cluster.address) as client, DaskGrader(cluster.address, course_tiny) as grader:
+        client.wait_for_workers(1, timeout=STARTUP_SECONDS)
+        result = batch.grade_all(submissions[:1], course_tiny, ProcessExecutor(), cluster.instructor / "packages",
+                                 progress=lambda _: None, grader=grader)
+
+    assert result.rows[0].result.status == "grader_error"
+    message = result.rows[0].result.message
+    assert "Dask worker without-the-package" in message, message
+    assert "tfgrade-probe-never-installed>=1.0" in message and "matplotlib" not in message, message
+
+
+@pytest.mark.slow
+@blind_workers
 def test_a_worker_with_another_tfgrade_says_so(cluster, tiny, submissions):
     other = cluster.workers_home / "another-tfgrade"
     shutil.copytree(autograder.PACKAGE, other / "autograder", ignore=shutil.ignore_patterns("__pycache__"))

@@ -253,15 +253,8 @@ def _imported_modules(source: str) -> set[str]:
 
 
 def declared_packages(assignment: Assignment) -> tuple[str, ...]:
-    """The packages the notebook may import (``requirements`` in assignment.toml), for students to install."""
-    # Assignment.packages (the declared list, with the course's default) comes from another change;
-    # until it is there, the assignment's own key is read.
-    resolved = getattr(assignment, "packages", None)
-    if resolved is not None:
-        return tuple(str(p) for p in resolved)
-    data = tomllib.loads((assignment.root / "assignment.toml").read_text(encoding="utf-8"))
-    given = data.get("requirements", [])
-    return tuple(str(p) for p in given) if isinstance(given, list) else ()
+    """The packages the notebook may import (the course's list and the assignment's), for students to install."""
+    return assignment.packages
 
 
 def public_toml(assignment: Assignment, hidden: tuple[HiddenSummary, ...], packages: tuple[str, ...]) -> str:

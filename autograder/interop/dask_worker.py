@@ -12,6 +12,7 @@ private temporary folder, grades that copy and returns the JSON report as text.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import shutil
@@ -27,7 +28,7 @@ from typing import Any
 from distributed import WorkerPlugin, get_worker
 
 import autograder
-from autograder.core import codec
+from autograder.core import codec, packages
 from autograder.core.assignment import Assignment, load
 from autograder.core.execution import ProcessExecutor
 from autograder.core.grading import grade
@@ -109,18 +110,23 @@ class AssignmentBundle(WorkerPlugin):
 
     idempotent = True  # registered again by a later batch: workers keep what they unpacked
 
-    def __init__(self, folder: str, archive: bytes, settings: WorkerSettings, expected: Expected) -> None:
+    def __init__(
+        self, folder: str, archive: bytes, settings: WorkerSettings, expected: Expected, packages: tuple[str, ...] = ()
+    ) -> None:
         self.folder, self.archive, self.settings, self.expected = folder, archive, settings, expected
+        # Resolved where the course is: the bundle has no course.toml above it on the worker.
+        self.packages = packages
         self.digest = hashlib.sha256(archive).hexdigest()
-        # The settings and versions are in the name: another choice of sandbox is another plugin.
-        self.name = f"tfgrade-{hashlib.sha256(repr((self.digest, settings, expected)).encode()).hexdigest()[:20]}"
+        # The settings, versions and packages are in the name: another choice is another plugin.
+        identity = repr((self.digest, settings, expected, packages))
+        self.name = f"tfgrade-{hashlib.sha256(identity.encode()).hexdigest()[:20]}"
         self.assignment: Assignment | None = None
         self.executor: ProcessExecutor | None = None
         self.problems: list[str] = []
 
     @staticmethod
     def of(assignment: Assignment, settings: WorkerSettings) -> AssignmentBundle:
-        return AssignmentBundle(assignment.root.name, pack(assignment), settings, Expected.here())
+        return AssignmentBundle(assignment.root.name, pack(assignment), settings, Expected.here(), assignment.packages)
 
     def __getstate__(self) -> dict[str, Any]:
         """Only what the client made travels; what setup builds stays on its worker."""
@@ -134,7 +140,7 @@ class AssignmentBundle(WorkerPlugin):
             with zipfile.ZipFile(io.BytesIO(self.archive)) as archive:
                 archive.extractall(place / self.folder)
             UNPACKS[self.digest] = UNPACKS.get(self.digest, 0) + 1
-            self.assignment = load(place / self.folder)
+            self.assignment = dataclasses.replace(load(place / self.folder), packages=self.packages)
         except (OSError, zipfile.BadZipFile, TfgradeError) as exc:
             self.problems = [f"cannot unpack the assignment into {place}: {exc}"]
             return
@@ -172,7 +178,8 @@ def _worker_problems(
         problems.append(f"no sandbox: student code would run {executor.isolation}. Run the worker as root on "
                         "Linux with bubblewrap installed, or grade with --allow-unisolated")
     problems += [f"{tool} is not installed: {why}" for tool, why in GRADING_TOOLS.items() if shutil.which(tool) is None]
-    # The check that the assignment's declared Python packages import here belongs with these.
+    problems += [f"the Python package {p} that the assignment's notebooks may import is not installed (pip install "
+                 f"'{p}')" for p in packages.missing(assignment.packages)]
     return problems
 
 
