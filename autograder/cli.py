@@ -14,7 +14,7 @@ import autograder
 from autograder import messages
 from autograder.authoring import release as releases
 from autograder.core import assignment as assignments
-from autograder.core import batch, mutants, notebook, validate
+from autograder.core import batch, changes, mutants, notebook, overrides, validate
 from autograder.core import course as courses
 from autograder.core.execution import ProcessExecutor
 from autograder.interop import distributed, gradescope
@@ -34,6 +34,7 @@ files written (FOLDER is --out; <name> is the submission's file name without its
   FOLDER/grades.csv                        one row per submission, a column per question; with
                                            --student-id its first column is student_id
   FOLDER/class.html                        the class report, to open in a browser
+  FOLDER/changes.csv                       each score that differs from the last run's, and why
   FOLDER/submissions/<name>/report.json    everything, for you (docs/report-schema.md)
   FOLDER/submissions/<name>/student.json   for the student: hidden checks only as counts and points
   FOLDER/submissions/<name>/feedback.txt   the student's feedback as text,
@@ -152,6 +153,7 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
                            help="start a fresh Python (and TensorFlow import) for every sandboxed process "
                            "instead of forking them from one that imported TensorFlow once; slower, "
                            "for measuring or ruling out the fork server")
+    _overrides_option(grade_cmd)
     _course_option(grade_cmd)
     grade_cmd.set_defaults(run=_run_grade)
 
@@ -363,6 +365,9 @@ def _run_grade(args: argparse.Namespace) -> int:
               "Run as root on Linux with bubblewrap installed (make setup does this), or pass "
               "--allow-unisolated to grade anyway.", file=sys.stderr)
         return 2
+    adjust = _read_overrides(args)
+    if adjust is None:
+        return 2
     paths = batch.expand(args.submissions)
     print(f"Grading {len(paths)} submission(s) for '{assignment.name}' into {args.out}/ ...", file=sys.stderr)
     where = "each Dask worker checks its own sandbox" if args.scheduler else executor.isolation
@@ -373,16 +378,46 @@ def _run_grade(args: argparse.Namespace) -> int:
         with distributed.DaskGrader(args.scheduler, assignment, workers) if args.scheduler else nullcontext() as grader:
             result = batch.grade_all(paths, assignment, executor, args.out,
                                      progress=lambda line: print(line, file=sys.stderr, flush=True),
-                                     jobs=args.jobs, student_id=batch.student_namer(args.student_id), grader=grader)
-    except batch.BatchError as exc:
+                                     jobs=args.jobs, student_id=batch.student_namer(args.student_id), grader=grader,
+                                     adjust=adjust)
+    except (batch.BatchError, overrides.OverridesError) as exc:
         print(f"tfgrade: {exc}", file=sys.stderr)
         return 2
     print(report.console_table([(g.result, g.score) for g in result.rows]))
     if result.reused:
         print(f"\n{result.reused} unchanged submission(s) kept their earlier results; "
               f"{len(result.rows) - result.reused} graded now.")
+    _print_changes(result, args.out)
     print(f"\nReports: {args.out / batch.SUBMISSIONS}/<submission>/  Grades: {args.out / batch.GRADES}")
     return 1 if any(g.result.status == "grader_error" for g in result.rows) else 0
+
+
+# -- overrides and what changed (tfgrade grade --overrides) ----------------------------------------
+
+
+def _overrides_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--overrides", type=Path, metavar="FILE",
+                         help="a CSV of score changes with columns student,question,points,reason (docs/overrides.md): "
+                         "points 7 sets a score, +2 or -1.5 adds to it; an empty question or 'total' is the whole "
+                         "assignment. Applied after the automatic score on every run; students see each reason. "
+                         "A row that names no submission or question stops the run before anything is written")
+
+
+def _read_overrides(args: argparse.Namespace) -> tuple[overrides.Override, ...] | None:
+    """The rows of --overrides (none without it); None after saying why the file cannot be used."""
+    if args.overrides is None:
+        return ()
+    try:
+        return overrides.read(args.overrides)
+    except overrides.OverridesError as exc:
+        print(f"tfgrade: {exc}", file=sys.stderr)
+        return None
+
+
+def _print_changes(result: batch.BatchResult, out: Path) -> None:
+    text = changes.summary(result.changes, earlier=result.earlier > 0, where=str(out / batch.CHANGES))
+    if text:
+        print(f"\n{text}")
 
 
 def _run_check(args: argparse.Namespace) -> int:

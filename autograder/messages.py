@@ -175,6 +175,18 @@ NO_NOTEBOOK_UPLOADED = Message(
     "feedback.no-notebook-uploaded", "No notebook (.ipynb) was found in your submission. Upload your notebook file."
 )
 
+# -- instructor overrides (core/overrides.py) --------------------------------------------------
+
+OVERRIDE = Message(
+    "feedback.override", "Your instructor changed this score from {automatic} to {final}. Reason: {reason}"
+)
+"""Under a question whose score an instructor changed (``tfgrade grade --overrides``); ``reason`` is theirs."""
+OVERRIDE_TOTAL = Message(
+    "feedback.override-total", "Your instructor changed your total score from {automatic} to {final}. Reason: {reason}"
+)
+OVERRIDE_TEST = Message("feedback.override-test", "Changed by your instructor")
+"""Names Gradescope's test that carries an override's points, after the question's name."""
+
 # -- notebook rejections (core/notebook.py) ---------------------------------------------------
 
 WRONG_ASSIGNMENT = Message(

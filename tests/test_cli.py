@@ -288,7 +288,7 @@ def test_gradescope_run_is_hidden_from_the_help_but_still_runs(
 
 PLACEHOLDERS = {
     "grade": {"submissions": "SUBMISSION", "--assignment": "ASSIGNMENT", "--out": "FOLDER", "--jobs": "N",
-              "--student-id": "REGEX", "--scheduler": "ADDRESS", "--course": "FOLDER"},
+              "--student-id": "REGEX", "--scheduler": "ADDRESS", "--course": "FOLDER", "--overrides": "FILE"},
     "check": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--question": "QUESTION", "--course": "FOLDER"},
     "submit": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--out": "ZIP", "--course": "FOLDER"},
     "validate": {"assignment": "ASSIGNMENT", "--jobs": "N", "--mutants-report": "FILE", "--course": "FOLDER"},

@@ -13,12 +13,12 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.core import cache, codec, scoring
+from autograder.core import cache, changes, codec, overrides, scoring
 from autograder.core.assignment import Assignment
 from autograder.core.execution import Executor
 from autograder.core.grading import Graded, grade
@@ -37,6 +37,10 @@ class BatchResult:
     out_dir: Path
     reused: int = 0
     """How many rows came unchanged from an earlier run."""
+    changes: tuple[changes.Change, ...] = ()
+    """Every score that differs from an earlier run's, and every new submission (``changes.csv``)."""
+    earlier: int = 0
+    """How many rows had a readable report from an earlier run (0: a first run, nothing to compare)."""
 
 
 def expand(specs: Iterable[str]) -> list[Path]:
@@ -69,43 +73,74 @@ def grade_all(
     jobs: int = 1,
     student_id: Callable[[Path], str] | None = None,
     grader: Callable[[Path], Graded] | None = None,
+    adjust: Sequence[overrides.Override] = (),
 ) -> BatchResult:
     """Grade in parallel (``jobs`` at once), reusing every unchanged earlier result in ``out_dir``.
 
     Rows are named by ``student_id`` (then grades.csv's first column is ``student_id``), else by the
     path as given (``submission``). ``grader`` grades one submission; by default here with
     ``executor``, or e.g. on a Dask cluster (:class:`autograder.interop.distributed.DaskGrader`).
+    ``adjust`` are the instructor's overrides (:mod:`autograder.core.overrides`), applied after the
+    automatic score of every row, reused ones too; a row that names no submission or question raises
+    :class:`~autograder.core.overrides.OverridesError` before anything is written. Each score that differs
+    from an earlier run's is in the result's ``changes`` and in ``changes.csv``.
     """
     grader = grader or (lambda path: grade(path, assignment, executor))
-    _expect_writable_batch_files(out_dir)
-    grading = cache.grading_key(assignment)
     name_of = student_id or str
+    # Overrides are checked before anything is graded or written: a bad row stops the batch untouched.
+    chosen = overrides.resolve(adjust, {p: name_of(p) for p in paths}, {q.name: q.points for q in assignment.questions})
+    _expect_writable_batch_files(out_dir)
+    grading = cache.grading_keys(assignment)
     folders = [out_dir / SUBMISSIONS / f for f in _report_folders(paths)]
     tracker = _Tracker(len(paths), progress)
 
-    def one(item: tuple[Path, Path]) -> Graded:
+    def one(item: tuple[Path, Path]) -> _Row:
         path, folder = item
         wanted, name = cache.keys(path, grading), name_of(path)
-        stored = cache.reusable(folder, wanted)
+        earlier = cache.stored(folder)
+        stored = cache.reusable_result(earlier, wanted)
         if stored is None:
             graded = _grade_one(path, assignment, grader, name)
         else:  # named as this run names it: --student-id may have been added or changed since
             graded = _score(dataclasses.replace(stored, submission=name), assignment)
-        if stored is None or stored.submission != name:
+        graded = dataclasses.replace(graded, score=overrides.apply(graded.score, chosen.get(path, ())))
+        if earlier is None or stored is None or earlier.result.submission != name or earlier.score != graded.score:
             write_reports(graded, folder, wanted)
         tracker.done(graded, reused=stored is not None)
-        return graded
+        reasons = () if stored is not None else changes.regrade_reasons(earlier, wanted)
+        return _Row(graded, tuple(changes.compare(name, earlier, graded.score, reasons)), earlier is not None)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        rows = tuple(pool.map(one, zip(paths, folders, strict=True)))
+        done = tuple(pool.map(one, zip(paths, folders, strict=True)))
+    rows = tuple(row.graded for row in done)
+    found = tuple(change for row in done for change in row.changes)
+    _write_batch_files(rows, assignment, out_dir, found, id_column=_id_column(student_id))
+    return BatchResult(rows=rows, out_dir=out_dir, reused=tracker.reused, changes=found,
+                       earlier=sum(row.earlier for row in done))
+
+
+@dataclass(frozen=True)
+class _Row:
+    graded: Graded
+    changes: tuple[changes.Change, ...]
+    earlier: bool
+
+
+def _id_column(student_id: Callable[[Path], str] | None) -> str:
+    return report.STUDENT_ID_COLUMN if student_id else report.SUBMISSION_COLUMN
+
+
+def _write_batch_files(
+    rows: Sequence[Graded], assignment: Assignment, out_dir: Path, found: Sequence[changes.Change], *, id_column: str
+) -> None:
     pairs = [(g.result, g.score) for g in rows]
-    id_column = report.STUDENT_ID_COLUMN if student_id else report.SUBMISSION_COLUMN
     cache.write_atomically(out_dir / GRADES, report.grades_csv(pairs, id_column=id_column))
     cache.write_atomically(out_dir / CLASS_REPORT, class_report_html(pairs, title=f"{assignment.name}: class report"))
-    return BatchResult(rows=rows, out_dir=out_dir, reused=tracker.reused)
+    # Rewritten on every run, so a changes.csv left by an earlier run never passes for this run's.
+    cache.write_atomically(out_dir / CHANGES, changes.changes_csv(found))
 
 
-GRADES, CLASS_REPORT = "grades.csv", "class.html"
+GRADES, CLASS_REPORT, CHANGES = "grades.csv", "class.html", "changes.csv"
 SUBMISSIONS = "submissions"
 """Each submission's reports go in ``out/submissions/<name>/``: a folder of its own, so no file name
 (``grades.csv.ipynb``, ``class.html.zip``) can make a submission's folder collide with the batch's files."""
@@ -118,7 +153,7 @@ class BatchError(TfgradeError):
 def _expect_writable_batch_files(out_dir: Path) -> None:
     """Refuse before grading, not after: an output folder of an older tfgrade may hold a folder named grades.csv."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in (GRADES, CLASS_REPORT):
+    for name in (GRADES, CLASS_REPORT, CHANGES):
         if (out_dir / name).is_dir():
             raise BatchError(
                 f"{out_dir / name} is a folder (an older tfgrade put a submission's reports there), so the batch "

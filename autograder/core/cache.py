@@ -1,15 +1,21 @@
 """Reusing earlier results: a batch regrades only what changed.
 
-A result can be reused when the submission's bytes and everything that decides its grade (the
-assignment's config and checks, and the grader's own code) hash the same as when it was graded.
+A result can be reused when the submission's bytes and everything that decides its grade hash the
+same as when it was graded. What decides a grade is kept as two hashes, so that a rerun can say
+why a score changed (:mod:`autograder.core.changes`): the assignment's config and checks
+(``checks_sha256``), and the grader's own code (``grader_sha256``). A report written before the
+split has one ``grading_sha256``; it never matches, so its submission is simply graded again.
+
 The hashes are stored in the submission's report.json, which is written last and atomically, so
-an interrupted run leaves either a complete report or none.
+an interrupted run leaves either a complete report or none. Overrides are not part of any key:
+they are applied afresh on every run, to reused results too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import autograder
@@ -18,18 +24,32 @@ from autograder.core.assignment import Assignment
 from autograder.core.results import SubmissionResult
 
 REPORT = "report.json"
+SUBMISSION_KEY, CHECKS_KEY, GRADER_KEY = "submission_sha256", "checks_sha256", "grader_sha256"
 
 
-def grading_key(assignment: Assignment) -> str:
-    """Hash of what decides a grade: assignment.toml, the packages it allows, the checks, and the grader's source."""
-    digest = hashlib.sha256()
+def checks_key(assignment: Assignment) -> str:
+    """Hash of the assignment's part of a grade: assignment.toml, the packages it allows, and the checks."""
     named = [("assignment.toml", assignment.root / "assignment.toml")]
     named += [(str(p.relative_to(assignment.root)), p) for p in sorted(assignment.root.glob("checks/**/*.py"))]
-    named += [(f"autograder/{p.relative_to(autograder.PACKAGE)}", p) for p in autograder.package_files()]
+    # What the notebooks may import comes from course.toml too, outside the assignment's folder.
+    return _hash(named, extra=b"packages\0" + "\n".join(assignment.packages).encode())
+
+
+def grader_key() -> str:
+    """Hash of the grader's source: every file of the installed package."""
+    return _hash((f"autograder/{p.relative_to(autograder.PACKAGE)}", p) for p in autograder.package_files())
+
+
+def grading_keys(assignment: Assignment) -> dict[str, str]:
+    """What decides a grade besides the submission; computed once per batch."""
+    return {CHECKS_KEY: checks_key(assignment), GRADER_KEY: grader_key()}
+
+
+def _hash(named: Iterable[tuple[str, Path]], extra: bytes = b"") -> str:
+    digest = hashlib.sha256()
     for name, path in named:
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    # What the notebooks may import comes from course.toml too, outside the assignment's folder.
-    digest.update(b"packages\0" + "\n".join(assignment.packages).encode())
+    digest.update(extra)
     return digest.hexdigest()
 
 
@@ -40,22 +60,28 @@ def submission_key(path: Path) -> str:
         return "unreadable"
 
 
-def keys(path: Path, grading: str) -> dict[str, str]:
-    return {"submission_sha256": submission_key(path), "grading_sha256": grading}
+def keys(path: Path, grading: Mapping[str, str]) -> dict[str, str]:
+    return {SUBMISSION_KEY: submission_key(path), **grading}
 
 
-def reusable(folder: Path, wanted: dict[str, str]) -> SubmissionResult | None:
-    """The stored result, if the stored keys match and it was not a grader error.
-
-    A report that cannot be read (another schema version, damaged, not a report) is simply graded again.
-    """
+def stored(folder: Path) -> codec.Report | None:
+    """The report an earlier run left in ``folder``; None if there is none or this tfgrade cannot read it."""
     try:
-        stored = codec.REPORT.loads((folder / REPORT).read_bytes())
+        return codec.REPORT.loads((folder / REPORT).read_bytes())
     except (OSError, codec.DecodeError):
         return None
-    if stored.cache != wanted or stored.result.status == "grader_error":
+
+
+def reusable_result(report: codec.Report | None, wanted: Mapping[str, str]) -> SubmissionResult | None:
+    """The stored result, if the stored keys match and it was not a grader error."""
+    if report is None or report.cache != wanted or report.result.status == "grader_error":
         return None
-    return stored.result
+    return report.result
+
+
+def reusable(folder: Path, wanted: Mapping[str, str]) -> SubmissionResult | None:
+    """The result stored in ``folder`` if it can be reused; a report that cannot be read is simply graded again."""
+    return reusable_result(stored(folder), wanted)
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -13,7 +13,8 @@ codec              written by                                         read by
 ``CHECK``,
 ``CELL_ERROR``,
 ``SCORE``,
-``QUESTION_SCORE``
+``QUESTION_SCORE``,
+``ADJUSTMENT``
 =================  =================================================  ======================================
 
 Each codec has ``encode(value) -> dict`` and ``decode(data) -> value`` for JSON-ready objects, and
@@ -46,10 +47,11 @@ from autograder.core.results import (
     SubmissionStatus,
     Visibility,
 )
-from autograder.core.scoring import QuestionScore, Score
+from autograder.core.scoring import Adjustment, QuestionScore, Score
 from autograder.errors import TfgradeError
 
 __all__ = [
+    "ADJUSTMENT",
     "CELL_ERROR",
     "CHECK",
     "CHECK_RUN",
@@ -348,16 +350,42 @@ SUBMISSION: Codec[SubmissionResult] = Codec("submission result", _encode_submiss
 
 _QUESTION_SCORE_KEYS = ("question", "title", "score", "max_score")
 _SCORE_KEYS = ("score", "max_score", "questions")
+_OVERRIDE = "override"
+"""Optional on a question and on the whole score: written only when an instructor's override applies,
+so a score without one keeps the layout it always had, and reports written before overrides read as before."""
+_ADJUSTMENT_KEYS = ("automatic", "points", "reason")
+
+
+def _encode_adjustment(adjustment: Adjustment) -> Json:
+    return {"automatic": adjustment.automatic, "points": adjustment.change, "reason": adjustment.reason}
+
+
+def _read_adjustment(f: _Fields) -> Adjustment:
+    f.expect_keys(_ADJUSTMENT_KEYS)
+    return Adjustment(automatic=f.number("automatic"), change=f.text("points"), reason=f.text("reason"))
+
+
+ADJUSTMENT: Codec[Adjustment] = Codec("override", _encode_adjustment, _read_adjustment)
+
+
+def _override_field(adjustment: Adjustment | None) -> Json:
+    return {} if adjustment is None else {_OVERRIDE: ADJUSTMENT.encode(adjustment)}
+
+
+def _read_override(f: _Fields) -> Adjustment | None:
+    return f.nested(_OVERRIDE, ADJUSTMENT) if _OVERRIDE in f.data else None
 
 
 def _encode_question_score(q: QuestionScore) -> Json:
-    return {"question": q.question, "title": q.title, "score": q.earned, "max_score": q.points}
+    return {"question": q.question, "title": q.title, "score": q.earned, "max_score": q.points,
+            **_override_field(q.override)}
 
 
 def _read_question_score(f: _Fields) -> QuestionScore:
-    f.expect_keys(_QUESTION_SCORE_KEYS)
+    f.expect_keys(_QUESTION_SCORE_KEYS, (_OVERRIDE,))
     return QuestionScore(
-        question=f.text("question"), title=f.text("title"), earned=f.number("score"), points=f.number("max_score")
+        question=f.text("question"), title=f.text("title"), earned=f.number("score"), points=f.number("max_score"),
+        override=_read_override(f),
     )
 
 
@@ -369,12 +397,14 @@ def _encode_score(score: Score) -> Json:
         "score": score.earned,
         "max_score": score.points,
         "questions": [QUESTION_SCORE.encode(q) for q in score.questions],
+        **_override_field(score.override),
     }
 
 
 def _read_score(f: _Fields) -> Score:
-    f.expect_keys(_SCORE_KEYS)
-    return Score(earned=f.number("score"), points=f.number("max_score"), questions=f.items("questions", QUESTION_SCORE))
+    f.expect_keys(_SCORE_KEYS, (_OVERRIDE,))
+    return Score(earned=f.number("score"), points=f.number("max_score"), questions=f.items("questions", QUESTION_SCORE),
+                 override=_read_override(f))
 
 
 SCORE: Codec[Score] = Codec("score", _encode_score, _read_score)
@@ -424,10 +454,11 @@ def _encode_report(report: Report) -> Json:
 
 def _read_report(f: _Fields) -> Report:
     f.expect_version(SCHEMA_VERSION)
-    f.expect_keys(_REPORT_KEYS, optional=("cache",))
+    f.expect_keys(_REPORT_KEYS, optional=("cache", _OVERRIDE))
+    score_keys = (*_SCORE_KEYS, _OVERRIDE) if _OVERRIDE in f.data else _SCORE_KEYS
     return Report(
         result=SUBMISSION.read(_Fields(f.subset(_SUBMISSION_KEYS), f.where)),
-        score=SCORE.read(_Fields(f.subset(_SCORE_KEYS), f.where)),
+        score=SCORE.read(_Fields(f.subset(score_keys), f.where)),
         cache=f.text_map("cache") if "cache" in f.data else None,
     )
 

@@ -18,18 +18,51 @@ DECIMALS = 4
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """An instructor's override as applied to one score (:mod:`autograder.core.overrides`)."""
+
+    automatic: float
+    """The score before the override: what the checks gave."""
+    change: str
+    """The points as the instructor wrote them: ``7`` (set to 7) or ``+2`` / ``-1.5`` (added)."""
+    reason: str
+    """Why, in the instructor's words; the student reads it."""
+
+
+@dataclass(frozen=True)
 class QuestionScore:
     question: str
     title: str
     earned: float
+    """The final score: with an override, what it made of the automatic one."""
     points: float
+    override: Adjustment | None = None
+
+    @property
+    def automatic(self) -> float:
+        """What the checks gave, before any override."""
+        return self.earned if self.override is None else self.override.automatic
 
 
 @dataclass(frozen=True)
 class Score:
     earned: float
+    """The final total: the sum of the final question scores, then any whole-assignment override."""
     points: float
     questions: tuple[QuestionScore, ...]
+    override: Adjustment | None = None
+    """A whole-assignment override; question overrides are on the questions."""
+
+    @property
+    def automatic(self) -> float:
+        """The total the checks gave, before any override of a question or of the total."""
+        if not self.overridden:
+            return self.earned  # as scored, even for a Score not built by score() (its questions may not add up)
+        return round(sum(q.automatic for q in self.questions), DECIMALS)
+
+    @property
+    def overridden(self) -> bool:
+        return self.override is not None or any(q.override is not None for q in self.questions)
 
 
 def score(result: SubmissionResult, questions: Sequence[Question]) -> Score:

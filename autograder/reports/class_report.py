@@ -1,9 +1,9 @@
 """The instructor's class overview: one standalone HTML page about a whole batch.
 
 :func:`class_report_html` is pure: it returns the page as a str. The page has summary numbers,
-a histogram of total scores, each question's mean, each check's pass rate, and the most common
-failure messages and cell errors; its charts are inline SVG drawn here (rects and text), with no
-JavaScript and nothing fetched, so the file opens from disk or an e-mail attachment.
+the instructor's overrides, a histogram of total scores, each question's mean, each check's pass
+rate, and the most common failure messages and cell errors; its charts are inline SVG drawn here
+(rects and text), with no JavaScript and nothing fetched, so the file opens from disk or an e-mail attachment.
 
 The page shows HIDDEN checks by name with their messages and the id of the requirement each
 tests (``requirements.toml``): it is for the instructor, never for students, so its words are
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from autograder.core.results import CheckResult, SubmissionResult
-from autograder.core.scoring import Score
+from autograder.core.scoring import Adjustment, Score
 from autograder.reports.formats import MESSAGE_LIMIT, NAME_LIMIT, format_number, safe_text
 from autograder.reports.pages import render_page
 
@@ -69,6 +69,7 @@ def class_report_html(rows: Sequence[Row], *, title: str) -> str:
     points = rows[0][1].points if rows else 0.0
     sections = [
         _summary_section(rows, graded, points),
+        _overrides_section(rows),
         _histogram_section(graded, points),
         _question_section(graded),
         _pass_rate_section(graded),
@@ -429,6 +430,30 @@ def _group_table(groups: Sequence[_Group], where: str, graded: int) -> _GroupTab
 def _variants(examples: Sequence[str]) -> str:
     others = len(set(examples)) - 1
     return f"(+{_plural(others, 'variant')})" if others else ""
+
+
+# -- overrides --------------------------------------------------------------------------------
+
+
+def _overrides_section(rows: Sequence[Row]) -> _Section | None:
+    """Every instructor override of the batch (``tfgrade grade --overrides``), with its reason."""
+    table = tuple(
+        (safe_text(result.submission, NAME_LIMIT), safe_text(name, NAME_LIMIT), format_number(adjustment.automatic),
+         adjustment.change, format_number(final), safe_text(adjustment.reason, MESSAGE_LIMIT))
+        for result, score in rows
+        for name, adjustment, final in _adjustments(score)
+    )
+    if not table:
+        return None
+    note = ("Every score on this page is final: it includes these changes. Students see each one, with its reason, "
+            "in their feedback.")
+    head = ("Submission", "Question", "Automatic", "Change", "Final", "Reason")
+    return _Section("overrides", f"Overrides ({len(table)})", note, table=_PlainTable(head=head, rows=table))
+
+
+def _adjustments(score: Score) -> list[tuple[str, Adjustment, float]]:
+    found = [(q.question, q.override, q.earned) for q in score.questions if q.override is not None]
+    return found + ([("total", score.override, score.earned)] if score.override is not None else [])
 
 
 # -- not graded -------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ Both renderers are pure and draw the same content from one view of the result, s
 disagree: the total, each question's score, every *public* check with its message and hints, hidden
 checks only as counts and points per question with the hints of the failed ones (never their names,
 messages or inputs), the cells that stopped with an error and the hint of the habit behind each,
-the submission-level message, and what to do next. Every sentence comes
-from :mod:`autograder.messages`; the page is the ``feedback.html`` template (:mod:`.pages`).
+the submission-level message, an instructor's change of a score with its reason, and what to do
+next. Every sentence comes from :mod:`autograder.messages`; the page is the ``feedback.html`` template (:mod:`.pages`).
 
 Student-controlled text (file names, exception text quoted in messages) first goes through
 :func:`autograder.reports.formats.safe_text`, then is escaped for the format it lands in: the
@@ -33,6 +33,8 @@ from autograder.reports.formats import (
     hidden_summary,
     hint_lines,
     next_steps,  # the one "what to do next" policy, shared with feedback_text and Gradescope
+    override_line,
+    override_lines,
     points_text,
     safe_text,
     student_check_message,
@@ -89,6 +91,8 @@ class _Question:
     """One line about the hidden checks, or empty when the question has none."""
     hints: tuple[str, ...]
     """The hints of the failed hidden checks, each once, made safe."""
+    override: str = ""
+    """The instructor's change of this question's score, with its reason; empty without one."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,7 @@ def _view(result: SubmissionResult, score: Score) -> _View:
         out_of=format_number(score.points),
         count=float(format_number(score.points)),
         fraction=min(max(score.earned / score.points, 0.0), 1.0) if score.points > 0 else 0.0,
-        notices=tuple(_notices(result)),
+        notices=(*_notices(result), *override_lines(score, questions=not graded)),
         cell_errors=tuple(
             _CellError(e.cell, safe_text(e.error, CELL_ERROR_LIMIT), safe_text(e.hint, MESSAGE_LIMIT))
             for e in result.execution.cell_errors
@@ -169,6 +173,7 @@ def _question(name: str, q: QuestionScore | None, checks: Sequence[CheckResult])
         checks=tuple(_check(c) for c in checks if c.visibility == "public"),
         hidden=f"{hidden_summary(hidden)} {messages.HIDDEN_NOTE.format()}" if hidden else "",
         hints=tuple(hidden_hints(hidden)),
+        override=override_line(q.override, q.earned) if q and q.override else "",
     )
 
 
@@ -217,6 +222,7 @@ def feedback_markdown(result: SubmissionResult, score: Score) -> str:
 
 def _md_question(question: _Question) -> list[str]:
     lines = [f"### {_md(question.heading)} ({_md(question.points)})", ""]
+    lines += [_md(question.override), ""] if question.override else []
     for check in question.checks:
         item = f"- {check.mark} {check.verdict}: **{_md(check.name)}** ({check.points})"
         if "\n" in check.message:

@@ -32,11 +32,12 @@ from typing import Any
 from autograder import messages
 from autograder.core import codec
 from autograder.core.results import CellError, CheckResult, SubmissionResult
-from autograder.core.scoring import DECIMALS, QuestionScore, Score
+from autograder.core.scoring import DECIMALS, Adjustment, QuestionScore, Score
 
 __all__ = [
     "cell_error_lines",
     "console_table",
+    "csv_text",
     "feedback_text",
     "format_number",
     "grades_csv",
@@ -44,6 +45,7 @@ __all__ = [
     "hidden_hints",
     "hidden_summary",
     "hint_lines",
+    "override_lines",
     "points_text",
     "safe_text",
     "student_check_message",
@@ -168,6 +170,7 @@ def gradescope_results(result: SubmissionResult, score: Score) -> dict[str, Any]
 def _gradescope_output(result: SubmissionResult, score: Score) -> str:
     lines = [messages.GRADESCOPE_SCORE.format(earned=format_number(score.earned), points=format_number(score.points))]
     lines += _problem_lines(result, for_student=True)
+    lines += override_lines(score, questions=True)
     lines += next_steps(result)
     return "\n".join(lines)
 
@@ -179,7 +182,25 @@ def _gradescope_tests(result: SubmissionResult, score: Score) -> list[dict[str, 
         hidden = [c for c in checks if c.visibility == "hidden"]
         if hidden:
             tests.append(_gradescope_hidden(question, hidden))
-    return tests
+    return tests + _gradescope_overrides(score)
+
+
+def _gradescope_overrides(score: Score) -> list[dict[str, Any]]:
+    """One test per override, worth what it changed, so the tests still add up to the score."""
+    changed = [(q.question, q.override, q.earned, False) for q in score.questions if q.override]
+    changed += [("", score.override, score.earned, True)] if score.override else []
+    return [
+        {
+            "name": safe_text(f"{name}: {messages.OVERRIDE_TEST.format()}" if name else messages.OVERRIDE_TEST.format(),
+                              NAME_LIMIT),
+            "score": round(final - adjustment.automatic, DECIMALS),
+            "max_score": 0,
+            "status": "passed",
+            "visibility": "visible",
+            "output": override_line(adjustment, final, total=total),
+        }
+        for name, adjustment, final, total in changed
+    ]
 
 
 def _gradescope_check(check: CheckResult) -> dict[str, Any]:
@@ -214,10 +235,11 @@ STUDENT_ID_COLUMN = "student_id"
 
 
 def grades_csv(rows: Sequence[Row], *, id_column: str = SUBMISSION_COLUMN) -> str:
-    """``submission,status,score,max_score,<questions...>,message``: one line per submission.
+    """``submission,status,score,max_score,<questions...>,message,automatic_score,overrides``: one line per submission.
 
     The first column holds each row's name; ``id_column`` is its heading (``student_id`` when
-    the names are student ids).
+    the names are student ids). ``score`` and the question columns are final; ``automatic_score`` is
+    the total the checks gave and ``overrides`` lists the instructor's changes (empty without any).
     """
     names = _question_columns(rows)
     buffer = io.StringIO()
@@ -225,24 +247,38 @@ def grades_csv(rows: Sequence[Row], *, id_column: str = SUBMISSION_COLUMN) -> st
     # would turn "\r\n" into "\r\r\n" on Windows.
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(
-        [id_column, "status", "score", "max_score", *map(_csv_text, names), "message"]
+        [id_column, "status", "score", "max_score", *map(csv_text, names), "message", *OVERRIDE_COLUMNS]
     )
     for result, score in rows:
         earned = {q.question: format_number(q.earned) for q in score.questions}
         writer.writerow(
             [
-                _csv_text(result.submission),
+                csv_text(result.submission),
                 result.status,
                 format_number(score.earned),
                 format_number(score.points),
                 *(earned.get(name, "") for name in names),
-                _csv_text(result.message),
+                csv_text(result.message),
+                format_number(score.automatic),
+                csv_text("; ".join(_override_cells(score))),
             ]
         )
     return buffer.getvalue()
 
 
-def _csv_text(text: str) -> str:
+OVERRIDE_COLUMNS = ("automatic_score", "overrides")
+"""grades.csv's last columns: after ``message``, so the columns before them stay where they were."""
+
+
+def _override_cells(score: Score) -> list[str]:
+    """``q1 +2: 3 -> 5 (regrade request)``: each override of the row, the instructor's own words."""
+    changed = [(q.question, q.override, q.earned) for q in score.questions if q.override]
+    changed += [("total", score.override, score.earned)] if score.override else []
+    return [f"{name} {a.change}: {format_number(a.automatic)} -> {format_number(final)} ({a.reason})"
+            for name, a, final in changed]
+
+
+def csv_text(text: str) -> str:
     # The csv module quotes commas, quotes and newlines; what it cannot stop is a spreadsheet
     # running a cell that starts like a formula, so such cells get a leading apostrophe.
     cleaned = safe_text(text, MESSAGE_LIMIT, one_line=False)
@@ -335,6 +371,8 @@ def feedback_text(result: SubmissionResult, score: Score, *, show_hidden: bool) 
     total = points_text(score.earned, score.points)
     lines = [f"{name} ({safe_text(result.assignment, NAME_LIMIT)}): {total}"]
     lines += _problem_lines(result, for_student=not show_hidden)
+    # A graded submission shows a question's override under the question; otherwise there are no questions shown.
+    lines += override_lines(score, questions=result.status != "graded")
     if result.status == "graded":
         lines += _question_blocks(result, score, show_hidden=show_hidden)
     steps = next_steps(result)
@@ -349,7 +387,9 @@ def _question_blocks(result: SubmissionResult, score: Score, *, show_hidden: boo
     titles = {q.question: q for q in score.questions}
     lines: list[str] = []
     for question, checks in _checks_by_question(result, score).items():
-        lines += ["", _question_heading(question, titles.get(question))]
+        q = titles.get(question)
+        lines += ["", _question_heading(question, q)]
+        lines += [f"  {override_line(q.override, q.earned)}"] if q and q.override else []
         lines += _check_lines(checks, show_hidden=show_hidden)
     return lines
 
@@ -390,6 +430,20 @@ def _indent(text: str, prefix: str) -> str:
 
 
 # -- shared pieces ----------------------------------------------------------------------------
+
+
+def override_line(adjustment: Adjustment, final: float, *, total: bool = False) -> str:
+    """The sentence a student reads where an instructor changed a score: from what, to what, and why."""
+    message = messages.OVERRIDE_TOTAL if total else messages.OVERRIDE
+    reason = safe_text(adjustment.reason, MESSAGE_LIMIT)
+    return message.format(automatic=format_number(adjustment.automatic), final=format_number(final), reason=reason)
+
+
+def override_lines(score: Score, *, questions: bool) -> list[str]:
+    """The override of the total, and with ``questions`` each question's, as ``q1: <sentence>``."""
+    lines = [f"{safe_text(q.question, NAME_LIMIT)}: {override_line(q.override, q.earned)}"
+             for q in score.questions if questions and q.override]
+    return lines + ([override_line(score.override, score.earned, total=True)] if score.override else [])
 
 
 def points_text(earned: float, points: float) -> str:
