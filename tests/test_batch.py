@@ -122,7 +122,7 @@ def test_report_contents_match_the_graded_result(tmp_path: Path, assignment: Ass
     instructor = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     student = json.loads((folder / "student.json").read_text(encoding="utf-8"))
     gradescope = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    assert set(instructor.pop("cache")) == {"submission_sha256", "grading_sha256"}
+    assert set(instructor.pop("cache")) == {"submission_sha256", "checks_sha256", "grader_sha256"}
     assert instructor == json.loads(json.dumps(report.submission_report(graded.result, graded.score)))
     assert "q1_hidden" in {c["name"] for c in instructor["checks"]}
     assert "q1_hidden" not in json.dumps(student)
@@ -197,7 +197,8 @@ def test_report_folders_stay_inside_the_output_folder(tmp_path: Path, assignment
 # -- submissions named like the batch's own files -----------------------------------------------
 
 
-@pytest.mark.parametrize("names", [("grades.csv", "class.html", "submissions"), ("GRADES.CSV", "class.html.bak")])
+@pytest.mark.parametrize("names", [("grades.csv", "class.html", "changes.csv", "submissions"),
+                                   ("GRADES.CSV", "class.html.bak")])
 def test_submissions_named_like_the_batchs_files_get_folders_of_their_own(tmp_path, assignment, names):
     paths = [write_answer(tmp_path / "in" / f"{name}.ipynb") for name in names]
     out = tmp_path / "out"
@@ -206,7 +207,7 @@ def test_submissions_named_like_the_batchs_files_get_folders_of_their_own(tmp_pa
         result, _ = run_batch(paths, assignment, out)
 
         assert [g.result.status for g in result.rows] == ["graded"] * len(names), run
-        assert {p.name for p in out.iterdir()} == {"grades.csv", "class.html", "submissions"}, run
+        assert {p.name for p in out.iterdir()} == {"grades.csv", "class.html", "changes.csv", "submissions"}, run
         assert (out / "grades.csv").is_file() and (out / "class.html").is_file()
         assert [r["submission"] for r in csv_rows(out)] == [str(p) for p in paths]
         for name in names:
@@ -284,7 +285,7 @@ def test_a_rerun_that_names_rows_by_student_id_renames_reused_rows_without_gradi
 def test_changed_checks_regrade_everything(tmp_path, assignment, monkeypatch):
     paths, out = _three(tmp_path), tmp_path / "out"
     run_batch(paths, assignment, out)
-    monkeypatch.setattr("autograder.core.cache.grading_key", lambda _a: "checks were edited")
+    monkeypatch.setattr("autograder.core.cache.checks_key", lambda _a: "checks were edited")
     again = FakeExecutor()
     assert run_batch(paths, assignment, out, again)[0].reused == 0
     assert len(again.calls) == 3

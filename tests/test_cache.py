@@ -13,7 +13,7 @@ from autograder.core.assignment import load
 from autograder.core.results import SubmissionStatus
 from autograder.core.scoring import score
 
-KEYS = {"submission_sha256": "a" * 64, "grading_sha256": "b" * 64}
+KEYS = {"submission_sha256": "a" * 64, "checks_sha256": "b" * 64, "grader_sha256": "d" * 64}
 
 
 def store(folder: Path, status: SubmissionStatus = "graded", keys: dict[str, str] | None = None) -> codec.Report:
@@ -35,7 +35,7 @@ def test_other_keys_or_a_grader_error_are_graded_again(tmp_path: Path) -> None:
     store(tmp_path / "failed", status="grader_error")
     store(tmp_path / "dask", keys={})
 
-    assert cache.reusable(tmp_path / "changed", {**KEYS, "grading_sha256": "c" * 64}) is None
+    assert cache.reusable(tmp_path / "changed", {**KEYS, "checks_sha256": "c" * 64}) is None
     assert cache.reusable(tmp_path / "failed", KEYS) is None
     assert cache.reusable(tmp_path / "dask", KEYS) is None
     assert cache.reusable(tmp_path / "nothing-here", KEYS) is None

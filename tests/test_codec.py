@@ -14,7 +14,7 @@ import pytest
 from autograder.core import codec
 from autograder.core.codec import CheckRun, Codec, DecodeError, Report, SchemaMismatch
 from autograder.core.results import SCHEMA_VERSION, CellError, CheckResult, ExecutionSummary, SubmissionResult
-from autograder.core.scoring import QuestionScore, Score
+from autograder.core.scoring import Adjustment, QuestionScore, Score
 from autograder.errors import TfgradeError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,8 +48,11 @@ SUBMISSIONS = (
     SubmissionResult(UNICODE, UNICODE, "rejected", UNICODE),
     SubmissionResult("", "", "grader_error", "Grader error: the checks could not be loaded:\n" + LONG),
 )
-QUESTION_SCORES = (QuestionScore("q1", "Build the model", 2.5, 3.0), QuestionScore(UNICODE, UNICODE, -0.0, math.inf))
-SCORES = (Score(0.0, 0.0, ()), Score(6.5, 11.0, QUESTION_SCORES), Score(1e308, 5e-324, QUESTION_SCORES[:1]))
+ADJUSTMENTS = (Adjustment(1.5, "+1", "Regrade request: the text was ambiguous."), Adjustment(-0.0, "7", UNICODE))
+QUESTION_SCORES = (QuestionScore("q1", "Build the model", 2.5, 3.0), QuestionScore(UNICODE, UNICODE, -0.0, math.inf),
+                   QuestionScore("q2", "", 2.5, 3.0, ADJUSTMENTS[0]))
+SCORES = (Score(0.0, 0.0, ()), Score(6.5, 11.0, QUESTION_SCORES), Score(1e308, 5e-324, QUESTION_SCORES[:1]),
+          Score(5.5, 6.0, QUESTION_SCORES[2:], ADJUSTMENTS[1]))
 CHECK_RUNS = (
     CheckRun(EXECUTIONS[0], ()),
     CheckRun(EXECUTIONS[2], CHECKS, ("checks/hidden/test_q1.py: SyntaxError", UNICODE)),
@@ -58,6 +61,7 @@ REPORTS = (
     Report(SUBMISSIONS[0], SCORES[1]),
     Report(SUBMISSIONS[1], SCORES[0], cache={}),
     Report(SUBMISSIONS[2], SCORES[2], cache={"submission_sha256": "ab" * 32, "grading_sha256": UNICODE}),
+    Report(SUBMISSIONS[0], SCORES[3], cache={"submission_sha256": "ab" * 32, "checks_sha256": "c", "grader_sha256": "d"}),
 )
 
 CASES: list[tuple[Codec[Any], Any]] = [
@@ -65,6 +69,7 @@ CASES: list[tuple[Codec[Any], Any]] = [
     *((codec.CHECK, v) for v in CHECKS),
     *((codec.EXECUTION, v) for v in EXECUTIONS),
     *((codec.SUBMISSION, v) for v in SUBMISSIONS),
+    *((codec.ADJUSTMENT, v) for v in ADJUSTMENTS),
     *((codec.QUESTION_SCORE, v) for v in QUESTION_SCORES),
     *((codec.SCORE, v) for v in SCORES),
     *((codec.CHECK_RUN, v) for v in CHECK_RUNS),

@@ -27,10 +27,10 @@ def test_package_files_include_every_module_of_every_subpackage() -> None:
 @pytest.mark.parametrize("left_out", ["channel/runner_process.py", "checks/topology/matching.py", "core/grading.py"])
 def test_the_cache_key_changes_when_any_module_is_left_out(left_out: str, monkeypatch: pytest.MonkeyPatch) -> None:
     tiny = assignment.load(Path(__file__).parent / "fixtures" / "tiny")
-    whole = cache.grading_key(tiny)
+    whole = cache.grading_keys(tiny)
     every = autograder.package_files()
     monkeypatch.setattr(autograder, "package_files", lambda: [p for p in every if p != autograder.PACKAGE / left_out])
-    assert cache.grading_key(tiny) != whole
+    assert cache.grading_keys(tiny) != whole
 
 
 def test_the_gradescope_zip_packs_every_module(tmp_path: Path) -> None:

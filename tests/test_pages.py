@@ -120,7 +120,7 @@ def test_changing_a_template_changes_the_cache_key(tmp_path: Path, monkeypatch: 
     copy = tmp_path / "autograder"
     shutil.copytree(autograder.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(autograder, "PACKAGE", copy)
-    before = cache.grading_key(tiny)
+    before = cache.grading_keys(tiny)
     page = copy / "reports" / "templates" / "feedback.html"
     page.write_text(page.read_text(encoding="utf-8").replace("<h1>", '<h1 class="restyled">'), encoding="utf-8")
-    assert cache.grading_key(tiny) != before
+    assert cache.grading_keys(tiny) != before

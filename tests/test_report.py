@@ -261,9 +261,9 @@ def test_grades_csv_round_trips_awkward_messages() -> None:
     parsed = list(csv.reader(io.StringIO(grades_csv(rows))))
 
     assert parsed == [
-        ["submission", "status", "score", "max_score", "q1", "q2", "message"],
-        ["alice.ipynb", "graded", "2", "5", "2", "0", "Graded."],
-        ["bob, jr.ipynb", "rejected", "0", "5", "0", "0", message],
+        ["submission", "status", "score", "max_score", "q1", "q2", "message", "automatic_score", "overrides"],
+        ["alice.ipynb", "graded", "2", "5", "2", "0", "Graded.", "2", ""],
+        ["bob, jr.ipynb", "rejected", "0", "5", "0", "0", message, "0", ""],
     ]
 
 
@@ -273,11 +273,11 @@ def test_grades_csv_defuses_spreadsheet_formulas_and_escapes() -> None:
     parsed = list(csv.reader(io.StringIO(grades_csv(rows))))
 
     assert parsed[1][0] == "'=HYPERLINK(1)"
-    assert parsed[1][-1] == "ok"
+    assert parsed[1][parsed[0].index("message")] == "ok"
 
 
 def test_grades_csv_without_rows_is_just_a_header() -> None:
-    assert grades_csv([]) == "submission,status,score,max_score,message\n"
+    assert grades_csv([]) == "submission,status,score,max_score,message,automatic_score,overrides\n"
 
 
 def test_grades_csv_of_rows_named_by_student_id_heads_its_first_column_so() -> None:
@@ -285,7 +285,7 @@ def test_grades_csv_of_rows_named_by_student_id_heads_its_first_column_so() -> N
 
     by_id, by_path = grades_csv(rows, id_column="student_id"), grades_csv(rows)
 
-    assert by_id.startswith("student_id,status,score,max_score,q1,q2,message\nann,graded,")
+    assert by_id.startswith("student_id,status,score,max_score,q1,q2,message,automatic_score,overrides\nann,graded,")
     assert by_id.split("\n", 1)[1] == by_path.split("\n", 1)[1]
 
 

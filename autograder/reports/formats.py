@@ -434,9 +434,10 @@ def _indent(text: str, prefix: str) -> str:
 
 def override_line(adjustment: Adjustment, final: float, *, total: bool = False) -> str:
     """The sentence a student reads where an instructor changed a score: from what, to what, and why."""
-    message = messages.OVERRIDE_TOTAL if total else messages.OVERRIDE
-    reason = safe_text(adjustment.reason, MESSAGE_LIMIT)
-    return message.format(automatic=format_number(adjustment.automatic), final=format_number(final), reason=reason)
+    automatic, reason = format_number(adjustment.automatic), safe_text(adjustment.reason, MESSAGE_LIMIT)
+    if total:
+        return messages.OVERRIDE_TOTAL.format(automatic=automatic, final=format_number(final), reason=reason)
+    return messages.OVERRIDE.format(automatic=automatic, final=format_number(final), reason=reason)
 
 
 def override_lines(score: Score, *, questions: bool) -> list[str]:
