@@ -61,7 +61,8 @@ REPORTS = (
     Report(SUBMISSIONS[0], SCORES[1]),
     Report(SUBMISSIONS[1], SCORES[0], cache={}),
     Report(SUBMISSIONS[2], SCORES[2], cache={"submission_sha256": "ab" * 32, "grading_sha256": UNICODE}),
-    Report(SUBMISSIONS[0], SCORES[3], cache={"submission_sha256": "ab" * 32, "checks_sha256": "c", "grader_sha256": "d"}),
+    Report(SUBMISSIONS[0], SCORES[3],
+           cache={"submission_sha256": "ab" * 32, "checks_sha256": "c", "grader_sha256": "d"}),
 )
 
 CASES: list[tuple[Codec[Any], Any]] = [

@@ -71,7 +71,7 @@ class Override:
 def read(path: Path) -> tuple[Override, ...]:
     """The rows of the overrides file at ``path``, each checked on its own (:func:`parse`)."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")  # spreadsheets often start a UTF-8 CSV with a BOM
+        text = path.read_bytes().decode("utf-8")
     except OSError as exc:
         raise OverridesError(f"Cannot read the overrides file {path}: {exc.strerror or exc}.") from exc
     except UnicodeDecodeError as exc:
@@ -81,7 +81,7 @@ def read(path: Path) -> tuple[Override, ...]:
 
 def parse(text: str, source: str) -> tuple[Override, ...]:
     """The rows of an overrides CSV named ``source`` in messages; OverridesError lists every bad row."""
-    records = _records(text)
+    records = _records(text.removeprefix("\ufeff"))  # spreadsheets often start a UTF-8 CSV with a BOM
     header = _header(records, source)
     rows: list[Override] = []
     problems: list[str] = []
