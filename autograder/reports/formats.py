@@ -177,30 +177,30 @@ def _gradescope_output(result: SubmissionResult, score: Score) -> str:
 
 def _gradescope_tests(result: SubmissionResult, score: Score) -> list[dict[str, Any]]:
     tests: list[dict[str, Any]] = []
+    scores = {q.question: q for q in score.questions}
     for question, checks in _checks_by_question(result, score).items():
         tests += [_gradescope_check(c) for c in checks if c.visibility == "public"]
         hidden = [c for c in checks if c.visibility == "hidden"]
         if hidden:
             tests.append(_gradescope_hidden(question, hidden))
-    return tests + _gradescope_overrides(score)
+        q = scores.get(question)
+        if q is not None and q.override is not None:
+            tests.append(_gradescope_override(f"{question}: ", q.override, q.earned, total=False))
+    if score.override is not None:
+        tests.append(_gradescope_override("", score.override, score.earned, total=True))
+    return tests
 
 
-def _gradescope_overrides(score: Score) -> list[dict[str, Any]]:
-    """One test per override, worth what it changed, so the tests still add up to the score."""
-    changed = [(q.question, q.override, q.earned, False) for q in score.questions if q.override]
-    changed += [("", score.override, score.earned, True)] if score.override else []
-    return [
-        {
-            "name": safe_text(f"{name}: {messages.OVERRIDE_TEST.format()}" if name else messages.OVERRIDE_TEST.format(),
-                              NAME_LIMIT),
-            "score": round(final - adjustment.automatic, DECIMALS),
-            "max_score": 0,
-            "status": "passed",
-            "visibility": "visible",
-            "output": override_line(adjustment, final, total=total),
-        }
-        for name, adjustment, final, total in changed
-    ]
+def _gradescope_override(prefix: str, adjustment: Adjustment, final: float, *, total: bool) -> dict[str, Any]:
+    """An instructor's change as a test worth what it changed, so the tests still add up to the score."""
+    return {
+        "name": safe_text(prefix + messages.OVERRIDE_TEST.format(), NAME_LIMIT),
+        "score": round(final - adjustment.automatic, DECIMALS),
+        "max_score": 0,
+        "status": "passed",
+        "visibility": "visible",
+        "output": override_line(adjustment, final, total=total),
+    }
 
 
 def _gradescope_check(check: CheckResult) -> dict[str, Any]:
