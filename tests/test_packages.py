@@ -96,11 +96,11 @@ def test_a_release_keeps_the_assignments_list_without_its_course(tmp_path: Path)
 def test_a_changed_course_list_regrades_the_course(tmp_path: Path) -> None:
     """A notebook that imports a package graded before the course allowed it must not keep its old result."""
     folder = course_with_tiny(tmp_path, 'requirements = ["pandas"]\n')
-    before = cache.grading_key(assignment.load(folder))
+    before = cache.checks_key(assignment.load(folder))
 
     (tmp_path / "course.toml").write_text('requirements = ["pandas", "seaborn"]\n', encoding="utf-8")
 
-    assert cache.grading_key(assignment.load(folder)) != before
+    assert cache.checks_key(assignment.load(folder)) != before
 
 
 def test_the_list_for_installers_is_printed_one_a_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

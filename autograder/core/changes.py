@@ -5,7 +5,7 @@ folder. A question whose score differs gets a row, and so does the total when it
 is made of these reasons, joined by ``; ``:
 
 * ``file changed``: the submission's bytes differ;
-* ``checks changed``: assignment.toml or a check file differs;
+* ``checks changed``: assignment.toml, the packages the notebooks may import, or a check file differs;
 * ``grader changed``: tfgrade's own code differs;
 * ``checks or grader changed``: the earlier report was written before tfgrade told the two apart;
 * ``earlier grader error``: the earlier run failed on it, so it is graded again;
