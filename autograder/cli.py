@@ -415,6 +415,10 @@ def _read_overrides(args: argparse.Namespace) -> tuple[overrides.Override, ...] 
 
 
 def _print_changes(result: batch.BatchResult, out: Path) -> None:
+    applied = sum((g.score.override is not None) + sum(q.override is not None for q in g.score.questions)
+                  for g in result.rows)
+    if applied:
+        print(f"\n{applied} override(s) applied: grades.csv shows each next to the automatic score.")
     text = changes.summary(result.changes, earlier=result.earlier > 0, where=str(out / batch.CHANGES))
     if text:
         print(f"\n{text}")
