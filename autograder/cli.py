@@ -39,6 +39,9 @@ files written (FOLDER is --out; <name> is the submission's file name without its
   FOLDER/submissions/<name>/feedback.txt   the student's feedback as text,
   FOLDER/submissions/<name>/feedback.md    as Markdown
   FOLDER/submissions/<name>/feedback.html  and as a web page
+  FOLDER/submissions/<name>/feedback.ipynb the student's own notebook, with the results after each
+                                           question and each cell error (graded submissions only)
+  FOLDER/submissions/<name>/feedback-notebook.html that notebook as a web page
   FOLDER/submissions/<name>/results.json   Gradescope's results format
 
 exit codes:
@@ -152,6 +155,9 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
                            help="start a fresh Python (and TensorFlow import) for every sandboxed process "
                            "instead of forking them from one that imported TensorFlow once; slower, "
                            "for measuring or ruling out the fork server")
+    grade_cmd.add_argument("--with-solutions", action="store_true",
+                           help="put the reference solution after each question in the feedback notebooks; use "
+                           "after the deadline. A rerun with or without it rewrites only the feedback notebooks")
     _course_option(grade_cmd)
     grade_cmd.set_defaults(run=_run_grade)
 
@@ -363,6 +369,11 @@ def _run_grade(args: argparse.Namespace) -> int:
               "Run as root on Linux with bubblewrap installed (make setup does this), or pass "
               "--allow-unisolated to grade anyway.", file=sys.stderr)
         return 2
+    if args.with_solutions and not (assignment.solution and assignment.solution.is_file()):
+        print(f"tfgrade: --with-solutions needs the solution notebook of '{assignment.name}', and "
+              f"{assignment.solution or 'none is declared'} is not there. Add it (solutions/{assignment.name}.ipynb "
+              "in the course), or leave out --with-solutions.", file=sys.stderr)
+        return 2
     paths = batch.expand(args.submissions)
     print(f"Grading {len(paths)} submission(s) for '{assignment.name}' into {args.out}/ ...", file=sys.stderr)
     where = "each Dask worker checks its own sandbox" if args.scheduler else executor.isolation
@@ -373,7 +384,8 @@ def _run_grade(args: argparse.Namespace) -> int:
         with distributed.DaskGrader(args.scheduler, assignment, workers) if args.scheduler else nullcontext() as grader:
             result = batch.grade_all(paths, assignment, executor, args.out,
                                      progress=lambda line: print(line, file=sys.stderr, flush=True),
-                                     jobs=args.jobs, student_id=batch.student_namer(args.student_id), grader=grader)
+                                     jobs=args.jobs, student_id=batch.student_namer(args.student_id), grader=grader,
+                                     with_solutions=args.with_solutions)
     except batch.BatchError as exc:
         print(f"tfgrade: {exc}", file=sys.stderr)
         return 2
