@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import html
 import re
 import threading
 from collections.abc import Sequence
@@ -344,7 +343,12 @@ def _answers(solution: nbformat.NotebookNode, template: Cells, regions: Sequence
 
 _TEMPLATE = """\
 {%- extends 'lab/index.html.j2' -%}
-{#- No scripts and nothing fetched: the page is a record, like feedback.html. -#}
+{#- No scripts and nothing fetched: the page is a record, like feedback.html. The policy comes first, so it
+    also stops what a student's own Markdown or raw cells hold (<script>, onerror=, remote images). -#}
+{%- block html_head -%}
+<meta http-equiv="Content-Security-Policy" content="{{ resources.tfgrade_policy }}">
+{{ super() }}
+{%- endblock html_head -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
@@ -358,6 +362,11 @@ _TEMPLATE = """\
 {%- endblock extra_css -%}
 """
 _TEMPLATE_NAME = "tfgrade-feedback-notebook.html.j2"
+POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
+"""The page's Content-Security-Policy: inline styles and embedded images only; no script runs, nothing is fetched.
+
+nbconvert's own ``sanitize_html`` is no use here: it escapes the paragraphs and headings of every
+Markdown cell (jupyter/nbconvert#2016)."""
 _EXPORTER_LOCK = threading.Lock()
 """The batch writes reports from several threads; one exporter, used by one at a time."""
 
@@ -365,16 +374,15 @@ _EXPORTER_LOCK = threading.Lock()
 def render_html(node: nbformat.NotebookNode, title: str) -> str:
     """``node`` as one HTML page (nbconvert's lab layout, no scripts); nothing in it is executed."""
     with _EXPORTER_LOCK:
-        body, _ = _exporter().from_notebook_node(node, resources={"metadata": {"name": html.escape(title)}})
+        resources = {"metadata": {"name": title}, "tfgrade_policy": POLICY}  # the template escapes the title
+        body, _ = _exporter().from_notebook_node(node, resources=resources)
     return str(body)
 
 
 @cache
 def _exporter() -> HTMLExporter:
-    # sanitize_html: a student's Markdown may hold HTML with scripts or event handlers; the page drops them.
     return HTMLExporter(
         template_file=_TEMPLATE_NAME,
         extra_loaders=[jinja2.DictLoader({_TEMPLATE_NAME: _TEMPLATE})],
-        sanitize_html=True,
         exclude_anchor_links=True,
     )
