@@ -437,7 +437,10 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine to render the page with")
 def test_headless_chromium_shows_the_summary_and_the_results_cells(tmp_path, autograph) -> None:
     checks = autograph_checks("q2_public")
-    node = annotate(read(autograph.solution), autograph, graded_result(autograph, *checks))
+    student = read(autograph.solution)
+    ran = "document.body.setAttribute('data-ran', 'yes')"
+    student.cells.insert(1, nbformat.v4.new_markdown_cell(f'<script>{ran}</script><img src=x onerror="{ran}">'))
+    node = annotate(student, autograph, graded_result(autograph, *checks))
     page = tmp_path / FEEDBACK_HTML
     page.write_text(render_html(node, "alice"), encoding="utf-8")
     bare = tmp_path / "bare.html"
@@ -448,6 +451,7 @@ def test_headless_chromium_shows_the_summary_and_the_results_cells(tmp_path, aut
     assert "Score: 10 / 11 points" in text
     assert "q2: count_halvings: Python control flow in a graph (2 / 3 points)" in text
     assert "q2_public is wrong; fix it." in text and LABEL in text
+    assert "<script>document.body" in dom and "data-ran" not in dom.split("<script>")[0]  # kept, never run
     shot, blank = tmp_path / "page.png", tmp_path / "blank.png"
     _chromium(f"--screenshot={shot}", "--window-size=1100,1600", page.as_uri())
     _chromium(f"--screenshot={blank}", "--window-size=1100,1600", bare.as_uri())
