@@ -499,3 +499,17 @@ def _cell(cell_id: str, kind: str, source: str) -> nbformat.NotebookNode:
 
 def _source(node: nbformat.NotebookNode, cell_id: str) -> str:
     return by_id(node, cell_id).source
+
+
+def test_headings_tell_question_1_from_question_10_without_ids() -> None:
+    questions = tuple(assignments.Question(f"q{n}", 1.0, f"Part {n}") for n in range(1, 12))
+    cells = [nbformat.v4.new_markdown_cell("# Eleven small questions")]
+    for n in range(1, 12):
+        cells += [nbformat.v4.new_markdown_cell(f"## Question {n}: part {n}"), nbformat.v4.new_code_cell(f"a{n} = {n}")]
+    template = nbformat.v4.new_notebook(cells=cells)
+    result = SubmissionResult("alice.ipynb", "eleven", "graded", "ran", ExecutionSummary("completed", "ran"),
+                              tuple(check_result(f"c{q.name}", q.name) for q in questions))
+    node = feedback_notebook(without_ids(template), result, scoring.score(result, questions), template)
+
+    placed = results_after(node)
+    assert {q: _source(node, cell) for q, cell in placed.items()} == {f"q{n}": f"a{n} = {n}" for n in range(1, 12)}

@@ -25,7 +25,8 @@ may open, and keeps the files small.
 Where a question is, in a notebook students edited (added, deleted, moved cells): each template
 cell tied to a question (its cell id ``q1-...``, a ``check("q1")`` call, a heading that names
 Question 1, or ``{"tfgrade": {"question": "q1"}}`` metadata) makes the template's cells from the
-first to the last of them the question's *region*. Student cells are matched to template cells by
+first of them to the next question's the question's *region* (after the last question, only code
+cells). Student cells are matched to template cells by
 cell id (JupyterLab keeps them), then by identical source, then by similar source between two
 matched cells; a matched cell takes its template cell's region and an unmatched one (an answer, a
 scratch cell) the region of the matched cell above it. A question's results go after the last
@@ -221,6 +222,8 @@ def _number_cells(node: nbformat.NotebookNode) -> None:
 # -- where each question is -------------------------------------------------------------------
 
 _HEADING = re.compile(r"^\s{0,3}#+\s+(.*)$", re.MULTILINE)
+_WORD = re.compile(r"\w+(?:[.-]\w+)*")
+_CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([^"']+)["']""")
 
 
 def _regions(template: Cells, names: Sequence[str]) -> list[str | None]:
@@ -234,6 +237,12 @@ def _regions(template: Cells, names: Sequence[str]) -> list[str | None]:
     for name in names:
         for index in range(min(tied.get(name, [0])), max(tied.get(name, [-1])) + 1):
             regions[index] = regions[index] or name
+    # Cells between two questions belong to the one above (a heading, then its answer cell); after the
+    # last question only code cells do, since a template's closing words are Markdown.
+    last = max((i for i, name in enumerate(regions) if name is not None), default=len(template))
+    for index in range(1, len(template)):
+        if regions[index] is None and (index < last or template[index].cell_type == "code"):
+            regions[index] = regions[index - 1]
     return regions
 
 
@@ -242,13 +251,14 @@ def _question_of(cell: nbformat.NotebookNode, names: Sequence[str]) -> str | Non
     if isinstance(mark, dict) and mark.get("question") in names:
         return str(mark["question"])
     cell_id = str(cell.get("id") or "")
+    called = set(_CHECK_CALL.findall(cell.source)) if cell.cell_type == "code" else set()
+    heading = _HEADING.search(cell.source) if cell.cell_type == "markdown" else None
+    # The heading's words, space-separated and padded, so " q1 " never matches "q10" nor "Question 1" "Question 10".
+    words = " {} ".format(" ".join(_WORD.findall(heading.group(1).lower()))) if heading else ""
     for number, name in enumerate(names, start=1):
-        if cell_id == name or cell_id.startswith((f"{name}-", f"{name}_")):
+        if cell_id == name or cell_id.startswith((f"{name}-", f"{name}_")) or name in called:
             return name
-        if cell.cell_type == "code" and re.search(rf"""\bcheck\(\s*["']{re.escape(name)}["']""", cell.source):
-            return name
-        heading = _HEADING.search(cell.source) if cell.cell_type == "markdown" else None
-        if heading and re.search(rf"\b(question\s+{number}|{re.escape(name)})\b", heading.group(1), re.IGNORECASE):
+        if f" {name.lower()} " in words or f" question {number} " in words:
             return name
     return None
 
