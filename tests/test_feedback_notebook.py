@@ -310,6 +310,8 @@ def node_text(node: nbformat.NotebookNode) -> str:
 
 
 SOLUTION_SENTINEL = "SOLUTION-SENTINEL-77aa"
+INSTRUCTOR_ONLY = ("PROGRAM-OUTPUT-SENTINEL", "ISOLATION-SENTINEL bubblewrap, uid 65534")
+"""What the student's program printed and how it was isolated: in report.json, for the instructor only."""
 
 
 @pytest.fixture(scope="module")
@@ -325,7 +327,9 @@ def leak_files(tmp_path_factory: pytest.TempPathFactory) -> Callable[[bool], dic
     assignment = dataclasses.replace(make_assignment(root / "assignment", template), solution=solution)
     run = summary("completed", "The notebook ran; 1 cell(s) raised an error (cell 2).",
                   (CellError(2, "ModuleNotFoundError: No module named 'keras.utils.vis_utils' (line 1)"),))
+    run = dataclasses.replace(run, output=INSTRUCTOR_ONLY[0], isolation=INSTRUCTOR_ONLY[1])
     graded = grade(notebook, assignment, FakeExecutor(execution(*checks(), run=run)))
+    assert graded.result.execution.isolation == INSTRUCTOR_ONLY[1]  # there to leak
 
     def files(with_solutions: bool) -> dict[str, str]:
         out = root / f"out-{with_solutions}"
@@ -347,7 +351,7 @@ def test_no_hidden_input_message_name_or_detail_reaches_the_feedback_notebook(le
     for with_solutions in (False, True):
         for name, text in leak_files(with_solutions).items():
             for seen in (text, shown(name, text)):
-                assert [s for s in SENTINELS if s in seen] == [], name
+                assert [s for s in (*SENTINELS, *INSTRUCTOR_ONLY) if s in seen] == [], name
 
 
 def test_the_solution_reaches_the_feedback_notebook_only_when_asked(leak_files) -> None:
@@ -413,6 +417,10 @@ def test_the_batch_writes_it_for_graded_submissions_and_rewrites_it_when_solutio
     assert (alice / FEEDBACK_IPYNB).stat().st_mtime_ns == before  # current: left alone
     batch_run(tmp_path, autograph, FakeExecutor())
     assert "Reference solution" not in (alice / FEEDBACK_HTML).read_text(encoding="utf-8")
+
+    (tmp_path / "in" / "alice.ipynb").write_text("not a notebook any more", encoding="utf-8")
+    batch_run(tmp_path, autograph, FakeExecutor())
+    assert not (alice / FEEDBACK_IPYNB).exists() and not (alice / FEEDBACK_HTML).exists()  # none stale left
 
 
 def test_grade_refuses_with_solutions_when_the_assignment_has_none(tmp_path, monkeypatch, capsys) -> None:
