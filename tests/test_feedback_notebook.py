@@ -81,6 +81,10 @@ def results_after(node: nbformat.NotebookNode) -> dict[str, str]:
     return placed
 
 
+def unquoted(source: str) -> str:
+    return re.sub(r"^> ?", "", source, flags=re.MULTILINE)
+
+
 def kind(cell: nbformat.NotebookNode) -> str:
     """What an added cell is (summary, results, cell-error, solution); empty for the student's own."""
     return str(cell.metadata["tfgrade"]["kind"]) if is_feedback_cell(cell) else ""
@@ -146,7 +150,7 @@ def test_a_question_whose_check_cell_was_deleted_gets_its_results_after_its_answ
     student.cells = [c for c in student.cells if c.id != "q2-check"]
     node = annotate(student if ids else without_ids(student), autograph)
 
-    assert _source(node, results_after(node)["q2"]).startswith("@tf.function\ndef count_halvings")
+    assert "def count_halvings(x):" in _source(node, results_after(node)["q2"])
 
 
 @pytest.mark.parametrize("ids", [True, False], ids=["with-ids", "without-ids"])
@@ -298,6 +302,8 @@ def test_with_the_solution_each_question_gets_the_answer_cells_the_template_lack
     assert list(solutions) == ["q1", "q2", "q3", "q4"]
     assert "return 3 * x + 2" in solutions["q1"] and "input_signature" in solutions["q4"]
     assert "LSTMCell(100)" not in solutions["q3"]  # given code, the same in the template: not an answer
+    assert "@tf.function\ndef count_halvings(x):\n    count = tf.constant(0)" in unquoted(solutions["q2"])
+    assert not [q for q, s in solutions.items() if "SOLUTION" in s]  # as it runs: no marker lines
     assert all(s.startswith(f"> **{LABEL}**") and "```python" in s for s in solutions.values())
     assert "return 3 * x + 2" not in node_text(annotate(read(autograph.template), autograph))
 
@@ -310,6 +316,8 @@ def node_text(node: nbformat.NotebookNode) -> str:
 
 
 SOLUTION_SENTINEL = "SOLUTION-SENTINEL-77aa"
+INSTRUCTOR_CELL = "INSTRUCTOR-CELL-SENTINEL"
+"""In a solution cell tagged ``instructor``: never in a student's notebook, solutions or not."""
 INSTRUCTOR_ONLY = ("PROGRAM-OUTPUT-SENTINEL", "ISOLATION-SENTINEL bubblewrap, uid 65534")
 """What the student's program printed and how it was isolated: in report.json, for the instructor only."""
 
@@ -322,8 +330,10 @@ def leak_files(tmp_path_factory: pytest.TempPathFactory) -> Callable[[bool], dic
                               "from keras.utils.vis_utils import plot_model as draw_model", assignment="hinted")
     template = write_notebook(root / "template.ipynb", nbformat.v4.new_markdown_cell("## Question 1: shapes"),
                               "# YOUR CODE HERE", assignment="hinted")
+    instructor = nbformat.v4.new_code_cell(f"notes = '{INSTRUCTOR_CELL}'", metadata={"tags": ["instructor"]})
     solution = write_notebook(root / "solution.ipynb", nbformat.v4.new_markdown_cell("## Question 1: shapes"),
-                              f"draw_model = '{SOLUTION_SENTINEL}'", assignment="hinted")
+                              f"### BEGIN SOLUTION\ndraw_model = '{SOLUTION_SENTINEL}'\n### END SOLUTION", instructor,
+                              assignment="hinted")
     assignment = dataclasses.replace(make_assignment(root / "assignment", template), solution=solution)
     run = summary("completed", "The notebook ran; 1 cell(s) raised an error (cell 2).",
                   (CellError(2, "ModuleNotFoundError: No module named 'keras.utils.vis_utils' (line 1)"),))
@@ -344,21 +354,21 @@ def shown(name: str, text: str) -> str:
     if not name.endswith(".ipynb"):
         return readable(name, text)
     sources = "\n".join(cell.source for cell in nbformat.reads(text, as_version=4).cells)
-    return readable("cells.md", re.sub(r"^> ?", "", sources, flags=re.MULTILINE))
+    return readable("cells.md", unquoted(sources))
 
 
 def test_no_hidden_input_message_name_or_detail_reaches_the_feedback_notebook(leak_files) -> None:
     for with_solutions in (False, True):
         for name, text in leak_files(with_solutions).items():
             for seen in (text, shown(name, text)):
-                assert [s for s in (*SENTINELS, *INSTRUCTOR_ONLY) if s in seen] == [], name
+                assert [s for s in (*SENTINELS, *INSTRUCTOR_ONLY, INSTRUCTOR_CELL) if s in seen] == [], name
 
 
 def test_the_solution_reaches_the_feedback_notebook_only_when_asked(leak_files) -> None:
     for name, text in leak_files(False).items():
         assert SOLUTION_SENTINEL not in text, name
     for name, text in leak_files(True).items():
-        assert SOLUTION_SENTINEL in text, name
+        assert SOLUTION_SENTINEL in text and "BEGIN SOLUTION" not in text, name
 
 
 def test_the_feedback_notebook_shows_the_hints_of_the_failed_hidden_checks(leak_files) -> None:

@@ -48,6 +48,8 @@ import nbformat
 from nbconvert import HTMLExporter
 
 from autograder import messages
+from autograder.authoring import assign
+from autograder.core.assignment import AssignmentError
 from autograder.core.results import CellError, CheckResult, SubmissionResult
 from autograder.core.scoring import Score
 
@@ -340,13 +342,26 @@ def _most_similar(cells: Cells, wanted: nbformat.NotebookNode, span: range, pair
 
 
 def _answers(solution: nbformat.NotebookNode, template: Cells, regions: Sequence[str | None]) -> dict[str, list[str]]:
-    """Each question's reference answer: the solution's cells in its region whose source the template lacks."""
+    """Each question's reference answer: the solution's cells in its region that the template lacks, as they run.
+
+    Cells the instructor tagged to leave out of the student notebook (``instructor``, ``remove-cell``)
+    stay out here too, and answers lose their ``### BEGIN SOLUTION`` marker lines and prompt blocks.
+    """
     blank = {cell.source.strip() for cell in template}
     answers: dict[str, list[str]] = {}
     for cell, name in zip(solution.cells, _labels(solution.cells, template, regions), strict=True):
-        if name is not None and cell.cell_type in ("code", "markdown") and cell.source.strip() not in blank:
-            answers.setdefault(name, []).append(cell.source.strip())
+        hidden = set(cell.get("metadata", {}).get("tags", ())) & set(assign.INSTRUCTOR_TAGS)
+        if name is None or hidden or cell.cell_type not in ("code", "markdown") or cell.source.strip() in blank:
+            continue
+        answers.setdefault(name, []).append(_as_it_runs(cell.source).strip())
     return answers
+
+
+def _as_it_runs(source: str) -> str:
+    try:
+        return assign.without_markers(source)
+    except AssignmentError:  # markers tfgrade assign refuses: show the instructor's cell as written
+        return source
 
 
 # -- the web page -----------------------------------------------------------------------------
