@@ -190,7 +190,8 @@ def _cell(lines: list[str], kind: Kind, question: str | None = None) -> nbformat
 
 
 def _cleared(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    copied = copy.deepcopy(cell)
+    # Outputs are left behind before copying: a notebook may carry megabytes of them.
+    copied = nbformat.from_dict(copy.deepcopy({key: value for key, value in cell.items() if key != "outputs"}))
     if copied.cell_type == "code":
         copied.outputs, copied.execution_count = [], None
     return copied
