@@ -40,6 +40,9 @@ files written (FOLDER is --out; <name> is the submission's file name without its
   FOLDER/submissions/<name>/feedback.txt   the student's feedback as text,
   FOLDER/submissions/<name>/feedback.md    as Markdown
   FOLDER/submissions/<name>/feedback.html  and as a web page
+  FOLDER/submissions/<name>/feedback.ipynb the student's own notebook, with the results after each
+                                           question and each cell error (graded submissions only)
+  FOLDER/submissions/<name>/feedback-notebook.html that notebook as a web page
   FOLDER/submissions/<name>/results.json   Gradescope's results format
 
 exit codes:
@@ -154,6 +157,9 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
                            "instead of forking them from one that imported TensorFlow once; slower, "
                            "for measuring or ruling out the fork server")
     _overrides_option(grade_cmd)
+    grade_cmd.add_argument("--with-solutions", action="store_true",
+                           help="put the reference solution after each question in the feedback notebooks; use "
+                           "after the deadline. A rerun with or without it rewrites only the feedback notebooks")
     _course_option(grade_cmd)
     grade_cmd.set_defaults(run=_run_grade)
 
@@ -365,6 +371,11 @@ def _run_grade(args: argparse.Namespace) -> int:
               "Run as root on Linux with bubblewrap installed (make setup does this), or pass "
               "--allow-unisolated to grade anyway.", file=sys.stderr)
         return 2
+    if args.with_solutions and not (assignment.solution and assignment.solution.is_file()):
+        print(f"tfgrade: --with-solutions needs the solution notebook of '{assignment.name}', and "
+              f"{assignment.solution or 'none is declared'} is not there. Add it (solutions/{assignment.name}.ipynb "
+              "in the course), or leave out --with-solutions.", file=sys.stderr)
+        return 2
     adjust = _read_overrides(args)
     if adjust is None:
         return 2
@@ -379,7 +390,7 @@ def _run_grade(args: argparse.Namespace) -> int:
             result = batch.grade_all(paths, assignment, executor, args.out,
                                      progress=lambda line: print(line, file=sys.stderr, flush=True),
                                      jobs=args.jobs, student_id=batch.student_namer(args.student_id), grader=grader,
-                                     adjust=adjust)
+                                     adjust=adjust, with_solutions=args.with_solutions)
     except (batch.BatchError, overrides.OverridesError) as exc:
         print(f"tfgrade: {exc}", file=sys.stderr)
         return 2

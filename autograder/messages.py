@@ -187,6 +187,23 @@ OVERRIDE_TOTAL = Message(
 OVERRIDE_TEST = Message("feedback.override-test", "Changed by your instructor")
 """Names Gradescope's test that carries an override's points, after the question's name."""
 
+# -- the feedback notebook (reports/feedback_notebook.py) -----------------------------------------
+
+NOTEBOOK_LABEL = Message("feedback.notebook.label", "tfgrade feedback")
+"""Starts every cell the grader adds to a student's notebook, so it never passes for the student's own."""
+NOTEBOOK_INTRO = Message(
+    "feedback.notebook.intro",
+    "This is your notebook as you submitted it, with the grader's results added in cells marked {label}: each "
+    "question's results follow its last cell, and an error follows the cell that raised it. Outputs are cleared: "
+    "the grader ran your notebook from the top in a fresh process, and these cells say what it found."
+)
+NOTEBOOK_NOT_PLACED = Message(
+    "feedback.notebook.not-placed",
+    "We could not find where {question} is in your notebook (its cells may have been changed, moved or deleted), "
+    "so its results are here, at the end."
+)
+NOTEBOOK_SOLUTION = Message("feedback.notebook.solution", "Reference solution for {question}")
+
 # -- notebook rejections (core/notebook.py) ---------------------------------------------------
 
 WRONG_ASSIGNMENT = Message(

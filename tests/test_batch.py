@@ -15,7 +15,10 @@ from autograder.core.batch import BatchError, BatchResult, expand, grade_all
 from autograder.reports import formats as report
 from tests.sandbox import cgroup_parents
 
-REPORT_FILES = {"report.json", "student.json", "results.json", "feedback.txt", "feedback.md", "feedback.html"}
+NOTEBOOK_FILES = {"feedback.ipynb", "feedback-notebook.html"}
+"""Only a graded submission's: a rejected file has no notebook to hand back."""
+REPORT_FILES = {"report.json", "student.json", "results.json", "feedback.txt", "feedback.md", "feedback.html",
+                *NOTEBOOK_FILES}
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +103,9 @@ def test_every_submission_gets_all_reports_and_a_csv_row(tmp_path: Path, assignm
 
     assert result.out_dir == out
     assert [g.result.status for g in result.rows] == ["graded", "rejected", "rejected"]
-    for name in ("alice", "bob", "carol"):
-        assert {p.name for p in (out / "submissions" / name).iterdir()} == REPORT_FILES, name
+    assert {p.name for p in (out / "submissions" / "alice").iterdir()} == REPORT_FILES
+    for name in ("bob", "carol"):
+        assert {p.name for p in (out / "submissions" / name).iterdir()} == REPORT_FILES - NOTEBOOK_FILES, name
     rows = csv_rows(out)
     assert [(r["submission"], r["status"], r["score"], r["max_score"]) for r in rows] == [
         (str(good), "graded", "11", "11"),

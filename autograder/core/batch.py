@@ -18,7 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.core import cache, changes, codec, overrides, scoring
+import nbformat
+
+from autograder import messages
+from autograder.core import cache, changes, codec, notebook, overrides, scoring
 from autograder.core.assignment import Assignment
 from autograder.core.execution import Executor
 from autograder.core.grading import Graded, grade
@@ -27,6 +30,7 @@ from autograder.errors import TfgradeError
 from autograder.reports import formats as report
 from autograder.reports.class_report import class_report_html
 from autograder.reports.feedback import feedback_html, feedback_markdown
+from autograder.reports.feedback_notebook import FEEDBACK_HTML, FEEDBACK_IPYNB, feedback_notebook, render_html
 
 Progress = Callable[[str], None]
 
@@ -74,6 +78,7 @@ def grade_all(
     student_id: Callable[[Path], str] | None = None,
     grader: Callable[[Path], Graded] | None = None,
     adjust: Sequence[overrides.Override] = (),
+    with_solutions: bool = False,
 ) -> BatchResult:
     """Grade in parallel (``jobs`` at once), reusing every unchanged earlier result in ``out_dir``.
 
@@ -84,6 +89,7 @@ def grade_all(
     automatic score of every row, reused ones too; a row that names no submission or question raises
     :class:`~autograder.core.overrides.OverridesError` before anything is written. Each score that differs
     from an earlier run's is in the result's ``changes`` and in ``changes.csv``.
+    ``with_solutions`` puts the reference solution in each feedback notebook (after the deadline).
     """
     grader = grader or (lambda path: grade(path, assignment, executor))
     name_of = student_id or str
@@ -96,6 +102,7 @@ def grade_all(
 
     def one(item: tuple[Path, Path]) -> _Row:
         path, folder = item
+        notebook_feedback = NotebookFeedback(path, assignment, with_solutions)
         wanted, name = cache.keys(path, grading), name_of(path)
         earlier = cache.stored(folder)
         stored = cache.reusable_result(earlier, wanted)
@@ -105,7 +112,9 @@ def grade_all(
             graded = _score(dataclasses.replace(stored, submission=name), assignment)
         graded = dataclasses.replace(graded, score=overrides.apply(graded.score, chosen.get(path, ())))
         if earlier is None or stored is None or earlier.result.submission != name or earlier.score != graded.score:
-            write_reports(graded, folder, wanted)
+            write_reports(graded, folder, wanted, notebook_feedback)
+        elif not _feedback_notebook_current(graded, folder, notebook_feedback):  # e.g. --with-solutions added
+            _write_feedback_notebook(graded, folder, notebook_feedback)
         tracker.done(graded, reused=stored is not None)
         reasons = () if stored is not None else changes.regrade_reasons(earlier, wanted)
         return _Row(graded, tuple(changes.compare(name, earlier, graded.score, reasons)), earlier is not None)
@@ -174,8 +183,17 @@ def _grade_one(path: Path, assignment: Assignment, grader: Callable[[Path], Grad
         return _score(SubmissionResult(name, assignment.name, "grader_error", message), assignment)
 
 
-def write_reports(graded: Graded, folder: Path, cache_keys: dict[str, str] | None = None) -> None:
-    """All of a submission's files; report.json last, since its presence marks the set complete."""
+def write_reports(
+    graded: Graded,
+    folder: Path,
+    cache_keys: dict[str, str] | None = None,
+    notebook_feedback: NotebookFeedback | None = None,
+) -> None:
+    """All of a submission's files; report.json last, since its presence marks the set complete.
+
+    With ``notebook_feedback``, also the student's notebook annotated with the results (a graded
+    submission's only: a rejected one has no notebook to return).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     documents = {
         "student.json": report.student_report(graded.result, graded.score),
@@ -187,8 +205,64 @@ def write_reports(graded: Graded, folder: Path, cache_keys: dict[str, str] | Non
     cache.write_atomically(folder / "feedback.txt", feedback + "\n")
     cache.write_atomically(folder / "feedback.md", feedback_markdown(graded.result, graded.score))
     cache.write_atomically(folder / "feedback.html", feedback_html(graded.result, graded.score))
+    if notebook_feedback is not None:
+        _write_feedback_notebook(graded, folder, notebook_feedback)
     full = codec.Report(graded.result, graded.score, cache=cache_keys or {})  # what the cache reads back
     cache.write_atomically(folder / cache.REPORT, codec.REPORT.dumps(full, indent=2) + "\n")
+
+
+@dataclass(frozen=True)
+class NotebookFeedback:
+    """What a feedback notebook is made from besides the result: the submitted file and the assignment."""
+
+    path: Path
+    assignment: Assignment
+    with_solutions: bool = False
+    """Put each question's reference solution after its results (after the deadline)."""
+
+
+def _write_feedback_notebook(graded: Graded, folder: Path, source: NotebookFeedback) -> None:
+    """feedback.ipynb and feedback-notebook.html; a stale pair goes when there is no notebook to return now."""
+    files = _feedback_notebook_files(graded, source)
+    for name in (FEEDBACK_IPYNB, FEEDBACK_HTML):
+        if name in files:
+            cache.write_atomically(folder / name, files[name])
+        else:
+            (folder / name).unlink(missing_ok=True)
+
+
+def _feedback_notebook_files(graded: Graded, source: NotebookFeedback) -> dict[str, str]:
+    if graded.result.status != "graded":
+        return {}
+    try:  # read again rather than carried in Graded: a Dask worker's result holds no notebook
+        student = notebook.read_node(source.path)
+    except notebook.NotebookRejected:  # the file changed or went since it was graded
+        return {}
+    assignment = source.assignment
+    template = _reference(assignment.template) or nbformat.v4.new_notebook()  # then every result goes at the end
+    solution = _reference(assignment.solution) if source.with_solutions and assignment.solution else None
+    node = feedback_notebook(student, graded.result, graded.score, template, solution=solution)
+    title = messages.FEEDBACK_TITLE.format(submission=report.safe_text(graded.result.submission, report.NAME_LIMIT))
+    return {FEEDBACK_IPYNB: nbformat.writes(node) + "\n", FEEDBACK_HTML: render_html(node, title)}
+
+
+def _reference(path: Path) -> nbformat.NotebookNode | None:
+    """The template or solution notebook; None if it cannot be read (the batch goes on without it)."""
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - an instructor's file: OSError, bad JSON, nbformat's many errors
+        return None
+
+
+def _feedback_notebook_current(graded: Graded, folder: Path, source: NotebookFeedback) -> bool:
+    """Whether a reused result's feedback notebook was written with the options of this run."""
+    if graded.result.status != "graded":
+        return True
+    try:
+        written = nbformat.read(folder / FEEDBACK_IPYNB, as_version=4).metadata["tfgrade"]["feedback"]
+    except Exception:  # noqa: BLE001 - missing, damaged or of an older tfgrade: write it again
+        return False
+    return bool(written == {"with_solutions": source.with_solutions})
 
 
 class _Tracker:

@@ -62,6 +62,11 @@ def load(path: Path, expected_assignment: str | None) -> Notebook:
     return Notebook(path=path, assignment=assignment, cells=cells)
 
 
+def read_node(path: Path) -> nbformat.NotebookNode:
+    """The whole notebook (v4) as :func:`load` reads it, with the same cell numbers: to hand it back annotated."""
+    return _parse(_read(path), path.name)
+
+
 def _parse(text: str, name: str) -> nbformat.NotebookNode:
     """The validated v4 notebook; anything else (whatever nbformat raises on it) is a rejection."""
     try:
