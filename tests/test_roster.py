@@ -51,8 +51,9 @@ def test_canvas_s_own_gradebook_export_reads_as_a_roster(tmp_path: Path) -> None
     )
 
 
-def test_a_roster_saved_with_semicolons_reads_the_same() -> None:
+def test_a_roster_saved_with_semicolons_or_a_byte_order_mark_reads_the_same() -> None:
     assert parse(ROSTER.replace(",", ";").replace('"Lee; Ann"', '"Lee, Ann"')).students == parse(ROSTER).students
+    assert parse("\ufeff" + ROSTER).students == parse(ROSTER).students
 
 
 def test_a_roster_without_an_id_column_is_refused_naming_its_columns() -> None:

@@ -141,6 +141,7 @@ def read(path: Path) -> Roster:
 
 
 def parse(text: str, *, source: str = "roster") -> Roster:
+    text = text.removeprefix("\ufeff")  # Excel's "CSV UTF-8" starts with a byte-order mark
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise RosterError(f"{source} is empty: it needs a header row (student_id,file,...) and a row per student.")
