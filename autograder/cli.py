@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Generator
 from contextlib import nullcontext
@@ -16,8 +17,10 @@ from autograder.authoring import release as releases
 from autograder.core import assignment as assignments
 from autograder.core import batch, changes, mutants, notebook, overrides, validate
 from autograder.core import course as courses
+from autograder.core import roster as rosters
 from autograder.core.execution import ProcessExecutor
 from autograder.interop import distributed, gradescope
+from autograder.reports import exports
 from autograder.reports import formats as report
 from autograder.sandbox import launcher as sandbox
 from autograder.students import selfcheck, submission
@@ -115,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_release(commands)
     _add_assign(commands)
     _add_new(commands)
+    _add_export(commands)
     return parser
 
 
@@ -160,6 +164,7 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
     grade_cmd.add_argument("--with-solutions", action="store_true",
                            help="put the reference solution after each question in the feedback notebooks; use "
                            "after the deadline. A rerun with or without it rewrites only the feedback notebooks")
+    _export_options(grade_cmd)
     _course_option(grade_cmd)
     grade_cmd.set_defaults(run=_run_grade)
 
@@ -360,6 +365,9 @@ def _add_list(commands: argparse._SubParsersAction) -> None:
 
 def _run_grade(args: argparse.Namespace) -> int:
     assignment = _load(args, args.assignment)
+    roster = _grade_roster(args)  # before grading: a roster that cannot be read should not wait for the batch
+    if isinstance(roster, int):
+        return roster
     if args.no_sandbox:
         launcher: sandbox.Launcher = sandbox.Unisolated("turned off with --no-sandbox")
     else:
@@ -400,7 +408,8 @@ def _run_grade(args: argparse.Namespace) -> int:
               f"{len(result.rows) - result.reused} graded now.")
     _print_changes(result, args.out)
     print(f"\nReports: {args.out / batch.SUBMISSIONS}/<submission>/  Grades: {args.out / batch.GRADES}")
-    return 1 if any(g.result.status == "grader_error" for g in result.rows) else 0
+    failed = 1 if any(g.result.status == "grader_error" for g in result.rows) else 0
+    return max(failed, _export_graded(args, result, paths, roster)) if args.export else failed
 
 
 # -- overrides and what changed (tfgrade grade --overrides) ----------------------------------------
@@ -607,4 +616,121 @@ def _run_new(args: argparse.Namespace) -> int:
 
     made = scaffold.create(args.name, course=args.course)
     print(made.text())
+    return 0
+
+
+# --- tfgrade export, and grade --export ---------------------------------------------------------
+
+EXPORT_EPILOG = """\
+formats (docs/exports.md has a sample of each):
+  canvas  Canvas's gradebook import (Grades > Import): Student, ID, SIS User ID, SIS Login ID, Section,
+          then the assignment's points, and a Points Possible row; UTF-8 with a byte-order mark
+  moodle  Moodle's grade import (Grades > Import > CSV file): the id columns the roster fills, the
+          assignment's points and a feedback column; UTF-8 with a byte-order mark
+  otter   otter-grader's final_grades.csv: per-question points, total_points_earned, percent_correct
+  csv     student_id, the assignment's points, percent, status
+
+roster columns (a CSV file; Canvas's own gradebook export works as one):
+  student_id, canvas_id, login, email   at least one: the ids the gradebook knows
+  file                                  file name or pattern (ann_*) of the student's submission;
+                                        without it, submissions match by their --student-id
+  name, section                         for Canvas's Student and Section columns
+Students of the roster with no submission get 0 and "no submission".
+
+exit codes:
+  0  the file was written (warnings, e.g. submissions no roster row matches, go to stderr)
+  2  nothing was written: no batch in FOLDER, a roster that cannot be matched without guessing
+"""
+
+
+def _add_export(commands: argparse._SubParsersAction) -> None:
+    export_cmd = commands.add_parser(
+        "export",
+        help="write an earlier batch's grades as a file Canvas, Moodle or otter imports (instructors)",
+        description="Read the results of an earlier `tfgrade grade --out FOLDER` and write them in a gradebook's "
+        "import format: one row per student, a column named after the assignment.",
+        epilog=EXPORT_EPILOG,
+        formatter_class=_HelpFormatter,
+    )
+    export_cmd.add_argument("folder", type=Path, metavar="FOLDER", help="the --out folder of tfgrade grade")
+    export_cmd.add_argument("--format", "-f", required=True, choices=exports.FORMATS, metavar="FORMAT",
+                            help="canvas, moodle, otter or csv")
+    export_cmd.add_argument("--roster", type=Path, metavar="FILE",
+                            help="CSV file of the class: which file is whose, and who submitted nothing")
+    export_cmd.add_argument("--student-id", metavar="REGEX",
+                            help="name rows by the first group of REGEX matched against each file's path "
+                            "(as tfgrade grade --student-id)")
+    export_cmd.add_argument("--column", metavar="NAME",
+                            help="heading of the assignment's column (default: the assignment's name); for "
+                            "Canvas, the assignment as Canvas names it, e.g. 'Autograph (1234)'")
+    export_cmd.add_argument("--out", "-o", type=Path, metavar="FILE",
+                            help="file to write (default: FOLDER/final_grades.csv for otter, "
+                            "FOLDER/<assignment>-<format>.csv otherwise)")
+    export_cmd.set_defaults(run=_run_export)
+
+
+def _export_options(grade_cmd: argparse.ArgumentParser) -> None:
+    grade_cmd.add_argument("--export", action="append", choices=exports.FORMATS, metavar="FORMAT",
+                           help="after grading, also write the grades for a gradebook: canvas, moodle, otter or csv "
+                           "(repeatable; see tfgrade export --help)")
+    grade_cmd.add_argument("--roster", type=Path, metavar="FILE",
+                           help="with --export: CSV file of the class, which file is whose and who submitted nothing")
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    try:
+        submitted = exports.read_batch(args.folder)
+        roster = rosters.read(args.roster) if args.roster else None
+    except (exports.ExportError, rosters.RosterError) as exc:
+        print(f"tfgrade: {exc}", file=sys.stderr)
+        return 2
+    try:
+        namer = batch.student_namer(args.student_id)
+    except re.error as exc:
+        print(f"tfgrade: --student-id {args.student_id!r} is not a regular expression: {exc}", file=sys.stderr)
+        return 2
+    if namer:
+        submitted = [rosters.Submitted(namer(Path(s.id)), s.files, s.item) for s in submitted]
+    target = {args.format: args.out} if args.out else {}
+    return _write_exports(args.folder, [args.format], submitted, roster, column=args.column, paths=target)
+
+
+def _grade_roster(args: argparse.Namespace) -> rosters.Roster | None | int:
+    """The roster for grade --export, read before grading; an exit code if it cannot be used."""
+    if args.roster and not args.export:
+        print("tfgrade: --roster names the students of an export: add --export FORMAT "
+              "(or run tfgrade export FOLDER --roster FILE after grading).", file=sys.stderr)
+        return 2
+    try:
+        return rosters.read(args.roster) if args.roster else None
+    except rosters.RosterError as exc:
+        print(f"tfgrade: {exc}", file=sys.stderr)
+        return 2
+
+
+def _export_graded(args: argparse.Namespace, result: batch.BatchResult, paths: list[Path],
+                   roster: rosters.Roster | None) -> int:
+    submitted = [rosters.Submitted(g.result.submission, (path.name,), (g.result, g.score))
+                 for g, path in zip(result.rows, paths, strict=True)]
+    return _write_exports(args.out, list(dict.fromkeys(args.export)), submitted, roster)
+
+
+def _write_exports(folder: Path, formats: list[exports.Format], submitted: list[rosters.Submitted[exports.Pair]],
+                   roster: rosters.Roster | None, *, column: str | None = None,
+                   paths: dict[exports.Format, Path] | None = None) -> int:
+    """Render every format first and write only if all can be made, so a failed export leaves no file."""
+    try:
+        rows, notes = exports.gradebook(submitted, roster)
+    except (exports.ExportError, rosters.RosterError) as exc:
+        print(f"tfgrade: cannot export: {exc}", file=sys.stderr)
+        return 2
+    assignment = exports.assignment_of(submitted)
+    for note in dict.fromkeys([*notes, *(n for fmt in formats for n in exports.warnings_for(fmt, rows))]):
+        print(f"warning: {note}", file=sys.stderr)
+    missing = sum(r.result is None for r in rows)
+    counts = f"{len(rows)} row(s)" + (f", {missing} with no submission" if missing else "")
+    for fmt in formats:
+        path = (paths or {}).get(fmt) or exports.default_path(folder, fmt, assignment)
+        exports.write(path, fmt, exports.render(fmt, rows, column=column or assignment))
+        print(f"Wrote {path} ({fmt}: {counts}).")
     return 0

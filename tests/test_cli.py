@@ -288,7 +288,8 @@ def test_gradescope_run_is_hidden_from_the_help_but_still_runs(
 
 PLACEHOLDERS = {
     "grade": {"submissions": "SUBMISSION", "--assignment": "ASSIGNMENT", "--out": "FOLDER", "--jobs": "N",
-              "--student-id": "REGEX", "--scheduler": "ADDRESS", "--course": "FOLDER", "--overrides": "FILE"},
+              "--student-id": "REGEX", "--scheduler": "ADDRESS", "--export": "FORMAT", "--roster": "FILE",
+              "--course": "FOLDER", "--overrides": "FILE"},
     "check": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--question": "QUESTION", "--course": "FOLDER"},
     "submit": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--out": "ZIP", "--course": "FOLDER"},
     "validate": {"assignment": "ASSIGNMENT", "--jobs": "N", "--mutants-report": "FILE", "--course": "FOLDER"},
@@ -299,6 +300,8 @@ PLACEHOLDERS = {
     "release": {"assignment": "ASSIGNMENT", "--out": "FOLDER", "--course": "FOLDER"},
     "assign": {"assignment": "ASSIGNMENT", "--course": "FOLDER"},
     "new": {"name": "ASSIGNMENT", "--course": "FOLDER"},
+    "export": {"folder": "FOLDER", "--format": "FORMAT", "--roster": "FILE", "--student-id": "REGEX",
+               "--column": "NAME", "--out": "FILE"},
 }
 """One name per kind of value: a student's notebook, something to grade, an assignment, a folder, a zip."""
 
