@@ -38,6 +38,8 @@ files written (FOLDER is --out; <name> is the submission's file name without its
                                            --student-id its first column is student_id
   FOLDER/class.html                        the class report, to open in a browser
   FOLDER/changes.csv                       each score that differs from the last run's, and why
+  FOLDER/<assignment>-<format>.csv         with --export canvas|moodle|csv: the gradebook to import
+  FOLDER/final_grades.csv                  with --export otter: otter-grader's layout
   FOLDER/submissions/<name>/report.json    everything, for you (docs/report-schema.md)
   FOLDER/submissions/<name>/student.json   for the student: hidden checks only as counts and points
   FOLDER/submissions/<name>/feedback.txt   the student's feedback as text,
@@ -51,8 +53,9 @@ files written (FOLDER is --out; <name> is the submission's file name without its
 exit codes:
   0  every submission has its row (rejected files and failed checks included)
   1  the grader itself failed on some submission (its row says grader_error)
-  2  a usage error, an unknown assignment, no sandbox without --allow-unisolated, or an output
-     folder that cannot be written
+  2  a usage error, an unknown assignment, no sandbox without --allow-unisolated, an output
+     folder that cannot be written, or an --overrides or --roster row that cannot be used
+     (nothing is written then)
 """
 
 
