@@ -31,7 +31,7 @@ from autograder.errors import TfgradeError
 
 __all__ = [
     "DEFAULT", "LANGUAGES", "LanguageError", "catalog", "check", "choose", "current", "language_of",
-    "set_language", "translations", "using",
+    "assignment_text", "set_assignment", "set_language", "translations", "using",
 ]
 
 LANGUAGES = ("en", "ko")
@@ -45,6 +45,8 @@ METADATA_KEY = "language"
 """In the notebook's ``metadata.tfgrade`` table, next to ``assignment``."""
 
 _current: ContextVar[str] = ContextVar("tfgrade_language", default=DEFAULT)
+_assignment: ContextVar[Path | None] = ContextVar("tfgrade_assignment_root", default=None)
+"""The assignment whose checks run in this process, for :func:`assignment_text` without a root."""
 
 
 class LanguageError(TfgradeError, ValueError):
@@ -113,3 +115,21 @@ def _compiled(po: Path) -> gettext.NullTranslations:
     mofile.write_mo(buffer, parsed, use_fuzzy=False)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
+
+
+def assignment_text(root: Path | None, text: str, language: str | None = None) -> str:
+    """An assignment's own text (a hint, a check's message, a question's title) in ``language``.
+
+    Looked up by its exact English text in ``<root>/locale/<language>/LC_MESSAGES/assignment.po``;
+    the English text itself when the assignment has no translation of it. ``root`` None: the
+    assignment of this check process (:func:`set_assignment`).
+    """
+    root = root or _assignment.get()
+    if root is None or not text:
+        return text
+    return catalog(root / "locale", ASSIGNMENT_DOMAIN, language or current()).gettext(text)
+
+
+def set_assignment(root: Path) -> None:
+    """For the check process: whose catalog :func:`assignment_text` reads when a check file asks."""
+    _assignment.set(root)

@@ -328,11 +328,12 @@ def _encode_submission(result: SubmissionResult) -> Json:
         "message": result.message,
         "execution": EXECUTION.encode(result.execution),
         "checks": [CHECK.encode(c) for c in result.checks],
+        "language": result.language,
     }
 
 
 def _read_submission(f: _Fields) -> SubmissionResult:
-    f.expect_keys(_SUBMISSION_KEYS)
+    f.expect_keys(_SUBMISSION_KEYS, optional=("language",))  # absent in reports written before issue 14
     return SubmissionResult(
         submission=f.text("submission"),
         assignment=f.text("assignment"),
@@ -340,6 +341,7 @@ def _read_submission(f: _Fields) -> SubmissionResult:
         message=f.text("message"),
         execution=f.nested("execution", EXECUTION),
         checks=f.items("checks", CHECK),
+        language=f.text("language") if "language" in f.data else "en",
     )
 
 
