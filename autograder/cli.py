@@ -14,6 +14,7 @@ from pathlib import Path
 import autograder
 from autograder import i18n, messages
 from autograder.authoring import release as releases
+from autograder.authoring import translations
 from autograder.core import assignment as assignments
 from autograder.core import batch, changes, mutants, notebook, overrides, validate
 from autograder.core import course as courses
@@ -105,6 +106,20 @@ LANGUAGE_COMMANDS = ("grade", "check", "submit")
 
 
 def _add_language_options(commands: argparse._SubParsersAction) -> None:
+    catalogs_cmd = commands.add_parser(
+        "catalogs",
+        help="write an assignment's catalogs for translators: its hints and _(\"...\") check messages (instructors)",
+        description="Extract every hint of requirements.toml and every _(\"...\") text of the check files into "
+        "<assignment>/locale/assignment.pot, and create or update locale/<lang>/LC_MESSAGES/assignment.po for "
+        "each language. Translate the empty entries (and check the fuzzy ones); an entry left empty shows in "
+        "English. See docs/languages.md.",
+    )
+    catalogs_cmd.add_argument("assignment", metavar="ASSIGNMENT", help="assignment name or folder")
+    catalogs_cmd.add_argument("--lang", choices=[lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT],
+                              metavar="LANG", action="append",
+                              help="a language to write a catalog for (repeat it; default: every language but English)")
+    _course_option(catalogs_cmd)
+    catalogs_cmd.set_defaults(run=_run_catalogs)
     for name in LANGUAGE_COMMANDS:
         commands.choices[name].add_argument(
             "--lang", choices=i18n.LANGUAGES, metavar="LANG",
@@ -119,6 +134,14 @@ def _with_language(args: argparse.Namespace, assignment: assignments.Assignment)
     own = _notebook_language(notebook_path) if notebook_path else None
     i18n.set_language(i18n.choose(requested, own, assignment.language))  # what the command itself prints
     return selfcheck.requested(assignment, requested)
+
+
+def _run_catalogs(args: argparse.Namespace) -> int:
+    assignment = assignments.load(args.assignment, course=args.course)
+    languages = tuple(args.lang or [lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT])
+    for path in translations.update_catalogs(assignment, languages):
+        print(f"wrote {path}")
+    return 0
 
 
 def _notebook_language(path: Path) -> str | None:

@@ -302,6 +302,7 @@ PLACEHOLDERS = {
     "release": {"assignment": "ASSIGNMENT", "--out": "FOLDER", "--course": "FOLDER"},
     "assign": {"assignment": "ASSIGNMENT", "--course": "FOLDER"},
     "new": {"name": "ASSIGNMENT", "--course": "FOLDER"},
+    "catalogs": {"assignment": "ASSIGNMENT", "--lang": "LANG", "--course": "FOLDER"},
     "export": {"folder": "FOLDER", "--format": "FORMAT", "--roster": "FILE", "--student-id": "REGEX",
                "--column": "NAME", "--out": "FILE"},
 }
