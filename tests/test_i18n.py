@@ -9,6 +9,9 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import json
+import re
+import shutil
+import subprocess
 import threading
 from pathlib import Path
 
@@ -286,3 +289,42 @@ def test_a_real_grading_of_a_korean_notebook_gives_korean_check_messages(
     public = [c for c in graded.result.checks if c.visibility == "public"]
     assert public and all(c.outcome == "failed" for c in public)
     assert any("정의되어 있지 않습니다" in c.message for c in public), [c.message for c in public]
+
+
+# -- Hangul on screen: glyphs, not boxes ---------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+UNASSIGNED = "\u0378"
+"""A code point with no character: every font draws it as its 'missing glyph' box."""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine to render the page with")
+def test_chromium_draws_a_korean_feedback_page_in_hangul_glyphs_not_boxes(tmp_path: Path) -> None:
+    """Without a font that has Hangul, every syllable is drawn as the same missing-glyph box, exactly as
+    an unassigned code point is: the two pages would then be the same picture. With one, they differ."""
+    from autograder.core import scoring
+
+    result = SubmissionResult("minji.ipynb", "autograph", "rejected",
+                              "노트북이 아닙니다. 주피터에서 저장하세요. 가나다라마바사아자차카타파하", language="ko")
+    with i18n.using("ko"):
+        page = feedback_html(result, scoring.score(result, assignments.load("autograph").questions))
+    boxes = re.sub("[\uac00-\ud7a3]", UNASSIGNED, page)
+    assert boxes != page
+
+    korean_shot, boxes_shot = (_screenshot(html, tmp_path / name) for html, name in ((page, "ko"), (boxes, "boxes")))
+
+    from PIL import Image, ImageChops
+
+    with Image.open(korean_shot) as drawn, Image.open(boxes_shot) as tofu:
+        changed = ImageChops.difference(drawn.convert("L"), tofu.convert("L")).point(lambda v: 255 if v > 40 else 0)
+        assert changed.getbbox() is not None, "Hangul was drawn as missing-glyph boxes: install fonts-noto-cjk"
+        assert sum(changed.histogram()[255:]) > 500  # many pixels: the glyphs, not a stray edge
+
+
+def _screenshot(html: str, stem: Path) -> Path:
+    page, shot = stem.with_suffix(".html"), stem.with_suffix(".png")
+    page.write_text(html, encoding="utf-8")
+    command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}",
+               "--window-size=900,700", page.as_uri()]
+    subprocess.run(command, check=True, capture_output=True, timeout=60)
+    return shot
