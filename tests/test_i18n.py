@@ -328,3 +328,29 @@ def _screenshot(html: str, stem: Path) -> Path:
                "--window-size=900,700", page.as_uri()]
     subprocess.run(command, check=True, capture_output=True, timeout=60)
     return shot
+
+
+def test_a_release_carries_the_public_part_of_the_assignments_catalog(small_course: Path, tmp_path: Path) -> None:
+    from autograder.authoring import release
+    from autograder.cli import main
+
+    root = small_course / "assignments" / "week1"
+    hidden = root / "checks" / "hidden" / "test_q1_hidden.py"
+    hidden.write_text(hidden.read_text() + "\n\ndef secret():\n    return _('the hidden answer is 42')\n")
+    assert main(["catalogs", "week1", "--course", str(small_course)]) == 0
+    po = root / "locale" / "ko" / "LC_MESSAGES" / "assignment.po"
+    translate(po, {"x should be {value}": "x는 {value}이어야 합니다",
+                   "Use math.pi, not 3.14.": "3.14 말고 math.pi를 쓰세요.",
+                   "the hidden answer is 42": "숨겨진 답은 42"})
+
+    made = release.release(assignments.load("week1", course=small_course), tmp_path / "release")
+    shipped = made.folder / "locale" / "ko" / "LC_MESSAGES" / "assignment.po"
+    text = shipped.read_text(encoding="utf-8")
+    assert "x는 {value}이어야 합니다" in text and "3.14 말고 math.pi를 쓰세요." in text
+    assert "hidden" not in text and "42" not in text  # no hidden check's text, file name or requirement
+    again = release.release(assignments.load("week1", course=small_course), tmp_path / "again")
+    assert again.zip.read_bytes() == made.zip.read_bytes()
+
+    # In the student's release, tfgrade check lists what the hidden checks test in Korean.
+    student = assignments.load(made.folder)
+    assert i18n.assignment_text(student.root, "Use math.pi, not 3.14.", "ko") == "3.14 말고 math.pi를 쓰세요."

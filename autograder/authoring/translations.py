@@ -77,3 +77,30 @@ def _write(path: Path, catalog: Catalog) -> Path:
     pofile.write_po(buffer, catalog, sort_output=True, width=100, omit_header=path.suffix == ".pot")
     path.write_bytes(buffer.getvalue())
     return path
+
+
+def write_public_catalogs(assignment: Assignment, release: Path) -> list[Path]:
+    """The assignment's catalogs as a student's release holds them: nothing that comes from a hidden check.
+
+    A text written only in ``checks/hidden`` (a hidden check's message) stays out, and so do the
+    locations and comments, which name hidden check files and requirements. Hints stay: the release's
+    assignment.toml shows them already, and ``tfgrade check`` shows them in the student's language.
+    """
+    written = []
+    for source in sorted((assignment.root / "locale").glob(f"*/LC_MESSAGES/{i18n.ASSIGNMENT_DOMAIN}.po")):
+        with source.open("rb") as handle:
+            catalog = pofile.read_po(handle)
+        # The source's dates, not today's: the same assignment makes the same release, byte for byte.
+        public = Catalog(locale=catalog.locale, project=assignment.name, domain=i18n.ASSIGNMENT_DOMAIN, fuzzy=False,
+                         creation_date=catalog.creation_date, revision_date=catalog.revision_date)
+        for message in catalog:
+            if message.id and message.string and not message.fuzzy and _public(message.locations):
+                public.add(message.id, message.string, flags=message.flags)
+        target = release / source.relative_to(assignment.root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        written.append(_write(target, public))
+    return written
+
+
+def _public(locations: list[tuple[str, int]]) -> bool:
+    return any(not where.startswith("checks/hidden") for where, _line in locations)

@@ -36,7 +36,7 @@ from autograder.errors import TfgradeError
 from autograder.interop.distributed import WorkerSettings
 from autograder.sandbox import launcher as sandbox
 
-BUNDLED = ("assignment.toml", "requirements.toml", "checks", "data")
+BUNDLED = ("assignment.toml", "requirements.toml", "checks", "data", "locale")
 """What of the assignment folder a worker needs, besides the student template that assignment.toml names."""
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 """Every member's timestamp, so the same files always pack to the same bytes (and hash)."""
