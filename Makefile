@@ -80,8 +80,10 @@ LOCALE := autograder/locale
 CATALOG_LANGUAGES := en ko
 .PHONY: catalogs
 catalogs: $(STAMP)
-	$(BIN)/pybabel extract --no-default-keywords -k 'Message:1c,2,2t' -k 'Message:1c,2,3,3t' --no-location \
-	  --omit-header --sort-output -o $(LOCALE)/tfgrade.pot autograder/messages.py
+	@# messages.py (students) and reports/class_words.py (the class report, which follows --lang too).
+	$(BIN)/pybabel extract --no-default-keywords -k 'Message:1c,2,2t' -k 'Message:1c,2,3,3t' -k 'M:1c,2,2t' \
+	  -k 'M:1c,2,3,3t' --no-location --omit-header --sort-output -o $(LOCALE)/tfgrade.pot \
+	  autograder/messages.py autograder/reports/class_words.py
 	@for lang in $(CATALOG_LANGUAGES); do \
 	  $(BIN)/pybabel update -D tfgrade -i $(LOCALE)/tfgrade.pot -d $(LOCALE) -l $$lang --width 100 --ignore-obsolete || exit 1; \
 	done

@@ -15,6 +15,7 @@ from babel.messages import pofile
 from babel.messages.catalog import Catalog
 
 from autograder import i18n, messages
+from autograder.reports import class_words
 
 LOCALE = i18n.LOCALE
 
@@ -35,10 +36,13 @@ def fields(text: str) -> set[str]:
 
 
 def from_messages() -> dict[str, tuple[str, ...]]:
-    return {m.id: (m.text,) if m.plural is None else (m.text, m.plural) for m in messages.catalog().values()}
+    """The students' catalog (messages.py) and the class report's words (class_words.py)."""
+    entries = [*messages.catalog().values(), *class_words.catalog().values()]
+    assert len({m.id for m in entries}) == len(entries), "an id is used twice"
+    return {m.id: (m.text,) if m.plural is None else (m.text, m.plural) for m in entries}
 
 
-def test_the_template_is_what_make_catalogs_extracts_from_messages_py() -> None:
+def test_the_template_is_what_make_catalogs_extracts_from_the_two_modules() -> None:
     assert entries(read(LOCALE / "tfgrade.pot")) == from_messages(), "the template is stale: run `make catalogs`"
 
 
@@ -95,3 +99,18 @@ def test_the_wheel_carries_the_catalogs(tmp_path: Path) -> None:
         names = set(wheel.namelist())
     wanted = {f"autograder/locale/{lang}/LC_MESSAGES/tfgrade.po" for lang in i18n.LANGUAGES}
     assert wanted | {"autograder/locale/tfgrade.pot"} <= names
+
+
+def test_the_class_report_follows_the_language() -> None:
+    from factories import autograph_checks, submission_result
+
+    from autograder.core import assignment, scoring
+    from autograder.reports.class_report import class_report_html
+
+    result = submission_result(*autograph_checks("q1_public"))
+    rows = [(result, scoring.score(result, assignment.load("autograph").questions))]
+    english = class_report_html(rows, title="autograph")
+    with i18n.using("ko"):
+        korean = class_report_html(rows, title="autograph")
+    assert "Pass rate per check" in english and "검사별 통과율" not in english
+    assert "검사별 통과율" in korean and "Pass rate per check" not in korean and '<html lang="ko">' in korean
