@@ -95,7 +95,7 @@ def _run_job(
             started.append(launcher.start(
                 sandbox.Program(forkserver.STUDENT_PROGRAM, (
                     "--fd", str(student_end.fileno()), *data, "--cells", STUDENT_CELLS, "--seed", str(limits.seed),
-                    "--cell-seconds", str(limits.cell_seconds))),
+                    "--cell-seconds", str(limits.cell_seconds), "--lang", i18n.current())),
                 role="student", pass_fds=[student_end.fileno()], binds=binds,
                 cwd=STUDENT_WORKDIR, host_cwd=job / "student", env=env, resources=resources,
             ))
