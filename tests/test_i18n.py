@@ -354,3 +354,34 @@ def test_a_release_carries_the_public_part_of_the_assignments_catalog(small_cour
     # In the student's release, tfgrade check lists what the hidden checks test in Korean.
     student = assignments.load(made.folder)
     assert i18n.assignment_text(student.root, "Use math.pi, not 3.14.", "ko") == "3.14 말고 math.pi를 쓰세요."
+
+
+# -- on a Dask cluster: the command's --lang travels with each task ------------------------------------
+
+from tests.test_distributed import READS_DATA, STARTUP_SECONDS, blind_workers, cluster, tiny  # noqa: E402, F401
+
+
+@pytest.mark.slow
+@blind_workers
+def test_lang_reaches_the_dask_workers(cluster, tiny: assignments.Assignment) -> None:  # noqa: F811
+    import distributed
+
+    from autograder.interop.distributed import DaskGrader
+
+    cluster.start_worker("w")
+    path = write_notebook_without_add(cluster.instructor / "subs" / "minji.ipynb")
+    with distributed.Client(cluster.address) as client:
+        client.wait_for_workers(1, timeout=STARTUP_SECONDS)
+        with DaskGrader(cluster.address, dataclasses.replace(tiny, requested_language="ko")) as grader:
+            korean_result = grader(path).result
+        with DaskGrader(cluster.address, tiny) as grader:
+            english_result = grader(path).result
+    assert (korean_result.language, english_result.language) == ("ko", "en")
+    assert any("정의되어 있지 않습니다" in c.message for c in korean_result.checks)
+    assert any("is not defined in your notebook" in c.message for c in english_result.checks)
+
+
+def write_notebook_without_add(path: Path) -> Path:
+    from factories import write_notebook
+
+    return write_notebook(path, READS_DATA, "def mean_of(xs):\n    return sum(xs) / len(xs)", assignment="tiny")
