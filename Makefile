@@ -10,6 +10,8 @@ STAMP := $(VENV)/.installed
 SYSTEM_TOOLS := bwrap:bubblewrap dot:graphviz tesseract:tesseract-ocr setpriv:util-linux prlimit:util-linux
 # Only the tests need these: chromium renders the class report to a screenshot.
 TEST_TOOLS := chromium:chromium
+# A font with Hangul, for the screenshot test of a Korean feedback page (issue 14).
+CJK_FONT := fonts-noto-cjk
 TEST_STAMP := $(VENV)/.test-tools
 
 # $(call apt_install,COMMAND:PACKAGE ...): install the packages whose command is missing.
@@ -41,6 +43,7 @@ $(COURSE_STAMP): $(STAMP) $(wildcard course.toml) $(wildcard assignments/*/assig
 # Not fatal: without them the tests that need them skip and say why.
 $(TEST_STAMP): $(STAMP)
 	-@$(call apt_install,$(TEST_TOOLS),the tests that need them are skipped)
+	-@fc-list :lang=ko 2>/dev/null | grep -q . || { $(call apt_install,no-hangul-font:$(CJK_FONT),the Korean screenshot test is skipped); }
 	touch $(TEST_STAMP)
 
 .PHONY: setup grade-samples test test-fast lint
@@ -69,3 +72,18 @@ test-fast: $(STAMP)
 
 test: $(TEST_STAMP) $(COURSE_STAMP) lint
 	$(BIN)/python -m pytest -q
+
+# The tool's gettext catalogs (docs/languages.md): extract every messages.py entry into the template,
+# then bring each language's .po up to date with it (new entries arrive empty, changed ones fuzzy:
+# tests/test_catalogs.py fails on both until they are translated).
+LOCALE := autograder/locale
+CATALOG_LANGUAGES := en ko
+.PHONY: catalogs
+catalogs: $(STAMP)
+	@# messages.py (students) and reports/class_words.py (the class report, which follows --lang too).
+	$(BIN)/pybabel extract --no-default-keywords -k 'Message:1c,2,2t' -k 'Message:1c,2,3,3t' -k 'M:1c,2,2t' \
+	  -k 'M:1c,2,3,3t' --no-location --omit-header --sort-output -o $(LOCALE)/tfgrade.pot \
+	  autograder/messages.py autograder/reports/class_words.py
+	@for lang in $(CATALOG_LANGUAGES); do \
+	  $(BIN)/pybabel update -D tfgrade -i $(LOCALE)/tfgrade.pot -d $(LOCALE) -l $$lang --width 100 --ignore-obsolete || exit 1; \
+	done

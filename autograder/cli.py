@@ -12,8 +12,9 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import autograder
-from autograder import messages
+from autograder import i18n, messages
 from autograder.authoring import release as releases
+from autograder.authoring import translations
 from autograder.core import assignment as assignments
 from autograder.core import batch, changes, mutants, notebook, overrides, validate
 from autograder.core import course as courses
@@ -98,7 +99,60 @@ def _course_option(command: argparse.ArgumentParser) -> None:
 
 def _load(args: argparse.Namespace, name: str | Path) -> assignments.Assignment:
     """An assignment for an instructor's command: never a student's release, which lacks the hidden checks."""
-    return assignments.require_hidden_checks(assignments.load(name, course=getattr(args, "course", None)))
+    return _with_language(args, assignments.require_hidden_checks(
+        assignments.load(name, course=getattr(args, "course", None))))
+
+
+# -- the language of what students (and, for grade, the instructor) read: --lang (docs/languages.md) -------
+
+LANGUAGE_COMMANDS = ("grade", "check", "submit")
+
+
+def _add_language_options(commands: argparse._SubParsersAction) -> None:
+    catalogs_cmd = commands.add_parser(
+        "catalogs",
+        help="write an assignment's catalogs for translators: its hints and _(\"...\") check messages (instructors)",
+        description="Extract every hint of requirements.toml and every _(\"...\") text of the check files into "
+        "<assignment>/locale/assignment.pot, and create or update locale/<lang>/LC_MESSAGES/assignment.po for "
+        "each language. Translate the empty entries (and check the fuzzy ones); an entry left empty shows in "
+        "English. See docs/languages.md.",
+    )
+    catalogs_cmd.add_argument("assignment", metavar="ASSIGNMENT", help="assignment name or folder")
+    catalogs_cmd.add_argument("--lang", choices=[lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT],
+                              metavar="LANG", action="append",
+                              help="a language to write a catalog for (repeat it; default: every language but English)")
+    _course_option(catalogs_cmd)
+    catalogs_cmd.set_defaults(run=_run_catalogs)
+    for name in LANGUAGE_COMMANDS:
+        commands.choices[name].add_argument(
+            "--lang", choices=i18n.LANGUAGES, metavar="LANG",
+            help=f"the language of the feedback ({', '.join(i18n.LANGUAGES)}); default: each notebook's "
+            "metadata tfgrade.language, then the assignment's language, then English")
+
+
+def _with_language(args: argparse.Namespace, assignment: assignments.Assignment) -> assignments.Assignment:
+    """The assignment with the command's --lang, which wins over each notebook's; this process speaks it too."""
+    requested = getattr(args, "lang", None)
+    notebook_path = getattr(args, "notebook", None)
+    own = _notebook_language(notebook_path) if notebook_path else None
+    i18n.set_language(i18n.choose(requested, own, assignment.language))  # what the command itself prints
+    return selfcheck.requested(assignment, requested)
+
+
+def _run_catalogs(args: argparse.Namespace) -> int:
+    assignment = assignments.load(args.assignment, course=args.course)
+    languages = tuple(args.lang or [lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT])
+    for path in translations.update_catalogs(assignment, languages):
+        print(f"wrote {path}")
+    return 0
+
+
+def _notebook_language(path: Path) -> str | None:
+    try:
+        return i18n.language_of(notebook.read_node(path).metadata)
+    except notebook.NotebookRejected:  # the command reports the rejection in its own words
+        return None
+
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -122,6 +176,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_assign(commands)
     _add_new(commands)
     _add_export(commands)
+    _add_language_options(commands)
     return parser
 
 
@@ -465,9 +520,9 @@ def _run_check(args: argparse.Namespace) -> int:
 def _for_notebook(args: argparse.Namespace) -> assignments.Assignment:
     """A student's assignment: as named, else from the notebook's metadata, found from its folder."""
     if args.assignment and Path(args.assignment, "assignment.toml").is_file():
-        return assignments.load(args.assignment, course=args.course)
+        return _with_language(args, assignments.load(args.assignment, course=args.course))
     name = args.assignment or _assignment_from(args.notebook, args.course)
-    return assignments.for_notebook(args.notebook, name, course=args.course)
+    return _with_language(args, assignments.for_notebook(args.notebook, name, course=args.course))
 
 
 def _assignment_from(path: Path, course: Path | None = None) -> str:

@@ -20,28 +20,29 @@ Rules the entries follow:
   text, when code fills in an entry with other placeholders than it has, when an entry is
   unused, and when an entry's words also appear in another module.
 
-Translating (planned: gettext catalogs made with Babel) needs one change, in :func:`template`,
-the only place a message's text is looked up: install a ``gettext.GNUTranslations`` in place of
-the null one. The id is the message context, so ``pybabel extract -k 'Message:1c,2,2t'
--k 'Message:1c,2,3,3t'`` finds every entry with its id and plural (entries take their arguments
-by position and end without a trailing comma, which Babel would count as one more argument).
+Translating: :func:`template`, the only place a message's text is looked up, asks
+:func:`autograder.i18n.translations` for the current language's catalog
+(``autograder/locale/<lang>/LC_MESSAGES/tfgrade.po``). The id is the message context, so ``pybabel
+extract -k 'Message:1c,2,2t' -k 'Message:1c,2,3,3t'`` (``make catalogs``) finds every entry with its id
+and plural (entries take their arguments by position and end without a trailing comma, which Babel
+would count as one more argument).
 
 Instructor-only text (the class report, console table, ``tfgrade validate``, grader errors) is
 not here: it is written once beside its renderer.
 
-This module imports nothing from the package but :mod:`autograder.errors`, so every layer, the
-sandboxed processes included, can use it.
+This module imports nothing from the package but :mod:`autograder.errors` and :mod:`autograder.i18n`,
+so every layer, the sandboxed processes included, can use it.
 """
 
 from __future__ import annotations
 
-import gettext
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
 from autograder.errors import TfgradeError
+from autograder.i18n import translations as current_translations
 
 __all__ = ["Message", "MessageError", "catalog", "render", "template"]
 
@@ -70,10 +71,6 @@ class Message:
         return render(self, **values)
 
 
-_TRANSLATIONS: gettext.NullTranslations = gettext.NullTranslations()
-"""Where a message's text is looked up: English as written, until a translation is installed."""
-
-
 def render(message: Message, **values: object) -> str:
     """``message`` with its placeholders filled in from ``values``, which must name exactly them."""
     return template(message, values).format_map(values)
@@ -85,9 +82,10 @@ def template(message: Message, values: Mapping[str, object]) -> str:
     if set(values) != expected:
         missing, extra = sorted(expected - set(values)), sorted(set(values) - expected)
         raise MessageError(f"message {message.id!r}: missing values {missing}, unexpected values {extra}")
+    translations = current_translations()  # in the current thread's language
     if message.plural is None:
-        return _TRANSLATIONS.pgettext(message.id, message.text)
-    return _TRANSLATIONS.npgettext(message.id, message.text, message.plural, _plural_number(message, values["count"]))
+        return translations.pgettext(message.id, message.text)
+    return translations.npgettext(message.id, message.text, message.plural, _plural_number(message, values["count"]))
 
 
 def _plural_number(message: Message, count: object) -> int:

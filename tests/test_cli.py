@@ -289,9 +289,11 @@ def test_gradescope_run_is_hidden_from_the_help_but_still_runs(
 PLACEHOLDERS = {
     "grade": {"submissions": "SUBMISSION", "--assignment": "ASSIGNMENT", "--out": "FOLDER", "--jobs": "N",
               "--student-id": "REGEX", "--scheduler": "ADDRESS", "--export": "FORMAT", "--roster": "FILE",
-              "--course": "FOLDER", "--overrides": "FILE"},
-    "check": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--question": "QUESTION", "--course": "FOLDER"},
-    "submit": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--out": "ZIP", "--course": "FOLDER"},
+              "--course": "FOLDER", "--overrides": "FILE", "--lang": "LANG"},
+    "check": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--question": "QUESTION", "--course": "FOLDER",
+              "--lang": "LANG"},
+    "submit": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--out": "ZIP", "--course": "FOLDER",
+               "--lang": "LANG"},
     "validate": {"assignment": "ASSIGNMENT", "--jobs": "N", "--mutants-report": "FILE", "--course": "FOLDER"},
     "gradescope": {"assignment": "ASSIGNMENT", "--out": "ZIP", "--course": "FOLDER"},
     "gradescope-run": {"--root": "FOLDER", "--assignment": "ASSIGNMENT"},
@@ -300,6 +302,7 @@ PLACEHOLDERS = {
     "release": {"assignment": "ASSIGNMENT", "--out": "FOLDER", "--course": "FOLDER"},
     "assign": {"assignment": "ASSIGNMENT", "--course": "FOLDER"},
     "new": {"name": "ASSIGNMENT", "--course": "FOLDER"},
+    "catalogs": {"assignment": "ASSIGNMENT", "--lang": "LANG", "--course": "FOLDER"},
     "export": {"folder": "FOLDER", "--format": "FORMAT", "--roster": "FILE", "--student-id": "REGEX",
                "--column": "NAME", "--out": "FILE"},
 }

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import autograder
+from autograder.authoring import translations
 from autograder.core.assignment import Assignment, HiddenSummary
 from autograder.core.requirements import check_names
 from autograder.errors import TfgradeError
@@ -99,6 +100,7 @@ def _write(assignment: Assignment, hidden: tuple[HiddenSummary, ...], folder: Pa
     packages = declared_packages(assignment)
     (folder / "assignment.toml").write_text(public_toml(assignment, hidden, packages), encoding="utf-8")
     (folder / README).write_text(readme(assignment, hidden, packages), encoding="utf-8")
+    translations.write_public_catalogs(assignment, folder)  # hints and public check messages, translated
 
 
 def _copy_tree(source: Path, target: Path) -> None:

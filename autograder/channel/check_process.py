@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from autograder import messages
+from autograder import i18n, messages
 from autograder.channel.budget import Budget, BudgetedSocket, ChecksOutOfTime
 from autograder.channel.runner import Runner
 from autograder.channel.student import CheckFailure, Student, student_text
@@ -153,6 +153,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--checks-seconds", type=float, required=True,
                         help="wall time for all checks, from the end of the notebook's run")
     parser.add_argument("--reply-bytes", type=int, required=True)
+    parser.add_argument("--lang", default=i18n.DEFAULT, choices=i18n.LANGUAGES,
+                        help="the language of the check messages (the submission's)")
     return parser.parse_args(argv)
 
 
@@ -164,6 +166,10 @@ def _cell_numbers(path: Path | None) -> list[int] | None:
 def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     args = _parse_args(argv)
+    # Messages are rendered here, so here they take the submission's language; an assignment's own
+    # texts (checks' `_("...")`) come from its catalog, in the folder above its checks.
+    i18n.set_language(args.lang)
+    i18n.set_assignment(args.checks[0].parent.parent)
     budget = Budget(args.checks_seconds, args.request_seconds)
     student = Student(
         _budgeted(args.student_fd, budget),

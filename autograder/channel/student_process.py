@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder import messages
+from autograder import i18n, messages
 from autograder.channel import kernel, protocol
 from autograder.checks import model_description
 
@@ -41,6 +41,9 @@ outside, and a self-check from inside the sandbox could only fail)."""
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
+    # Compiled now, before any student code runs and could change what the catalog reads.
+    i18n.set_language(args.lang)
+    i18n.translations()
     sock = socket.socket(fileno=args.fd)
     if args.data and not os.path.lexists("data"):
         os.symlink(args.data, "data")
@@ -66,6 +69,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--cell-seconds", type=float, required=True)
     parser.add_argument("--data", help="the assignment's data folder, linked as data/ in the working folder")
+    parser.add_argument("--lang", default=i18n.DEFAULT, choices=i18n.LANGUAGES,
+                        help="the language of the cell errors and limits this process words (the submission's)")
     return parser.parse_args(argv)
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from autograder import messages
+from autograder import i18n, messages
 from autograder.channel.artifacts import IF_OPS, PY_FUNCTION_OPS, WHILE_OPS
 from autograder.channel.protocol import ArrayValue, OpaqueValue
 from autograder.channel.runner import Graph, Runner
@@ -36,7 +36,18 @@ __all__ = [
     "IF_OPS",
     "PY_FUNCTION_OPS",
     "WHILE_OPS",
+    "_",
 ]
+
+
+def _(text: str) -> str:
+    """An assignment's own student text in the submission's language: ``CheckFailure(_("..."))``.
+
+    The catalog is the assignment's ``locale/<lang>/LC_MESSAGES/assignment.po``, looked up by this
+    exact English text (``tfgrade catalogs NAME`` extracts every ``_("...")`` of its check files).
+    Translate the sentence, then fill it in: ``_("{name} should return {n} values").format(...)``.
+    """
+    return i18n.assignment_text(None, text)
 
 
 def expect_defined(student: Student, name: str) -> NameInfo:

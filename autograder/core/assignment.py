@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from autograder import i18n
 from autograder.core import course as courses
 from autograder.core import packages
 from autograder.core.requirements import Requirements, RequirementsError
@@ -78,6 +79,11 @@ class Assignment:
     packages: tuple[str, ...] = ()
     """What the notebooks may import besides TensorFlow, as pip requirements (``"matplotlib>=3.9"``): the
     course's list plus the ``requirements`` key of assignment.toml (:mod:`autograder.core.packages`)."""
+    language: str | None = None
+    """The students' language when neither the command nor the notebook names one (``language = "ko"``
+    in assignment.toml; :mod:`autograder.i18n`)."""
+    requested_language: str | None = None
+    """The command's ``--lang``, set by the CLI (never read from a file): it wins over the notebook's."""
 
     @property
     def data(self) -> Path | None:
@@ -194,6 +200,7 @@ def _from_toml(root: Path, config_file: Path, data: dict[str, Any]) -> Assignmen
         solution=_optional_path(root, data.get("solution"), root.parent.parent / "solutions" / f"{root.name}.ipynb"),
         corpus=_optional_path(root, data.get("corpus"), root / "corpus"),
         tensorflow=bool(data.get("tensorflow", True)),
+        language=_language(config_file, data.get("language")),
         requirements=_requirements(root),
         hidden_summary=_hidden_summary(config_file, data),
         packages=_packages(root, config_file, data),
@@ -226,6 +233,17 @@ def _names(config_file: Path, data: Any) -> tuple[str, ...]:
     if not isinstance(data, list) or not all(isinstance(n, str) and n.isidentifier() for n in data):
         raise AssignmentError(f'{config_file}: required must be a list of Python names, e.g. required = ["model"]')
     return tuple(data)
+
+
+def _language(config_file: Path, data: Any) -> str | None:
+    """The ``language`` key (issue 14): one tfgrade has a catalog for, or none."""
+    if data is None:
+        return None
+    if not isinstance(data, str) or data not in i18n.LANGUAGES:
+        raise AssignmentError(
+            f'{config_file}: language must be one of {", ".join(i18n.LANGUAGES)}, e.g. language = "ko"'
+        )
+    return data
 
 
 def _question(config_file: Path, name: str, data: Any) -> Question:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import messages
+from autograder import i18n, messages
 from autograder.core import cache, changes, codec, notebook, overrides, scoring
 from autograder.core.assignment import Assignment
 from autograder.core.execution import Executor
@@ -194,6 +194,13 @@ def write_reports(
     With ``notebook_feedback``, also the student's notebook annotated with the results (a graded
     submission's only: a rejected one has no notebook to return).
     """
+    with i18n.using(graded.result.language):  # each submission's files in its own language (issue 14)
+        _write_reports(graded, folder, cache_keys, notebook_feedback)
+
+
+def _write_reports(
+    graded: Graded, folder: Path, cache_keys: dict[str, str] | None, notebook_feedback: NotebookFeedback | None,
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     documents = {
         "student.json": report.student_report(graded.result, graded.score),
@@ -223,7 +230,8 @@ class NotebookFeedback:
 
 def _write_feedback_notebook(graded: Graded, folder: Path, source: NotebookFeedback) -> None:
     """feedback.ipynb and feedback-notebook.html; a stale pair goes when there is no notebook to return now."""
-    files = _feedback_notebook_files(graded, source)
+    with i18n.using(graded.result.language):
+        files = _feedback_notebook_files(graded, source)
     for name in (FEEDBACK_IPYNB, FEEDBACK_HTML):
         if name in files:
             cache.write_atomically(folder / name, files[name])

@@ -26,12 +26,15 @@ from autograder.core.results import SubmissionResult
 
 REPORT = "report.json"
 SUBMISSION_KEY, CHECKS_KEY, GRADER_KEY = "submission_sha256", "checks_sha256", "grader_sha256"
+LANGUAGE_KEY = "language"
 
 
 def checks_key(assignment: Assignment) -> str:
     """Hash of the assignment's part of a grade: assignment.toml, the packages it allows, and the checks."""
     named = [("assignment.toml", assignment.root / "assignment.toml")]
-    named += [(str(p.relative_to(assignment.root)), p) for p in sorted(assignment.root.glob("checks/**/*.py"))]
+    # Its translations of hints and check messages (docs/languages.md) are in its feedback too.
+    for pattern in ("checks/**/*.py", "locale/*/LC_MESSAGES/*.po"):
+        named += [(str(p.relative_to(assignment.root)), p) for p in sorted(assignment.root.glob(pattern))]
     # What the notebooks may import comes from course.toml too, outside the assignment's folder.
     return _hash(named, extra=b"packages\0" + "\n".join(assignment.packages).encode())
 
@@ -43,7 +46,10 @@ def grader_key() -> str:
 
 def grading_keys(assignment: Assignment) -> dict[str, str]:
     """What decides a grade besides the submission; computed once per batch."""
-    return {CHECKS_KEY: checks_key(assignment), GRADER_KEY: grader_key()}
+    keys = {CHECKS_KEY: checks_key(assignment), GRADER_KEY: grader_key()}
+    # The feedback's language: the notebook's own choice is in its bytes, the assignment's default in
+    # assignment.toml; only the command's --lang is outside both (and absent, old reports still match).
+    return keys | ({LANGUAGE_KEY: assignment.requested_language} if assignment.requested_language else {})
 
 
 def _hash(named: Iterable[tuple[str, Path]], extra: bytes = b"") -> str:

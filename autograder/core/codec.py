@@ -328,11 +328,13 @@ def _encode_submission(result: SubmissionResult) -> Json:
         "message": result.message,
         "execution": EXECUTION.encode(result.execution),
         "checks": [CHECK.encode(c) for c in result.checks],
+        # Written only when not English: a report of English feedback stays byte for byte what it was.
+        **({"language": result.language} if result.language != "en" else {}),
     }
 
 
 def _read_submission(f: _Fields) -> SubmissionResult:
-    f.expect_keys(_SUBMISSION_KEYS)
+    f.expect_keys(_SUBMISSION_KEYS, optional=("language",))  # absent in reports written before issue 14
     return SubmissionResult(
         submission=f.text("submission"),
         assignment=f.text("assignment"),
@@ -340,6 +342,7 @@ def _read_submission(f: _Fields) -> SubmissionResult:
         message=f.text("message"),
         execution=f.nested("execution", EXECUTION),
         checks=f.items("checks", CHECK),
+        language=f.text("language") if "language" in f.data else "en",
     )
 
 
@@ -448,16 +451,18 @@ def _encode_report(report: Report) -> Json:
         **SCORE.encode(report.score),
         "execution": result["execution"],
         "checks": result["checks"],
+        **({"language": result["language"]} if "language" in result else {}),
     }
     return document if report.cache is None else {**document, "cache": dict(report.cache)}
 
 
 def _read_report(f: _Fields) -> Report:
     f.expect_version(SCHEMA_VERSION)
-    f.expect_keys(_REPORT_KEYS, optional=("cache", _OVERRIDE))
+    f.expect_keys(_REPORT_KEYS, optional=("cache", _OVERRIDE, "language"))  # language: since issue 14
     score_keys = (*_SCORE_KEYS, _OVERRIDE) if _OVERRIDE in f.data else _SCORE_KEYS
+    submission_keys = (*_SUBMISSION_KEYS, "language") if "language" in f.data else _SUBMISSION_KEYS
     return Report(
-        result=SUBMISSION.read(_Fields(f.subset(_SUBMISSION_KEYS), f.where)),
+        result=SUBMISSION.read(_Fields(f.subset(submission_keys), f.where)),
         score=SCORE.read(_Fields(f.subset(score_keys), f.where)),
         cache=f.text_map("cache") if "cache" in f.data else None,
     )

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
-from autograder import messages
+from autograder import i18n, messages
 from autograder.channel import protocol
 from autograder.core import codec
 from autograder.core.assignment import Assignment, Limits
@@ -95,7 +95,7 @@ def _run_job(
             started.append(launcher.start(
                 sandbox.Program(forkserver.STUDENT_PROGRAM, (
                     "--fd", str(student_end.fileno()), *data, "--cells", STUDENT_CELLS, "--seed", str(limits.seed),
-                    "--cell-seconds", str(limits.cell_seconds))),
+                    "--cell-seconds", str(limits.cell_seconds), "--lang", i18n.current())),
                 role="student", pass_fds=[student_end.fileno()], binds=binds,
                 cwd=STUDENT_WORKDIR, host_cwd=job / "student", env=env, resources=resources,
             ))
@@ -197,7 +197,9 @@ def _start_checks(
             "--hidden", str(assignment.hidden_checks), "--required", *assignment.required_names,
             "--notebook-seconds", str(limits.notebook_seconds),
             "--request-seconds", str(limits.request_seconds), "--checks-seconds", str(limits.checks_seconds),
-            "--reply-bytes", str(limits.reply_bytes))),
+            "--reply-bytes", str(limits.reply_bytes),
+            # The submission's language (grading.py chose it for this thread): check messages are written there.
+            "--lang", i18n.current())),
         role="checks",
         pass_fds=[channels.student.fileno(), channels.runner.fileno(), channels.control.fileno(), channels.results_fd],
         binds=[sandbox.Bind(assignment.root, str(assignment.root)), sandbox.Bind(cell_numbers, CHECKS_CELLS)],

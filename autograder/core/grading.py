@@ -8,13 +8,14 @@ an error) -> score -> (the caller renders reports from the result and the score)
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from autograder import i18n
 from autograder.core import habits, notebook, requirements, scoring
 from autograder.core.assignment import Assignment
 from autograder.core.execution import Execution, Executor, GraderError
-from autograder.core.results import SubmissionResult
+from autograder.core.results import CheckResult, SubmissionResult
 
 
 @dataclass(frozen=True)
@@ -30,20 +31,39 @@ def grade(path: Path, assignment: Assignment, executor: Executor, *, include_hid
 
 def _result(path: Path, assignment: Assignment, executor: Executor, include_hidden: bool) -> SubmissionResult:
     name = str(path)
+    # Until the notebook is read, its own language is unknown: a rejection speaks the command's or the assignment's.
+    language = i18n.choose(assignment.requested_language, None, assignment.language)
+    with i18n.using(language):
+        try:
+            nb = notebook.load(path, assignment.name)
+        except notebook.NotebookRejected as exc:
+            return SubmissionResult(name, assignment.name, "rejected", str(exc), language=language)
+    language = i18n.choose(assignment.requested_language, _notebook_language(path), assignment.language)
+    # The executor reads the language from this context and passes it to the check process.
+    with i18n.using(language):
+        try:
+            execution = executor.run(nb, assignment, include_hidden=include_hidden)
+            _expect_declared_points(execution, assignment, include_hidden)
+        except GraderError as exc:
+            return SubmissionResult(name, assignment.name, "grader_error", f"Grader error: {exc}", language=language)
+        sources = {c.number: c.source for c in nb.cells}
+        summary = habits.explain_cells(execution.summary, sources, assignment.packages)
+        checks = _translated_hints(requirements.annotate(execution.checks, assignment.requirements), assignment)
+        checks = habits.explain_checks(checks, summary.cell_errors, sources)
+    return SubmissionResult(name, assignment.name, "graded", summary.message, summary, checks, language=language)
+
+
+def _translated_hints(checks: tuple[CheckResult, ...], assignment: Assignment) -> tuple[CheckResult, ...]:
+    """requirements.toml's hints in the current language, from the assignment's catalog (by their English text)."""
+    return tuple(replace(c, hint=i18n.assignment_text(assignment.root, c.hint)) if c.hint else c for c in checks)
+
+
+def _notebook_language(path: Path) -> str | None:
+    """``metadata.tfgrade.language``: the Korean notebook says ``ko``."""
     try:
-        nb = notebook.load(path, assignment.name)
-    except notebook.NotebookRejected as exc:
-        return SubmissionResult(name, assignment.name, "rejected", str(exc))
-    try:
-        execution = executor.run(nb, assignment, include_hidden=include_hidden)
-        _expect_declared_points(execution, assignment, include_hidden)
-    except GraderError as exc:
-        return SubmissionResult(name, assignment.name, "grader_error", f"Grader error: {exc}")
-    sources = {c.number: c.source for c in nb.cells}
-    summary = habits.explain_cells(execution.summary, sources, assignment.packages)
-    checks = requirements.annotate(execution.checks, assignment.requirements)
-    checks = habits.explain_checks(checks, summary.cell_errors, sources)
-    return SubmissionResult(name, assignment.name, "graded", summary.message, summary, checks)
+        return i18n.language_of(notebook.read_node(path).metadata)
+    except notebook.NotebookRejected:  # it was read a moment ago; if not now, it names no language
+        return None
 
 
 def _expect_declared_points(execution: Execution, assignment: Assignment, include_hidden: bool) -> None:

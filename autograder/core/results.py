@@ -80,3 +80,5 @@ class SubmissionResult:
         default_factory=lambda: ExecutionSummary("not_run", messages.NOT_RUN.format())
     )
     checks: tuple[CheckResult, ...] = ()
+    language: str = "en"
+    """The language its feedback is written in (:mod:`autograder.i18n`); reports before it were English."""

@@ -36,7 +36,7 @@ from autograder.errors import TfgradeError
 from autograder.interop.distributed import WorkerSettings
 from autograder.sandbox import launcher as sandbox
 
-BUNDLED = ("assignment.toml", "requirements.toml", "checks", "data")
+BUNDLED = ("assignment.toml", "requirements.toml", "checks", "data", "locale")
 """What of the assignment folder a worker needs, besides the student template that assignment.toml names."""
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 """Every member's timestamp, so the same files always pack to the same bytes (and hash)."""
@@ -183,8 +183,10 @@ def _worker_problems(
     return problems
 
 
-def grade_on_worker(bundle: str, file_name: str, data: bytes) -> str:
-    """Runs ON the worker: grade one submission (its bytes, under its own file name); return the JSON report."""
+def grade_on_worker(bundle: str, file_name: str, data: bytes, language: str | None = None) -> str:
+    """Runs ON the worker: grade one submission (its bytes, under its own file name); return the JSON report.
+
+    ``language`` is the command's ``--lang``, which wins over the notebook's (docs/languages.md)."""
     worker = get_worker()
     plugin = worker.plugins.get(bundle)
     who = f"Dask worker {worker.name} at {worker.address} (host {socket.gethostname()})"
@@ -199,5 +201,6 @@ def grade_on_worker(bundle: str, file_name: str, data: bytes) -> str:
     with tempfile.TemporaryDirectory(prefix="tfgrade-submission-", dir=worker.local_directory) as folder:
         path = Path(folder) / file_name
         path.write_bytes(data)
-        graded = grade(path, plugin.assignment, plugin.executor)
+        asked = dataclasses.replace(plugin.assignment, requested_language=language) if language else plugin.assignment
+        graded = grade(path, asked, plugin.executor)
     return codec.REPORT.dumps(codec.Report(graded.result, graded.score))

@@ -82,7 +82,10 @@ class DaskGrader:
             data = notebook.read_bytes(path)
         except notebook.NotebookRejected as exc:  # as grading on this machine rejects it: the message needs the path
             return self._graded(SubmissionResult(str(path), self._assignment.name, "rejected", str(exc)))
-        future = self._client.submit(grade_on_worker, self._bundle.name, path.name, data, pure=False)
+        # --lang travels with each task (the bundle holds assignment.toml, which cannot say it); sent only when
+        # given, so a worker of a tfgrade before languages still grades the rest.
+        language = [self._assignment.requested_language] if self._assignment.requested_language else []
+        future = self._client.submit(grade_on_worker, self._bundle.name, path.name, data, *language, pure=False)
         try:
             text = future.result()
         except Exception as exc:

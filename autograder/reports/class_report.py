@@ -28,6 +28,7 @@ from typing import ClassVar
 
 from autograder.core.results import CheckResult, SubmissionResult
 from autograder.core.scoring import Adjustment, Score
+from autograder.reports import class_words as words
 from autograder.reports.formats import MESSAGE_LIMIT, NAME_LIMIT, format_number, safe_text
 from autograder.reports.pages import render_page
 
@@ -47,8 +48,6 @@ EXAMPLE_LIMIT = 400
 """Characters kept of the example message in the failure tables."""
 LOW_RATE, MID_RATE = 0.5, 0.8
 """Bars below LOW_RATE are red, below MID_RATE amber, the rest green."""
-
-NO_MESSAGE = "(no message)"
 
 # Numbers in messages ("expected 3 got 4.5", "shape (32, 10)", "1e-3") become "#" when grouping;
 # digits inside a name ("x0", "conv2d", "dense_1") are part of the name and stay.
@@ -79,12 +78,8 @@ def class_report_html(rows: Sequence[Row], *, title: str) -> str:
     ]
     return render_page(
         "class.html", page="class-report", title=safe_text(title, NAME_LIMIT), sections=[s for s in sections if s],
-        warning=WARNING, footer=FOOTER,
+        warning=words.WARNING.format(), footer=words.FOOTER.format(),
     )
-
-
-WARNING = "For instructors: this page names hidden checks and quotes their messages. Do not share it with students."
-FOOTER = "Made by tfgrade."
 
 
 # -- what the template draws ------------------------------------------------------------------
@@ -158,6 +153,8 @@ class _GroupTable:
     rows: tuple[_GroupRow, ...]
     share: str
     more: str
+    heads: tuple[str, str]
+    """The headings of the count column and of the example message's column."""
 
 
 @dataclass(frozen=True)
@@ -186,21 +183,21 @@ def _summary_section(rows: Sequence[Row], graded: Sequence[Row], points: float) 
     statuses = [result.status for result, _ in rows]
     scores = [score.earned for _, score in graded]
     cards = (
-        _Card("Submissions", str(len(rows)), ""),
-        _Card("Graded", str(len(graded)), ""),
-        _Card("Rejected", str(statuses.count("rejected")), ""),
-        _Card("Grader errors", str(statuses.count("grader_error")), ""),
-        _Card("Mean score", *_score_card(statistics.fmean(scores) if scores else None, points)),
-        _Card("Median score", *_score_card(statistics.median(scores) if scores else None, points)),
+        _Card(words.CARD_SUBMISSIONS.format(), str(len(rows)), ""),
+        _Card(words.CARD_GRADED.format(), str(len(graded)), ""),
+        _Card(words.CARD_REJECTED.format(), str(statuses.count("rejected")), ""),
+        _Card(words.CARD_GRADER_ERRORS.format(), str(statuses.count("grader_error")), ""),
+        _Card(words.CARD_MEAN.format(), *_score_card(statistics.fmean(scores) if scores else None, points)),
+        _Card(words.CARD_MEDIAN.format(), *_score_card(statistics.median(scores) if scores else None, points)),
     )
-    return _Section("summary", "Summary", cards=cards)
+    return _Section("summary", words.SUMMARY.format(), cards=cards)
 
 
 def _score_card(value: float | None, points: float) -> tuple[str, str]:
     if value is None:
-        return "–", "no graded submissions"
+        return "–", words.CARD_NONE.format()
     share = f" ({_percent(value / points)})" if points > 0 else ""
-    return format_number(round(value, 2)), f"out of {format_number(points)}{share}"
+    return format_number(round(value, 2)), words.OUT_OF.format(points=format_number(points), share=share)
 
 
 # -- histogram --------------------------------------------------------------------------------
@@ -214,9 +211,9 @@ class _Bin:
 
 def _histogram_section(graded: Sequence[Row], points: float) -> _Section:
     scores = [score.earned for _, score in graded]
-    heading, note = "Score distribution", "Total score of each graded submission."
+    heading, note = words.SCORES.format(), words.SCORES_NOTE.format()
     if not scores:
-        return _Section("scores", heading, note, empty="No graded submissions, so there is no score distribution.")
+        return _Section("scores", heading, note, empty=words.SCORES_EMPTY.format())
     return _Section("scores", heading, note, chart=_histogram_chart(_bins(scores, points), len(scores), points))
 
 
@@ -248,15 +245,14 @@ def _histogram_chart(bins: Sequence[_Bin], graded: int, points: float) -> _Chart
     for i, b in enumerate(bins):
         height = _H_PLOT * b.count / tallest
         x = _H_LEFT + i * slot + slot * 0.1
-        tip = f"{_plural(b.count, 'submission')} scored {b.label}"
+        tip = words.BIN_TIP.format(count=b.count, label=b.label)
         shapes.append(_rect(x, base - height, slot * 0.8, height, "bar", tip))
         if b.count:
             shapes.append(_text(x + slot * 0.4, base - height - 6, str(b.count), "middle", "count"))
         shapes.append(_text(x + slot * 0.4, base + 16, b.label, "middle", "axis" + small))
-    shapes.append(_text(_H_LEFT + (_H_WIDTH - _H_LEFT) / 2, base + 42, f"points (out of {format_number(points)})",
-                        "middle", "axis-title"))
-    label = (f"Histogram of total scores of {_plural(graded, 'graded submission')}: "
-             + "; ".join(f"{b.label}: {b.count}" for b in bins))
+    axis = words.AXIS_POINTS.format(points=format_number(points))
+    shapes.append(_text(_H_LEFT + (_H_WIDTH - _H_LEFT) / 2, base + 42, axis, "middle", "axis-title"))
+    label = words.HISTOGRAM_LABEL.format(count=graded, bins="; ".join(f"{b.label}: {b.count}" for b in bins))
     return _chart("histogram", _H_WIDTH, base + _H_BOTTOM, label, shapes)
 
 
@@ -305,9 +301,9 @@ def _question_section(graded: Sequence[Row]) -> _Section | None:
     if not questions:
         return None
     bars = [_question_bar(name, *data) for name, data in questions.items()]
-    label = "Mean score per question: " + "; ".join(f"{b.label}: {b.value}" for b in bars)
-    note = "Mean points earned on each question by the graded submissions."
-    return _Section("questions", "Mean per question", note, chart=_bars_chart("question-means", bars, label))
+    label = words.QUESTIONS_LABEL.format(bars="; ".join(f"{b.label}: {b.value}" for b in bars))
+    note = words.QUESTIONS_NOTE.format()
+    return _Section("questions", words.QUESTIONS.format(), note, chart=_bars_chart("question-means", bars, label))
 
 
 def _question_bar(name: str, title: str, points: float, earned: list[float]) -> _Bar:
@@ -315,7 +311,7 @@ def _question_bar(name: str, title: str, points: float, earned: list[float]) -> 
     fraction = mean / points if points > 0 else 0.0
     value = f"{format_number(round(mean, 2))} / {format_number(points)} ({_percent(fraction)})"
     label = name if title in ("", name) else f"{name}: {title}"
-    return _Bar(label, fraction, value, f"{label}: mean {value}")
+    return _Bar(label, fraction, value, words.QUESTION_TIP.format(label=label, value=value))
 
 
 @dataclass(frozen=True)
@@ -331,11 +327,11 @@ def _pass_rate_section(graded: Sequence[Row]) -> _Section | None:
     if not graded:
         return None
     if not rates:
-        return _Section("checks", "Pass rate per check", empty="No checks ran.")
+        return _Section("checks", words.CHECKS.format(), empty=words.CHECKS_EMPTY.format())
     bars = [_rate_bar(rate) for rate in rates]
-    label = "Pass rate per check, lowest first: " + "; ".join(f"{b.label}: {b.value}" for b in bars)
-    note = "Share of graded submissions that passed each check, lowest first. Hidden checks included."
-    return _Section("checks", "Pass rate per check", note, chart=_bars_chart("pass-rates", bars, label))
+    label = words.CHECKS_LABEL.format(bars="; ".join(f"{b.label}: {b.value}" for b in bars))
+    note = words.CHECKS_NOTE.format()
+    return _Section("checks", words.CHECKS.format(), note, chart=_bars_chart("pass-rates", bars, label))
 
 
 def _check_rates(graded: Sequence[Row]) -> list[_CheckRate]:
@@ -354,10 +350,11 @@ def _check_rates(graded: Sequence[Row]) -> list[_CheckRate]:
 def _rate_bar(rate: _CheckRate) -> _Bar:
     fraction = rate.passed / rate.runs
     label = f"{rate.check.question} · {rate.check.name}"
-    value = f"{_percent(fraction)} ({rate.passed} of {rate.runs})"
-    broke = f"; the check itself broke {_plural(rate.errors, 'time')}" if rate.errors else ""
-    tests = f"; tests requirement {safe_text(rate.check.requirement, NAME_LIMIT)}" if rate.check.requirement else ""
-    tooltip = f"{label}: {rate.passed} of {rate.runs} passed{broke}{tests}"
+    value = words.RATE_VALUE.format(percent=_percent(fraction), passed=rate.passed, runs=rate.runs)
+    broke = words.RATE_BROKE.format(count=rate.errors) if rate.errors else ""
+    requirement = safe_text(rate.check.requirement, NAME_LIMIT)
+    tests = words.RATE_TESTS.format(requirement=requirement) if rate.check.requirement else ""
+    tooltip = words.RATE_TIP.format(label=label, passed=rate.passed, runs=rate.runs, broke=broke, tests=tests)
     return _Bar(label, fraction, value, tooltip, "hidden" if rate.check.visibility == "hidden" else "")
 
 
@@ -375,18 +372,20 @@ class _Group:
 def _failure_section(graded: Sequence[Row]) -> _Section | None:
     if not graded:
         return None
-    heading = "Most common failure messages"
+    heading = words.FAILURES.format()
     failures = [c for result, _ in graded for c in result.checks if c.outcome != "passed"]
     if not failures:
-        return _Section("failures", heading, empty="No check failed.")
-    pairs = ((_check_where(c), safe_text(c.message, EXAMPLE_LIMIT) or NO_MESSAGE) for c in failures)
-    table = _group_table(_groups(pairs, split_by_where=True), "Check", len(graded))
-    note = "Failed checks grouped by check and message, ignoring numbers so near-identical messages group."
+        return _Section("failures", heading, empty=words.FAILURES_EMPTY.format())
+    no_message = words.NO_MESSAGE.format()
+    pairs = ((_check_where(c), safe_text(c.message, EXAMPLE_LIMIT) or no_message) for c in failures)
+    table = _group_table(_groups(pairs, split_by_where=True), words.HEAD_CHECK.format(), len(graded))
+    note = words.FAILURES_NOTE.format()
     return _Section("failures", heading, note, table=table)
 
 
 def _check_where(check: CheckResult) -> str:
-    tags = [t for t, on in (("hidden", check.visibility == "hidden"), ("check broke", check.outcome == "error")) if on]
+    tags = [t.format() for t, on in ((words.TAG_HIDDEN, check.visibility == "hidden"),
+                                     (words.TAG_BROKE, check.outcome == "error")) if on]
     requirement = f" → {safe_text(check.requirement, NAME_LIMIT)}" if check.requirement else ""
     return f"{check.question} · {check.name}" + (f" ({', '.join(tags)})" if tags else "") + requirement
 
@@ -396,9 +395,9 @@ def _cell_error_section(graded: Sequence[Row]) -> _Section | None:
     if not errors:
         return None
     pairs = ((str(e.cell), safe_text(e.error, EXAMPLE_LIMIT)) for e in errors)
-    table = _group_table(_groups(pairs, split_by_where=False), "Cells", len(graded))
-    note = "Errors that stopped a cell, grouped by message, ignoring numbers."
-    return _Section("cell-errors", "Most common cell errors", note, table=table)
+    table = _group_table(_groups(pairs, split_by_where=False), words.HEAD_CELLS.format(), len(graded))
+    note = words.CELL_ERRORS_NOTE.format()
+    return _Section("cell-errors", words.CELL_ERRORS.format(), note, table=table)
 
 
 def _groups(pairs: Iterable[tuple[str, str]], *, split_by_where: bool) -> list[_Group]:
@@ -422,14 +421,15 @@ def _group_table(groups: Sequence[_Group], where: str, graded: int) -> _GroupTab
     return _GroupTable(
         where=where,
         rows=rows,
-        share=f"Out of {_plural(graded, 'graded submission')}.",
-        more=f"…and {_plural(more, 'more message')} not shown." if more > 0 else "",
+        share=words.SHARE.format(count=graded),
+        more=words.MORE.format(count=more) if more > 0 else "",
+        heads=(words.HEAD_COUNT.format(), words.HEAD_EXAMPLE.format()),
     )
 
 
 def _variants(examples: Sequence[str]) -> str:
     others = len(set(examples)) - 1
-    return f"(+{_plural(others, 'variant')})" if others else ""
+    return words.VARIANTS.format(count=others) if others else ""
 
 
 # -- overrides --------------------------------------------------------------------------------
@@ -445,15 +445,15 @@ def _overrides_section(rows: Sequence[Row]) -> _Section | None:
     )
     if not table:
         return None
-    note = ("Every score on this page is final: it includes these changes. Students see each one, with its reason, "
-            "in their feedback.")
-    head = ("Submission", "Question", "Automatic", "Change", "Final", "Reason")
-    return _Section("overrides", f"Overrides ({len(table)})", note, table=_PlainTable(head=head, rows=table))
+    head = tuple(h.format() for h in (words.HEAD_SUBMISSION, words.HEAD_QUESTION, words.HEAD_AUTOMATIC,
+                                      words.HEAD_CHANGE, words.HEAD_FINAL, words.HEAD_REASON))
+    return _Section("overrides", words.OVERRIDES.format(number=len(table)), words.OVERRIDES_NOTE.format(),
+                    table=_PlainTable(head=head, rows=table))
 
 
 def _adjustments(score: Score) -> list[tuple[str, Adjustment, float]]:
     found = [(q.question, q.override, q.earned) for q in score.questions if q.override is not None]
-    return found + ([("total", score.override, score.earned)] if score.override is not None else [])
+    return found + ([(words.TOTAL.format(), score.override, score.earned)] if score.override is not None else [])
 
 
 # -- not graded -------------------------------------------------------------------------------
@@ -464,17 +464,16 @@ def _not_graded_section(rows: Sequence[Row]) -> _Section | None:
     if not missing:
         return None
     table = _PlainTable(
-        head=("Submission", "Status", "Reason"),
+        head=(words.HEAD_SUBMISSION.format(), words.HEAD_STATUS.format(), words.HEAD_REASON.format()),
         rows=tuple(
-            (safe_text(r.submission, NAME_LIMIT), _STATUS[r.status], safe_text(r.message, MESSAGE_LIMIT))
+            (safe_text(r.submission, NAME_LIMIT), _STATUS[r.status].format(), safe_text(r.message, MESSAGE_LIMIT))
             for r in missing
         ),
     )
-    note = "Rejected files and grader errors score 0 and are left out of every statistic above."
-    return _Section("not-graded", "Not graded", note, table=table)
+    return _Section("not-graded", words.NOT_GRADED.format(), words.NOT_GRADED_NOTE.format(), table=table)
 
 
-_STATUS = {"graded": "graded", "rejected": "rejected", "grader_error": "grader error"}
+_STATUS = {"graded": words.STATUS_GRADED, "rejected": words.STATUS_REJECTED, "grader_error": words.STATUS_GRADER_ERROR}
 
 
 # -- shapes -----------------------------------------------------------------------------------
@@ -504,6 +503,3 @@ def _percent(fraction: float) -> str:
 def _count(checks: Iterable[CheckResult], outcome: str) -> int:
     return sum(1 for c in checks if c.outcome == outcome)
 
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

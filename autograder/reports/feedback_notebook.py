@@ -47,7 +47,7 @@ import jinja2
 import nbformat
 from nbconvert import HTMLExporter
 
-from autograder import messages
+from autograder import i18n, messages
 from autograder.authoring import assign
 from autograder.core.assignment import AssignmentError
 from autograder.core.results import CellError, CheckResult, SubmissionResult
@@ -384,6 +384,9 @@ _TEMPLATE = """\
 .celltag_tfgrade-feedback { background: #eef3fa; border-left: 6px solid #1f5fa8; border-radius: 4px;
   padding: 0.4em 1em; margin: 0.6em 0; }
 .celltag_tfgrade-feedback blockquote { border-left: none; background: none; margin: 0; padding: 0; }
+/* Fonts with Hangul before the generic family, for Korean notebooks and feedback (issue 14). */
+body { --jp-content-font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans KR", "Noto Sans CJK KR",
+  "Apple SD Gothic Neo", "Malgun Gothic", sans-serif; --jp-ui-font-family: var(--jp-content-font-family); }
 </style>
 {%- endblock extra_css -%}
 """
@@ -400,6 +403,7 @@ _EXPORTER_LOCK = threading.Lock()
 def render_html(node: nbformat.NotebookNode, title: str) -> str:
     """``node`` as one HTML page (nbconvert's lab layout, no scripts); nothing in it is executed."""
     with _EXPORTER_LOCK:
+        _exporter().language_code = i18n.current()  # <html lang>, the feedback's language
         resources = {"metadata": {"name": title}, "tfgrade_policy": POLICY}  # the template escapes the title
         body, _ = _exporter().from_notebook_node(node, resources=resources)
     return str(body)

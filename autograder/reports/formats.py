@@ -29,6 +29,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import wcwidth
+
 from autograder import messages
 from autograder.core import codec
 from autograder.core.results import CellError, CheckResult, SubmissionResult
@@ -292,7 +294,7 @@ def console_table(rows: Sequence[Row]) -> str:
     names = _question_columns(rows)
     header = ["submission", *names, "total", "status"]
     body = [_table_cells(result, score, names) for result, score in rows]
-    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+    widths = [max(display_width(line[i]) for line in [header, *body]) for i in range(len(header))]
     numeric = range(1, len(names) + 2)
     lines = [_align(header, widths, numeric), _align(["-" * w for w in widths], widths, numeric)]
     lines += [_align(cells, widths, numeric) for cells in body]
@@ -321,11 +323,18 @@ def _status_cell(result: SubmissionResult) -> str:
 
 def _align(cells: Sequence[str], widths: Sequence[int], right: Iterable[int]) -> str:
     right_set = set(right)
-    padded = [
-        cell.rjust(width) if i in right_set else cell.ljust(width)
-        for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
-    ]
+    padded = []
+    for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+        gap = " " * (width - display_width(cell))
+        padded.append(gap + cell if i in right_set else cell + gap)
     return "  ".join(padded).rstrip()
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: two for each Hangul (or other wide) character, none for a combining one."""
+    width: int = wcwidth.wcswidth(text)
+    # -1 when a character is not printable (safe_text has already replaced control characters): it takes none.
+    return width if width >= 0 else sum(max(wcwidth.wcwidth(c), 0) for c in text)
 
 
 def _summary_line(rows: Sequence[Row]) -> str:

@@ -26,7 +26,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from autograder import messages
+from autograder import i18n, messages
 
 __all__ = ["TEMPLATES", "render_message", "render_page"]
 
@@ -55,4 +55,5 @@ def _environment() -> jinja2.Environment:
     )
     environment.filters["render"] = render_message
     environment.globals["messages"] = messages
+    environment.globals["language"] = i18n.current  # <html lang>: the language the page's messages are in
     return environment

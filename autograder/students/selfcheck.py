@@ -17,11 +17,12 @@ written for students; never a hidden check's name or inputs.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import messages
+from autograder import i18n, messages
 from autograder.channel.student_process import GRADING_VARIABLE
 from autograder.core import assignment as assignments
 from autograder.core import notebook as notebooks
@@ -87,19 +88,30 @@ def run_self_check(
         raise ValueError(messages.UNKNOWN_QUESTION.format(question=question, known=known))
     executor = executor or ProcessExecutor()
     graded = grade(Path(path), assignment, executor, include_hidden=False)
-    hidden = tuple(h for h in hidden_shares(assignment) if question in (None, h.question))
+    with i18n.using(graded.result.language):  # the hints of the hidden checks, in the notebook's language
+        hidden = tuple(h for h in hidden_shares(assignment) if question in (None, h.question))
     return SelfCheck(graded=graded, question=question, hidden=hidden, isolation=executor.isolation)
 
 
-def check(question: str | None = None, *, notebook: str | os.PathLike[str] | None = None) -> SelfCheck | None:
-    """Run the public checks (of one question, or all) on your saved notebook. Save first!"""
+def check(
+    question: str | None = None, *, notebook: str | os.PathLike[str] | None = None, lang: str | None = None,
+) -> SelfCheck | None:
+    """Run the public checks (of one question, or all) on your saved notebook. Save first!
+
+    ``lang="ko"`` shows the results in Korean (by default: the notebook's language, then the assignment's).
+    """
     if os.environ.get(GRADING_VARIABLE):  # the grader is running this notebook, and runs the checks itself
         return None
     path = find_notebook(notebook)
     name = notebooks.load(path, expected_assignment=None).assignment
     if name is None:
         raise ValueError(messages.NO_ASSIGNMENT.format(file=path.name))
-    return run_self_check(path, assignments.for_notebook(path, name), question)
+    return run_self_check(path, requested(assignments.for_notebook(path, name), lang), question)
+
+
+def requested(assignment: assignments.Assignment, lang: str | None) -> assignments.Assignment:
+    """The assignment with the student's choice of language (``lang=``/``--lang``), which beats the notebook's."""
+    return dataclasses.replace(assignment, requested_language=i18n.check(lang, "lang")) if lang else assignment
 
 
 def find_notebook(given: str | os.PathLike[str] | None) -> Path:
@@ -122,7 +134,8 @@ def hidden_shares(assignment: assignments.Assignment) -> list[HiddenShare]:
     public assignment.toml says the same in its ``[hidden]`` table (``tfgrade release`` wrote it from here).
     """
     if assignment.hidden_summary is not None and not assignment.hidden_checks.is_dir():
-        return [HiddenShare(h.question, h.checks, h.points, h.tests) for h in assignment.hidden_summary]
+        return [HiddenShare(h.question, h.checks, h.points, _translated(assignment, h.tests))
+                for h in assignment.hidden_summary]
     hidden = _marked_checks(assignment.hidden_checks)
     public_points: dict[str, float] = {}
     for question, points in _marked_checks(assignment.public_checks):
@@ -130,10 +143,16 @@ def hidden_shares(assignment: assignments.Assignment) -> list[HiddenShare]:
     counts = {q.name: sum(1 for question, _ in hidden if question == q.name) for q in assignment.questions}
     tests = _hidden_tests(assignment)
     return [
-        HiddenShare(q.name, counts[q.name], q.points - public_points.get(q.name, 0.0), tests.get(q.name, ()))
+        HiddenShare(q.name, counts[q.name], q.points - public_points.get(q.name, 0.0),
+                    _translated(assignment, tests.get(q.name, ())))
         for q in assignment.questions
         if counts[q.name]
     ]
+
+
+def _translated(assignment: assignments.Assignment, hints: tuple[str, ...]) -> tuple[str, ...]:
+    """requirements.toml's hints in the current language, from the assignment's own catalog."""
+    return tuple(i18n.assignment_text(assignment.root, hint) for hint in hints)
 
 
 def _hidden_tests(assignment: assignments.Assignment) -> dict[str, tuple[str, ...]]:
@@ -250,6 +269,11 @@ def _rows(result: SelfCheck, marks: tuple[str, str]) -> list[_Row]:
 
 
 def render_text(result: SelfCheck) -> str:
+    with i18n.using(result.graded.result.language):
+        return _render_text(result)
+
+
+def _render_text(result: SelfCheck) -> str:
     lines = [_summary(result)]
     for problem in _problems(result):
         lines += [f"  ! {problem.text}"] + ([f"      {problem.hint}"] if problem.hint else [])
@@ -264,6 +288,11 @@ def render_text(result: SelfCheck) -> str:
 
 
 def render_html(result: SelfCheck) -> str:
+    with i18n.using(result.graded.result.language):
+        return _render_html(result)
+
+
+def _render_html(result: SelfCheck) -> str:
     return render_page(
         "selfcheck.html", colour="#1a7f37" if result.passed else "#b42318", summary=_summary(result),
         problems=_problems(result), checks=_rows(result, ("✅", "❌")), hidden=_hidden(result),

@@ -19,14 +19,14 @@ from pathlib import Path
 import nbformat
 
 import autograder
-from autograder import messages
+from autograder import i18n, messages
 from autograder.channel.student_process import GRADING_VARIABLE
 from autograder.core import assignment as assignments
 from autograder.core import notebook as notebooks
 from autograder.core.execution import Executor
 from autograder.core.results import CellError
 from autograder.reports.formats import safe_text
-from autograder.students.selfcheck import SelfCheck, find_notebook, run_self_check
+from autograder.students.selfcheck import SelfCheck, find_notebook, requested, run_self_check
 
 MANIFEST = "tfgrade-submission.json"
 
@@ -45,6 +45,8 @@ class Readiness:
     assignment: str
     check: SelfCheck | None
     problems: tuple[Problem, ...]
+    language: str = i18n.DEFAULT
+    """The language its problems are written in (the notebook's, unless the student asked for another)."""
 
     @property
     def ready(self) -> bool:
@@ -58,13 +60,16 @@ class Readiness:
 
 
 def prepare(path: Path, assignment: assignments.Assignment, executor: Executor | None = None) -> Readiness:
-    try:
-        nb = notebooks.load(path, assignment.name)
-    except notebooks.NotebookRejected as exc:
-        return Readiness(path, assignment.name, None, (Problem(str(exc)),))
+    language = i18n.choose(assignment.requested_language, None, assignment.language)
+    with i18n.using(language):
+        try:
+            nb = notebooks.load(path, assignment.name)
+        except notebooks.NotebookRejected as exc:
+            return Readiness(path, assignment.name, None, (Problem(str(exc)),), language)
     check = run_self_check(path, assignment, executor=executor)
-    problems = [*_run_problems(check, assignment), *_order_warnings(path, nb)]
-    return Readiness(path, assignment.name, check, tuple(problems))
+    with i18n.using(check.graded.result.language):
+        problems = [*_run_problems(check, assignment), *_order_warnings(path, nb)]
+    return Readiness(path, assignment.name, check, tuple(problems), check.graded.result.language)
 
 
 def _run_problems(check: SelfCheck, assignment: assignments.Assignment) -> list[Problem]:
@@ -132,7 +137,9 @@ def default_zip(path: Path) -> Path:
     return path.with_name(f"{path.stem}-submission.zip")
 
 
-def submit(*, notebook: str | os.PathLike[str] | None = None, force: bool = False) -> Readiness | None:
+def submit(
+    *, notebook: str | os.PathLike[str] | None = None, force: bool = False, lang: str | None = None,
+) -> Readiness | None:
     """From a notebook cell: check the saved notebook and write its submission zip if it is ready."""
     if os.environ.get(GRADING_VARIABLE):  # the grader is running this notebook: nothing to submit from inside
         return None
@@ -140,13 +147,18 @@ def submit(*, notebook: str | os.PathLike[str] | None = None, force: bool = Fals
     name = notebooks.load(path, expected_assignment=None).assignment
     if name is None:
         raise ValueError(messages.NO_ASSIGNMENT.format(file=path.name))
-    readiness = prepare(path, assignments.for_notebook(path, name))
+    readiness = prepare(path, requested(assignments.for_notebook(path, name), lang))
     if readiness.ready or force:
         package(readiness, default_zip(path))
     return readiness
 
 
 def render_text(readiness: Readiness) -> str:
+    with i18n.using(readiness.language):
+        return _render_text(readiness)
+
+
+def _render_text(readiness: Readiness) -> str:
     lines = []
     for p in readiness.problems:
         where = f"{messages.CELL.format(cell=p.cell)}: " if p.cell else ""
