@@ -62,6 +62,8 @@ DROPPED_CELL_METADATA = ("execution", "ExecuteTime")
 
 TRANSLATIONS = "translations"
 """Key under a cell's ``tfgrade`` metadata: language code -> the cell's source in that language."""
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
+"""What a translation's language may be called (gettext's ``ko``, ``pt_BR``)."""
 
 _MARK = r"^(?P<indent>[ \t]*)#+[ \t]*{}[ \t]*$"
 BEGIN = re.compile(_MARK.format(r"BEGIN SOLUTION(?P<no_prompt>[ \t]+NO PROMPT)?"))
@@ -237,7 +239,12 @@ def _metadata(solution: dict[str, Any], name: str) -> dict[str, Any]:
 
 def languages(solution: nbformat.NotebookNode) -> tuple[str, ...]:
     """The languages the solution's cells are translated into (sorted), e.g. ``("ko",)``."""
-    return tuple(sorted({lang for cell in solution.cells for lang in _translations(cell)}))
+    found = tuple(sorted({lang for cell in solution.cells for lang in _translations(cell)}))
+    for language in found:
+        if not LANGUAGE_CODE.fullmatch(language):  # it becomes part of a file name: <name>.<language>.ipynb
+            raise TranslationError(f"{language!r} under metadata.tfgrade.{TRANSLATIONS} is not a language code; "
+                                   "use one like 'ko', 'en' or 'pt_BR'.")
+    return found
 
 
 def translated(solution: nbformat.NotebookNode, language: str, source: str = "the solution") -> nbformat.NotebookNode:

@@ -299,3 +299,11 @@ def test_the_korean_twin_runs_its_english_twins_code_and_expects_the_same_outcom
         else:
             assert HANGUL.search(ko.source), en.id
     assert "tf.constant([0])" in next(c.source for c in korean.cells if c.id == "q2-answer")
+
+
+def test_a_language_must_be_a_language_code(tmp_path: Path) -> None:
+    root = course(tmp_path, [markdown("# Add one", "intro", **{"../../x": "# 1 더하기"}), code(ANSWER, "answer")])
+
+    with pytest.raises(assign.TranslationError, match="is not a language code"):
+        assign.write(assignment.notebooks("demo", root))
+    assert sorted(p.name for p in tmp_path.rglob("*.ipynb")) == ["demo.ipynb"]  # the solution only
