@@ -635,6 +635,8 @@ def _run_assign(args: argparse.Namespace) -> int:
     if not args.check:
         assign.write(paths)
         print(f"Wrote {template} from {solution}.")
+        for translated in assign.translations_written(paths):  # korean: <name>.<lang>.ipynb from the same source
+            print(f"Wrote {_shown(translated)} from {solution}.")
         return 0
     staleness = assign.check(paths)
     if staleness.fresh:

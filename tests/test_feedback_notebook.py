@@ -208,7 +208,8 @@ def test_every_question_of_every_scenario_notebook_is_placed_in_its_own_region(p
     placed = results_after(node)
     assert list(placed) == [q.name for q in a.questions] and "" not in placed.values()
     # Each question's results come after its own prompt and before the next question's prompt.
-    prompts = [i for i, c in enumerate(node.cells) if re.match(r"#+ Question \d", c.source)]
+    prompts = [i for i, c in enumerate(node.cells)  # korean: and the .ko twin's headings
+               if c.cell_type == "markdown" and re.match(r"#+ (Question|문제) \d", c.source)]
     results = [i for i, c in enumerate(node.cells) if kind(c) == "results"]
     assert len(prompts) == len(results)
     assert all(p < r for p, r in zip(prompts, results, strict=True))

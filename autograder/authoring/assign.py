@@ -23,11 +23,19 @@ line replaces the region instead (its lines are comments, so the solution still 
 One ``#`` is enough (``# BEGIN SOLUTION``). Cell tags (:data:`SOLUTION_TAG`,
 :data:`INSTRUCTOR_TAGS`) hide whole cells.
 
+A cell may carry its text in other languages in its metadata, ``tfgrade.translations``
+(language code -> source). Then ``tfgrade assign`` also writes ``<name>.<language>.ipynb`` (e.g.
+``autograph.ko.ipynb``) from the same solution: every markdown cell in that language, the code cells
+the same, except that a code cell's translation may change what its failing asserts say and its
+comments, nothing else (:func:`same_behaviour`). See docs/korean.md.
+
 Everything here is pure except :func:`write` and :func:`check`, which read and write the files.
 """
 
 from __future__ import annotations
 
+import ast
+import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,6 +60,11 @@ instructor's own session, which would make the template change with every run of
 DROPPED_CELL_METADATA = ("execution", "ExecuteTime")
 """Cell metadata of the instructor's run (timings), dropped like the outputs."""
 
+TRANSLATIONS = "translations"
+"""Key under a cell's ``tfgrade`` metadata: language code -> the cell's source in that language."""
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
+"""What a translation's language may be called (gettext's ``ko``, ``pt_BR``)."""
+
 _MARK = r"^(?P<indent>[ \t]*)#+[ \t]*{}[ \t]*$"
 BEGIN = re.compile(_MARK.format(r"BEGIN SOLUTION(?P<no_prompt>[ \t]+NO PROMPT)?"))
 END = re.compile(_MARK.format("END SOLUTION"))
@@ -62,6 +75,10 @@ _ANY_MARKER = (BEGIN, END, BEGIN_PROMPT, END_PROMPT)
 
 class MarkerError(AssignmentError):
     """The solution's markers are wrong (a BEGIN without END, nested regions...): the instructor's to fix."""
+
+
+class TranslationError(AssignmentError):
+    """A cell's translation is missing, or changes what a code cell does: the instructor's to fix."""
 
 
 @dataclass(frozen=True)
@@ -195,6 +212,7 @@ def _student_cell(cell: nbformat.NotebookNode, where: str) -> nbformat.NotebookN
         return None
     student = nbformat.from_dict(cell)
     metadata = {k: v for k, v in cell.get("metadata", {}).items() if k not in DROPPED_CELL_METADATA}
+    _drop_translations(metadata)
     kept_tags = [t for t in tags if t != SOLUTION_TAG]
     metadata.pop("tags", None)
     if kept_tags:
@@ -215,6 +233,80 @@ def _metadata(solution: dict[str, Any], name: str) -> dict[str, Any]:
     metadata = {k: v for k, v in solution.items() if k in KEPT_METADATA}
     metadata["tfgrade"] = {**metadata.get("tfgrade", {}), "assignment": name}
     return metadata
+
+
+# --- other languages (pure) -----------------------------------------------------------------------
+
+def languages(solution: nbformat.NotebookNode) -> tuple[str, ...]:
+    """The languages the solution's cells are translated into (sorted), e.g. ``("ko",)``."""
+    found = tuple(sorted({lang for cell in solution.cells for lang in _translations(cell)}))
+    for language in found:
+        if not LANGUAGE_CODE.fullmatch(language):  # it becomes part of a file name: <name>.<language>.ipynb
+            raise TranslationError(f"{language!r} under metadata.tfgrade.{TRANSLATIONS} is not a language code; "
+                                   "use one like 'ko', 'en' or 'pt_BR'.")
+    return found
+
+
+def translated(solution: nbformat.NotebookNode, language: str, source: str = "the solution") -> nbformat.NotebookNode:
+    """The solution in ``language``: each cell's source replaced by its translation, ``tfgrade.language`` set.
+
+    Every markdown cell must have a translation (a notebook half in one language is no use to a
+    student); a code cell without one stays as it is. A code cell's translation may only change the
+    messages of its asserts and its comments (:func:`same_behaviour`), so both notebooks run the same
+    code and get the same grades.
+    """
+    result = copy.deepcopy(solution)
+    for number, cell in enumerate(result.cells, start=1):
+        where = f"{source}, cell {number}" + (f" (id {cell['id']})" if cell.get("id") else "")
+        text = _translations(cell).get(language)
+        if text is None and cell.cell_type == "markdown" and cell.source.strip():
+            raise TranslationError(f"{where}: a markdown cell with no {language!r} text; add it under "
+                                   f"metadata.tfgrade.{TRANSLATIONS}.{language} (see docs/korean.md).")
+        if text is not None and cell.cell_type == "code" and not same_behaviour(cell.source, text):
+            raise TranslationError(f"{where}: its {language!r} version changes the code, not only assert messages "
+                                   "and comments; translate only those, so both notebooks grade the same.")
+        if text is not None:
+            cell.source = text
+        _drop_translations(cell.metadata)
+    result.metadata["tfgrade"] = {**result.metadata.get("tfgrade", {}), "language": language}
+    return result
+
+
+def same_behaviour(original: str, translation: str) -> bool:
+    """Whether two code cells differ only in comments, the messages of ``assert`` statements and
+    ``err_msg=`` arguments: the text a failing check shows, never what the code does.
+
+    Source that is not plain Python (IPython magics) must be byte-identical.
+    """
+    try:
+        return ast.dump(_without_messages(ast.parse(original))) == ast.dump(_without_messages(ast.parse(translation)))
+    except SyntaxError:
+        return original == translation
+
+
+def _without_messages(tree: ast.Module) -> ast.Module:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assert):
+            node.msg = None
+        elif isinstance(node, ast.keyword) and node.arg == "err_msg":
+            node.value = ast.Constant("")
+    return tree
+
+
+def _translations(cell: nbformat.NotebookNode) -> dict[str, str]:
+    found = cell.get("metadata", {}).get("tfgrade", {}).get(TRANSLATIONS, {})
+    return {lang: "".join(text) if isinstance(text, list) else str(text) for lang, text in found.items()}
+
+
+def _drop_translations(metadata: dict[str, Any]) -> None:
+    """Removes ``tfgrade.translations`` (and a ``tfgrade`` left empty) from a cell's metadata, in place."""
+    own = metadata.get("tfgrade")
+    if isinstance(own, dict) and TRANSLATIONS in own:
+        rest = {k: v for k, v in own.items() if k != TRANSLATIONS}
+        if rest:
+            metadata["tfgrade"] = rest
+        else:
+            del metadata["tfgrade"]
 
 
 def render(notebook: nbformat.NotebookNode) -> str:
@@ -255,31 +347,66 @@ def _cell_difference(expected: nbformat.NotebookNode, committed: nbformat.Notebo
 
 # --- files (the only I/O) -------------------------------------------------------------------------
 
-def generate(paths: Notebooks) -> str:
-    """The text of the student notebook generated from the assignment's solution notebook."""
+def translated_template(paths: Notebooks, language: str) -> Path:
+    """Where the student notebook in ``language`` goes: ``<name>.<language>.ipynb`` beside the English one."""
+    return paths.template.with_name(f"{paths.template.stem}.{language}.ipynb")
+
+
+def _solution(paths: Notebooks) -> nbformat.NotebookNode:
     if not paths.solution.is_file():
         raise AssignmentError(f"{paths.name}: no solution notebook at {paths.solution}; tfgrade assign makes the "
                               "student notebook from it (set solution = \"...\" in assignment.toml if it is "
                               "elsewhere).")
-    solution = nbformat.read(paths.solution, as_version=4)
-    return render(student_notebook(solution, paths.name, str(paths.solution)))
+    return nbformat.read(paths.solution, as_version=4)
+
+
+def generate(paths: Notebooks) -> str:
+    """The text of the student notebook generated from the assignment's solution notebook."""
+    return render(student_notebook(_solution(paths), paths.name, str(paths.solution)))
+
+
+def generate_all(paths: Notebooks) -> dict[Path, str]:
+    """Every student notebook the solution makes, by path: the English one first, then one per translation."""
+    solution = _solution(paths)
+    texts = {paths.template: render(student_notebook(solution, paths.name, str(paths.solution)))}
+    for language in languages(solution):
+        texts[translated_template(paths, language)] = render(
+            student_notebook(translated(solution, language, str(paths.solution)), paths.name, str(paths.solution)))
+    return texts
 
 
 def write(paths: Notebooks) -> Path:
-    paths.template.write_text(generate(paths), encoding="utf-8")
+    """Writes the student notebook and its translations; returns the English one's path."""
+    for path, text in generate_all(paths).items():
+        path.write_text(text, encoding="utf-8")
     return paths.template
 
 
+def translations_written(paths: Notebooks) -> tuple[Path, ...]:
+    """The translated student notebooks :func:`write` writes besides the English one."""
+    return tuple(path for path in generate_all(paths) if path != paths.template)
+
+
 def check(paths: Notebooks) -> Staleness:
-    """Whether the committed student notebook is what :func:`write` would write; writes nothing."""
-    text = generate(paths)
-    if not paths.template.is_file():
-        return Staleness(paths.template, ("the student notebook does not exist yet",))
-    committed = paths.template.read_text(encoding="utf-8")
+    """Whether the committed student notebooks are what :func:`write` would write; writes nothing.
+
+    Differences of a translated notebook are named by its file (``autograph.ko.ipynb: cell 3 ...``).
+    """
+    found: list[str] = []
+    for path, text in generate_all(paths).items():
+        prefix = "" if path == paths.template else f"{path.name}: "
+        found += [prefix + line for line in _staleness(path, text)]
+    return Staleness(paths.template, tuple(found))
+
+
+def _staleness(path: Path, text: str) -> tuple[str, ...]:
+    if not path.is_file():
+        return ("the student notebook does not exist yet",)
+    committed = path.read_text(encoding="utf-8")
     if committed == text:
-        return Staleness(paths.template, ())
+        return ()
     try:
         found = differences(nbformat.reads(text, as_version=4), nbformat.reads(committed, as_version=4))
     except (ValueError, nbformat.reader.NotJSONError) as exc:  # not a notebook at all
-        return Staleness(paths.template, (f"not a readable notebook ({exc})",))
-    return Staleness(paths.template, found or ("same cells, different layout of the file",))
+        return (f"not a readable notebook ({exc})",)
+    return found or ("same cells, different layout of the file",)

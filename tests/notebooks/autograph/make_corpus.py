@@ -11,6 +11,8 @@ repository root after changing the solution:
   it must fail a check of that requirement and lose points in that question only.
 - A correct alternative is written in another style and must get full marks, with no cell error.
   Some are saved as JupyterLab 4 or Colab save them (metadata, cell ids, outputs).
+- A Korean twin (`<name>.ko`, TWINS) is a one-mistake variant made from the Korean solution
+  (`tfgrade.translations.ko` of each cell, docs/korean.md): the same code, Korean text, language ko.
 - The IPython notebooks (`ipython-*`) use what only IPython's own machinery runs (`display`,
   `x = !cmd`, `y = %time f()`, `obj?`, `_`); they need the grader to run cells with IPython.
 
@@ -26,14 +28,20 @@ from typing import Any
 
 import nbformat
 
-from autograder.authoring.assign import without_markers
+from autograder.authoring.assign import translated, without_markers
 
 ROOT = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().parent
-SOLUTION = nbformat.read(ROOT / "solutions" / "autograph.ipynb", as_version=4)
-for _cell in SOLUTION.cells:  # the solution's code as it runs: corpus notebooks carry no assign markers
-    if _cell.cell_type == "code":
-        _cell.source = without_markers(_cell.source)
+_RAW = nbformat.read(ROOT / "solutions" / "autograph.ipynb", as_version=4)
+KOREAN = translated(_RAW, "ko")  # the Korean solution, for the Korean twins (TWINS below)
+SOLUTION = copy.deepcopy(_RAW)
+for _solution in (SOLUTION, KOREAN):
+    for _cell in _solution.cells:  # the solution's code as it runs: corpus notebooks carry no assign markers
+        _cell.metadata.get("tfgrade", {}).pop("translations", None)  # nor the Korean text of each cell
+        if not _cell.metadata.get("tfgrade", True):
+            del _cell.metadata["tfgrade"]
+        if _cell.cell_type == "code":
+            _cell.source = without_markers(_cell.source)
 ANSWERS = {cell.id: cell.source for cell in SOLUTION.cells if cell.cell_type == "code"}
 TEMPLATE = {cell.id: cell.source for cell in nbformat.read(ROOT / "assignments/autograph/autograph.ipynb",
                                                             as_version=4).cells}
@@ -48,9 +56,10 @@ def replace(cell_id: str, old: str, new: str, base: dict[str, str] | None = None
 
 
 def notebook(answers: dict[str, str], *, about: str, expect: dict[str, Any],
-             after: dict[str, list[str]] | None = None) -> nbformat.NotebookNode:
-    """The solution with ``answers`` (cell id -> source) and extra code cells ``after`` a cell id."""
-    nb = copy.deepcopy(SOLUTION)
+             after: dict[str, list[str]] | None = None, base: nbformat.NotebookNode = SOLUTION,
+             ) -> nbformat.NotebookNode:
+    """The solution (or ``base``) with ``answers`` (cell id -> source) and extra code cells ``after`` a cell id."""
+    nb = copy.deepcopy(base)
     cells = [nbformat.v4.new_markdown_cell(about, id="about")]
     for cell in nb.cells:
         if cell.id in answers:
@@ -59,7 +68,8 @@ def notebook(answers: dict[str, str], *, about: str, expect: dict[str, Any],
         for number, source in enumerate((after or {}).get(cell.id, [])):
             cells.append(nbformat.v4.new_code_cell(source, id=f"{cell.id}-own-{number}"))
     nb.cells = cells
-    nb.metadata["tfgrade"] = {"assignment": "autograph", "expect": expect}
+    language = {"language": base.metadata.tfgrade["language"]} if "language" in base.metadata.tfgrade else {}
+    nb.metadata["tfgrade"] = {"assignment": "autograph", **language, "expect": expect}
     return nb
 
 
@@ -557,11 +567,24 @@ def scaled_sum(x, scale):
 }
 
 
+# --- Korean twins: a one-mistake notebook above, in the Korean notebook (same code, Korean text) ----
+# It must lose the same points as its English twin, with the messages in Korean (issue 14).
+
+TWINS: dict[str, str] = {
+    "count-shape-1": "`count_halvings`가 횟수를 `tf.constant([0])`으로 시작해서, 형태가 ()가 아니라 (1,)인 값을 "
+                     "반환합니다.",
+}
+
+
 def main() -> None:
     written = []
     for name, (about, answers, requirement) in MISTAKES.items():
         written.append((name, notebook(answers, about=f"**Test variant `{name}`:** {about}",
                                        expect=breaks(requirement))))
+    for name, about in TWINS.items():
+        _, answers, requirement = MISTAKES[name]
+        written.append((f"{name}.ko", notebook(answers, about=f"**시험용 변형 `{name}.ko`** (`{name}`의 한국어 "
+                                               f"쌍둥이): {about}", expect=breaks(requirement), base=KOREAN)))
     for name, (about, answers, after) in {**ALTERNATIVES, **IPYTHON}.items():
         written.append((name, notebook(answers, about=about, expect=FULL_MARKS, after=after)))
     for name, (about, save, answers, after, outputs) in SAVED.items():
