@@ -285,4 +285,5 @@ def test_the_bundle_holds_what_grading_needs_and_packs_the_same_every_time(tmp_p
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
         names = sorted(archive.namelist())
     assert names == ["assignment.toml", "autograph.ipynb", "checks/hidden/test_hidden.py",
-                     "checks/public/test_public.py", "data/table.csv", "requirements.toml"]
+                     "checks/public/test_public.py", "data/table.csv", "locale/ko/LC_MESSAGES/assignment.po",
+                     "requirements.toml"]

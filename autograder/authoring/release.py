@@ -92,7 +92,8 @@ def summary(assignment: Assignment) -> tuple[HiddenSummary, ...]:
 
 def _write(assignment: Assignment, hidden: tuple[HiddenSummary, ...], folder: Path) -> None:
     folder.mkdir(parents=True)
-    shutil.copyfile(assignment.template, folder / assignment.template.name)
+    for notebook in student_notebooks(assignment):
+        shutil.copyfile(notebook, folder / notebook.name)
     _copy_tree(assignment.public_checks, folder / "checks" / "public")
     _write_check_helpers(assignment, folder / "checks")
     if assignment.data is not None:
@@ -101,6 +102,12 @@ def _write(assignment: Assignment, hidden: tuple[HiddenSummary, ...], folder: Pa
     (folder / "assignment.toml").write_text(public_toml(assignment, hidden, packages), encoding="utf-8")
     (folder / README).write_text(readme(assignment, hidden, packages), encoding="utf-8")
     translations.write_public_catalogs(assignment, folder)  # hints and public check messages, translated
+
+
+def student_notebooks(assignment: Assignment) -> list[Path]:
+    """The student notebook and its translations (``autograph.ko.ipynb``), which tfgrade assign writes beside it."""
+    template = assignment.template
+    return [template, *sorted(template.parent.glob(f"{template.stem}.*.ipynb"))]
 
 
 def _copy_tree(source: Path, target: Path) -> None:
@@ -301,6 +308,8 @@ def readme(assignment: Assignment, hidden: tuple[HiddenSummary, ...], packages: 
         "",
         "What is here",
         f"  {notebook:<20} the assignment: copy it (e.g. to {mine}) and answer in the copy",
+        *(f"  {p.name:<20} the same assignment in another language ({p.suffixes[-2].lstrip('.')})"
+          for p in student_notebooks(assignment)[1:]),
         f"  {'assignment.toml':<20} the questions, their points and limits, and the hidden checks as counts",
         f"  {'checks/public/':<20} the public checks, which you can read and run",
     ]

@@ -129,7 +129,11 @@ def test_no_byte_of_a_release_shows_a_hidden_check_a_solution_or_a_path(
 
 def test_a_release_holds_the_notebook_the_public_checks_toml_and_readme(released: dict[str, Released]) -> None:
     autograph = released["autograph"]
-    assert autograph.made.files == ("README.txt", "assignment.toml", "autograph.ipynb", "checks/public/test_public.py")
+    assert autograph.made.files == ("README.txt", "assignment.toml", "autograph.ipynb", "autograph.ko.ipynb",
+                                    "checks/public/test_public.py", "locale/ko/LC_MESSAGES/assignment.po")
+    korean = autograph.course.template.with_name("autograph.ko.ipynb")
+    assert (autograph.made.folder / "autograph.ko.ipynb").read_bytes() == korean.read_bytes()
+    assert "autograph.ko.ipynb" in (autograph.made.folder / "README.txt").read_text(encoding="utf-8")
     assert (autograph.made.folder / "autograph.ipynb").read_bytes() == autograph.course.template.read_bytes()
     public = autograph.course.public_checks / "test_public.py"
     assert (autograph.made.folder / "checks/public/test_public.py").read_bytes() == public.read_bytes()
