@@ -385,3 +385,19 @@ def write_notebook_without_add(path: Path) -> Path:
     from factories import write_notebook
 
     return write_notebook(path, READS_DATA, "def mean_of(xs):\n    return sum(xs) / len(xs)", assignment="tiny")
+
+
+def test_question_titles_are_scored_in_the_results_language() -> None:
+    from autograder.core import assignment as assignments
+    from autograder.core import scoring
+    from autograder.core.results import SubmissionResult
+
+    autograph = assignments.load("autograph")
+    korean = SubmissionResult("minji.ipynb", "autograph", "graded", "", language="ko")
+    english = SubmissionResult("ann.ipynb", "autograph", "graded", "")
+
+    titles = [q.title for q in scoring.score(korean, autograph.questions_in(korean.language)).questions]
+    assert titles[3] == "scaled_sum: 다시 트레이싱하지 않기"
+    assert [q.title for q in scoring.score(english, autograph.questions_in(english.language)).questions] == [
+        q.title for q in autograph.questions
+    ]

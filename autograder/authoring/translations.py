@@ -36,6 +36,10 @@ def extract_catalog(assignment: Assignment) -> Catalog:
         for line, text, _comments, _context in extract("python", io.BytesIO(path.read_bytes()), keywords={"_": None}):
             if isinstance(text, str) and text:
                 catalog.add(text, locations=[(where, line)], flags=_flags(text))
+    # Titles head each question of the feedback; the title of the assignment heads the pages.
+    for what, title in [("assignment title", assignment.title), *((f"question {q.name} title", q.title)
+                                                                  for q in assignment.questions)]:
+        catalog.add(title, locations=[("assignment.toml", 0)], flags=_flags(title), auto_comments=[what])
     for requirement in assignment.requirements.items:
         if requirement.hint:
             catalog.add(requirement.hint, locations=[("requirements.toml", 0)], flags=_flags(requirement.hint),

@@ -5,6 +5,7 @@ Loaded and validated once into frozen values; every limit is a named field with 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from dataclasses import dataclass, fields
@@ -102,6 +103,13 @@ class Assignment:
     @property
     def hidden_checks(self) -> Path:
         return self.root / "checks" / "hidden"
+
+    def questions_in(self, language: str) -> tuple[Question, ...]:
+        """The questions with their titles in ``language`` (the assignment's own catalog), to score a result in."""
+        if language == i18n.DEFAULT:
+            return self.questions
+        return tuple(dataclasses.replace(q, title=i18n.assignment_text(self.root, q.title, language))
+                     for q in self.questions)
 
     def question(self, name: str) -> Question | None:
         return next((q for q in self.questions if q.name == name), None)

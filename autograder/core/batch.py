@@ -171,7 +171,7 @@ def _expect_writable_batch_files(out_dir: Path) -> None:
 
 
 def _score(result: SubmissionResult, assignment: Assignment) -> Graded:
-    return Graded(result=result, score=scoring.score(result, assignment.questions))
+    return Graded(result=result, score=scoring.score(result, assignment.questions_in(result.language)))
 
 
 def _grade_one(path: Path, assignment: Assignment, grader: Callable[[Path], Graded], name: str) -> Graded:

@@ -26,7 +26,7 @@ class Graded:
 
 def grade(path: Path, assignment: Assignment, executor: Executor, *, include_hidden: bool = True) -> Graded:
     result = _result(path, assignment, executor, include_hidden)
-    return Graded(result=result, score=scoring.score(result, assignment.questions))
+    return Graded(result=result, score=scoring.score(result, assignment.questions_in(result.language)))
 
 
 def _result(path: Path, assignment: Assignment, executor: Executor, include_hidden: bool) -> SubmissionResult:

@@ -95,7 +95,7 @@ def pack(assignment: Assignment) -> bytes:
                           "assignment folder, so it cannot be sent to Dask workers. Move it into the folder.")
     tops = [root / name for name in BUNDLED] + [assignment.template]
     files = sorted({f for top in tops for f in ([top] if top.is_file() else top.rglob("*"))
-                    if f.is_file() and "__pycache__" not in f.parts})
+                    if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pot"})  # .pot: for translators
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path in files:

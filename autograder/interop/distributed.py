@@ -100,7 +100,7 @@ class DaskGrader:
         return self._graded(dataclasses.replace(codec.REPORT.loads(text).result, submission=str(path)))
 
     def _graded(self, result: SubmissionResult) -> Graded:
-        return Graded(result=result, score=scoring.score(result, self._assignment.questions))
+        return Graded(result=result, score=scoring.score(result, self._assignment.questions_in(result.language)))
 
     def __enter__(self) -> DaskGrader:
         return self

@@ -103,7 +103,7 @@ def run(root: Path, assignment: Assignment) -> dict:
         result = SubmissionResult(
             "submission", assignment.name, "rejected", messages.NO_NOTEBOOK_UPLOADED.format(),
         )
-        document = report.gradescope_results(result, scoring.score(result, assignment.questions))
+        document = report.gradescope_results(result, scoring.score(result, assignment.questions_in(result.language)))
     else:
         executor = ProcessExecutor()
         graded = grade(submission, assignment, executor)
