@@ -19,6 +19,7 @@ from autograder.checks import (
     PY_FUNCTION_OPS,
     WHILE_OPS,
     CheckFailure,
+    _,
     expect_graph_computes_function,
     expect_no_ops,
     expect_ops,
@@ -56,8 +57,8 @@ def _linear(x: np.ndarray) -> np.ndarray:
 @property_check(max_examples=SHAPE_EXAMPLES)
 @given(x=any_shape_tensors)
 def test_linear_layer_any_shape(student, x):
-    expect_tensor(student.call("linear_layer", x), _linear(x), what=f"linear_layer of a {x.shape} tensor",
-                  atol=1e-5)
+    expect_tensor(student.call("linear_layer", x), _linear(x),
+                  what=_("linear_layer of a {x_shape} tensor").format(x_shape=x.shape), atol=1e-5)
 
 
 @pytest.mark.question("q1", points=0.5)
@@ -75,10 +76,10 @@ def test_linear_layer_is_plain_function(student, runner):
         raise
     except CheckFailure:
         return
-    raise CheckFailure(
+    raise CheckFailure(_(
         "linear_layer is a tf.function, but the question asks for a plain Python function: remove "
         "@tf.function from linear_layer (simple_nn traces it into its own graph)."
-    )
+    ))
 
 
 @pytest.mark.question("q1", points=0.5)
@@ -86,7 +87,7 @@ def test_linear_layer_is_plain_function(student, runner):
 @given(x=any_shape_tensors)
 def test_simple_nn_values(student, x):
     expect_tensor(student.call("simple_nn", x), np.maximum(_linear(x), np.float32(0)),
-                  what=f"simple_nn of a {x.shape} tensor", atol=1e-5)
+                  what=_("simple_nn of a {x_shape} tensor").format(x_shape=x.shape), atol=1e-5)
 
 
 @pytest.mark.question("q1", points=0.5)
@@ -134,7 +135,7 @@ def test_count_halvings_fresh_values(student):
         expect_tensor(
             student.call("count_halvings", x),
             np.int32(_halvings(x)),
-            what=f"count_halvings of a length-{x.size} tensor",
+            what=_("count_halvings of a length-{x_size} tensor").format(x_size=x.size),
         )
 
 
@@ -144,7 +145,7 @@ def test_count_halvings_fresh_values(student):
 def test_count_halvings_any_length(student, x):
     assume(_clear_of_boundary(x))
     expect_tensor(student.call("count_halvings", x), np.int32(_halvings(x)),
-                  what=f"count_halvings of a length-{x.size} tensor")
+                  what=_("count_halvings of a length-{x_size} tensor").format(x_size=x.size))
 
 
 @pytest.mark.question("q2", points=0.5)
@@ -152,16 +153,16 @@ def test_count_halvings_int32_scalar(student):
     # Both when the loop never runs and when it runs many times: the count's type must not depend on it.
     for x in (np.array([0.25, 0.5], np.float32), np.array([40.0, 24.0, 100.0], np.float32)):
         expect_tensor_spec(student.call("count_halvings", x), (), np.int32,
-                           what=f"count_halvings of a length-{x.size} tensor")
+                           what=_("count_halvings of a length-{x_size} tensor").format(x_size=x.size))
 
 
 @pytest.mark.question("q2", points=1)
 def test_count_halvings_converts_to_graph_loop(student, runner):
     graph = expect_tf_function(student, runner, "count_halvings", specs=[([None], "float32")])
-    expect_no_ops(graph, "count_halvings", {"tf.py_function or tf.numpy_function calls": PY_FUNCTION_OPS})
+    expect_no_ops(graph, "count_halvings", {_("tf.py_function or tf.numpy_function calls"): PY_FUNCTION_OPS})
     expect_ops(graph, "count_halvings", {
-        "while loop: write the loop as `while tf.reduce_sum(x) > 1:` on tensors so AutoGraph "
-        "turns it into a graph loop (a loop over a Python number is unrolled instead)": WHILE_OPS,
+        _("while loop: write the loop as `while tf.reduce_sum(x) > 1:` on tensors so AutoGraph "
+          "turns it into a graph loop (a loop over a Python number is unrolled instead)"): WHILE_OPS,
     })
     for x in _fresh_halving_inputs()[:4]:
         expect_graph_computes_function(student, runner, graph, "count_halvings", x)
@@ -170,10 +171,10 @@ def test_count_halvings_converts_to_graph_loop(student, runner):
     huge = np.array([3.0e38], np.float32)
     [count] = expect_graph_computes_function(student, runner, graph, "count_halvings", huge)
     if count.shape != () or int(count) != _halvings(huge):
-        raise CheckFailure(
+        raise CheckFailure(_(
             "count_halvings's graph stops after a fixed number of repetitions: its loop must repeat as many times "
             "as the data needs. Write `while tf.reduce_sum(x) > 1:` and let AutoGraph convert it."
-        )
+        ))
 
 
 # --- q3: lstm_fn ----------------------------------------------------------------------------------
@@ -188,7 +189,7 @@ def reference_cell(student):
     cell(tf.constant(zeros), [tf.constant(zeros)] * 2)
     weights = student.weights("lstm_cell")
     if [w.shape for w in weights] != [w.shape for w in cell.get_weights()]:
-        raise CheckFailure("lstm_cell should be tf.keras.layers.LSTMCell(100), as given in the notebook.")
+        raise CheckFailure(_("lstm_cell should be tf.keras.layers.LSTMCell(100), as given in the notebook."))
     cell.set_weights(weights)
     return cell
 
@@ -207,9 +208,10 @@ def test_lstm_fn_matches_eager_cell(student, reference_cell):
     expected = tf.nest.flatten(reference_cell(tf.constant(x), [tf.constant(s) for s in state]))
     got = tf.nest.flatten(out) if isinstance(out, tuple | list) else [out]
     if len(got) != len(expected):
-        raise CheckFailure("lstm_fn should return exactly what lstm_cell returns: (output, [h, c]).")
-    for label, g, e in zip(("output", "h", "c"), got, expected, strict=True):
-        expect_tensor(g, e.numpy(), what=f"lstm_fn's {label}", rtol=1e-4, atol=1e-5)
+        raise CheckFailure(_("lstm_fn should return exactly what lstm_cell returns: (output, [h, c])."))
+    whats = (_("lstm_fn's output"), _("lstm_fn's h"), _("lstm_fn's c"))
+    for what, g, e in zip(whats, got, expected, strict=True):
+        expect_tensor(g, e.numpy(), what=what, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.question("q3", points=1)
@@ -217,9 +219,9 @@ def test_lstm_fn_graph_is_faster_than_eager(student, runner, reference_cell, rec
     shape = [LSTM_BATCH, LSTM_UNITS]
     spec = (shape, "float32")
     graph = expect_tf_function(student, runner, "lstm_fn", specs=[spec, [spec, spec]])
-    expect_no_ops(graph, "lstm_fn", {"tf.py_function calls, which run eagerly": PY_FUNCTION_OPS})
+    expect_no_ops(graph, "lstm_fn", {_("tf.py_function calls, which run eagerly"): PY_FUNCTION_OPS})
     matmuls = {"MatMul", "BatchMatMulV2"}
-    expect_ops(graph, "lstm_fn", {"matrix multiplications (call lstm_cell inside lstm_fn)": matmuls})
+    expect_ops(graph, "lstm_fn", {_("matrix multiplications (call lstm_cell inside lstm_fn)"): matmuls})
     reference = Reference.of(reference_cell, [tuple(shape)] * 3, [0, [1, 2]])
     speed = runner.speedup(graph, reference, [(tuple(shape), "float32")] * 3, seed=20261128,
                            calls=CALLS_PER_ROUND, threshold=MIN_SPEEDUP, rtol=1e-3, atol=1e-4)
@@ -227,13 +229,15 @@ def test_lstm_fn_graph_is_faster_than_eager(student, runner, reference_cell, rec
     record_property("rounds", len(speed.ratios))
     record_property("student_sandbox", speed.frozen)
     if speed.mismatch:
-        raise CheckFailure(f"The graph traced from lstm_fn gave different results from lstm_cell: {speed.mismatch}.")
+        raise CheckFailure(_(
+            "The graph traced from lstm_fn gave different results from lstm_cell: {speed_mismatch}."
+        ).format(speed_mismatch=speed.mismatch))
     if speed.median < MIN_SPEEDUP:
-        raise CheckFailure(
-            f"lstm_fn's graph ran only {speed.median:.2f}x as fast as the eager LSTM cell; a tf.function graph "
-            f"should be at least {MIN_SPEEDUP}x faster. Make sure lstm_fn just calls lstm_cell, with no extra "
+        raise CheckFailure(_(
+            "lstm_fn's graph ran only {speed_median:.2f}x as fast as the eager LSTM cell; a tf.function graph "
+            "should be at least {MIN_SPEEDUP}x faster. Make sure lstm_fn just calls lstm_cell, with no extra "
             "work on every call."
-        )
+        ).format(speed_median=speed.median, MIN_SPEEDUP=MIN_SPEEDUP))
 
 
 # --- q4: scaled_sum -------------------------------------------------------------------------------
@@ -249,13 +253,13 @@ def test_lstm_fn_graph_is_faster_than_eager(student, runner, reference_cell, rec
 def test_scaled_sum_any_length_and_scale(student, x, scale, scale_is_tensor):
     # scale arrives as a Python float, or as a float32 scalar tensor (a 0-d array becomes one).
     arg = np.float32(scale) if scale_is_tensor else float(scale)
-    kind = "a float32 scalar tensor" if scale_is_tensor else "a Python float"
+    kind = _("a float32 scalar tensor") if scale_is_tensor else _("a Python float")
     expected = np.float32(np.sum(x, dtype=np.float64) * scale)
     # A float32 sum in another order (or of x * scale) may differ by about length * eps * sum(|x * scale|),
     # which can be large next to a sum that nearly cancels: allow that much, and no more.
     rounding = float(np.sum(np.abs(x), dtype=np.float64)) * abs(scale) * x.size * 1.2e-7
     expect_tensor(student.call("scaled_sum", x, arg), expected, rtol=1e-5, atol=rounding + 1e-6,
-                  what=f"scaled_sum of a length-{x.size} tensor with scale {kind}")
+                  what=_("scaled_sum of a length-{x_size} tensor with scale {kind}").format(x_size=x.size, kind=kind))
 
 
 def _any_length(shape: tuple[int | None, ...] | None) -> bool:
@@ -273,16 +277,16 @@ def test_scaled_sum_traces_once(student, runner):
     x = np.array([1.0, -2.0, 0.5], np.float32)
     graph = expect_tf_function(student, runner, "scaled_sum", args=[x, 1.0])
     if len(graph.inputs) < 2:
-        raise CheckFailure(
+        raise CheckFailure(_(
             "The graph scaled_sum traced for a Python float has the value of scale built in, so every new "
             "value of scale traces it again. Give the tf.function an input_signature with a TensorSpec for "
             "scale, so it traces once."
-        )
+        ))
     if len(graph.inputs) != 2 or not _any_length(graph.inputs[0].shape) or not _any_scalar(graph.inputs[1].shape):
-        raise CheckFailure(
+        raise CheckFailure(_(
             "The graph scaled_sum traced fixes the length of x (or takes other inputs), so a new length traces "
             "it again. Use input_signature=[tf.TensorSpec([None], tf.float32), tf.TensorSpec([], tf.float32)]."
-        )
+        ))
     rng = np.random.default_rng(44)
     for length, scale in ((1, 0.5), (5, -2.0), (17, 3.25)):
         values = rng.uniform(-4, 4, size=length).astype(np.float32)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from autograder.checks import CheckFailure, expect_tensor, expect_tensor_spec
+from autograder.checks import CheckFailure, _, expect_tensor, expect_tensor_spec
 
 
 @pytest.mark.question("q1", points=1)
@@ -23,10 +23,11 @@ def test_lstm_fn_output_shapes(student):
     zeros = np.zeros([100, 100], dtype=np.float32)
     out = student.call("lstm_fn", zeros, [zeros, zeros])
     if not (isinstance(out, tuple | list) and len(out) == 2 and isinstance(out[1], tuple | list)):
-        raise CheckFailure("lstm_fn should return what lstm_cell returns: (output, [h, c]).")
+        raise CheckFailure(_("lstm_fn should return what lstm_cell returns: (output, [h, c])."))
     output, (h, c) = out[0], out[1]
-    for value, label in ((output, "output"), (h, "h"), (c, "c")):
-        expect_tensor_spec(value, (100, 100), np.float32, what=f"lstm_fn's {label}")
+    # One whole phrase per part (not "lstm_fn's {label}"), so each is translated as it reads.
+    for value, what in ((output, _("lstm_fn's output")), (h, _("lstm_fn's h")), (c, _("lstm_fn's c"))):
+        expect_tensor_spec(value, (100, 100), np.float32, what=what)
 
 
 @pytest.mark.question("q4", points=0.5)
