@@ -36,6 +36,8 @@ def extract_catalog(assignment: Assignment) -> Catalog:
         for line, text, _comments, _context in extract("python", io.BytesIO(path.read_bytes()), keywords={"_": None}):
             if isinstance(text, str) and text:
                 catalog.add(text, locations=[(where, line)], flags=_flags(text))
+    for title in (assignment.title, *(question.title for question in assignment.questions)):  # shown translated
+        catalog.add(title, locations=[("assignment.toml", 0)], flags=_flags(title))
     for requirement in assignment.requirements.items:
         if requirement.hint:
             catalog.add(requirement.hint, locations=[("requirements.toml", 0)], flags=_flags(requirement.hint),
