@@ -31,7 +31,7 @@ import pytest
 
 from autograder.channel.runner import Model, Runner
 from autograder.channel.student import Student, StudentUnavailable
-from autograder.checks import CheckFailure
+from autograder.checks import CheckFailure, _
 from autograder.checks.topology import load_student_model
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -92,16 +92,18 @@ def expect_new_model_each_call(student: Student, runner: Runner, builder: str) -
     student.call(builder, store_as=second)
     weights = student.weights(first)
     if not weights:
-        raise CheckFailure(f"The model from {builder}() has no weights, so it cannot be the model the text asks for.")
+        raise CheckFailure(_("The model from {builder}() has no weights, so it cannot be the model the text asks "
+                           "for.").format(builder=builder))
     student.call(f"{first}.set_weights", [np.full(w.shape, WEIGHT_MARK, w.dtype) for w in weights])
-    model = runner.load_model(student.export_model(second), f"The second model from {builder}()")
+    second_model = _("The second model from {builder}()").format(builder=builder)
+    model = runner.load_model(student.export_model(second), second_model)
     for layer in model.description.get("layers", []):
         for value in runner.layer_weights(model, str(layer["name"])):
             if value.size and np.all(value == WEIGHT_MARK):
                 raise CheckFailure(
-                    f"Calling {builder}() twice gave models that share weights: changing the first model's "
-                    "weights changed the second's. Create the layers and the model inside the function, so "
-                    "every call builds a new model."
+                    _("Calling {builder}() twice gave models that share weights: changing the first model's "
+                      "weights changed the second's. Create the layers and the model inside the function, so "
+                      "every call builds a new model.").format(builder=builder)
                 )
 
 
@@ -111,18 +113,21 @@ def expect_new_model_each_call(student: Student, runner: Runner, builder: str) -
 def png_size(data: bytes, what: str) -> tuple[int, int]:
     """Width and height of a well-formed PNG; :class:`CheckFailure` naming what is wrong otherwise."""
     if not data.startswith(PNG_SIGNATURE):
-        raise CheckFailure(f"{what} is not a PNG image. Give plot_model a file name that ends in .png.")
+        raise CheckFailure(_("{what} is not a PNG image. Give plot_model a file name that ends in .png.").format(
+            what=what))
     if len(data) < 45:
-        raise CheckFailure(f"{what} is only {len(data)} bytes long, too short for a PNG image.")
+        raise CheckFailure(_("{what} is only {len_data} bytes long, too short for a PNG image.").format(
+            what=what, len_data=len(data)))
     length, kind = struct.unpack(">I4s", data[8:16])
     width, height = struct.unpack(">II", data[16:24])
     (crc,) = struct.unpack(">I", data[29:33])
     if kind != b"IHDR" or length != 13 or zlib.crc32(data[12:29]) != crc:
-        raise CheckFailure(f"{what} is a damaged PNG image: its header is not valid.")
+        raise CheckFailure(_("{what} is a damaged PNG image: its header is not valid.").format(what=what))
     if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
-        raise CheckFailure(f"{what} claims to be {width}x{height} pixels, which is not a real diagram.")
+        raise CheckFailure(_("{what} claims to be {width}x{height} pixels, which is not a real diagram.").format(
+            what=what, width=width, height=height))
     if data[-8:-4] != b"IEND":
-        raise CheckFailure(f"{what} is cut short: the PNG image does not end properly.")
+        raise CheckFailure(_("{what} is cut short: the PNG image does not end properly.").format(what=what))
     return width, height
 
 
@@ -135,10 +140,10 @@ def draw(student: Student, path: str) -> bytes:
         raise
     except CheckFailure:
         raise CheckFailure(
-            f"draw_model({path!r}) did not write the file {path}. Pass the path draw_model gets to "
-            "plot_model: keras.utils.plot_model(..., to_file=path, ...)."
+            _("draw_model({path!r}) did not write the file {path}. Pass the path draw_model gets to "
+              "plot_model: keras.utils.plot_model(..., to_file=path, ...).").format(path=path)
         ) from None
-    png_size(data, f"The file draw_model({path!r}) wrote")
+    png_size(data, _("The file draw_model({path!r}) wrote").format(path=path))
     return data
 
 
@@ -147,7 +152,7 @@ def diagram_size(student: Student) -> Callable[[str], tuple[int, int]]:
     """Call ``draw_model(path)`` in the student's notebook; return the size of the PNG it wrote."""
 
     def size(path: str) -> tuple[int, int]:
-        return png_size(draw(student, path), f"The file draw_model({path!r}) wrote")
+        return png_size(draw(student, path), _("The file draw_model({path!r}) wrote").format(path=path))
 
     return size
 
@@ -241,11 +246,11 @@ def _read_diagram(student: Student, student_model: Callable[[str], Model], refer
     # A fresh name: a file the notebook wrote earlier does not count, and draw_model must use `path`.
     path = f"grader-diagram-{secrets.token_hex(4)}.png"
     data = draw(student, path)
-    width, height = png_size(data, f"The file draw_model({path!r}) wrote")
+    width, height = png_size(data, _("The file draw_model({path!r}) wrote").format(path=path))
     if width * height > MAX_PIXELS:
         raise CheckFailure(
-            f"The diagram draw_model wrote is {width}x{height} pixels, too large to read. Draw it with a "
-            "smaller dpi (plot_model's default is fine)."
+            _("The diagram draw_model wrote is {width}x{height} pixels, too large to read. Draw it with a "
+              "smaller dpi (plot_model's default is fine).").format(width=width, height=height)
         )
     try:
         expected, own = drawing_of(rebuilt(student_model("build_model"))), True
@@ -278,11 +283,11 @@ def ocr(data: bytes, mode: str) -> str:
             env=env, check=False,
         )
     except subprocess.TimeoutExpired:
-        raise CheckFailure("The diagram draw_model wrote could not be read in time. Draw it with plot_model's "
-                           "default dpi.") from None
+        raise CheckFailure(_("The diagram draw_model wrote could not be read in time. Draw it with plot_model's "
+                             "default dpi.")) from None
     if done.returncode != 0:
-        raise CheckFailure("The diagram draw_model wrote could not be read as an image. Write it with "
-                           "keras.utils.plot_model(..., to_file=path, show_shapes=True).")
+        raise CheckFailure(_("The diagram draw_model wrote could not be read as an image. Write it with "
+                             "keras.utils.plot_model(..., to_file=path, show_shapes=True)."))
     return done.stdout.decode("utf-8", errors="replace")
 
 

@@ -21,7 +21,7 @@ from hypothesis.extra.numpy import arrays
 
 from autograder.channel.runner import Model
 from autograder.channel.student import StudentUnavailable
-from autograder.checks import CheckFailure, expect_tensor, expect_tensor_spec
+from autograder.checks import CheckFailure, _, expect_tensor, expect_tensor_spec
 from autograder.checks.properties import float32_arrays, property_check
 from autograder.checks.topology import TopologyError, copy_weights, describe, expect_same_topology, parse
 
@@ -66,7 +66,8 @@ def _expect_structure(student_model, builder: str, reference: keras.Model | None
     """The student's model has the reference's structure; which student layer plays each reference layer."""
     make, names = REFERENCES[builder]
     return expect_same_topology(student_model(builder).description, describe(reference or make()),
-                                what=f"The model from {builder}()", check_names=names)
+                                what=_("The model from {builder}()").format(builder=builder),
+                                check_names=names)
 
 
 def _paired(student_model, runner, builder: str) -> tuple[Model, keras.Model | None]:
@@ -92,7 +93,8 @@ def _expect_outputs(student_model, runner, builder: str, inputs, labels: list[st
     got = runner.run_model(model, inputs)
     if len(got) != len(labels):
         raise CheckFailure(
-            f"The model from {builder}() returned {len(got)} tensor(s) for new inputs; it should return {len(labels)}."
+            _("The model from {builder}() returned {len_got} tensor(s) for new inputs; it should return "
+              "{len_labels}.").format(builder=builder, len_got=len(got), len_labels=len(labels))
         )
     rows = len(_as_list(inputs)[0])
     if reference is None:  # the structure check says what differs; only the shapes can be compared
@@ -139,7 +141,7 @@ def test_sequential_structure(student_model):
 @property_check(max_examples=EXAMPLES)
 @given(x=batches(8))
 def test_sequential_outputs(student_model, runner, x):
-    _expect_outputs(student_model, runner, "build_sequential", x, ["build_sequential()'s output for new inputs"])
+    _expect_outputs(student_model, runner, "build_sequential", x, [_("build_sequential()'s output for new inputs")])
 
 
 @pytest.mark.question("q1", points=0.5)
@@ -155,22 +157,24 @@ def test_model_shares_one_embedding(student_model):
     try:
         graph = parse(student_model("build_model").description)
     except TopologyError as exc:
-        raise CheckFailure(f"The model from build_model() cannot be read as layers: {exc}") from None
+        raise CheckFailure(_("The model from build_model() cannot be read as layers: {exc}").format(exc=exc)) from None
     wanted = next(layer for layer in parse(describe(reference_model())).layers.values() if layer.kind == "Embedding")
     embeddings = [layer for layer in graph.layers.values() if layer.kind == "Embedding"]
     if len(embeddings) != 1:
-        raise CheckFailure(f"The model from build_model() has {len(embeddings)} Embedding layers; it should have "
-                           "one, called on both inputs.")
+        raise CheckFailure(_("The model from build_model() has {len_embeddings} Embedding layers; it should have "
+                             "one, called on both inputs.").format(len_embeddings=len(embeddings)))
     (embedding,) = embeddings
     if embedding.config != wanted.config:
-        raise CheckFailure(f"The Embedding of build_model() should be Embedding(1000, 128) with no other setting "
-                           f"changed; its settings are {dict(embedding.config)}.")
+        raise CheckFailure(_("The Embedding of build_model() should be Embedding(1000, 128) with no other setting "
+                             "changed; its settings are {dict_embedding_config}.").format(
+                                 dict_embedding_config=dict(embedding.config)))
     sources = [graph.nodes[ref.node].model_input for node in graph.nodes.values() if node.layer == embedding.name
                for ref in node.inputs]
     read = sorted(-1 if source is None else source for source in sources)
     if read != [0, 1]:
-        raise CheckFailure("The Embedding of build_model() should be called once on input_a and once on input_b "
-                           f"(a shared layer); it reads the model's inputs {read} (-1: not a model input).")
+        raise CheckFailure(_("The Embedding of build_model() should be called once on input_a and once on input_b "
+                             "(a shared layer); it reads the model's inputs {read} (-1: not a model input).").format(
+                                 read=read))
 
 
 @pytest.mark.question("q2", points=1)
@@ -185,9 +189,9 @@ def test_model_any_number_of_words(student_model, runner, words):
     specs = student_model("build_model").description.get("inputs") or []
     shapes = [list(spec.get("shape", [])) for spec in specs]
     if shapes != [[None, None], [None, None]]:
-        raise CheckFailure(f"The inputs of build_model() have shapes {shapes}; each should take any number of words: "
-                           "keras.Input(shape=(None,), dtype=\"int32\").")
-    labels = [f"build_model()'s output {name} for new word sequences" for name in PREDICTIONS]
+        raise CheckFailure(_("The inputs of build_model() have shapes {shapes}; each should take any number of "
+                             "words: keras.Input(shape=(None,), dtype=\"int32\").").format(shapes=shapes))
+    labels = [_("build_model()'s output {name} for new word sequences").format(name=name) for name in PREDICTIONS]
     _expect_outputs(student_model, runner, "build_model", list(words), labels)
 
 
@@ -208,7 +212,7 @@ def test_residual_structure(student_model):
 @property_check(max_examples=EXAMPLES)
 @given(x=batches(32))
 def test_residual_outputs(student_model, runner, x):
-    _expect_outputs(student_model, runner, "build_residual", x, ["build_residual()'s output for new inputs"])
+    _expect_outputs(student_model, runner, "build_residual", x, [_("build_residual()'s output for new inputs")])
 
 
 @pytest.mark.question("q3", points=0.5)
@@ -223,11 +227,13 @@ def test_residual_new_model_every_call(new_model_probe):
 def test_diagram_shows_build_model(diagram_reading):
     reading = diagram_reading(reference_model)
     if not reading.layers_match:
-        whose = "build_model()'s model" if reading.own_model else "the model Question 2 describes"
+        whose = _("build_model()'s model") if reading.own_model else _("the model Question 2 describes")
         raise CheckFailure(
-            f"The diagram draw_model wrote shows the layers {dict(sorted(reading.kinds.items()))}, but {whose} has "
-            f"{dict(sorted(reading.expected.kinds.items()))}. Draw the model build_model() returns: "
-            "keras.utils.plot_model(build_model(), to_file=path, show_shapes=True)."
+            _("The diagram draw_model wrote shows the layers {dict_sorted_reading_kinds_items}, but {whose} has "
+              "{dict_sorted_reading_expected_kinds_items}. Draw the model build_model() returns: "
+              "keras.utils.plot_model(build_model(), to_file=path, show_shapes=True).").format(
+                dict_sorted_reading_kinds_items=dict(sorted(reading.kinds.items())), whose=whose,
+                dict_sorted_reading_expected_kinds_items=dict(sorted(reading.expected.kinds.items())))
         )
 
 
@@ -236,6 +242,7 @@ def test_diagram_shows_shapes(diagram_reading):
     reading = diagram_reading(reference_model)
     if reading.missing_shapes:
         raise CheckFailure(
-            f"The diagram draw_model wrote does not show the shapes {', '.join(reading.missing_shapes)} of "
-            "build_model()'s layers. Pass show_shapes=True to plot_model."
+            _("The diagram draw_model wrote does not show the shapes {join_reading_missing_shapes} of "
+              "build_model()'s layers. Pass show_shapes=True to plot_model.").format(
+                join_reading_missing_shapes=", ".join(reading.missing_shapes))
         )

@@ -5,6 +5,7 @@ They check each model's inputs and outputs; the hidden checks compare the whole 
 
 import pytest
 
+from autograder.checks import _
 from autograder.checks.topology import expect_same_interface
 
 FLOAT = "float32"
@@ -27,13 +28,13 @@ RESIDUAL = _io([((None, 32), FLOAT)], [((None, 32), FLOAT)])
 @pytest.mark.question("q1", points=1)
 def test_sequential_inputs_and_outputs(student_model):
     info = student_model("build_sequential").description
-    expect_same_interface(info, SEQUENTIAL, what="The model from build_sequential()")
+    expect_same_interface(info, SEQUENTIAL, what=_("The model from build_sequential()"))
 
 
 @pytest.mark.question("q2", points=0.5)
 def test_model_inputs_and_outputs(student_model):
     info = student_model("build_model").description
-    expect_same_interface(info, TWO_TEXTS, what="The model from build_model()")
+    expect_same_interface(info, TWO_TEXTS, what=_("The model from build_model()"))
 
 
 @pytest.mark.question("q2", points=0.5)
@@ -41,13 +42,13 @@ def test_model_output_names(student_model):
     info = student_model("build_model").description
     # Only the outputs: the inputs have their own check.
     outputs_only = {**TWO_TEXTS, "inputs": info.get("inputs") or []}
-    expect_same_interface(info, outputs_only, what="The model from build_model()", check_names=PREDICTIONS)
+    expect_same_interface(info, outputs_only, what=_("The model from build_model()"), check_names=PREDICTIONS)
 
 
 @pytest.mark.question("q3", points=1)
 def test_residual_inputs_and_outputs(student_model):
     info = student_model("build_residual").description
-    expect_same_interface(info, RESIDUAL, what="The model from build_residual()")
+    expect_same_interface(info, RESIDUAL, what=_("The model from build_residual()"))
 
 
 @pytest.mark.question("q4", points=1)
