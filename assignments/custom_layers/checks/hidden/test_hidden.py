@@ -16,7 +16,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from autograder.channel.student import StudentUnavailable
-from autograder.checks import CheckFailure, expect_tensor, expect_tensor_spec
+from autograder.checks import CheckFailure, _, expect_tensor, expect_tensor_spec
 from autograder.checks.keras_saving import (
     activation,
     config_differences,
@@ -33,8 +33,11 @@ from autograder.checks.properties import property_check
 PACKAGE = "my_layers"  # as the notebook suggests; any package name passes
 HIDDEN_UNITS = 8  # build_model's first layer: MyDense(8, activation="relu")
 MODEL_FEATURES = 4  # build_model's input: keras.Input(shape=(4,))
-SIZE_HINT = "Take the kernel's first dimension from input_shape[-1] in build(), so the layer works for any input size."
-DENSE_HINT = "call should return activation(inputs @ kernel + bias), without the bias when use_bias is false."
+# The check process sets the submission's language before it imports this file, so these are in it.
+SIZE_HINT = _(
+    "Take the kernel's first dimension from input_shape[-1] in build(), so the layer works for any input size."
+)
+DENSE_HINT = _("call should return activation(inputs @ kernel + bias), without the bias when use_bias is false.")
 
 # Activations the text allows: "the name of an activation such as relu or tanh, or None".
 ACTIVATIONS = {
@@ -109,7 +112,8 @@ def _call(student, target: str, /, *args, what: str, hint: str = "", store_as: s
         raise
     except CheckFailure as exc:
         error = str(exc).replace(f"Calling `{target}` raised", "it raised")
-        raise CheckFailure(f"{what} failed: {error} {hint}".strip()) from exc
+        failed = _("{what} failed: {error} {hint}").format(what=what, error=error, hint=hint)
+        raise CheckFailure(failed.strip()) from exc
 
 
 def _random_weights(student, name: str, seed: int) -> list[np.ndarray]:
@@ -138,15 +142,15 @@ def _kernel_and_bias(weights: list[np.ndarray], features: int, units: int, what:
     kernels = [w for w in weights if w.ndim == 2]
     biases = [w for w in weights if w.ndim == 1]
     if len(kernels) != 1 or len(biases) > 1 or len(weights) != len(kernels) + len(biases):
-        raise CheckFailure(
-            f"{what} should have one kernel and at most one bias, but its weights have shapes "
-            f"{[w.shape for w in weights]}. {SIZE_HINT}"
-        )
+        raise CheckFailure(_(
+            "{what} should have one kernel and at most one bias, but its weights have shapes {shapes}. {SIZE_HINT}"
+        ).format(what=what, shapes=[w.shape for w in weights], SIZE_HINT=SIZE_HINT))
     kernel = kernels[0]
     if kernel.shape == (units, features) and features != units:
         kernel = kernel.T
     if kernel.shape != (features, units):
-        raise CheckFailure(f"{what} has a kernel of shape {kernels[0].shape}, not ({features}, {units}). {SIZE_HINT}")
+        raise CheckFailure(_("{what} has a kernel of shape {shape}, not ({features}, {units}). {SIZE_HINT}").format(
+            what=what, shape=kernels[0].shape, features=features, units=units, SIZE_HINT=SIZE_HINT))
     return kernel, (biases[0] if biases else None)
 
 
@@ -157,23 +161,24 @@ def _kernel_and_bias(weights: list[np.ndarray], features: int, units: int, what:
 def test_mydense_init_passes_kwargs_and_creates_no_weights(student):
     # `trainable`, not `name`: Student.call takes `name` itself. Any keyword Layer accepts shows it was passed on.
     _call(student, "MyDense", 3, trainable=False, store_as="q1_lazy", what="MyDense(3, trainable=False)",
-          hint="__init__ should accept **kwargs and pass them on with super().__init__(**kwargs).")
+          hint=_("__init__ should accept **kwargs and pass them on with super().__init__(**kwargs)."))
     if student.get("q1_lazy.trainable") is not False:
         raise CheckFailure(
-            "MyDense(3, trainable=False) is still trainable: pass **kwargs on with super().__init__(**kwargs)."
+            _("MyDense(3, trainable=False) is still trainable: pass **kwargs on with super().__init__(**kwargs).")
         )
     early = student.weights("q1_lazy")
     if early:
-        raise CheckFailure(
-            f"MyDense(3) already has {len(early)} weight(s) before it is called, when it cannot know "
+        raise CheckFailure(_(
+            "MyDense(3) already has {count} weight(s) before it is called, when it cannot know "
             "the size of its input yet. Create the weights in build(input_shape), not in __init__."
-        )
-    _call(student, "q1_lazy", _inputs(1, 2, 5), what="Calling MyDense(3) on a (2, 5) input", hint=SIZE_HINT)
+        ).format(count=len(early)))
+    _call(student, "q1_lazy", _inputs(1, 2, 5), what=_("Calling MyDense(3) on a (2, 5) input"),
+          hint=SIZE_HINT)
     if not student.weights("q1_lazy"):
-        raise CheckFailure(
+        raise CheckFailure(_(
             "MyDense(3) still has no weights after being called: create the kernel and the bias in "
             "build(input_shape) with self.add_weight(...)."
-        )
+        ))
 
 
 @pytest.mark.question("q1", points=1)
@@ -183,27 +188,33 @@ def test_mydense_init_passes_kwargs_and_creates_no_weights(student):
 def test_mydense_builds_its_weights_for_any_input_dim(student, arguments, features):
     args, kwargs, effective = arguments
     units, use_bias = effective["units"], effective["use_bias"]
-    what = f"{_label(args, kwargs)} built on inputs with {features} features"
+    what = _("{label} built on inputs with {features} features").format(label=_label(args, kwargs), features=features)
     _call(student, "MyDense", *args, store_as="q1_build", what=_label(args, kwargs), **kwargs)
-    _call(student, "q1_build", np.zeros((2, features), np.float32), what=f"Calling {what}", hint=SIZE_HINT)
+    _call(student, "q1_build", np.zeros((2, features), np.float32), what=_("Calling {what}").format(what=what),
+          hint=SIZE_HINT)
     weights = student.weights("q1_build")
     wanted = [(features, units)] + ([(units,)] if use_bias else [])
     if sorted(w.shape for w in weights) != sorted(wanted):
-        bias = f" and a bias of shape ({units},)" if use_bias else " and no bias (use_bias is false)"
-        raise CheckFailure(
-            f"{what} should have a kernel of shape ({features}, {units}){bias}, but its weights have shapes "
-            f"{[w.shape for w in weights]}. {SIZE_HINT} Create the bias only when use_bias is true."
-        )
+        # One whole sentence for each case, so that a translation need not fit a piece into another.
+        if use_bias:
+            text = _("{what} should have a kernel of shape ({features}, {units}) and a bias of shape ({units},), "
+                     "but its weights have shapes {shapes}. {SIZE_HINT} Create the bias only when use_bias is true.")
+        else:
+            text = _("{what} should have a kernel of shape ({features}, {units}) and no bias (use_bias is false), "
+                     "but its weights have shapes {shapes}. {SIZE_HINT} Create the bias only when use_bias is true.")
+        raise CheckFailure(text.format(what=what, features=features, units=units,
+                                       shapes=[w.shape for w in weights], SIZE_HINT=SIZE_HINT))
     if use_bias:
         bias_value = next(w for w in weights if w.ndim == 1)
         if np.any(bias_value != 0):
-            raise CheckFailure(f"{what} has a bias that does not start at zero: use initializer=\"zeros\".")
+            raise CheckFailure(_("{what} has a bias that does not start at zero: use initializer=\"zeros\".").format(
+                what=what))
     trainable = _count(student, "q1_build.trainable_weights")
     if trainable != len(weights):
-        raise CheckFailure(
-            f"{what} has {trainable} trainable weight(s) out of {len(weights)}, so training would not update "
+        raise CheckFailure(_(
+            "{what} has {trainable} trainable weight(s) out of {total}, so training would not update "
             "the others. Create them with self.add_weight(...) and leave trainable=True (the default)."
-        )
+        ).format(what=what, trainable=trainable, total=len(weights)))
 
 
 @pytest.mark.question("q1", points=1.5)
@@ -216,7 +227,8 @@ def test_mydense_computes_activation_of_inputs_times_kernel_plus_bias(student, a
     args, kwargs, effective = arguments
     label = _label(args, kwargs)
     _call(student, "MyDense", *args, store_as="q1_values", what=label, **kwargs)
-    _call(student, "q1_values", _inputs(seed, rows, features), what=f"Calling {label} on a ({rows}, {features}) input")
+    _call(student, "q1_values", _inputs(seed, rows, features),
+          what=_("Calling {label} on a ({rows}, {features}) input").format(label=label, rows=rows, features=features))
     weights = _random_weights(student, "q1_values", seed + 1)
     kernel, bias = _kernel_and_bias(weights, features, effective["units"], label)
     if not effective["use_bias"]:
@@ -237,9 +249,11 @@ def test_mydense_computes_activation_of_inputs_times_kernel_plus_bias(student, a
 @property_check(max_examples=4)
 @given(units=st.integers(1, 6), features=st.integers(1, 9), rows=st.integers(1, 6))
 def test_mydense_output_is_float32_batch_by_units_for_any_input_dim(student, units, features, rows):
-    what = f"MyDense({units}) on a float32 input of shape ({rows}, {features})"
+    what = _("MyDense({units}) on a float32 input of shape ({rows}, {features})").format(
+        units=units, rows=rows, features=features)
     _call(student, "MyDense", units, store_as="q1_spec", what=f"MyDense({units})")
-    out = _call(student, "q1_spec", np.ones((rows, features), np.float32), what=f"Calling {what}", hint=SIZE_HINT)
+    out = _call(student, "q1_spec", np.ones((rows, features), np.float32), what=_("Calling {what}").format(what=what),
+                hint=SIZE_HINT)
     try:
         expect_tensor_spec(out, (rows, units), np.float32, what=what)
     except CheckFailure as exc:
@@ -268,10 +282,11 @@ def test_mydense_get_config_holds_every_argument(student, arguments):
 @given(arguments=mydense_arguments(TEXT_ACTIVATIONS), features=st.integers(1, 6), seed=st.integers(0, 2**16))
 @example(arguments=_case(2, activation="tanh", use_bias=False), features=4, seed=9)
 def test_mydense_from_config_builds_an_equivalent_layer(student, arguments, features, seed):
-    args, kwargs, _ = arguments
+    args, kwargs, _effective = arguments  # not `_`: that is the translation function
     label = _label(args, kwargs)
     _call(student, "MyDense", *args, store_as="q2_original", what=label, **kwargs)
-    _call(student, "q2_original", _inputs(seed, 3, features), what=f"Calling {label} on a (3, {features}) input")
+    _call(student, "q2_original", _inputs(seed, 3, features),
+          what=_("Calling {label} on a (3, {features}) input").format(label=label, features=features))
     _random_weights(student, "q2_original", seed + 1)
     fresh = [_inputs(seed + 2, 4, features), _inputs(seed + 3, 2, features)]
     expect_from_config_round_trip(student, "q2_original", "MyDense", fresh, store_as="q2_copy")
@@ -289,7 +304,8 @@ def _build_fresh(student, store_as: str, units: int, act: str | None, features: 
     """A new MyDense(units, activation=act) of the student's, built for ``features``; its weights."""
     kwargs = {"activation": act} if act else {}
     _call(student, "MyDense", units, store_as=store_as, what=_label((units,), kwargs), **kwargs)
-    _call(student, store_as, np.zeros((1, features), np.float32), what=f"Calling {_label((units,), kwargs)}")
+    _call(student, store_as, np.zeros((1, features), np.float32),
+          what=_("Calling {label}").format(label=_label((units,), kwargs)))
     return student.weights(store_as)
 
 
@@ -320,7 +336,7 @@ def _same_layer(student, layer: str, units: int, act: str | None, features: int,
 
 # --- q3: a functional model that uses the layer, saved and loaded -----------------------------
 
-MODEL_HINT = "It should be keras.Input(shape=(4,)), then MyDense(8, activation='relu'), then MyDense(1)."
+MODEL_HINT = _("It should be keras.Input(shape=(4,)), then MyDense(8, activation='relu'), then MyDense(1).")
 
 
 def _archive(student, model: str, what: str) -> dict:
@@ -329,7 +345,7 @@ def _archive(student, model: str, what: str) -> dict:
     except StudentUnavailable:
         raise
     except CheckFailure as exc:
-        raise CheckFailure(f"{what} could not be saved as a .keras file: {exc}") from exc
+        raise CheckFailure(_("{what} could not be saved as a .keras file: {exc}").format(what=what, exc=exc)) from exc
 
 
 def _history(node: object) -> list[str]:
@@ -361,23 +377,24 @@ def _model_chain(archive: dict, what: str, *, sequential_too: bool = False) -> t
     """
     kind = archive.get("class_name")
     if kind != "Functional" and not (sequential_too and kind == "Sequential"):
-        raise CheckFailure(
-            f"{what} is saved as a {kind!r} model, not a functional one: build it with the functional API, "
-            f"inputs = keras.Input(shape=(4,)), then call each layer on the previous output, then "
-            f"keras.Model(inputs, outputs). {MODEL_HINT}"
-        )
+        raise CheckFailure(_(
+            "{what} is saved as a {kind!r} model, not a functional one: build it with the functional API, "
+            "inputs = keras.Input(shape=(4,)), then call each layer on the previous output, then "
+            "keras.Model(inputs, outputs). {MODEL_HINT}"
+        ).format(what=what, kind=kind, MODEL_HINT=MODEL_HINT))
     config = archive.get("config") if isinstance(archive.get("config"), dict) else {}
     layers = [node for node in config.get("layers", []) if isinstance(node, dict)]
     kinds = [str(node.get("class_name")) for node in layers]
     inputs = [node for node in layers if node.get("class_name") == "InputLayer"]
     dense = [node for node in layers if node.get("class_name") == "MyDense"]
     if len(inputs) != 1 or len(dense) != 2 or len(layers) != 3:
-        raise CheckFailure(f"{what} should be made of one Input and two MyDense layers, but its layers are {kinds}. "
-                           f"{MODEL_HINT}")
+        raise CheckFailure(_("{what} should be made of one Input and two MyDense layers, but its layers are {kinds}. "
+                             "{MODEL_HINT}").format(what=what, kinds=kinds, MODEL_HINT=MODEL_HINT))
     input_config = inputs[0].get("config") if isinstance(inputs[0].get("config"), dict) else {}
     shape = input_config.get("batch_shape", input_config.get("batch_input_shape"))
     if not isinstance(shape, list) or shape[1:] != [MODEL_FEATURES]:
-        raise CheckFailure(f"{what} takes inputs of shape {shape}, not (None, 4). {MODEL_HINT}")
+        raise CheckFailure(_("{what} takes inputs of shape {shape}, not (None, 4). {MODEL_HINT}").format(
+            what=what, shape=shape, MODEL_HINT=MODEL_HINT))
     if kind == "Sequential":  # its layers are applied in the order they are listed
         first, second = (_node_name(node) for node in dense)
     else:
@@ -387,8 +404,9 @@ def _model_chain(archive: dict, what: str, *, sequential_too: bool = False) -> t
         if _output_names(config) != [second]:
             first = None
     if first is None or second is None:
-        raise CheckFailure(f"{what} should pass its input through one MyDense layer and that layer's output "
-                           f"through the other, which gives the model's output. {MODEL_HINT}")
+        raise CheckFailure(_("{what} should pass its input through one MyDense layer and that layer's output "
+                             "through the other, which gives the model's output. {MODEL_HINT}").format(
+            what=what, MODEL_HINT=MODEL_HINT))
     return str(first), str(second)
 
 
@@ -404,29 +422,30 @@ def _node_name(node: dict) -> str | None:
 @pytest.mark.question("q3", points=1)
 def test_build_model_is_a_functional_input_mydense_mydense_chain(student):
     _call(student, "build_model", store_as="q3_structure", what="build_model()")
-    _model_chain(_archive(student, "q3_structure", "build_model()'s model"), "build_model()'s model")
+    what = _("build_model()'s model")
+    _model_chain(_archive(student, "q3_structure", what), what)
 
 
 @pytest.mark.question("q3", points=0.5)
 def test_build_model_layers_are_the_ones_the_text_names(student):
-    what = "build_model()'s model"
+    what = _("build_model()'s model")
     _call(student, "build_model", store_as="q3_layers", what="build_model()")
     first, second = _model_chain(_archive(student, "q3_layers", what), what, sequential_too=True)
     for store_as, name in (("q3_first", first), ("q3_second", second)):
         _call(student, "q3_layers.get_layer", name, store_as=store_as, what=f"{what}.get_layer({name!r})")
     if not _same_layer(student, "q3_first", HIDDEN_UNITS, "relu", MODEL_FEATURES, 30):
-        raise CheckFailure(f"The first layer of {what} does not compute what MyDense(8, activation='relu') does "
-                           f"with the same weights. {MODEL_HINT}")
+        raise CheckFailure(_("The first layer of {what} does not compute what MyDense(8, activation='relu') does "
+                             "with the same weights. {MODEL_HINT}").format(what=what, MODEL_HINT=MODEL_HINT))
     if not _same_layer(student, "q3_second", 1, None, HIDDEN_UNITS, 32):
-        raise CheckFailure(f"The second layer of {what} does not compute what MyDense(1) does with the same "
-                           f"weights. {MODEL_HINT}")
+        raise CheckFailure(_("The second layer of {what} does not compute what MyDense(1) does with the same "
+                             "weights. {MODEL_HINT}").format(what=what, MODEL_HINT=MODEL_HINT))
     x = _inputs(34, 6, MODEL_FEATURES)
     hidden = student.call("q3_first", x)
     expected = getattr(student.call("q3_second", hidden.array), "array", None) if hasattr(hidden, "array") else None
     if expected is None:
-        raise CheckFailure(f"The layers of {what} do not return tensors.")
-    _expect_output(student.call("q3_layers", x), expected, what=f"{what} on fresh inputs",
-                   hint="The model's output should be its second layer applied to its first layer's output.")
+        raise CheckFailure(_("The layers of {what} do not return tensors.").format(what=what))
+    _expect_output(student.call("q3_layers", x), expected, what=_("{what} on fresh inputs").format(what=what),
+                   hint=_("The model's output should be its second layer applied to its first layer's output."))
 
 
 @pytest.mark.question("q3", points=0.5)
@@ -438,12 +457,12 @@ def test_build_model_returns_a_new_model_every_call(student):
     after = student.weights("q3_new_b")
     untouched = len(before) == len(after) and all(np.array_equal(b, a) for b, a in zip(before, after, strict=True))
     if not untouched or not changed:
-        raise CheckFailure(
+        raise CheckFailure(_(
             "Changing the weights of one model from build_model() changed another one: build_model() should "
             "create a new model (new layers, new weights) every time it is called."
-        )
-    if _archive(student, "q3_new_b", "build_model()'s model").get("compile_config"):
-        raise CheckFailure("build_model()'s model is compiled: return a model that is not compiled.")
+        ))
+    if _archive(student, "q3_new_b", _("build_model()'s model")).get("compile_config"):
+        raise CheckFailure(_("build_model()'s model is compiled: return a model that is not compiled."))
 
 
 def _text_layers_round_trip(student) -> bool:
@@ -482,9 +501,9 @@ def test_build_model_reloads_with_same_outputs(student, record_property):
                      custom_objects=not registered)
         expect_same_outputs(
             student, "q3_saved", "q3_reloaded", [_inputs(44, 6, MODEL_FEATURES), _inputs(45, 3, MODEL_FEATURES)],
-            what="The model loaded back from its .keras file",
-            hint="Build the model only from MyDense layers made with the arguments the text gives, so that "
-            "everything it holds can be saved.",
+            what=_("The model loaded back from its .keras file"),
+            hint=_("Build the model only from MyDense layers made with the arguments the text gives, so that "
+                   "everything it holds can be saved."),
         )
     except StudentUnavailable:
         raise
@@ -503,7 +522,7 @@ def _unshared(value: object) -> object:
 
 @pytest.mark.question("q3", points=0.5)
 def test_saved_file_holds_each_layer_config(student):
-    what = "build_model()'s model"
+    what = _("build_model()'s model")
     _call(student, "build_model", store_as="q3_archived", what="build_model()")
     archive = _archive(student, "q3_archived", what)
     first, second = _model_chain(archive, what, sequential_too=True)
@@ -515,22 +534,22 @@ def test_saved_file_holds_each_layer_config(student):
         label = _label((units,), kwargs)
         reference = f"q3_config_reference_{i}"
         _call(student, "MyDense", units, store_as=reference, what=label, **kwargs)
-        _call(student, reference, np.zeros((1, features), np.float32), what=f"Calling {label}")
+        _call(student, reference, np.zeros((1, features), np.float32), what=_("Calling {label}").format(label=label))
         wanted = {k: v for k, v in student.config(reference).items() if k != "name"}
         saved = nodes[name].get("config")
         saved = {k: _unshared(v) for k, v in saved.items() if k != "name"} if isinstance(saved, dict) else {}
         differences = config_differences(wanted, saved)
         if differences:
             keys = ", ".join(f"`{k}`" for k in differences[:4])
-            raise CheckFailure(
-                f"In config.json of the saved .keras file, the config of the layer made as {label} differs from "
-                f"{label}.get_config() in {keys}. {MODEL_HINT}"
-            )
+            raise CheckFailure(_(
+                "In config.json of the saved .keras file, the config of the layer made as {label} differs from "
+                "{label}.get_config() in {keys}. {MODEL_HINT}"
+            ).format(label=label, keys=keys, MODEL_HINT=MODEL_HINT))
 
 
 # --- q4: a Model subclass that trains ----------------------------------------------------------
 
-MY_MODEL_HINT = "__init__ should create MyDense(hidden_units, activation='relu') and MyDense(1)."
+MY_MODEL_HINT = _("__init__ should create MyDense(hidden_units, activation='relu') and MyDense(1).")
 
 
 def _my_model_layers(student, name: str, hidden_units: int, features: int) -> tuple[str, str]:
@@ -542,7 +561,8 @@ def _my_model_layers(student, name: str, hidden_units: int, features: int) -> tu
     """
     what = f"MyModel({hidden_units})"
     x = _inputs(50, 3, features)
-    _call(student, name, x, what=f"Calling {what} on a (3, {features}) input", hint=MY_MODEL_HINT)
+    _call(student, name, x, what=_("Calling {what} on a (3, {features}) input").format(what=what, features=features),
+          hint=MY_MODEL_HINT)
     layers = [f"{name}_layer_{i}" for i in range(2)]
     for i, stored in enumerate(layers):
         try:
@@ -550,13 +570,16 @@ def _my_model_layers(student, name: str, hidden_units: int, features: int) -> tu
         except StudentUnavailable:
             raise
         except CheckFailure as exc:
-            raise CheckFailure(f"{what} should hold two layers, but it has fewer. {MY_MODEL_HINT}") from exc
+            raise CheckFailure(_("{what} should hold two layers, but it has fewer. {MY_MODEL_HINT}").format(
+                what=what, MY_MODEL_HINT=MY_MODEL_HINT)) from exc
         kind = str(answer.get("type", "")) if isinstance(answer, dict) else ""
         if not kind.endswith(".MyDense"):
-            raise CheckFailure(f"{what} holds a {kind or 'layer'} where it should hold MyDense layers. {MY_MODEL_HINT}")
+            raise CheckFailure(_("{what} holds a {kind} where it should hold MyDense layers. {MY_MODEL_HINT}").format(
+                what=what, kind=kind or _("layer"), MY_MODEL_HINT=MY_MODEL_HINT))
     sizes = [sum(w.size for w in student.weights(stored)) for stored in layers]
     if sum(sizes) != sum(w.size for w in student.weights(name)):
-        raise CheckFailure(f"{what} has weights outside its two MyDense layers. {MY_MODEL_HINT}")
+        raise CheckFailure(_("{what} has weights outside its two MyDense layers. {MY_MODEL_HINT}").format(
+            what=what, MY_MODEL_HINT=MY_MODEL_HINT))
     return (layers[0], layers[1]) if sizes[0] > sizes[1] else (layers[1], layers[0])
 
 
@@ -564,10 +587,10 @@ def _my_model_layers(student, name: str, hidden_units: int, features: int) -> tu
 def test_my_model_passes_kwargs_to_model(student):
     # `trainable`, not `name`: Student.call takes `name` itself. Any keyword Model accepts shows it was passed on.
     _call(student, "MyModel", 5, trainable=False, store_as="q4_kwargs",
-          what="MyModel(5, trainable=False)", hint="__init__ should take **kwargs and pass them on.")
+          what="MyModel(5, trainable=False)", hint=_("__init__ should take **kwargs and pass them on."))
     if student.get("q4_kwargs.trainable") is not False:
-        raise CheckFailure("MyModel(5, trainable=False) is still trainable: pass **kwargs on with "
-                           "super().__init__(**kwargs).")
+        raise CheckFailure(_("MyModel(5, trainable=False) is still trainable: pass **kwargs on with "
+                             "super().__init__(**kwargs)."))
 
 
 @pytest.mark.question("q4", points=0.5)
@@ -578,11 +601,12 @@ def test_my_model_creates_the_two_layers_the_text_names(student):
     first, second = _my_model_layers(student, "q4_layers", hidden_units, features)
     what = f"MyModel({hidden_units})"
     if not _same_layer(student, first, hidden_units, "relu", features, 52):
-        raise CheckFailure(f"{what}'s first layer does not compute what MyDense({hidden_units}, activation='relu') "
-                           f"does with the same weights. {MY_MODEL_HINT}")
+        raise CheckFailure(_("{what}'s first layer does not compute what MyDense({hidden_units}, activation='relu') "
+                             "does with the same weights. {MY_MODEL_HINT}").format(
+            what=what, hidden_units=hidden_units, MY_MODEL_HINT=MY_MODEL_HINT))
     if not _same_layer(student, second, 1, None, hidden_units, 54):
-        raise CheckFailure(f"{what}'s second layer does not compute what MyDense(1) does with the same weights. "
-                           f"{MY_MODEL_HINT}")
+        raise CheckFailure(_("{what}'s second layer does not compute what MyDense(1) does with the same weights. "
+                             "{MY_MODEL_HINT}").format(what=what, MY_MODEL_HINT=MY_MODEL_HINT))
 
 
 @pytest.mark.question("q4", points=0.5)
@@ -596,9 +620,9 @@ def test_my_model_applies_the_first_layer_then_the_second(student):
     hidden = student.call(first, x)
     expected = student.call(second, hidden.array) if hasattr(hidden, "array") else None
     if not hasattr(expected, "array"):
-        raise CheckFailure(f"{what}'s layers do not return tensors.")
+        raise CheckFailure(_("{what}'s layers do not return tensors.").format(what=what))
     _expect_output(student.call("q4_order", x), expected.array, what=f"{what}(x)",
-                   hint="call should return the second layer applied to the first layer's output.")
+                   hint=_("call should return the second layer applied to the first layer's output."))
 
 
 def _weights_training_can_change(student, hidden_units: int, features: int) -> int:
@@ -631,22 +655,23 @@ def test_my_model_trains_all_weights(student, record_property):
     y = np.random.default_rng(65).standard_normal((16, 1)).astype(np.float32)
     what = f"MyModel({hidden_units})"
     _call(student, "MyModel", hidden_units, store_as="q4_train", what=what, hint=MY_MODEL_HINT)
-    _call(student, "q4_train", x, what=f"Calling {what} on a (16, 4) input", hint=MY_MODEL_HINT)
+    _call(student, "q4_train", x, what=_("Calling {what} on a (16, 4) input").format(what=what), hint=MY_MODEL_HINT)
     before = _random_weights(student, "q4_train", 66)
     _call(student, "q4_train.compile", optimizer="sgd", loss="mse", jit_compile=False,
           what=f"{what}.compile(optimizer='sgd', loss='mse')")
     _call(student, "q4_train.train_on_batch", x, y, what=f"{what}.train_on_batch(x, y)")
     after = student.weights("q4_train")
     if len(after) != len(before):
-        raise CheckFailure(f"{what} had {len(before)} weights before one training step and {len(after)} after.")
+        raise CheckFailure(_("{what} had {before} weights before one training step and {after} after.").format(
+            what=what, before=len(before), after=len(after)))
     changed = sum(not np.array_equal(a, b) for b, a in zip(before, after, strict=True))
     if changed == 4 and len(before) == 4:
         return
     possible = _weights_training_can_change(student, hidden_units, features)
     record_property("weights_changed", f"{changed} of {len(before)}; MyDense allows {possible}")
     if changed < possible or len(before) != 4:
-        raise CheckFailure(
-            f"One training step changed {changed} of {what}'s {len(before)} weights; it should change all four "
+        raise CheckFailure(_(
+            "One training step changed {changed} of {what}'s {total} weights; it should change all four "
             "(two kernels and two biases). Do not freeze a layer (trainable = False) or cut the gradient between "
             "the layers."
-        )
+        ).format(changed=changed, what=what, total=len(before)))

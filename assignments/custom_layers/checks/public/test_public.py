@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from autograder.checks import expect_tensor_spec
+from autograder.checks import _, expect_tensor_spec
 from autograder.checks.keras_saving import expect_config_complete
 
 
@@ -11,7 +11,7 @@ from autograder.checks.keras_saving import expect_config_complete
 def test_mydense_output_shape(student):
     student.call("MyDense", 3, store_as="public_layer")
     out = student.call("public_layer", np.ones([2, 4], np.float32))
-    expect_tensor_spec(out, (2, 3), np.float32, what="MyDense(3) on a (2, 4) float32 input")
+    expect_tensor_spec(out, (2, 3), np.float32, what=_("MyDense(3) on a (2, 4) float32 input"))
 
 
 @pytest.mark.question("q2", points=1)
@@ -26,11 +26,11 @@ def test_mydense_config_has_units(student):
 def test_build_model_output_shape(student):
     student.call("build_model", store_as="public_model")
     out = student.call("public_model", np.ones([3, 4], np.float32))
-    expect_tensor_spec(out, (3, 1), np.float32, what="build_model()'s model on a (3, 4) float32 input")
+    expect_tensor_spec(out, (3, 1), np.float32, what=_("build_model()'s model on a (3, 4) float32 input"))
 
 
 @pytest.mark.question("q4", points=1)
 def test_my_model_output_shape(student):
     student.call("MyModel", 8, store_as="public_my_model")
     out = student.call("public_my_model", np.ones([2, 4], np.float32))
-    expect_tensor_spec(out, (2, 1), np.float32, what="MyModel(8) on a (2, 4) float32 input")
+    expect_tensor_spec(out, (2, 1), np.float32, what=_("MyModel(8) on a (2, 4) float32 input"))
