@@ -119,16 +119,16 @@ def test_a_korean_mistake_costs_what_its_english_twin_costs_and_is_told_in_korea
         return [(c.name, c.visibility) for c in g.result.checks if c.outcome != "passed"]
 
     assert failing(korean) == failing(english)
-    english = english_sentences()
+    sentences = english_sentences()
     assert ("count_halvings_small_example", "public") in failing(korean)  # a public message, not only hints
     for ko, en in zip(korean.result.checks, english.result.checks, strict=True):
         if ko.outcome == "passed":
             continue
         # A hidden check's message stays in the report for the instructor; it is Korean there too.
         assert HANGUL.search(ko.message) and not HANGUL.search(en.message), (ko.name, ko.message)
-        assert not [s for s in english if s in ko.message], (ko.name, ko.message)
+        assert not [s for s in sentences if s in ko.message], (ko.name, ko.message)
         ko_text, en_text = (ko.message, en.message) if ko.visibility == "public" else (ko.hint, en.hint)
         assert HANGUL.search(ko_text) and not HANGUL.search(en_text), (ko.name, ko_text)
         assert ko_text in korean_text and en_text in english_text, ko.name
-    left = sorted(s for s in english if s in korean_text)
+    left = sorted(s for s in sentences if s in korean_text)
     assert not left, left

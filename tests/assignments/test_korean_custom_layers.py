@@ -95,7 +95,11 @@ def test_the_korean_template_gets_zero_and_korean_feedback(graded):
 def test_a_korean_mistake_costs_what_its_english_twin_costs_and_is_explained_in_korean(graded):
     (korean, feedback), (english, english_feedback) = graded["mistake.ko"], graded["mistake"]
     assert korean.result.language == "ko" and english.result.language != "ko"
-    assert korean.score == english.score and 0 < korean.score.earned < korean.score.points
+    # The same points question by question (the titles are in each twin's language).
+    assert [(q.question, q.earned) for q in korean.score.questions] == [
+        (q.question, q.earned) for q in english.score.questions
+    ]
+    assert korean.score.earned == english.score.earned and 0 < korean.score.earned < korean.score.points
     failed = {c.name: c for c in korean.result.checks if c.outcome != "passed"}
     twins = {c.name: c for c in english.result.checks if c.outcome != "passed"}
     assert failed.keys() == twins.keys()
