@@ -121,7 +121,7 @@ def test_submit_advice_carries_the_habit_hint_of_a_cell_error():
 
 
 def test_a_submit_cell_does_nothing_while_the_grader_runs_the_notebook(tmp_path, monkeypatch) -> None:
-    from autograder.channel.student_process import GRADING_VARIABLE
+    from autograder.students import GRADING_VARIABLE
     from autograder.students.submission import submit
 
     monkeypatch.chdir(tmp_path)  # no notebook here: outside the grader this would raise

@@ -32,11 +32,9 @@ import numpy as np
 from autograder import i18n, messages
 from autograder.channel import kernel, protocol
 from autograder.checks import model_description
+from autograder.students import GRADING_VARIABLE
 
 MAX_DESCRIPTION = 300
-GRADING_VARIABLE = "TFGRADE_GRADING"
-"""Set while the grader runs the notebook, so a ``check("q1")`` cell left in it does nothing (the checks run
-outside, and a self-check from inside the sandbox could only fail)."""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import i18n, messages
-from autograder.channel.student_process import GRADING_VARIABLE
 from autograder.core import assignment as assignments
 from autograder.core import notebook as notebooks
 from autograder.core import requirements
@@ -38,6 +37,7 @@ from autograder.reports.formats import (
     submission_message,
 )
 from autograder.reports.pages import render_page
+from autograder.students import inside_grading
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def check(
 
     ``lang="ko"`` shows the results in Korean (by default: the notebook's language, then the assignment's).
     """
-    if os.environ.get(GRADING_VARIABLE):  # the grader is running this notebook, and runs the checks itself
+    if inside_grading():  # the grader is running this notebook, and runs the checks itself
         return None
     path = find_notebook(notebook)
     name = notebooks.load(path, expected_assignment=None).assignment

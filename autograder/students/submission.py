@@ -20,12 +20,12 @@ import nbformat
 
 import autograder
 from autograder import i18n, messages
-from autograder.channel.student_process import GRADING_VARIABLE
 from autograder.core import assignment as assignments
 from autograder.core import notebook as notebooks
 from autograder.core.execution import Executor
 from autograder.core.results import CellError
 from autograder.reports.formats import safe_text
+from autograder.students import inside_grading
 from autograder.students.selfcheck import SelfCheck, find_notebook, requested, run_self_check
 
 MANIFEST = "tfgrade-submission.json"
@@ -141,7 +141,7 @@ def submit(
     *, notebook: str | os.PathLike[str] | None = None, force: bool = False, lang: str | None = None,
 ) -> Readiness | None:
     """From a notebook cell: check the saved notebook and write its submission zip if it is ready."""
-    if os.environ.get(GRADING_VARIABLE):  # the grader is running this notebook: nothing to submit from inside
+    if inside_grading():  # the grader is running this notebook: nothing to submit from inside
         return None
     path = find_notebook(notebook)
     name = notebooks.load(path, expected_assignment=None).assignment
