@@ -519,8 +519,6 @@ def _run_check(args: argparse.Namespace) -> int:
 
 def _for_notebook(args: argparse.Namespace) -> assignments.Assignment:
     """A student's assignment: as named, else from the notebook's metadata, found from its folder."""
-    if args.assignment and Path(args.assignment, "assignment.toml").is_file():
-        return _with_language(args, assignments.load(args.assignment, course=args.course))
     name = args.assignment or _assignment_from(args.notebook, args.course)
     return _with_language(args, assignments.for_notebook(args.notebook, name, course=args.course))
 

@@ -137,3 +137,10 @@ def test_check_finds_a_release_from_the_notebooks_folder(
 
     args = cli._parser().parse_args(["check", str(folder / "tiny.ipynb")])
     assert cli._for_notebook(args).root == folder.resolve()
+
+
+def test_a_notebooks_assignment_may_be_named_by_its_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "unpacked" / "week1"
+    shutil.copytree(TINY, folder)
+
+    assert assignments.for_notebook(tmp_path / "elsewhere" / "mine.ipynb", str(folder)).root == folder.resolve()

@@ -126,21 +126,21 @@ def load(name_or_path: str | os.PathLike[str], course: str | os.PathLike[str] | 
 
     The course is ``course`` if given, else found as :func:`autograder.core.course.locate` says.
     """
-    root = Path(name_or_path)
-    if not (root / "assignment.toml").is_file():
-        root = _in_course(str(name_or_path), course)
-    return _read(root)
+    return _read(_root(name_or_path, course))
 
 
 def for_notebook(
     notebook: str | os.PathLike[str], name: str, course: str | os.PathLike[str] | None = None
 ) -> Assignment:
-    """The assignment a student's notebook belongs to, found from the notebook's own folder.
+    """The assignment a student's notebook belongs to: ``name`` may be its folder; else found from the
+    notebook's own folder.
 
     With no course given (or set in the environment), a student's unpacked release is found first:
     the notebook's folder, or one of its parents, holding the ``assignment.toml`` of ``name``. Then
     a course above the notebook, then one above the current folder.
     """
+    if (Path(name) / "assignment.toml").is_file():  # a folder, as given (--assignment DIR)
+        return _read(Path(name))
     if course is None and not os.environ.get(courses.ENVIRONMENT):
         folder = Path(notebook).resolve().parent
         for candidate in (folder, *folder.parents):
@@ -163,6 +163,12 @@ def _declares(root: Path, name: str) -> bool:
     return str(data.get("name", root.name)) == name
 
 
+def _root(name_or_path: str | os.PathLike[str], course: str | os.PathLike[str] | None) -> Path:
+    """The assignment's folder: the path itself when it holds an assignment.toml, else by name in the course."""
+    root = Path(name_or_path)
+    return root if (root / "assignment.toml").is_file() else _in_course(str(name_or_path), course)
+
+
 def _in_course(name: str, course: str | os.PathLike[str] | None) -> Path:
     try:
         found = courses.locate(course)
@@ -179,12 +185,28 @@ def _in_course(name: str, course: str | os.PathLike[str] | None) -> Path:
 
 
 def _read(root: Path) -> Assignment:
+    config_file, data = _config(root)
+    return _from_toml(root.resolve(), config_file, data)
+
+
+def _config(root: Path) -> tuple[Path, dict[str, Any]]:
     config_file = root / "assignment.toml"
     try:
-        data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        return config_file, tomllib.loads(config_file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise AssignmentError(f"{config_file}: not valid TOML: {exc}") from exc
-    return _from_toml(root.resolve(), config_file, data)
+
+
+def _template_path(root: Path, data: dict[str, Any]) -> Path:
+    return root / str(data.get("notebook", f"{root.name}.ipynb"))
+
+
+def _solution_path(root: Path, data: dict[str, Any]) -> Path:
+    """``solution`` of assignment.toml (relative to the assignment's folder), else the course's
+    ``solutions/<name>.ipynb``."""
+    if "solution" in data:
+        return (root / str(data["solution"])).resolve()
+    return root.parent.parent / "solutions" / f"{root.name}.ipynb"
 
 
 def _from_toml(root: Path, config_file: Path, data: dict[str, Any]) -> Assignment:
@@ -194,7 +216,7 @@ def _from_toml(root: Path, config_file: Path, data: dict[str, Any]) -> Assignmen
     questions = tuple(_question(config_file, name, q) for name, q in raw_questions.items())
     if not questions:
         raise AssignmentError(f"{config_file}: declares no [questions]; add e.g. q1 = {{points = 2}}")
-    template = root / str(data.get("notebook", f"{root.name}.ipynb"))
+    template = _template_path(root, data)
     if not template.is_file():
         raise AssignmentError(f"{config_file}: the student notebook {template.name} is missing")
     return Assignment(
@@ -205,8 +227,8 @@ def _from_toml(root: Path, config_file: Path, data: dict[str, Any]) -> Assignmen
         questions=questions,
         limits=_limits(config_file, data.get("limits", {})),
         required_names=_names(config_file, data.get("required", [])),
-        solution=_optional_path(root, data.get("solution"), root.parent.parent / "solutions" / f"{root.name}.ipynb"),
-        corpus=_optional_path(root, data.get("corpus"), root / "corpus"),
+        solution=_existing(_solution_path(root, data)),
+        corpus=_existing((root / str(data["corpus"])).resolve() if "corpus" in data else root / "corpus"),
         tensorflow=bool(data.get("tensorflow", True)),
         language=_language(config_file, data.get("language")),
         requirements=_requirements(root),
@@ -231,9 +253,7 @@ def _requirements(root: Path) -> Requirements:
         raise AssignmentError(str(exc)) from exc
 
 
-def _optional_path(root: Path, given: Any, default: Path) -> Path | None:
-    """A path from the config (relative to the assignment folder), else the default if it exists."""
-    path = (root / str(given)).resolve() if given is not None else default
+def _existing(path: Path) -> Path | None:
     return path if path.exists() else None
 
 
@@ -348,16 +368,6 @@ class Notebooks:
 
 def notebooks(name_or_path: str | os.PathLike[str], course: str | os.PathLike[str] | None = None) -> Notebooks:
     """The solution and student notebooks of an assignment, whether or not they exist yet."""
-    root = Path(name_or_path)
-    if not (root / "assignment.toml").is_file():
-        root = _in_course(str(name_or_path), course)
-    root = root.resolve()
-    config_file = root / "assignment.toml"
-    try:
-        data = tomllib.loads(config_file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise AssignmentError(f"{config_file}: not valid TOML: {exc}") from exc
-    given = data.get("solution")
-    solution = (root / str(given)).resolve() if given is not None else \
-        root.parent.parent / "solutions" / f"{root.name}.ipynb"
-    return Notebooks(str(data.get("name", root.name)), solution, root / str(data.get("notebook", f"{root.name}.ipynb")))
+    root = _root(name_or_path, course).resolve()
+    _, data = _config(root)
+    return Notebooks(str(data.get("name", root.name)), _solution_path(root, data), _template_path(root, data))
