@@ -117,7 +117,7 @@ class _View:
         return messages.POINTS.format(earned=self.earned, points=self.out_of, count=self.count)
 
 
-def _view(result: SubmissionResult, score: Score) -> _View:
+def feedback_view(result: SubmissionResult, score: Score) -> _View:
     graded = result.status == "graded"
     steps = tuple(next_steps(result))
     all_passed = graded and result.checks and not steps and score.earned >= score.points
@@ -160,10 +160,10 @@ def _questions(result: SubmissionResult, score: Score) -> tuple[_Question, ...]:
     for check in result.checks:
         groups.setdefault(check.question, []).append(check)
     scores = {q.question: q for q in score.questions}
-    return tuple(_question(name, scores.get(name), checks) for name, checks in groups.items())
+    return tuple(question_view(name, scores.get(name), checks) for name, checks in groups.items())
 
 
-def _question(name: str, q: QuestionScore | None, checks: Sequence[CheckResult]) -> _Question:
+def question_view(name: str, q: QuestionScore | None, checks: Sequence[CheckResult]) -> _Question:
     label = safe_text(name, NAME_LIMIT)
     title = safe_text(q.title, NAME_LIMIT) if q else ""
     hidden = [c for c in checks if c.visibility == "hidden"]
@@ -198,63 +198,64 @@ _MD_LINE_NUMBER = re.compile(r"^(\s*\d+)([.)])")
 
 def feedback_markdown(result: SubmissionResult, score: Score) -> str:
     """The feedback as Markdown (CommonMark), safe to publish where Markdown is rendered."""
-    view = _view(result, score)
-    lines = [f"# {_md(messages.FEEDBACK_TITLE.format(submission=view.submission))}", ""]
-    lines += [_md(messages.FEEDBACK_ASSIGNMENT.format(assignment=view.assignment)), ""]
-    lines += [f"**{_md(view.status_label)}: {view.total}**", ""]
-    lines += [_md_paragraph(notice) + "\n" for notice in view.notices]
+    view = feedback_view(result, score)
+    lines = [f"# {md_escape(messages.FEEDBACK_TITLE.format(submission=view.submission))}", ""]
+    lines += [md_escape(messages.FEEDBACK_ASSIGNMENT.format(assignment=view.assignment)), ""]
+    lines += [f"**{md_escape(view.status_label)}: {view.total}**", ""]
+    lines += [md_paragraph(notice) + "\n" for notice in view.notices]
     if view.cell_errors:
         lines += [f"## {messages.HEADING_CELL_ERRORS.format()}", ""]
         for error in view.cell_errors:
-            lines.append(f"- {messages.CELL.format(cell=error.cell)}: {_md(error.error)}")
-            lines += [f"  - {_md(messages.HINT.format(hint=error.hint))}"] if error.hint else []
+            lines.append(f"- {messages.CELL.format(cell=error.cell)}: {md_escape(error.error)}")
+            lines += [f"  - {md_escape(messages.HINT.format(hint=error.hint))}"] if error.hint else []
         lines.append("")
     if view.questions:
         lines += [f"## {messages.HEADING_ANSWERS.format()}", ""]
         for question in view.questions:
-            lines += _md_question(question)
+            lines += md_question(question)
     if view.next_steps:
-        lines += [f"## {messages.HEADING_NEXT.format()}", ""] + [f"- {_md(step)}" for step in view.next_steps] + [""]
+        lines += [f"## {messages.HEADING_NEXT.format()}", ""]
+        lines += [f"- {md_escape(step)}" for step in view.next_steps] + [""]
     if view.closing:
-        lines += [_md(view.closing), ""]
+        lines += [md_escape(view.closing), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _md_question(question: _Question) -> list[str]:
-    lines = [f"### {_md(question.heading)} ({_md(question.points)})", ""]
-    lines += [_md(question.override), ""] if question.override else []
+def md_question(question: _Question) -> list[str]:
+    lines = [f"### {md_escape(question.heading)} ({md_escape(question.points)})", ""]
+    lines += [md_escape(question.override), ""] if question.override else []
     for check in question.checks:
-        item = f"- {check.mark} {check.verdict}: **{_md(check.name)}** ({check.points})"
+        item = f"- {check.mark} {check.verdict}: **{md_escape(check.name)}** ({check.points})"
         if "\n" in check.message:
-            lines += [item + ":", *_md_code_block(check.message, indent="  ")]
+            lines += [item + ":", *md_code_block(check.message, indent="  ")]
         else:
-            lines.append(f"{item}: {_md(check.message)}" if check.message else item)
-        lines += [f"  - {_md(messages.HINT.format(hint=hint))}" for hint in check.hints]
+            lines.append(f"{item}: {md_escape(check.message)}" if check.message else item)
+        lines += [f"  - {md_escape(messages.HINT.format(hint=hint))}" for hint in check.hints]
     if question.hidden:
-        lines.append(f"- {_md(question.hidden)}")
+        lines.append(f"- {md_escape(question.hidden)}")
         if question.hints:
             # A hard line break, then the hints as a list nested in the hidden checks' item.
             lines[-1] += "\\"
-            lines.append(f"  {_md(messages.HIDDEN_HINTS.format())}")
-            lines += [f"  - {_md(hint)}" for hint in question.hints]
+            lines.append(f"  {md_escape(messages.HIDDEN_HINTS.format())}")
+            lines += [f"  - {md_escape(hint)}" for hint in question.hints]
     if not question.checks and not question.hidden:
-        lines.append(f"- {_md(messages.NO_CHECKS.format())}")
+        lines.append(f"- {md_escape(messages.NO_CHECKS.format())}")
     return [*lines, ""]
 
 
-def _md(text: str) -> str:
+def md_escape(text: str) -> str:
     """One line of text that Markdown shows as typed: no HTML, links, emphasis or block markers."""
     text = _MD_PUNCTUATION.sub(r"\\\1", html.escape(text, quote=False))
     text = _MD_LINE_MARKER.sub(r"\1\\\2", text)
     return _MD_LINE_NUMBER.sub(r"\1\\\2", text)
 
 
-def _md_paragraph(text: str) -> str:
+def md_paragraph(text: str) -> str:
     # A backslash at the end of a line is CommonMark's hard line break.
-    return "\\\n".join(_md(line) for line in text.split("\n"))
+    return "\\\n".join(md_escape(line) for line in text.split("\n"))
 
 
-def _md_code_block(text: str, *, indent: str) -> list[str]:
+def md_code_block(text: str, *, indent: str) -> list[str]:
     """A fenced block longer than any run of backticks in ``text``, so nothing inside can close it."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
@@ -266,6 +267,6 @@ def _md_code_block(text: str, *, indent: str) -> list[str]:
 
 def feedback_html(result: SubmissionResult, score: Score) -> str:
     """The feedback as one standalone HTML page: inline CSS, no scripts, nothing fetched."""
-    view = _view(result, score)
+    view = feedback_view(result, score)
     title = messages.FEEDBACK_TITLE.format(submission=view.submission)
     return render_page("feedback.html", page="feedback", title=title, view=view)

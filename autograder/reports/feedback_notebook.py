@@ -54,7 +54,14 @@ from autograder.core.results import CellError, CheckResult, SubmissionResult
 from autograder.core.scoring import Score
 
 # The renderers of feedback.md, so a question's results read the same in both files.
-from autograder.reports.feedback import _md, _md_code_block, _md_paragraph, _md_question, _question, _view
+from autograder.reports.feedback import (
+    feedback_view,
+    md_code_block,
+    md_escape,
+    md_paragraph,
+    md_question,
+    question_view,
+)
 from autograder.reports.formats import NAME_LIMIT, cell_error_lines, safe_text
 
 __all__ = ["FEEDBACK_HTML", "FEEDBACK_IPYNB", "TAG", "feedback_notebook", "is_feedback_cell", "render_html"]
@@ -128,24 +135,24 @@ def _question_names(result: SubmissionResult, score: Score) -> list[str]:
 
 
 def _summary_lines(result: SubmissionResult, score: Score) -> list[str]:
-    view = _view(result, score)
-    lines = [f"## {_md(messages.FEEDBACK_TITLE.format(submission=view.submission))}", ""]
-    lines += [_md(messages.FEEDBACK_ASSIGNMENT.format(assignment=view.assignment)), ""]
-    lines += [f"**{_md(view.status_label)}: {view.total}**", ""]
+    view = feedback_view(result, score)
+    lines = [f"## {md_escape(messages.FEEDBACK_TITLE.format(submission=view.submission))}", ""]
+    lines += [md_escape(messages.FEEDBACK_ASSIGNMENT.format(assignment=view.assignment)), ""]
+    lines += [f"**{md_escape(view.status_label)}: {view.total}**", ""]
     for notice in view.notices:
-        lines += [*_md_paragraph(notice).split("\n"), ""]
+        lines += [*md_paragraph(notice).split("\n"), ""]
     if view.questions:
-        lines += [f"- {_md(q.heading)}: {_md(q.points)}" for q in view.questions] + [""]
+        lines += [f"- {md_escape(q.heading)}: {md_escape(q.points)}" for q in view.questions] + [""]
     if view.cell_errors:
         lines += [f"### {messages.HEADING_CELL_ERRORS.format()}", ""]
-        lines += [f"- {messages.CELL.format(cell=e.cell)}: {_md(e.error)}" for e in view.cell_errors] + [""]
+        lines += [f"- {messages.CELL.format(cell=e.cell)}: {md_escape(e.error)}" for e in view.cell_errors] + [""]
     if view.next_steps:
-        lines += [f"### {messages.HEADING_NEXT.format()}", ""] + [f"- {_md(step)}" for step in view.next_steps]
+        lines += [f"### {messages.HEADING_NEXT.format()}", ""] + [f"- {md_escape(step)}" for step in view.next_steps]
         lines.append("")
     if view.closing:
-        lines += [_md(view.closing), ""]
+        lines += [md_escape(view.closing), ""]
     label = f'"{messages.NOTEBOOK_LABEL.format()}"'
-    return [*lines, _md(messages.NOTEBOOK_INTRO.format(label=label))]
+    return [*lines, md_escape(messages.NOTEBOOK_INTRO.format(label=label))]
 
 
 def _results(
@@ -153,14 +160,14 @@ def _results(
 ) -> list[nbformat.NotebookNode]:
     """The results cell of question ``name`` (``note`` first) and, with a solution, its reference answer cell."""
     checks: list[CheckResult] = [c for c in result.checks if c.question == name]
-    question = _question(name, next((q for q in score.questions if q.question == name), None), checks)
-    lines = _md_question(question)[:-1]  # its trailing blank line would end the quote
-    cells = [_cell([_md(note), "", *lines] if note else lines, "results", name)]
+    question = question_view(name, next((q for q in score.questions if q.question == name), None), checks)
+    lines = md_question(question)[:-1]  # its trailing blank line would end the quote
+    cells = [_cell([md_escape(note), "", *lines] if note else lines, "results", name)]
     if answers:
         title = messages.NOTEBOOK_SOLUTION.format(question=safe_text(name, NAME_LIMIT))
-        lines = [f"**{_md(title)}**"]
+        lines = [f"**{md_escape(title)}**"]
         for source in answers:
-            fence = _md_code_block(source, indent="")
+            fence = md_code_block(source, indent="")
             lines += ["", fence[0] + "python", *fence[1:]]
         cells.append(_cell(lines, "solution", name))
     return cells
@@ -168,9 +175,9 @@ def _results(
 
 def _error_lines(error: CellError) -> list[str]:
     stopped, *hints = cell_error_lines(error)
-    lines = [_md(stopped)]
+    lines = [md_escape(stopped)]
     for hint in hints:
-        lines += ["", _md(hint.strip())]
+        lines += ["", md_escape(hint.strip())]
     return lines
 
 
@@ -178,7 +185,7 @@ def _error_lines(error: CellError) -> list[str]:
 
 
 def _cell(lines: list[str], kind: Kind, question: str | None = None) -> nbformat.NotebookNode:
-    label = f"**{_md(messages.NOTEBOOK_LABEL.format())}**"
+    label = f"**{md_escape(messages.NOTEBOOK_LABEL.format())}**"
     quoted = [f"> {line}" if line else ">" for line in [label, "", *lines]]
     cell = nbformat.v4.new_markdown_cell("\n".join(quoted))
     mark: dict[str, Any] = {"feedback": True, "kind": kind}
