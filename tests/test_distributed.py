@@ -197,6 +197,18 @@ def test_a_worker_that_joins_later_gets_the_assignment_and_says_what_it_lacks(cl
         assert "dot is not installed" in message and "tesseract is not installed" in message, message
 
 
+def _unfit_worker_says(cluster: Cluster, task: assignment.Assignment, submission: Path, worker: str) -> str:
+    """Grade one submission on the cluster's only worker, which cannot grade: the message of its row."""
+    with distributed.Client(cluster.address) as client, DaskGrader(cluster.address, task) as grader:
+        client.wait_for_workers(1, timeout=STARTUP_SECONDS)
+        result = batch.grade_all([submission], task, ProcessExecutor(), cluster.instructor / worker,
+                                 progress=lambda _: None, grader=grader)
+    [row] = result.rows
+    assert row.result.status == "grader_error"
+    assert f"Dask worker {worker}" in row.result.message, row.result.message
+    return row.result.message
+
+
 @pytest.mark.slow
 @blind_workers
 def test_a_worker_without_a_package_the_courses_notebooks_may_import_says_which(cluster, tiny, submissions):
@@ -206,14 +218,8 @@ def test_a_worker_without_a_package_the_courses_notebooks_may_import_says_which(
     course_tiny = assignment.load(tiny.root)
     assert "tfgrade-probe-never-installed>=1.0" in course_tiny.packages
     cluster.start_worker("without-the-package")
-    with distributed.Client(cluster.address) as client, DaskGrader(cluster.address, course_tiny) as grader:
-        client.wait_for_workers(1, timeout=STARTUP_SECONDS)
-        result = batch.grade_all(submissions[:1], course_tiny, ProcessExecutor(), cluster.instructor / "packages",
-                                 progress=lambda _: None, grader=grader)
 
-    assert result.rows[0].result.status == "grader_error"
-    message = result.rows[0].result.message
-    assert "Dask worker without-the-package" in message, message
+    message = _unfit_worker_says(cluster, course_tiny, submissions[0], "without-the-package")
     assert "tfgrade-probe-never-installed>=1.0" in message and "matplotlib" not in message, message
 
 
@@ -225,14 +231,8 @@ def test_a_worker_with_another_tfgrade_says_so(cluster, tiny, submissions):
     init = other / "autograder" / "__init__.py"
     init.write_text(init.read_text().replace(f'__version__ = "{autograder.__version__}"', '__version__ = "0.0.1"'))
     cluster.start_worker("outdated", pythonpath=other)
-    with distributed.Client(cluster.address) as client, DaskGrader(cluster.address, tiny) as grader:
-        client.wait_for_workers(1, timeout=STARTUP_SECONDS)
-        result = batch.grade_all(submissions[:1], tiny, ProcessExecutor(), cluster.instructor / "outdated",
-                                 progress=lambda _: None, grader=grader)
 
-    assert result.rows[0].result.status == "grader_error"
-    message = result.rows[0].result.message
-    assert "Dask worker outdated" in message, message
+    message = _unfit_worker_says(cluster, tiny, submissions[0], "outdated")
     assert f"tfgrade 0.0.1 is installed here but {autograder.__version__} where you run tfgrade grade" in message
 
 
