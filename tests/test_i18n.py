@@ -336,18 +336,20 @@ def test_a_release_carries_the_public_part_of_the_assignments_catalog(small_cour
 
     root = small_course / "assignments" / "week1"
     hidden = root / "checks" / "hidden" / "test_q1_hidden.py"
-    hidden.write_text(hidden.read_text() + "\n\ndef secret():\n    return _('the hidden answer is 42')\n")
+    hidden.write_text(hidden.read_text() + "\n\ndef secret():\n    return _('the hidden answer is quokka')\n")
     assert main(["catalogs", "week1", "--course", str(small_course)]) == 0
     po = root / "locale" / "ko" / "LC_MESSAGES" / "assignment.po"
     translate(po, {"x should be {value}": "x는 {value}이어야 합니다",
                    "Use math.pi, not 3.14.": "3.14 말고 math.pi를 쓰세요.",
-                   "the hidden answer is 42": "숨겨진 답은 42"})
+                   "the hidden answer is quokka": "숨겨진 답은 쿼카"})
 
     made = release.release(assignments.load("week1", course=small_course), tmp_path / "release")
     shipped = made.folder / "locale" / "ko" / "LC_MESSAGES" / "assignment.po"
     text = shipped.read_text(encoding="utf-8")
     assert "x는 {value}이어야 합니다" in text and "3.14 말고 math.pi를 쓰세요." in text
-    assert "hidden" not in text and "42" not in text  # no hidden check's text, file name or requirement
+    # No hidden check's text, file name or requirement; a word no catalog header holds (its creation
+    # time once made "42" appear at 17:42).
+    assert "hidden" not in text and "quokka" not in text and "쿼카" not in text
     again = release.release(assignments.load("week1", course=small_course), tmp_path / "again")
     assert again.zip.read_bytes() == made.zip.read_bytes()
 
