@@ -11,7 +11,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from factories import FakeExecutor
 
+from autograder import cli
 from autograder.authoring import answer_leaks, assign
 from autograder.core import assignment as assignments
 from autograder.core import validate
@@ -152,7 +154,8 @@ def test_no_bundled_hint_or_shipped_catalog_entry_holds_answer_code(name: str) -
     assert validate.hint_problems(course) == ()
 
 
-def test_validate_names_the_hint_and_the_line_when_a_hint_gives_the_answer(tmp_path: Path) -> None:
+def course_with_old_q2_hint(tmp_path: Path) -> Path:
+    """A copy of the autograph assignment (and its solution) whose q2-graph-loop hint is the one before issue 19."""
     root = shutil.copytree(REPO / "assignments" / "autograph", tmp_path / "assignments" / "autograph")
     (tmp_path / "solutions").mkdir()
     shutil.copyfile(REPO / "solutions" / "autograph.ipynb", tmp_path / "solutions" / "autograph.ipynb")
@@ -161,10 +164,30 @@ def test_validate_names_the_hint_and_the_line_when_a_hint_gives_the_answer(tmp_p
     start = text.index('hint = """', text.index('id = "q2-graph-loop"'))
     end = text.index('"""', start + len('hint = """')) + 3
     table.write_text(text[:start] + f'hint = """{OLD_Q2_HINT}"""' + text[end:], encoding="utf-8")
+    return root
 
-    problems = validate.hint_problems(assignments.load(root))
+
+def test_validate_names_the_hint_and_the_line_when_a_hint_gives_the_answer(tmp_path: Path) -> None:
+    problems = validate.hint_problems(assignments.load(course_with_old_q2_hint(tmp_path)))
 
     assert problems == (
         "the hint of requirement q2-graph-loop holds answer code `tf.reduce_sum(x) > 1` (solution line: "
         "while tf.reduce_sum(x) > 1:); say what the requirement asks in the question's words, not how to write it",
     )
+
+
+def test_tfgrade_validate_prints_the_leak_and_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Grading is faked (every notebook gets the same canned checks): only the static step is looked at here.
+    monkeypatch.setattr(cli, "ProcessExecutor", FakeExecutor)
+    root = course_with_old_q2_hint(tmp_path)
+
+    code = cli.main(["validate", str(root), "--course", str(tmp_path)])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert [line.strip() for line in out.splitlines() if "BAD hints" in line] == [
+        "BAD hints: the hint of requirement q2-graph-loop holds answer code `tf.reduce_sum(x) > 1` (solution line: "
+        "while tf.reduce_sum(x) > 1:); say what the requirement asks in the question's words, not how to write it"]
+    assert "The requirements table and its hints have 1 problem(s)" in out
