@@ -10,16 +10,25 @@ Granularity. A text is compared with the solution as a sequence of code tokens, 
 line breaks never matter (``x=x/2`` is ``x = x / 2``), and markdown's backticks are dropped. The
 solution's *fragments* are:
 
-- each answer line, without a trailing ``:`` or ``,`` (``while tf.reduce_sum(x) > 1``);
+- each answer line, without its comment, a trailing ``:`` or ``,`` and a leading statement keyword
+  (``while tf.reduce_sum(x) > 1:`` gives ``tf.reduce_sum(x) > 1``: prose says "return" and "while"
+  too, and what follows the keyword is the answer);
 - each syntax node that lies within the answer lines: a statement, an expression, a keyword
-  argument (``tf.reduce_sum(x) > 1``, ``tf.constant(0)``, ``input_signature=[...]``, ``[None]``).
+  argument (``count = tf.constant(0)``, ``tf.constant(0)``, ``input_signature=[...]``, ``[None]``),
+  except a ``return`` statement, whose value is a node of its own.
 
 A fragment counts only if it is code, not a name: at least three tokens, one of them neither a
-word, a dot nor ``@`` (so ``count_halvings``, ``tf.function``, ``self.units`` or ``return count`` are
-never answer code, while ``count += 1`` is). And only if the student notebook (any of its languages,
-markdown and code) does not show those tokens in that order: ``tf.reduce_sum(x)`` and ``x = x / 2``
-are the question's own words in ``autograph``, ``tf.reduce_sum(x) > 1`` is not. A text's word
-between quotes is searched inside too, so ``"while tf.reduce_sum(x) > 1"`` is found.
+word, a dot nor ``@`` (so ``count_halvings``, ``tf.function``, ``@tf.function``, ``self.units`` or
+``count`` are never answer code, while ``count += 1`` is). And only if the student notebook (any of
+its languages, markdown and code) does not show those tokens in that order: ``tf.reduce_sum(x)`` and
+``x = x / 2`` are the question's own words in ``autograph``, ``tf.reduce_sum(x) > 1`` is not, and
+"returns ``3 * x + 2``" quotes the text. A text's passage between quotes is searched inside too, so
+``"while tf.reduce_sum(x) > 1"`` is found. When a text holds a fragment and a wider one around it,
+only the wider one is reported.
+
+Not caught, by design: the same idea in other code (``tf.math.reduce_sum(x) > 1.0``) or in words
+("loop while the sum exceeds one"). Those are for the author's judgement; this module catches the
+solution's own code, which is what a hint copied from it would hold.
 
 Everything here is pure except :func:`for_assignment` and :func:`published_texts`, which read the
 assignment's notebooks, requirements and catalogs.
