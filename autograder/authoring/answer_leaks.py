@@ -51,7 +51,7 @@ from autograder import i18n
 from autograder.authoring import assign
 from autograder.core.assignment import Assignment
 
-__all__ = ["Answers", "Leak", "answers", "find", "for_assignment", "problems", "published_texts", "tokens"]
+__all__ = ["Answers", "Fragment", "Leak", "answers", "find", "for_assignment", "problems", "published_texts", "tokens"]
 
 MIN_TOKENS = 3
 """A shorter fragment (``-1``, ``[]``, ``x)``) is too common in prose to be an answer."""
