@@ -281,7 +281,8 @@ def _add_validate(commands: argparse._SubParsersAction) -> None:
         "get 0 without a grader error) and every notebook in its corpus folder (each says in its metadata "
         "which requirement it breaks, or which checks must fail and with what words). Also checks the "
         "requirements table (requirements.toml): every check tests a requirement quoted from the notebook, "
-        "every requirement has a check. Lists whatever does not hold; exits 1 if anything.",
+        "every requirement has a check; and that no hint or published description holds answer code (code of the "
+        "solution the student notebook does not show). Lists whatever does not hold; exits 1 if anything.",
     )
     validate_cmd.add_argument("assignment", metavar="ASSIGNMENT", help="assignment name or folder")
     validate_cmd.add_argument("--jobs", "-j", type=int, default=2, metavar="N",
@@ -306,9 +307,7 @@ def _run_validate(args: argparse.Namespace) -> int:
     print(f"Validating '{assignment.name}': {len(notebooks)} notebooks...", file=sys.stderr)
     if assignment.solution is None:
         print("  ! no solution notebook found (set solution = \"...\" in assignment.toml)")
-    table = validate.table_problems(assignment)
-    for problem in table:
-        print(f"  BAD requirements.toml: {problem}")
+    table = _show_static_problems(assignment)
     # The packages the notebooks may import, each imported in the student's sandbox.
     imports = validate.package_problems(assignment, ProcessExecutor())
     for problem in imports:
@@ -327,10 +326,22 @@ def _run_validate(args: argparse.Namespace) -> int:
     print(f"{len(outcomes) - len(bad)} of {len(outcomes)} notebooks grade as expected."
           + (f" Look at: {', '.join(bad)}." if bad else ""))
     if table:
-        print(f"The requirements table has {len(table)} problem(s); see above.")
+        print(f"The requirements table and its hints have {table} problem(s); see above.")
     if imports:
         print(f"{len(imports)} of the packages the notebooks may use cannot be imported; see above.")
     return 1 if bad or table or imports else 0
+
+
+def _show_static_problems(assignment: assignments.Assignment) -> int:
+    """Print what does not hold without grading: the requirements table, and hints that give answer code
+    away. How many problems."""
+    table = validate.table_problems(assignment)
+    for problem in table:
+        print(f"  BAD requirements.toml: {problem}")
+    hints = validate.hint_problems(assignment)
+    for problem in hints:
+        print(f"  BAD hints: {problem}")
+    return len(table) + len(hints)
 
 
 def _run_mutants(args: argparse.Namespace) -> int:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.authoring import answer_leaks
 from autograder.core import packages, requirements
 from autograder.core.assignment import Assignment
 from autograder.core.execution import Executor, GraderError
@@ -81,6 +82,13 @@ def table_problems(assignment: Assignment) -> list[str]:
     questions = tuple(q.name for q in assignment.questions)
     text = requirements.notebook_text(assignment.template)
     return requirements.problems(assignment.requirements, checks, questions, text)
+
+
+def hint_problems(assignment: Assignment) -> tuple[str, ...]:
+    """Each hint, published description or shipped catalog text that holds answer code: code of the solution
+    the student notebook does not show (static; see :mod:`autograder.authoring.answer_leaks`)."""
+    known = answer_leaks.for_assignment(assignment)
+    return answer_leaks.problems(answer_leaks.published_texts(assignment), known)
 
 
 def package_problems(assignment: Assignment, executor: Executor) -> tuple[str, ...]:

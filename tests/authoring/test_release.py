@@ -15,9 +15,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from babel.messages import pofile
 from factories import FakeExecutor, write_answer
 
 from autograder import cli
+from autograder.authoring import answer_leaks
 from autograder.authoring import release as releases
 from autograder.core import assignment as assignments
 from autograder.core import course as courses
@@ -89,18 +91,16 @@ def hidden_function_names(a: assignments.Assignment) -> set[str]:
 def secrets(a: assignments.Assignment) -> set[str]:
     """Hidden check names and lines, answer lines, requirement check names, this machine's paths.
 
-    A line students already have (written in the notebook, or in a public check) is no secret. Nor
-    is one that a hint of requirements.toml quotes: hints are the instructor's words for students,
-    which `tfgrade check` shows in the course too (four of them restate a line of the question's
-    text in code, e.g. "simple_nn must return tf.nn.relu(linear_layer(x))"). Names and paths are
-    searched for everywhere, hints included.
+    A line students already have (written in the notebook, or in a public check) is no secret. A
+    hint is no excuse: hints say what the requirement asks, never how (issue 19), so an answer line
+    a hint quoted would be found here too. Names and paths are searched for everywhere.
     """
     hidden_lines = {line for line in python_lines(a.hidden_checks) if len(line) >= SHORTEST_SECRET}
     assert a.solution is not None
     answers = {line for line in code_lines(a.solution) - code_lines(a.template) if len(line) >= SHORTEST_SECRET}
     public_checks = set(requirements.check_names(a.public_checks))
     table_names = {name for r in a.requirements.items for name in r.checks} - public_checks
-    seen = public_text(a) + "\n".join(r.hint for r in a.requirements.items)
+    seen = public_text(a)
     lines = {line for line in hidden_lines | answers if line not in seen}
     return {*hidden_function_names(a), *table_names, str(REPO), str(a.root), *lines}
 
@@ -125,6 +125,57 @@ def test_no_byte_of_a_release_shows_a_hidden_check_a_solution_or_a_path(
 
     assert leaks == []
     assert not [where for where in contents if "hidden" in where or "solution" in where or "requirements" in where]
+
+
+# --- hints and descriptions say what, never how -------------------------------------------------------
+
+
+def published_words(folder: Path) -> list[tuple[str, str]]:
+    """(where, text) of each text a release publishes in words, read from its files: the titles and hidden
+    checks' descriptions of assignment.toml, README.txt, and every entry of its catalogs (msgid and msgstr)."""
+    data = tomllib.loads((folder / "assignment.toml").read_text(encoding="utf-8"))
+    texts = [("assignment.toml title", data["title"])]
+    texts += [(f"assignment.toml [questions] {q}", str(v["title"])) for q, v in data["questions"].items()]
+    texts += [(f"assignment.toml [hidden.{q}] tests", t) for q, v in data["hidden"].items() for t in v["tests"]]
+    texts += [(releases.README, (folder / releases.README).read_text(encoding="utf-8"))]
+    for path in sorted(folder.glob("locale/*/LC_MESSAGES/*.po")):
+        with path.open("rb") as handle:
+            for message in pofile.read_po(handle):
+                if message.id:
+                    where = f"{path.relative_to(folder)}:{message.lineno}"
+                    texts += [(f"{where} msgid", str(message.id)), (f"{where} msgstr", str(message.string))]
+    return texts
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_hint_or_description_of_a_release_holds_answer_code(released: dict[str, Released], name: str) -> None:
+    r = released[name]
+    known = answer_leaks.for_assignment(r.course)
+    texts = published_words(r.made.folder)
+
+    # The search proves nothing if it has nothing to look for or nowhere to look.
+    assert len(known.fragments) >= 10
+    assert sum("[hidden." in where for where, _ in texts) >= 5
+    assert sum(where.endswith("msgstr") for where, _ in texts) >= 10
+    assert answer_leaks.problems(texts, known) == ()
+
+
+def test_a_hint_that_gives_the_answer_away_is_found_in_the_release(tmp_path: Path) -> None:
+    # The search above can fail: q2's hint before issue 19, released, is found in each file that shows it.
+    root = shutil.copytree(COURSE.assignments / "autograph", tmp_path / "course" / "assignments" / "autograph")
+    (tmp_path / "course" / "solutions").mkdir()
+    shutil.copyfile(REPO / "solutions" / "autograph.ipynb", tmp_path / "course" / "solutions" / "autograph.ipynb")
+    table = root / "requirements.toml"
+    old = "write `while tf.reduce_sum(x) > 1:` on tensors"
+    table.write_text(table.read_text(encoding="utf-8").replace("(AutoGraph converts only those)", old),
+                     encoding="utf-8")
+    course = assignments.load(root)
+    made = releases.release(course, tmp_path / "out")
+
+    found = answer_leaks.problems(published_words(made.folder), answer_leaks.for_assignment(course))
+
+    assert [p.split(" holds ")[0] for p in found] == ["assignment.toml [hidden.q2] tests", releases.README]
+    assert all("`tf.reduce_sum(x) > 1` (solution line: while tf.reduce_sum(x) > 1:)" in p for p in found)
 
 
 def test_a_release_holds_the_notebook_the_public_checks_toml_and_readme(released: dict[str, Released]) -> None:

@@ -161,7 +161,7 @@ def test_count_halvings_converts_to_graph_loop(student, runner):
     graph = expect_tf_function(student, runner, "count_halvings", specs=[([None], "float32")])
     expect_no_ops(graph, "count_halvings", {_("tf.py_function or tf.numpy_function calls"): PY_FUNCTION_OPS})
     expect_ops(graph, "count_halvings", {
-        _("while loop: write the loop as `while tf.reduce_sum(x) > 1:` on tensors so AutoGraph "
+        _("while loop: write an ordinary Python while loop whose condition is a tensor, so AutoGraph "
           "turns it into a graph loop (a loop over a Python number is unrolled instead)"): WHILE_OPS,
     })
     for x in _fresh_halving_inputs()[:4]:
@@ -173,7 +173,8 @@ def test_count_halvings_converts_to_graph_loop(student, runner):
     if count.shape != () or int(count) != _halvings(huge):
         raise CheckFailure(_(
             "count_halvings's graph stops after a fixed number of repetitions: its loop must repeat as many times "
-            "as the data needs. Write `while tf.reduce_sum(x) > 1:` and let AutoGraph convert it."
+            "as the data needs. Write an ordinary Python while loop whose condition is a tensor, as the text "
+            "asks, and let AutoGraph convert it."
         ))
 
 
@@ -285,7 +286,8 @@ def test_scaled_sum_traces_once(student, runner):
     if len(graph.inputs) != 2 or not _any_length(graph.inputs[0].shape) or not _any_scalar(graph.inputs[1].shape):
         raise CheckFailure(_(
             "The graph scaled_sum traced fixes the length of x (or takes other inputs), so a new length traces "
-            "it again. Use input_signature=[tf.TensorSpec([None], tf.float32), tf.TensorSpec([], tf.float32)]."
+            "it again. Give the tf.function an input_signature with one TensorSpec per argument, as Question 4 "
+            "explains: x of any length, scale a float32 scalar."
         ))
     rng = np.random.default_rng(44)
     for length, scale in ((1, 0.5), (5, -2.0), (17, 3.25)):

@@ -207,8 +207,8 @@ def test_mydense_builds_its_weights_for_any_input_dim(student, arguments, featur
     if use_bias:
         bias_value = next(w for w in weights if w.ndim == 1)
         if np.any(bias_value != 0):
-            raise CheckFailure(_("{what} has a bias that does not start at zero: use initializer=\"zeros\".").format(
-                what=what))
+            raise CheckFailure(_("{what} has a bias that does not start at zero: the text asks for a bias "
+                                 "initialized to zeros.").format(what=what))
     trainable = _count(student, "q1_build.trainable_weights")
     if trainable != len(weights):
         raise CheckFailure(_(
@@ -378,9 +378,9 @@ def _model_chain(archive: dict, what: str, *, sequential_too: bool = False) -> t
     kind = archive.get("class_name")
     if kind != "Functional" and not (sequential_too and kind == "Sequential"):
         raise CheckFailure(_(
-            "{what} is saved as a {kind!r} model, not a functional one: build it with the functional API, "
-            "inputs = keras.Input(shape=(4,)), then call each layer on the previous output, then "
-            "keras.Model(inputs, outputs). {MODEL_HINT}"
+            "{what} is saved as a {kind!r} model, not a functional one: build it with the functional API, as "
+            "the text asks: start from keras.Input(shape=(4,)), call each layer on the previous layer's output, "
+            "and make the model from that input and the last output. {MODEL_HINT}"
         ).format(what=what, kind=kind, MODEL_HINT=MODEL_HINT))
     config = archive.get("config") if isinstance(archive.get("config"), dict) else {}
     layers = [node for node in config.get("layers", []) if isinstance(node, dict)]
