@@ -3,26 +3,42 @@
 Catch :class:`TfgradeError` to catch them all; each kind says whose problem it is::
 
     TfgradeError
-    ├── AssignmentError     core.assignment     an assignment's own files are wrong (the instructor's)
-    ├── CourseNotFound      core.course         no course where tfgrade looked (the message lists where)
-    ├── ReleaseError        authoring.release   a release cannot be written or would show a secret
-    ├── NotebookRejected    core.notebook       a file cannot be graded as this assignment's notebook
-    ├── GraderError         core.execution      no trustworthy result could be made (the grader's)
-    ├── BatchError          core.batch          a batch cannot write its files (the instructor's)
-    ├── SandboxError        sandbox.launcher    the sandbox could not be built
-    ├── ForkServerError     sandbox.forkserver  the fork server failed
-    ├── ProtocolError       channel.protocol    the other side sent what the protocol refuses
-    │   ├── ChannelTimeout                      ... nothing before the deadline
-    │   └── ChannelClosed                       ... the other side is gone
-    ├── ChecksOutOfTime     channel.budget      the checks' overall budget is spent
-    ├── TopologyError       checks.topology     a model description is not a graph of layers (also a ValueError)
-    ├── MessageError        messages            a message filled in with other values than its placeholders
-    │                                           (a bug in the caller; also a TypeError)
-    └── CheckFailure        channel.student     a check failed; the message is for the student (also an
-        │                                       AssertionError, so pytest reports a failure, not an error)
-        ├── StudentUnavailable  channel.student the student's process can answer no more
-        ├── RunnerUnavailable   channel.runner  the grader's runner can answer no more
-        └── ArchiveError        checks.keras_saving  a saved .keras file cannot be read
+    ├── AssignmentError        core.assignment       an assignment's own files are wrong (the instructor's)
+    │   ├── MarkerError        authoring.assign      the solution's BEGIN/END SOLUTION markers are wrong
+    │   ├── TranslationError   authoring.assign      a cell's translation is missing or changes its code
+    │   └── EquivalentsError   core.mutants          mutants.toml is malformed
+    ├── RequirementsError      core.requirements     requirements.toml is malformed (the instructor's)
+    ├── PackagesError          core.packages         a `requirements` list is not a list of pip requirements
+    ├── CourseNotFound         core.course           no course where tfgrade looked (the message lists where)
+    ├── LanguageError          i18n                  a language without a catalog (also a ValueError)
+    ├── ReleaseError           authoring.release     a release cannot be written or would show a secret
+    ├── NotebookRejected       core.notebook         a file cannot be graded as this assignment's notebook
+    ├── GraderError            core.execution        no trustworthy result could be made (the grader's)
+    ├── BatchError             core.batch            a batch cannot write its files (the instructor's)
+    ├── OverridesError         core.overrides        an overrides file has rows that cannot be used
+    ├── RosterError            core.roster           a roster cannot be read or matched without guessing
+    ├── ExportError            reports.exports       a gradebook export cannot be made without guessing
+    ├── DecodeError            core.codec            JSON that is not a valid document (also a ValueError)
+    │   └── SchemaMismatch     core.codec            a document of another schema version
+    ├── SandboxError           sandbox.launcher      the sandbox could not be built
+    ├── ForkServerError        sandbox.forkserver    the fork server failed
+    ├── WorkerUnfit            interop.dask_worker   a Dask worker cannot grade as the instructor's machine would
+    ├── BundleError            interop.dask_worker   the assignment cannot be packed for the workers
+    ├── WorkerReplyError       interop.distributed   a worker answered with something other than a report
+    ├── CannotInstallPackages  channel.kernel        a cell tries to install packages (the grader is offline)
+    ├── NoNetwork              channel.kernel        a shell command needs the network, which the sandbox lacks
+    ├── ProtocolError          channel.protocol      the other side sent what the protocol refuses
+    │   ├── ChannelTimeout     channel.protocol      ... nothing before the deadline
+    │   └── ChannelClosed      channel.protocol      ... the other side is gone
+    ├── ChecksOutOfTime        channel.budget        the checks' overall budget is spent
+    ├── TopologyError          checks.topology.graph a model description is not a graph of layers (also a ValueError)
+    ├── MessageError           messages              a message filled in with other values than its placeholders
+    │                                                (a bug in the caller; also a TypeError)
+    └── CheckFailure           channel.student       a check failed; the message is for the student (also an
+        │                                            AssertionError, so pytest reports a failure, not an error)
+        ├── StudentUnavailable channel.student       the student's process can answer no more
+        ├── RunnerUnavailable  channel.runner        the grader's runner can answer no more
+        └── ArchiveError       checks.keras_saving   a saved .keras file cannot be read
 
 The student's process raises ``CellTimeout`` into a cell that runs too long; it is a
 ``BaseException`` on purpose (so ``except Exception`` in student code cannot swallow it) and stays

@@ -1,0 +1,65 @@
+"""errors.py draws every exception class tfgrade raises on purpose: a documented list is a tested list.
+
+Read from the package's source (no imports, so it costs milliseconds): every class that derives,
+directly or through another, from ``TfgradeError`` must appear in the tree of ``errors.py``'s
+docstring, under its own name and with the module it lives in.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import autograder
+from autograder import errors
+
+PACKAGE = Path(autograder.__file__).parent
+
+
+def _classes() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Every class of the package: name -> (module, names of its bases)."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases = tuple(b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases)
+                found[node.name] = (module, bases)
+    return found
+
+
+def _tfgrade_errors() -> dict[str, str]:
+    """Name -> module of every class that derives from TfgradeError (errors.py's root excluded)."""
+    classes = _classes()
+    derived: dict[str, str] = {}
+    grew = True
+    while grew:
+        grew = False
+        for name, (module, bases) in classes.items():
+            if name not in derived and any(b == "TfgradeError" or b in derived for b in bases):
+                derived[name] = module
+                grew = True
+    return derived
+
+
+def _tree_lines() -> list[str]:
+    doc = errors.__doc__ or ""
+    return [line for line in doc.splitlines() if "──" in line or line.strip().startswith("│")]
+
+
+def test_every_error_class_is_drawn_in_the_tree_with_its_module() -> None:
+    lines = _tree_lines()
+    missing = []
+    for name, module in sorted(_tfgrade_errors().items()):
+        if name.startswith("_"):
+            continue
+        drawn = [line for line in lines if f"── {name} " in line or line.rstrip().endswith(f"── {name}")]
+        if not drawn or module not in drawn[0]:
+            missing.append(f"{name} ({module})")
+    assert not missing, f"errors.py's tree lacks: {', '.join(missing)}"
+
+
+def test_the_tree_draws_no_class_that_does_not_exist() -> None:
+    known = set(_tfgrade_errors())
+    drawn = {line.split("── ", 1)[1].split()[0] for line in _tree_lines() if "── " in line}
+    assert drawn - known == set()
