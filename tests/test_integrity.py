@@ -5,10 +5,14 @@ Pure: the cells are parsed here, nothing runs.
 
 from __future__ import annotations
 
+import csv
+import json
 from pathlib import Path
 
+import nbformat
 import pytest
 
+from autograder import cli, messages
 from autograder.core import notebook
 from autograder.core.integrity import IntegrityFlag, flags
 from autograder.core.source import parse_cells
@@ -222,3 +226,41 @@ def test_attacks_that_reach_into_the_grader_are_flagged_and_no_others() -> None:
     paths = corpus("tests/notebooks/attacks/*.ipynb", "tests/notebooks/attacks/autograph/*.ipynb")
     found = {str(p.relative_to(NOTEBOOKS)): notebook_flags(p) for p in paths}
     assert {name: kinds for name, kinds in found.items() if kinds} == ATTACKS_THAT_REACH_IN
+
+
+# -- a real grading ----------------------------------------------------------------------------
+
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+
+
+@pytest.mark.slow
+def test_a_real_batch_flags_what_reaches_in_and_scores_the_honest_part(tmp_path: Path) -> None:
+    """``tfgrade grade`` on an attack notebook and on correct answers that also reach in: flags in report.json,
+    grades.csv and class.html; student.json and the feedback say only the neutral line; the score is untouched."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "patch-pytest.ipynb").write_bytes((NOTEBOOKS / "attacks" / "patch-pytest.ipynb").read_bytes())
+    reaching = nbformat.read(NOTEBOOKS / "attacks" / "correct.ipynb", as_version=4)
+    reaching.cells.append(nbformat.v4.new_code_cell("import gc as g\nimport autograder.channel.protocol\n"
+                                                    "print(len(g.get_objects()))"))
+    nbformat.write(reaching, folder / "correct-but-reaches-in.ipynb")
+    out = tmp_path / "out"
+
+    assert cli.main(["grade", str(folder), "-a", str(TINY), "--out", str(out)]) == 0
+
+    rows = {Path(r["submission"]).stem: r for r in csv.DictReader((out / "grades.csv").open(encoding="utf-8"))}
+    assert rows["correct-but-reaches-in"]["score"] == rows["correct-but-reaches-in"]["max_score"] == "3"
+    assert rows["correct-but-reaches-in"]["flags"] == f"grader-import@{len(reaching.cells)}; " \
+                                                      f"interpreter-walk@{len(reaching.cells)}"
+    assert rows["patch-pytest"]["flags"] == "grader-patch@2; grader-import@2"
+    assert rows["patch-pytest"]["score"] == "0"
+    report = json.loads((out / "submissions" / "patch-pytest" / "report.json").read_text(encoding="utf-8"))
+    assert {"kind": "grader-import", "cell": 2, "line": 22, "detail": "imports autograder.checks"} in report["flags"]
+    assert {"kind": "grader-patch", "cell": 2, "line": 20, "detail": "replaces pytest.fail"} in report["flags"]
+    student = (out / "submissions" / "patch-pytest" / "student.json").read_text(encoding="utf-8")
+    feedback = (out / "submissions" / "patch-pytest" / "feedback.txt").read_text(encoding="utf-8")
+    neutral = messages.INTEGRITY_REVIEW.format()
+    assert neutral in student and neutral in feedback
+    assert "grader-" not in student + feedback
+    page = (out / "class.html").read_text(encoding="utf-8")
+    assert 'id="flags"' in page and "replaces pytest.fail" in page
