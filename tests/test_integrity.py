@@ -128,8 +128,48 @@ def test_an_alias_made_in_one_cell_is_followed_into_another() -> None:
                  "everything()") == {("interpreter-walk", 3), ("interpreter-walk", 4)}
 
 
-def test_a_cell_that_does_not_parse_flags_nothing_and_stops_nothing() -> None:
-    assert kinds("import autograder(", "import gc\ngc.get_objects()") == {("interpreter-walk", 2)}
+@pytest.mark.parametrize(("code", "kind"), [
+    ("import sys\nlist(getattr(sys, 'modules').values())", "interpreter-walk"),
+    ("import sys\nvars(sys)['modules']", "interpreter-walk"),
+    ("import sys\nsys.__dict__['mod' + 'ules'].items()", "interpreter-walk"),
+    ("__import__('gc').get_objects()", "interpreter-walk"),
+    ("import importlib\nimportlib.import_module('sys').modules.values()", "interpreter-walk"),
+    ("g = __import__('gc')\ng.get_referrers(print)", "interpreter-walk"),
+    ("from gc import *\nget_objects()", "interpreter-walk"),
+    ("getattr(getattr(__import__('sys'), 'modules'), 'values')()", "interpreter-walk"),
+    ("exec('import autograder')", "grader-import"),
+    ("exec(\"exec('import gc; gc.get_objects()')\")", "interpreter-walk"),
+    ("eval(\"__import__('autograder.checks')\")", "grader-import"),
+    ("from unittest import mock\nmock.patch('numpy.allclose', lambda *a: True).start()", "grader-patch"),
+    ("from unittest.mock import patch\nimport numpy as np\npatch.object(np, 'allclose', print).start()",
+     "grader-patch"),
+    ("import builtins\nbuiltins.__dict__.update(abs=lambda x: 0)", "grader-patch"),
+])
+def test_indirect_ways_of_saying_the_same_thing_are_flagged(code: str, kind: str) -> None:
+    assert (kind, 1) in kinds(code)
+
+
+def test_a_chain_too_long_to_follow_by_recursion_neither_crashes_nor_hides_a_flag() -> None:
+    """The parser accepts an attribute chain or a sum of strings a thousand long; the grader reads it in a loop."""
+    long_chain = "x = a" + ".b" * 900
+    long_sum = "y = " + " + ".join(["'a'"] * 900)
+    assert kinds(f"{long_chain}\n{long_sum}\nimport sys\nsys.modules" + ".values" * 900) == {("interpreter-walk", 1)}
+    assert kinds(f"{long_chain}\nimport autograder") == {("grader-import", 1)}
+
+
+def test_a_cell_too_deep_for_the_graders_parser_is_read_as_text() -> None:
+    """The kernel can raise its recursion limit and run a cell the grader's parser refuses: its words still count."""
+    deep = "x = a" + ".b" * 20_000
+    (cell,) = parse_cells([(2, f"{deep}\nimport autograder.channel.protocol as p\np.send_message = print")])
+    assert cell.tree is None
+
+    assert {(f.kind, f.cell, f.line) for f in flags((cell,))} == {("grader-import", 2, 2)}
+    assert flagged(f"{deep}\nimport numpy as np") == ()
+
+
+def test_a_cell_that_does_not_parse_is_read_as_text_and_stops_nothing() -> None:
+    assert kinds("import autograder(", "import gc\ngc.get_objects()") == {("grader-import", 1), ("interpreter-walk", 2)}
+    assert kinds("def f(:\n    return 1", "import gc\ngc.get_objects()") == {("interpreter-walk", 2)}
 
 
 def test_ipython_syntax_is_read_as_the_kernel_reads_it() -> None:
@@ -149,6 +189,7 @@ def test_ipython_syntax_is_read_as_the_kernel_reads_it() -> None:
     "import sys\nIN_COLAB = 'google.colab' in sys.modules",
     "import sys\nnp = sys.modules['numpy']",
     "import sys\nsys.modules.get('tensorflow')",
+    "import sys\nthis_module = sys.modules[__name__]",
     "import sys\nsys.path.append('..')\nprint(sys.version)",
     "import sys\nsys.stdout.write('hi')\nsys.stdout.flush()",
     "import gc\ngc.collect()",

@@ -93,6 +93,8 @@ _PATCHED_ATTRIBUTES = {
 _STARTUP_FILES = frozenset({"conftest.py", "sitecustomize.py", "usercustomize.py", "pytest.ini", "pytest.py"})
 _SHADOWING_FOLDERS = (f"{GRADER_PACKAGE}/", "_pytest/", "pytest/")
 _IMPORT_HOOK_LISTS = frozenset({"sys.meta_path", "sys.path_hooks"})
+_STAR_NAMES = frozenset({*_WALKERS, "sys.modules", "os.write", "os.fdopen", "os.dup2", "socket.fromfd"})
+"""The names a rule looks for that ``from module import *`` binds."""
 _IMPORTERS = frozenset({"__import__", "builtins.__import__", "importlib.import_module", "importlib.__import__"})
 
 
@@ -109,25 +111,49 @@ class _Names:
     """Names bound from a listing of open descriptors (``/proc/self/fd``)."""
 
     def path(self, node: ast.AST) -> str | None:
-        """The dotted path ``node`` stands for, or None for an expression that is not a plain name."""
+        """The dotted path ``node`` stands for, or None for an expression that is not a plain name.
+
+        Follows ``a.b``, ``getattr(a, "b")``, ``vars(a)["b"]`` / ``a.__dict__["b"]`` and ``__import__("a")``
+        in a loop, not by recursion: a chain of thousands of attributes parses, and must not crash the grader.
+        """
+        attributes: list[str] = []
+        while True:
+            step = self.step(node)
+            if isinstance(step, str):
+                return ".".join([step, *reversed(attributes)])
+            if step is None:
+                return None
+            node, attribute = step
+            attributes.append(attribute)
+
+    def step(self, node: ast.AST) -> str | tuple[ast.AST, str] | None:
+        """One link of a chain: the whole path's start (a str), or the inner node and the attribute it names."""
         if isinstance(node, ast.Name):
             return self.aliases.get(node.id, node.id)
         if isinstance(node, ast.Attribute):
-            base = self.path(node.value)
-            return f"{base}.{node.attr}" if base else None
-        if isinstance(node, ast.Call):
-            return self._call_path(node)
+            return node.value, node.attr
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+            container, key = _dict_of(node.value), _text(node.slice)
+            return (container, key) if container is not node.value and key else None
+        if not isinstance(node, ast.Call) or not node.args:
+            return None
+        callee = self.simple_path(node.func)
+        if callee in _IMPORTERS:
+            return _text(node.args[0])
+        if callee in ("getattr", "builtins.getattr") and len(node.args) >= 2:
+            attribute = _text(node.args[1])
+            return (node.args[0], attribute) if attribute else None
         return None
 
-    def _call_path(self, call: ast.Call) -> str | None:
-        callee = self.path(call.func)
-        first = _text(call.args[0]) if call.args else None
-        if callee in _IMPORTERS and first:
-            return first
-        if callee in ("getattr", "builtins.getattr") and len(call.args) >= 2:
-            base, attribute = self.path(call.args[0]), _text(call.args[1])
-            return f"{base}.{attribute}" if base and attribute else None
-        return None
+    def simple_path(self, node: ast.AST) -> str | None:
+        """The path of a plain ``a.b.c`` (no calls or subscripts): what a callee such as ``getattr`` is."""
+        attributes: list[str] = []
+        while isinstance(node, ast.Attribute):
+            attributes.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        return ".".join([self.aliases.get(node.id, node.id), *reversed(attributes)])
 
 
 def _names(trees: list[ast.Module]) -> _Names:
@@ -150,7 +176,9 @@ def _import_aliases(node: ast.AST) -> dict[str, str]:
         # ``import a.b`` binds ``a``; ``import a.b as c`` binds ``c`` to ``a.b``.
         return {a.asname or a.name.split(".")[0]: a.name if a.asname else a.name.split(".")[0] for a in node.names}
     if isinstance(node, ast.ImportFrom) and node.module and not node.level:
-        return {a.asname or a.name: f"{node.module}.{a.name}" for a in node.names if a.name != "*"}
+        if any(a.name == "*" for a in node.names):  # ``from gc import *`` binds get_objects, among others
+            return {path.rpartition(".")[2]: path for path in _STAR_NAMES if path.rpartition(".")[0] == node.module}
+        return {a.asname or a.name: f"{node.module}.{a.name}" for a in node.names}
     return {}
 
 
@@ -219,7 +247,7 @@ def flags(cells: tuple[ParsedCell, ...]) -> tuple[IntegrityFlag, ...]:
     parsed = [(cell.number, tree, offset) for cell in cells if cell.tree is not None
               for tree, offset in _with_magic_code(cell.tree)]
     names = _names([tree for _, tree, _ in parsed])
-    found: dict[IntegrityFlag, None] = {}
+    found: dict[IntegrityFlag, None] = dict.fromkeys(f for cell in cells if cell.tree is None for f in _unparsed(cell))
     for number, tree, offset in parsed:
         parents = _parents(tree)
         for node in ast.walk(tree):
@@ -229,27 +257,57 @@ def flags(cells: tuple[ParsedCell, ...]) -> tuple[IntegrityFlag, ...]:
     return tuple(sorted(found, key=lambda f: (f.cell, f.line, FLAG_KINDS.index(f.kind), f.detail)))
 
 
+_UNPARSED_WORDS: tuple[tuple[FlagKind, re.Pattern[str]], ...] = (
+    ("grader-import", re.compile(r"\bautograder\b")),
+    ("interpreter-walk", re.compile(r"\bsys\s*\.\s*modules\b|\bget_(?:objects|referrers|referents)\b|\b_getframe\b"
+                                   r"|\bcurrentframe\b|\bf_(?:back|globals|locals)\b|__subclasses__")),
+    ("inherited-fd", re.compile(r"/proc/[^/\s]+/fd\b|/dev/fd\b|\bdup2\b|\bfromfd\b")),
+    ("grader-patch", re.compile(r"\bbuiltins\s*\.\s*\w+\s*=(?!=)|\b(?:np|numpy)\s*\.\s*testing\b|\b_pytest\b"
+                                r"|\bconftest\.py\b|\bsitecustomize\b")),
+)
+"""Words of each kind, looked for in the text of a cell the grader cannot parse."""
+
+
+def _unparsed(cell: ParsedCell) -> Iterator[IntegrityFlag]:
+    """A cell the grader cannot parse may still run: the kernel can raise its recursion limit and compile a chain
+    the grader refuses to build. So the words of each kind are looked for in its text instead."""
+    for kind, words in _UNPARSED_WORDS:
+        for match in words.finditer(cell.python):
+            line = cell.python.count("\n", 0, match.start()) + 1
+            yield IntegrityFlag(kind, cell.number, line, f"mentions {match.group()!r} in code the grader cannot parse")
+
+
 _CODE_MAGICS = frozenset({"time", "timeit", "prun", "capture", "debug"})
 """Magics whose argument (line magic) or body (cell magic) is Python that the kernel runs."""
 
 
 def _with_magic_code(tree: ast.Module) -> list[tuple[ast.Module, int]]:
-    """The cell's tree (line offset 0), then the Python inside its ``%time``/``%%capture``-style magics.
+    """The cell's tree (line offset 0), then the Python inside its ``%time``-style magics and ``exec`` strings.
 
     IPython turns ``%time import autograder`` into a call with the code as a string; the kernel runs
-    that string, so the grader reads it too, at the magic's line.
+    that string, so the grader reads it too, at the magic's line. So for ``exec("...")`` with a literal,
+    and for code nested in such code (up to :data:`EMBEDDED_LIMIT` pieces per cell).
     """
     found = [(tree, 0)]
-    for node in ast.walk(tree):
-        # A cell magic's body starts on the line after the magic's; a line magic's code is on its line.
-        inner = _magic_code(node)
-        if inner:
+    for current, offset in found:  # grows as it goes: embedded code is read for its own embedded code
+        for node in ast.walk(current):
+            inner = _magic_code(node)
+            # A cell magic's body starts on the line after the magic's; other code is on its call's line.
             below = isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "run_cell_magic"
-            found += [(code, getattr(node, "lineno", 1) - (0 if below else 1)) for code in inner]
+            line = offset + getattr(node, "lineno", 1) - (0 if below else 1)
+            found += [(code, line) for code in inner][: EMBEDDED_LIMIT + 1 - len(found)]
     return found
 
 
+EMBEDDED_LIMIT = 200
+"""Pieces of embedded code (magics, ``exec`` strings) read per cell: bounded for a cell built to be expensive."""
+_EXECUTORS = frozenset({"exec", "eval", "compile"})
+
+
 def _magic_code(node: ast.AST) -> list[ast.Module]:
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _EXECUTORS and node.args:
+        code = _text(node.args[0])  # exec("import autograder"): the same code, one string away
+        return _parsed(code) if code is not None else []
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and len(node.args) >= 2):
         return []
     if _text(node.args[0]) not in _CODE_MAGICS:
@@ -308,7 +366,7 @@ def _interpreter_walks(node: ast.AST, names: _Names, parents: dict[ast.AST, ast.
     if isinstance(node, ast.Attribute) and node.attr in _REFLECTION_ATTRIBUTES:
         yield _Finding("interpreter-walk", node, _REFLECTION_ATTRIBUTES[node.attr])
         return
-    if not isinstance(node, ast.Name | ast.Attribute) or isinstance(parents.get(node), ast.Attribute):
+    if not isinstance(node, ast.Name | ast.Attribute | ast.Call | ast.Subscript) or _inner_link(node, parents, names):
         return  # only the whole chain: ``sys.modules.values`` is judged once, at its outermost node
     path = names.path(node)
     if path in _WALKERS:
@@ -318,7 +376,14 @@ def _interpreter_walks(node: ast.AST, names: _Names, parents: dict[ast.AST, ast.
         yield _Finding("interpreter-walk", node, modules)
 
 
-def _sys_modules_use(node: ast.expr, names: _Names, parents: dict[ast.AST, ast.AST]) -> str:
+def _inner_link(node: ast.AST, parents: dict[ast.AST, ast.AST], names: _Names) -> bool:
+    """Whether ``node`` is part of a longer chain (``sys`` in ``sys.modules``, ``x`` in ``getattr(x, "y")``)."""
+    parent = parents.get(node)
+    step = names.step(parent) if parent is not None else None
+    return isinstance(step, tuple) and step[0] is node
+
+
+def _sys_modules_use(node: ast.AST, names: _Names, parents: dict[ast.AST, ast.AST]) -> str:
     """What a use of ``sys.modules`` (or an attribute of it) does, or "" for an honest look-up."""
     chain = _chain_to(node, "sys.modules", names)
     if chain is None or _looks_up_a_named_module(chain, parents):
@@ -329,7 +394,7 @@ def _sys_modules_use(node: ast.expr, names: _Names, parents: dict[ast.AST, ast.A
     return "reads sys.modules, every module the process has loaded (the grader's included)"
 
 
-def _looks_up_a_named_module(chain: ast.expr, parents: dict[ast.AST, ast.AST]) -> bool:
+def _looks_up_a_named_module(chain: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     """``"google.colab" in sys.modules``, ``sys.modules["numpy"]``, ``sys.modules.get("numpy")``: one module,
     named in the code and not the grader's, which the code could have imported itself."""
     parent = parents.get(chain)
@@ -337,25 +402,29 @@ def _looks_up_a_named_module(chain: ast.expr, parents: dict[ast.AST, ast.AST]) -
     if isinstance(parent, ast.Compare) and parent.comparators and parent.comparators[0] is chain:
         name = _text(parent.left)
     elif isinstance(parent, ast.Subscript) and isinstance(parent.ctx, ast.Load):
-        name = _text(parent.slice)
+        own = isinstance(parent.slice, ast.Name) and parent.slice.id == "__name__"  # the notebook's own module
+        name = "__main__" if own else _text(parent.slice)
     else:
         get = _method_call(chain, parents, "get")
         name = _text(get.args[0]) if get is not None and get.args else None
     return name is not None and not _names_grader(name)
 
 
-def _chain_to(node: ast.expr, target: str, names: _Names) -> ast.expr | None:
-    """The part of an attribute chain ending at ``target`` (``sys.modules`` in ``sys.modules.values``)."""
-    current: ast.expr = node
-    while True:
-        if names.path(current) == target:
-            return current
-        if not isinstance(current, ast.Attribute):
+def _chain_to(node: ast.AST, target: str, names: _Names) -> ast.AST | None:
+    """The part of a chain that stands for ``target`` (``sys.modules`` in ``sys.modules.values``), or None."""
+    path = names.path(node)
+    if path is None or not (path == target or path.startswith(target + ".")):
+        return None
+    current = node
+    for _ in range(path.count(".") - target.count(".")):  # one link per attribute past the target
+        step = names.step(current)
+        if not isinstance(step, tuple):
             return None
-        current = current.value
+        current = step[0]
+    return current
 
 
-def _method_call(node: ast.expr, parents: dict[ast.AST, ast.AST], method: str) -> ast.Call | None:
+def _method_call(node: ast.AST, parents: dict[ast.AST, ast.AST], method: str) -> ast.Call | None:
     attribute = parents.get(node)
     if isinstance(attribute, ast.Attribute) and attribute.attr == method:
         call = parents.get(attribute)
@@ -490,6 +559,7 @@ def _patching_call(call: ast.Call, names: _Names) -> Iterator[_Finding]:
         attribute = _text(call.args[1])
         if base and _patches_by_name(base, attribute):
             yield _Finding("grader-patch", call, f"replaces {_canonical(base)}.{attribute or '<name>'} ({callee})")
+    yield from _mock_patches(call, callee, names)
     owner, _, method = callee.rpartition(".")
     if owner in _IMPORT_HOOK_LISTS and method in ("insert", "append", "extend"):
         yield _Finding("grader-patch", call, f"installs an import hook ({owner})")
@@ -498,6 +568,18 @@ def _patching_call(call: ast.Call, names: _Names) -> Iterator[_Finding]:
         base = names.path(target) if target is not call.func.value else None
         if base and _patches_by_name(base, None):
             yield _Finding("grader-patch", call, f"replaces attributes of {_canonical(base)}")
+
+
+def _mock_patches(call: ast.Call, callee: str, names: _Names) -> Iterator[_Finding]:
+    """``mock.patch("numpy.allclose", ...)`` and ``mock.patch.object(np, "allclose", ...)``: patches by another name."""
+    if callee.endswith("mock.patch") and call.args:
+        target = _text(call.args[0])
+        if target and _is_patched(target):
+            yield _Finding("grader-patch", call, f"replaces {_canonical(target)} (mock.patch)")
+    elif callee.endswith("mock.patch.object") and len(call.args) >= 2:
+        base, attribute = names.path(call.args[0]), _text(call.args[1])
+        if base and _patches_by_name(base, attribute):
+            yield _Finding("grader-patch", call, f"replaces {_canonical(base)}.{attribute or '<name>'} (mock.patch)")
 
 
 def _patches_by_name(base: str, attribute: str | None) -> bool:
@@ -512,16 +594,23 @@ def _patches_by_name(base: str, attribute: str | None) -> bool:
 
 
 def _text(node: ast.AST) -> str | None:
-    """A string the expression always evaluates to: a literal, literals joined by ``+``, an f-string without fields."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _text(node.left), _text(node.right)
-        return left + right if left is not None and right is not None else None
-    if isinstance(node, ast.JoinedStr):
-        parts = [_text(value) for value in node.values]
-        return "".join(p for p in parts if p is not None) if None not in parts else None
-    return None
+    """A string the expression always evaluates to: a literal, literals joined by ``+``, an f-string without fields.
+
+    A loop over a stack, not recursion: ``"a" + "a" + ...`` a thousand times parses, and must not crash the grader.
+    """
+    parts: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Constant) and isinstance(current.value, str):
+            parts.append(current.value)
+        elif isinstance(current, ast.BinOp) and isinstance(current.op, ast.Add):
+            stack += [current.right, current.left]
+        elif isinstance(current, ast.JoinedStr):
+            stack += reversed(current.values)
+        else:
+            return None
+    return "".join(parts)
 
 
 def _strings(node: ast.AST) -> Iterator[str]:
