@@ -144,6 +144,15 @@ def test_an_alias_made_in_one_cell_is_followed_into_another() -> None:
     ("from unittest.mock import patch\nimport numpy as np\npatch.object(np, 'allclose', print).start()",
      "grader-patch"),
     ("import builtins\nbuiltins.__dict__.update(abs=lambda x: 0)", "grader-patch"),
+    ("import os\nos.sys.modules.values()", "interpreter-walk"),
+    ("import importlib\nimportlib.sys.modules.items()", "interpreter-walk"),
+    ("import posix\nposix.write(3, b'x')", "inherited-fd"),
+    ("import os\nos.listdir('/proc/' + 'self' + '/fd')", "inherited-fd"),
+    ("import os\nos.listdir(os.path.join('/proc', 'self', 'fd'))", "inherited-fd"),
+    ("globals()['__builtins__'].abs = lambda x: 0", "grader-patch"),
+    ("import numpy as np\nobject.__setattr__(np, 'allclose', print)", "grader-patch"),
+    ("__import__(''.join(reversed('redargotua')))", "grader-import"),
+    ("import importlib\nname = 'auto' + chr(103) + 'rader'\nimportlib.import_module(name)", "grader-import"),
 ])
 def test_indirect_ways_of_saying_the_same_thing_are_flagged(code: str, kind: str) -> None:
     assert (kind, 1) in kinds(code)
@@ -248,7 +257,7 @@ ATTACKS_THAT_REACH_IN = {
     "attacks/npy-event-bomb.ipynb": {"interpreter-walk"},
     "attacks/npy-header-bomb.ipynb": {"grader-import", "grader-patch"},
     "attacks/npy-negative-dims.ipynb": {"grader-import", "grader-patch"},
-    "attacks/patch-builtins.ipynb": {"grader-patch"},
+    "attacks/patch-builtins.ipynb": {"grader-patch", "grader-import"},  # its import hook imports by computed name
     "attacks/patch-numpy.ipynb": {"grader-patch"},
     "attacks/patch-pytest.ipynb": {"grader-import", "grader-patch"},
     "attacks/pickle-across.ipynb": {"interpreter-walk", "grader-patch"},

@@ -4,7 +4,7 @@ The grader reads the cells it holds as bytes (:func:`autograder.core.source.pars
 what the student's process says about itself, and finds four kinds of reaching in:
 
 * ``grader-import``: imports ``autograder`` (``import``, ``from``, ``__import__`` or
-  ``importlib.import_module`` with a string that names it);
+  ``importlib.import_module`` with a string that names it), or a module whose name it computes as it runs;
 * ``interpreter-walk``: walks the interpreter for objects it was not given: ``sys.modules``,
   ``gc.get_objects`` / ``get_referrers`` / ``get_referents``, frames (``sys._getframe``,
   ``inspect.currentframe`` / ``stack``, ``f_back`` / ``f_globals`` / ``f_locals``), tracing hooks;
@@ -92,6 +92,8 @@ _PATCHED_ATTRIBUTES = {
 """Of these modules only the named attributes: ``np.float = float`` is an old habit, not an attack."""
 _STARTUP_FILES = frozenset({"conftest.py", "sitecustomize.py", "usercustomize.py", "pytest.ini", "pytest.py"})
 _SHADOWING_FOLDERS = (f"{GRADER_PACKAGE}/", "_pytest/", "pytest/")
+_SETTERS = frozenset({"setattr", "delattr", "builtins.setattr", "builtins.delattr", "object.__setattr__",
+                      "type.__setattr__", "object.__delattr__"})
 _IMPORT_HOOK_LISTS = frozenset({"sys.meta_path", "sys.path_hooks"})
 _STAR_NAMES = frozenset({*_WALKERS, "sys.modules", "os.write", "os.fdopen", "os.dup2", "socket.fromfd"})
 """The names a rule looks for that ``from module import *`` binds."""
@@ -120,7 +122,7 @@ class _Names:
         while True:
             step = self.step(node)
             if isinstance(step, str):
-                return ".".join([step, *reversed(attributes)])
+                return _canonical(".".join([step, *reversed(attributes)]))
             if step is None:
                 return None
             node, attribute = step
@@ -132,6 +134,9 @@ class _Names:
             return self.aliases.get(node.id, node.id)
         if isinstance(node, ast.Attribute):
             return node.value, node.attr
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and _is_globals_call(node.value):
+            key = _text(node.slice)  # globals()["__builtins__"] is the name __builtins__
+            return self.aliases.get(key, key) if key else None
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
             container, key = _dict_of(node.value), _text(node.slice)
             return (container, key) if container is not node.value and key else None
@@ -153,7 +158,7 @@ class _Names:
             node = node.value
         if not isinstance(node, ast.Name):
             return None
-        return ".".join([self.aliases.get(node.id, node.id), *reversed(attributes)])
+        return _canonical(".".join([self.aliases.get(node.id, node.id), *reversed(attributes)]))
 
 
 def _names(trees: list[ast.Module]) -> _Names:
@@ -171,6 +176,10 @@ def _names(trees: list[ast.Module]) -> _Names:
     return _Names(aliases, _own_fds(trees, names), _listed_fds(trees))
 
 
+def _is_globals_call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("globals", "locals")
+
+
 def _import_aliases(node: ast.AST) -> dict[str, str]:
     if isinstance(node, ast.Import):
         # ``import a.b`` binds ``a``; ``import a.b as c`` binds ``c`` to ``a.b``.
@@ -182,7 +191,10 @@ def _import_aliases(node: ast.AST) -> dict[str, str]:
     return {}
 
 
-_CANONICAL = {"np": "numpy", "tf": "tensorflow"}
+_CANONICAL = {"np": "numpy", "tf": "tensorflow", "posix": "os", "_io": "io", "_socket": "socket"}
+"""Usual aliases used without their import, and modules another one re-exports (``posix.write`` is ``os.write``)."""
+_REROOTS = frozenset({"sys", "gc", "builtins", "inspect"})
+"""Modules other modules carry as attributes: ``os.sys.modules`` and ``importlib.sys.modules`` are ``sys.modules``."""
 
 
 def _is_watched(path: str) -> bool:
@@ -357,9 +369,11 @@ def _grader_imports(node: ast.AST, names: _Names) -> Iterator[_Finding]:
     elif isinstance(node, ast.ImportFrom) and not node.level and _names_grader(node.module):
         yield _Finding("grader-import", node, f"imports from {node.module}")
     elif isinstance(node, ast.Call) and names.path(node.func) in _IMPORTERS and node.args:
-        module = _text(node.args[0])
-        if _names_grader(module):
-            yield _Finding("grader-import", node, f"imports {module} ({names.path(node.func)})")
+        module, importer = _text(node.args[0]), names.path(node.func)
+        if module is None:  # "".join(reversed("redargotua")): a name the code hides until it runs
+            yield _Finding("grader-import", node, f"imports a module whose name is computed as it runs ({importer})")
+        elif _names_grader(module):
+            yield _Finding("grader-import", node, f"imports {module} ({importer})")
 
 
 def _interpreter_walks(node: ast.AST, names: _Names, parents: dict[ast.AST, ast.AST]) -> Iterator[_Finding]:
@@ -434,11 +448,9 @@ def _method_call(node: ast.AST, parents: dict[ast.AST, ast.AST], method: str) ->
 
 
 def _inherited_fds(node: ast.AST, names: _Names) -> Iterator[_Finding]:
-    if isinstance(node, ast.Constant | ast.JoinedStr):
-        for text in _strings(node):
-            for match in _FD_LISTING.finditer(text):
-                yield _Finding("inherited-fd", node, f"lists the open file descriptors ({match.group()})")
-        return
+    for text in _path_texts(node, names):
+        for match in _FD_LISTING.finditer(text):
+            yield _Finding("inherited-fd", node, f"lists the open file descriptors ({match.group()})")
     if not isinstance(node, ast.Call):
         return
     callee = names.path(node.func) or ""
@@ -450,6 +462,19 @@ def _inherited_fds(node: ast.AST, names: _Names) -> Iterator[_Finding]:
         yield _Finding("inherited-fd", node, f"uses a file descriptor it did not open ({callee})")
     elif callee in _OPEN_CALLS and node.args and _foreign_fd_number(node.args[0], names):
         yield _Finding("inherited-fd", node, f"opens a file descriptor it did not open ({callee}(<number>))")
+
+
+def _path_texts(node: ast.AST, names: _Names) -> list[str]:
+    """The text of a string literal, f-string, ``"a" + "b"`` or ``os.path.join("a", "b")``, as a path."""
+    if isinstance(node, ast.Constant | ast.JoinedStr):
+        return list(_strings(node))
+    if isinstance(node, ast.BinOp):
+        text = _text(node)
+        return [text] if text else []
+    if isinstance(node, ast.Call) and names.simple_path(node.func) in ("os.path.join", "posixpath.join"):
+        parts = [_text(a) for a in node.args]
+        return ["/".join(p for p in parts if p is not None).replace("//", "/")] if None not in parts else []
+    return []
 
 
 def _fileno_argument(call: ast.Call) -> bool:
@@ -548,13 +573,18 @@ def _is_patched(path: str) -> bool:
 
 
 def _canonical(path: str) -> str:
+    """``np.allclose`` -> ``numpy.allclose``, ``os.sys.modules`` -> ``sys.modules``."""
+    parts = path.split(".")
+    for index in range(1, len(parts) - 1):
+        if parts[index] in _REROOTS:
+            return ".".join(parts[index:])
     root, dot, rest = path.partition(".")
     return _CANONICAL.get(root, root) + dot + rest
 
 
 def _patching_call(call: ast.Call, names: _Names) -> Iterator[_Finding]:
     callee = names.path(call.func) or ""
-    if callee in ("setattr", "delattr", "builtins.setattr") and len(call.args) >= 2:
+    if callee in _SETTERS and len(call.args) >= 2:
         base = names.path(call.args[0])
         attribute = _text(call.args[1])
         if base and _patches_by_name(base, attribute):
