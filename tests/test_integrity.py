@@ -153,6 +153,8 @@ def test_an_alias_made_in_one_cell_is_followed_into_another() -> None:
     ("import numpy as np\nobject.__setattr__(np, 'allclose', print)", "grader-patch"),
     ("__import__(''.join(reversed('redargotua')))", "grader-import"),
     ("import importlib\nname = 'auto' + chr(103) + 'rader'\nimportlib.import_module(name)", "grader-import"),
+    ("import importlib\nfor m in ('numpy', 'autograder.checks'):\n    importlib.import_module(m)", "grader-import"),
+    ("import importlib\nm = 'numpy'\ndef f(m):\n    return importlib.import_module(m)", "grader-import"),
 ])
 def test_indirect_ways_of_saying_the_same_thing_are_flagged(code: str, kind: str) -> None:
     assert (kind, 1) in kinds(code)
@@ -217,6 +219,11 @@ def test_ipython_syntax_is_read_as_the_kernel_reads_it() -> None:
     "import builtins\nprint(builtins.abs(-1))",
     "modules = ['a']\nfor m in modules: print(m)",
     "def f(frame_count):\n    return frame_count + 1",
+    "import importlib\nfor pkg in ('numpy', 'tensorflow'):\n    print(pkg, importlib.import_module(pkg).__version__)",
+    "import importlib\nname = 'numpy'\nnp = importlib.import_module(name)",
+    "import numpy as np\nnp.testing.assert_allclose([1.0], [1.0])",
+    "import tensorflow as tf\ntf.debugging.assert_equal(tf.constant(1), 1)",
+    "import pytest\nwith pytest.raises(ValueError):\n    int('x')",
 ])
 def test_honest_idioms_are_not_flagged(code: str) -> None:
     assert flagged(code) == ()

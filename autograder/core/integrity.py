@@ -111,6 +111,15 @@ class _Names:
     """Names bound to descriptors the code opened itself."""
     listed_fds: frozenset[str]
     """Names bound from a listing of open descriptors (``/proc/self/fd``)."""
+    strings: dict[str, frozenset[str]]
+    """Names whose every binding is a string literal: ``for pkg in ("numpy", "tensorflow")``, ``name = "numpy"``."""
+
+    def texts(self, node: ast.AST) -> frozenset[str] | None:
+        """Every string ``node`` can be when it runs, or None when the code computes it."""
+        text = _text(node)
+        if text is not None:
+            return frozenset({text})
+        return self.strings.get(node.id) if isinstance(node, ast.Name) else None
 
     def path(self, node: ast.AST) -> str | None:
         """The dotted path ``node`` stands for, or None for an expression that is not a plain name.
@@ -165,7 +174,7 @@ def _names(trees: list[ast.Module]) -> _Names:
     aliases: dict[str, str] = {}
     for node in _all_nodes(trees):
         aliases.update(_import_aliases(node))
-    names = _Names(aliases, frozenset(), frozenset())
+    names = _Names(aliases, frozenset(), frozenset(), {})
     # Twice: an alias of an alias (m = sys; mods = m.modules) resolves on the second round.
     for _ in range(2):
         for node in _all_nodes(trees):
@@ -173,7 +182,42 @@ def _names(trees: list[ast.Module]) -> _Names:
                 path = names.path(node.value)
                 if path and path != node.targets[0].id and _is_watched(path):
                     aliases[node.targets[0].id] = path
-    return _Names(aliases, _own_fds(trees, names), _listed_fds(trees))
+    return _Names(aliases, _own_fds(trees, names), _listed_fds(trees), _string_names(trees))
+
+
+def _string_names(trees: list[ast.Module]) -> dict[str, frozenset[str]]:
+    """Names bound only to string literals (``name = "numpy"``, ``for pkg in ("numpy", "tensorflow")``); any
+    other binding of the name anywhere (another value, a parameter, an import, ``global``) makes it unknown."""
+    known: dict[str, set[str]] = {}
+    unknown: set[str] = set()
+    for tree in trees:
+        parents = _parents(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                texts = _literal_binding(node, parents.get(node))
+                if texts is None:
+                    unknown.add(node.id)
+                else:
+                    known.setdefault(node.id, set()).update(texts)
+            elif isinstance(node, ast.arg):
+                unknown.add(node.arg)
+            elif isinstance(node, ast.alias):
+                unknown.add(node.asname or node.name.split(".")[0])
+            elif isinstance(node, ast.Global | ast.Nonlocal):
+                unknown.update(node.names)
+    return {name: frozenset(texts) for name, texts in known.items() if name not in unknown}
+
+
+def _literal_binding(target: ast.Name, parent: ast.AST | None) -> list[str] | None:
+    """The strings ``target`` is bound to by ``parent``, when they are all literals; else None."""
+    if isinstance(parent, ast.Assign) and parent.targets == [target]:
+        text = _text(parent.value)
+        return [text] if text is not None else None
+    if isinstance(parent, ast.For | ast.comprehension) and parent.target is target:
+        if isinstance(parent.iter, ast.List | ast.Tuple | ast.Set):
+            texts = [_text(element) for element in parent.iter.elts]
+            return [t for t in texts if t is not None] if None not in texts else None
+    return None
 
 
 def _is_globals_call(node: ast.AST) -> bool:
@@ -369,10 +413,10 @@ def _grader_imports(node: ast.AST, names: _Names) -> Iterator[_Finding]:
     elif isinstance(node, ast.ImportFrom) and not node.level and _names_grader(node.module):
         yield _Finding("grader-import", node, f"imports from {node.module}")
     elif isinstance(node, ast.Call) and names.path(node.func) in _IMPORTERS and node.args:
-        module, importer = _text(node.args[0]), names.path(node.func)
-        if module is None:  # "".join(reversed("redargotua")): a name the code hides until it runs
+        modules, importer = names.texts(node.args[0]), names.path(node.func)
+        if modules is None:  # "".join(reversed("redargotua")): a name the code hides until it runs
             yield _Finding("grader-import", node, f"imports a module whose name is computed as it runs ({importer})")
-        elif _names_grader(module):
+        for module in sorted(m for m in modules or () if _names_grader(m)):
             yield _Finding("grader-import", node, f"imports {module} ({importer})")
 
 
