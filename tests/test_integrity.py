@@ -14,7 +14,7 @@ import pytest
 
 from autograder import cli, messages
 from autograder.core import notebook
-from autograder.core.integrity import IntegrityFlag, flags
+from autograder.core.integrity import DETAIL_LIMIT, FLAG_LIMIT, IntegrityFlag, flags
 from autograder.core.source import parse_cells
 
 ROOT = Path(__file__).parent.parent
@@ -176,6 +176,16 @@ def test_a_cell_too_deep_for_the_graders_parser_is_read_as_text() -> None:
 
     assert {(f.kind, f.cell, f.line) for f in flags((cell,))} == {("grader-import", 2, 2)}
     assert flagged(f"{deep}\nimport numpy as np") == ()
+
+
+def test_a_flood_of_flags_is_bounded_in_number_and_length() -> None:
+    code = "import builtins\n" + "\n".join(f"builtins.f{i} = None" for i in range(FLAG_LIMIT + 50))
+    long_key = "import sys\nsys.modules['" + "x" * 100_000 + "'] = None"
+
+    assert len(flagged(code)) == FLAG_LIMIT
+    assert flagged(code)[0].detail == "replaces builtins.f0"
+    (flag,) = flagged(long_key)
+    assert flag.kind == "grader-patch" and len(flag.detail) == DETAIL_LIMIT
 
 
 def test_a_cell_that_does_not_parse_is_read_as_text_and_stops_nothing() -> None:

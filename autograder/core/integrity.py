@@ -17,9 +17,13 @@ what the student's process says about itself, and finds four kinds of reaching i
 
 A flag is for the instructor to review; it never changes a score, and a student reads only a
 neutral line. Names are followed through aliases across cells (``import sys as s``, ``from gc import
-get_objects``, ``m = sys.modules``), because a student who hides a call behind an alias has not
-stopped making it. Honest idioms stay clean: ``"google.colab" in sys.modules``, writing to a
-descriptor the code opened itself (``fd = os.open(...)``), ``np.float = float``.
+get_objects``, ``m = sys.modules``) and indirect spellings (``getattr(sys, "modules")``,
+``vars(sys)["modules"]``, ``os.sys.modules``), because a student who hides a call behind an alias has
+not stopped making it. Code the kernel runs from a string is read too: the Python in ``%time``-style
+magics and in literal ``exec``/``eval`` strings. A cell the grader cannot parse (the kernel may, with
+a raised recursion limit) is searched as text for the same words. Honest idioms stay clean:
+``"google.colab" in sys.modules``, writing to a descriptor the code opened itself
+(``fd = os.open(...)``), ``np.float = float``, importing each of a literal list of packages.
 
 Pure: ``ast`` in, flags out; no TensorFlow, no process.
 """
@@ -298,8 +302,15 @@ class _Finding:
     detail: str
 
 
+FLAG_LIMIT = 200
+"""Flags kept per submission, the first in notebook order: enough to review, bounded for a cell built to flood."""
+DETAIL_LIMIT = 200
+"""Characters kept of a flag's detail, which may quote the student's strings (a ``sys.modules`` key, a file name)."""
+
+
 def flags(cells: tuple[ParsedCell, ...]) -> tuple[IntegrityFlag, ...]:
-    """Every way the cells reach into the grader, once per kind, cell, line and detail, in notebook order."""
+    """Every way the cells reach into the grader, once per kind, cell, line and detail, in notebook order
+    (the first :data:`FLAG_LIMIT`)."""
     parsed = [(cell.number, tree, offset) for cell in cells if cell.tree is not None
               for tree, offset in _with_magic_code(cell.tree)]
     names = _names([tree for _, tree, _ in parsed])
@@ -309,8 +320,8 @@ def flags(cells: tuple[ParsedCell, ...]) -> tuple[IntegrityFlag, ...]:
         for node in ast.walk(tree):
             for finding in _findings(node, names, parents):
                 line = offset + getattr(finding.node, "lineno", 1)
-                found[IntegrityFlag(finding.kind, number, line, finding.detail)] = None
-    return tuple(sorted(found, key=lambda f: (f.cell, f.line, FLAG_KINDS.index(f.kind), f.detail)))
+                found[IntegrityFlag(finding.kind, number, line, finding.detail[:DETAIL_LIMIT])] = None
+    return tuple(sorted(found, key=lambda f: (f.cell, f.line, FLAG_KINDS.index(f.kind), f.detail))[:FLAG_LIMIT])
 
 
 _UNPARSED_WORDS: tuple[tuple[FlagKind, re.Pattern[str]], ...] = (
@@ -330,7 +341,8 @@ def _unparsed(cell: ParsedCell) -> Iterator[IntegrityFlag]:
     for kind, words in _UNPARSED_WORDS:
         for match in words.finditer(cell.python):
             line = cell.python.count("\n", 0, match.start()) + 1
-            yield IntegrityFlag(kind, cell.number, line, f"mentions {match.group()!r} in code the grader cannot parse")
+            detail = f"mentions {match.group()[:60]!r} in code the grader cannot parse"
+            yield IntegrityFlag(kind, cell.number, line, detail)
 
 
 _CODE_MAGICS = frozenset({"time", "timeit", "prun", "capture", "debug"})
