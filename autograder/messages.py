@@ -185,6 +185,11 @@ OVERRIDE_TOTAL = Message(
 OVERRIDE_TEST = Message("feedback.override-test", "Changed by your instructor")
 """Names Gradescope's test that carries an override's points, after the question's name."""
 
+# -- integrity flags (core/integrity.py) ---------------------------------------------------------
+
+INTEGRITY_REVIEW = Message("feedback.integrity-review", "Your instructor will look over this submission.")
+"""All a student reads of integrity flags: neutral, it names no flag, cell or rule, and changes no score."""
+
 # -- the feedback notebook (reports/feedback_notebook.py) -----------------------------------------
 
 NOTEBOOK_LABEL = Message("feedback.notebook.label", "tfgrade feedback")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -14,9 +15,16 @@ import pytest
 from factories import check_result
 
 from autograder.core.assignment import Question
-from autograder.core.results import CellError, CheckResult, ExecutionSummary, SubmissionResult, SubmissionStatus
+from autograder.core.results import (
+    CellError,
+    CheckResult,
+    ExecutionSummary,
+    IntegrityFlag,
+    SubmissionResult,
+    SubmissionStatus,
+)
 from autograder.core.scoring import Score, score
-from autograder.reports.class_report import FAILURE_ROWS, class_report_html, normalize_message
+from autograder.reports.class_report import FAILURE_ROWS, FLAG_ROWS, class_report_html, normalize_message
 from autograder.reports.feedback import feedback_html, feedback_markdown
 
 QUESTIONS = (
@@ -348,6 +356,49 @@ def test_all_rejected_batch_lists_every_reason_and_draws_no_bars() -> None:
         ["a.zip", "rejected", "This zip has no notebook."],
         ["b.ipynb", "rejected", "This file is empty."],
     ]
+
+
+# -- integrity flags --------------------------------------------------------------------------
+
+
+def flagged(name: str, *flags: IntegrityFlag) -> Row:
+    result, _ = scoring(1, 2, name)
+    result = dataclasses.replace(result, flags=flags)
+    return result, score(result, QUESTIONS)
+
+
+def test_flagged_submissions_are_listed_with_what_each_flag_is_and_where() -> None:
+    rows = [scoring(3, 2, "ann.ipynb"),
+            flagged("eve.ipynb", IntegrityFlag("grader-import", 2, 3, "imports autograder.channel.protocol"),
+                    IntegrityFlag("interpreter-walk", 5, 1, "lists every live object (gc.get_objects)")),
+            flagged("mallory.ipynb", IntegrityFlag("grader-patch", 7, 12, f"replaces sys.modules['{SCRIPT}']"))]
+    root = render(rows)
+
+    section = root.find(".//section[@aria-labelledby='flags']")
+    assert section is not None and "Integrity flags (2)" in text_of(section)
+    assert failure_rows(root, "flags") == [
+        ["eve.ipynb", "imports the grader (grader-import)", "2", "3", "imports autograder.channel.protocol"],
+        ["eve.ipynb", "walks the interpreter (interpreter-walk)", "5", "1", "lists every live object (gc.get_objects)"],
+        ["mallory.ipynb", "patches the grader's surroundings (grader-patch)", "7", "12",
+         f"replaces sys.modules['{SCRIPT}']"],
+    ]
+    assert card(root, "Mean score") == card(render([scoring(3, 2), scoring(1, 2), scoring(1, 2)]), "Mean score")
+
+
+def test_the_flags_section_comes_right_after_the_summary_and_only_when_something_is_flagged() -> None:
+    flag = IntegrityFlag("inherited-fd", 2, 33, "uses a file descriptor it did not open (os.write)")
+    sections = [s.get("aria-labelledby") for s in render([flagged("eve.ipynb", flag)]).iter("section")]
+
+    assert sections[:2] == ["summary", "flags"]
+    assert "flags" not in [s.get("aria-labelledby") for s in render([scoring(3, 2)]).iter("section")]
+
+
+def test_a_submission_with_many_flags_shows_the_first_few_and_counts_the_rest() -> None:
+    many = [IntegrityFlag("grader-patch", 2, line, f"replaces builtins.f{line}") for line in range(1, FLAG_ROWS + 4)]
+    rows = failure_rows(render([flagged("eve.ipynb", *many)]), "flags")
+
+    assert len(rows) == FLAG_ROWS + 1
+    assert rows[-1] == ["eve.ipynb", "…and 3 more flags", "", "", ""]
 
 
 # -- the written file -------------------------------------------------------------------------

@@ -13,7 +13,14 @@ import pytest
 
 from autograder.core import codec
 from autograder.core.codec import CheckRun, Codec, DecodeError, Report, SchemaMismatch
-from autograder.core.results import SCHEMA_VERSION, CellError, CheckResult, ExecutionSummary, SubmissionResult
+from autograder.core.results import (
+    SCHEMA_VERSION,
+    CellError,
+    CheckResult,
+    ExecutionSummary,
+    IntegrityFlag,
+    SubmissionResult,
+)
 from autograder.core.scoring import Adjustment, QuestionScore, Score
 from autograder.errors import TfgradeError
 
@@ -43,10 +50,15 @@ EXECUTIONS = (
                      ("simple_nn", UNICODE)),
     ExecutionSummary("died", "", (), LONG, "", (), ()),
 )
+FLAGS = (IntegrityFlag("grader-import", 2, 3, "imports autograder.channel.protocol"),
+         IntegrityFlag("interpreter-walk", 2**63, 0, UNICODE), IntegrityFlag("inherited-fd", 1, 1, ""),
+         IntegrityFlag("grader-patch", 7, 12, "replaces numpy.testing.assert_allclose"))
 SUBMISSIONS = (
     SubmissionResult("alice.ipynb", "autograph", "graded", "All cells ran.", EXECUTIONS[1], CHECKS),
     SubmissionResult(UNICODE, UNICODE, "rejected", UNICODE),
     SubmissionResult("", "", "grader_error", "Grader error: the checks could not be loaded:\n" + LONG),
+    SubmissionResult("mallory.ipynb", "autograph", "graded", "All cells ran.", EXECUTIONS[1], CHECKS, "ko", FLAGS),
+    SubmissionResult("eve.ipynb", "tiny", "grader_error", "Grader error: x", flags=FLAGS[:1]),
 )
 ADJUSTMENTS = (Adjustment(1.5, "+1", "Regrade request: the text was ambiguous."), Adjustment(-0.0, "7", UNICODE))
 QUESTION_SCORES = (QuestionScore("q1", "Build the model", 2.5, 3.0), QuestionScore(UNICODE, UNICODE, -0.0, math.inf),
@@ -63,11 +75,14 @@ REPORTS = (
     Report(SUBMISSIONS[2], SCORES[2], cache={"submission_sha256": "ab" * 32, "grading_sha256": UNICODE}),
     Report(SUBMISSIONS[0], SCORES[3],
            cache={"submission_sha256": "ab" * 32, "checks_sha256": "c", "grader_sha256": "d"}),
+    Report(SUBMISSIONS[3], SCORES[1], cache={"submission_sha256": "ab" * 32}),
+    Report(SUBMISSIONS[4], SCORES[0]),
 )
 
 CASES: list[tuple[Codec[Any], Any]] = [
     *((codec.CELL_ERROR, v) for v in CELL_ERRORS),
     *((codec.CHECK, v) for v in CHECKS),
+    *((codec.FLAG, v) for v in FLAGS),
     *((codec.EXECUTION, v) for v in EXECUTIONS),
     *((codec.SUBMISSION, v) for v in SUBMISSIONS),
     *((codec.ADJUSTMENT, v) for v in ADJUSTMENTS),
@@ -126,6 +141,15 @@ def test_hints_and_requirements_are_written_only_when_there_are_some() -> None:
     assert codec.CELL_ERROR.encode(CELL_ERRORS[3])["hint"] == UNICODE
     assert not {"requirement", "hint"} & set(codec.CHECK.encode(CHECKS[0]))
     assert codec.CHECK.encode(CHECKS[-1])["requirement"] == "q1-any-shape"
+
+
+def test_integrity_flags_are_written_only_when_there_are_some() -> None:
+    """A report of a submission that reaches into nothing keeps the layout (and schema version) it always had."""
+    assert "flags" not in codec.REPORT.encode(REPORTS[0])
+    flagged = codec.REPORT.encode(REPORTS[4])
+    assert flagged["flags"][0] == {"kind": "grader-import", "cell": 2, "line": 3,
+                                   "detail": "imports autograder.channel.protocol"}
+    assert flagged["schema_version"] == SCHEMA_VERSION == 1
 
 
 def test_the_execution_summary_has_one_layout_in_both_documents() -> None:
@@ -209,6 +233,12 @@ BROKEN_REPORTS = [
      "report.questions[1].score: expected a number, got a string"),
     ("cache keys that are not text", edit(lambda d: d.update(cache={"grading_sha256": 1})),
      "report.cache.grading_sha256: expected a string, got a number"),
+    ("an unknown flag kind", edit(lambda d: d.update(flags=[{"kind": "cheating", "cell": 1, "line": 1, "detail": ""}])),
+     "report.flags[0].kind: expected one of 'grader-import', 'interpreter-walk', 'inherited-fd', 'grader-patch', "
+     "got 'cheating'"),
+    ("a flag without its line", edit(lambda d: d.update(flags=[{"kind": "grader-patch", "cell": 1, "detail": ""}])),
+     "report.flags[0]: missing field 'line'"),
+    ("flags as an object", edit(lambda d: d.update(flags={})), "report.flags: expected a list, got an object"),
 ]
 
 

@@ -28,7 +28,7 @@ from autograder import messages
 from autograder.core import assignment as assignments
 from autograder.core import batch, scoring
 from autograder.core.grading import Graded, grade
-from autograder.core.results import CellError, CheckResult, ExecutionSummary, SubmissionResult
+from autograder.core.results import CellError, CheckResult, ExecutionSummary, IntegrityFlag, SubmissionResult
 from autograder.reports.feedback import feedback_markdown
 from autograder.reports.feedback_notebook import (
     FEEDBACK_HTML,
@@ -278,6 +278,19 @@ def test_a_notebook_that_was_not_graded_gets_only_the_summary(autograph) -> None
     added = [c for c in node.cells if is_feedback_cell(c)]
     assert [c.metadata["tfgrade"]["kind"] for c in added] == ["summary"]
     assert messages.GRADER_ERROR_FOR_STUDENT.format() in added[0].source and "boom" not in added[0].source
+
+
+def test_a_flagged_submission_gets_one_neutral_line_in_the_summary_and_no_flag(autograph) -> None:
+    flag = IntegrityFlag("interpreter-walk", 4, 2, "lists every live object (gc.get_objects)")
+    graded = graded_result(autograph)
+    result = dataclasses.replace(graded.result, flags=(flag,))
+    node = annotate(read(autograph.solution), autograph, Graded(result, graded.score))
+
+    added = "\n".join(c.source for c in node.cells if is_feedback_cell(c))
+    summary = next(c for c in node.cells if is_feedback_cell(c) and c.metadata["tfgrade"]["kind"] == "summary")
+    assert messages.INTEGRITY_REVIEW.format() in summary.source
+    assert added.count(messages.INTEGRITY_REVIEW.format()) == 1
+    assert "interpreter-walk" not in added and "gc.get_objects" not in added
 
 
 def test_text_a_student_controls_is_shown_as_typed_not_as_markup(autograph) -> None:

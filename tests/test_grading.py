@@ -5,12 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from factories import FakeExecutor, autograph_checks, check_result, execution, summary, write_answer
+from factories import (
+    FakeExecutor,
+    autograph_checks,
+    check_result,
+    execution,
+    markdown,
+    summary,
+    write_answer,
+    write_notebook,
+)
 
 from autograder.core.assignment import Assignment, load
 from autograder.core.execution import GraderError
 from autograder.core.grading import grade
-from autograder.core.results import CellError
+from autograder.core.results import CellError, IntegrityFlag
 
 
 @pytest.fixture(scope="module")
@@ -165,3 +174,26 @@ def test_timed_out_run_is_still_graded_with_its_message(tmp_path: Path, assignme
     assert graded.result.execution.status == "timeout"
     assert graded.result.message == run.message
     assert graded.score.earned == 0
+
+
+def test_flags_come_from_the_submitted_source_and_change_no_score(tmp_path: Path, assignment: Assignment) -> None:
+    """The pipeline reads the notebook itself: the (fake) execution says nothing about flags, and scores the same."""
+    honest = grade(write_answer(tmp_path / "bob.ipynb"), assignment, FakeExecutor())
+    path = write_notebook(tmp_path / "eve.ipynb", markdown("# Answers"), "import math",
+                          "import gc as g\n\nhandlers = [o for o in g.get_objects() if isinstance(o, dict)]")
+
+    graded = grade(path, assignment, FakeExecutor())
+
+    assert graded.result.flags == (IntegrityFlag("interpreter-walk", 3, 3, "lists every live object (gc.get_objects)"),)
+    assert honest.result.flags == ()
+    assert graded.score == honest.score
+
+
+def test_a_grader_error_keeps_the_flags_of_the_source(tmp_path: Path, assignment: Assignment) -> None:
+    path = write_notebook(tmp_path / "eve.ipynb", "import autograder.channel.protocol")
+    executor = FakeExecutor(errors={"eve.ipynb": GraderError("the checks did not finish within 840 s")})
+
+    graded = grade(path, assignment, executor)
+
+    assert graded.result.status == "grader_error"
+    assert [f.short for f in graded.result.flags] == ["grader-import@1"]

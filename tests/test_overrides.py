@@ -229,7 +229,7 @@ def test_grades_csv_keeps_its_first_columns_and_adds_the_automatic_score_and_the
     parsed = list(csv.DictReader(io.StringIO(report.grades_csv([(result, final), (plain, automatic())]))))
 
     assert list(parsed[0])[:8] == ["submission", "status", "score", "max_score", "q1", "q2", "q3", "q4"]
-    assert list(parsed[0])[-3:] == ["message", "automatic_score", "overrides"]
+    assert list(parsed[0])[-4:] == ["message", "automatic_score", "overrides", "flags"]
     assert (parsed[0]["score"], parsed[0]["q2"], parsed[0]["automatic_score"]) == ("10.5", "3", "9")
     assert parsed[0]["overrides"] == ("q2 +2: 1 -> 3 (Regrade <b>request</b>: q2's text allowed either order.); "
                                       "total -0.5: 11 -> 10.5 (Late by one day.)")

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from typing import Any
 
 import pytest
 
-from autograder import messages
+from autograder import i18n, messages
 from autograder.core.assignment import Question
 from autograder.core.results import (
     SCHEMA_VERSION,
     CellError,
     CheckResult,
     ExecutionSummary,
+    IntegrityFlag,
     Outcome,
     SubmissionResult,
     SubmissionStatus,
     Visibility,
 )
 from autograder.core.scoring import Score, score
+from autograder.reports.feedback import feedback_html, feedback_markdown
 from autograder.reports.formats import (
     console_table,
     feedback_text,
@@ -261,9 +264,9 @@ def test_grades_csv_round_trips_awkward_messages() -> None:
     parsed = list(csv.reader(io.StringIO(grades_csv(rows))))
 
     assert parsed == [
-        ["submission", "status", "score", "max_score", "q1", "q2", "message", "automatic_score", "overrides"],
-        ["alice.ipynb", "graded", "2", "5", "2", "0", "Graded.", "2", ""],
-        ["bob, jr.ipynb", "rejected", "0", "5", "0", "0", message, "0", ""],
+        ["submission", "status", "score", "max_score", "q1", "q2", "message", "automatic_score", "overrides", "flags"],
+        ["alice.ipynb", "graded", "2", "5", "2", "0", "Graded.", "2", "", ""],
+        ["bob, jr.ipynb", "rejected", "0", "5", "0", "0", message, "0", "", ""],
     ]
 
 
@@ -277,7 +280,7 @@ def test_grades_csv_defuses_spreadsheet_formulas_and_escapes() -> None:
 
 
 def test_grades_csv_without_rows_is_just_a_header() -> None:
-    assert grades_csv([]) == "submission,status,score,max_score,message,automatic_score,overrides\n"
+    assert grades_csv([]) == "submission,status,score,max_score,message,automatic_score,overrides,flags\n"
 
 
 def test_grades_csv_of_rows_named_by_student_id_heads_its_first_column_so() -> None:
@@ -285,8 +288,96 @@ def test_grades_csv_of_rows_named_by_student_id_heads_its_first_column_so() -> N
 
     by_id, by_path = grades_csv(rows, id_column="student_id"), grades_csv(rows)
 
-    assert by_id.startswith("student_id,status,score,max_score,q1,q2,message,automatic_score,overrides\nann,graded,")
+    assert by_id.startswith("student_id,status,score,max_score,q1,q2,message,automatic_score,overrides,flags\n"
+                            "ann,graded,")
     assert by_id.split("\n", 1)[1] == by_path.split("\n", 1)[1]
+
+
+# -- integrity flags --------------------------------------------------------------------------
+
+FLAGS = (
+    IntegrityFlag("grader-import", 2, 3, "imports autograder.channel.protocol"),
+    IntegrityFlag("grader-patch", 2, 9, "replaces autograder.channel.protocol.send_message"),
+    IntegrityFlag("grader-patch", 2, 10, "replaces sys.modules['\x1b[31mautograder']"),
+    IntegrityFlag("interpreter-walk", 5, 1, "lists every live object (gc.get_objects)"),
+)
+
+
+def flagged_submission() -> SubmissionResult:
+    return dataclasses.replace(mixed(), flags=FLAGS)
+
+
+def test_flags_change_no_score() -> None:
+    assert score(flagged_submission(), QUESTIONS) == score(mixed(), QUESTIONS)
+
+
+def test_the_instructor_report_lists_every_flag_with_what_and_where() -> None:
+    report = submission_report(*scored(flagged_submission()))
+
+    assert report["flags"][0] == {"kind": "grader-import", "cell": 2, "line": 3,
+                                  "detail": "imports autograder.channel.protocol"}
+    assert [f["cell"] for f in report["flags"]] == [2, 2, 2, 5]
+    assert "flags" not in submission_report(*scored(mixed()))
+
+
+def test_grades_csv_lists_each_kind_once_per_cell_in_its_last_column() -> None:
+    parsed = list(csv.DictReader(io.StringIO(grades_csv([scored(flagged_submission()), scored(mixed())]))))
+
+    assert list(parsed[0])[-1] == "flags"
+    assert parsed[0]["flags"] == "grader-import@2; grader-patch@2; interpreter-walk@5"
+    assert parsed[1]["flags"] == ""
+    assert parsed[0]["score"] == parsed[1]["score"]
+
+
+def test_the_console_table_counts_a_rows_flags_in_its_status() -> None:
+    table = console_table([scored(flagged_submission()), scored(mixed())])
+
+    assert "graded; 1 cell error; 4 integrity flags" in table
+    assert table.count("integrity flag") == 1
+
+
+def test_the_instructors_terminal_says_what_each_flag_is_and_where() -> None:
+    text = feedback_text(*scored(flagged_submission()), show_hidden=True)
+
+    assert "Integrity flag (grader-import), cell 2, line 3: imports autograder.channel.protocol" in text
+    assert "\x1b" not in text and "replaces sys.modules['autograder']" in text
+    assert messages.INTEGRITY_REVIEW.format() not in text
+
+
+def student_views(result: SubmissionResult) -> dict[str, str]:
+    final = score(result, QUESTIONS)
+    return {
+        "student.json": json.dumps(student_report(result, final), ensure_ascii=False),
+        "feedback.txt": feedback_text(result, final, show_hidden=False),
+        "feedback.md": feedback_markdown(result, final),
+        "feedback.html": feedback_html(result, final),
+        "results.json": json.dumps(gradescope_results(result, final), ensure_ascii=False),
+    }
+
+
+@pytest.mark.parametrize("name", ["student.json", "feedback.txt", "feedback.md", "feedback.html", "results.json"])
+def test_a_student_reads_one_neutral_line_and_nothing_of_the_flags(name: str) -> None:
+    flagged, plain = student_views(flagged_submission())[name], student_views(mixed())[name]
+    neutral = messages.INTEGRITY_REVIEW.format()
+
+    assert flagged.count(neutral) == 1 and neutral not in plain
+    for leak in ("grader-import", "grader-patch", "interpreter-walk", "autograder", "gc.get_objects", "sys.modules",
+                 "flags"):
+        assert leak not in flagged, f"{name} shows {leak!r}"
+
+
+def test_student_json_says_review_instead_of_listing_flags() -> None:
+    report = student_report(*scored(flagged_submission()))
+
+    assert "flags" not in report
+    assert report["review"] == messages.INTEGRITY_REVIEW.format()
+    assert "review" not in student_report(*scored(mixed()))
+
+
+def test_the_neutral_line_is_in_the_students_language() -> None:
+    with i18n.using("ko"):
+        text = feedback_text(*scored(flagged_submission()), show_hidden=False)
+    assert "강사가 이 제출물을 직접 살펴볼 예정입니다." in text
 
 
 # -- console table ----------------------------------------------------------------------------

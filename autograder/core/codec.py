@@ -12,6 +12,7 @@ codec              written by                                         read by
 ``EXECUTION``,     (``reports/formats.py``)
 ``CHECK``,
 ``CELL_ERROR``,
+``FLAG``,
 ``SCORE``,
 ``QUESTION_SCORE``,
 ``ADJUSTMENT``
@@ -37,11 +38,13 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, get_args
 
 from autograder.core.results import (
+    FLAG_KINDS,
     SCHEMA_VERSION,
     CellError,
     CheckResult,
     ExecutionStatus,
     ExecutionSummary,
+    IntegrityFlag,
     Outcome,
     SubmissionResult,
     SubmissionStatus,
@@ -57,6 +60,7 @@ __all__ = [
     "CHECK_RUN",
     "CHECK_RUN_SCHEMA_VERSION",
     "EXECUTION",
+    "FLAG",
     "QUESTION_SCORE",
     "REPORT",
     "SCORE",
@@ -314,10 +318,32 @@ def _read_execution(f: _Fields) -> ExecutionSummary:
 EXECUTION: Codec[ExecutionSummary] = Codec("execution summary", _encode_execution, _read_execution)
 
 
+# -- IntegrityFlag ----------------------------------------------------------------------------
+
+_FLAG_KEYS = ("kind", "cell", "line", "detail")
+
+
+def _encode_flag(flag: IntegrityFlag) -> Json:
+    return {"kind": flag.kind, "cell": flag.cell, "line": flag.line, "detail": flag.detail}
+
+
+def _read_flag(f: _Fields) -> IntegrityFlag:
+    f.expect_keys(_FLAG_KEYS)
+    return IntegrityFlag(kind=f.choice("kind", FLAG_KINDS), cell=f.integer("cell"), line=f.integer("line"),
+                         detail=f.text("detail"))
+
+
+FLAG: Codec[IntegrityFlag] = Codec("integrity flag", _encode_flag, _read_flag)
+
+
 # -- SubmissionResult -------------------------------------------------------------------------
 
 _SUBMISSION_HEAD = ("submission", "assignment", "status", "message")
 _SUBMISSION_KEYS = (*_SUBMISSION_HEAD, "execution", "checks")
+_SUBMISSION_OPTIONAL = ("language", "flags")
+"""language: absent in reports written before issue 14, and for English feedback; flags: absent before issue 19,
+and when the source does not reach into the grader. Both are written only when set, so a report without them
+keeps the layout it always had (``schema_version`` stays 1)."""
 
 
 def _encode_submission(result: SubmissionResult) -> Json:
@@ -330,11 +356,12 @@ def _encode_submission(result: SubmissionResult) -> Json:
         "checks": [CHECK.encode(c) for c in result.checks],
         # Written only when not English: a report of English feedback stays byte for byte what it was.
         **({"language": result.language} if result.language != "en" else {}),
+        **({"flags": [FLAG.encode(flag) for flag in result.flags]} if result.flags else {}),
     }
 
 
 def _read_submission(f: _Fields) -> SubmissionResult:
-    f.expect_keys(_SUBMISSION_KEYS, optional=("language",))  # absent in reports written before issue 14
+    f.expect_keys(_SUBMISSION_KEYS, optional=_SUBMISSION_OPTIONAL)
     return SubmissionResult(
         submission=f.text("submission"),
         assignment=f.text("assignment"),
@@ -343,6 +370,7 @@ def _read_submission(f: _Fields) -> SubmissionResult:
         execution=f.nested("execution", EXECUTION),
         checks=f.items("checks", CHECK),
         language=f.text("language") if "language" in f.data else "en",
+        flags=f.items("flags", FLAG) if "flags" in f.data else (),
     )
 
 
@@ -451,16 +479,16 @@ def _encode_report(report: Report) -> Json:
         **SCORE.encode(report.score),
         "execution": result["execution"],
         "checks": result["checks"],
-        **({"language": result["language"]} if "language" in result else {}),
+        **{key: result[key] for key in _SUBMISSION_OPTIONAL if key in result},
     }
     return document if report.cache is None else {**document, "cache": dict(report.cache)}
 
 
 def _read_report(f: _Fields) -> Report:
     f.expect_version(SCHEMA_VERSION)
-    f.expect_keys(_REPORT_KEYS, optional=("cache", _OVERRIDE, "language"))  # language: since issue 14
+    f.expect_keys(_REPORT_KEYS, optional=("cache", _OVERRIDE, *_SUBMISSION_OPTIONAL))
     score_keys = (*_SCORE_KEYS, _OVERRIDE) if _OVERRIDE in f.data else _SCORE_KEYS
-    submission_keys = (*_SUBMISSION_KEYS, "language") if "language" in f.data else _SUBMISSION_KEYS
+    submission_keys = (*_SUBMISSION_KEYS, *(k for k in _SUBMISSION_OPTIONAL if k in f.data))
     return Report(
         result=SUBMISSION.read(_Fields(f.subset(submission_keys), f.where)),
         score=SCORE.read(_Fields(f.subset(score_keys), f.where)),

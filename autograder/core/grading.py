@@ -1,8 +1,10 @@
 """The grading pipeline, written once:
 
-load and validate the notebook -> execute it and run the checks (student process + trusted check
-process) -> explain the failures (each check's requirement and hint, the Keras 2 / TF 1 habit behind
-an error) -> score -> (the caller renders reports from the result and the score).
+load and validate the notebook -> read its source for integrity flags (code that reaches into the
+grader, :mod:`autograder.core.integrity`; never scored) -> execute it and run the checks (student
+process + trusted check process) -> explain the failures (each check's requirement and hint, the
+Keras 2 / TF 1 habit behind an error) -> score -> (the caller renders reports from the result and
+the score).
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder import i18n
-from autograder.core import habits, notebook, requirements, scoring
+from autograder.core import habits, integrity, notebook, requirements, scoring, source
 from autograder.core.assignment import Assignment
 from autograder.core.execution import Execution, Executor, GraderError
-from autograder.core.results import CheckResult, SubmissionResult
+from autograder.core.results import CheckResult, IntegrityFlag, SubmissionResult
 
 
 @dataclass(frozen=True)
@@ -39,18 +41,26 @@ def _result(path: Path, assignment: Assignment, executor: Executor, include_hidd
         except notebook.NotebookRejected as exc:
             return SubmissionResult(name, assignment.name, "rejected", str(exc), language=language)
     language = i18n.choose(assignment.requested_language, _notebook_language(path), assignment.language)
+    flags = _integrity_flags(nb)
     # The executor reads the language from this context and passes it to the check process.
     with i18n.using(language):
         try:
             execution = executor.run(nb, assignment, include_hidden=include_hidden)
             _expect_declared_points(execution, assignment, include_hidden)
         except GraderError as exc:
-            return SubmissionResult(name, assignment.name, "grader_error", f"Grader error: {exc}", language=language)
+            return SubmissionResult(name, assignment.name, "grader_error", f"Grader error: {exc}", language=language,
+                                    flags=flags)
         sources = {c.number: c.source for c in nb.cells}
         summary = habits.explain_cells(execution.summary, sources, assignment.packages)
         checks = _translated_hints(requirements.annotate(execution.checks, assignment.requirements), assignment)
         checks = habits.explain_checks(checks, summary.cell_errors, sources)
-    return SubmissionResult(name, assignment.name, "graded", summary.message, summary, checks, language=language)
+    return SubmissionResult(name, assignment.name, "graded", summary.message, summary, checks, language=language,
+                            flags=flags)
+
+
+def _integrity_flags(nb: notebook.Notebook) -> tuple[IntegrityFlag, ...]:
+    """From the cells the grader read itself, before anything runs: the student's process has no say."""
+    return integrity.flags(source.parse_cells((cell.number, cell.source) for cell in nb.cells))
 
 
 def _translated_hints(checks: tuple[CheckResult, ...], assignment: Assignment) -> tuple[CheckResult, ...]:

@@ -7,7 +7,7 @@ stored reports, so every field is a plain JSON type; their JSON layouts are in :
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from autograder import messages
 
@@ -70,6 +70,33 @@ class ExecutionSummary:
     """Names the assignment requires that the notebook did not define."""
 
 
+FlagKind = Literal["grader-import", "interpreter-walk", "inherited-fd", "grader-patch"]
+"""How a submission's code reaches into the grader (:mod:`autograder.core.integrity`)."""
+FLAG_KINDS: tuple[FlagKind, ...] = get_args(FlagKind)
+
+
+@dataclass(frozen=True)
+class IntegrityFlag:
+    """One place where the submitted source reaches into the grader, for the instructor to review.
+
+    Found by the grader's own reading of the source, never reported by the student's process.
+    A flag never changes a score; a student reads only a neutral line.
+    """
+
+    kind: FlagKind
+    cell: int
+    """1-based position of the cell in the notebook, counting every cell (as Jupyter shows them)."""
+    line: int
+    """1-based line in the cell's code."""
+    detail: str
+    """What the code does, in plain words for the instructor: ``imports autograder.channel.protocol``."""
+
+    @property
+    def short(self) -> str:
+        """``grader-import@2``: the kind and the cell, as grades.csv lists them."""
+        return f"{self.kind}@{self.cell}"
+
+
 @dataclass(frozen=True)
 class SubmissionResult:
     submission: str
@@ -82,3 +109,5 @@ class SubmissionResult:
     checks: tuple[CheckResult, ...] = ()
     language: str = "en"
     """The language its feedback is written in (:mod:`autograder.i18n`); reports before it were English."""
+    flags: tuple[IntegrityFlag, ...] = ()
+    """Where the submitted source reaches into the grader (:mod:`autograder.core.integrity`); never scored."""

@@ -5,6 +5,9 @@ the instructor's overrides, a histogram of total scores, each question's mean, e
 rate, and the most common failure messages and cell errors; its charts are inline SVG drawn here
 (rects and text), with no JavaScript and nothing fetched, so the file opens from disk or an e-mail attachment.
 
+Submissions whose source reaches into the grader come first after the summary, one row per integrity
+flag (:mod:`autograder.core.integrity`): what the code does, in which cell and line.
+
 The page shows HIDDEN checks by name with their messages and the id of the requirement each
 tests (``requirements.toml``): it is for the instructor, never for students, so its words are
 written here rather than in the student catalog (:mod:`autograder.messages`).
@@ -26,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from autograder.core.results import CheckResult, SubmissionResult
+from autograder.core.results import CheckResult, FlagKind, SubmissionResult
 from autograder.core.scoring import Adjustment, Score
 from autograder.reports import class_words as words
 from autograder.reports.formats import MESSAGE_LIMIT, NAME_LIMIT, format_number, safe_text
@@ -46,6 +49,8 @@ LABEL_LIMIT = 42
 """Characters of a label kept beside a bar; the full label is in the bar's tooltip."""
 EXAMPLE_LIMIT = 400
 """Characters kept of the example message in the failure tables."""
+FLAG_ROWS = 10
+"""Rows kept of one submission's integrity flags; the rest are counted in one more row (report.json has all)."""
 LOW_RATE, MID_RATE = 0.5, 0.8
 """Bars below LOW_RATE are red, below MID_RATE amber, the rest green."""
 
@@ -68,6 +73,7 @@ def class_report_html(rows: Sequence[Row], *, title: str) -> str:
     points = rows[0][1].points if rows else 0.0
     sections = [
         _summary_section(rows, graded, points),
+        _flags_section(rows),
         _overrides_section(rows),
         _histogram_section(graded, points),
         _question_section(graded),
@@ -430,6 +436,38 @@ def _group_table(groups: Sequence[_Group], where: str, graded: int) -> _GroupTab
 def _variants(examples: Sequence[str]) -> str:
     others = len(set(examples)) - 1
     return words.VARIANTS.format(count=others) if others else ""
+
+
+# -- integrity flags --------------------------------------------------------------------------
+
+_KIND: dict[FlagKind, words.M] = {
+    "grader-import": words.KIND_GRADER_IMPORT,
+    "interpreter-walk": words.KIND_INTERPRETER_WALK,
+    "inherited-fd": words.KIND_INHERITED_FD,
+    "grader-patch": words.KIND_GRADER_PATCH,
+}
+
+
+def _flags_section(rows: Sequence[Row]) -> _Section | None:
+    """Every flagged submission, one row per flag (the first :data:`FLAG_ROWS` of each): what and where."""
+    table = tuple(line for result, _ in rows for line in _flag_rows(result))
+    if not table:
+        return None
+    head = tuple(h.format() for h in (words.HEAD_SUBMISSION, words.HEAD_FLAG, words.HEAD_CELL, words.HEAD_LINE,
+                                      words.HEAD_WHAT))
+    flagged = sum(1 for result, _ in rows if result.flags)
+    return _Section("flags", words.FLAGS.format(number=flagged), words.FLAGS_NOTE.format(),
+                    table=_PlainTable(head=head, rows=table))
+
+
+def _flag_rows(result: SubmissionResult) -> list[tuple[str, ...]]:
+    name = safe_text(result.submission, NAME_LIMIT)
+    rows: list[tuple[str, ...]] = [
+        (name, f"{_KIND[f.kind].format()} ({f.kind})", str(f.cell), str(f.line), safe_text(f.detail, MESSAGE_LIMIT))
+        for f in result.flags[:FLAG_ROWS]
+    ]
+    more = len(result.flags) - FLAG_ROWS
+    return rows + ([(name, words.FLAGS_MORE.format(count=more), "", "", "")] if more > 0 else [])
 
 
 # -- overrides --------------------------------------------------------------------------------

@@ -5,7 +5,9 @@ disagree: the total, each question's score, every *public* check with its messag
 checks only as counts and points per question with the hints of the failed ones (never their names,
 messages or inputs), the cells that stopped with an error and the hint of the habit behind each,
 the submission-level message, an instructor's change of a score with its reason, and what to do
-next. Every sentence comes from :mod:`autograder.messages`; the page is the ``feedback.html`` template (:mod:`.pages`).
+next, and for a submission with integrity flags only a neutral line (never a flag's kind, cell or
+detail). Every sentence comes from :mod:`autograder.messages`; the page is the ``feedback.html``
+template (:mod:`.pages`).
 
 Student-controlled text (file names, exception text quoted in messages) first goes through
 :func:`autograder.reports.formats.safe_text`, then is escaped for the format it lands in: the
@@ -151,6 +153,8 @@ def _notices(result: SubmissionResult) -> list[str]:
     if execution.missing_names:
         names = ", ".join(safe_text(n, NAME_LIMIT) for n in execution.missing_names)
         notices.append(messages.MISSING_NAMES.format(names=names, count=len(execution.missing_names)))
+    if result.flags:
+        notices.append(messages.INTEGRITY_REVIEW.format())
     return notices
 
 

@@ -11,6 +11,10 @@ Wherever a student reads about a question's hidden checks, they also read the hi
 (:func:`hidden_hints`: which requirement failed, never a hidden check's name, message, details
 or inputs), and wherever they read a cell's error or a public check's message, its hint follows.
 
+Integrity flags (:mod:`autograder.core.integrity`) are the instructor's: report.json, grades.csv's
+``flags`` column and the instructor's terminal say what and where; everything a student reads says
+only :data:`autograder.messages.INTEGRITY_REVIEW`.
+
 Submission names and messages can carry text the student controls (file names, exception text),
 so every text renderer passes them through :func:`safe_text` first. What a student reads comes
 from :mod:`autograder.messages`; the instructor's console table and CSV keep their own words. The JSON reports keep text
@@ -33,7 +37,7 @@ import wcwidth
 
 from autograder import messages
 from autograder.core import codec
-from autograder.core.results import CellError, CheckResult, SubmissionResult
+from autograder.core.results import CellError, CheckResult, IntegrityFlag, SubmissionResult
 from autograder.core.scoring import DECIMALS, Adjustment, QuestionScore, Score
 
 __all__ = [
@@ -41,6 +45,7 @@ __all__ = [
     "console_table",
     "csv_text",
     "feedback_text",
+    "flag_line",
     "format_number",
     "grades_csv",
     "gradescope_results",
@@ -123,13 +128,16 @@ def submission_report(result: SubmissionResult, score: Score) -> dict[str, Any]:
 
 INSTRUCTOR_ONLY_EXECUTION = ("output", "isolation")
 """Fields of the execution summary that student.json leaves out."""
+INSTRUCTOR_ONLY = ("flags",)
+"""Fields of the report that student.json leaves out: a flagged submission has ``review`` instead."""
 
 
 def student_report(result: SubmissionResult, score: Score) -> dict[str, Any]:
-    """The report a student may see: hidden checks only as per-question counts, no output."""
-    full = submission_report(result, score)
+    """The report a student may see: hidden checks only as per-question counts, no output, no flag."""
+    full = {k: v for k, v in submission_report(result, score).items() if k not in INSTRUCTOR_ONLY}
     return {
         **full,
+        **({"review": messages.INTEGRITY_REVIEW.format()} if result.flags else {}),
         "message": submission_message(result, for_student=True),
         "execution": {k: v for k, v in full["execution"].items() if k not in INSTRUCTOR_ONLY_EXECUTION},
         "checks": [codec.CHECK.encode(c) for c in result.checks if c.visibility == "public"],
@@ -237,11 +245,12 @@ STUDENT_ID_COLUMN = "student_id"
 
 
 def grades_csv(rows: Sequence[Row], *, id_column: str = SUBMISSION_COLUMN) -> str:
-    """``submission,status,score,max_score,<questions...>,message,automatic_score,overrides``: one line per submission.
+    """``submission,status,score,max_score,<questions...>,message,automatic_score,overrides,flags``: one line each.
 
     The first column holds each row's name; ``id_column`` is its heading (``student_id`` when
     the names are student ids). ``score`` and the question columns are final; ``automatic_score`` is
-    the total the checks gave and ``overrides`` lists the instructor's changes (empty without any).
+    the total the checks gave and ``overrides`` lists the instructor's changes (empty without any);
+    ``flags`` lists the integrity flags as ``kind@cell`` (empty without any; class.html says what each is).
     """
     names = _question_columns(rows)
     buffer = io.StringIO()
@@ -249,7 +258,7 @@ def grades_csv(rows: Sequence[Row], *, id_column: str = SUBMISSION_COLUMN) -> st
     # would turn "\r\n" into "\r\r\n" on Windows.
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(
-        [id_column, "status", "score", "max_score", *map(csv_text, names), "message", *OVERRIDE_COLUMNS]
+        [id_column, "status", "score", "max_score", *map(csv_text, names), "message", *OVERRIDE_COLUMNS, FLAGS_COLUMN]
     )
     for result, score in rows:
         earned = {q.question: format_number(q.earned) for q in score.questions}
@@ -263,13 +272,21 @@ def grades_csv(rows: Sequence[Row], *, id_column: str = SUBMISSION_COLUMN) -> st
                 csv_text(result.message),
                 format_number(score.automatic),
                 csv_text("; ".join(_override_cells(score))),
+                flags_cell(result.flags),
             ]
         )
     return buffer.getvalue()
 
 
 OVERRIDE_COLUMNS = ("automatic_score", "overrides")
-"""grades.csv's last columns: after ``message``, so the columns before them stay where they were."""
+"""After ``message``, so the columns before them stay where they were."""
+FLAGS_COLUMN = "flags"
+"""grades.csv's last column, after the overrides, for the same reason."""
+
+
+def flags_cell(flags: Sequence[IntegrityFlag]) -> str:
+    """``grader-import@2; grader-patch@2``: each kind once per cell, in notebook order."""
+    return "; ".join(dict.fromkeys(flag.short for flag in flags))
 
 
 def _override_cells(score: Score) -> list[str]:
@@ -314,11 +331,12 @@ def _fraction(q: QuestionScore) -> str:
 
 
 def _status_cell(result: SubmissionResult) -> str:
+    flagged = f"; {_plural(len(result.flags), 'integrity flag')}" if result.flags else ""
     if result.status == "graded":
         errors = len(result.execution.cell_errors)
-        return f"graded; {_plural(errors, 'cell error')}" if errors else "graded"
+        return (f"graded; {_plural(errors, 'cell error')}" if errors else "graded") + flagged
     label = "rejected" if result.status == "rejected" else "grader error"
-    return f"{label}: {safe_text(result.message, REASON_LIMIT)}"
+    return f"{label}: {safe_text(result.message, REASON_LIMIT)}{flagged}"
 
 
 def _align(cells: Sequence[str], widths: Sequence[int], right: Iterable[int]) -> str:
@@ -532,7 +550,14 @@ def _problem_lines(result: SubmissionResult, *, for_student: bool) -> list[str]:
     if stopped and result.execution.message != result.message:
         lines.append(safe_text(result.execution.message, MESSAGE_LIMIT, one_line=False))
     lines += [line for e in result.execution.cell_errors for line in cell_error_lines(e)]
+    if result.flags:
+        lines += [messages.INTEGRITY_REVIEW.format()] if for_student else [flag_line(f) for f in result.flags]
     return lines
+
+
+def flag_line(flag: IntegrityFlag) -> str:
+    """``Integrity flag (grader-import), cell 2, line 3: imports autograder``: for the instructor only."""
+    return f"Integrity flag ({flag.kind}), cell {flag.cell}, line {flag.line}: {safe_text(flag.detail, MESSAGE_LIMIT)}"
 
 
 def next_steps(result: SubmissionResult) -> list[str]:
