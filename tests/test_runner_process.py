@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import keras
@@ -11,7 +15,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from autograder.channel import graph_export, protocol, runner_process
+from autograder.channel import graph_export, protocol, runner, runner_process
+from autograder.channel.student import CheckFailure
+from autograder.core import execution
 
 SPEC = tf.TensorSpec([None], tf.float32)
 
@@ -254,3 +260,57 @@ def test_an_archive_that_is_not_a_zip_is_an_error_answer() -> None:
     arrays: list[np.ndarray] = []
     reply = ask({"op": "load_model", "archive": protocol.encode_plain(np.zeros(10, np.uint8), arrays)}, arrays, {})
     assert reply["ok"] is False and "BadZipFile" in reply["error"]
+
+
+# --- a real runner process ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def real_runner(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[runner.Runner, execution._CappedReader]]:
+    """A runner process as the grader starts one (no sandbox), its output drained as the grader drains it."""
+    monkeypatch.setattr(runner, "RUNNER_SECONDS", 120.0)  # a blocked runner fails the test instead of hanging it
+    ours, theirs = socket.socketpair()
+    process = subprocess.Popen(
+        [sys.executable, "-I", "-m", "autograder.channel.runner_process", "--fd", str(theirs.fileno()), "--seed", "1"],
+        pass_fds=[theirs.fileno()], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    theirs.close()
+    output = execution._CappedReader(process.stdout, execution.RUNNER_OUTPUT_BYTES)
+    try:
+        yield runner.Runner(ours, None), output
+    finally:
+        ours.close()
+        process.kill()
+        process.wait()
+
+
+@tf.function
+def count_and_print(x):
+    COUNTER.assign(0)
+    while tf.reduce_sum(x) > 1:
+        x = x / 2
+        COUNTER.assign_add(1)
+        tf.print("halved to", x, "after", COUNTER.read_value(), "halvings")
+    return COUNTER.read_value()
+
+
+@pytest.mark.slow
+def test_a_printing_variable_counter_runs_in_a_real_runner_many_times(real_runner) -> None:
+    handle, output = real_runner
+    graph = handle.load_graph(graph_export.export(count_and_print.get_concrete_function(SPEC)), "count_and_print")
+    assert graph.handle is not None and "PrintV2" in graph.ops.nested_ops
+    # About 20 printed lines per run, some 200 KB in all: three times what a pipe holds unread.
+    for run_number in range(250):
+        (count,) = handle.run_graph(graph, np.array([1.0e6, float(run_number)], np.float32))
+        assert int(count) == int(np.ceil(np.log2(1.0e6 + run_number))), run_number
+    assert "halved to" in output.text(timeout=0.5) and output.truncated
+
+
+@pytest.mark.slow
+def test_an_artifact_the_real_runner_cannot_load_is_the_graders_fault(real_runner) -> None:
+    handle, _ = real_runner
+    with pytest.raises(runner.RunnerFault, match="traced and exported itself") as raised:
+        handle.load_graph(graph_export.GraphArtifact(b"\xff" * 64, (), ()), "the graph of `f`")
+    assert not isinstance(raised.value, CheckFailure), "the student is not told their code failed"
+    graph = handle.load_graph(graph_export.export(count_halvings.get_concrete_function(SPEC)), "count_halvings")
+    assert handle.run_graph(graph, np.array([4.0], np.float32))[0] == 2, "the runner still answers"
