@@ -23,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 
 from autograder.channel import protocol
+from autograder.errors import TfgradeError
 
 CaptureKind = Literal["variable", "constant"]
 CAPTURE_KINDS: frozenset[str] = frozenset({"variable", "constant"})
@@ -35,13 +36,16 @@ VALUE_DTYPES = frozenset({
 """Tensor dtypes whose values cross as ``.npy`` as they are (no strings, resources or variants)."""
 
 
-class ExportError(Exception):
+class ExportError(TfgradeError):
     """The grader cannot export this function as an artifact (the grader's limit, not the student's error)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Capture:
-    """A tensor the function captured, and the placeholder that stands for it inside the graph."""
+    """A tensor the function captured, and the placeholder that stands for it inside the graph.
+
+    Compared by identity (``eq=False``): ``==`` on its array would be elementwise.
+    """
 
     placeholder: str
     """The placeholder's tensor name in the graph, e.g. ``"AssignVariableOp/resource:0"``."""
