@@ -8,6 +8,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
@@ -223,8 +224,12 @@ def test_a_library_function_named_like_a_registered_op_is_refused_not_taken_for_
     assert refused == ("ReadFile", "ReadFile (a library function with the name of a TensorFlow op)")
 
 
-def test_a_library_function_with_a_name_of_its_own_is_a_call():
-    assert artifacts.graph_ops(shadowing_graph("__inference_same_12")).refused == ()
+@pytest.mark.parametrize("name", ["__inference_same_12", "__inference_" + "long_" * 40 + "12"])
+def test_a_library_function_with_a_name_of_its_own_is_a_call(name):
+    graph_def = shadowing_graph(name)
+    call = graph_def.node.add(name="called", op="StatefulPartitionedCall", input=["path"])
+    call.attr["f"].func.name = name
+    assert artifacts.graph_ops(graph_def).refused == ()
 
 
 def test_a_call_attribute_must_name_a_function_of_the_library():

@@ -110,10 +110,10 @@ def graph_ops(graph_def: Any, variables: frozenset[str] = frozenset(), *,
     library = {name for name in functions if not is_op(name)}
     top = list(graph_def.node)
     nested = [node for function in graph_def.library.function for node in function.node_def]
-    refused = {f"{name} (a library function with the name of a TensorFlow op)" for name in functions - library}
+    refused = {f"{name[:100]} (a library function with the name of a TensorFlow op)" for name in functions - library}
     refused |= {node.op[:100] for node in top + nested if not _allowed(node.op, library, is_op)}
     refused |= {f"{node.op} to {_stream(node)}" for node in top + nested if _prints_elsewhere(node)}
-    refused |= {f"{name} (called by {node.op}, not a function of the graph)"
+    refused |= {f"{name[:100]} (called by {node.op[:100]}, not a function of the graph)"
                 for node in top + nested for name in _called(node) if name not in library}
     refused |= _resource_sources(top, variables) | _resource_sources(nested, frozenset())
     return GraphOps(
@@ -146,7 +146,7 @@ def _called(node: Any) -> list[str]:
             names.append(value.func.name)
         if value.HasField("list"):
             names.extend(f.name for f in value.list.func)
-    return [name[:100] for name in names]
+    return names
 
 
 def _resource_sources(nodes: list[Any], variables: frozenset[str]) -> set[str]:
@@ -157,7 +157,7 @@ def _resource_sources(nodes: list[Any], variables: frozenset[str]) -> set[str]:
         holds = ("dtype" in node.attr and node.attr["dtype"].type == DT_RESOURCE) or (
             "value" in node.attr and node.attr["value"].tensor.dtype == DT_RESOURCE)
         if holds and not (node.op == "Placeholder" and node.name in variables):
-            refused.add(f"{node.op} of a resource that is not one of the graph's variables")
+            refused.add(f"{node.op[:100]} of a resource that is not one of the graph's variables")
     return refused
 
 
