@@ -31,6 +31,8 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     │   ├── ChannelTimeout     channel.protocol      ... nothing before the deadline
     │   └── ChannelClosed      channel.protocol      ... the other side is gone
     ├── ChecksOutOfTime        channel.budget        the checks' overall budget is spent
+    ├── GraphExportError       channel.graph_export  a traced function cannot be exported (the grader's limit)
+    ├── RunnerFault            channel.runner        the runner could not load the grader's own artifact
     ├── TopologyError          checks.topology.graph a model description is not a graph of layers (also a ValueError)
     ├── MessageError           messages              a message filled in with other values than its placeholders
     │                                                (a bug in the caller; also a TypeError)

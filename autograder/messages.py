@@ -390,6 +390,12 @@ RUNNER_NOT_BUILTIN = Message(
     "layers or custom classes), as the question asks."
 )
 RUNNER_COULD_NOT_USE = Message("channel.runner.could-not-use", "The grader could not use {what}: {error}")
+RUNNER_LOAD_FAILED = Message(
+    "channel.runner.load-failed",
+    "The grader could not load {what}, which it traced and exported itself, into its runner ({error}). This is "
+    "a fault of the grader, not of the submitted code."
+)
+"""The grader's own graph artifact did not load: the check broke (its outcome is an error, not a failure)."""
 RUNNER_REFUSED_GRAPH = Message("channel.runner.refused-graph", "{what} was not run: the grader refused it ({ops}).")
 RUNNER_NOT_TENSORS = Message(
     "channel.runner.not-tensors", "The grader's runner answered with something other than tensors."

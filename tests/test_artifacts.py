@@ -8,10 +8,11 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
-from autograder.channel import artifacts
+from autograder.channel import artifacts, graph_export
 
 SPEC = tf.TensorSpec([None], tf.float32)
 
@@ -148,3 +149,99 @@ def test_a_config_nested_without_end_is_refused_not_a_crash():
 
 def test_numbers_in_configs_are_not_objects():
     assert artifacts.refused_objects({"units": 3, "shape": [None, 2], "values": np.arange(2).tolist()}) == []
+
+
+# --- variables, kept as variables ------------------------------------------------------------
+
+
+def traced(fn, *specs) -> tuple[tf.compat.v1.GraphDef, frozenset[str]]:
+    """What the grader exports: the graph as traced, and its variables' placeholder nodes."""
+    artifact = graph_export.export(fn.get_concrete_function(*specs))
+    graph_def = tf.compat.v1.GraphDef.FromString(artifact.graph)
+    return graph_def, frozenset(c.placeholder.split(":")[0] for c in artifact.captures if c.kind == "variable")
+
+
+COUNTER = tf.Variable(0)
+
+
+@tf.function
+def count_halvings(x):
+    COUNTER.assign(0)
+    while tf.reduce_sum(x) > 1:
+        x = x / 2
+        COUNTER.assign_add(1)
+    return COUNTER.read_value()
+
+
+def test_variable_ops_are_allowed_on_the_graphs_own_variables_only():
+    graph_def, variables = traced(count_halvings, SPEC)
+    ops = artifacts.graph_ops(graph_def, variables)
+    assert ops.refused == () and {"AssignVariableOp", "AssignAddVariableOp", "ReadVariableOp"} <= ops.all_ops
+    unwired = artifacts.graph_ops(graph_def)
+    assert unwired.refused == ("Placeholder of a resource that is not one of the graph's variables",)
+
+
+def test_a_variable_the_graph_makes_by_name_is_refused():
+    @tf.function
+    def shared(x):
+        handle = tf.raw_ops.VarHandleOp(dtype=tf.float32, shape=[], shared_name="someone_elses")
+        return x + tf.raw_ops.ReadVariableOp(resource=handle, dtype=tf.float32)
+
+    graph_def, variables = traced(shared, SPEC)
+    assert "VarHandleOp" in artifacts.graph_ops(graph_def, variables).refused
+
+
+def test_a_constant_that_holds_a_resource_handle_is_refused():
+    graph_def = tf.compat.v1.GraphDef()
+    node = graph_def.node.add(name="handle", op="Const")
+    node.attr["dtype"].type = artifacts.DT_RESOURCE
+    node.attr["value"].tensor.dtype = artifacts.DT_RESOURCE
+    graph_def.node.add(name="read", op="ReadVariableOp", input=["handle"]).attr["dtype"].type = 1
+    assert artifacts.graph_ops(graph_def).refused == ("Const of a resource that is not one of the graph's variables",)
+
+
+# --- names resolve as TensorFlow resolves them ------------------------------------------------
+
+
+def shadowing_graph(name: str) -> tf.compat.v1.GraphDef:
+    """A handcrafted graph whose library holds a harmless function called ``name``, and a node calling it."""
+    graph_def = tf.compat.v1.GraphDef()
+    function = graph_def.library.function.add()
+    function.signature.name = name
+    function.signature.input_arg.add(name="x", type=tf.string.as_datatype_enum)
+    function.signature.output_arg.add(name="y", type=tf.string.as_datatype_enum)
+    function.node_def.add(name="same", op="Identity", input=["x"]).attr["T"].type = tf.string.as_datatype_enum
+    function.ret["y"] = "same:output:0"
+    path = graph_def.node.add(name="path", op="Placeholder")
+    path.attr["dtype"].type = tf.string.as_datatype_enum
+    graph_def.node.add(name="call", op=name, input=["path"])
+    return graph_def
+
+
+def test_a_library_function_named_like_a_registered_op_is_refused_not_taken_for_a_call():
+    refused = artifacts.graph_ops(shadowing_graph("ReadFile")).refused
+    # TensorFlow runs the registered op, not the library's function: the node really reads a file.
+    assert refused == ("ReadFile", "ReadFile (a library function with the name of a TensorFlow op)")
+
+
+@pytest.mark.parametrize("name", ["__inference_same_12", "__inference_" + "long_" * 40 + "12"])
+def test_a_library_function_with_a_name_of_its_own_is_a_call(name):
+    graph_def = shadowing_graph(name)
+    call = graph_def.node.add(name="called", op="StatefulPartitionedCall", input=["path"])
+    call.attr["f"].func.name = name
+    assert artifacts.graph_ops(graph_def).refused == ()
+
+
+def test_a_call_attribute_must_name_a_function_of_the_library():
+    graph_def = tf.compat.v1.GraphDef()
+    path = graph_def.node.add(name="path", op="Placeholder")
+    path.attr["dtype"].type = tf.string.as_datatype_enum
+    call = graph_def.node.add(name="call", op="StatefulPartitionedCall", input=["path"])
+    call.attr["f"].func.name = "ReadFile"  # TensorFlow would run the op itself as a function
+    assert artifacts.graph_ops(graph_def).refused == ("ReadFile (called by StatefulPartitionedCall, not a function "
+                                                      "of the graph)",)
+
+
+def test_names_resolve_against_tensorflows_registry():
+    assert artifacts.registered_op("ReadFile") and artifacts.registered_op("AddV2")
+    assert not artifacts.registered_op("__inference_same_12")

@@ -1,19 +1,22 @@
 """What the grader accepts from a student's artifacts before it runs them: op and layer allowlists.
 
-A student's process hands over artifacts as bytes: a ``tf.function`` traced and frozen into a
-``GraphDef``, a Keras model saved as a ``.keras`` archive. The grader's runner examines them
+Artifacts arrive as bytes: a ``tf.function`` traced into a ``GraphDef`` with its variables
+(:mod:`autograder.channel.graph_export`), a Keras model saved as a ``.keras`` archive. The grader's runner examines them
 itself. A graph runs only when every op in it, and in its function library, is on
-:data:`GRAPH_OPS`: math, shapes, control flow and what the assignments need. File, queue,
-``py_function``, variable and other escape ops are refused, and so is ``PrintV2`` writing
-anywhere but stdout or stderr. A model loads only when every object in its config is a built-in
-Keras one (never a ``Lambda`` or a custom class), and then with ``safe_mode=True``.
+:data:`GRAPH_OPS`: math, shapes, control flow and what the assignments need, plus the
+:data:`RESOURCE_VARIABLE_OPS` on the graph's own variables. File, queue, ``py_function``,
+``VarHandleOp`` and other escape ops are refused, and so is ``PrintV2`` writing anywhere but stdout
+or stderr. Names resolve as TensorFlow resolves them, registered ops first: a library function
+named like a registered op (``ReadFile``) is refused, never taken for a call. A model loads only
+when every object in its config is a built-in Keras one (never a ``Lambda`` or a custom class),
+and then with ``safe_mode=True``.
 
 Pure functions over parsed data, so they are tested without a sandbox.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +66,23 @@ GRAPH_OPS = frozenset({
 PRINT_STREAMS = frozenset({b"stderr", b"stdout", b"log(info)", b"log(warning)", b"log(error)"})
 
 
+RESOURCE_VARIABLE_OPS = frozenset({
+    "ReadVariableOp", "AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp", "VariableShape",
+    "ResourceGather", "ResourceGatherNd", "ResourceScatterUpdate", "ResourceScatterAdd", "ResourceScatterSub",
+    "ResourceScatterMul", "ResourceScatterDiv", "ResourceScatterMin", "ResourceScatterMax",
+    "ResourceScatterNdUpdate", "ResourceScatterNdAdd", "ResourceScatterNdSub", "ResourceStridedSliceAssign",
+})
+"""Ops on a variable's handle: allowed because the only handles a graph may hold are its own variables'.
+
+No allowed op makes a handle (``VarHandleOp`` and every op that names a shared resource are not on
+any list), and a node that holds one as an attribute is refused (see :func:`_resource_sources`),
+so every handle these ops see comes from a captured variable's placeholder, which the runner wires
+to a fresh variable of its own.
+"""
+DT_RESOURCE = 20
+"""``tensorflow.core.framework.types_pb2.DT_RESOURCE`` (kept here: this module imports no TensorFlow)."""
+
+
 @dataclass(frozen=True)
 class GraphOps:
     """The op types of a graph: at its top level, and inside its function library."""
@@ -70,25 +90,75 @@ class GraphOps:
     ops: frozenset[str]
     nested_ops: frozenset[str]
     refused: tuple[str, ...]
-    """Op types that are not on the allowlist (sorted); a graph with any is never run."""
+    """What the allowlist refuses, in words (sorted); a graph with any is never run."""
 
     @property
     def all_ops(self) -> frozenset[str]:
         return self.ops | self.nested_ops
 
 
-def graph_ops(graph_def: Any) -> GraphOps:
-    """List every op of a parsed ``GraphDef`` and its library, and what the allowlist refuses."""
-    library = {f.signature.name for f in graph_def.library.function}
-    top = [node for node in graph_def.node]
+def graph_ops(graph_def: Any, variables: frozenset[str] = frozenset(), *,
+              registered: Callable[[str], bool] | None = None) -> GraphOps:
+    """List every op of a parsed ``GraphDef`` and its library, and what the allowlist refuses.
+
+    ``variables``: the names of the placeholder nodes that stand for the graph's own captured
+    variables, the only resource handles it may hold. ``registered`` says whether a name is a
+    registered TensorFlow op (TensorFlow's own registry by default).
+    """
+    is_op = registered or registered_op
+    functions = {f.signature.name for f in graph_def.library.function}
+    library = {name for name in functions if not is_op(name)}
+    top = list(graph_def.node)
     nested = [node for function in graph_def.library.function for node in function.node_def]
-    refused = {node.op for node in top + nested if node.op not in GRAPH_OPS and node.op not in library}
+    refused = {f"{name[:100]} (a library function with the name of a TensorFlow op)" for name in functions - library}
+    refused |= {node.op[:100] for node in top + nested if not _allowed(node.op, library, is_op)}
     refused |= {f"{node.op} to {_stream(node)}" for node in top + nested if _prints_elsewhere(node)}
+    refused |= {f"{name[:100]} (called by {node.op[:100]}, not a function of the graph)"
+                for node in top + nested for name in _called(node) if name not in library}
+    refused |= _resource_sources(top, variables) | _resource_sources(nested, frozenset())
     return GraphOps(
         ops=frozenset(node.op for node in top),
         nested_ops=frozenset(node.op for node in nested),
         refused=tuple(sorted(refused)),
     )
+
+
+def registered_op(name: str) -> bool:
+    """Whether TensorFlow resolves ``name`` to a registered op: it does so before the graph's library."""
+    import tensorflow  # noqa: F401 - loads every op into the registry
+    from tensorflow.python.framework import op_def_registry
+
+    return op_def_registry.get(name) is not None
+
+
+def _allowed(op: str, library: set[str], is_op: Callable[[str], bool]) -> bool:
+    # As TensorFlow resolves it: a registered op is that op, whatever the library holds.
+    if op in GRAPH_OPS or op in RESOURCE_VARIABLE_OPS:
+        return True
+    return op in library and not is_op(op)
+
+
+def _called(node: Any) -> list[str]:
+    """The functions a node's attributes name (a loop's ``cond`` and ``body``, a call's ``f``...)."""
+    names = []
+    for value in node.attr.values():
+        if value.HasField("func"):
+            names.append(value.func.name)
+        if value.HasField("list"):
+            names.extend(f.name for f in value.list.func)
+    return names
+
+
+def _resource_sources(nodes: list[Any], variables: frozenset[str]) -> set[str]:
+    """Nodes that would bring a resource handle of their own (a handle constant, an unwired placeholder)."""
+    refused = set()
+    for node in nodes:
+        # ``in`` first: reading a missing key of a protobuf map would add it to the graph.
+        holds = ("dtype" in node.attr and node.attr["dtype"].type == DT_RESOURCE) or (
+            "value" in node.attr and node.attr["value"].tensor.dtype == DT_RESOURCE)
+        if holds and not (node.op == "Placeholder" and node.name in variables):
+            refused.add(f"{node.op[:100]} of a resource that is not one of the graph's variables")
+    return refused
 
 
 def _prints_elsewhere(node: Any) -> bool:

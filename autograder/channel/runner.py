@@ -1,8 +1,7 @@
 """The checks' handle on the grader's runner, and on the grader itself (to freeze the student).
 
-Checks get a :class:`Runner` through the ``runner`` pytest fixture. It sends artifacts that the
-student's process handed over (:meth:`autograder.channel.student.Student.export_function`,
-:meth:`~autograder.channel.student.Student.export_model`) to the runner process
+Checks get a :class:`Runner` through the ``runner`` pytest fixture. It sends artifacts (graphs in
+the format of :mod:`autograder.channel.graph_export`, ``.keras`` archives) to the runner process
 (:mod:`autograder.channel.runner_process`), which examines, runs and times them. Every verdict about how
 student code runs (a ``tf.function``, a loop op in its graph, one trace for every input, faster
 than eager code, a model's topology) comes from there, never from the student's process.
@@ -26,7 +25,9 @@ import numpy as np
 from autograder import messages
 from autograder.channel import protocol
 from autograder.channel.artifacts import GraphOps
-from autograder.channel.student import CheckFailure, GraphArtifact, student_text
+from autograder.channel.graph_export import GraphArtifact
+from autograder.channel.student import CheckFailure, student_text
+from autograder.errors import TfgradeError
 
 RUNNER_SECONDS = 300.0
 """How long one runner request may take (a timing run of up to three attempts fits well within)."""
@@ -36,6 +37,22 @@ MAX_REPLY_BYTES = 256 * 1024 * 1024
 
 class RunnerUnavailable(CheckFailure):
     """The runner cannot answer any more (it ended while examining an artifact, or hung)."""
+
+
+class RunnerFault(TfgradeError, RuntimeError):
+    """The grader's own artifact did not load in its runner: the check broke, the student is not blamed.
+
+    Not a :class:`CheckFailure`, so the check process reports an error (the grader's) rather than
+    a failure, and the student reads that the problem is not in their work.
+    """
+
+
+class _ErrorAnswer(CheckFailure):
+    """The runner answered a request with an error (``detail``: its words, made safe to show)."""
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -101,11 +118,17 @@ class Runner:
     # --- graphs --------------------------------------------------------------------------------
 
     def load_graph(self, artifact: GraphArtifact, what: str) -> Graph:
-        """Have the runner examine a frozen graph; run it later only if no op was refused."""
+        """Have the runner examine a graph artifact; run it later only if no op was refused.
+
+        The grader made the artifact, so a runner that cannot load it is the grader's failure
+        (:class:`RunnerFault`, a check that broke), never the student's code raising.
+        """
         arrays: list[np.ndarray] = []
-        request = {"op": "load_graph", "graph": protocol.encode_plain(np.frombuffer(artifact.graph, np.uint8), arrays),
-                   "inputs": list(artifact.inputs), "outputs": list(artifact.outputs)}
-        info = self._request(request, arrays, what)
+        request = {"op": "load_graph", "artifact": artifact.encode(arrays)}
+        try:
+            info = self._request(request, arrays, what)
+        except _ErrorAnswer as failure:
+            raise RunnerFault(messages.RUNNER_LOAD_FAILED.format(what=what, error=failure.detail)) from None
         try:
             return Graph(
                 what=what,
@@ -191,7 +214,7 @@ class Runner:
             raise self._fail(messages.RUNNER_STOPPED.format(what=what, error=exc)) from exc
         if reply.get("ok") is not True:
             error = student_text(str(reply.get("error", "")), 400)
-            raise CheckFailure(messages.RUNNER_COULD_NOT_USE.format(what=what, error=error))
+            raise _ErrorAnswer(messages.RUNNER_COULD_NOT_USE.format(what=what, error=error), error)
         return reply["value"]
 
     def _fail(self, problem: str) -> RunnerUnavailable:

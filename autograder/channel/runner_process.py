@@ -3,9 +3,10 @@
 A sandboxed process of the grader's own, forked like the others, that never sees the assignment
 (so no hidden check or solution) and runs no student Python code. It answers the check process:
 
-- ``load_graph``: parse a frozen ``GraphDef``, list its ops (and its library's) against the
-  allowlist in :mod:`autograder.channel.artifacts`, and, only if all are allowed, make it callable;
-- ``run_graph``: run a loaded graph on given inputs;
+- ``load_graph``: parse a graph artifact (:mod:`autograder.channel.graph_export`), list its ops (and
+  its library's) against the allowlist in :mod:`autograder.channel.artifacts`, and, only if all
+  are allowed, make it callable, with a fresh ``tf.Variable`` for each variable it captured;
+- ``run_graph``: run a loaded graph on given inputs, its variables reset to their exported values;
 - ``load_model``: read a ``.keras`` archive, refuse anything but built-in Keras objects, load it
   with ``safe_mode=True`` and describe it (:mod:`autograder.checks.model_description`);
 - ``run_model``, ``layer_weights``: outputs and weights of a loaded model;
@@ -25,12 +26,14 @@ import socket
 import tempfile
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from autograder.channel import artifacts, protocol
+from autograder.channel.graph_export import GraphArtifact
 from autograder.checks import model_description, timing
 
 MAX_REQUEST_BYTES = 512 * 1024 * 1024
@@ -88,28 +91,44 @@ def _keep(loaded: dict[int, Any], value: Any) -> int:
 def _load_graph(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]) -> dict[str, Any]:
     import tensorflow as tf
 
+    artifact = GraphArtifact.decode(request["artifact"], arrays)
     graph_def = tf.compat.v1.GraphDef()
-    graph_def.ParseFromString(_bytes(request["graph"], arrays))
-    ops = artifacts.graph_ops(graph_def)
+    graph_def.ParseFromString(artifact.graph)
     nodes = {node.name: node for node in graph_def.node}
-    inputs, outputs = [str(n) for n in request["inputs"]], [str(n) for n in request["outputs"]]
-    _expect_tensors(nodes, inputs, outputs)
+    _expect_tensors(nodes, artifact)
+    variables = frozenset(_node_name(c.placeholder) for c in artifact.captures if c.kind == "variable")
+    ops = artifacts.graph_ops(graph_def, variables)
     info: dict[str, Any] = {
         "ops": sorted(ops.ops), "nested_ops": sorted(ops.nested_ops), "refused": list(ops.refused),
-        "inputs": [_placeholder_info(nodes[name.split(":")[0]]) for name in inputs],
-        "outputs": len(outputs), "handle": None,
+        "inputs": [_placeholder_info(nodes[_node_name(name)]) for name in artifact.inputs],
+        "outputs": len(artifact.outputs), "handle": None,
     }
     if not ops.refused:
-        info["handle"] = _keep(loaded, _callable(graph_def, inputs, outputs))
+        info["handle"] = _keep(loaded, _LoadedGraph.of(graph_def, artifact))
     return info
 
 
-def _expect_tensors(nodes: dict[str, Any], inputs: list[str], outputs: list[str]) -> None:
-    for name in inputs:
-        if nodes.get(name.split(":")[0]) is None or nodes[name.split(":")[0]].op != "Placeholder":
+def _node_name(tensor: str) -> str:
+    return tensor.split(":")[0]
+
+
+def _expect_tensors(nodes: dict[str, Any], artifact: GraphArtifact) -> None:
+    """Inputs and captures are distinct placeholders of the graph (a capture of its dtype); outputs exist."""
+    import tensorflow as tf
+
+    captured = [c.placeholder for c in artifact.captures]
+    if len({_node_name(n) for n in [*artifact.inputs, *captured]}) != len(artifact.inputs) + len(captured):
+        raise ValueError("the graph's inputs and captures are not distinct placeholders")
+    for name in [*artifact.inputs, *captured]:
+        node = nodes.get(_node_name(name))
+        if node is None or node.op != "Placeholder" or not name.endswith(":0"):
             raise ValueError(f"the graph has no input {name[:100]!r}")
-    for name in outputs:
-        if name.split(":")[0] not in nodes:
+    for capture in artifact.captures:
+        dtype = tf.resource if capture.kind == "variable" else tf.dtypes.as_dtype(capture.dtype)
+        if nodes[_node_name(capture.placeholder)].attr["dtype"].type != dtype.as_datatype_enum:
+            raise ValueError(f"the graph's input {capture.placeholder[:100]!r} is not a {capture.kind} of its type")
+    for name in artifact.outputs:
+        if _node_name(name) not in nodes:
             raise ValueError(f"the graph has no output {name[:100]!r}")
 
 
@@ -121,22 +140,56 @@ def _placeholder_info(node: Any) -> dict[str, Any]:
     return {"shape": None if shape.rank is None else list(shape.as_list()), "dtype": dtype.name}
 
 
-def _callable(graph_def: Any, inputs: list[str], outputs: list[str]) -> Callable[..., Any]:
+@dataclass(frozen=True)
+class _LoadedGraph:
+    """A graph made callable, with fresh variables of its own wired to its captured placeholders.
+
+    State never leaks between checks: :meth:`reset` puts every variable back to its exported
+    value, and the runner resets before each ``run_graph`` request and before each timing round.
+    Within one request (one call, or one round of calls) the variables change as the graph says.
+    """
+
+    fn: Callable[..., Any]
+    variables: tuple[tuple[Any, np.ndarray], ...]
+
+    @classmethod
+    def of(cls, graph_def: Any, artifact: GraphArtifact) -> _LoadedGraph:
+        import tensorflow as tf
+
+        variables = tuple((tf.Variable(c.value, dtype=c.dtype, shape=c.shape), c.value)
+                          for c in artifact.captures if c.kind == "variable")
+        return cls(_callable(graph_def, artifact, [v for v, _ in variables]), variables)
+
+    def reset(self) -> None:
+        for variable, value in self.variables:
+            variable.assign(value)
+
+    def __call__(self, *args: Any) -> Any:
+        return self.fn(*args)
+
+
+def _callable(graph_def: Any, artifact: GraphArtifact, variables: list[Any]) -> Callable[..., Any]:
     import tensorflow as tf
 
     def import_graph() -> None:
-        tf.graph_util.import_graph_def(graph_def, name="")
+        # Inside wrap_function: `capture` makes each eager value a tensor of the graph being built.
+        graph = tf.compat.v1.get_default_graph()
+        handles = iter(variables)
+        wiring = {c.placeholder: graph.capture(next(handles).handle) if c.kind == "variable"
+                  else tf.constant(c.value, dtype=c.dtype) for c in artifact.captures}
+        tf.graph_util.import_graph_def(graph_def, input_map=wiring, name="")
 
     wrapped = tf.compat.v1.wrap_function(import_graph, [])
-    feeds = [wrapped.graph.get_tensor_by_name(name) for name in inputs]
-    pruned = wrapped.prune(feeds, [wrapped.graph.get_tensor_by_name(name) for name in outputs])
+    feeds = [wrapped.graph.get_tensor_by_name(name) for name in artifact.inputs]
+    pruned = wrapped.prune(feeds, [wrapped.graph.get_tensor_by_name(name) for name in artifact.outputs])
     # A tf.function around the pruned graph runs it from C++, as a student's tf.function runs.
     return tf.function(pruned, input_signature=[tf.TensorSpec(t.shape, t.dtype) for t in feeds])
 
 
 def _run_graph(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]) -> list[np.ndarray]:
-    fn = loaded[int(request["handle"])]
-    return _flat_outputs(fn(*[_array(a, arrays) for a in request["inputs"]]))
+    graph = loaded[int(request["handle"])]
+    graph.reset()
+    return _flat_outputs(graph(*[_array(a, arrays) for a in request["inputs"]]))
 
 
 def _flat_outputs(outputs: Any) -> list[np.ndarray]:
@@ -207,6 +260,8 @@ def _speedup(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int
     def timed(side: str, fn: Callable[..., Any], arrange: bool) -> timing.Timed:
         def run(number: int) -> None:
             args = _arranged(structure, inputs_of(number)) if arrange else inputs_of(number)
+            if isinstance(fn, _LoadedGraph):
+                fn.reset()  # every round starts from the exported state (a few assigns, beside `calls` calls)
             for _ in range(calls):
                 result = fn(*args)
             last[side][number] = result

@@ -31,6 +31,8 @@ from autograder.sandbox import forkserver
 from autograder.sandbox import launcher as sandbox
 
 MAX_RESULTS_BYTES = 16 * 1024 * 1024
+RUNNER_OUTPUT_BYTES = 64 * 1024
+"""What is kept of the runner's output (what graded graphs print); the rest is read and dropped."""
 SHUTDOWN_SLACK_SECONDS = 60.0
 
 
@@ -213,6 +215,9 @@ def _collect(
 ) -> Execution:
     student_output = _CappedReader(student.stdout, limits.output_bytes)
     checker_output = _CappedReader(checker.stdout, 256 * 1024)
+    # Read and dropped past the cap: a tf.print in a graded graph writes here on every call, and a
+    # pipe nobody reads blocks the runner after 64 KiB.
+    _CappedReader(runner.stdout, RUNNER_OUTPUT_BYTES)
     with os.fdopen(results_read, "rb") as results_pipe:
         results = _CappedReader(results_pipe, MAX_RESULTS_BYTES)
         try:

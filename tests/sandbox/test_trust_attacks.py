@@ -8,7 +8,10 @@ and with what words (as a corpus notebook does), so each scores exactly what its
   channel ends at the second request, and every later check says so;
 - cached-replies: lstm_fn really runs eagerly and calls are answered from a cache: no graph check passes;
 - cpu-burners-during-timing: a correct notebook with six busy processes in sessions of their own:
-  full marks, timed while the student's sandbox was frozen.
+  full marks, timed while the student's sandbox was frozen;
+- library-shadows-readfile: correct but for an eager `simple_nn` (10.5 of 11), whose exporter is patched
+  to hand over a graph with a library function named `ReadFile` and a node that TensorFlow would run as
+  the file-reading op: refused as a function shadowing a registered op, still 10.5 of 11.
 All are graded once, two at a time; then nothing they started may still run.
 """
 
