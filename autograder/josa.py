@@ -114,7 +114,10 @@ def particle(before: str, pair: str) -> str:
     ``pair`` itself when the last sound of ``before`` cannot be told.
     """
     sound = final_sound(before)
-    return pair if sound is None else _PAIRS[pair].choose(sound)
+    if sound is None:
+        return pair
+    head = pair[:3] if pair[:3] in ("(이)", "(으)") else pair  # (이)나, (으)로: the rest stays
+    return _PAIRS[head].choose(sound) + pair[len(head):]
 
 
 # -- filling in ---------------------------------------------------------------------------------
