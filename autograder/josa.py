@@ -17,9 +17,10 @@ How the last sound is read (:func:`final_sound`), from the end of the text:
 
 * Spaces, closing quotes and backticks, a trailing ``_`` and sentence punctuation are skipped:
   ```name`을``` reads ``name``.
-* A closing bracket: ``f()`` reads ``f``; a gloss after Korean reads the Korean word (``레이어(layer)``
-  reads 레이어, the Korean writing rule); otherwise the bracket's content is what is read last
-  (``(None, 3)`` reads 3, ``Dense(units=8)`` reads 8).
+* A closing bracket: the word the bracket is attached to, as Korean writing does for a gloss
+  (``레이어(layer)`` reads 레이어), so calls and indexing read the name (``f()``, ``Dense(units=8)``,
+  ``draw_model('a.png')``, ``x[0]``); a bracket with nothing readable before it reads its content
+  (``(None, 3)`` reads 3, ``[1, 2]`` reads 2).
 * A Hangul syllable: its own final consonant.
 * Digits, read in Sino-Korean as Korean students read numbers aloud: 1 일, 3 삼, 7 칠, and
   trailing zeros by their unit, 10 십, 200 이백, 3000 삼천, 10000 만, 10^8 억, 10^12 조; ``0`` is
@@ -223,9 +224,10 @@ def _bracketed(text: str) -> Sound | None:
     if opening is None:
         return None
     before, content = text[:opening], text[opening + 1:-1]
-    if not content.strip() or (before and "가" <= before[-1] <= "힣"):
-        return final_sound(before)  # f() reads f; 레이어(layer) reads 레이어
-    return final_sound(content)
+    attached = final_sound(before) if before and not before[-1].isspace() else None
+    # The Korean rule for a parenthesis: the particle follows the word before it (레이어(layer)는),
+    # and so for code: f(x) and Dense(units=8) read f and Dense; (None, 3) alone reads 3.
+    return attached if attached is not None or not content.strip() else final_sound(content)
 
 
 def _opening(text: str) -> int | None:

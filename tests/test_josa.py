@@ -8,6 +8,7 @@ ending, the HTML renderer, and an assignment's own check text filled in by ``str
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import json
 import re
 import string
@@ -51,7 +52,8 @@ SOUNDS = {
     "page.html": R, "model.keras": V, "weights.h5": V, "photo.jpeg": C, "hw1-release.zip": C,
     # quotes, backticks, punctuation and brackets
     "`name`": C, "'layer'": V, "\"모델\"": R, "`build_model()`": R, "f()": V, "(None, 3)": C,
-    "[1, 2]": V, "Dense(units=8)": R, "레이어(layer)": V, "값(value)": C, "{'Dense': 2}": V,
+    "[1, 2]": V, "Dense(units=8)": V, "draw_model('a.png')": R, "x[0]": V, "shape (None, 3)": C,
+    "레이어(layer)": V, "값(value)": C, "{'Dense': 2}": V,
     "<lambda>": V, "끝.": C, "마지막!": C, "x ": V, "50%": V,
 }
 
@@ -191,3 +193,43 @@ def test_an_assignments_check_text_chooses_its_particles_when_the_check_fills_it
     assert (model, layer) == ("build_model은 값 2개를 반환해야 합니다", "layer는 값 3개를 반환해야 합니다")
     assert text == "{name}은(는) 값 {n}개를 반환해야 합니다" and isinstance(text, str)
     assert i18n.assignment_text(tmp_path, "not translated {x}", "ko").format(x=1) == "not translated 1"
+
+
+# -- the corpora, graded in Korean for real --------------------------------------------------------
+
+
+def single_mistakes() -> list[tuple[str, str]]:
+    from autograder.core import assignment
+    from autograder.core.validate import corpus
+
+    return [(name, variant) for name in ("autograph", "functional", "custom_layers")
+            for variant, (_, expected) in corpus(assignment.load(name)).items() if expected and expected.breaks]
+
+
+def combined_after_a_known_sound(text: str) -> list[str]:
+    """Each particle left both ways although the text before it has a sound that can be told."""
+    found = re.finditer("|".join(map(re.escape, COMBINED)), text)
+    return [text[max(0, m.start() - 30):m.end()] for m in found if josa.final_sound(text[:m.start()]) is not None]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "variant"), single_mistakes())
+def test_korean_feedback_on_a_corpus_notebook_leaves_no_particle_both_ways(name: str, variant: str) -> None:
+    from conftest import fast_limits
+
+    from autograder.core import assignment
+    from autograder.core.execution import ProcessExecutor
+    from autograder.core.grading import grade
+    from autograder.core.validate import corpus
+    from autograder.reports.feedback import feedback_html, feedback_markdown
+    from autograder.reports.formats import feedback_text
+
+    korean = dataclasses.replace(fast_limits(assignment.load(name)), requested_language="ko")
+    graded = grade(corpus(korean)[variant][0], korean, ProcessExecutor())
+    assert graded.result.language == "ko" and graded.result.status == "graded"
+    with i18n.using("ko"):
+        outputs = [feedback_text(graded.result, graded.score, show_hidden=True),
+                   feedback_markdown(graded.result, graded.score),
+                   Markup(feedback_html(graded.result, graded.score)).striptags()]
+    assert any(c.outcome != "passed" for c in graded.result.checks)  # there are messages to read
+    assert [hit for out in outputs for hit in combined_after_a_known_sound(out)] == []
