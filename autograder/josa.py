@@ -1,7 +1,7 @@
 """Korean particles (josa) chosen by the last sound of the value before them.
 
-A Korean particle has two forms, one after a final consonant and one after a vowel: 셀 7\\ **이**,
-모델\\ **이** but 레이어\\ **가**. A translation cannot know which value will come, so it writes both,
+A Korean particle has two forms, one after a final consonant and one after a vowel: 셀 7이, 모델이,
+but 레이어가. A translation cannot know which value will come, so it writes both,
 ``{cell}이(가)``; :func:`fill` fills the placeholders in and then picks the form for the value that
 was filled in::
 
@@ -16,7 +16,7 @@ combined spelling stays as written, which every reader understands.
 How the last sound is read (:func:`final_sound`), from the end of the text:
 
 * Spaces, closing quotes and backticks, a trailing ``_`` and sentence punctuation are skipped:
-  ```name`을``` reads ``name``.
+  a backticked name reads the name, ``__init__`` reads ``init``.
 * A closing bracket: the word the bracket is attached to, as Korean writing does for a gloss
   (``레이어(layer)`` reads 레이어), so calls and indexing read the name (``f()``, ``Dense(units=8)``,
   ``draw_model('a.png')``, ``x[0]``); a bracket with nothing readable before it reads its content
@@ -32,16 +32,17 @@ How the last sound is read (:func:`final_sound`), from the end of the text:
   - the last word of an identifier: ``build_model`` reads ``model``, ``GRUCell`` reads ``Cell``,
     ``ReLU`` reads ``LU``, ``conv2d`` reads ``d``;
   - a single letter, a word of capitals shorter than four letters or without a vowel (``GPU``,
-    ``LSTM``), or a lower-case word without a vowel (``tf``, ``np``, ``sgd``) by its letters'
-    Korean names, so by the last letter: 엘 and 알 end in ㄹ, 엠 and 엔 in another consonant, every
-    other name (에이, 비, 씨, ..., 에스, 엑스, 제트) in a vowel;
+    ``LSTM``; longer ones such as ``NAME`` or ``CIFAR`` are read as words), or a lower-case word
+    without a vowel (``tf``, ``np``, ``sgd``) by its letters' Korean names, so by the last
+    letter: 엘 and 알 end in ㄹ, 엠 and 엔 in another consonant, every other name (에이, 비, 씨,
+    ..., 에스, 엑스, 제트) in a vowel;
   - any other word as an English word in Korean spelling (외래어 표기법), by its ending: ``-ng``
     (스트링) a consonant; ``-l``, ``-le`` (모델, 테이블) ㄹ; ``-m``, ``-n``, ``-me``, ``-ne`` (아담,
     트레인, 네임, 라인) a consonant; ``-ic`` (메트릭), ``-ck`` (스택) and ``p``, ``b``, ``t``, ``k``
-    after one short vowel (맵, 밥, 셋, 아웃풋) a consonant, as in the usual spellings; everything
-    else a vowel, because English final ``r`` is silent (레이어, 텐서) and other final consonants
-    take 으 (데이터셋 aside: 리스트, 딕트, 빌드, 컨피그, 덴스, 맥스). :data:`WORDS` lists the
-    few common words this rule gets wrong (``type``: 타입).
+    after one short vowel, or in ``-out``, ``-oup``, ``-ook``, ``-eep`` (맵, 밥, 셋, 아웃풋, 그룹)
+    a consonant, as in the usual spellings; everything else a vowel, because English final ``r``
+    is silent (레이어, 텐서) and other final consonants take 으 (리스트, 딕트, 빌드, 컨피그, 덴스,
+    맥스). :data:`WORDS` lists the few common words this rule gets wrong (``type``: 타입).
 
   This is a heuristic: an unusual name may be read otherwise by some students, and then the
   particle still matches a common reading.

@@ -42,7 +42,7 @@ SOUNDS = {
     "Adam": C, "train": C, "None": C, "name": C, "line": C, "metric": C, "stack": C, "map": C, "zip": C,
     "bob": C, "input": C, "output": C, "dataset": C, "fit": C, "list": V, "dict": V, "float": V,
     "config": V, "Dense": V, "True": V, "False": V, "numpy": V, "keras": V, "build": V, "type": C,
-    "dtype": C, "NAME": C, "CIFAR": V, "TRAIN": C,
+    "dtype": C, "NAME": C, "CIFAR": V, "TRAIN": C, "group": C, "book": C, "sleep": C, "seek": V, "hub": V,
     # identifiers: the last word
     "build_model": R, "x_train": C, "get_config": V, "tf.keras.layers.Dense": V, "GRUCell": R,
     "MyLayer": V, "ReLU": V, "conv2d": V, "Conv2D": V, "MAX_LEN": C, "__init__": C, "model.fit": C,
