@@ -13,8 +13,8 @@ The language is chosen in this order (:func:`choose`): ``--lang`` on the command
 the notebook's ``check()``), the notebook's metadata ``tfgrade.language``, the assignment's
 ``language`` in assignment.toml, then English.
 
-This module imports nothing from the package but :mod:`autograder.errors`: the sandboxed check
-process uses it.
+This module imports nothing from the package but :mod:`autograder.errors` and the pure
+:mod:`autograder.josa`: the sandboxed check process uses it.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from autograder.errors import TfgradeError
+from autograder.josa import Text
 
 __all__ = [
     "DEFAULT", "LANGUAGES", "LanguageError", "catalog", "check", "choose", "current", "language_of",
@@ -117,17 +118,20 @@ def _compiled(po: Path) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
-def assignment_text(root: Path | None, text: str, language: str | None = None) -> str:
+def assignment_text(root: Path | None, text: str, language: str | None = None) -> Text:
     """An assignment's own text (a hint, a check's message, a question's title) in ``language``.
 
     Looked up by its exact English text in ``<root>/locale/<language>/LC_MESSAGES/assignment.po``;
     the English text itself when the assignment has no translation of it. ``root`` None: the
     assignment of this check process (:func:`set_assignment`).
+
+    The result is a ``str`` whose ``format`` also picks the Korean particles a translation writes
+    both ways after a placeholder: ``_("{name}을(를) ...").format(name="x")`` gives ``x를``.
     """
     root = root or _assignment.get()
     if root is None or not text:
-        return text
-    return catalog(root / "locale", ASSIGNMENT_DOMAIN, language or current()).gettext(text)
+        return Text(text)
+    return Text(catalog(root / "locale", ASSIGNMENT_DOMAIN, language or current()).gettext(text))
 
 
 def set_assignment(root: Path) -> None:

@@ -22,7 +22,9 @@ Rules the entries follow:
 
 Translating: :func:`template`, the only place a message's text is looked up, asks
 :func:`autograder.i18n.translations` for the current language's catalog
-(``autograder/locale/<lang>/LC_MESSAGES/tfgrade.po``). The id is the message context, so ``pybabel
+(``autograder/locale/<lang>/LC_MESSAGES/tfgrade.po``). A Korean translation writes a particle after a
+placeholder in its combined spelling, ``{cell}이(가)``: :func:`render` picks the form for the value
+(:mod:`autograder.josa`). The id is the message context, so ``pybabel
 extract -k 'Message:1c,2,2t' -k 'Message:1c,2,3,3t'`` (``make catalogs``) finds every entry with its id
 and plural (entries take their arguments by position and end without a trailing comma, which Babel
 would count as one more argument).
@@ -30,8 +32,8 @@ would count as one more argument).
 Instructor-only text (the class report, console table, ``tfgrade validate``, grader errors) is
 not here: it is written once beside its renderer.
 
-This module imports nothing from the package but :mod:`autograder.errors` and :mod:`autograder.i18n`,
-so every layer, the sandboxed processes included, can use it.
+This module imports nothing from the package but :mod:`autograder.errors`, :mod:`autograder.i18n`
+and :mod:`autograder.josa`, so every layer, the sandboxed processes included, can use it.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from functools import cached_property
 
 from autograder.errors import TfgradeError
 from autograder.i18n import translations as current_translations
+from autograder.josa import format_map as fill_in
 
 __all__ = ["Message", "MessageError", "catalog", "render", "template"]
 
@@ -72,8 +75,12 @@ class Message:
 
 
 def render(message: Message, **values: object) -> str:
-    """``message`` with its placeholders filled in from ``values``, which must name exactly them."""
-    return template(message, values).format_map(values)
+    """``message`` with its placeholders filled in from ``values``, which must name exactly them.
+
+    A Korean particle written both ways after a placeholder (``{cell}이(가)``, ``{path}(으)로``)
+    becomes the one that fits the value filled in (:mod:`autograder.josa`).
+    """
+    return fill_in(template(message, values), values)
 
 
 def template(message: Message, values: Mapping[str, object]) -> str:

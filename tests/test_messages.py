@@ -207,15 +207,17 @@ def test_the_words_of_a_message_are_written_nowhere_else() -> None:
 
 
 def test_the_catalog_imports_nothing_but_the_error_root() -> None:
-    # ... and the language choice (issue 14), which itself imports nothing else of the package.
+    # ... and the language choice (issue 14) and the Korean particles (issue 21), which themselves
+    # import nothing else of the package.
     def package_imports(path: Path) -> set[str]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         return {m for m in imported if m and m.startswith("autograder")}
 
-    assert package_imports(CATALOG_FILE) == {"autograder.errors", "autograder.i18n"}
-    assert package_imports(CATALOG_FILE.with_name("i18n.py")) == {"autograder.errors"}
+    assert package_imports(CATALOG_FILE) == {"autograder.errors", "autograder.i18n", "autograder.josa"}
+    assert package_imports(CATALOG_FILE.with_name("i18n.py")) == {"autograder.errors", "autograder.josa"}
+    assert package_imports(CATALOG_FILE.with_name("josa.py")) == set()
 
 
 # -- the hidden checks' summary ---------------------------------------------------------------

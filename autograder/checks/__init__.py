@@ -45,7 +45,9 @@ def _(text: str) -> str:
 
     The catalog is the assignment's ``locale/<lang>/LC_MESSAGES/assignment.po``, looked up by this
     exact English text (``tfgrade catalogs NAME`` extracts every ``_("...")`` of its check files).
-    Translate the sentence, then fill it in: ``_("{name} should return {n} values").format(...)``.
+    Translate the sentence, then fill it in: ``_("{name} should return {n} values").format(...)``;
+    that ``format`` also picks the Korean particle written both ways after a placeholder
+    (``{name}을(를)``) for the value (:class:`autograder.josa.Text`).
     """
     return i18n.assignment_text(None, text)
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from autograder import i18n, messages
+from autograder import i18n, josa, messages
 
 __all__ = ["TEMPLATES", "render_message", "render_page"]
 
@@ -39,8 +39,16 @@ def render_page(template: str, **context: object) -> str:
 
 
 def render_message(message: messages.Message, **values: object) -> Markup:
-    """``message`` as HTML: its text escaped, each value escaped unless it is markup already."""
-    return Markup(escape(messages.template(message, values))).format(**values)
+    """``message`` as HTML: its text escaped, each value escaped unless it is markup already.
+
+    Korean particles after a value are chosen by the value's text as the student sees it (no tags).
+    """
+    text = escape(messages.template(message, values))
+    return Markup(josa.fill(text, lambda marked: Markup(marked).format(**values), _visible))
+
+
+def _visible(html: str) -> str:
+    return Markup(html).striptags()
 
 
 @cache
