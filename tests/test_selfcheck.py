@@ -68,16 +68,16 @@ def test_unknown_question_is_refused_with_the_known_ones(tmp_path, autograph):
         selfcheck.run_self_check(write_answer(tmp_path / "a.ipynb"), autograph, "q9", FakeExecutor())
 
 
-def test_find_notebook_prefers_jupyter_session_then_the_only_notebook(tmp_path, monkeypatch):
+def test_check_names_the_notebooks_it_cannot_choose_between_in_the_language_asked(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
-    with pytest.raises(ValueError, match="Cannot tell which notebook"):
-        selfcheck.find_notebook(None)
-    only = write_answer(tmp_path / "only.ipynb")
-    assert selfcheck.find_notebook(None) == only
-    other = write_answer(tmp_path / "other.ipynb")
-    monkeypatch.setenv("JPY_SESSION_NAME", str(other))
-    assert selfcheck.find_notebook(None) == other
+    monkeypatch.setenv("TFGRADE_COURSE", str(ROOT))
+    for name in ("copy.ipynb", "mine.ipynb"):  # two copies of the template: the same cells, a tie
+        (tmp_path / name).write_bytes((ROOT / "assignments" / "functional" / "functional.ipynb").read_bytes())
+    with pytest.raises(ValueError, match=r"copy\.ipynb, mine\.ipynb.*notebook='functional\.ipynb'"):
+        selfcheck.check("q1")
+    with pytest.raises(ValueError, match="직접 지정하세요"):
+        selfcheck.check("q1", lang="ko")
 
 
 # --- a real Jupyter kernel -------------------------------------------------------------------
