@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -125,3 +133,86 @@ def test_colab_checks_the_notebook_its_frontend_hands_over(folder, tmp_path_fact
     _assert_table_of(_check_output(driver.cells[1]), "autograph.ipynb", "the notebook open in Colab, as it is now")
     assert "['get_ipynb']" in driver.cells[2].outputs[0].text
     assert sorted(p.name for p in folder.iterdir()) == ["autograph.ipynb"]  # nothing left beside it
+
+
+# --- JupyterLab in a real browser ----------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _jupyterlab(folder: Path, home: Path) -> Iterator[str]:
+    """JupyterLab serving ``folder``, headless, its settings in ``home``; yields its URL with the token."""
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+           "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces")}
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+               f"--ServerApp.root_dir={folder}", f"--IdentityProvider.token={token}", "--allow-root"]
+    # Every cell in the page (JupyterLab otherwise renders only those in view), and no news prompt.
+    tracker = home / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text(json.dumps({"windowingMode": "none"}), encoding="utf-8")
+    with (home / "server.log").open("wb") as log:
+        server = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_until_up(f"{url}/api/status?token={token}", server)
+            yield f"{url}/lab/tree/mine.ipynb?token={token}"
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
+    for _ in range(240):  # a cold start imports a lot; the server says when it listens
+        assert server.poll() is None, "JupyterLab stopped while starting (see server.log)"
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError("JupyterLab did not start within two minutes")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine to drive JupyterLab with")
+def test_jupyterlab_in_a_real_browser_shows_the_check_table(folder, tmp_path_factory):
+    """A student opens mine.ipynb in JupyterLab and runs its check cell: the kernel Jupyter Server started
+    says which notebook it runs, and the page shows the table."""
+    pytest.importorskip("jupyterlab", reason="JupyterLab is not installed in this environment")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed in this environment")
+    home = tmp_path_factory.mktemp("jupyter-home")
+    with _jupyterlab(folder, home) as url, sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            code_cells = sum(c.cell_type == "code" for c in nbformat.read(folder / "mine.ipynb", 4).cells)
+            text = _run_last_cell(browser.new_page(), url, code_cells)
+        finally:
+            browser.close()
+    assert PASSED in text
+    assert "Checked mine.ipynb (the notebook open in Jupyter)." in text
+
+
+def _run_last_cell(page: Any, url: str, code_cells: int) -> str:
+    """Open the notebook, wait for its kernel, run its last cell (the check) with Shift+Enter, and read that
+    cell's output once it shows the table or an error (JupyterLab's sanitizer keeps the text, not the class)."""
+    page.goto(url)
+    page.get_by_text("| Idle").wait_for(timeout=120_000)  # the status bar: the kernel is up
+    cells = page.locator(".jp-Notebook .jp-CodeCell")
+    check_cell = cells.nth(code_cells - 1)  # by position: Shift+Enter adds a cell after it
+    check_cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    output = check_cell.locator(".jp-OutputArea")
+    text = ""
+    for _ in range(300):  # the check runs the whole notebook in a fresh process: tens of seconds
+        text = str(output.inner_text())
+        if "public checks passed" in text or "Error" in text:
+            return text
+        time.sleep(1)
+    raise AssertionError(f"the check cell showed no table within five minutes: {text!r}")
