@@ -171,3 +171,24 @@ def test_colab_is_not_asked_outside_colab(here, monkeypatch):
     message.blocking_request = never  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "google.colab._message", message)
     assert locator.colab_notebook() is None
+
+
+def test_submit_in_colab_zips_what_the_frontend_sent_into_the_working_folder(here, monkeypatch):
+    """The zip lands where the student can download it (the working folder), not beside the temporary copy."""
+    import zipfile
+
+    from autograder.students import submission
+
+    monkeypatch.setenv("TFGRADE_COURSE", str(ROOT))
+    ipynb = json.loads((ROOT / "solutions" / "autograph.ipynb").read_text(encoding="utf-8"))
+    ipynb["metadata"]["colab"] = {"name": "autograph.ipynb"}
+    _fake_colab(monkeypatch, {"ipynb": ipynb})
+    monkeypatch.setattr(  # the check itself is tested with real gradings elsewhere
+        submission, "prepare", lambda path, assignment: submission.Readiness(path, assignment.name, None, ())
+    )
+    readiness = submission.submit()
+    assert readiness is not None and readiness.ready
+    with zipfile.ZipFile(here / "autograph-submission.zip") as archive:
+        assert json.loads(archive.read("autograph.ipynb")) == ipynb
+    assert sorted(p.name for p in here.iterdir()) == ["autograph-submission.zip"]
+    assert not readiness.path.exists()
