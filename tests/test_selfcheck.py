@@ -132,3 +132,16 @@ def test_self_check_reports_the_fresh_run_not_the_live_kernel(tmp_path, name, mo
     assert f"`{required}` is not defined in your notebook" in printed[1]
     passed, total = map(int, re.match(r"(\d+)/(\d+) public checks passed", printed[1]).groups())
     assert passed < total
+
+
+def test_the_table_says_which_notebook_was_checked_with_its_name_escaped(tmp_path, autograph):
+    from autograder.students.locator import Located
+
+    fake = FakeExecutor(execution(*autograph_checks("q1_public")))
+    result = selfcheck.run_self_check(write_answer(tmp_path / "a.ipynb"), autograph, "q1", fake)
+    assert "Checked" not in result.text()  # from the command line: the student named the file
+    found = Located(tmp_path / "<img src=x onerror=alert(1)>.ipynb", tmp_path, "history")
+    located = dataclasses.replace(result, notebook=found)
+    assert "Checked <img src=x onerror=alert(1)>.ipynb (the notebook whose cells this kernel ran)." in located.text()
+    html = located.html()
+    assert "<img" not in html and "Checked &lt;img src=x onerror=alert(1)&gt;.ipynb" in html

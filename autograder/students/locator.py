@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from autograder import messages
 from autograder.errors import TfgradeError
+from autograder.reports.formats import safe_text
 
 How = Literal["given", "jupyter", "vscode", "colab", "history", "only"]
 
@@ -75,7 +76,8 @@ class Located:
 
     def sentence(self) -> str:
         """Which notebook was checked and how it was found, for the student."""
-        return messages.CHECKED_NOTEBOOK.format(file=self.name, how=_HOW_TEXT[self.how].format())
+        name = safe_text(self.name, 200)  # a file name is the student's text: no terminal escapes
+        return messages.CHECKED_NOTEBOOK.format(file=name, how=_HOW_TEXT[self.how].format())
 
 
 @contextmanager
@@ -226,7 +228,7 @@ def _not_found(folder: Path, candidates: Sequence[Path]) -> str:
     example = example_name(folder, candidates)
     if not candidates:
         return messages.NO_NOTEBOOK_HERE.format(folder=str(folder), example=example)
-    names = ", ".join(p.name for p in candidates)
+    names = ", ".join(safe_text(p.name, 200) for p in candidates)
     return messages.WHICH_NOTEBOOK.format(candidates=names, example=example)
 
 
