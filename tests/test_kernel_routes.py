@@ -216,3 +216,21 @@ def _run_last_cell(page: Any, url: str, code_cells: int) -> str:
             return text
         time.sleep(1)
     raise AssertionError(f"the check cell showed no table within five minutes: {text!r}")
+
+
+@pytest.mark.slow
+def test_a_kernel_that_cannot_tell_shows_a_sentence_not_a_traceback(tmp_path, monkeypatch):
+    """Two copies of the template, equally run: the cell's error is the message naming both, alone."""
+    from nbclient import NotebookClient
+
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    for name in ("autograph.ipynb", "copy.ipynb"):
+        (tmp_path / name).write_bytes((ROOT / "assignments" / "autograph" / "autograph.ipynb").read_bytes())
+    driver = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CHECK_CELL)])
+    NotebookClient(driver, timeout=300, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    [error] = [o for o in driver.cells[0].outputs if o.output_type == "error"]
+    assert error.traceback == [
+        "NotebookNotFound: Cannot tell which of these notebooks this kernel runs: autograph.ipynb, copy.ipynb. "
+        "Name yours, e.g. check('q1', notebook='autograph.ipynb')."
+    ]

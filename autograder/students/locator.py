@@ -54,6 +54,10 @@ _HOW_TEXT = {
 class NotebookNotFound(TfgradeError, ValueError):
     """No notebook, or more than one, fits what this kernel ran; the message names them."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows for it in a notebook: the sentence, not a traceback into tfgrade."""
+        return [f"{type(self).__name__}: {self}"]
+
 
 @dataclass(frozen=True)
 class Located:
