@@ -900,8 +900,22 @@ NO_ASSIGNMENT_CLI = Message(
 )
 WHICH_NOTEBOOK = Message(
     "students.which-notebook",
-    "Cannot tell which notebook to check: pass it, e.g. check('q1', notebook='autograph.ipynb')."
+    "Cannot tell which of these notebooks this kernel runs: {candidates}. Name yours, e.g. "
+    "check('q1', notebook='{example}')."
 )
+"""``candidates``: the folder's notebooks, none of which holds more of the cells this kernel ran than the others."""
+NO_NOTEBOOK_HERE = Message(
+    "students.no-notebook-here",
+    "There is no notebook (.ipynb) in {folder}. Name yours with its folder, e.g. check('q1', notebook='{example}')."
+)
+CHECKED_NOTEBOOK = Message("students.checked-notebook", "Checked {file} ({how}).")
+FOUND_GIVEN = Message("students.found.given", "the notebook you named")
+"""Completes :data:`CHECKED_NOTEBOOK` as its ``how``, as do the other ``FOUND_`` entries."""
+FOUND_JUPYTER = Message("students.found.jupyter", "the notebook open in Jupyter")
+FOUND_VSCODE = Message("students.found.vscode", "the notebook open in VS Code")
+FOUND_COLAB = Message("students.found.colab", "the notebook open in Colab, as it is now")
+FOUND_HISTORY = Message("students.found.history", "the notebook whose cells this kernel ran")
+FOUND_ONLY = Message("students.found.only", "the only notebook in this folder")
 SELFCHECK_SUMMARY = Message("students.selfcheck.summary", "{passed}/{total} public checks passed ({scope}){hidden}.")
 SELFCHECK_HIDDEN = Message(
     "students.selfcheck.hidden", "; {count} hidden check(s) worth {points} point(s) run when your notebook is graded"

@@ -68,16 +68,16 @@ def test_unknown_question_is_refused_with_the_known_ones(tmp_path, autograph):
         selfcheck.run_self_check(write_answer(tmp_path / "a.ipynb"), autograph, "q9", FakeExecutor())
 
 
-def test_find_notebook_prefers_jupyter_session_then_the_only_notebook(tmp_path, monkeypatch):
+def test_check_names_the_notebooks_it_cannot_choose_between_in_the_language_asked(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
-    with pytest.raises(ValueError, match="Cannot tell which notebook"):
-        selfcheck.find_notebook(None)
-    only = write_answer(tmp_path / "only.ipynb")
-    assert selfcheck.find_notebook(None) == only
-    other = write_answer(tmp_path / "other.ipynb")
-    monkeypatch.setenv("JPY_SESSION_NAME", str(other))
-    assert selfcheck.find_notebook(None) == other
+    monkeypatch.setenv("TFGRADE_COURSE", str(ROOT))
+    for name in ("copy.ipynb", "mine.ipynb"):  # two copies of the template: the same cells, a tie
+        (tmp_path / name).write_bytes((ROOT / "assignments" / "functional" / "functional.ipynb").read_bytes())
+    with pytest.raises(ValueError, match=r"copy\.ipynb, mine\.ipynb.*notebook='functional\.ipynb'"):
+        selfcheck.check("q1")
+    with pytest.raises(ValueError, match="직접 지정하세요"):
+        selfcheck.check("q1", lang="ko")
 
 
 # --- a real Jupyter kernel -------------------------------------------------------------------
@@ -132,3 +132,16 @@ def test_self_check_reports_the_fresh_run_not_the_live_kernel(tmp_path, name, mo
     assert f"`{required}` is not defined in your notebook" in printed[1]
     passed, total = map(int, re.match(r"(\d+)/(\d+) public checks passed", printed[1]).groups())
     assert passed < total
+
+
+def test_the_table_says_which_notebook_was_checked_with_its_name_escaped(tmp_path, autograph):
+    from autograder.students.locator import Located
+
+    fake = FakeExecutor(execution(*autograph_checks("q1_public")))
+    result = selfcheck.run_self_check(write_answer(tmp_path / "a.ipynb"), autograph, "q1", fake)
+    assert "Checked" not in result.text()  # from the command line: the student named the file
+    found = Located(tmp_path / "<img src=x onerror=alert(1)>.ipynb", tmp_path, "history")
+    located = dataclasses.replace(result, notebook=found)
+    assert "Checked <img src=x onerror=alert(1)>.ipynb (the notebook whose cells this kernel ran)." in located.text()
+    html = located.html()
+    assert "<img" not in html and "Checked &lt;img src=x onerror=alert(1)&gt;.ipynb" in html

@@ -38,6 +38,7 @@ from autograder.reports.formats import (
 )
 from autograder.reports.pages import render_page
 from autograder.students import inside_grading
+from autograder.students.locator import Located, located
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class SelfCheck:
     question: str | None
     hidden: tuple[HiddenShare, ...]
     isolation: str
+    notebook: Located | None = None
+    """Which notebook ``check()`` checked and how it found it; None from the command line."""
 
     @property
     def checks(self) -> tuple[CheckResult, ...]:
@@ -102,29 +105,18 @@ def check(
     """
     if inside_grading():  # the grader is running this notebook, and runs the checks itself
         return None
-    path = find_notebook(notebook)
-    name = notebooks.load(path, expected_assignment=None).assignment
-    if name is None:
-        raise ValueError(messages.NO_ASSIGNMENT.format(file=path.name))
-    return run_self_check(path, requested(assignments.for_notebook(path, name), lang), question)
+    with i18n.using(lang), located(notebook) as found:  # a notebook not found is said in ``lang`` too
+        name = notebooks.load(found.path, expected_assignment=None).assignment
+        if name is None:
+            raise ValueError(messages.NO_ASSIGNMENT.format(file=found.name))
+        assignment = requested(assignments.for_notebook(found.seat, name), lang)
+        result = run_self_check(found.path, assignment, question)
+    return dataclasses.replace(result, notebook=found)
 
 
 def requested(assignment: assignments.Assignment, lang: str | None) -> assignments.Assignment:
     """The assignment with the student's choice of language (``lang=``/``--lang``), which beats the notebook's."""
     return dataclasses.replace(assignment, requested_language=i18n.check(lang, "lang")) if lang else assignment
-
-
-def find_notebook(given: str | os.PathLike[str] | None) -> Path:
-    """The notebook to check: as given, else the one Jupyter says is open, else the only one here."""
-    if given is not None:
-        return Path(given)
-    session = os.environ.get("JPY_SESSION_NAME") or os.environ.get("__vsc_ipynb_file__")
-    if session and Path(session).is_file():
-        return Path(session)
-    candidates = sorted(Path.cwd().glob("*.ipynb"))
-    if len(candidates) == 1:
-        return candidates[0]
-    raise ValueError(messages.WHICH_NOTEBOOK.format())
 
 
 def hidden_shares(assignment: assignments.Assignment) -> list[HiddenShare]:
@@ -284,6 +276,8 @@ def _render_text(result: SelfCheck) -> str:
     if result.passed:
         lines.append(messages.SELFCHECK_ALL_PASSED.format())
     lines.append(messages.SELFCHECK_RAN_SAVED.format(saved=messages.SAVED.format().upper()))
+    if result.notebook:
+        lines.append(result.notebook.sentence())
     return "\n".join(lines)
 
 
@@ -296,4 +290,5 @@ def _render_html(result: SelfCheck) -> str:
     return render_page(
         "selfcheck.html", colour="#1a7f37" if result.passed else "#b42318", summary=_summary(result),
         problems=_problems(result), checks=_rows(result, ("✅", "❌")), hidden=_hidden(result),
+        notebook=result.notebook.sentence() if result.notebook else "",
     )

@@ -26,7 +26,8 @@ from autograder.core.execution import Executor
 from autograder.core.results import CellError
 from autograder.reports.formats import safe_text
 from autograder.students import inside_grading
-from autograder.students.selfcheck import SelfCheck, find_notebook, requested, run_self_check
+from autograder.students.locator import located
+from autograder.students.selfcheck import SelfCheck, requested, run_self_check
 
 MANIFEST = "tfgrade-submission.json"
 
@@ -143,13 +144,13 @@ def submit(
     """From a notebook cell: check the saved notebook and write its submission zip if it is ready."""
     if inside_grading():  # the grader is running this notebook: nothing to submit from inside
         return None
-    path = find_notebook(notebook)
-    name = notebooks.load(path, expected_assignment=None).assignment
-    if name is None:
-        raise ValueError(messages.NO_ASSIGNMENT.format(file=path.name))
-    readiness = prepare(path, requested(assignments.for_notebook(path, name), lang))
-    if readiness.ready or force:
-        package(readiness, default_zip(path))
+    with i18n.using(lang), located(notebook) as found:  # a notebook not found is said in ``lang`` too
+        name = notebooks.load(found.path, expected_assignment=None).assignment
+        if name is None:
+            raise ValueError(messages.NO_ASSIGNMENT.format(file=found.name))
+        readiness = prepare(found.path, requested(assignments.for_notebook(found.seat, name), lang))
+        if readiness.ready or force:  # beside the notebook as the student knows it (for Colab: not the temporary copy)
+            package(readiness, default_zip(found.seat))
     return readiness
 
 
