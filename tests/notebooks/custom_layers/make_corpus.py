@@ -406,6 +406,19 @@ WRONG = {
                         '"activation": self.activation')]},
         "q2-get-config-every-argument",
     ),
+    "config-not-written": (
+        "`get_config` is left as the template gives it (`raise NotImplementedError()`): Question 2 is not done. "
+        "No model of MyDense layers can be saved; a cascade case: Question 3's checks of the model's structure "
+        "must not charge it.",
+        {"q1-answer": [("""        config = super().get_config()
+        config.update({
+            "units": self.units,
+            "activation": keras.activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+        })
+        return config""", """        raise NotImplementedError()""")]},
+        "q2-get-config-every-argument",
+    ),
     "config-forgets-activation": (
         "`get_config` leaves out `activation` (an argument with a default): reloaded layers silently "
         "use no activation.",

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from autograder.channel.protocol import OpaqueValue
 from autograder.channel.student import StudentUnavailable
 from autograder.checks import CheckFailure, _, expect_tensor, expect_tensor_spec
 from autograder.checks.keras_saving import (
@@ -417,25 +418,14 @@ def _model_chain(archive: dict, what: str, *, sequential_too: bool = False) -> t
     judge the same layers in a Sequential model, so that using it costs that one check only.
     """
     kind = archive.get("class_name")
-    if kind != "Functional" and not (sequential_too and kind == "Sequential"):
-        raise CheckFailure(_(
-            "{what} is saved as a {kind!r} model, not a functional one: build it with the functional API, "
-            "inputs = keras.Input(shape=(4,)), then call each layer on the previous output, then "
-            "keras.Model(inputs, outputs). {MODEL_HINT}"
-        ).format(what=what, kind=kind, MODEL_HINT=MODEL_HINT))
+    _expect_model_kind(kind, what, sequential_too=sequential_too)
     config = archive.get("config") if isinstance(archive.get("config"), dict) else {}
     layers = [node for node in config.get("layers", []) if isinstance(node, dict)]
-    kinds = [str(node.get("class_name")) for node in layers]
     inputs = [node for node in layers if node.get("class_name") == "InputLayer"]
     dense = [node for node in layers if node.get("class_name") == "MyDense"]
-    if len(inputs) != 1 or len(dense) != 2 or len(layers) != 3:
-        raise CheckFailure(_("{what} should be made of one Input and two MyDense layers, but its layers are {kinds}. "
-                             "{MODEL_HINT}").format(what=what, kinds=kinds, MODEL_HINT=MODEL_HINT))
+    _expect_layer_kinds([str(node.get("class_name")) for node in layers], what)
     input_config = inputs[0].get("config") if isinstance(inputs[0].get("config"), dict) else {}
-    shape = input_config.get("batch_shape", input_config.get("batch_input_shape"))
-    if not isinstance(shape, list) or shape[1:] != [MODEL_FEATURES]:
-        raise CheckFailure(_("{what} takes inputs of shape {shape}, not (None, 4). {MODEL_HINT}").format(
-            what=what, shape=shape, MODEL_HINT=MODEL_HINT))
+    _expect_input_shape(input_config.get("batch_shape", input_config.get("batch_input_shape")), what)
     if kind == "Sequential":  # its layers are applied in the order they are listed
         first, second = (_node_name(node) for node in dense)
     else:
@@ -445,10 +435,98 @@ def _model_chain(archive: dict, what: str, *, sequential_too: bool = False) -> t
         if _output_names(config) != [second]:
             first = None
     if first is None or second is None:
-        raise CheckFailure(_("{what} should pass its input through one MyDense layer and that layer's output "
-                             "through the other, which gives the model's output. {MODEL_HINT}").format(
-            what=what, MODEL_HINT=MODEL_HINT))
+        raise _not_a_chain(what)
     return str(first), str(second)
+
+
+def _expect_model_kind(kind: object, what: str, *, sequential_too: bool) -> None:
+    if kind != "Functional" and not (sequential_too and kind == "Sequential"):
+        raise CheckFailure(_(
+            "{what} is saved as a {kind!r} model, not a functional one: build it with the functional API, "
+            "inputs = keras.Input(shape=(4,)), then call each layer on the previous output, then "
+            "keras.Model(inputs, outputs). {MODEL_HINT}"
+        ).format(what=what, kind=kind, MODEL_HINT=MODEL_HINT))
+
+
+def _expect_layer_kinds(kinds: list[str], what: str) -> None:
+    """One InputLayer and two MyDense (a Sequential model's own list of layers leaves out its Input:
+    the caller adds it)."""
+    if kinds.count("InputLayer") != 1 or kinds.count("MyDense") != 2 or len(kinds) != 3:
+        raise CheckFailure(_("{what} should be made of one Input and two MyDense layers, but its layers are {kinds}. "
+                             "{MODEL_HINT}").format(what=what, kinds=kinds, MODEL_HINT=MODEL_HINT))
+
+
+def _expect_input_shape(shape: object, what: str) -> None:
+    shape = list(shape) if isinstance(shape, tuple) else shape  # a tensor's shape, not config.json's list
+    if not isinstance(shape, list) or shape[1:] != [MODEL_FEATURES]:
+        raise CheckFailure(_("{what} takes inputs of shape {shape}, not (None, 4). {MODEL_HINT}").format(
+            what=what, shape=shape, MODEL_HINT=MODEL_HINT))
+
+
+def _not_a_chain(what: str) -> CheckFailure:
+    return CheckFailure(_("{what} should pass its input through one MyDense layer and that layer's output "
+                          "through the other, which gives the model's output. {MODEL_HINT}").format(
+        what=what, MODEL_HINT=MODEL_HINT))
+
+
+# --- when the model cannot be saved because of MyDense's get_config (Question 2) -------------
+
+
+def _get_config_fails(student) -> bool:
+    """Whether the student's own MyDense(8, activation='relu'), made as the text says, has no config.
+
+    Then no model of MyDense layers can be saved, and that is Question 2's mistake: Question 3's
+    checks of the model's structure read it from the model's objects instead of config.json.
+    """
+    try:
+        _build_fresh(student, "q3_config_probe", HIDDEN_UNITS, "relu", MODEL_FEATURES)
+        student.config("q3_config_probe")
+    except StudentUnavailable:
+        raise
+    except CheckFailure:
+        return True
+    return False
+
+
+def _structure(student, model: str, what: str, *, sequential_too: bool = False) -> tuple[str, str]:
+    """The names of the model's first and second MyDense: from config.json, or from the model's
+    objects when it cannot be saved because of MyDense's get_config."""
+    try:
+        archive = _archive(student, model, what)
+    except StudentUnavailable:
+        raise
+    except CheckFailure:
+        if not _get_config_fails(student):
+            raise
+        return _chain_from_objects(student, model, what, sequential_too=sequential_too)
+    return _model_chain(archive, what, sequential_too=sequential_too)
+
+
+def _short_type(value: object) -> str:
+    return value.type_name.rsplit(".", 1)[-1] if isinstance(value, OpaqueValue) else type(value).__name__
+
+
+def _chain_from_objects(student, model: str, what: str, *, sequential_too: bool) -> tuple[str, str]:
+    """What :func:`_model_chain` reads from config.json, read from the model's objects: their
+    classes, the input shape, and which tensor each layer reads and writes (by the tensors' names)."""
+    kind = student.describe(model).type_name.rsplit(".", 1)[-1]
+    _expect_model_kind(kind, what, sequential_too=sequential_too)
+    layers = student.get(f"{model}.layers")
+    kinds = [_short_type(layer) for layer in layers] if isinstance(layers, list) else []
+    _expect_layer_kinds(kinds + ["InputLayer"] if kind == "Sequential" else kinds, what)
+    _expect_input_shape(student.get(f"{model}.input.shape"), what)
+    dense = []
+    for i, layer_kind in enumerate(kinds):
+        if layer_kind == "MyDense":
+            dense.append(f"{model}_object_{i}")
+            student.call(f"{model}.get_layer", index=i, store_as=dense[-1])
+    reads = {layer: student.get(f"{layer}.input.name") for layer in dense}
+    writes = {layer: student.get(f"{layer}.output.name") for layer in dense}
+    first = next((layer for layer in dense if reads[layer] == student.get(f"{model}.input.name")), None)
+    second = next((layer for layer in dense if layer != first and reads[layer] == writes.get(first)), None)
+    if first is None or second is None or student.get(f"{model}.output.name") != writes[second]:
+        raise _not_a_chain(what)
+    return str(student.get(f"{first}.name")), str(student.get(f"{second}.name"))
 
 
 def _node_name(node: dict) -> str | None:
@@ -464,14 +542,14 @@ def _node_name(node: dict) -> str | None:
 def test_build_model_is_a_functional_input_mydense_mydense_chain(student):
     _call(student, "build_model", store_as="q3_structure", what="build_model()")
     what = _("build_model()'s model")
-    _model_chain(_archive(student, "q3_structure", what), what)
+    _structure(student, "q3_structure", what)
 
 
 @pytest.mark.question("q3", points=0.5)
 def test_build_model_layers_are_the_ones_the_text_names(student):
     what = _("build_model()'s model")
     _call(student, "build_model", store_as="q3_layers", what="build_model()")
-    first, second = _model_chain(_archive(student, "q3_layers", what), what, sequential_too=True)
+    first, second = _structure(student, "q3_layers", what, sequential_too=True)
     for store_as, name in (("q3_first", first), ("q3_second", second)):
         _call(student, "q3_layers.get_layer", name, store_as=store_as, what=f"{what}.get_layer({name!r})")
     if not _same_layer(student, "q3_first", HIDDEN_UNITS, "relu", MODEL_FEATURES, 30):
@@ -502,8 +580,21 @@ def test_build_model_returns_a_new_model_every_call(student):
             "Changing the weights of one model from build_model() changed another one: build_model() should "
             "create a new model (new layers, new weights) every time it is called."
         ))
-    if _archive(student, "q3_new_b", _("build_model()'s model")).get("compile_config"):
+    if _compiled(student, "q3_new_b"):
         raise CheckFailure(_("build_model()'s model is compiled: return a model that is not compiled."))
+
+
+def _compiled(student, model: str) -> bool:
+    """Whether the model is compiled: config.json holds a compile_config (or, for a model that cannot
+    be saved because of MyDense's get_config, Keras' own flag says so)."""
+    try:
+        return bool(_archive(student, model, _("build_model()'s model")).get("compile_config"))
+    except StudentUnavailable:
+        raise
+    except CheckFailure:
+        if not _get_config_fails(student):
+            raise
+        return student.get(f"{model}.compiled") is True
 
 
 def _text_layers_round_trip(student) -> bool:
@@ -578,10 +669,20 @@ def _saved_differences(student, reference: str, units: int, act: str | None, fea
 
 
 @pytest.mark.question("q3", points=0.5)
-def test_saved_file_holds_each_layer_config(student):
+def test_saved_file_holds_each_layer_config(student, record_property):
     what = _("build_model()'s model")
     _call(student, "build_model", store_as="q3_archived", what="build_model()")
-    archive = _archive(student, "q3_archived", what)
+    try:
+        archive = _archive(student, "q3_archived", what)
+    except StudentUnavailable:
+        raise
+    except CheckFailure as exc:
+        if not _get_config_fails(student):
+            raise
+        # No config.json can hold a config that MyDense's get_config does not give (Question 2's
+        # mistake); whether build_model made the layers the text names is judged by the layers check.
+        record_property("question_2_cause", f"MyDense(8, activation='relu') has no config: {exc}")
+        return
     first, second = _model_chain(archive, what, sequential_too=True)
     nodes = {_node_name(n): n for n in archive["config"]["layers"] if isinstance(n, dict)}
     for i, (name, units, act, features) in enumerate(
