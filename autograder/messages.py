@@ -568,6 +568,11 @@ SHARED = Message(
     "{where}, the model should have a separate {layer} layer with its own weights; yours calls the same {kind} layer "
     "again. Create a new layer here."
 )
+SHARED_WITHOUT_WEIGHTS = Message(
+    "topology.shared-without-weights",
+    "{where}, the model should have its own {layer} layer; yours calls the same {kind} layer that it also uses "
+    "{first}. Create a new {kind} layer here: a layer called twice is one shared layer, even without weights."
+)
 TAKES_INPUTS = Message(
     "topology.takes-inputs",
     "{where}, {layer} should take {expected} input; yours takes {actual}.",

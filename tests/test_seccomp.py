@@ -43,6 +43,19 @@ SOCKET = seccomp.ARCHITECTURES[platform.machine()][1]["socket"]
 high_word = ctypes.c_long((1 << 32) | socket.AF_INET)
 result["tcp_high_word"] = errno_of(lambda: libc.syscall(SOCKET, high_word, socket.SOCK_STREAM, 0))
 result["netlink"] = family_errno(socket.AF_NETLINK, socket.SOCK_RAW)
+# clone(CLONE_PARENT) would make a sibling of this process, which no walk of its descendants finds.
+NUMBERS = seccomp.ARCHITECTURES[platform.machine()][1]
+SIGCHLD = 17
+def raw_clone(flags):
+    pid = libc.syscall(NUMBERS["clone"], ctypes.c_ulong(flags), 0, 0, 0, 0)
+    if pid == 0:  # a child the filter let through: it must not run the rest of this probe
+        os._exit(9)
+    if pid == -1:
+        return ctypes.get_errno()
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) if flags & seccomp.CLONE_PARENT == 0 else -pid
+result["clone_parent"] = raw_clone(seccomp.CLONE_PARENT | SIGCHLD)
+result["clone_plain"] = raw_clone(SIGCHLD)
+result["clone3"] = errno_of(lambda: libc.syscall(NUMBERS["clone3"], 0, 0))
 result["unix_dgram"] = family_errno(socket.AF_UNIX, socket.SOCK_DGRAM)
 try:
     socket.socketpair(socket.AF_INET, socket.SOCK_STREAM)
@@ -82,5 +95,8 @@ def test_refused_calls_fail_with_an_errno_and_ordinary_work_goes_on() -> None:
         # EAFNOSUPPORT: every address family but AF_UNIX
         "vsock": 97, "tcp": 97, "udp": 97, "tcp6": 97, "tcp_high_word": 97, "netlink": 97, "socketpair_inet": 97,
         "unix_dgram": 0,
+        "clone_parent": 1,  # EPERM
+        "clone_plain": 9,  # a clone without refused flags runs (its child exits with 9)
+        "clone3": 38,  # ENOSYS: its flags are in memory the filter cannot read, so glibc falls back to clone
         "unix_socket": "x", "thread": True, "fork": 7, "subprocess": 0, "seccomp": "2",
     }

@@ -159,10 +159,6 @@ def test_functional_stack_equals_sequential(split_activation):
     compare(stack(functional=True, split_activation=split_activation), stack())
 
 
-def test_sharing_a_layer_without_weights_is_not_a_difference():
-    compare(two_towers(share_pooling=True), two_towers(), check_names=OUTPUT_NAMES)
-
-
 # --- what IS a difference, in the student's words --------------------------------------------------
 
 
@@ -180,6 +176,26 @@ def test_sharing_what_should_be_separate_is_detected():
 
     message = difference(towers(True), towers(False))
     assert "should have a separate Dense(units=2) layer with its own weights" in message
+
+
+def test_sharing_a_layer_without_weights_is_detected_and_named():
+    shared, reference = two_towers(share_pooling=True), two_towers()
+    assert topology.signature(topology.describe(shared)) != topology.signature(topology.describe(reference))
+    message = difference(shared, reference, check_names=OUTPUT_NAMES)
+    assert "the model should have its own GlobalAveragePooling1D() layer; yours calls the same " \
+           "GlobalAveragePooling1D layer that it also uses" in message
+    assert "on the way to output `prediction_a`" in message and "on the way to output `prediction_b`" in message
+
+
+def test_separate_layers_without_weights_where_one_is_shared_are_detected():
+    message = difference(two_towers(), two_towers(share_pooling=True), check_names=OUTPUT_NAMES)
+    assert "GlobalAveragePooling1D should be ONE shared layer called 2 times; yours is not shared" in message
+
+
+def test_a_layer_without_weights_called_once_stays_out_of_the_signature():
+    nodes = topology.signature(topology.describe(two_towers()))["nodes"]
+    pooling = [node for node in nodes if node["class"] == "GlobalAveragePooling1D"]
+    assert len(pooling) == 2 and all("layer" not in node for node in pooling)
 
 
 def test_swapped_concatenate_inputs_are_detected():

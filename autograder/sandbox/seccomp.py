@@ -4,6 +4,10 @@ Namespaces, uids and cgroups leave some kernel surface open to an unprivileged p
 filter closes what matters on a grading machine:
 - new namespaces (``unshare``, ``setns``, namespace flags to ``clone``): an unprivileged user
   namespace is where most local kernel exploits start;
+- ``clone`` with ``CLONE_PARENT``: the child would be a sibling of the caller, not a descendant,
+  so the sweep that ends what a cell started (a walk of the student process's descendants)
+  would miss it, and only the job's cgroup would hold it. ``fork``, threads, ``subprocess`` and
+  ``posix_spawn`` never ask for it;
 - sockets of every address family but ``AF_UNIX`` (``socket`` and ``socketpair``). The
   grader's channels are ``AF_UNIX``, whose buffers are charged to the job's memory cgroup, and
   TensorFlow and Keras need no other to import, train, save or load. The others are refused
@@ -53,8 +57,10 @@ AF_UNIX = 1
 ALLOWED_FAMILIES = (AF_UNIX,)
 """``socket()`` and ``socketpair()`` in any other address family fail with EAFNOSUPPORT, as on a
 kernel without it (libraries that probe for IPv4 or IPv6 support take it as "not here")."""
-CLONE_NAMESPACES = (
-    0x00020000  # CLONE_NEWNS
+CLONE_PARENT = 0x00008000
+CLONE_REFUSED = (
+    CLONE_PARENT
+    | 0x00020000  # CLONE_NEWNS
     | 0x02000000  # CLONE_NEWCGROUP
     | 0x04000000  # CLONE_NEWUTS
     | 0x08000000  # CLONE_NEWIPC
@@ -63,6 +69,7 @@ CLONE_NAMESPACES = (
     | 0x40000000  # CLONE_NEWNET
     | 0x00000080  # CLONE_NEWTIME
 )
+"""Flags that make ``clone`` fail with EPERM: every new namespace, and a child that is not the caller's."""
 X32_SYSCALL_BIT = 0x40000000
 
 REFUSED = (
@@ -120,8 +127,8 @@ def program(machine: str | None = None) -> bytes | None:
         if name in numbers:
             ops += _refuse(numbers[name], errno.EPERM)
     ops += _refuse(numbers["clone3"], errno.ENOSYS)
-    ops += [  # clone: refused only with a namespace flag
-        _op(JEQ_K, numbers["clone"], 0, 4), _op(LD_W_ABS, ARG0), _op(JSET_K, CLONE_NAMESPACES, 0, 1),
+    ops += [  # clone: refused only with a namespace flag or CLONE_PARENT
+        _op(JEQ_K, numbers["clone"], 0, 4), _op(LD_W_ABS, ARG0), _op(JSET_K, CLONE_REFUSED, 0, 1),
         _op(RET_K, RET_ERRNO | errno.EPERM), _op(RET_K, RET_ALLOW),
     ]
     for call in ("socket", "socketpair"):

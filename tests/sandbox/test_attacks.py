@@ -159,6 +159,10 @@ VERDICTS: dict[str, Verdict] = {
     ),
     "setsid-daemon": Verdict(3, ALL_PASSED, output_has=("DAEMON-STARTED",)),
     "background-thread": Verdict(3, ALL_PASSED, output_has=("BACKGROUND-THREADS-STARTED",)),
+    "clone-parent": Verdict(
+        3, ALL_PASSED, output_has=("clone(CLONE_PARENT) refused: errno 1", "no sibling heartbeat"),
+        output_lacks=("SIBLING-STARTED", "SIBLING-OUTLIVED-ITS-CELL"),
+    ),
     "trickle-reply": Verdict(0, _broken_at_add("did not answer within 15 s")),
     # files and links
     "symlinks": Verdict(

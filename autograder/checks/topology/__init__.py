@@ -20,8 +20,9 @@ What counts as "the same":
   check asks for them (e.g. an output called ``prediction_a``);
 * wiring: which layer call feeds which. Commutative merges (Add, Multiply, Average, Maximum,
   Minimum) ignore the order of their inputs; Concatenate, Subtract and the rest do not;
-* sharing: a layer with weights called several times in *this* model is shared. Layers without
-  weights (pooling, activations, merges) may be shared or not;
+* sharing: a layer called several times in *this* model is shared, with weights or without (one
+  pooling layer called on two inputs is not two pooling layers: the signature and the walk see
+  which layer object each call uses when the layer has weights or more than one call);
 * spellings of the same computation: ``Dense(n)`` followed only by an activation equals
   ``Dense(n, activation=...)``; ``Activation("relu")``, ``ReLU()``, ``keras.ops.relu`` and
   ``keras.activations.relu`` are one thing; so are ``x + y`` and ``keras.layers.Add()([x, y])``.

@@ -66,6 +66,13 @@ class Layer:
     def has_weights(self) -> bool:
         return self.params is None or self.params > 0
 
+    @property
+    def is_tracked(self) -> bool:
+        """Whether which layer object this is matters to the structure: one with weights, or one
+        called more than once in this model (a shared layer, even without weights: one pooling layer
+        called on two inputs is not two pooling layers)."""
+        return self.kind != "Input" and (self.has_weights or self.calls > 1)
+
     def setting(self, key: str) -> Any:
         return next((json.loads(v) for k, v in self.config if k == key), None)
 

@@ -240,14 +240,22 @@ class _Matcher:
 
     def _pair_layers(self, e_node: Node, a_node: Node, where: _Where) -> None:
         e, a = self.e.layers[e_node.layer], self.a.layers[a_node.layer]
-        if not e.has_weights:
+        if not (e.is_tracked or a.is_tracked):
             return
         known, back = self.layers.get(e.name), self.layers_back.get(a.name)
         if known is not None and known != a.name:
             raise _Difference(messages.NOT_SHARED.format(kind=e.kind, calls=e.calls))
         if back is not None and back != e.name:
-            raise _Difference(messages.SHARED.format(where=where, layer=_desc(e), kind=a.kind))
+            if e.has_weights:
+                raise _Difference(messages.SHARED.format(where=where, layer=_desc(e), kind=a.kind))
+            raise _Difference(messages.SHARED_WITHOUT_WEIGHTS.format(
+                where=where, layer=_desc(e), kind=a.kind, first=self._first_use(back)
+            ))
         self.layers[e.name], self.layers_back[a.name] = a.name, e.name
+
+    def _first_use(self, layer: str) -> _Where:
+        """Where the walk first met a call of the reference's ``layer``."""
+        return next(where for node, where in self.first_seen.items() if node[0] == layer)
 
     def _visit_inputs(self, e_node: Node, a_node: Node, where: _Where) -> None:
         e_refs, a_refs = self.e_hash.inputs(e_node), self.a_hash.inputs(a_node)

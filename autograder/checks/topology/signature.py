@@ -55,7 +55,7 @@ def _canonical(graph: Topology, names: frozenset[str]) -> dict[str, Any]:
     ids = {node_id: f"n{i}" for i, node_id in enumerate(order)}
     layer_ids: dict[str, str] = {}
     nodes = [_canonical_node(graph, graph.nodes[n], hasher, ids, layer_ids, names) for n in order]
-    weighted = {lid: graph.layers[name] for name, lid in layer_ids.items()}
+    tracked = {lid: graph.layers[name] for name, lid in layer_ids.items()}
     outputs: list[dict[str, Any]] = [{"tensor": f"{ids[r.node]}:{r.tensor}"} for r in graph.outputs]
     for i, (entry, spec) in enumerate(zip(outputs, graph.output_specs, strict=False)):
         entry |= {"shape": list(spec.shape), "dtype": spec.dtype}
@@ -65,7 +65,7 @@ def _canonical(graph: Topology, names: frozenset[str]) -> dict[str, Any]:
         "inputs": [{"shape": list(s.shape), "dtype": s.dtype} for s in graph.inputs],
         "outputs": outputs,
         "nodes": nodes,
-        "layers": {lid: {"calls": layer.calls, "params": layer.params} for lid, layer in weighted.items()},
+        "layers": {lid: {"calls": layer.calls, "params": layer.params} for lid, layer in tracked.items()},
         "count_params": graph.count_params,
     }
 
@@ -96,7 +96,7 @@ def _canonical_node(
         entry["config"] = {k: json.loads(v) for k, v in layer.config}
     if node.model_input is not None:
         entry["input"] = node.model_input
-    if layer.has_weights and layer.kind != "Input":
+    if layer.is_tracked:
         entry["layer"] = layer_ids.setdefault(layer.name, f"L{len(layer_ids)}")
     if node.inputs:
         entry["inputs"] = [f"{ids[r.node]}:{r.tensor}" for r in hasher.inputs(node)]

@@ -382,7 +382,43 @@ WRONG = {
                        ('name="bias")', 'name="bias", trainable=False)')]},
         "q1-build-weights",
     ),
+    "wrong-default-use-bias": (
+        "`__init__`'s `use_bias` defaults to false, where the text fixes `use_bias=True`: `MyDense(3)` has no "
+        "bias. A cascade case: `build_model` and `MyModel` write `MyDense(1)` as the text does, and Questions 2-4 "
+        "must not lose points for the default.",
+        {"q1-answer": [("def __init__(self, units, activation=None, use_bias=True, **kwargs):",
+                        "def __init__(self, units, activation=None, use_bias=False, **kwargs):")]},
+        "q1-build-weights",
+    ),
+    "wrong-default-activation": (
+        "`__init__`'s `activation` defaults to `\"relu\"`, where the text fixes `activation=None`. A cascade "
+        "case: `MyDense(1)` in `build_model` and `MyModel` then ends with a relu, which is Question 1's mistake.",
+        {"q1-answer": [("def __init__(self, units, activation=None, use_bias=True, **kwargs):",
+                        "def __init__(self, units, activation=\"relu\", use_bias=True, **kwargs):")]},
+        "q1-call-values",
+    ),
     # --- Question 2 -----------------------------------------------------------------------
+    "config-stores-activation-function": (
+        "`get_config` stores the activation function itself, not its name (`keras.activations.serialize`), "
+        "which is not a plain value JSON can store. Keras still saves it, so the model reloads; a cascade case: "
+        "Question 3's check of config.json must not charge it.",
+        {"q1-answer": [('"activation": keras.activations.serialize(self.activation)',
+                        '"activation": self.activation')]},
+        "q2-get-config-every-argument",
+    ),
+    "config-not-written": (
+        "`get_config` is left as the template gives it (`raise NotImplementedError()`): Question 2 is not done. "
+        "No model of MyDense layers can be saved; a cascade case: Question 3's checks of the model's structure "
+        "must not charge it.",
+        {"q1-answer": [("""        config = super().get_config()
+        config.update({
+            "units": self.units,
+            "activation": keras.activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+        })
+        return config""", """        raise NotImplementedError()""")]},
+        "q2-get-config-every-argument",
+    ),
     "config-forgets-activation": (
         "`get_config` leaves out `activation` (an argument with a default): reloaded layers silently "
         "use no activation.",

@@ -363,6 +363,18 @@ variant(
     "q2-shared-embedding",
 )
 variant(
+    "shared-pooling",
+    "`build_model` creates one `GlobalAveragePooling1D()` and calls it on both embedded texts, where the text "
+    "asks for one per input. The layer holds no weights, so only the model's wiring shows the sharing; the "
+    "outputs are the same." + CASCADE,
+    replace("q2-answer", """    pooled_a = keras.layers.GlobalAveragePooling1D()(embedding(input_a))
+    pooled_b = keras.layers.GlobalAveragePooling1D()(embedding(input_b))""",
+            """    pooling = keras.layers.GlobalAveragePooling1D()
+    pooled_a = pooling(embedding(input_a))
+    pooled_b = pooling(embedding(input_b))"""),
+    "q2-pooling-and-predictions",
+)
+variant(
     "swapped-output-names",
     "`build_model` names the output of branch a `prediction_b` and that of branch b `prediction_a`." + CASCADE,
     replace("q2-answer", """name="prediction_a")(pooled_a)
@@ -587,8 +599,8 @@ alternative(
 )
 alternative(
     "ops-and-tf-keras",
-    "`tf.keras` spellings, one pooling layer (it has no weights) used for both inputs, the residual sum written "
-    "as `keras.ops.relu(h + x)`, and the diagram drawn at `dpi=96`.",
+    "`tf.keras` spellings, the pooling layers made before they are called, the residual sum written as "
+    "`keras.ops.relu(h + x)`, and the diagram drawn at `dpi=96`.",
     {
         **SOLUTION,
         "imports": IMPORTS + "\nimport tensorflow as tf",
@@ -596,9 +608,9 @@ alternative(
     input_a = tf.keras.layers.Input(shape=(None,), dtype=tf.int32)
     input_b = tf.keras.layers.Input(shape=(None,), dtype=tf.int32)
     embedding = tf.keras.layers.Embedding(1000, 128)
-    pool = tf.keras.layers.GlobalAveragePooling1D()
-    prediction_a = tf.keras.layers.Dense(1, activation=tf.nn.sigmoid, name="prediction_a")(pool(embedding(input_a)))
-    prediction_b = tf.keras.layers.Dense(1, activation=tf.nn.sigmoid, name="prediction_b")(pool(embedding(input_b)))
+    pool_a, pool_b = tf.keras.layers.GlobalAveragePooling1D(), tf.keras.layers.GlobalAveragePooling1D()
+    prediction_a = tf.keras.layers.Dense(1, activation=tf.nn.sigmoid, name="prediction_a")(pool_a(embedding(input_a)))
+    prediction_b = tf.keras.layers.Dense(1, activation=tf.nn.sigmoid, name="prediction_b")(pool_b(embedding(input_b)))
     return tf.keras.Model([input_a, input_b], [prediction_a, prediction_b])""",
         "q3-answer": """def build_residual():
     x = keras.Input(shape=(32,))
