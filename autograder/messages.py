@@ -414,6 +414,54 @@ PLAIN_PYTHON_FUNCTION = Message(
     "`{name}` is a plain Python function, not a tf.function. Put `@tf.function` on the line above its `def` so "
     "TensorFlow compiles it into a graph."
 )
+NOT_WRITTEN_AS_TF_FUNCTION = Message(
+    "checks.not-written-as-tf-function",
+    "`{name}` is not written as a tf.function: the grader reads how it is defined in your notebook. Define it with "
+    "`@tf.function` on the line above its `def`, or as the result of `tf.function(...)`."
+)
+EAGER_SWITCHED_ON = Message(
+    "checks.eager-switched-on",
+    "Cell {cell}, line {line} uses `tf.config.run_functions_eagerly` with something other than `False`, so every "
+    "tf.function may run eagerly and `{name}` is not judged as a graph. Remove that line (it is meant for "
+    "debugging), then restart the kernel and run all cells."
+)
+SOURCE_UNREADABLE = Message(
+    "checks.source-unreadable",
+    "The grader could not read from your notebook how `{binding}` is defined, which it needs to trace `{name}`: it "
+    "is changed by {how} in cell {cell}, line {line}. Define `{binding}` at the top level of a cell with `def`, "
+    "`class`, an import or a plain assignment, and leave it unchanged afterwards."
+)
+SOURCE_REACHES_BEYOND = Message(
+    "checks.source-reaches-beyond",
+    "The grader did not trace `{name}`: its definition, or a helper or constant it uses, reaches beyond "
+    "TensorFlow, Keras, NumPy and math (`{what}` in cell {cell}, line {line}). Write the graded function and what "
+    "it uses with those libraries only; keep anything else in other cells."
+)
+CLEAN_ROOM_RAISED = Message(
+    "checks.clean-room-raised",
+    "Tracing `{name}` raised {error}. The grader traces it with only its definition and the imports, helpers and "
+    "constants it uses; run those cells in a fresh kernel to see the full error."
+)
+CLEAN_ROOM_NOT_TF_FUNCTION = Message(
+    "checks.clean-room-not-tf-function",
+    "Defined on its own, `{name}` is a {kind}, not a tf.function. Define it with `@tf.function` on the line above "
+    "its `def`, and do not replace it afterwards."
+)
+CLEAN_ROOM_WEIGHTS = Message(
+    "checks.clean-room-weights",
+    "The weights of `{holder}` in your notebook do not fit `{holder}` as its definition builds it ({error}). Do "
+    "not replace or rebuild `{holder}` after the cell that defines it."
+)
+CLEAN_ROOM_GRADER_FAILED = Message(
+    "checks.clean-room-grader-failed",
+    "The grader could not export the graph of `{name}` ({error}). This is the grader's problem, not your code's; "
+    "your instructor can see it in the report."
+)
+CLEAN_ROOM_UNAVAILABLE = Message(
+    "checks.clean-room-unavailable",
+    "The grader's clean room, where it traces your functions, stopped answering ({problem}). Later checks that "
+    "need it were not run; if your notebook is fine, ask your instructor to look at the report."
+)
 GRAPH_LACKS = Message("checks.graph-lacks", "The graph traced from {what} has no {label}.")
 GRAPH_CONTAINS = Message("checks.graph-contains", "The graph traced from {what} contains {label} ({ops}).")
 WRONG_DTYPE = Message(
