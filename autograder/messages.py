@@ -350,7 +350,6 @@ STUDENT_STOPPED = Message(
 )
 STUDENT_BAD_ANSWER = Message("channel.student.bad-answer", "sent an answer the grader could not read ({error})")
 STUDENT_BAD_MODEL = Message("channel.student.bad-model", "sent a saved model the grader could not read")
-STUDENT_BAD_GRAPH = Message("channel.student.bad-graph", "sent a graph the grader could not read")
 STUDENT_BAD_WEIGHTS = Message("channel.student.bad-weights", "sent weights the grader could not read")
 STUDENT_BAD_FILE = Message("channel.student.bad-file", "sent a file the grader could not read")
 A_REQUEST = Message("channel.student.a-request", "a request")
@@ -366,7 +365,6 @@ STUDENT_RAISED = Message(
 ACTION_CALLING = Message("channel.action.calling", "Calling")
 """This and the next ``ACTION_*`` entries complete :data:`STUDENT_RAISED` as its ``action``."""
 ACTION_USING = Message("channel.action.using", "Using")
-ACTION_TRACING = Message("channel.action.tracing", "Tracing")
 ACTION_SAVING = Message("channel.action.saving", "Saving")
 GET_CONFIG_NOT_DICT = Message("channel.get-config-not-dict", "`{name}.get_config()` must return a dict.")
 RUNNER_UNAVAILABLE = Message(

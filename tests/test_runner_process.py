@@ -9,17 +9,18 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from autograder.channel import protocol, runner_process, student_process
+from autograder.channel import freezing, protocol, runner_process
 
 SPEC = {"shape": [None], "dtype": "float32"}
 
 
 def export(fn: Any, specs: list[Any]) -> tuple[dict[str, Any], list[np.ndarray]]:
-    """A load_graph request holding what the student's process hands over for ``fn``."""
-    answer = student_process._export_function({"name": "f", "specs": specs}, [], {"f": fn})
+    """A load_graph request holding what the clean room hands over for ``fn``."""
+    concrete = fn.get_concrete_function(*[tf.TensorSpec(s["shape"], s["dtype"]) for s in specs])
+    artifact = freezing.export(concrete)
     arrays: list[np.ndarray] = []
-    request = {"op": "load_graph", "graph": protocol.encode_plain(answer["graph"], arrays),
-               "inputs": answer["inputs"], "outputs": answer["outputs"]}
+    request = {"op": "load_graph", "graph": protocol.encode_plain(np.frombuffer(artifact.graph, np.uint8), arrays),
+               "inputs": list(artifact.inputs), "outputs": list(artifact.outputs)}
     return request, arrays
 
 
