@@ -1,0 +1,105 @@
+"""The grader's clean room, in process: definitions in, an exported graph (or whose failure it is) out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from autograder.channel import clean_room, freezing, protocol, runner_process
+
+SOURCE = '''import tensorflow as tf
+
+dense = tf.keras.layers.Dense(2)
+
+
+@tf.function
+def count_halvings(x):
+    count = tf.constant(0)
+    while tf.reduce_sum(x) > 1:
+        x = x / 2
+        count += 1
+    return count
+
+
+@tf.function
+def project(x):
+    return dense(x)
+
+
+def plain(x):
+    return x
+
+
+@tf.function
+def broken(x):
+    return x + not_defined_anywhere
+'''
+VECTOR = {"shape": [None], "dtype": "float32"}
+
+
+@pytest.fixture(autouse=True)
+def work_folder(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clean room writes the definitions it executes to its working folder."""
+    monkeypatch.chdir(tmp_path)
+
+
+def trace(name: str, specs: list[Any], weights: dict[str, list[np.ndarray]] | None = None) -> dict[str, Any]:
+    arrays: list[np.ndarray] = []
+    request = {"op": "trace", "source": SOURCE, "name": name, "specs": specs,
+               "weights": protocol.encode_plain(weights or {}, arrays)}
+    reply, out = clean_room.answer(request, arrays)
+    return {**reply, "artifact": freezing.decode(reply["result"], out) if reply["ok"] else None}
+
+
+def run(artifact: Any, *inputs: np.ndarray) -> list[np.ndarray]:
+    loaded: dict[int, Any] = {}
+    arrays: list[np.ndarray] = []
+    request = {"op": "load_graph", "graph": protocol.encode_plain(np.frombuffer(artifact.graph, np.uint8), arrays),
+               "inputs": list(artifact.inputs), "outputs": list(artifact.outputs)}
+    reply, out = runner_process._answer(request, arrays, loaded)
+    handle = protocol.decode_value(reply["result"], out)["handle"]
+    arrays = []
+    request = {"op": "run_graph", "handle": handle, "inputs": [protocol.encode_plain(x, arrays) for x in inputs]}
+    reply, out = runner_process._answer(request, arrays, loaded)
+    return [v.array for v in protocol.decode_value(reply["result"], out)]
+
+
+def test_a_loop_written_as_a_python_while_leaves_as_a_graph_that_counts() -> None:
+    reply = trace("count_halvings", [VECTOR])
+    assert reply["ok"], reply
+    [count] = run(reply["artifact"], np.array([3.0e38], np.float32))
+    assert int(count) == 128  # 3e38 / 2**128 is about 0.88
+
+
+def test_globals_hold_the_students_weights_after_the_first_trace() -> None:
+    kernel, bias = np.arange(6, dtype=np.float32).reshape(3, 2), np.array([1.0, -1.0], np.float32)
+    reply = trace("project", [{"shape": [None, 3], "dtype": "float32"}], {"dense": [kernel, bias]})
+    x = np.ones((1, 3), np.float32)
+    [got] = run(reply["artifact"], x)
+    np.testing.assert_allclose(got, x @ kernel + bias)
+
+
+@pytest.mark.parametrize(("name", "kind", "words"), [
+    ("plain", "not_tf_function", "function"),
+    ("broken", "raised", "NameError"),
+    ("absent", "not_tf_function", "not defined"),
+])
+def test_a_failure_says_whose_it_is(name: str, kind: str, words: str) -> None:
+    reply = trace(name, [VECTOR])
+    assert not reply["ok"] and reply["kind"] == kind and words in reply["error"]
+
+
+def test_weights_that_do_not_fit_are_the_notebooks_not_the_students_code() -> None:
+    reply = trace("project", [{"shape": [None, 3], "dtype": "float32"}], {"dense": [np.ones((5, 5), np.float32)]})
+    assert reply["kind"] == "weights" and reply["error"].startswith("dense: ")
+
+
+def test_a_failing_export_is_the_graders_never_the_students(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fails(concrete: Any) -> Any:
+        raise ValueError("Input 0 of node AssignVariableOp was passed int32")
+
+    monkeypatch.setattr(freezing, "export", fails)
+    reply = trace("count_halvings", [VECTOR])
+    assert reply["kind"] == "grader" and "AssignVariableOp" in reply["error"]
