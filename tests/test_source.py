@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from autograder.core.source import (
     function_facts,
     parse_cells,
 )
+from autograder.core.source_scopes import bound_names, statement_bindings
 from tests.conftest import NOTEBOOKS
 
 GRADED = ("linear_layer", "simple_nn", "count_halvings", "lstm_fn", "scaled_sum")
@@ -178,3 +180,27 @@ def test_the_eager_switch_is_found_anywhere(line: str, switched: bool) -> None:
 def test_cell_magics_that_run_code_are_read_as_that_code() -> None:
     found = definitions_for(cells("import tensorflow as tf", "%%time\ndef f(x):\n    return x"), "f")
     assert found.origins[-1].cell == 2 and found.origins[-1].line == 2
+
+
+def test_the_fast_reading_of_bindings_agrees_with_the_full_walk() -> None:
+    sample = (
+        "for i, (a, *b) in x:\n    c = 1\nelse:\n    d = 2\n"
+        "with open(p) as f, g() as (h, k):\n    pass\n"
+        "try:\n    import numpy as np\nexcept ValueError as e:\n    m = 3\nfinally:\n    del n\n"
+        "while x:\n    if y:\n        o: int = 4\n    q += 1\n"
+        "class C(B):\n    r = 5\n"
+        "@dec\ndef s(t=1):\n    u = 6\n"
+        "v.w = z[0] = 7\n[aa for bb in cc]\nlambda dd: dd\n"
+    )
+    statements = list(ast.parse(sample).body)
+    for path in _honest():
+        statements += [s for c in notebook.load(path, None).cells if (t := _tree(c.source)) for s in t.body]
+    for statement in statements:
+        assert statement_bindings(statement, walrus=False) == bound_names([statement]), ast.unparse(statement)
+
+
+def _tree(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except SyntaxError:
+        return None

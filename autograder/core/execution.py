@@ -234,8 +234,10 @@ def _collect(
     runner, clean_room = helpers
     student_output = _CappedReader(student.stdout, limits.output_bytes)
     checker_output = _CappedReader(checker.stdout, 256 * 1024)
-    # A tf.print in a traced function writes here: drained so the clean room never blocks on a full pipe.
-    _CappedReader(clean_room.stdout, HELPER_OUTPUT_BYTES)
+    # A tf.print in a graded function writes to the helper that runs its graph: drain both, so neither
+    # ever blocks on a full pipe (the rest of what they write is read and dropped).
+    for helper in helpers:
+        _CappedReader(helper.stdout, HELPER_OUTPUT_BYTES)
     with os.fdopen(results_read, "rb") as results_pipe:
         results = _CappedReader(results_pipe, MAX_RESULTS_BYTES)
         try:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from IPython.core.inputtransformer2 import TransformerManager
 
 from autograder import messages
-from autograder.core.source_scopes import bound_names, global_refs
+from autograder.core.source_scopes import global_refs, statement_bindings
 from autograder.errors import TfgradeError
 
 _TRANSFORMER = TransformerManager()
@@ -49,12 +49,27 @@ CODE_CELL_MAGICS = frozenset({"time", "capture"})
 
 
 def parse_cell(number: int, cell_source: str) -> ParsedCell:
+    parsed = _parse_plain(number, cell_source)
+    if parsed is not None:
+        return parsed
     parsed = _parse_python(number, python_source(cell_source))
     body = _cell_magic_body(parsed.tree)
     if body is None:
         return parsed
     # The body starts on the cell's second line: a leading newline keeps its line numbers the cell's.
     return _parse_python(number, "\n" + python_source(body))
+
+
+def _parse_plain(number: int, cell_source: str) -> ParsedCell | None:
+    """A cell that is plain Python already: IPython's transforms (slow, about 0.5 ms a cell) only change
+    what does not parse as Python (magics, ``!``, ``?``, prompts, a leading indent)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(cell_source, filename=f"<cell {number}>")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return ParsedCell(number, cell_source, tree)
 
 
 def _cell_magic_body(tree: ast.Module | None) -> str | None:
@@ -160,8 +175,13 @@ class _Top:
 
     cell: ParsedCell
     node: ast.stmt
-    binds: frozenset[str]
     readable: bool
+
+    @functools.cached_property
+    def binds(self) -> frozenset[str]:
+        """Read only for statements of cells that mention a name asked about: a walk of every statement
+        of a 40,000-cell notebook would cost seconds of the checks' budget."""
+        return frozenset(statement_bindings(self.node, walrus=":=" in self.cell.python))
 
     @property
     def where(self) -> Location:
@@ -173,24 +193,35 @@ def _first_line(node: ast.stmt) -> int:
     return min([node.lineno, *(d.lineno for d in decorators)])
 
 
-@dataclass(frozen=True)
 class _Index:
-    tops: tuple[_Top, ...]
-    bindings: dict[str, tuple[int, ...]]
-    """For each name, the positions (in ``tops``) of the statements that bind it, in order."""
+    """The notebook's top-level statements, and which of them bind a name (found when first asked)."""
+
+    def __init__(self, cells: tuple[ParsedCell, ...]) -> None:
+        tops: list[_Top] = []
+        self.spans: list[tuple[ParsedCell, int, int]] = []
+        for cell in cells:
+            if cell.tree is not None:
+                self.spans.append((cell, len(tops), len(tops) + len(cell.tree.body)))
+                tops += [_Top(cell, node, _readable(node)) for node in cell.tree.body]
+        self.tops = tuple(tops)
+        self._positions: dict[str, tuple[int, ...]] = {}
+
+    def positions(self, name: str) -> tuple[int, ...]:
+        """Where ``name`` is bound, in order; only cells whose text holds the name are read."""
+        if name not in self._positions:
+            self._positions[name] = tuple(
+                p for cell, start, end in self.spans if name in cell.python
+                for p in range(start, end) if name in self.tops[p].binds
+            )
+        return self._positions[name]
+
+    def cells_mentioning(self, words: Iterable[str]) -> list[tuple[ParsedCell, int, int]]:
+        return [span for span in self.spans if any(word in span[0].python for word in words)]
 
 
 @functools.lru_cache(maxsize=8)
 def _index(cells: tuple[ParsedCell, ...]) -> _Index:
-    tops = tuple(
-        _Top(cell, node, frozenset(bound_names([node])), _readable(node))
-        for cell in cells if cell.tree is not None for node in cell.tree.body
-    )
-    bindings: dict[str, list[int]] = {}
-    for position, top in enumerate(tops):
-        for name in top.binds:
-            bindings.setdefault(name, []).append(position)
-    return _Index(tops, {name: tuple(p) for name, p in bindings.items()})
+    return _Index(cells)
 
 
 def _readable(node: ast.stmt) -> bool:
@@ -216,7 +247,7 @@ def _plain_target(target: ast.expr) -> bool:
 
 def _binding(index: _Index, name: str, before: int | None = None) -> int | None:
     """The position of the last statement binding ``name`` (before position ``before``, if given)."""
-    positions = [p for p in index.bindings.get(name, ()) if before is None or p < before]
+    positions = [p for p in index.positions(name) if before is None or p < before]
     return positions[-1] if positions else None
 
 
@@ -321,13 +352,18 @@ _KEYWORDS: dict[type, str] = {
 def _refuse_dynamic_bindings(index: _Index, name: str, used: set[str]) -> None:
     """``exec``, ``globals()`` and the like can bind any name, and ``global`` in a function rebinds one
     when it is called: then what the notebook's names hold cannot be read from its source."""
-    for top in index.tops:
-        for node in ast.walk(top.node):
-            if isinstance(node, ast.Name) and node.id in DYNAMIC_BINDERS:
-                raise _unreadable_by(name, name, f"`{node.id}`", top, node.lineno)
-            if isinstance(node, ast.Global) and used & set(node.names):
-                rebound = ", ".join(sorted(used & set(node.names)))
-                raise _unreadable_by(name, rebound, f"`global {rebound}`", top, node.lineno)
+    for _, start, end in index.cells_mentioning([*DYNAMIC_BINDERS, "global"]):
+        for top in index.tops[start:end]:
+            _refuse_dynamic_in(top, name, used)
+
+
+def _refuse_dynamic_in(top: _Top, name: str, used: set[str]) -> None:
+    for node in ast.walk(top.node):
+        if isinstance(node, ast.Name) and node.id in DYNAMIC_BINDERS:
+            raise _unreadable_by(name, name, f"`{node.id}`", top, node.lineno)
+        if isinstance(node, ast.Global) and used & set(node.names):
+            rebound = ", ".join(sorted(used & set(node.names)))
+            raise _unreadable_by(name, rebound, f"`global {rebound}`", top, node.lineno)
 
 
 def _unreadable_by(name: str, binding: str, how: str, top: _Top, line: int) -> SourceRefused:
@@ -341,7 +377,7 @@ def _refuse_reach(name: str, index: _Index, top: _Top, wanted: set[str]) -> None
         node = _with_aliases(node, [a for a in node.names if _alias_key(a) in wanted] or list(node.names))
     for ref in global_refs(node):
         word = ref.node.id
-        builtin = word in REFUSED_BUILTINS and word not in index.bindings
+        builtin = word in REFUSED_BUILTINS and not index.positions(word)
         if builtin or word in REFUSED_NAMES or _odd_dunder(word):
             raise _beyond(name, word, top, ref.node.lineno)
     for found in ast.walk(node):

@@ -36,16 +36,52 @@ def bound_names(nodes: Iterable[ast.AST]) -> set[str]:
     return names
 
 
+def statement_bindings(statement: ast.stmt, *, walrus: bool) -> set[str]:
+    """The names a top-level statement binds; ``walrus=False`` promises no ``:=`` in it (a fast path:
+    then an expression binds nothing, and an assignment or a definition binds only its targets)."""
+    if walrus:
+        return bound_names([statement])
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return {statement.name}
+    targets = _TARGETS.get(type(statement))
+    if targets is None:
+        return bound_names([statement])
+    names = bound_names(t for field in targets for t in _as_list(getattr(statement, field)))
+    for field in ("body", "orelse", "finalbody", "handlers"):  # nested statements of a compound one
+        for inner in getattr(statement, field, []):
+            if isinstance(inner, ast.ExceptHandler):
+                names |= {inner.name} if inner.name else set()
+                names |= {n for s in inner.body for n in statement_bindings(s, walrus=False)}
+            else:
+                names |= statement_bindings(inner, walrus=False)
+    return names
+
+
+_TARGETS: dict[type, tuple[str, ...]] = {
+    ast.Expr: (), ast.Pass: (), ast.Break: (), ast.Continue: (), ast.Return: (), ast.Raise: (), ast.Assert: (),
+    ast.Global: (), ast.Nonlocal: (), ast.If: (), ast.While: (), ast.Try: (),
+    ast.Assign: ("targets",), ast.AugAssign: ("target",), ast.AnnAssign: ("target",), ast.Delete: ("targets",),
+    ast.For: ("target",), ast.AsyncFor: ("target",), ast.With: ("items",), ast.AsyncWith: ("items",),
+}
+"""Where a statement without ``:=`` binds names: its targets (expressions elsewhere bind nothing)."""
+
+
+def _as_list(value: object) -> list[ast.AST]:
+    items = value if isinstance(value, list) else [value]
+    nodes = [v.optional_vars if isinstance(v, ast.withitem) else v for v in items]
+    return [n for n in nodes if isinstance(n, ast.AST)]
+
+
 def _bound(node: ast.AST) -> set[str]:
+    if isinstance(node, ast.Name):  # the common case, without a walk of its context node
+        return {node.id} if isinstance(node.ctx, ast.Store | ast.Del) else set()
     names: set[str] = set()
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         names.add(node.name)
         return names | bound_names(_outer_parts(node))
     if isinstance(node, ast.Lambda):
         return bound_names(_outer_parts(node))
-    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
-        names.add(node.id)
-    elif isinstance(node, ast.Import | ast.ImportFrom):
+    if isinstance(node, ast.Import | ast.ImportFrom):
         names |= {_alias_name(a) for a in node.names if a.name != "*"}
     elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
         names.add(node.name)

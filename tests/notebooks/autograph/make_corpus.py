@@ -250,7 +250,8 @@ def scaled_sum(x, scale):
     ),
     "tf-print-everywhere": (
         "Correct, with a `tf.print` in every graded function (left from debugging): each call prints, in the "
-        "notebook and wherever the grader runs the graph.",
+        "notebook and wherever the grader runs the graph; `lstm_fn` prints a whole row of its output, about a "
+        "kilobyte per call, far more than a pipe holds over a timing run.",
         {
             "q1-answer": """def linear_layer(x):
     tf.print("linear_layer: x has shape", tf.shape(x))
@@ -271,8 +272,9 @@ def count_halvings(x):
     return count""",
             "q3-answer": """@tf.function
 def lstm_fn(input, state):
-    tf.print("lstm_fn: one step on a batch of", tf.shape(input)[0], "with input", input, summarize=3)
-    return lstm_cell(input, state)""",
+    output, new_state = lstm_cell(input, state)
+    tf.print("lstm_fn: first row of the output", output[0], summarize=-1)
+    return output, new_state""",
             "q4-answer": """@tf.function(input_signature=[tf.TensorSpec([None], tf.float32),
                               tf.TensorSpec([], tf.float32)])
 def scaled_sum(x, scale):
