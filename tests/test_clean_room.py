@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.channel import clean_room, freezing, protocol, runner_process
+from autograder.channel import clean_room, protocol, runner_process
+from autograder.channel.freezing import GraphArtifact
 
 SOURCE = '''import tensorflow as tf
 
@@ -50,7 +51,7 @@ def trace(name: str, specs: list[Any], weights: dict[str, list[np.ndarray]] | No
     request = {"op": "trace", "source": SOURCE, "name": name, "specs": specs,
                "weights": protocol.encode_plain(weights or {}, arrays)}
     reply, out = clean_room.answer(request, arrays)
-    return {**reply, "artifact": freezing.decode(reply["result"], out) if reply["ok"] else None}
+    return {**reply, "artifact": GraphArtifact.decode(reply["result"], out) if reply["ok"] else None}
 
 
 def run(artifact: Any, *inputs: np.ndarray) -> list[np.ndarray]:
@@ -100,6 +101,6 @@ def test_a_failing_export_is_the_graders_never_the_students(monkeypatch: pytest.
     def fails(concrete: Any) -> Any:
         raise ValueError("Input 0 of node AssignVariableOp was passed int32")
 
-    monkeypatch.setattr(freezing, "export", fails)
+    monkeypatch.setattr(clean_room, "export", fails)
     reply = trace("count_halvings", [VECTOR])
     assert reply["kind"] == "grader" and "AssignVariableOp" in reply["error"]

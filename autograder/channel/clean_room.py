@@ -12,7 +12,7 @@ further than TensorFlow, Keras, NumPy and math. Per request the clean room write
 its own (AutoGraph converts only code it can read the source of), executes it in a fresh module,
 traces the name for the given specs or arguments, restores the student's weights into the globals
 named in ``weights`` (so ``lstm_cell`` holds what the notebook's holds), and exports the concrete
-function (:func:`autograder.channel.freezing.export`). A failure says whose it is: ``raised`` (the
+function (``export``, today :mod:`autograder.channel.freezing`). A failure says whose it is: ``raised`` (the
 student's code raised while defining or tracing), ``not_tf_function``, ``weights``, or ``grader``
 (the export itself failed, which is never the student's fault).
 
@@ -33,7 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from autograder.channel import freezing, protocol
+from autograder.channel import protocol
+from autograder.channel.freezing import export
 from autograder.errors import TfgradeError
 
 MAX_REQUEST_BYTES = 256 * 1024 * 1024
@@ -84,7 +85,7 @@ def answer(request: dict[str, Any], arrays: list[np.ndarray]) -> tuple[dict[str,
     except _Refusal as refusal:
         return {"ok": False, "kind": refusal.kind, "error": _capped(str(refusal))}, []
     try:
-        return {"ok": True, "result": freezing.encode(freezing.export(concrete), out)}, out
+        return {"ok": True, "result": export(concrete).encode(out)}, out
     except Exception as exc:  # noqa: BLE001 - the grader's own export failed: say so, never blame the student
         return {"ok": False, "kind": "grader", "error": _capped(_error_text(exc))}, []
 

@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 
 from autograder import messages
-from autograder.channel import freezing, protocol
-from autograder.channel.student import CheckFailure, GraphArtifact, student_text
+from autograder.channel import protocol
+from autograder.channel.freezing import GraphArtifact
+from autograder.channel.student import CheckFailure, student_text
 from autograder.core import source
 from autograder.errors import TfgradeError
 
@@ -88,7 +89,7 @@ class CleanRoom:
         if reply.get("ok") is not True:
             raise _refusal(definitions.name, str(reply.get("kind")), str(reply.get("error", "")))
         try:
-            return freezing.decode(reply.get("result"), reply_arrays)
+            return GraphArtifact.decode(reply.get("result"), reply_arrays)
         except (ValueError, protocol.ProtocolError) as exc:
             raise self._fail(f"an unreadable graph ({exc})") from exc
 

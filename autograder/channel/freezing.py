@@ -2,18 +2,58 @@
 
 Moved here from the student's process, which no longer exports anything: the grader's clean room
 (:mod:`autograder.channel.clean_room`) calls :func:`export` on the concrete function it traced.
-A function that assigns to a ``tf.Variable`` cannot be frozen this way; the runner's variable-keeping
-export (``autograder.channel.graph_export``) replaces this module with the same ``export`` name.
+A function that assigns to a ``tf.Variable`` cannot be frozen this way (the assign op needs a
+resource, not a constant); the runner's variable-keeping export, ``autograder.channel.graph_export``,
+has the same names (``GraphArtifact`` with ``encode``/``decode``, ``export``), so replacing this
+module is one import in the clean room and its handle.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from autograder.channel import protocol
-from autograder.channel.student import GraphArtifact
+
+MAX_NAME_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class GraphArtifact:
+    """A traced tf.function as bytes for the grader's runner.
+
+    ``inputs`` and ``outputs`` name the graph's tensors in call order; the runner checks they exist.
+    """
+
+    graph: bytes
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+
+    def encode(self, arrays: list[np.ndarray]) -> dict[str, Any]:
+        """The artifact as a JSON tree for a message header; its bytes are appended to ``arrays``."""
+        return {"graph": protocol.encode_plain(np.frombuffer(self.graph, np.uint8), arrays),
+                "inputs": list(self.inputs), "outputs": list(self.outputs)}
+
+    @classmethod
+    def decode(cls, tree: Any, arrays: list[np.ndarray]) -> GraphArtifact:
+        """An artifact from a message header; ``ValueError`` on anything malformed."""
+        if not isinstance(tree, dict):
+            raise ValueError("the artifact is not a JSON object")
+        try:
+            graph = protocol.decode_value(tree.get("graph"), arrays)
+        except (protocol.ProtocolError, KeyError) as exc:
+            raise ValueError(f"malformed graph in the artifact: {exc}") from exc
+        if not isinstance(graph, protocol.ArrayValue) or graph.dtype != np.uint8 or graph.array.ndim != 1:
+            raise ValueError("the artifact's graph is not bytes")
+        return cls(graph.array.tobytes(), _names(tree.get("inputs")), _names(tree.get("outputs")))
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(n, str) and 0 < len(n) <= MAX_NAME_CHARS for n in value):
+        raise ValueError("the artifact's tensor names are not a list of short strings")
+    return tuple(value)
 
 
 def export(concrete: Any) -> GraphArtifact:
@@ -24,24 +64,3 @@ def export(concrete: Any) -> GraphArtifact:
     frozen = convert_variables_to_constants_v2(concrete, lower_control_flow=False)
     graph = frozen.graph.as_graph_def().SerializeToString()
     return GraphArtifact(graph, tuple(t.name for t in frozen.inputs), tuple(t.name for t in frozen.outputs))
-
-
-def encode(artifact: GraphArtifact, arrays: list[np.ndarray]) -> Any:
-    """The artifact as a protocol tree (its bytes as one array)."""
-    graph = np.frombuffer(artifact.graph, dtype=np.uint8)
-    return protocol.encode_plain({"graph": graph, "inputs": list(artifact.inputs), "outputs": list(artifact.outputs)},
-                                 arrays)
-
-
-def decode(tree: Any, arrays: list[np.ndarray]) -> GraphArtifact:
-    """The artifact back from a protocol tree; ``ValueError`` when it is not one."""
-    value = protocol.decode_value(tree, arrays)
-    try:
-        graph = value["graph"]
-        if not isinstance(graph, protocol.ArrayValue) or graph.dtype != np.uint8:
-            raise TypeError("graph is not bytes")
-        inputs = tuple(str(n) for n in value["inputs"])
-        outputs = tuple(str(n) for n in value["outputs"])
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"not a graph artifact: {exc}") from exc
-    return GraphArtifact(graph.array.tobytes(), inputs, outputs)

@@ -20,6 +20,7 @@ import numpy as np
 
 from autograder import messages
 from autograder.channel import protocol
+from autograder.channel.freezing import GraphArtifact  # noqa: F401 - re-exported: checks import it from here
 from autograder.core.results import CellError, ExecutionSummary
 from autograder.errors import TfgradeError
 from autograder.reports.formats import safe_text
@@ -47,18 +48,6 @@ class NameInfo:
     type_name: str = ""
     callable: bool = False
     is_python_function: bool = False
-
-
-@dataclass(frozen=True)
-class GraphArtifact:
-    """A tf.function traced and frozen in the student's process: bytes for the grader's runner.
-
-    ``inputs`` and ``outputs`` name the graph's tensors in call order; the runner checks they exist.
-    """
-
-    graph: bytes
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
 
 
 class Student:
