@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 from typing import Any
 
 import numpy as np
@@ -104,3 +109,30 @@ def test_a_failing_export_is_the_graders_never_the_students(monkeypatch: pytest.
     monkeypatch.setattr(clean_room, "export", fails)
     reply = trace("count_halvings", [VECTOR])
     assert reply["kind"] == "grader" and "AssignVariableOp" in reply["error"]
+
+
+def _ask(sock: socket.socket, request: dict[str, Any]) -> dict[str, Any]:
+    protocol.send_message(sock, {**request, "id": "r"}, [])
+    reply, _ = protocol.recv_message(sock, max_bytes=1 << 26, deadline=time.monotonic() + 120)
+    assert reply["id"] == "r"
+    return reply
+
+
+def test_each_request_starts_clean_and_a_stuck_trace_is_answered_for(tmp_path: Any) -> None:
+    ours, theirs = socket.socketpair()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "autograder.channel.clean_room", "--fd", str(theirs.fileno()), "--seed", "1",
+         "--trace-seconds", "20"], pass_fds=[theirs.fileno()], cwd=tmp_path,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""})
+    theirs.close()
+    try:
+        patch = "import tensorflow as tf\ntf.function = lambda f: f\n@tf.function\ndef f(x):\n    return x"
+        assert _ask(ours, {"op": "trace", "source": patch, "name": "f", "specs": [VECTOR]})["kind"] == "not_tf_function"
+        assert _ask(ours, {"op": "trace", "source": SOURCE, "name": "count_halvings", "specs": [VECTOR]})["ok"]
+        stuck = "import tensorflow as tf\nwhile True:\n    pass"
+        reply = _ask(ours, {"op": "trace", "source": stuck, "name": "f", "specs": [VECTOR]})
+        assert reply["kind"] == "raised" and "did not finish within 20 s" in reply["error"]
+        assert _ask(ours, {"op": "trace", "source": SOURCE, "name": "count_halvings", "specs": [VECTOR]})["ok"]
+    finally:
+        ours.close()
+        process.wait(30)

@@ -177,6 +177,14 @@ def test_the_eager_switch_is_found_anywhere(line: str, switched: bool) -> None:
         assert found is not None and found.cell == 2
 
 
+def test_a_statement_keeps_its_decorators_however_spaced_and_its_neighbours_on_a_line_stay_out() -> None:
+    found = definitions_for(cells("import tensorflow as tf; import os", "@ tf.function (jit_compile=True)\n"
+                                  "@tf.function\ndef f(x):\n    return x"), "f").source
+    assert found.startswith("import tensorflow as tf\n") and "import os" not in found
+    assert "@ tf.function (jit_compile=True)\n@tf.function\ndef f(x):" in found
+    compile(found, "<definitions>", "exec")
+
+
 def test_cell_magics_that_run_code_are_read_as_that_code() -> None:
     found = definitions_for(cells("import tensorflow as tf", "%%time\ndef f(x):\n    return x"), "f")
     assert found.origins[-1].cell == 2 and found.origins[-1].line == 2

@@ -16,6 +16,9 @@ function (``export``, today :mod:`autograder.channel.freezing`). A failure says 
 student's code raised while defining or tracing), ``not_tf_function``, ``weights``, or ``grader``
 (the export itself failed, which is never the student's fault).
 
+Each request is answered in a fresh child process (see :func:`_serve_in_child`), so what one
+request's definitions do to TensorFlow never reaches the next.
+
 Run as ``python -I -m autograder.channel.clean_room --fd N --seed S``.
 """
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import signal
 import socket
 import sys
 import types
@@ -38,6 +42,8 @@ from autograder.channel.freezing import export
 from autograder.errors import TfgradeError
 
 MAX_REQUEST_BYTES = 256 * 1024 * 1024
+TRACE_SECONDS = 100
+"""How long one request's child may run (defining, tracing, exporting): less than the check side waits."""
 MAX_ERROR = 1500
 _NUMBERS = itertools.count(1)
 
@@ -54,16 +60,43 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="autograder.channel.clean_room")
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--trace-seconds", type=int, default=TRACE_SECONDS)
     args = parser.parse_args(argv)
-    _set_up(args.seed)
     sock = socket.socket(fileno=args.fd)
     while True:
         try:
             request, arrays = protocol.recv_message(sock, max_bytes=MAX_REQUEST_BYTES, deadline=None)
         except protocol.ChannelClosed:
             return 0
-        reply, out = answer(request, arrays)
-        protocol.send_message(sock, {**reply, "id": request.get("id")}, out)
+        _serve_in_child(sock, request, arrays, args.seed, args.trace_seconds)
+
+
+def _serve_in_child(
+    sock: socket.socket, request: dict[str, Any], arrays: list[np.ndarray], seed: int, seconds: int
+) -> None:
+    """Answer one request in a fresh child of this process, which never runs student code itself.
+
+    What one request's definitions do to TensorFlow (patch a module, switch a global setting) must
+    not reach the next request's: each child starts from this process as it was, with TensorFlow
+    imported and not yet running (as the fork server forks it), and ends after its one reply.
+    """
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            signal.alarm(seconds)  # default action: the child ends, and the parent answers for it
+            _set_up(seed)
+            reply, out = answer(request, arrays)
+            protocol.send_message(sock, {**reply, "id": request.get("id")}, out)
+            code = 0
+        finally:
+            sys.stdout.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:  # no reply was sent: say why, as the student's trace
+        error = f"tracing did not finish within {seconds} s, or it ended the process"
+        protocol.send_message(sock, {"ok": False, "kind": "raised", "error": error, "id": request.get("id")})
 
 
 def _set_up(seed: int) -> None:

@@ -319,8 +319,8 @@ class _Span:
 
 
 def _first_col(node: ast.stmt) -> int:
-    decorators = getattr(node, "decorator_list", [])
-    return decorators[0].col_offset - 1 if decorators else node.col_offset  # the "@" before it
+    # A decorated top-level definition starts its line ("@" cannot follow ";"): take the "@" too.
+    return 0 if getattr(node, "decorator_list", []) else node.col_offset
 
 
 def _alias_key(alias: ast.alias) -> str:
