@@ -452,9 +452,9 @@ CLEAN_ROOM_WEIGHTS = Message(
 )
 CLEAN_ROOM_GRADER_FAILED = Message(
     "checks.clean-room-grader-failed",
-    "The grader could not export the graph of `{name}` ({error}). This is the grader's problem, not your code's; "
-    "your instructor can see it in the report."
+    "the grader could not export the graph of `{name}` ({error}), which is the grader's problem, not your code's"
 )
+"""The message of an error (not a failure) that the check process wraps in :data:`CHECK_RAISED`."""
 CLEAN_ROOM_UNAVAILABLE = Message(
     "checks.clean-room-unavailable",
     "The grader's clean room, where it traces your functions, stopped answering ({problem}). Later checks that "
