@@ -16,12 +16,16 @@ SPEC = {"shape": [None], "dtype": "float32"}
 
 def export(fn: Any, specs: list[Any]) -> tuple[dict[str, Any], list[np.ndarray]]:
     """A load_graph request holding what the clean room hands over for ``fn``."""
-    concrete = fn.get_concrete_function(*[tf.TensorSpec(s["shape"], s["dtype"]) for s in specs])
+    concrete = fn.get_concrete_function(*[tensor_spec(s) for s in specs])
     artifact = freezing.export(concrete)
     arrays: list[np.ndarray] = []
     request = {"op": "load_graph", "graph": protocol.encode_plain(np.frombuffer(artifact.graph, np.uint8), arrays),
                "inputs": list(artifact.inputs), "outputs": list(artifact.outputs)}
     return request, arrays
+
+
+def tensor_spec(spec: Any) -> Any:
+    return [tensor_spec(s) for s in spec] if isinstance(spec, list) else tf.TensorSpec(spec["shape"], spec["dtype"])
 
 
 def ask(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]) -> Any:
