@@ -118,6 +118,7 @@ def _ask(sock: socket.socket, request: dict[str, Any]) -> dict[str, Any]:
     return reply
 
 
+@pytest.mark.slow  # a fresh Python with TensorFlow, forking a child per request
 def test_each_request_starts_clean_and_a_stuck_trace_is_answered_for(tmp_path: Any) -> None:
     ours, theirs = socket.socketpair()
     process = subprocess.Popen(
