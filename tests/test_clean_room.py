@@ -137,3 +137,10 @@ def test_each_request_starts_clean_and_a_stuck_trace_is_answered_for(tmp_path: A
     finally:
         ours.close()
         process.wait(30)
+
+
+def test_a_malformed_request_is_the_graders() -> None:
+    reply, _ = clean_room.answer({"op": "trace", "source": SOURCE, "name": "count_halvings",
+                                  "specs": [{"shape": [None]}]}, [])
+    assert reply["kind"] == "grader" and "malformed" in reply["error"]
+    assert clean_room.answer({"op": "trace", "name": "f"}, [])[0]["kind"] == "grader"

@@ -110,13 +110,16 @@ def _set_up(seed: int) -> None:
 
 def answer(request: dict[str, Any], arrays: list[np.ndarray]) -> tuple[dict[str, Any], list[np.ndarray]]:
     """One request's reply: the exported graph, or why there is none (``kind`` and ``error``)."""
-    if request.get("op") != "trace":
-        return {"ok": False, "kind": "grader", "error": f"unknown request {request.get('op')!r}"}, []
+    if request.get("op") != "trace" or not isinstance(request.get("source"), str) \
+            or not isinstance(request.get("name"), str):
+        return {"ok": False, "kind": "grader", "error": f"not a trace request ({str(request.get('op'))[:40]})"}, []
     out: list[np.ndarray] = []
     try:
         concrete = _traced(request, arrays)
     except _Refusal as refusal:
         return {"ok": False, "kind": refusal.kind, "error": _capped(str(refusal))}, []
+    except (KeyError, TypeError, ValueError, protocol.ProtocolError) as exc:  # a malformed request: the grader's
+        return {"ok": False, "kind": "grader", "error": _capped(f"a malformed request: {_error_text(exc)}")}, []
     try:
         return {"ok": True, "result": export(concrete).encode(out)}, out
     except Exception as exc:  # noqa: BLE001 - the grader's own export failed: say so, never blame the student
