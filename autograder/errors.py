@@ -33,6 +33,8 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     ├── ChecksOutOfTime        channel.budget        the checks' overall budget is spent
     ├── GraphExportError       channel.graph_export  a traced function cannot be exported (the grader's limit)
     ├── RunnerFault            channel.runner        the runner could not load the grader's own artifact
+    ├── SourceRefused          core.source           the grader will not trace a name from this source (the student's)
+    ├── CleanRoomFailed        channel.clean_room_handle  the grader's own export failed in the clean room
     ├── TopologyError          checks.topology.graph a model description is not a graph of layers (also a ValueError)
     ├── MessageError           messages              a message filled in with other values than its placeholders
     │                                                (a bug in the caller; also a TypeError)
@@ -40,6 +42,7 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
         │                                            AssertionError, so pytest reports a failure, not an error)
         ├── StudentUnavailable channel.student       the student's process can answer no more
         ├── RunnerUnavailable  channel.runner        the grader's runner can answer no more
+        ├── CleanRoomUnavailable channel.clean_room_handle the grader's clean room can answer no more
         └── ArchiveError       checks.keras_saving   a saved .keras file cannot be read
 
 The student's process raises ``CellTimeout`` into a cell that runs too long; it is a

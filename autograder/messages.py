@@ -362,7 +362,6 @@ STUDENT_STOPPED = Message(
 )
 STUDENT_BAD_ANSWER = Message("channel.student.bad-answer", "sent an answer the grader could not read ({error})")
 STUDENT_BAD_MODEL = Message("channel.student.bad-model", "sent a saved model the grader could not read")
-STUDENT_BAD_GRAPH = Message("channel.student.bad-graph", "sent a graph the grader could not read")
 STUDENT_BAD_WEIGHTS = Message("channel.student.bad-weights", "sent weights the grader could not read")
 STUDENT_BAD_FILE = Message("channel.student.bad-file", "sent a file the grader could not read")
 A_REQUEST = Message("channel.student.a-request", "a request")
@@ -378,7 +377,6 @@ STUDENT_RAISED = Message(
 ACTION_CALLING = Message("channel.action.calling", "Calling")
 """This and the next ``ACTION_*`` entries complete :data:`STUDENT_RAISED` as its ``action``."""
 ACTION_USING = Message("channel.action.using", "Using")
-ACTION_TRACING = Message("channel.action.tracing", "Tracing")
 ACTION_SAVING = Message("channel.action.saving", "Saving")
 GET_CONFIG_NOT_DICT = Message("channel.get-config-not-dict", "`{name}.get_config()` must return a dict.")
 RUNNER_UNAVAILABLE = Message(
@@ -431,6 +429,54 @@ PLAIN_PYTHON_FUNCTION = Message(
     "checks.plain-python-function",
     "`{name}` is a plain Python function, not a tf.function. Put `@tf.function` on the line above its `def` so "
     "TensorFlow compiles it into a graph."
+)
+NOT_WRITTEN_AS_TF_FUNCTION = Message(
+    "checks.not-written-as-tf-function",
+    "`{name}` is not written as a tf.function: the grader reads how it is defined in your notebook. Define it with "
+    "`@tf.function` on the line above its `def`, or as the result of `tf.function(...)`."
+)
+EAGER_SWITCHED_ON = Message(
+    "checks.eager-switched-on",
+    "Cell {cell}, line {line} uses `tf.config.run_functions_eagerly` with something other than `False`, so every "
+    "tf.function may run eagerly and `{name}` is not judged as a graph. Remove that line (it is meant for "
+    "debugging), then restart the kernel and run all cells."
+)
+SOURCE_UNREADABLE = Message(
+    "checks.source-unreadable",
+    "The grader could not read from your notebook how `{binding}` is defined, which it needs to trace `{name}`: it "
+    "is changed by {how} in cell {cell}, line {line}. Define `{binding}` at the top level of a cell with `def`, "
+    "`class`, an import or a plain assignment, and leave it unchanged afterwards."
+)
+SOURCE_REACHES_BEYOND = Message(
+    "checks.source-reaches-beyond",
+    "The grader did not trace `{name}`: its definition, or a helper or constant it uses, reaches beyond "
+    "TensorFlow, Keras, NumPy and math (`{what}` in cell {cell}, line {line}). Write the graded function and what "
+    "it uses with those libraries only; keep anything else in other cells."
+)
+CLEAN_ROOM_RAISED = Message(
+    "checks.clean-room-raised",
+    "Tracing `{name}` raised {error}. The grader traces it with only its definition and the imports, helpers and "
+    "constants it uses; run those cells in a fresh kernel to see the full error."
+)
+CLEAN_ROOM_NOT_TF_FUNCTION = Message(
+    "checks.clean-room-not-tf-function",
+    "Defined on its own, `{name}` is a {kind}, not a tf.function. Define it with `@tf.function` on the line above "
+    "its `def`, and do not replace it afterwards."
+)
+CLEAN_ROOM_WEIGHTS = Message(
+    "checks.clean-room-weights",
+    "The weights of `{holder}` in your notebook do not fit `{holder}` as its definition builds it ({error}). Do "
+    "not replace or rebuild `{holder}` after the cell that defines it."
+)
+CLEAN_ROOM_GRADER_FAILED = Message(
+    "checks.clean-room-grader-failed",
+    "the grader could not export the graph of `{name}` ({error}), which is the grader's problem, not your code's"
+)
+"""The message of an error (not a failure) that the check process wraps in :data:`CHECK_RAISED`."""
+CLEAN_ROOM_UNAVAILABLE = Message(
+    "checks.clean-room-unavailable",
+    "The grader's clean room, where it traces your functions, stopped answering ({problem}). Later checks that "
+    "need it were not run; if your notebook is fine, ask your instructor to look at the report."
 )
 GRAPH_LACKS = Message("checks.graph-lacks", "The graph traced from {what} has no {label}.")
 GRAPH_CONTAINS = Message("checks.graph-contains", "The graph traced from {what} contains {label} ({ops}).")

@@ -7,10 +7,12 @@ import re
 import numpy as np
 import pytest
 
+import autograder.checks as checks_module
 from autograder.channel.artifacts import GraphOps
+from autograder.channel.clean_room_handle import CleanRoom, CleanRoomUnavailable
 from autograder.channel.protocol import ArrayValue, OpaqueValue
 from autograder.channel.runner import Graph
-from autograder.channel.student import GraphArtifact, NameInfo
+from autograder.channel.graph_export import GraphArtifact
 from autograder.checks import (
     PY_FUNCTION_OPS,
     WHILE_OPS,
@@ -19,7 +21,9 @@ from autograder.checks import (
     expect_ops,
     expect_tensor,
     expect_tf_function,
+    use_clean_room,
 )
+from autograder.core.source import parse_cells
 
 
 def tensor(values, dtype=np.float32, kind="tensor") -> ArrayValue:
@@ -100,18 +104,14 @@ def test_numpy_values_pass_when_allowed():
 
 
 class FakeStudent:
-    """Just enough of a Student for expect_tf_function: a claim about the name, and an export."""
+    """Just enough of a Student for expect_tf_function: the weights of a global."""
 
-    def __init__(self, info: NameInfo, exported: GraphArtifact | None) -> None:
-        self.info, self.exported = info, exported
+    def __init__(self) -> None:
+        self.asked: list[str] = []
 
-    def describe(self, name: str) -> NameInfo:
-        return self.info
-
-    def export_function(self, name: str, **_: object) -> GraphArtifact:
-        if self.exported is None:
-            raise CheckFailure(f"Tracing `{name}` raised TypeError: {name} is not a tf.function.")
-        return self.exported
+    def weights(self, name: str) -> list[np.ndarray]:
+        self.asked.append(name)
+        return [np.ones(2, np.float32)]
 
 
 class FakeRunner:
@@ -125,36 +125,71 @@ class FakeRunner:
                      None if self.refused else 1)
 
 
+class FakeCleanRoom(CleanRoom):
+    """The real reading of the source; a trace that records what it was asked and hands back ARTIFACT."""
+
+    def __init__(self, *sources: str) -> None:
+        super().__init__(None, None)
+        self.__dict__["cells"] = parse_cells(enumerate(sources, start=1))
+        self.traced: list[tuple[str, dict]] = []
+
+    def trace(self, definitions, **kwargs):  # type: ignore[no-untyped-def, override]
+        self.traced.append((definitions.source, kwargs))
+        return ARTIFACT
+
+
 ARTIFACT = GraphArtifact(b"graph bytes", ("x:0",), ("Identity:0",))
-CLAIMS_TF_FUNCTION = NameInfo("f", True, "PolymorphicFunction", True, False)
+DECORATED = "import tensorflow as tf\n@tf.function\ndef f(x):\n    return x"
+
+
+@pytest.fixture
+def room_of():
+    def use(*sources: str) -> FakeCleanRoom:
+        room = FakeCleanRoom(*sources)
+        use_clean_room(room)
+        return room
+    yield use
+    checks_module._CLEAN_ROOM.clear()
 
 
 @pytest.mark.parametrize(
-    ("info", "words"),
+    ("sources", "words"),
     [
-        (NameInfo("f", defined=False), "`f` is not defined in your notebook"),
-        (NameInfo("f", True, "builtins.function", True, True), "Put `@tf.function` on the line above"),
-        (NameInfo("f", True, "builtins.int", False, False), "f is not a tf.function"),
-        # A process that claims a tf.function but hands over no graph fails all the same.
-        (CLAIMS_TF_FUNCTION, "f is not a tf.function"),
+        (("x = 1",), "`f` is not defined in your notebook"),
+        (("import tensorflow as tf\ndef f(x):\n    return x",), "Put `@tf.function` on the line above"),
+        (("import tensorflow as tf\nf = abs",), "`f` is not written as a tf.function"),
+        ((DECORATED, "tf.config.run_functions_eagerly(True)"), "Cell 2, line 1 uses `tf.config.run_functions_eagerly`"),
+        ((DECORATED, "import os\nSEP = os.sep\n@tf.function\ndef f(x):\n    return SEP"), "`import os` in cell 2"),
     ],
 )
-def test_expect_tf_function_fails_without_a_graph_whatever_the_claim(info, words):
+def test_expect_tf_function_judges_how_the_source_is_written(room_of, sources, words):
+    room = room_of(*sources)
     with pytest.raises(CheckFailure, match=re.escape(words)):
-        expect_tf_function(FakeStudent(info, None), FakeRunner(), "f")  # type: ignore[arg-type]
+        expect_tf_function(FakeStudent(), FakeRunner(), "f")  # type: ignore[arg-type]
+    assert room.traced == []
 
 
-def test_expect_tf_function_passes_on_the_graph_the_runner_examined_not_on_the_claim():
-    runner = FakeRunner()
-    claims_plain = NameInfo("f", True, "builtins.function", True, True)
-    graph = expect_tf_function(FakeStudent(claims_plain, ARTIFACT), runner, "f")  # type: ignore[arg-type]
-    assert graph.handle == 1 and runner.loaded == [ARTIFACT]
+def test_expect_tf_function_traces_the_definitions_in_the_clean_room_with_the_students_weights(room_of):
+    room = room_of("import tensorflow as tf", "cell = tf.keras.layers.Dense(2)\nprint(cell)",
+                   "@tf.function\ndef f(x):\n    return cell(x)")
+    runner, student = FakeRunner(), FakeStudent()
+    graph = expect_tf_function(student, runner, "f", specs=[([2], "float32")],  # type: ignore[arg-type]
+                               weights=("cell", "absent"))
+    assert graph.handle == 1 and runner.loaded == [ARTIFACT] and student.asked == ["cell"]
+    [(source, asked)] = room.traced
+    assert "print" not in source and "def f" in source
+    assert asked["specs"] == [([2], "float32")] and list(asked["weights"]) == ["cell"]
 
 
-def test_expect_tf_function_names_the_ops_the_runner_refused():
-    student, runner = FakeStudent(CLAIMS_TF_FUNCTION, ARTIFACT), FakeRunner(("EagerPyFunc", "ReadFile"))
+def test_expect_tf_function_names_the_ops_the_runner_refused(room_of):
+    room_of(DECORATED)
     with pytest.raises(CheckFailure, match=re.escape("operations the grader does not run (EagerPyFunc, ReadFile)")):
-        expect_tf_function(student, runner, "f")  # type: ignore[arg-type]
+        expect_tf_function(FakeStudent(), FakeRunner(("EagerPyFunc", "ReadFile")), "f")  # type: ignore[arg-type]
+
+
+def test_without_a_clean_room_no_graph_is_judged():
+    with pytest.raises(CleanRoomUnavailable):
+        expect_tf_function(FakeStudent(), FakeRunner(), "f")  # type: ignore[arg-type]
 
 
 def test_graph_ops_are_found_in_nested_bodies_too():

@@ -25,8 +25,9 @@ from typing import Any
 
 import pytest
 
-from autograder import i18n, messages
+from autograder import checks, i18n, messages
 from autograder.channel.budget import Budget, BudgetedSocket, ChecksOutOfTime
+from autograder.channel.clean_room_handle import CleanRoom
 from autograder.channel.runner import Runner
 from autograder.channel.student import CheckFailure, Student, student_text
 from autograder.core import codec
@@ -37,10 +38,12 @@ class GradingPlugin:
     """Hands checks the ``student`` fixture and records each check's outcome."""
 
     def __init__(
-        self, student: Student, hidden_dirs: list[Path], required: list[str], runner: Runner, budget: Budget
+        self, student: Student, hidden_dirs: list[Path], required: list[str], runner: Runner, budget: Budget,
+        clean_room: CleanRoom | None = None,
     ) -> None:
         self._student = student
         self._runner = runner
+        self._clean_room = clean_room or CleanRoom(None, None)
         self._required = required
         self._budget = budget
         self._hidden_dirs = [d.resolve() for d in hidden_dirs]
@@ -57,6 +60,11 @@ class GradingPlugin:
     def runner(self) -> Runner:
         """The grader's runner: examines, runs and times artifacts from the student's process."""
         return self._runner
+
+    @pytest.fixture(scope="session")
+    def clean_room(self) -> CleanRoom:
+        """The grader's clean room: traces a graded function from the notebook's source alone."""
+        return self._clean_room
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -142,6 +150,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="autograder.channel.check_process")
     parser.add_argument("--student-fd", type=int, required=True)
     parser.add_argument("--runner-fd", type=int, help="the channel to the grader's runner")
+    parser.add_argument("--clean-room-fd", type=int, help="the channel to the grader's clean room")
+    parser.add_argument("--sources-file", type=Path, help="the notebook's code cells (numbers and sources), JSON")
     parser.add_argument("--control-fd", type=int, help="the channel to the grader (to freeze the student)")
     parser.add_argument("--results-fd", type=int, required=True)
     parser.add_argument("--checks", type=Path, nargs="+", required=True)
@@ -181,7 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     # The runner runs the student's artifacts, so its requests end with the budget too; the
     # control channel (freeze and thaw the student) does not, so a thaw always gets through.
     runner = Runner(_channel(args.runner_fd, budget), _channel(args.control_fd))
-    plugin = GradingPlugin(student, args.hidden, args.required, runner, budget)
+    clean_room = CleanRoom(_channel(args.clean_room_fd, budget), args.sources_file)
+    # expect_tf_function traces in the clean room; course checks keep their (student, runner, name) call.
+    checks.use_clean_room(clean_room)
+    plugin = GradingPlugin(student, args.hidden, args.required, runner, budget, clean_room)
     pytest_args = [str(d) for d in args.checks] + [
         "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", str(args.checks[0].parent),
         "--confcutdir", str(args.checks[0].parent), "-W", "ignore::DeprecationWarning",

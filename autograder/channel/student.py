@@ -20,7 +20,6 @@ import numpy as np
 
 from autograder import messages
 from autograder.channel import protocol
-from autograder.channel.graph_export import GraphArtifact  # re-exported: checks import it from here
 from autograder.core.results import CellError, ExecutionSummary
 from autograder.errors import TfgradeError
 from autograder.reports.formats import safe_text
@@ -125,31 +124,6 @@ class Student:
             raise self._fail(messages.STUDENT_BAD_MODEL.format())
         return data.array.tobytes()
 
-    def export_function(
-        self, name: str, *, specs: list[Any] | None = None, args: list[Any] | None = None
-    ) -> GraphArtifact:
-        """The tf.function ``name`` traced for ``specs`` (or for these call arguments), frozen.
-
-        A spec is ``(shape, dtype)``, e.g. ``([None], "float32")``; a list of specs stands for a
-        list argument (such as an LSTM state). Pass the result to :meth:`Runner.load_graph`.
-        """
-        arrays: list[np.ndarray] = []
-        request: dict[str, Any] = {"op": "export_function", "name": name, "specs": None, "args": None}
-        if specs is not None:
-            request["specs"] = [_spec_json(s) for s in specs]
-        else:
-            request["args"] = protocol.encode_plain(list(args or []), arrays)
-        info = self._request(request, arrays, name=name, action=messages.ACTION_TRACING)
-        try:
-            graph = info["graph"]
-            if not isinstance(graph, protocol.ArrayValue) or graph.dtype != np.uint8:
-                raise TypeError("graph is not bytes")
-            inputs = tuple(_tensor_name(n) for n in info["inputs"])
-            outputs = tuple(_tensor_name(n) for n in info["outputs"])
-        except (TypeError, KeyError) as exc:
-            raise self._fail(messages.STUDENT_BAD_GRAPH.format()) from exc
-        return GraphArtifact(graph.array.tobytes(), inputs, outputs)
-
     def export_model(self, name: str) -> bytes:
         """The Keras model ``name`` (e.g. kept with ``store_as``) saved as a ``.keras`` archive."""
         data = self._request({"op": "export_model", "name": name}, name=name, action=messages.ACTION_SAVING)
@@ -227,25 +201,12 @@ def _has_unasked_data(sock: socket.socket) -> bool:
     return bool(readable)
 
 
-def _tensor_name(value: Any) -> str:
-    if not isinstance(value, str) or len(value) > 1000:
-        raise TypeError("tensor name is not a short string")
-    return value
-
-
 def _student_error(action: str, name: str, error: str) -> CheckFailure:
     # Keras puts the cause at the end of long messages: keep the start and the end.
     error = student_text(error if len(error) <= 600 else f"{error[:300]} … {error[-300:]}", 620)
     if error.startswith("NameError") and f"{name} is not defined" in error:
         return CheckFailure(messages.NOT_DEFINED.format(name=name))
     return CheckFailure(messages.STUDENT_RAISED.format(action=action, name=name, error=error))
-
-
-def _spec_json(spec: Any) -> Any:
-    if isinstance(spec, list):
-        return [_spec_json(s) for s in spec]
-    shape, dtype = spec
-    return {"shape": list(shape), "dtype": str(dtype)}
 
 
 class _CellOrder:

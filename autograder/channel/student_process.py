@@ -255,37 +255,6 @@ def _read_file(request: dict[str, Any], _arrays: Any, _ns: dict[str, Any]) -> An
         return np.frombuffer(handle.read(MAX_FILE_BYTES), dtype=np.uint8)
 
 
-def _export_function(request: dict[str, Any], arrays: list[np.ndarray], ns: dict[str, Any]) -> Any:
-    """The tf.function ``name`` traced for the given specs (or arguments), frozen into a graph.
-
-    The answer is an artifact, not a claim: the grader lists the graph's ops, runs it and times it
-    in a process of its own. Its weights become constants, so the graph needs nothing from here.
-    """
-    import tensorflow as tf
-    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
-
-    name = str(request["name"])
-    fn = _lookup(ns, name)
-    if not isinstance(fn, tf.types.experimental.PolymorphicFunction):
-        raise TypeError(f"{name} is a {model_description.type_name(fn)}, not a tf.function")
-    if tf.config.functions_run_eagerly():
-        raise RuntimeError(
-            f"tf.config.run_functions_eagerly(True) is switched on, so {name} runs eagerly, not as a graph"
-        )
-    if request.get("specs") is not None:
-        concrete = fn.get_concrete_function(*[_spec(s) for s in request["specs"]])
-    else:
-        concrete = fn.get_concrete_function(*_to_call_args(protocol.decode_value(request["args"], arrays)))
-    # Keep control flow as While/If ops (lowering would turn a loop into v1 Enter/Exit/Merge ops).
-    frozen = convert_variables_to_constants_v2(concrete, lower_control_flow=False)
-    graph = frozen.graph.as_graph_def().SerializeToString()
-    return {
-        "graph": np.frombuffer(graph, dtype=np.uint8),
-        "inputs": [t.name for t in frozen.inputs],
-        "outputs": [t.name for t in frozen.outputs],
-    }
-
-
 def _to_call_args(value: Any) -> Any:
     """Arrays become ``tf.constant`` tensors; lists, tuples and dicts are converted inside.
 
@@ -301,14 +270,6 @@ def _to_call_args(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _to_call_args(v) for k, v in value.items()}
     return value
-
-
-def _spec(spec: Any) -> Any:
-    import tensorflow as tf
-
-    if isinstance(spec, list):
-        return [_spec(s) for s in spec]
-    return tf.TensorSpec(spec["shape"], spec["dtype"])
 
 
 def _export_model(request: dict[str, Any], _arrays: Any, ns: dict[str, Any]) -> Any:
@@ -340,7 +301,6 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     "describe": _describe,
     "get": _get,
     "call": _call,
-    "export_function": _export_function,
     "export_model": _export_model,
     "weights": _weights,
     "config": _config,

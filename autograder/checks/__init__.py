@@ -14,15 +14,17 @@ than the check chose to show.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
 from autograder import i18n, messages
 from autograder.channel.artifacts import IF_OPS, PY_FUNCTION_OPS, WHILE_OPS
+from autograder.channel.clean_room_handle import CleanRoom, CleanRoomUnavailable
 from autograder.channel.protocol import ArrayValue, OpaqueValue
 from autograder.channel.runner import Graph, Runner
-from autograder.channel.student import CheckFailure, NameInfo, Student, StudentUnavailable
+from autograder.channel.student import CheckFailure, NameInfo, Student
+from autograder.core.source import FunctionFacts
 
 __all__ = [
     "CheckFailure",
@@ -30,6 +32,8 @@ __all__ = [
     "expect_tensor",
     "expect_tensor_spec",
     "expect_tf_function",
+    "written_facts",
+    "use_clean_room",
     "expect_graph_computes_function",
     "expect_ops",
     "expect_no_ops",
@@ -59,25 +63,55 @@ def expect_defined(student: Student, name: str) -> NameInfo:
     return info
 
 
-def expect_tf_function(
-    student: Student, runner: Runner, name: str, *, specs: list[object] | None = None, args: list[object] | None = None
-) -> Graph:
-    """``name`` is a tf.function: its graph, traced for ``specs`` (or ``args``), as the runner found it.
+_CLEAN_ROOM: list[CleanRoom] = []
+"""The check process's clean room, set once at its start (:func:`use_clean_room`)."""
 
-    The verdict comes from the artifact: the student's process must hand over a frozen graph, and
-    the grader's runner parses it and refuses any op outside the allowlist (naming the op). What
-    the student's process says about the name only words the message when there is no graph.
+
+def use_clean_room(clean_room: CleanRoom) -> None:
+    """Where :func:`expect_tf_function` traces: the check process sets it before any check runs."""
+    _CLEAN_ROOM[:] = [clean_room]
+
+
+def expect_tf_function(
+    student: Student, runner: Runner, name: str, *, specs: list[object] | None = None,
+    args: list[object] | None = None, weights: Sequence[str] = (),
+) -> Graph:
+    """``name`` is written as a tf.function: its graph, traced in the grader's clean room, as the runner found it.
+
+    How ``name`` is written comes from the notebook's source, which the grader holds; the graph comes
+    from the clean room, which executes only ``name``'s definition and what it uses, then traces it
+    for ``specs`` (or ``args``). Nothing the student's process says or hands over is used, except the
+    weights of the globals named in ``weights`` (``("lstm_cell",)``), copied into the clean room's own
+    objects so the graph computes with the notebook's values. The runner then refuses any op outside
+    its allowlist (naming the op).
     """
-    try:
-        artifact = student.export_function(name, specs=specs, args=args)
-    except StudentUnavailable:
-        raise
-    except CheckFailure as failure:
-        raise _no_graph(student, name, failure) from None
+    room = _clean_room()
+    facts = room.facts(name)
+    if not facts.tf_function and facts.is_def:
+        raise CheckFailure(messages.PLAIN_PYTHON_FUNCTION.format(name=name))
+    if not facts.tf_function:
+        raise CheckFailure(messages.NOT_WRITTEN_AS_TF_FUNCTION.format(name=name))
+    switch = room.eager_switch()
+    if switch is not None:
+        raise CheckFailure(messages.EAGER_SWITCHED_ON.format(name=name, cell=switch.cell, line=switch.line))
+    definitions = room.definitions(name)
+    values = {holder: student.weights(holder) for holder in weights if holder in definitions.globals}
+    artifact = room.trace(definitions, specs=specs, args=args, weights=values)
     graph = runner.load_graph(artifact, messages.GRAPH_OF.format(name=name))
     if graph.handle is None:
         raise CheckFailure(messages.GRAPH_REFUSED_OPS.format(name=name, ops=", ".join(graph.ops.refused)))
     return graph
+
+
+def _clean_room() -> CleanRoom:
+    if not _CLEAN_ROOM:
+        raise CleanRoomUnavailable(messages.CLEAN_ROOM_UNAVAILABLE.format(problem="not started"))
+    return _CLEAN_ROOM[0]
+
+
+def written_facts(name: str) -> FunctionFacts:
+    """How ``name`` is written in the notebook (a tf.function, a ``def``, a ``while`` in its body)."""
+    return _clean_room().facts(name)
 
 
 def expect_graph_computes_function(
@@ -100,13 +134,6 @@ def expect_graph_computes_function(
     if not same:
         raise CheckFailure(messages.GRAPH_NOT_THE_FUNCTION.format(name=name))
     return got
-
-
-def _no_graph(student: Student, name: str, failure: CheckFailure) -> CheckFailure:
-    info = expect_defined(student, name)
-    if info.is_python_function:
-        return CheckFailure(messages.PLAIN_PYTHON_FUNCTION.format(name=name))
-    return failure
 
 
 def expect_tensor(

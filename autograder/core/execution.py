@@ -31,8 +31,6 @@ from autograder.sandbox import forkserver
 from autograder.sandbox import launcher as sandbox
 
 MAX_RESULTS_BYTES = 16 * 1024 * 1024
-RUNNER_OUTPUT_BYTES = 64 * 1024
-"""What is kept of the runner's output (what graded graphs print); the rest is read and dropped."""
 SHUTDOWN_SLACK_SECONDS = 60.0
 
 
@@ -86,13 +84,14 @@ def _run_job(
     env = _child_env("/tmp" if launcher.isolated else str(job))
     student_end, checks_end = socket.socketpair()
     runner_end, checks_runner_end = socket.socketpair()
+    clean_end, checks_clean_end = socket.socketpair()
     control_end, checks_control_end = socket.socketpair()
     results_read, results_write = os.pipe()
     binds = [sandbox.Bind(cells_file, STUDENT_CELLS)]
     data = ["--data", STUDENT_DATA] if assignment.data else []
     binds += [sandbox.Bind(assignment.data, STUDENT_DATA)] if assignment.data else []
     started: list[sandbox.Running] = []
-    with student_end, checks_end, runner_end, checks_runner_end, checks_control_end:
+    with student_end, checks_end, runner_end, checks_runner_end, clean_end, checks_clean_end, checks_control_end:
         try:
             started.append(launcher.start(
                 sandbox.Program(forkserver.STUDENT_PROGRAM, (
@@ -102,21 +101,23 @@ def _run_job(
                 cwd=STUDENT_WORKDIR, host_cwd=job / "student", env=env, resources=resources,
             ))
             started.append(_start_runner(launcher, job, runner_end, env, resources, limits))
-            channels = _Channels(checks_end, checks_runner_end, checks_control_end, results_write)
+            started.append(_start_clean_room(launcher, job, clean_end, env, resources, limits))
+            channels = _Channels(checks_end, checks_runner_end, checks_clean_end, checks_control_end, results_write)
             # A file, not argv: a notebook of 40,000 cells would outgrow a command line (E2BIG) and a
             # fork-server request (EMSGSIZE).
             numbers = job / "cell-numbers.json"
             numbers.write_text(json.dumps([c.number for c in notebook.cells]))
-            started.append(_start_checks(launcher, assignment, include_hidden, channels, env, resources, numbers))
+            started.append(
+                _start_checks(launcher, assignment, include_hidden, channels, env, resources, numbers, cells_file))
         except BaseException:
             for running in started:
                 running.stop()
             control_end.close()
             raise
     os.close(results_write)
-    student, runner, checker = started
+    student, runner, clean_room, checker = started
     with control_end, _FreezeControl(control_end, student):
-        return _collect(student, checker, results_read, limits, launcher, runner)
+        return _collect(student, checker, results_read, limits, launcher, (runner, clean_room))
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class _Channels:
 
     student: socket.socket
     runner: socket.socket
+    clean_room: socket.socket
     control: socket.socket
     results_fd: int
 
@@ -139,6 +141,19 @@ def _start_runner(
         sandbox.Program(forkserver.RUNNER_PROGRAM, ("--fd", str(sock.fileno()), "--seed", str(limits.seed))),
         role="runner", pass_fds=[sock.fileno()], binds=[], cwd=RUNNER_WORKDIR, host_cwd=job / "runner",
         env=env, resources=resources,
+    )
+
+
+def _start_clean_room(
+    launcher: sandbox.Launcher, job: Path, sock: socket.socket, env: dict[str, str],
+    resources: sandbox.Resources, limits: Limits,
+) -> sandbox.Running:
+    """The clean room, like the runner, sees no assignment folder: only the definitions checks send it."""
+    (job / "clean-room").mkdir()
+    return launcher.start(
+        sandbox.Program(forkserver.CLEAN_ROOM_PROGRAM, ("--fd", str(sock.fileno()), "--seed", str(limits.seed))),
+        role="clean_room", pass_fds=[sock.fileno()], binds=[], cwd=CLEAN_ROOM_WORKDIR,
+        host_cwd=job / "clean-room", env=env, resources=resources,
     )
 
 
@@ -187,13 +202,14 @@ class _FreezeControl:
 
 def _start_checks(
     launcher: sandbox.Launcher, assignment: Assignment, include_hidden: bool, channels: _Channels,
-    env: dict[str, str], resources: sandbox.Resources, cell_numbers: Path,
+    env: dict[str, str], resources: sandbox.Resources, cell_numbers: Path, cells: Path,
 ) -> sandbox.Running:
     limits = assignment.limits
     check_dirs = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden else [])
     return launcher.start(
         sandbox.Program(forkserver.CHECKS_PROGRAM, (
             "--student-fd", str(channels.student.fileno()), "--cells-file", CHECKS_CELLS,
+            "--sources-file", CHECKS_SOURCES, "--clean-room-fd", str(channels.clean_room.fileno()),
             "--runner-fd", str(channels.runner.fileno()), "--control-fd", str(channels.control.fileno()),
             "--results-fd", str(channels.results_fd), "--checks", *map(str, check_dirs),
             "--hidden", str(assignment.hidden_checks), "--required", *assignment.required_names,
@@ -203,21 +219,25 @@ def _start_checks(
             # The submission's language (grading.py chose it for this thread): check messages are written there.
             "--lang", i18n.current())),
         role="checks",
-        pass_fds=[channels.student.fileno(), channels.runner.fileno(), channels.control.fileno(), channels.results_fd],
-        binds=[sandbox.Bind(assignment.root, str(assignment.root)), sandbox.Bind(cell_numbers, CHECKS_CELLS)],
+        pass_fds=[channels.student.fileno(), channels.runner.fileno(), channels.clean_room.fileno(),
+                  channels.control.fileno(), channels.results_fd],
+        binds=[sandbox.Bind(assignment.root, str(assignment.root)), sandbox.Bind(cell_numbers, CHECKS_CELLS),
+               sandbox.Bind(cells, CHECKS_SOURCES)],
         cwd=str(assignment.root), host_cwd=assignment.root, env=env, resources=resources,
     )
 
 
 def _collect(
     student: sandbox.Running, checker: sandbox.Running, results_read: int, limits: Limits, launcher: sandbox.Launcher,
-    runner: sandbox.Running,
+    helpers: tuple[sandbox.Running, sandbox.Running],
 ) -> Execution:
+    runner, clean_room = helpers
     student_output = _CappedReader(student.stdout, limits.output_bytes)
     checker_output = _CappedReader(checker.stdout, 256 * 1024)
-    # Read and dropped past the cap: a tf.print in a graded graph writes here on every call, and a
-    # pipe nobody reads blocks the runner after 64 KiB.
-    _CappedReader(runner.stdout, RUNNER_OUTPUT_BYTES)
+    # A tf.print in a graded function writes to the helper that runs its graph: drain both, so neither
+    # ever blocks on a full pipe (the rest of what they write is read and dropped).
+    for helper in helpers:
+        _CappedReader(helper.stdout, HELPER_OUTPUT_BYTES)
     with os.fdopen(results_read, "rb") as results_pipe:
         results = _CappedReader(results_pipe, MAX_RESULTS_BYTES)
         try:
@@ -228,7 +248,10 @@ def _collect(
             student_facts = student.stop()
             checker_facts = checker.stop()
             runner_facts = runner.stop()
-        for role, facts in (("student's", student_facts), ("check", checker_facts), ("runner", runner_facts)):
+            clean_room_facts = clean_room.stop()
+        roles = (("student's", student_facts), ("check", checker_facts), ("runner", runner_facts),
+                 ("clean room", clean_room_facts))
+        for role, facts in roles:
             if facts.setup_error:
                 raise GraderError(
                     f"the {role} process could not be started in its sandbox: {facts.setup_error}. {RETRY}"
@@ -246,6 +269,11 @@ CHECKS_CELLS = "/job/cell-numbers.json"
 """The notebook's code cell numbers, in order, for the check process (read-only in its sandbox)."""
 STUDENT_WORKDIR = "/tmp/work"
 RUNNER_WORKDIR = "/tmp/runner"
+CLEAN_ROOM_WORKDIR = "/tmp/clean-room"
+CHECKS_SOURCES = "/job/cells.json"
+"""The notebook's code cells (numbers and sources) for the check process, read-only: the grader's own reading."""
+HELPER_OUTPUT_BYTES = 64 * 1024
+"""What is kept of a helper process's output (the rest is read and dropped)."""
 STUDENT_DATA = "/assignment-data"
 """Where the assignment's data files are mounted (read-only); the notebook sees them as data/."""
 

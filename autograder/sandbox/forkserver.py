@@ -47,7 +47,8 @@ from autograder.sandbox import seccomp
 STUDENT_PROGRAM = "autograder.channel.student_process"
 CHECKS_PROGRAM = "autograder.channel.check_process"
 RUNNER_PROGRAM = "autograder.channel.runner_process"
-MODULES = (STUDENT_PROGRAM, CHECKS_PROGRAM, RUNNER_PROGRAM)
+CLEAN_ROOM_PROGRAM = "autograder.channel.clean_room"
+MODULES = (STUDENT_PROGRAM, CHECKS_PROGRAM, RUNNER_PROGRAM, CLEAN_ROOM_PROGRAM)
 """The grader's own programs, and the only ones a worker may run; anything else goes through the exec route."""
 ENV = {
     "PATH": "/usr/bin:/bin",

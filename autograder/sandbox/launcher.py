@@ -48,7 +48,7 @@ from autograder.errors import TfgradeError
 from autograder.sandbox import forkserver, seccomp
 from autograder.sandbox.forkserver import ForkServer
 
-Role = Literal["student", "checks", "runner"]
+Role = Literal["student", "checks", "runner", "clean_room"]
 
 UID_BASE = 61000
 SLOTS = 64

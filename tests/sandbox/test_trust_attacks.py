@@ -3,7 +3,7 @@
 Each notebook in tests/notebooks/attacks/autograph/ says in its metadata which checks must fail
 and with what words (as a corpus notebook does), so each scores exactly what its honest part earns:
 - patched-handlers: eager code (7.5 of 11) whose process claims tf.functions, loops, single traces and
-  speed-ups, and hands over forged graphs: still 7.5 of 11;
+  speed-ups, and would hand over forged graphs: still 7.5 of 11;
 - presend-replies: every reply sent twice, so the next request would find its answer waiting: the
   channel ends at the second request, and every later check says so;
 - cached-replies: lstm_fn really runs eagerly and calls are answered from a cache: no graph check passes;
@@ -11,7 +11,10 @@ and with what words (as a corpus notebook does), so each scores exactly what its
   full marks, timed while the student's sandbox was frozen;
 - library-shadows-readfile: correct but for an eager `simple_nn` (10.5 of 11), whose exporter is patched
   to hand over a graph with a library function named `ReadFile` and a node that TensorFlow would run as
-  the file-reading op: refused as a function shadowing a registered op, still 10.5 of 11.
+  the file-reading op: refused as a function shadowing a registered op, still 10.5 of 11;
+- replaced-exporter, lean-graph-swap, eager-toggle-around-export (issue 19): the process hands over
+  a graph it chose (of `tf.function(plain_fn)`, of a lean step, traced with eager mode off only for
+  the export); the grader reads the source and traces in its clean room, so each scores its honest part.
 All are graded once, two at a time; then nothing they started may still run.
 """
 

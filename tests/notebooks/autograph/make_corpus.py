@@ -78,6 +78,8 @@ def breaks(requirement: str) -> dict[str, Any]:
 
 
 FULL_MARKS: dict[str, Any] = {"failing": {}}
+NO_WHILE_WRITTEN = {"keras2-tf1-habits", "conversions-and-layers"}
+"""Alternatives whose count_halvings is right but loops with `tf.while_loop`, not the `while` the text asks for."""
 
 # --- one mistake each: (about, answers, requirement it breaks) -----------------------------------
 
@@ -243,6 +245,83 @@ def count_halvings(x):
                               tf.TensorSpec(shape=[], dtype='float32')])
 def scaled_sum(x, scale):
     return tf.math.reduce_sum(x) * scale""",
+        },
+        {},
+    ),
+    "tf-print-everywhere": (
+        "Correct, with a `tf.print` in every graded function (left from debugging): each call prints, in the "
+        "notebook and wherever the grader runs the graph; `lstm_fn` prints a whole row of its output, about a "
+        "kilobyte per call, far more than a pipe holds over a timing run.",
+        {
+            "q1-answer": """def linear_layer(x):
+    tf.print("linear_layer: x has shape", tf.shape(x))
+    return 3 * x + 2
+
+
+@tf.function
+def simple_nn(x):
+    tf.print("simple_nn: x =", x, summarize=4)
+    return tf.nn.relu(linear_layer(x))""",
+            "q2-answer": """@tf.function
+def count_halvings(x):
+    count = tf.constant(0)
+    while tf.reduce_sum(x) > 1:
+        tf.print("count_halvings: sum is", tf.reduce_sum(x), "after", count, "halvings")
+        x = x / 2
+        count += 1
+    return count""",
+            "q3-answer": """@tf.function
+def lstm_fn(input, state):
+    output, new_state = lstm_cell(input, state)
+    tf.print("lstm_fn: first row of the output", output[0], summarize=-1)
+    return output, new_state""",
+            "q4-answer": """@tf.function(input_signature=[tf.TensorSpec([None], tf.float32),
+                              tf.TensorSpec([], tf.float32)])
+def scaled_sum(x, scale):
+    tf.print("scaled_sum: length", tf.size(x), "scale", scale)
+    return tf.reduce_sum(x) * scale""",
+        },
+        {},
+    ),
+    "variable-counter": (
+        "Correct, with the count kept in a `tf.Variable` (made once, outside the function) that the loop "
+        "increments with `assign_add`: valid TF 2 state inside a tf.function.",
+        {
+            "q2-answer": """halvings = tf.Variable(0, dtype=tf.int32, trainable=False)
+
+
+@tf.function
+def count_halvings(x):
+    halvings.assign(0)
+    while tf.reduce_sum(x) > 1:
+        x = x / 2
+        halvings.assign_add(1)
+    return halvings.read_value()""",
+        },
+        {},
+    ),
+    "stateful-accumulator": (
+        "Correct, with state the functions keep between calls: `simple_nn` counts its calls and `lstm_fn` its "
+        "steps, each in a `tf.Variable` updated inside the tf.function.",
+        {
+            "q1-answer": """def linear_layer(x):
+    return 3 * x + 2
+
+
+calls = tf.Variable(0, dtype=tf.int64, trainable=False)
+
+
+@tf.function
+def simple_nn(x):
+    calls.assign_add(1)
+    return tf.nn.relu(linear_layer(x))""",
+            "q3-answer": """steps = tf.Variable(0, dtype=tf.int64, trainable=False)
+
+
+@tf.function
+def lstm_fn(input, state):
+    steps.assign_add(1)
+    return lstm_cell(input, state)""",
         },
         {},
     ),
@@ -586,7 +665,8 @@ def main() -> None:
         written.append((f"{name}.ko", notebook(answers, about=f"**시험용 변형 `{name}.ko`** (`{name}`의 한국어 "
                                                f"쌍둥이): {about}", expect=breaks(requirement), base=KOREAN)))
     for name, (about, answers, after) in {**ALTERNATIVES, **IPYTHON}.items():
-        written.append((name, notebook(answers, about=about, expect=FULL_MARKS, after=after)))
+        expect = breaks("q2-graph-loop") if name in NO_WHILE_WRITTEN else FULL_MARKS
+        written.append((name, notebook(answers, about=about, expect=expect, after=after)))
     for name, (about, save, answers, after, outputs) in SAVED.items():
         written.append((name, save(notebook(answers, about=about, expect=FULL_MARKS, after=after), outputs)))
     for name, nb in written:
