@@ -10,9 +10,9 @@ import pytest
 import autograder.checks as checks_module
 from autograder.channel.artifacts import GraphOps
 from autograder.channel.clean_room_handle import CleanRoom, CleanRoomUnavailable
+from autograder.channel.graph_export import GraphArtifact
 from autograder.channel.protocol import ArrayValue, OpaqueValue
 from autograder.channel.runner import Graph
-from autograder.channel.graph_export import GraphArtifact
 from autograder.checks import (
     PY_FUNCTION_OPS,
     WHILE_OPS,
