@@ -284,6 +284,11 @@ ATTACKS_THAT_REACH_IN = {
     "attacks/autograph/cached-replies.ipynb": {"interpreter-walk"},
     "attacks/autograph/patched-handlers.ipynb": {"interpreter-walk"},
     "attacks/autograph/presend-replies.ipynb": {"grader-import", "grader-patch"},
+    # Issue 19's provenance attacks find the exporter through sys.modules and gc.
+    "attacks/autograph/eager-toggle-around-export.ipynb": {"interpreter-walk"},
+    "attacks/autograph/lean-graph-swap.ipynb": {"interpreter-walk"},
+    "attacks/autograph/library-shadows-readfile.ipynb": {"interpreter-walk"},
+    "attacks/autograph/replaced-exporter.ipynb": {"interpreter-walk"},
 }
 """Every attack notebook that reaches into the grader, and how. The others attack the machine (memory, processes,
 disk, network, signals, time) or the checks' comparisons (values that claim to be equal): no flag for those."""
