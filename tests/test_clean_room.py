@@ -62,8 +62,7 @@ def trace(name: str, specs: list[Any], weights: dict[str, list[np.ndarray]] | No
 def run(artifact: Any, *inputs: np.ndarray) -> list[np.ndarray]:
     loaded: dict[int, Any] = {}
     arrays: list[np.ndarray] = []
-    request = {"op": "load_graph", "graph": protocol.encode_plain(np.frombuffer(artifact.graph, np.uint8), arrays),
-               "inputs": list(artifact.inputs), "outputs": list(artifact.outputs)}
+    request = {"op": "load_graph", "artifact": artifact.encode(arrays)}
     reply, out = runner_process._answer(request, arrays, loaded)
     handle = protocol.decode_value(reply["result"], out)["handle"]
     arrays = []
