@@ -13,6 +13,7 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     ├── LanguageError          i18n                  a language without a catalog (also a ValueError)
     ├── ReleaseError           authoring.release     a release cannot be written or would show a secret
     ├── NotebookRejected       core.notebook         a file cannot be graded as this assignment's notebook
+    ├── NotebookNotFound       students.locator      check() cannot tell which notebook its kernel runs (a ValueError)
     ├── GraderError            core.execution        no trustworthy result could be made (the grader's)
     ├── BatchError             core.batch            a batch cannot write its files (the instructor's)
     ├── OverridesError         core.overrides        an overrides file has rows that cannot be used
