@@ -1,0 +1,49 @@
+"""The profile hook: off unless asked, and when on, a begin and an end stamp around each stage."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from autograder import profiling
+
+
+def test_off_unless_the_variable_says_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(profiling.VARIABLE, raising=False)
+    assert not profiling.enabled()
+    monkeypatch.setenv(profiling.VARIABLE, "0")
+    assert not profiling.enabled()
+    monkeypatch.setenv(profiling.VARIABLE, "1")
+    assert profiling.enabled()
+
+
+def test_a_timed_stage_writes_begin_and_end_even_when_it_raises(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(profiling, "STAMPS", str(tmp_path / "stamps.jsonl"))
+
+    def cell(number: int) -> None:
+        if number == 2:
+            raise ValueError("the student's error")
+
+    timed = profiling.timed(lambda number: f"cell {number}", cell)
+    timed(1)
+    with pytest.raises(ValueError):
+        timed(2)
+    lines = [json.loads(line) for line in (tmp_path / "stamps.jsonl").read_text().splitlines()]
+    assert [(line["stage"], line["edge"]) for line in lines] == [
+        ("cell 1", "begin"), ("cell 1", "end"), ("cell 2", "begin"), ("cell 2", "end")]
+    assert all(line["cpu"] >= 0 and line["wall"] > 0 for line in lines)
+
+
+def test_an_unwritable_stamps_file_costs_only_the_stamp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(profiling, "STAMPS", str(tmp_path / "missing" / "stamps.jsonl"))
+    assert profiling.timed("stage", lambda: 42)() == 42
+
+
+def test_a_subprocess_stage_is_named_for_its_program() -> None:
+    assert profiling._program_run(["/usr/bin/tesseract", "stdin", "stdout"]) == "run tesseract"
+    assert profiling._program_run(args=["dot", "-Tpng"]) == "run dot"
+    assert profiling._program_run("ls -l") == "run ls -l"
