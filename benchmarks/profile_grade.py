@@ -340,9 +340,35 @@ def print_table(name: str, grades: list[Grade], bares: list[Bare]) -> None:
     wall = statistics.median(g.wall for g in grades)
     print(f"| **all** | CPU of every stage; the grade's wall | **{total_cpu:.2f}** | "
           f"**{total_cpu / bare_cells_cpu:.2f}** | **{wall:.2f}** | **{wall / bare_cells_wall:.2f}** | |")
+    print_summary(table, bare_cells_cpu)
     grader = statistics.median(g.grader_cpu for g in grades)
     print(f"\ngrader process (and its reaped children) over the whole grade: CPU {grader:.2f} s; "
           f"notebook parses of the submission: {grades[0].parses}")
+
+
+CATEGORIES = (
+    ("start-up and fork, stop", lambda p, s: p == "fork server" or s.startswith(("start", "stop"))),
+    ("the student's cells", lambda p, s: p == "student" and s.startswith("cell ")),
+    ("student: answering checks (values, exports)", lambda p, s: p == "student" and s.startswith("request ")),
+    ("runner: its jobs", lambda p, s: p == "runner" and s.startswith(("job ", "set up"))),
+    ("checks: pytest, each check, Hypothesis",
+     lambda p, s: p == "checks" and s.startswith(("check ", "collect", "wait"))),
+    ("OCR (tesseract)", lambda p, s: p == "checks" and s == "run tesseract"),
+    ("reports", lambda p, s: p == "grader" and s.startswith("report")),
+    ("other", lambda p, s: True),
+)
+
+
+def print_summary(table: list[tuple[str, str, float, float]], bare_cells_cpu: float) -> None:
+    """The rows in a few groups: where the CPU goes, as a share of the grade and against the bare cells."""
+    totals = dict.fromkeys((name for name, _ in CATEGORIES), 0.0)
+    for program, stage, cpu, _wall in table:
+        name = next(n for n, belongs in CATEGORIES if belongs(program, stage.split(" (x")[0]))
+        totals[name] += cpu
+    everything = sum(totals.values())
+    print("\n| where the CPU goes | CPU s | share | x bare cells |\n|---|---:|---:|---:|")
+    for name, cpu in totals.items():
+        print(f"| {name} | {cpu:.2f} | {cpu / everything:.0%} | {cpu / bare_cells_cpu:.2f} |")
 
 
 def _median_rows(grades: list[Grade]) -> list[tuple[str, str, float, float]]:

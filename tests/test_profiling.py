@@ -47,3 +47,29 @@ def test_a_subprocess_stage_is_named_for_its_program() -> None:
     assert profiling._program_run(["/usr/bin/tesseract", "stdin", "stdout"]) == "run tesseract"
     assert profiling._program_run(args=["dot", "-Tpng"]) == "run dot"
     assert profiling._program_run("ls -l") == "run ls -l"
+
+
+def test_the_benchmark_pairs_stamps_into_stages_without_counting_nested_ones_twice() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from profile_grade import stages
+
+    def line(stage: str, edge: str, cpu: float, wall: float) -> dict[str, object]:
+        return {"program": "autograder.channel.check_process", "stage": stage, "edge": edge,
+                "cpu": cpu, "children": 0.0, "wall": wall}
+
+    found = {s.name: (round(s.cpu, 6), round(s.wall, 6)) for s in stages([
+        line("main", "begin", 0.5, 10.0),  # 0.5 s of CPU since the fork: the start-up
+        line("check a", "begin", 1.0, 11.0),
+        line("run tesseract", "begin", 1.5, 12.0),
+        line("run tesseract", "end", 2.5, 14.0),
+        line("check a", "end", 3.0, 15.0),
+        line("check b", "begin", 3.0, 15.0),  # killed before its end: no stage
+        line("main", "end", 3.5, 16.0),
+    ])}
+    assert found["run tesseract"] == (1.0, 2.0)
+    assert found["check a"] == (1.0, 2.0)  # 2 s of CPU and 4 s of wall, less tesseract's
+    assert found["start-up: lock-down, to main (CPU since the fork)"][0] == 0.5
+    assert found["other (outside every stage; a worker's wall: idle)"] == (1.0, 2.0)
+    assert "main" not in found and "check b" not in found
