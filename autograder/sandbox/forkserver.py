@@ -381,8 +381,14 @@ PRELOAD = (
 def _preload() -> None:
     import importlib
 
-    for name in PRELOAD:
-        importlib.import_module(name)
+    from autograder.sandbox import keras_optional
+
+    # Keras imports pandas and scikit-learn when they are installed; no program forked from here needs
+    # them unless its notebook imports them, which then gets them as Keras would have (see keras_optional).
+    with keras_optional.held_back() as held:
+        for name in PRELOAD:
+            importlib.import_module(name)
+    keras_optional.restore(held)
     from tensorflow.python.eager import context
 
     # Importing must not have started TensorFlow's runtime: children of a process that ran an op
