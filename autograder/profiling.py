@@ -59,7 +59,9 @@ def timed(stage: str | Callable[..., str], function: Callable[..., Any]) -> Call
 
 
 def _wrap(owner: Any, attribute: str, stage: str | Callable[..., str]) -> None:
-    setattr(owner, attribute, timed(stage, getattr(owner, attribute)))
+    # A stage another change renamed is missing from the profile, rather than stopping the fork server.
+    if hasattr(owner, attribute):
+        setattr(owner, attribute, timed(stage, getattr(owner, attribute)))
 
 
 def _wrap_table(table: MutableMapping[str, Callable[..., Any]], prefix: str) -> None:

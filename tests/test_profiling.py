@@ -73,3 +73,15 @@ def test_the_benchmark_pairs_stamps_into_stages_without_counting_nested_ones_twi
     assert found["start-up: lock-down, to main (CPU since the fork)"][0] == 0.5
     assert found["other (outside every stage; a worker's wall: idle)"] == (1.0, 2.0)
     assert "main" not in found and "check b" not in found
+
+
+def test_a_stage_function_that_is_gone_is_left_out() -> None:
+    class Program:
+        @staticmethod
+        def main() -> int:
+            return 0
+
+    profiling._wrap(Program, "renamed_by_another_change", "cell")
+    profiling._wrap(Program, "main", "main")
+    assert not hasattr(Program, "renamed_by_another_change")
+    assert Program.main.__wrapped__ is not None  # type: ignore[attr-defined]
