@@ -545,3 +545,29 @@ def test_headings_tell_question_1_from_question_10_without_ids() -> None:
 
     placed = results_after(node)
     assert {q: _source(node, cell) for q, cell in placed.items()} == {f"q{n}": f"a{n} = {n}" for n in range(1, 12)}
+
+
+def test_the_template_is_parsed_once_per_batch_and_again_when_it_changes(tmp_path, autograph, monkeypatch) -> None:
+    template = tmp_path / "template.ipynb"
+    shutil.copy(autograph.template, template)
+    autograph = dataclasses.replace(autograph, template=template)
+    submissions = []
+    for name in ("alice", "carol", "dave"):
+        submissions.append(tmp_path / "in" / f"{name}.ipynb")
+        submissions[-1].parent.mkdir(exist_ok=True)
+        shutil.copy(autograph.solution, submissions[-1])
+    reads: list[Path] = []
+    real_read = nbformat.read
+    monkeypatch.setattr(nbformat, "read", lambda path, **kw: (reads.append(Path(path)), real_read(path, **kw))[1])
+    batch.grade_all(submissions, autograph, FakeExecutor(), tmp_path / "out", progress=lambda _: None)
+    assert reads.count(template) <= 1  # not once per submission
+    placed = read(tmp_path / "out" / "submissions" / "dave" / FEEDBACK_IPYNB)
+    assert results_after(placed) == AFTER_CHECKS  # the shared template still places every question
+
+    node = nbformat.read(template, as_version=4)
+    node.cells = [c for c in node.cells if c.cell_type == "code"]  # headings gone: no question can be placed
+    nbformat.write(node, template)
+    reads.clear()
+    batch.grade_all(submissions[:1], autograph, FakeExecutor(), tmp_path / "again", progress=lambda _: None)
+    assert reads.count(template) == 1
+    assert results_after(read(tmp_path / "again" / "submissions" / "alice" / FEEDBACK_IPYNB)) != AFTER_CHECKS

@@ -276,3 +276,12 @@ def test_hostile_zips_are_clear_rejections(tmp_path: Path, build, words: str) ->
 
     assert words in message
     assert message.startswith(("sub.zip ", "The notebook in sub.zip")) and message.rstrip().endswith(".")
+
+
+def test_the_language_is_read_with_the_cells(tmp_path: Path) -> None:
+    path = write_notebook(tmp_path / "nb.ipynb", "x = 1")
+    assert load(path, "autograph").language is None
+    node = nbformat.read(path, as_version=4)
+    node.metadata["tfgrade"]["language"] = "ko"
+    nbformat.write(node, path)
+    assert load(path, "autograph").language == "ko"

@@ -8,6 +8,7 @@ goes on.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import glob
 import json
 import re
@@ -255,7 +256,20 @@ def _feedback_notebook_files(graded: Graded, source: NotebookFeedback) -> dict[s
 
 
 def _reference(path: Path) -> nbformat.NotebookNode | None:
-    """The template or solution notebook; None if it cannot be read (the batch goes on without it)."""
+    """The template or solution notebook; None if it cannot be read (the batch goes on without it).
+
+    Parsed once per batch, not per submission: the same file (by its size and modification time)
+    gives the same node, which :func:`feedback_notebook` only reads.
+    """
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _parsed_reference(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_reference(path: Path, _mtime_ns: int, _size: int) -> nbformat.NotebookNode | None:
     try:
         return nbformat.read(path, as_version=4)
     except Exception:  # noqa: BLE001 - an instructor's file: OSError, bad JSON, nbformat's many errors

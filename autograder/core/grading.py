@@ -40,7 +40,7 @@ def _result(path: Path, assignment: Assignment, executor: Executor, include_hidd
             nb = notebook.load(path, assignment.name)
         except notebook.NotebookRejected as exc:
             return SubmissionResult(name, assignment.name, "rejected", str(exc), language=language)
-    language = i18n.choose(assignment.requested_language, _notebook_language(path), assignment.language)
+    language = i18n.choose(assignment.requested_language, nb.language, assignment.language)
     flags = _integrity_flags(nb)
     # The executor reads the language from this context and passes it to the check process.
     with i18n.using(language):
@@ -66,14 +66,6 @@ def _integrity_flags(nb: notebook.Notebook) -> tuple[IntegrityFlag, ...]:
 def _translated_hints(checks: tuple[CheckResult, ...], assignment: Assignment) -> tuple[CheckResult, ...]:
     """requirements.toml's hints in the current language, from the assignment's catalog (by their English text)."""
     return tuple(replace(c, hint=i18n.assignment_text(assignment.root, c.hint)) if c.hint else c for c in checks)
-
-
-def _notebook_language(path: Path) -> str | None:
-    """``metadata.tfgrade.language``: the Korean notebook says ``ko``."""
-    try:
-        return i18n.language_of(notebook.read_node(path).metadata)
-    except notebook.NotebookRejected:  # it was read a moment ago; if not now, it names no language
-        return None
 
 
 def _expect_declared_points(execution: Execution, assignment: Assignment, include_hidden: bool) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import messages
+from autograder import i18n, messages
 from autograder.channel.protocol import nested_deeper_than
 from autograder.errors import TfgradeError
 from autograder.reports.formats import safe_text
@@ -42,6 +42,8 @@ class Notebook:
     path: Path
     assignment: str | None
     cells: tuple[Cell, ...]
+    language: str | None = None
+    """``metadata.tfgrade.language`` (the Korean notebook says ``ko``): read in the same parse as the cells."""
 
 
 def load(path: Path, expected_assignment: str | None) -> Notebook:
@@ -59,7 +61,7 @@ def load(path: Path, expected_assignment: str | None) -> Notebook:
     )
     if not cells:
         raise NotebookRejected(messages.NO_CODE.format(file=path.name))
-    return Notebook(path=path, assignment=assignment, cells=cells)
+    return Notebook(path=path, assignment=assignment, cells=cells, language=i18n.language_of(node.metadata))
 
 
 def read_node(path: Path) -> nbformat.NotebookNode:

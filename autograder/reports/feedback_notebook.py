@@ -422,4 +422,6 @@ def _exporter() -> HTMLExporter:
         template_file=_TEMPLATE_NAME,
         extra_loaders=[jinja2.DictLoader({_TEMPLATE_NAME: _TEMPLATE})],
         exclude_anchor_links=True,
+        # Validated once, after every preprocessor, not after each of them (a dozen times): the same page.
+        optimistic_validation=True,
     )
