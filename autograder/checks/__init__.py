@@ -10,11 +10,17 @@ than the check chose to show.
     def test_linear_layer(student):
         x = np.array([-1.0, 0.5], np.float32)
         expect_tensor(student.call("linear_layer", x), 3 * x + 2, what="linear_layer(x)")
+
+This package is the one import surface of a course's checks: everything a check may use (the
+student and runner handles, the values they answer with, the properties, serialization and topology
+helpers) is re-exported here, so that moving a module inside the grader breaks no course.
+``tests/test_checks_surface.py`` keeps ``__all__`` complete and every course on it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,11 +28,35 @@ from autograder import i18n, messages
 from autograder.channel.artifacts import IF_OPS, PY_FUNCTION_OPS, WHILE_OPS
 from autograder.channel.clean_room_handle import CleanRoom, CleanRoomUnavailable
 from autograder.channel.protocol import ArrayValue, OpaqueValue
-from autograder.channel.runner import Graph, Runner
-from autograder.channel.student import CheckFailure, NameInfo, Student
+from autograder.channel.runner import Graph, Model, Reference, Runner, RunnerUnavailable, Speed, TensorInfo
+from autograder.channel.student import CheckFailure, NameInfo, Student, StudentUnavailable
 from autograder.core.source import FunctionFacts
 
+if TYPE_CHECKING:  # imported on first use (Hypothesis costs time): see __getattr__ below
+    from autograder.checks.properties import (
+        DEFAULT_EXAMPLES,
+        float32_arrays,
+        grading_settings,
+        property_check,
+        shapes,
+    )
+
 __all__ = [
+    # the handles a check receives, and the values they answer with
+    "Student",
+    "StudentUnavailable",
+    "NameInfo",
+    "Runner",
+    "RunnerUnavailable",
+    "Reference",
+    "Model",
+    "Graph",
+    "Speed",
+    "TensorInfo",
+    "ArrayValue",
+    "OpaqueValue",
+    "FunctionFacts",
+    # the judging itself
     "CheckFailure",
     "expect_defined",
     "expect_tensor",
@@ -253,3 +283,60 @@ __all__ += [
     "keras_archive_config",
     "reload_model",
 ]
+
+__all__ += ["config_differences", "BASE_CONFIG_KEYS", "Matches"]
+from autograder.checks.keras_saving import BASE_CONFIG_KEYS, Matches, config_differences  # noqa: E402
+
+# Model topology compared by structure (pure Python: TensorFlow runs in the runner, not here).
+from autograder.checks.topology import (  # noqa: E402
+    MERGE_VERBS,
+    Layer,
+    Node,
+    Ref,
+    Spec,
+    Topology,
+    TopologyError,
+    copy_weights,
+    describe,
+    describe_student_model,
+    expect_same_interface,
+    expect_same_topology,
+    load_student_model,
+    parse,
+    signature,
+)
+
+__all__ += [
+    "MERGE_VERBS",
+    "Layer",
+    "Node",
+    "Ref",
+    "Spec",
+    "Topology",
+    "TopologyError",
+    "copy_weights",
+    "describe",
+    "describe_student_model",
+    "expect_same_interface",
+    "expect_same_topology",
+    "load_student_model",
+    "parse",
+    "signature",
+]
+
+# Property-based checks with Hypothesis (autograder/checks/properties.py). Hypothesis is imported on
+# first use, not with this package: the student's process imports autograder.checks.model_description,
+# and so this package, and has no use for it.
+__all__ += ["DEFAULT_EXAMPLES", "float32_arrays", "grading_settings", "property_check", "shapes"]
+_LAZY = dict.fromkeys(__all__[-5:], "autograder.checks.properties")
+
+
+def __getattr__(name: str) -> Any:
+    """A lazily re-exported name (``from autograder.checks import property_check``), imported on first use."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value

@@ -29,10 +29,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.channel.runner import Model, Runner
-from autograder.channel.student import Student, StudentUnavailable
-from autograder.checks import CheckFailure, _
-from autograder.checks.topology import load_student_model
+from autograder.checks import (
+    CheckFailure,
+    Model,
+    Runner,
+    Student,
+    StudentUnavailable,
+    _,
+    load_student_model,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_SIDE = 30_000

@@ -13,11 +13,11 @@ import tensorflow as tf
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from autograder.channel.runner import Reference
 from autograder.checks import (
     PY_FUNCTION_OPS,
     WHILE_OPS,
     CheckFailure,
+    Reference,
     _,
     expect_graph_computes_function,
     expect_no_ops,
@@ -25,9 +25,11 @@ from autograder.checks import (
     expect_tensor,
     expect_tensor_spec,
     expect_tf_function,
+    float32_arrays,
+    property_check,
+    shapes,
     written_facts,
 )
-from autograder.checks.properties import float32_arrays, property_check, shapes
 
 # q3 speed-up: lstm_fn's graph, traced in the grader's clean room from its own definition (with
 # lstm_cell holding the notebook's weights) and run by the grader's runner while the student's

@@ -21,10 +21,11 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from autograder.channel.protocol import OpaqueValue
-from autograder.channel.student import StudentUnavailable
-from autograder.checks import CheckFailure, _, expect_tensor, expect_tensor_spec
-from autograder.checks.keras_saving import (
+from autograder.checks import (
+    CheckFailure,
+    OpaqueValue,
+    StudentUnavailable,
+    _,
     activation,
     config_differences,
     expect_config_complete,
@@ -32,10 +33,12 @@ from autograder.checks.keras_saving import (
     expect_get_config_written,
     expect_registered,
     expect_same_outputs,
+    expect_tensor,
+    expect_tensor_spec,
     keras_archive_config,
+    property_check,
     reload_model,
 )
-from autograder.checks.properties import property_check
 
 PACKAGE = "my_layers"  # as the notebook suggests; any package name passes
 HIDDEN_UNITS = 8  # build_model's first layer: MyDense(8, activation="relu")

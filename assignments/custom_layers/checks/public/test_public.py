@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from autograder.checks import _, expect_tensor_spec
-from autograder.checks.keras_saving import expect_config_complete
+from autograder.checks import _, expect_config_complete, expect_tensor_spec
 
 
 @pytest.mark.question("q1", points=1)

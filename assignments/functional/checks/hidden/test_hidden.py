@@ -19,11 +19,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from autograder.channel.runner import Model
-from autograder.channel.student import StudentUnavailable
-from autograder.checks import CheckFailure, _, expect_tensor, expect_tensor_spec
-from autograder.checks.properties import float32_arrays, property_check
-from autograder.checks.topology import TopologyError, copy_weights, describe, expect_same_topology, parse
+from autograder.checks import (
+    ArrayValue,
+    CheckFailure,
+    Model,
+    StudentUnavailable,
+    TopologyError,
+    _,
+    copy_weights,
+    describe,
+    expect_same_topology,
+    expect_tensor,
+    expect_tensor_spec,
+    float32_arrays,
+    parse,
+    property_check,
+)
 
 PREDICTIONS = ("prediction_a", "prediction_b")
 EXAMPLES = 8
@@ -106,8 +117,6 @@ def _expect_outputs(student_model, runner, builder: str, inputs, labels: list[st
 
 
 def _tensor(value: np.ndarray):
-    from autograder.channel.protocol import ArrayValue
-
     return ArrayValue("tensor", value)
 
 

@@ -5,8 +5,7 @@ They check each model's inputs and outputs; the hidden checks compare the whole 
 
 import pytest
 
-from autograder.checks import _
-from autograder.checks.topology import expect_same_interface
+from autograder.checks import _, expect_same_interface
 
 FLOAT = "float32"
 
