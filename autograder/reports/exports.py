@@ -365,9 +365,11 @@ def format_named(name: Format) -> ExportFormat:
 def formats_help() -> str:
     """The formats as ``tfgrade export --help`` lists them, one entry a block, wrapped to 100 columns."""
     width = max(len(f.name) for f in REGISTRY) + 2
-    wrapped = (textwrap.wrap(f.help, 100 - width - 2) for f in REGISTRY)
-    return "\n".join(f"  {f.name:<{width}}" + f"\n  {'':<{width}}".join(lines) for f, lines in zip(REGISTRY, wrapped,
-                                                                                                   strict=True))
+    lines: list[str] = []
+    for entry in REGISTRY:
+        first, *more = textwrap.wrap(entry.help, 100 - width - 2)
+        lines += [f"  {entry.name:<{width}}{first}", *(f"  {'':<{width}}{line}" for line in more)]
+    return "\n".join(lines)
 
 
 def file_names_help() -> list[tuple[str, str]]:
