@@ -39,17 +39,8 @@ files written (FOLDER is --out; <name> is the submission's file name without its
                                            --student-id its first column is student_id
   FOLDER/class.html                        the class report, to open in a browser
   FOLDER/changes.csv                       each score that differs from the last run's, and why
-  FOLDER/<assignment>-<format>.csv         with --export canvas|moodle|csv: the gradebook to import
-  FOLDER/final_grades.csv                  with --export otter: otter-grader's layout
-  FOLDER/submissions/<name>/report.json    everything, for you (docs/report-schema.md)
-  FOLDER/submissions/<name>/student.json   for the student: hidden checks only as counts and points
-  FOLDER/submissions/<name>/feedback.txt   the student's feedback as text,
-  FOLDER/submissions/<name>/feedback.md    as Markdown
-  FOLDER/submissions/<name>/feedback.html  and as a web page
-  FOLDER/submissions/<name>/feedback.ipynb the student's own notebook, with the results after each
-                                           question and each cell error (graded submissions only)
-  FOLDER/submissions/<name>/feedback-notebook.html that notebook as a web page
-  FOLDER/submissions/<name>/results.json   Gradescope's results format
+{export_files}
+{submission_files}
 
 exit codes:
   0  every submission has its row (rejected files and failed checks included)
@@ -57,7 +48,10 @@ exit codes:
   2  a usage error, an unknown assignment, no sandbox without --allow-unisolated, an output
      folder that cannot be written, or an --overrides or --roster row that cannot be used
      (nothing is written then)
-"""
+""".format(  # from the registries: a new format or file needs no edit here
+    export_files="\n".join(f"  FOLDER/{name:<34}with --export {formats}: the gradebook to import"
+                            for name, formats in exports.file_names_help()),
+    submission_files=batch.outputs_help())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -690,14 +684,9 @@ def _run_new(args: argparse.Namespace) -> int:
 
 # --- tfgrade export, and grade --export ---------------------------------------------------------
 
-EXPORT_EPILOG = """\
+EXPORT_EPILOG = f"""\
 formats (docs/exports.md has a sample of each):
-  canvas  Canvas's gradebook import (Grades > Import): Student, ID, SIS User ID, SIS Login ID, Section,
-          then the assignment's points, and a Points Possible row; UTF-8 with a byte-order mark
-  moodle  Moodle's grade import (Grades > Import > CSV file): the id columns the roster fills, the
-          assignment's points and a feedback column; UTF-8 with a byte-order mark
-  otter   otter-grader's final_grades.csv: per-question points, total_points_earned, percent_correct
-  csv     student_id, the assignment's points, percent, status
+{exports.formats_help()}
 
 roster columns (a CSV file; Canvas's own gradebook export works as one):
   student_id, canvas_id, login, email   at least one: the ids the gradebook knows
@@ -710,6 +699,7 @@ exit codes:
   0  the file was written (warnings, e.g. submissions no roster row matches, go to stderr)
   2  nothing was written: no batch in FOLDER, a roster that cannot be matched without guessing
 """
+_FORMAT_NAMES = ", ".join(exports.FORMATS[:-1]) + " or " + exports.FORMATS[-1]
 
 
 def _add_export(commands: argparse._SubParsersAction) -> None:
@@ -723,7 +713,7 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
     )
     export_cmd.add_argument("folder", type=Path, metavar="FOLDER", help="the --out folder of tfgrade grade")
     export_cmd.add_argument("--format", "-f", required=True, choices=exports.FORMATS, metavar="FORMAT",
-                            help="canvas, moodle, otter or csv")
+                            help=_FORMAT_NAMES)
     export_cmd.add_argument("--roster", type=Path, metavar="FILE",
                             help="CSV file of the class: which file is whose, and who submitted nothing")
     export_cmd.add_argument("--student-id", metavar="REGEX",
@@ -733,14 +723,14 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
                             help="heading of the assignment's column (default: the assignment's name); for "
                             "Canvas, the assignment as Canvas names it, e.g. 'Autograph (1234)'")
     export_cmd.add_argument("--out", "-o", type=Path, metavar="FILE",
-                            help="file to write (default: FOLDER/final_grades.csv for otter, "
-                            "FOLDER/<assignment>-<format>.csv otherwise)")
+                            help="file to write (default: " + ", ".join(
+                                f"FOLDER/{name} for {formats}" for name, formats in exports.file_names_help()) + ")")
     export_cmd.set_defaults(run=_run_export)
 
 
 def _export_options(grade_cmd: argparse.ArgumentParser) -> None:
     grade_cmd.add_argument("--export", action="append", choices=exports.FORMATS, metavar="FORMAT",
-                           help="after grading, also write the grades for a gradebook: canvas, moodle, otter or csv "
+                           help=f"after grading, also write the grades for a gradebook: {_FORMAT_NAMES} "
                            "(repeatable; see tfgrade export --help)")
     grade_cmd.add_argument("--roster", type=Path, metavar="FILE",
                            help="with --export: CSV file of the class, which file is whose and who submitted nothing")

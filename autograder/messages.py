@@ -180,6 +180,14 @@ NO_NOTEBOOK_UPLOADED = Message(
     "feedback.no-notebook-uploaded", "No notebook (.ipynb) was found in your submission. Upload your notebook file."
 )
 
+# -- the gradebook's feedback line (reports/exports.py: Moodle's feedback column) ------------------
+EXPORT_TOTAL = Message("export.total", "{earned}/{points} points")
+"""Completes the EXPORT_* lines below as their ``{total}``."""
+EXPORT_NO_SUBMISSION = Message("export.no-submission", "{total}: no submission was received.")
+EXPORT_NOT_GRADED = Message("export.not-graded", "{total}: not graded. {reason}")
+EXPORT_GRADED = Message("export.graded", "{total} ({questions}). Your feedback file lists each check.")
+"""``{questions}``: each question's name and points, e.g. ``q1 1/1, q2 0.5/1``."""
+
 # -- instructor overrides (core/overrides.py) --------------------------------------------------
 
 OVERRIDE = Message(

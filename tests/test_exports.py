@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import dataclasses
 import io
@@ -313,3 +314,60 @@ def test_the_samples_in_the_documentation_are_what_the_code_writes(autograph: As
 
     assert dict(blocks) == {**EXPECTED, "roster": ROSTER}
     assert all(exports.render(f, sample_rows(autograph), column="autograph") == EXPECTED[f] for f in exports.FORMATS)
+
+
+# -- the registry --------------------------------------------------------------------------------
+
+
+def _choices(parser: argparse.ArgumentParser, option: str) -> tuple[str, ...]:
+    [action] = [a for a in parser._actions if option in a.option_strings]
+    return tuple(action.choices or ())
+
+
+def _subcommand(name: str) -> argparse.ArgumentParser:
+    [commands] = [a for a in cli._parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return commands.choices[name]
+
+
+def test_the_cli_offers_and_lists_exactly_the_registrys_formats() -> None:
+    names = tuple(f.name for f in exports.REGISTRY)
+    grade, export = _subcommand("grade"), _subcommand("export")
+
+    assert _choices(grade, "--export") == _choices(export, "--format") == names
+    assert len(set(names)) == len(names)
+    listed = re.findall(r"^  (\w+)  +\S", export.format_help().split("formats (")[1].split("\n\n")[0], flags=re.M)
+    assert listed == list(names)
+    helps = [a.help or "" for a in (*grade._actions, *export._actions)
+             if {"--export", "--format"} & {*a.option_strings}]
+    assert len(helps) == 2 and all(n in h for h in helps for n in names)
+    grade_help = grade.format_help()
+    for entry in exports.REGISTRY:
+        default = entry.file_name.format(assignment="<assignment>", format="<format>")
+        assert re.search(rf"FOLDER/{re.escape(default)} +with --export [\w|]*\b{entry.name}\b", grade_help)
+
+
+@pytest.mark.parametrize("entry", exports.REGISTRY, ids=lambda e: e.name)
+def test_each_entry_decides_its_mark_and_default_file(entry: exports.ExportFormat, tmp_path: Path) -> None:
+    exports.write(tmp_path / "f.csv", entry.name, "a\n")
+
+    assert (tmp_path / "f.csv").read_bytes() == (BOM if entry.bom else b"") + b"a\n"
+    assert exports.default_path(tmp_path, entry.name, "autograph").name == entry.file_name.format(
+        assignment="autograph", format=entry.name)
+
+
+def test_an_unknown_format_is_an_export_error() -> None:
+    with pytest.raises(exports.ExportError, match=r"no export format 'xlsx'; the formats are canvas, moodle"):
+        exports.format_named("xlsx")
+
+
+def test_moodles_feedback_line_is_in_the_students_language(autograph: Assignment) -> None:
+    [ann, _, cy, dee] = [r for r in sample_rows(autograph) if r.status != "grader_error"]
+    korean = [dataclasses.replace(ann, result=dataclasses.replace(ann.result, language="ko")), cy,
+              dataclasses.replace(dee, result=dataclasses.replace(dee.result, language="ko"))]
+
+    lines = exports.moodle(korean, "autograph").splitlines()[1:]
+
+    assert lines[0].endswith(',"9/11점 (q1 3/3, q2 3/3, q3 1/3, q4 2/2). '
+                             '검사별 결과는 피드백 파일에서 확인할 수 있습니다."')
+    assert lines[1].endswith(",0/11 points: no submission was received.")  # no result, so the batch's language
+    assert lines[2].startswith("s004,dee.park,dee@uni.example,0,\"0/11점: 채점되지 않았습니다. This notebook is for")

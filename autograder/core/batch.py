@@ -12,12 +12,14 @@ import functools
 import glob
 import json
 import re
+import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import nbformat
 
@@ -203,20 +205,18 @@ def _write_reports(
     graded: Graded, folder: Path, cache_keys: dict[str, str] | None, notebook_feedback: NotebookFeedback | None,
 ) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    documents = {
-        "student.json": report.student_report(graded.result, graded.score),
-        "results.json": report.gradescope_results(graded.result, graded.score),
-    }
-    for name, document in documents.items():
-        cache.write_atomically(folder / name, json.dumps(document, indent=2) + "\n")
-    feedback = report.feedback_text(graded.result, graded.score, show_hidden=False)
-    cache.write_atomically(folder / "feedback.txt", feedback + "\n")
-    cache.write_atomically(folder / "feedback.md", feedback_markdown(graded.result, graded.score))
-    cache.write_atomically(folder / "feedback.html", feedback_html(graded.result, graded.score))
-    if notebook_feedback is not None:
-        _write_feedback_notebook(graded, folder, notebook_feedback)
-    full = codec.Report(graded.result, graded.score, cache=cache_keys or {})  # what the cache reads back
-    cache.write_atomically(folder / cache.REPORT, codec.REPORT.dumps(full, indent=2) + "\n")
+    made = _Made(graded, notebook_feedback, cache_keys or {})
+    for output in OUTPUTS:  # in the registry's order, so report.json comes last
+        if notebook_feedback is not None or not output.from_notebook:
+            _write_output(folder, output, made)
+
+
+def _write_output(folder: Path, output: Output, made: _Made) -> None:
+    text = output.render(made)
+    if text is None:  # nothing to return now: a stale file from an earlier run goes
+        (folder / output.file).unlink(missing_ok=True)
+    else:
+        cache.write_atomically(folder / output.file, text)
 
 
 @dataclass(frozen=True)
@@ -229,15 +229,87 @@ class NotebookFeedback:
     """Put each question's reference solution after its results (after the deadline)."""
 
 
+class _Made:
+    """What a submission's outputs are rendered from; the feedback notebook is built once for its two files."""
+
+    def __init__(self, graded: Graded, source: NotebookFeedback | None, cache_keys: dict[str, str]) -> None:
+        self.graded, self.source, self.cache_keys = graded, source, cache_keys
+
+    @functools.cached_property
+    def notebook_files(self) -> dict[str, str]:
+        return _feedback_notebook_files(self.graded, self.source) if self.source else {}
+
+
+Audience = Literal["instructor", "student", "gradescope"]
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of ``out/submissions/<name>/``: its name, who reads it, and its text."""
+
+    file: str
+    audience: Audience
+    render: Callable[[_Made], str | None]
+    """The file's text; None: the file should not exist (then an earlier run's copy is removed)."""
+    help: str
+    """Its line in ``tfgrade grade --help``."""
+    from_notebook: bool = False
+    """Made from the submitted notebook: written only when the batch asks for the feedback notebook."""
+
+
+def _json(document: Callable[[SubmissionResult, scoring.Score], object]) -> Callable[[_Made], str]:
+    return lambda made: json.dumps(document(made.graded.result, made.graded.score), indent=2) + "\n"
+
+
+def _feedback_text(made: _Made) -> str:
+    return report.feedback_text(made.graded.result, made.graded.score, show_hidden=False) + "\n"
+
+
+def _report_json(made: _Made) -> str:
+    full = codec.Report(made.graded.result, made.graded.score, cache=made.cache_keys)  # what the cache reads back
+    return codec.REPORT.dumps(full, indent=2) + "\n"
+
+
+OUTPUTS: tuple[Output, ...] = (
+    Output("student.json", "student", _json(report.student_report),
+           "for the student: hidden checks only as counts and points"),
+    Output("results.json", "gradescope", _json(report.gradescope_results), "Gradescope's results format"),
+    Output("feedback.txt", "student", _feedback_text, "the student's feedback as text,"),
+    Output("feedback.md", "student", lambda made: feedback_markdown(made.graded.result, made.graded.score),
+           "as Markdown"),
+    Output("feedback.html", "student", lambda made: feedback_html(made.graded.result, made.graded.score),
+           "and as a web page"),
+    Output(FEEDBACK_IPYNB, "student", lambda made: made.notebook_files.get(FEEDBACK_IPYNB),
+           "the student's own notebook, with the results after each question and each cell error "
+           "(graded submissions only)", from_notebook=True),
+    Output(FEEDBACK_HTML, "student", lambda made: made.notebook_files.get(FEEDBACK_HTML),
+           "that notebook as a web page", from_notebook=True),
+    # Last: its presence marks the set complete (cache.stored reads it).
+    Output(cache.REPORT, "instructor", _report_json, "everything, for you (docs/report-schema.md)"),
+)
+"""Every per-submission file, in the order written."""
+_READERS: tuple[Audience, ...] = ("instructor", "student", "gradescope")
+
+
+def outputs_help() -> str:
+    """The files of ``out/submissions/<name>/`` for ``tfgrade grade --help``: the instructor's, the
+    student's, then Gradescope's, each with its line wrapped to 100 columns."""
+    lines: list[str] = []
+    for output in sorted(OUTPUTS, key=lambda o: _READERS.index(o.audience)):
+        path = f"FOLDER/{SUBMISSIONS}/<name>/{output.file}"
+        wrapped = textwrap.wrap(output.help, 100 - 43)
+        lines.append(f"  {path:<40} {wrapped[0]}")
+        lines += [" " * 43 + more for more in wrapped[1:]]
+    return "\n".join(lines)
+
+
 def _write_feedback_notebook(graded: Graded, folder: Path, source: NotebookFeedback) -> None:
     """feedback.ipynb and feedback-notebook.html; a stale pair goes when there is no notebook to return now."""
     with i18n.using(graded.result.language):
-        files = _feedback_notebook_files(graded, source)
-    for name in (FEEDBACK_IPYNB, FEEDBACK_HTML):
-        if name in files:
-            cache.write_atomically(folder / name, files[name])
-        else:
-            (folder / name).unlink(missing_ok=True)
+        made = _Made(graded, source, {})
+        for output in OUTPUTS:
+            if output.from_notebook:
+                _write_output(folder, output, made)
 
 
 def _feedback_notebook_files(graded: Graded, source: NotebookFeedback) -> dict[str, str]:

@@ -1,5 +1,9 @@
 """Gradebook files that LMSes import, made from a batch's rows (docs/exports.md has a sample of each).
 
+:data:`REGISTRY` holds one :class:`ExportFormat` per format, and nothing else names a format: the
+CLI's choices and help, the file names, the byte-order mark and the warnings all come from it
+(docs/exports.md: a new format is one entry here and one test).
+
 * :func:`canvas`  Canvas's gradebook import: ``Student,ID,SIS User ID,SIS Login ID,Section,<assignment>``
                   and a ``Points Possible`` row.
 * :func:`moodle`  Moodle's grade import: id columns, ``<assignment>`` and ``<assignment> (feedback)``.
@@ -19,11 +23,12 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
+from autograder import i18n, messages
 from autograder.core import cache, codec
 from autograder.core.results import SubmissionResult
 from autograder.core.roster import Roster, Student, Submitted, match
@@ -33,10 +38,13 @@ from autograder.reports.formats import format_number, safe_text
 
 __all__ = [
     "FORMATS",
+    "REGISTRY",
     "ExportError",
+    "ExportFormat",
     "GradebookRow",
     "canvas",
     "default_path",
+    "format_named",
     "gradebook",
     "moodle",
     "otter",
@@ -46,21 +54,14 @@ __all__ = [
     "write",
 ]
 
-Format = Literal["canvas", "moodle", "otter", "csv"]
-FORMATS: tuple[Format, ...] = ("canvas", "moodle", "otter", "csv")
+Format = str
+"""A format's name: one of :data:`FORMATS`."""
 NO_SUBMISSION = "no_submission"
 """The status of a roster student with no submission (plain and otter exports)."""
 CELL_LIMIT = 500
 """Characters kept of any one text cell."""
 # Spreadsheets run a cell starting with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@")
-WITH_BOM: frozenset[Format] = frozenset({"canvas", "moodle"})
-"""Formats written with a UTF-8 byte-order mark: the files instructors open in Excel before uploading,
-which reads UTF-8 without one as the local code page (Hangul turns to mojibake). Canvas's importer
-finds its headers with ``include?``, so ``\\ufeffStudent`` still reads as Student, and Moodle's CSV
-reader removes the mark. otter's file is read by pandas scripts and the plain one by any script,
-which would keep the mark in the first heading: those two have none, like grades.csv."""
-
 Pair = tuple[SubmissionResult, Score]
 
 
@@ -153,17 +154,29 @@ def _zero(template: Score) -> Score:
 
 
 def warnings_for(fmt: Format, rows: Sequence[GradebookRow]) -> list[str]:
-    """What the instructor should know before uploading: rows an LMS cannot match, rows left out."""
-    notes: list[str] = []
-    paths = [r.student.id for r in rows if Path(r.student.id).suffix.lower() in (".ipynb", ".zip")]
-    if fmt in ("canvas", "moodle") and paths:
-        notes.append(f"{len(paths)} row(s) are named by file path (e.g. {paths[0]}), which {fmt.title()} cannot "
-                     "match to a student: export again with --student-id REGEX or --roster FILE.")
-    errors = [r.student.id for r in rows if r.status == "grader_error"]
-    if errors and fmt in ("canvas", "moodle"):
-        notes.append(f"{len(errors)} submission(s) hit a grader error and are left out so their gradebook grade "
-                     f"stays as it is: {', '.join(errors[:10])}. Regrade them (run tfgrade grade again), then export.")
-    return notes
+    """What the instructor should know before uploading ``fmt``: rows an LMS cannot match, rows left out."""
+    return format_named(fmt).warnings(rows)
+
+
+def _lms_warnings(lms: str) -> Callable[[Sequence[GradebookRow]], list[str]]:
+    """The warnings of an LMS that matches rows to its students by id and keeps a grade a row leaves out."""
+    def warnings(rows: Sequence[GradebookRow]) -> list[str]:
+        notes: list[str] = []
+        paths = [r.student.id for r in rows if Path(r.student.id).suffix.lower() in (".ipynb", ".zip")]
+        if paths:
+            notes.append(f"{len(paths)} row(s) are named by file path (e.g. {paths[0]}), which {lms} cannot "
+                         "match to a student: export again with --student-id REGEX or --roster FILE.")
+        errors = [r.student.id for r in rows if r.status == "grader_error"]
+        if errors:
+            notes.append(f"{len(errors)} submission(s) hit a grader error and are left out so their gradebook "
+                         f"grade stays as it is: {', '.join(errors[:10])}. Regrade them (run tfgrade grade again), "
+                         "then export.")
+        return notes
+    return warnings
+
+
+def _no_warnings(_rows: Sequence[GradebookRow]) -> list[str]:
+    return []
 
 
 # -- the formats ---------------------------------------------------------------------------------
@@ -171,10 +184,7 @@ def warnings_for(fmt: Format, rows: Sequence[GradebookRow]) -> list[str]:
 
 def render(fmt: Format, rows: Sequence[GradebookRow], *, column: str) -> str:
     """The file's text in ``fmt``; ``column`` heads the assignment's column (otter has none)."""
-    renderers: dict[Format, Callable[[Sequence[GradebookRow], str], str]] = {
-        "canvas": canvas, "moodle": moodle, "otter": lambda rows, _: otter(rows), "csv": plain,
-    }
-    return renderers[fmt](rows, column)
+    return format_named(fmt).render(rows, column)
 
 
 def canvas(rows: Sequence[GradebookRow], column: str) -> str:
@@ -209,7 +219,7 @@ _MOODLE_IDS = (("student_id", "ID number"), ("login", "Username"), ("email", "Em
 """Moodle's own export headings for the fields its import can match a user on."""
 
 
-def otter(rows: Sequence[GradebookRow]) -> str:
+def otter(rows: Sequence[GradebookRow], _column: str = "") -> str:
     """otter-grader's final_grades.csv, as ``otter grade`` writes it: ``file``, the questions in sorted
     order, ``total_points_earned``, ``percent_correct`` (a fraction to 4 places) and ``grading_status``;
     first a ``points-per-question`` row; the rows sorted by file. ``file`` holds the row's id."""
@@ -252,15 +262,18 @@ def _percent(score: Score) -> str:
 
 
 def _feedback(row: GradebookRow) -> str:
-    """One line for the student in Moodle: the total, each question, or why there is no score."""
-    total = f"{format_number(row.score.earned)}/{format_number(row.score.points)} points"
-    if row.result is None:
-        return f"{total}: no submission was received."
-    if row.result.status == "rejected":
-        return f"{total}: not graded. {row.result.message}"
-    per_question = ", ".join(f"{q.question} {format_number(q.earned)}/{format_number(q.points)}"
-                             for q in row.score.questions)
-    return f"{total} ({per_question}). Your feedback file lists each check."
+    """One line for the student in Moodle, in the student's language: the total, each question, or why
+    there is no score."""
+    with i18n.using(row.result.language if row.result else None):
+        total = messages.EXPORT_TOTAL.format(earned=format_number(row.score.earned),
+                                             points=format_number(row.score.points))
+        if row.result is None:
+            return messages.EXPORT_NO_SUBMISSION.format(total=total)
+        if row.result.status == "rejected":
+            return messages.EXPORT_NOT_GRADED.format(total=total, reason=row.result.message)
+        per_question = ", ".join(f"{q.question} {format_number(q.earned)}/{format_number(q.points)}"
+                                 for q in row.score.questions)
+        return messages.EXPORT_GRADED.format(total=total, questions=per_question)
 
 
 def _otter_status(row: GradebookRow) -> str:
@@ -285,14 +298,84 @@ def _csv(lines: list[list[str]]) -> str:
 
 
 def default_path(out_dir: Path, fmt: Format, assignment: str) -> Path:
-    """``final_grades.csv`` for otter (the name otter writes), ``<assignment>-<format>.csv`` otherwise."""
-    return out_dir / ("final_grades.csv" if fmt == "otter" else f"{assignment}-{fmt}.csv")
+    """Where ``fmt`` goes when no --out names a file: its entry's ``file_name`` in ``out_dir``."""
+    return out_dir / format_named(fmt).file_name.format(assignment=assignment, format=fmt)
 
 
 def write(path: Path, fmt: Format, text: str) -> None:
-    """Write ``text`` as UTF-8, with a byte-order mark for the formats in :data:`WITH_BOM`."""
+    """Write ``text`` as UTF-8, with a byte-order mark if ``fmt``'s entry asks for one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = text.encode("utf-8-sig" if fmt in WITH_BOM else "utf-8")
+    data = text.encode("utf-8-sig" if format_named(fmt).bom else "utf-8")
     temporary = path.with_name(f".{path.name}.partial")
     temporary.write_bytes(data)
     temporary.replace(path)
+
+
+# -- the registry ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One gradebook format: everything the CLI, the docs and the writer know about it."""
+
+    name: str
+    """What ``--export`` and ``tfgrade export --format`` take."""
+    render: Callable[[Sequence[GradebookRow], str], str]
+    """The file's text from the rows and the assignment column's heading."""
+    bom: bool
+    """Written with a UTF-8 byte-order mark: for files instructors open in Excel before uploading, which
+    reads UTF-8 without one as the local code page (Hangul turns to mojibake)."""
+    file_name: str
+    """The default file in the --out folder; ``{assignment}`` and ``{format}`` are filled in."""
+    warnings: Callable[[Sequence[GradebookRow]], list[str]]
+    """What the instructor should know before uploading (printed to stderr, never in the file)."""
+    help: str
+    """One line or two for ``tfgrade export --help``; the line is wrapped there."""
+
+
+DEFAULT_FILE = "{assignment}-{format}.csv"
+
+REGISTRY: tuple[ExportFormat, ...] = (
+    # Canvas's importer finds its headers with ``include?``, so "\ufeffStudent" still reads as Student.
+    ExportFormat("canvas", canvas, True, DEFAULT_FILE, _lms_warnings("Canvas"),
+                 "Canvas's gradebook import (Grades > Import): Student, ID, SIS User ID, SIS Login ID, Section, "
+                 "then the assignment's points, and a Points Possible row; UTF-8 with a byte-order mark"),
+    # Moodle's CSV reader removes the mark.
+    ExportFormat("moodle", moodle, True, DEFAULT_FILE, _lms_warnings("Moodle"),
+                 "Moodle's grade import (Grades > Import > CSV file): the id columns the roster fills, the "
+                 "assignment's points and a feedback column; UTF-8 with a byte-order mark"),
+    # Read by pandas scripts, which would keep a mark in the first heading; the name otter writes.
+    ExportFormat("otter", otter, False, "final_grades.csv", _no_warnings,
+                 "otter-grader's final_grades.csv: per-question points, total_points_earned, percent_correct"),
+    ExportFormat("csv", plain, False, DEFAULT_FILE, _no_warnings,
+                 "student_id, the assignment's points, percent, status"),
+)
+FORMATS: tuple[Format, ...] = tuple(f.name for f in REGISTRY)
+_BY_NAME = {f.name: f for f in REGISTRY}
+
+
+def format_named(name: Format) -> ExportFormat:
+    """The registry's entry for ``name``; an :class:`ExportError` for a name it does not hold."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise ExportError(f"no export format {name!r}; the formats are {', '.join(FORMATS)}.") from None
+
+
+def formats_help() -> str:
+    """The formats as ``tfgrade export --help`` lists them, one entry a block, wrapped to 100 columns."""
+    width = max(len(f.name) for f in REGISTRY) + 2
+    lines: list[str] = []
+    for entry in REGISTRY:
+        first, *more = textwrap.wrap(entry.help, 100 - width - 2)
+        lines += [f"  {entry.name:<{width}}{first}", *(f"  {'':<{width}}{line}" for line in more)]
+    return "\n".join(lines)
+
+
+def file_names_help() -> list[tuple[str, str]]:
+    """Each default file name and the formats written there, for ``tfgrade grade --help``."""
+    names: dict[str, list[str]] = {}
+    for f in REGISTRY:
+        names.setdefault(f.file_name.replace("{format}", "<format>").replace("{assignment}", "<assignment>"),
+                         []).append(f.name)
+    return [(name, "|".join(formats)) for name, formats in names.items()]
