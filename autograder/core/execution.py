@@ -22,13 +22,16 @@ from typing import IO, Protocol
 
 from autograder import i18n, messages
 from autograder.channel import protocol
+from autograder.channel.budget import BACKSTOP
 from autograder.core import codec
 from autograder.core.assignment import Assignment, Limits
+from autograder.core.costs import Costs
 from autograder.core.notebook import Notebook
 from autograder.core.results import CheckResult, ExecutionSummary
 from autograder.errors import TfgradeError
 from autograder.sandbox import forkserver
 from autograder.sandbox import launcher as sandbox
+from autograder.sandbox.clock import Usage
 
 MAX_RESULTS_BYTES = 16 * 1024 * 1024
 SHUTDOWN_SLACK_SECONDS = 60.0
@@ -42,6 +45,8 @@ class GraderError(TfgradeError):
 class Execution:
     summary: ExecutionSummary
     checks: tuple[CheckResult, ...]
+    costs: Costs | None = None
+    """What this grading cost in job-clock seconds, as the check process measured it (for ``validate``)."""
 
 
 class Executor(Protocol):
@@ -113,8 +118,9 @@ def _run_job(
             raise
     os.close(results_write)
     student, runner, checker = started
-    with control_end, _FreezeControl(control_end, student):
-        return _collect(student, checker, results_read, limits, launcher, runner)
+    with control_end, _FreezeControl(control_end, student, {"runner": runner, "checks": checker}) as control:
+        execution = _collect(student, checker, results_read, limits, launcher, runner)
+    return dataclasses.replace(execution, costs=control.costs)
 
 
 @dataclass(frozen=True)
@@ -141,13 +147,17 @@ def _start_runner(
 
 
 class _FreezeControl:
-    """Serves the check process's ``freeze``/``thaw`` requests on the student's sandbox, in a thread.
+    """Serves the check process's control requests, in a thread: ``freeze``/``thaw`` the student's
+    sandbox, ``usage`` (every job's clock, read from the kernel: the check process's limits count
+    it, see ``channel/budget.py``), and ``costs`` (what the grading cost, kept for ``validate``).
 
     A student still frozen when the checks end is simply stopped: ``stop`` ends a frozen job too.
     """
 
-    def __init__(self, sock: socket.socket, student: sandbox.Running) -> None:
+    def __init__(self, sock: socket.socket, student: sandbox.Running, others: dict[str, sandbox.Running]) -> None:
         self._sock, self._student = sock, student
+        self._jobs = {"student": student, **others}
+        self.costs: Costs | None = None
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
     def __enter__(self) -> _FreezeControl:
@@ -165,20 +175,25 @@ class _FreezeControl:
                 request, _ = protocol.recv_message(self._sock, max_bytes=4096, deadline=None)
             except protocol.ProtocolError:
                 return
-            reply = self._answer(str(request.get("op")))
+            reply = self._answer(str(request.get("op")), request)
             try:
                 protocol.send_message(self._sock, {**reply, "id": request.get("id")})
             except OSError:
                 return
 
-    def _answer(self, op: str) -> dict[str, object]:
+    def _answer(self, op: str, request: dict[str, object]) -> dict[str, object]:
         try:
             if op == "freeze":
                 return {"ok": True, "how": self._student.freeze()}
             if op == "thaw":
                 self._student.thaw()
                 return {"ok": True}
-        except (OSError, sandbox.SandboxError) as exc:
+            if op == "usage":
+                return {"ok": True, "jobs": {name: job.usage().as_json() for name, job in self._jobs.items()}}
+            if op == "costs":
+                self.costs = Costs.from_mapping(request.get("costs"))
+                return {"ok": True}
+        except (OSError, ValueError, sandbox.SandboxError) as exc:
             return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         return {"ok": False, "error": f"unknown request {op!r}"}
 
@@ -197,6 +212,7 @@ def _start_checks(
             "--hidden", str(assignment.hidden_checks), "--required", *assignment.required_names,
             "--notebook-seconds", str(limits.notebook_seconds),
             "--request-seconds", str(limits.request_seconds), "--checks-seconds", str(limits.checks_seconds),
+            "--runner-seconds", str(limits.runner_seconds),
             "--reply-bytes", str(limits.reply_bytes),
             # The submission's language (grading.py chose it for this thread): check messages are written there.
             "--lang", i18n.current())),
@@ -216,9 +232,10 @@ def _collect(
     with os.fdopen(results_read, "rb") as results_pipe:
         results = _CappedReader(results_pipe, MAX_RESULTS_BYTES)
         try:
-            # The check process keeps to notebook_seconds and checks_seconds itself; this wait is
-            # longer, so it ends only a check process that is broken, never a slow student.
-            _wait(checker, limits.notebook_seconds + limits.checks_seconds + SHUTDOWN_SLACK_SECONDS)
+            # The check process keeps to the limits itself, on the jobs' clocks; this wait is far
+            # longer and counts only the checks' own time, so it ends only a broken check process,
+            # never a slow student or a loaded machine.
+            _wait(checker, _checks_guard(limits), (student, checker, runner))
         finally:
             student_facts = student.stop()
             checker_facts = checker.stop()
@@ -256,11 +273,31 @@ def _child_env(home: str) -> dict[str, str]:
     return {**forkserver.ENV, "HOME": home, "MPLCONFIGDIR": f"{home}/matplotlib"}
 
 
-def _wait(process: sandbox.Running, seconds: float) -> None:
-    try:
-        process.wait(timeout=seconds)
-    except subprocess.TimeoutExpired as exc:
-        raise GraderError(f"the checks did not finish within {seconds:g} s") from exc
+def _checks_guard(limits: Limits) -> float:
+    """How much of its own time the check process may take: every limit it keeps, at its backstop, and more."""
+    return GUARD_MULTIPLE * (BACKSTOP * limits.notebook_seconds + limits.checks_seconds) + SHUTDOWN_SLACK_SECONDS
+
+
+GUARD_MULTIPLE = 3.0
+
+
+def _wait(process: sandbox.Running, seconds: float, jobs: tuple[sandbox.Running, ...]) -> None:
+    """Wait until the process ends, or ``seconds`` pass on the jobs' joint clock: wall time less the
+    time any of them waited for a CPU, or their CPU time if more (:class:`sandbox.Usage`)."""
+    while True:
+        try:
+            process.wait(timeout=min(GUARD_SLICE, seconds))
+            return
+        except subprocess.TimeoutExpired:
+            pass
+        usages = [job.usage() for job in jobs]
+        joint = Usage(sum(u.cpu_seconds for u in usages), sum(u.waiting_seconds for u in usages),
+                              max(u.wall_seconds for u in usages))
+        if joint.seconds >= seconds:
+            raise GraderError(f"the checks did not finish within {seconds:g} s of the grader's time")
+
+
+GUARD_SLICE = 5.0
 
 
 class _CappedReader:
