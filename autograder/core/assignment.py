@@ -293,6 +293,9 @@ def _question(config_file: Path, name: str, data: Any) -> Question:
 NOTEBOOK_MULTIPLE, NOTEBOOK_FLOOR = 5.0, 60.0
 REQUEST_MULTIPLE, REQUEST_FLOOR = 10.0, 10.0
 CHECKS_MULTIPLE, CHECKS_FLOOR = 3.0, 20.0
+STALL_MULTIPLE = 2.0
+"""The checks' budget is at most this many times the solution's whole grading (where measured), so a
+student who stalls every answer costs at most three times an honest grading."""
 RUNNER_MULTIPLE, RUNNER_FLOOR = 5.0, 30.0
 
 
@@ -312,7 +315,7 @@ def derived_limits(limits: Limits, costs: measured.Costs | None) -> Limits:
         notebook_seconds=notebook,
         cell_seconds=min(limits.cell_seconds, notebook),
         request_seconds=max(REQUEST_FLOOR, REQUEST_MULTIPLE * costs.slowest_request_seconds),
-        checks_seconds=max(CHECKS_FLOOR, CHECKS_MULTIPLE * costs.checks_seconds),
+        checks_seconds=_checks_budget(costs),
         runner_seconds=max(RUNNER_FLOOR, RUNNER_MULTIPLE * costs.slowest_runner_seconds),
     )
 
@@ -321,6 +324,12 @@ def declared_limits(assignment: Assignment) -> Limits:
     """assignment.toml's limits (else the defaults), before any derivation from costs.toml."""
     config_file, data = _config(assignment.root)
     return _limits(config_file, data.get("limits", {}))
+
+
+def _checks_budget(costs: measured.Costs) -> float:
+    """Room for slower honest answers (a multiple, and the floor), but no more than the bound on stalling."""
+    floor = CHECKS_FLOOR if costs.grading_seconds <= 0 else min(CHECKS_FLOOR, STALL_MULTIPLE * costs.grading_seconds)
+    return max(CHECKS_MULTIPLE * costs.checks_seconds, floor)
 
 
 def _costs(root: Path) -> measured.Costs | None:

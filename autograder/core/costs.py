@@ -26,6 +26,9 @@ class Costs:
     """The student's process's and the runner's time answering all the checks' requests."""
     slowest_runner_seconds: float
     """The runner's time for its slowest request (examining, running or timing an artifact)."""
+    grading_seconds: float = 0.0
+    """The whole grading on the jobs' joint clock (wall time less the time any of them waited for a
+    CPU): what an honest submission costs, against which a stalling one is bounded."""
 
     @classmethod
     def from_mapping(cls, data: Any) -> Costs:
@@ -34,7 +37,7 @@ class Costs:
             raise ValueError("costs must be a table")
         values = {}
         for f in fields(cls):
-            value = data.get(f.name)
+            value = data.get(f.name, f.default)
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise ValueError(f"{f.name} must be a number of seconds, 0 or more, not {value!r}")
             values[f.name] = float(value)

@@ -119,8 +119,9 @@ def _run_job(
     os.close(results_write)
     student, runner, checker = started
     with control_end, _FreezeControl(control_end, student, {"runner": runner, "checks": checker}) as control:
-        execution = _collect(student, checker, results_read, limits, launcher, runner)
-    return dataclasses.replace(execution, costs=control.costs)
+        execution, spent = _collect(student, checker, results_read, limits, launcher, runner)
+    costs = None if control.costs is None else dataclasses.replace(control.costs, grading_seconds=spent.seconds)
+    return dataclasses.replace(execution, costs=costs)
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,8 @@ def _start_checks(
 def _collect(
     student: sandbox.Running, checker: sandbox.Running, results_read: int, limits: Limits, launcher: sandbox.Launcher,
     runner: sandbox.Running,
-) -> Execution:
+) -> tuple[Execution, Usage]:
+    """The execution, and what it cost on the jobs' joint clock."""
     student_output = _CappedReader(student.stdout, limits.output_bytes)
     checker_output = _CappedReader(checker.stdout, 256 * 1024)
     with os.fdopen(results_read, "rb") as results_pipe:
@@ -235,7 +237,7 @@ def _collect(
             # The check process keeps to the limits itself, on the jobs' clocks; this wait is far
             # longer and counts only the checks' own time, so it ends only a broken check process,
             # never a slow student or a loaded machine.
-            _wait(checker, _checks_guard(limits), (student, checker, runner))
+            spent = _wait(checker, _checks_guard(limits), (student, checker, runner))
         finally:
             student_facts = student.stop()
             checker_facts = checker.stop()
@@ -248,7 +250,7 @@ def _collect(
         if checker_facts.oom_kills or checker_facts.pids_limit_hits:
             raise GraderError("the check process hit its memory or process limit; raise the limits")
         run = _parse_results(results.text(), checker_output.text())
-    return _execution(run, student_output.text(), student_facts, launcher.description, limits)
+    return _execution(run, student_output.text(), student_facts, launcher.description, limits), spent
 
 
 RETRY = ("This is the grader's problem, not the student's: run the grading again (unchanged results are "
@@ -281,20 +283,25 @@ def _checks_guard(limits: Limits) -> float:
 GUARD_MULTIPLE = 3.0
 
 
-def _wait(process: sandbox.Running, seconds: float, jobs: tuple[sandbox.Running, ...]) -> None:
-    """Wait until the process ends, or ``seconds`` pass on the jobs' joint clock: wall time less the
-    time any of them waited for a CPU, or their CPU time if more (:class:`sandbox.Usage`)."""
+def _wait(process: sandbox.Running, seconds: float, jobs: tuple[sandbox.Running, ...]) -> Usage:
+    """Wait until the process ends, or ``seconds`` pass on the jobs' joint clock (:func:`_joint`).
+    Returns the joint clock at the end."""
     while True:
         try:
             process.wait(timeout=min(GUARD_SLICE, seconds))
-            return
+            return _joint(jobs)
         except subprocess.TimeoutExpired:
             pass
-        usages = [job.usage() for job in jobs]
-        joint = Usage(sum(u.cpu_seconds for u in usages), sum(u.waiting_seconds for u in usages),
-                              max(u.wall_seconds for u in usages))
-        if joint.seconds >= seconds:
+        if _joint(jobs).seconds >= seconds:
             raise GraderError(f"the checks did not finish within {seconds:g} s of the grader's time")
+
+
+def _joint(jobs: tuple[sandbox.Running, ...]) -> Usage:
+    """The jobs' clocks together: their CPU time, and wall time less the time any of them waited for a
+    CPU (summed, so never below the truth: overlapping waits only make this clock more lenient)."""
+    usages = [job.usage() for job in jobs]
+    wall = max(u.wall_seconds for u in usages)
+    return Usage(sum(u.cpu_seconds for u in usages), min(wall, sum(u.waiting_seconds for u in usages)), wall)
 
 
 GUARD_SLICE = 5.0

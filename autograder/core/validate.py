@@ -229,4 +229,6 @@ def cost_lines(costs: measured.Costs, limits: Limits) -> list[str]:
         f"slowest answer: {costs.slowest_request_seconds:.2f} s -> request limit {derived.request_seconds:g} s",
         f"all checks' answers: {costs.checks_seconds:.1f} s -> checks budget {derived.checks_seconds:g} s",
         f"slowest runner request: {costs.slowest_runner_seconds:.2f} s -> runner limit {derived.runner_seconds:g} s",
+        f"the whole grading: {costs.grading_seconds:.1f} s; a student who stalls costs at most "
+        f"{costs.grading_seconds + derived.checks_seconds:.0f} s",
     ]

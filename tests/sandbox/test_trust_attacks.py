@@ -8,7 +8,9 @@ and with what words (as a corpus notebook does), so each scores exactly what its
   channel ends at the second request, and every later check says so;
 - cached-replies: lstm_fn really runs eagerly and calls are answered from a cache: no graph check passes;
 - cpu-burners-during-timing: a correct notebook with six busy processes in sessions of their own:
-  full marks, timed while the student's sandbox was frozen.
+  full marks, timed while the student's sandbox was frozen;
+- answers-under-deadline: every answer takes just under the derived request limit: the checks that
+  fit in the derived budget pass, every later one fails at once (3 of 11, every time).
 All are graded once, two at a time; then nothing they started may still run.
 """
 
