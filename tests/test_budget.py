@@ -62,7 +62,7 @@ def test_load_does_not_count_against_the_notebook_run() -> None:
     with channel(Waits("student", 30, notebook_seconds=0.25), FakeClock(cpu_rate=0.05, waiting_rate=0.95)) as (
             sock, theirs):
         sender = answer_after(theirs, 1.0)
-        assert wait_for_event(sock) >= 1.0
+        assert wait_for_event(sock) >= 0.9  # the limit, 0.25 s, passed long ago in wall time
         sender.join()
 
 
@@ -125,3 +125,51 @@ def test_requests_before_the_checks_start_are_not_charged() -> None:
         sender.join()
 
     assert budget.used == 0.0 and budget.remaining() is None
+
+
+def test_a_trickle_of_bytes_never_quite_silent_still_meets_the_limit() -> None:
+    """A byte every 0.1 s: no wait ever lasts a slice, yet the request ends at its limit."""
+    budget = Budget(100, request_seconds=0.5)
+    budget.start()
+    with channel(Waits("student", 0.5), FakeClock(), budget) as (sock, theirs):
+        protocol.send_message(sock, {"op": "call"})
+        stop = threading.Event()
+
+        def trickle() -> None:
+            while not stop.wait(0.1):
+                try:
+                    theirs.send(b"\0")
+                except OSError:
+                    return
+
+        sender = threading.Thread(target=trickle)
+        sender.start()
+        try:
+            with pytest.raises(protocol.ChannelTimeout):
+                protocol.recv_message(sock, max_bytes=1 << 30, deadline=time.monotonic() + 60)
+        finally:
+            stop.set()
+            sender.join()
+    assert budget.slowest["student"] >= 0.5
+
+
+def test_a_notebook_of_many_quick_cells_still_meets_its_limit() -> None:
+    with channel(Waits("student", 30, notebook_seconds=0.5), FakeClock(cpu_rate=1.0)) as (sock, theirs):
+        stop = threading.Event()
+
+        def events() -> None:
+            while not stop.wait(0.05):
+                try:
+                    protocol.send_message(theirs, {"event": "cell_start"})
+                except OSError:
+                    return
+
+        sender = threading.Thread(target=events)
+        sender.start()
+        try:
+            with pytest.raises(protocol.ChannelTimeout):
+                for _ in range(1000):
+                    protocol.recv_message(sock, max_bytes=1 << 20, deadline=time.monotonic() + 60)
+        finally:
+            stop.set()
+            sender.join()

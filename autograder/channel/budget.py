@@ -175,6 +175,8 @@ class BudgetedSocket(socket.socket):
     _charged = 0.0
     """What the last request has been charged so far."""
     _wall: float | None = None
+    _looked = 0.0
+    """When the clock was last asked: also while data flows, so a trickle of bytes cannot outlast a limit."""
 
     def settimeout(self, value: float | None) -> None:
         self._wall = value
@@ -199,12 +201,15 @@ class BudgetedSocket(socket.socket):
                 raise TimeoutError("the job's time is up")
             if end is not None and time.monotonic() >= end:
                 raise TimeoutError("the wall-clock deadline has passed")
+        if time.monotonic() - self._looked >= CLOCK_SLICE and self._expired():
+            raise TimeoutError("the job's time is up")  # it kept sending, a little at a time
         if self._sent is not None and not self._charged:
             self._charge(self.clock.usage(self.waits.job))  # the answer has begun to arrive
         return super().recv(bufsize, flags)
 
     def _expired(self) -> bool:
         assert self.clock is not None and self.waits is not None
+        self._looked = time.monotonic()
         usage = self.clock.usage(self.waits.job)
         since = usage.since(self._sent) if self._sent is not None else None
         budget = self.budget
