@@ -7,7 +7,7 @@ with each assignment's solution and blank notebook) and the determinism harness'
 assignment's own limits (derived from costs.toml where there is one), one at a time.
 
     .venv/bin/python benchmarks/under_load.py [--sets autograph,functional,custom_layers,determinism]
-                                              [--burners N] [--limit K]
+                                              [--burners N] [--skip K] [--limit K]
 
 Prints, per phase, how many gradings and how long they took, then every change of status, score or
 check outcome between the quiet and the loaded grading, and exits 1 if there was any.
@@ -77,13 +77,16 @@ def burners(count: int) -> Iterator[None]:
             process.join()
 
 
-def phase(label: str, paths: list[tuple[Path, str]]) -> dict[Path, Fingerprint]:
+def phase(label: str, paths: list[tuple[Path, str]], before: dict[Path, Fingerprint] | None = None
+          ) -> dict[Path, Fingerprint]:
+    """Grade each submission; with ``before``, say at once whether its verdict changed."""
     loaded = {name: assignment.load(name) for name in {a for _, a in paths}}
     seen: dict[Path, Fingerprint] = {}
     start = time.monotonic()
     for i, (path, name) in enumerate(paths, 1):
         seen[path] = fingerprint(path, loaded[name])
-        print(f"  {label} {i}/{len(paths)} {path.relative_to(ROOT)}: {seen[path][0]} {seen[path][1]:g} "
+        same = "" if before is None else (" same" if before[path] == seen[path] else " CHANGED")
+        print(f"  {label} {i}/{len(paths)} {path.relative_to(ROOT)}: {seen[path][0]} {seen[path][1]:g}{same} "
               f"({time.monotonic() - start:.0f} s, load {os.getloadavg()[0]:.1f})", flush=True)
     print(f"{label}: {len(paths)} gradings in {time.monotonic() - start:.0f} s", flush=True)
     return seen
@@ -108,16 +111,18 @@ def main() -> int:
     parser.add_argument("--burners", type=int, default=3 * (os.cpu_count() or 1),
                         help="busy processes during the loaded phase (default: three times the cores)")
     parser.add_argument("--limit", type=int, help="grade only the first K submissions (a quick look)")
+    parser.add_argument("--skip", type=int, default=0, help="leave out the first K submissions (to go on later)")
     args = parser.parse_args()
-    paths = submissions(args.sets.split(","))[:args.limit]
+    found = submissions(args.sets.split(","))[args.skip:]
+    paths = found[:args.limit]
     print(f"{len(paths)} submissions, quiet then with {args.burners} CPU burners on {os.cpu_count()} cores")
     quiet = phase("quiet", paths)
     with burners(args.burners):
-        loaded = phase("loaded", paths)
-    found = changes(quiet, loaded)
-    print("\n".join(found))
-    print(f"{len(paths)} submissions, {sum(1 for line in found if line.startswith('CHANGED'))} verdict changes")
-    return 1 if found else 0
+        loaded = phase("loaded", paths, quiet)
+    changed = changes(quiet, loaded)
+    print("\n".join(changed))
+    print(f"{len(paths)} submissions, {sum(1 for line in changed if line.startswith('CHANGED'))} verdict changes")
+    return 1 if changed else 0
 
 
 if __name__ == "__main__":
