@@ -158,10 +158,10 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--hidden", type=Path, nargs="*", default=[])
     parser.add_argument("--required", nargs="*", default=[])
     parser.add_argument("--cells-file", type=Path, help="JSON list of the notebook's code cell numbers, in order")
-    parser.add_argument("--notebook-seconds", type=float, required=True)
-    parser.add_argument("--request-seconds", type=float, required=True)
+    parser.add_argument("--notebook-seconds", type=float, required=True, help="the student's CPU time for its cells")
+    parser.add_argument("--request-seconds", type=float, required=True, help="the student's time for one answer")
     parser.add_argument("--checks-seconds", type=float, required=True,
-                        help="wall time for all checks, from the end of the notebook's run")
+                        help="the student's and the runner's time answering all the checks (channel/budget.py)")
     parser.add_argument("--runner-seconds", type=float, default=300.0,
                         help="the runner's time for one request (its job clock)")
     parser.add_argument("--reply-bytes", type=int, required=True)
