@@ -290,7 +290,7 @@ def _question(config_file: Path, name: str, data: Any) -> Question:
     return Question(name=name, points=float(data["points"]), title=str(data.get("title", name)))
 
 
-NOTEBOOK_MULTIPLE, NOTEBOOK_FLOOR = 5.0, 60.0
+NOTEBOOK_MULTIPLE, NOTEBOOK_FLOOR = 5.0, 20.0
 REQUEST_MULTIPLE, REQUEST_FLOOR = 10.0, 10.0
 CHECKS_MULTIPLE, CHECKS_FLOOR = 3.0, 20.0
 STALL_MULTIPLE = 2.0
