@@ -55,7 +55,7 @@ def test_autograph_loads_with_its_four_questions() -> None:
     assert autograph.public_checks.is_dir() and autograph.hidden_checks.is_dir()
     # assignment.toml says 180 and 60; its costs.toml (what the solution costs) derives tighter ones.
     assert autograph.costs is not None
-    assert (autograph.limits.notebook_seconds, autograph.limits.request_seconds) == (20, 10)
+    assert (autograph.limits.notebook_seconds, autograph.limits.request_seconds) == (20, 5)
     assert declared_limits(autograph).notebook_seconds == 180
 
 
@@ -163,13 +163,13 @@ def test_limits_are_multiples_of_the_solutions_costs_with_floors() -> None:
     floors, scaled = derived_limits(Limits(), cheap), derived_limits(Limits(), heavy)
 
     assert (floors.notebook_seconds, floors.request_seconds, floors.checks_seconds, floors.runner_seconds) == (
-        20, 10, 20, 30)
+        20, 5, 12, 30)
     assert (scaled.notebook_seconds, scaled.request_seconds, scaled.checks_seconds, scaled.runner_seconds) == (
         200, 30, 90, 100)
     assert derived_limits(Limits(cell_seconds=500), cheap).cell_seconds == 20  # a cell is part of the notebook
     assert derived_limits(Limits(seed=7), None) == Limits(seed=7)
-    quick = costs.Costs(1, 0.1, 2, 1, grading_seconds=6)  # a budget of 20 s would be over 3 gradings
-    assert derived_limits(Limits(), quick).checks_seconds == 12
+    quick = costs.Costs(1, 0.1, 2, 1, grading_seconds=4)  # a budget of 12 s would be over 3 gradings
+    assert derived_limits(Limits(), quick).checks_seconds == 8
 
 
 @pytest.mark.parametrize("name", ["autograph", "functional", "custom_layers"])

@@ -26,7 +26,7 @@ def test_the_solution_is_graded_under_the_declared_limits_and_its_worst_costs_ke
     assert problems == ()
     assert measured == costs.Costs(2, 0.2, 4, 1, 25)
     assert {call.assignment.limits for call in fake.calls} == {Limits(seed=99)}
-    assert any("checks budget 20 s" in line for line in cost_lines(measured, Limits()))
+    assert any("checks budget 12 s" in line for line in cost_lines(measured, Limits()))
 
 
 def test_a_solution_without_full_marks_is_not_measured() -> None:

@@ -291,8 +291,8 @@ def _question(config_file: Path, name: str, data: Any) -> Question:
 
 
 NOTEBOOK_MULTIPLE, NOTEBOOK_FLOOR = 5.0, 20.0
-REQUEST_MULTIPLE, REQUEST_FLOOR = 10.0, 10.0
-CHECKS_MULTIPLE, CHECKS_FLOOR = 3.0, 20.0
+REQUEST_MULTIPLE, REQUEST_FLOOR = 10.0, 5.0
+CHECKS_MULTIPLE, CHECKS_FLOOR = 3.0, 12.0
 STALL_MULTIPLE = 2.0
 """The checks' budget is at most this many times the solution's whole grading (where measured), so a
 student who stalls every answer costs at most three times an honest grading."""
