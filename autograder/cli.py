@@ -16,7 +16,7 @@ from autograder import i18n, messages
 from autograder.authoring import release as releases
 from autograder.authoring import translations
 from autograder.core import assignment as assignments
-from autograder.core import batch, changes, mutants, notebook, overrides, validate
+from autograder.core import batch, changes, costs, mutants, notebook, overrides, validate
 from autograder.core import course as courses
 from autograder.core import roster as rosters
 from autograder.core.execution import ProcessExecutor
@@ -289,6 +289,10 @@ def _add_validate(commands: argparse._SubParsersAction) -> None:
     validate_cmd.add_argument("--mutants-report", type=Path, metavar="FILE",
                               help="with --mutants: also write the report as JSON (to compare scores before and "
                               "after changing the checks)")
+    validate_cmd.add_argument("--measure-costs", action="store_true",
+                              help="grade the solution once more and write what it cost to the assignment's "
+                              "costs.toml, from which grading derives its time limits (written anyway when "
+                              "there is none; docs/limits.md)")
     _course_option(validate_cmd)
     validate_cmd.set_defaults(run=_run_validate)
 
@@ -323,7 +327,26 @@ def _run_validate(args: argparse.Namespace) -> int:
         print(f"The requirements table and its hints have {table} problem(s); see above.")
     if imports:
         print(f"{len(imports)} of the packages the notebooks may use cannot be imported; see above.")
-    return 1 if bad or table or imports else 0
+    unmeasured = _measure_costs(assignment, args.measure_costs or assignment.costs is None)
+    return 1 if bad or table or imports or unmeasured else 0
+
+
+def _measure_costs(assignment: assignments.Assignment, write: bool) -> bool:
+    """Measure and write costs.toml if asked; say what the limits are. True if that failed."""
+    if not write:
+        print(f"Time limits derived from {costs.FILE} (--measure-costs to measure again).")
+        return False
+    print("Measuring what grading the solution costs...", file=sys.stderr)
+    measured, problems = validate.measure_costs(assignment, ProcessExecutor(),
+                                                fallback=assignments.declared_limits(assignment))
+    if measured is None:
+        print(f"  BAD costs: {'; '.join(problems)}")
+        return True
+    path = costs.write(assignment.root, measured)
+    for line in validate.cost_lines(measured, assignments.declared_limits(assignment)):
+        print(f"  {line}")
+    print(f"Wrote {path}.")
+    return False
 
 
 def _show_static_problems(assignment: assignments.Assignment) -> int:

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from autograder.core.assignment import AssignmentError, Limits, Question, available, load
+from autograder.core import costs
+from autograder.core.assignment import (
+    AssignmentError,
+    Limits,
+    Question,
+    available,
+    declared_limits,
+    derived_limits,
+    load,
+)
 
 VALID = """\
 name = "demo"
@@ -44,7 +53,10 @@ def test_autograph_loads_with_its_four_questions() -> None:
     assert autograph.max_points == 11
     assert autograph.template.name == "autograph.ipynb" and autograph.template.is_file()
     assert autograph.public_checks.is_dir() and autograph.hidden_checks.is_dir()
-    assert (autograph.limits.notebook_seconds, autograph.limits.request_seconds) == (180, 60)
+    # assignment.toml says 180 and 60; its costs.toml (what the solution costs) derives tighter ones.
+    assert autograph.costs is not None
+    assert (autograph.limits.notebook_seconds, autograph.limits.request_seconds) == (20, 5)
+    assert declared_limits(autograph).notebook_seconds == 180
 
 
 def test_autograph_is_listed() -> None:
@@ -137,3 +149,49 @@ def test_limit_of_the_wrong_type_is_refused(tmp_path: Path) -> None:
     root = make_assignment(tmp_path, VALID + '\n[limits]\nnotebook_seconds = "three minutes"\n')
 
     assert "notebook_seconds" in load_error(root)
+
+
+# --- time limits in proportion to what the solution costs (costs.toml) ---------------------------
+
+
+def test_limits_are_multiples_of_the_solutions_costs_with_floors() -> None:
+    cheap = costs.Costs(notebook_cpu_seconds=1, slowest_request_seconds=0.1, checks_seconds=2,
+                        slowest_runner_seconds=1)
+    heavy = costs.Costs(notebook_cpu_seconds=40, slowest_request_seconds=3, checks_seconds=30,
+                        slowest_runner_seconds=20)
+
+    floors, scaled = derived_limits(Limits(), cheap), derived_limits(Limits(), heavy)
+
+    assert (floors.notebook_seconds, floors.request_seconds, floors.checks_seconds, floors.runner_seconds) == (
+        20, 5, 12, 30)
+    assert (scaled.notebook_seconds, scaled.request_seconds, scaled.checks_seconds, scaled.runner_seconds) == (
+        200, 30, 90, 100)
+    assert derived_limits(Limits(cell_seconds=500), cheap).cell_seconds == 20  # a cell is part of the notebook
+    assert derived_limits(Limits(seed=7), None) == Limits(seed=7)
+    quick = costs.Costs(1, 0.1, 2, 1, grading_seconds=4)  # a budget of 12 s would be over 3 gradings
+    assert derived_limits(Limits(), quick).checks_seconds == 8
+
+
+@pytest.mark.parametrize("name", ["autograph", "functional", "custom_layers"])
+def test_a_stalling_student_costs_a_small_multiple_of_the_solution(name: str) -> None:
+    """What answers just under the deadline can cost, bounded by the derived limits, against the
+    solution's whole grading (both in job-clock seconds; benchmarks/stalling.py measures wall time)."""
+    a = load(name)
+    assert a.costs is not None, f"assignments/{name}/costs.toml: run tfgrade validate {name} --measure-costs"
+    # The budget bounds every answer's time, the one in flight included: stalling adds at most that.
+    assert a.costs.grading_seconds + a.limits.checks_seconds <= 3 * a.costs.grading_seconds
+    assert a.limits.checks_seconds >= 3 * a.costs.checks_seconds  # room for slower honest answers
+    assert a.limits.request_seconds < a.limits.checks_seconds < declared_limits(a).checks_seconds
+
+
+def test_costs_file_round_trip_and_refusal(tmp_path: Path) -> None:
+    measured = costs.Costs(0.9, 0.165, 3.853, 1.08, 26.1)
+    root = make_assignment(tmp_path, VALID)
+    costs.write(root, measured)
+
+    assert costs.read(root) == measured
+    assert load(root).limits == derived_limits(load(root).limits, measured)
+    (root / costs.FILE).write_text("[solution]\nnotebook_cpu_seconds = -1\n")
+    with pytest.raises(AssignmentError, match="costs.toml"):
+        load(root)
+    assert costs.worst([measured, costs.Costs(2, 0.1, 1, 1, 9)]) == costs.Costs(2, 0.165, 3.853, 1.08, 26.1)

@@ -147,6 +147,20 @@ def test_timeout_and_exit_are_errors_of_their_cells_and_later_cells_run(tmp_path
     assert "To exit: use" not in run.output[0]
 
 
+def test_the_cell_limit_counts_cpu_time_and_a_sleeping_cell_meets_the_backstop(tmp_path: Path) -> None:
+    """cell_seconds is CPU time (load cannot make an honest cell hit it); a cell that sleeps is
+    stopped at three times as much wall time less the time it waited for a CPU."""
+    cells = [
+        "import time\ntime.sleep(1.5)\nslept = True",  # past the 1 s of CPU in wall time, under the backstop
+        "time.sleep(60)",
+        "after = 2",
+    ]
+    with ran(tmp_path, cells, cell_seconds=1) as run:
+        assert run.errors[1] is None and run.get("slept") is True
+        assert run.error_of(2).startswith("CellTimeout")
+        assert run.get("after") == 2
+
+
 def test_a_shell_command_never_outlives_its_cell(tmp_path: Path) -> None:
     cells = [
         "!sleep 60 &",

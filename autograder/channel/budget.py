@@ -1,41 +1,134 @@
-"""The checks' overall time budget (``checks_seconds``), kept inside the trusted check process.
+"""The check process's limits on the jobs it waits for, counted on their job clocks, not the wall.
 
-Each request to the student's process has its own deadline (``request_seconds``), but a notebook
-whose every answer took just under it kept the checks running for many minutes, until the grader
-gave up on the whole submission. So the checks also share one budget, counted from the end of
-the notebook's run: no request waits past it, and once it is spent every remaining check fails
-at once with :func:`Budget.message` (see ``check_process.GradingPlugin``).
+A notebook whose every answer took just under the request deadline kept the checks running for
+many minutes, and on a loaded machine an honest notebook lost points to wall-clock limits. So
+every wait of the check process on the student's process or the runner counts that job's own
+time (:class:`autograder.sandbox.clock.Usage`: its CPU time, or its wall time less the time it
+waited for a CPU, whichever is larger), which the grader reads from the kernel and serves on the
+control channel (:class:`JobClock`):
+
+- the notebook's run: the student's CPU time up to ``notebook_seconds``, with a backstop of
+  :data:`BACKSTOP` times that in unhindered time (a notebook that sleeps);
+- each request: the answering job's time up to ``request_seconds`` (the runner's: ``runner_seconds``);
+- all the checks together (:class:`Budget`, ``checks_seconds``): the time the student's process and
+  the runner spent answering, summed over requests. The check process's own work is the grader's
+  and is not charged. Once the budget is spent every remaining check fails at once with
+  :func:`Budget.message` (see ``check_process.GradingPlugin``).
+
+Without a control channel (tests, tools) the same limits count wall time.
 """
 
 from __future__ import annotations
 
+import secrets
+import select
 import socket
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from autograder import messages
+from autograder.channel import protocol
 from autograder.errors import TfgradeError
+from autograder.sandbox.clock import Usage
+
+BACKSTOP = 3.0
+"""A CPU-time limit's backstop in unhindered time, as a multiple of it: catches a job that sleeps."""
+WALL_LAST_RESORT = 10.0
+"""Where the job clock runs, wall-clock deadlines are this many times the limits: a last resort only
+(they hold if the grader's clock stops answering), never reached by a job the load merely slows."""
+CLOCK_SLICE = 0.25
+"""How often a wait asks the job clock whether its limit has passed."""
+CONTROL_SECONDS = 30.0
+
+
+class JobClock:
+    """The grader's clocks of this grading's jobs (``student``, ``runner``, ``checks``), asked over the
+    control channel. Requests on it are answered at once, in order, by the grader's control thread."""
+
+    def __init__(self, control: socket.socket) -> None:
+        self._control = control
+
+    def usage(self, job: str) -> Usage:
+        reply = self._ask({"op": "usage"})
+        try:
+            return Usage.from_json(reply["jobs"][job])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ClockError(f"the grader's clock answered {str(reply)[:200]}") from exc
+
+    def report(self, costs: dict[str, float]) -> None:
+        """Tell the grader what this grading cost (``tfgrade validate`` records it for the solution)."""
+        self._ask({"op": "costs", "costs": costs})
+
+    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        ident = secrets.token_hex(8)
+        try:
+            protocol.send_message(self._control, {**request, "id": ident})
+            reply, _ = protocol.recv_message(self._control, max_bytes=65536,
+                                             deadline=time.monotonic() + CONTROL_SECONDS)
+        except (OSError, protocol.ProtocolError) as exc:
+            raise ClockError(f"the grader's clock did not answer: {exc}") from exc
+        if reply.get("id") != ident or reply.get("ok") is not True:
+            raise ClockError(f"the grader's clock answered {str(reply)[:200]}")
+        return reply
+
+
+class ClockError(TfgradeError):
+    """The grader did not answer for the jobs' clocks: the grader's problem, never the student's."""
 
 
 class Budget:
-    """The checks' wall time (``checks_seconds``), counted from the end of the notebook's run."""
+    """The checks' budget (``checks_seconds``): the student's and the runner's time answering requests.
 
-    def __init__(self, seconds: float, request_seconds: float) -> None:
-        self.seconds, self.request_seconds = seconds, request_seconds
+    Without a clock it is wall time from the end of the notebook's run, as before.
+    """
+
+    def __init__(self, seconds: float, request_seconds: float, clock: JobClock | None = None) -> None:
+        self.seconds, self.request_seconds, self.clock = seconds, request_seconds, clock
+        self.used = 0.0
+        """Job-clock seconds charged so far by the requests of the checks."""
+        self.notebook: Usage | None = None
+        """The student's clock when the notebook had run (for :meth:`costs`)."""
+        self.slowest: dict[str, float] = {}
+        """The longest request so far, per job, in job-clock seconds."""
         self._deadline: float | None = None
 
     def start(self) -> None:
-        if self._deadline is None:
-            self._deadline = time.monotonic() + self.seconds
+        if self._deadline is not None:
+            return
+        self._deadline = time.monotonic() + self.seconds
+        if self.clock is not None:
+            self.notebook = self.clock.usage("student")
+
+    @property
+    def started(self) -> bool:
+        return self._deadline is not None
+
+    def charge(self, job: str, seconds: float) -> None:
+        """A request to ``job`` took ``seconds`` of its time."""
+        self.slowest[job] = max(self.slowest.get(job, 0.0), seconds)
+        if self.started:
+            self.used += seconds
 
     def remaining(self) -> float | None:
         """Seconds left, or None before the checks have started."""
-        return None if self._deadline is None else self._deadline - time.monotonic()
+        if self._deadline is None:
+            return None
+        if self.clock is not None:
+            return self.seconds - self.used
+        return self._deadline - time.monotonic()
 
     @property
     def spent(self) -> bool:
         left = self.remaining()
         return left is not None and left <= 0
+
+    def costs(self) -> dict[str, float]:
+        """What this grading cost, in job-clock seconds (see :mod:`autograder.core.costs`)."""
+        return {"notebook_cpu_seconds": self.notebook.cpu_seconds if self.notebook else 0.0,
+                "slowest_request_seconds": self.slowest.get("student", 0.0),
+                "checks_seconds": self.used,
+                "slowest_runner_seconds": self.slowest.get("runner", 0.0)}
 
     def message(self, *, ran: bool) -> str:
         lead = messages.CHECK_STOPPED if ran else messages.CHECK_NOT_RUN
@@ -46,22 +139,97 @@ class ChecksOutOfTime(TfgradeError):
     """Raised instead of running a check once the budget is spent."""
 
 
-class BudgetedSocket(socket.socket):
-    """The channel to the student's process, on which no wait outlasts the checks' budget.
+@dataclass(frozen=True)
+class Waits:
+    """What one channel's waits count: whose clock, and the limits on it."""
 
-    ``protocol`` sets a timeout before every receive (what is left of the request's deadline);
-    this lowers it to what is left of the budget, so every request's deadline is within it.
+    job: str
+    request_seconds: float
+    """Each request's limit, in the job's time."""
+    notebook_seconds: float | None = None
+    """The notebook run's limit in the job's CPU time (before the first request); None: none here."""
+
+    def expired(self, usage: Usage, since_request: Usage | None) -> bool:
+        if since_request is not None:
+            return since_request.seconds >= self.request_seconds
+        if self.notebook_seconds is None:
+            return False
+        limit = self.notebook_seconds
+        return usage.cpu_seconds >= limit or usage.unhindered_seconds >= BACKSTOP * limit
+
+
+class BudgetedSocket(socket.socket):
+    """The channel to the student's process (or the runner), whose waits count the job's clock.
+
+    ``protocol`` sets a wall timeout before every receive (what is left of the request's
+    deadline); where there is a clock (``waits``), :meth:`recv` waits in slices and ends the wait
+    once the job's own time passes its limit or the budget's, whatever the wall says. Without one,
+    the timeout is lowered to what is left of the budget, so every wait is within it.
     """
 
     budget: Budget | None = None
+    clock: JobClock | None = None
+    waits: Waits | None = None
+    _sent: Usage | None = None
+    """The job's clock when the last request was sent (None: no request yet, the notebook's run)."""
+    _charged = 0.0
+    """What the last request has been charged so far."""
+    _wall: float | None = None
+    _looked = 0.0
+    """When the clock was last asked: also while data flows, so a trickle of bytes cannot outlast a limit."""
 
     def settimeout(self, value: float | None) -> None:
-        left = self.budget.remaining() if self.budget is not None else None
+        self._wall = value
+        left = self.budget.remaining() if self.budget is not None and self.clock is None else None
         if left is not None:
             left = max(left, 0.001)  # 0 would make the socket non-blocking: an error, not a timeout
             value = left if value is None else min(value, left)
         super().settimeout(value)
 
     def sendall(self, data: Any, flags: int = 0) -> None:
+        if self.clock is not None and self.waits is not None:
+            self._sent, self._charged = self.clock.usage(self.waits.job), 0.0
         self.settimeout(None)  # a student that stops reading holds a large request up to the budget, no longer
         super().sendall(data, flags)
+
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        if self.clock is None or self.waits is None:
+            return super().recv(bufsize, flags)
+        end = None if self._wall is None else time.monotonic() + self._wall
+        while not select.select([self], [], [], _slice(end))[0]:
+            if self._expired():
+                raise TimeoutError("the job's time is up")
+            if end is not None and time.monotonic() >= end:
+                raise TimeoutError("the wall-clock deadline has passed")
+        if time.monotonic() - self._looked >= CLOCK_SLICE and self._expired():
+            raise TimeoutError("the job's time is up")  # it kept sending, a little at a time
+        if self._sent is not None and not self._charged:
+            self._charge(self.clock.usage(self.waits.job))  # the answer has begun to arrive
+        return super().recv(bufsize, flags)
+
+    def _expired(self) -> bool:
+        assert self.clock is not None and self.waits is not None
+        self._looked = time.monotonic()
+        usage = self.clock.usage(self.waits.job)
+        since = usage.since(self._sent) if self._sent is not None else None
+        budget = self.budget
+        over_budget = (since is not None and budget is not None and budget.started
+                       and budget.used - self._charged + since.seconds >= budget.seconds)
+        if self.waits.expired(usage, since) or over_budget:
+            self._charge(usage)
+            return True
+        return False
+
+    def _charge(self, usage: Usage) -> None:
+        """Charge the request in flight what it has taken so far (less what it was charged already)."""
+        if self._sent is None or self.waits is None:
+            return
+        taken = usage.since(self._sent).seconds
+        if self.budget is not None:
+            self.budget.charge(self.waits.job, taken - self._charged)
+            self.budget.slowest[self.waits.job] = max(self.budget.slowest[self.waits.job], taken)
+        self._charged = taken
+
+
+def _slice(end: float | None) -> float:
+    return CLOCK_SLICE if end is None else max(0.0, min(CLOCK_SLICE, end - time.monotonic()))

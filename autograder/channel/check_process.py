@@ -12,6 +12,7 @@ Run as ``python -I -m autograder.channel.check_process --student-fd N --results-
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -26,7 +27,16 @@ from typing import Any
 import pytest
 
 from autograder import checks, i18n, messages
-from autograder.channel.budget import Budget, BudgetedSocket, ChecksOutOfTime
+from autograder.channel.budget import (
+    BACKSTOP,
+    WALL_LAST_RESORT,
+    Budget,
+    BudgetedSocket,
+    ChecksOutOfTime,
+    ClockError,
+    JobClock,
+    Waits,
+)
 from autograder.channel.clean_room_handle import CleanRoom
 from autograder.channel.runner import Runner
 from autograder.channel.student import CheckFailure, Student, student_text
@@ -158,10 +168,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--hidden", type=Path, nargs="*", default=[])
     parser.add_argument("--required", nargs="*", default=[])
     parser.add_argument("--cells-file", type=Path, help="JSON list of the notebook's code cell numbers, in order")
-    parser.add_argument("--notebook-seconds", type=float, required=True)
-    parser.add_argument("--request-seconds", type=float, required=True)
+    parser.add_argument("--notebook-seconds", type=float, required=True, help="the student's CPU time for its cells")
+    parser.add_argument("--request-seconds", type=float, required=True, help="the student's time for one answer")
     parser.add_argument("--checks-seconds", type=float, required=True,
-                        help="wall time for all checks, from the end of the notebook's run")
+                        help="the student's and the runner's time answering all the checks (channel/budget.py)")
+    parser.add_argument("--runner-seconds", type=float, default=300.0,
+                        help="the runner's time for one request (its job clock)")
     parser.add_argument("--reply-bytes", type=int, required=True)
     parser.add_argument("--lang", default=i18n.DEFAULT, choices=i18n.LANGUAGES,
                         help="the language of the check messages (the submission's)")
@@ -180,18 +192,30 @@ def main(argv: list[str] | None = None) -> int:
     # texts (checks' `_("...")`) come from its catalog, in the folder above its checks.
     i18n.set_language(args.lang)
     i18n.set_assignment(args.checks[0].parent.parent)
-    budget = Budget(args.checks_seconds, args.request_seconds)
+    # The grader's control channel: freeze and thaw the student, and the jobs' clocks. It is not
+    # budgeted, so a thaw always gets through.
+    control = None if args.control_fd is None else socket.socket(fileno=args.control_fd)
+    clock = None if control is None else JobClock(control)
+    budget = Budget(args.checks_seconds, args.request_seconds, clock)
+    # With a clock the channels end waits on the jobs' own time; wall deadlines are a last resort.
+    wall = 1.0 if clock is None else WALL_LAST_RESORT
     student = Student(
-        _budgeted(args.student_fd, budget),
-        notebook_deadline=started + args.notebook_seconds,
+        _budgeted(args.student_fd, budget, clock, Waits("student", args.request_seconds, args.notebook_seconds)),
+        notebook_deadline=started + args.notebook_seconds * (wall * BACKSTOP if clock else 1.0),
         request_seconds=args.request_seconds,
         reply_bytes=args.reply_bytes,
         cells=_cell_numbers(args.cells_file),
+        wall_factor=wall,
     )
-    # The runner runs the student's artifacts, so its requests end with the budget too; the
-    # control channel (freeze and thaw the student) does not, so a thaw always gets through.
-    runner = Runner(_channel(args.runner_fd, budget), _channel(args.control_fd))
-    clean_room = CleanRoom(_channel(args.clean_room_fd, budget), args.sources_file)
+    # The runner runs the student's artifacts, so its requests end with the budget too.
+    runner_channel = None if args.runner_fd is None else _budgeted(
+        args.runner_fd, budget, clock, Waits("runner", args.runner_seconds))
+    runner = Runner(runner_channel, control)
+    # The clean room runs the student's definitions (tracing runs their Python), so its requests are
+    # limited and charged like the runner's.
+    clean_room_channel = None if args.clean_room_fd is None else _budgeted(
+        args.clean_room_fd, budget, clock, Waits("clean_room", args.runner_seconds))
+    clean_room = CleanRoom(clean_room_channel, args.sources_file)
     # expect_tf_function traces in the clean room; course checks keep their (student, runner, name) call.
     checks.use_clean_room(clean_room)
     plugin = GradingPlugin(student, args.hidden, args.required, runner, budget, clean_room)
@@ -203,21 +227,19 @@ def main(argv: list[str] | None = None) -> int:
     # temporary folder, never next to the checks, which may be read-only.
     os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = tempfile.mkdtemp(prefix="tfgrade-hypothesis-")
     pytest.main(pytest_args, plugins=[plugin])
+    document = plugin.document()
+    if clock is not None:
+        with contextlib.suppress(ClockError):  # what it cost is for validate's measurement, not for the grade
+            clock.report(budget.costs())
     with os.fdopen(args.results_fd, "w", encoding="utf-8") as results:
-        results.write(codec.CHECK_RUN.dumps(plugin.document()))
+        results.write(codec.CHECK_RUN.dumps(document))
     sys.stdout.flush()
     return 0
 
 
-def _channel(fd: int | None, budget: Budget | None = None) -> socket.socket | None:
-    if fd is None:
-        return None
-    return socket.socket(fileno=fd) if budget is None else _budgeted(fd, budget)
-
-
-def _budgeted(fd: int, budget: Budget) -> BudgetedSocket:
+def _budgeted(fd: int, budget: Budget, clock: JobClock | None = None, waits: Waits | None = None) -> BudgetedSocket:
     channel = BudgetedSocket(fileno=fd)
-    channel.budget = budget
+    channel.budget, channel.clock, channel.waits = budget, clock, waits
     return channel
 
 

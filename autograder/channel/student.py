@@ -58,8 +58,14 @@ class Student:
         request_seconds: float,
         reply_bytes: int,
         cells: Sequence[int] | None = None,
+        wall_factor: float = 1.0,
     ) -> None:
-        """``cells``: the notebook's code cell numbers, in order; events must follow them."""
+        """``cells``: the notebook's code cell numbers, in order; events must follow them.
+
+        ``wall_factor``: a request's wall-clock deadline is this many times ``request_seconds``; more
+        than 1 where the channel itself ends waits on the job's clock (``budget.BudgetedSocket``).
+        """
+        self._wall_seconds = request_seconds * wall_factor
         self._sock = sock
         self._cells = tuple(cells) if cells is not None else None
         self._notebook_deadline = notebook_deadline
@@ -165,9 +171,9 @@ class Student:
             if _has_unasked_data(self._sock):
                 raise protocol.ProtocolError("an answer before its question")
             # A fresh timeout for the send: the last receive may have left a stale, nearly spent one.
-            self._sock.settimeout(self._request_seconds)
+            self._sock.settimeout(self._wall_seconds)
             protocol.send_message(self._sock, {**request, "id": ident}, arrays or [])
-            deadline = time.monotonic() + self._request_seconds
+            deadline = time.monotonic() + self._wall_seconds
             reply, reply_arrays = protocol.recv_message(self._sock, max_bytes=self._reply_bytes, deadline=deadline)
             if reply.get("id") != ident:
                 raise protocol.ProtocolError("an answer to another question")

@@ -22,6 +22,7 @@ import os
 import signal
 import socket
 import sys
+import time
 import traceback
 import types
 from collections.abc import Callable
@@ -32,6 +33,7 @@ import numpy as np
 from autograder import i18n, messages
 from autograder.channel import kernel, protocol
 from autograder.checks import model_description
+from autograder.sandbox import clock
 from autograder.students import GRADING_VARIABLE
 
 MAX_DESCRIPTION = 300
@@ -52,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     cells = job["cells"]
     notebook = kernel.Kernel(_fresh_main_module())
     kernel.adopt_orphans()
-    signal.signal(signal.SIGALRM, _stop_cell)
+    signal.signal(signal.SIGPROF, _stop_cell)
+    signal.signal(signal.SIGALRM, _backstop)
     for cell in cells:
         _run_cell(sock, notebook, int(cell["cell"]), str(cell["source"]), args.cell_seconds)
     protocol.send_message(sock, {"event": "ready"})
@@ -102,7 +105,46 @@ class CellTimeout(BaseException):
 
 
 def _stop_cell(_signum: int, _frame: object) -> None:
+    _stop_timers()
     raise CellTimeout(messages.CELL_TIMEOUT.format())
+
+
+class _Backstop:
+    """The cell's backstop: :data:`BACKSTOP` times its CPU limit in unhindered time (wall time less
+    the time this process's threads waited for a CPU), for a cell that sleeps or blocks.
+
+    ``ITIMER_REAL`` fires at the wall-clock mark; if load made the process wait meanwhile, the
+    timer is set again for what is left, so only the cell's own time counts.
+    """
+
+    seconds = 0.0
+    started = 0.0
+    waited = 0.0
+
+
+BACKSTOP = 3.0
+"""As in ``channel/budget.py`` (this module runs in the student's process and imports no more than it must)."""
+
+
+def _backstop(_signum: int, _frame: object) -> None:
+    left = _Backstop.seconds - (time.monotonic() - _Backstop.started - (clock.own_waiting_seconds() - _Backstop.waited))
+    if left > 0.05:
+        signal.setitimer(signal.ITIMER_REAL, left)
+        return
+    _stop_cell(_signum, _frame)
+
+
+def _start_timers(seconds: float) -> None:
+    """The cell's CPU time (``ITIMER_PROF``: every thread of this process) and its backstop."""
+    _Backstop.seconds, _Backstop.started = BACKSTOP * seconds, time.monotonic()
+    _Backstop.waited = clock.own_waiting_seconds()
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    signal.setitimer(signal.ITIMER_REAL, BACKSTOP * seconds)
+
+
+def _stop_timers() -> None:
+    signal.setitimer(signal.ITIMER_PROF, 0)
+    signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def _run_cell(sock: socket.socket, notebook: kernel.Kernel, number: int, source: str, seconds: float) -> None:
@@ -110,12 +152,12 @@ def _run_cell(sock: socket.socket, notebook: kernel.Kernel, number: int, source:
     error = None
     with kernel.processes_end_with_the_cell():
         try:
-            signal.setitimer(signal.ITIMER_REAL, seconds)
+            _start_timers(seconds)
             failure = notebook.run(number, source)
         except BaseException as exc:  # noqa: BLE001 - a timeout between IPython's steps is a cell error too
             failure = exc
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            _stop_timers()
     if failure is not None:
         error = _describe_error(failure, kernel.cell_filename(number))
     sys.stdout.flush()

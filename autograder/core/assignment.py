@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import i18n
+from autograder.core import costs as measured
 from autograder.core import course as courses
 from autograder.core import packages
 from autograder.core.requirements import Requirements, RequirementsError
@@ -26,14 +27,19 @@ class AssignmentError(TfgradeError):
 
 @dataclass(frozen=True)
 class Limits:
+    """Time limits count the job's own time, which load does not stretch (docs/limits.md): CPU time,
+    with a backstop of three times as much wall time less the time spent waiting for a CPU."""
+
     notebook_seconds: float = 180.0
-    """Wall time for running all of the student's cells, TensorFlow import included."""
+    """CPU time for running all of the student's cells, TensorFlow import included."""
     cell_seconds: float = 60.0
-    """Wall time for one cell; a longer cell is stopped and recorded as a cell error."""
+    """CPU time for one cell; a longer cell is stopped and recorded as a cell error."""
     request_seconds: float = 60.0
-    """How long one check may wait for one answer from the student's process."""
+    """The student's time for one answer to a check (its CPU time, or wall time less waiting for a CPU)."""
     checks_seconds: float = 600.0
-    """Wall time for all the checks, from the end of the notebook's run; checks still left then score 0."""
+    """The student's and the runner's time answering all the checks; checks still left then score 0."""
+    runner_seconds: float = 300.0
+    """The runner's time for one request (examining, running or timing one artifact)."""
     output_bytes: int = 64 * 1024
     """How much of what the student's code prints is kept for the instructor."""
     reply_bytes: int = 64 * 1024 * 1024
@@ -85,6 +91,8 @@ class Assignment:
     in assignment.toml; :mod:`autograder.i18n`)."""
     requested_language: str | None = None
     """The command's ``--lang``, set by the CLI (never read from a file): it wins over the notebook's."""
+    costs: measured.Costs | None = None
+    """What grading the solution costs (``costs.toml``), from which ``limits`` were derived; None: not measured."""
 
     @property
     def data(self) -> Path | None:
@@ -225,7 +233,8 @@ def _from_toml(root: Path, config_file: Path, data: dict[str, Any]) -> Assignmen
         root=root,
         template=template,
         questions=questions,
-        limits=_limits(config_file, data.get("limits", {})),
+        limits=derived_limits(_limits(config_file, data.get("limits", {})), _costs(root)),
+        costs=_costs(root),
         required_names=_names(config_file, data.get("required", [])),
         solution=_existing(_solution_path(root, data)),
         corpus=_existing((root / str(data["corpus"])).resolve() if "corpus" in data else root / "corpus"),
@@ -279,6 +288,55 @@ def _question(config_file: Path, name: str, data: Any) -> Question:
     if isinstance(points, bool) or not isinstance(points, int | float) or points <= 0:
         raise AssignmentError(f"{config_file}: question {name} needs a positive number of points")
     return Question(name=name, points=float(data["points"]), title=str(data.get("title", name)))
+
+
+NOTEBOOK_MULTIPLE, NOTEBOOK_FLOOR = 5.0, 20.0
+REQUEST_MULTIPLE, REQUEST_FLOOR = 10.0, 5.0
+CHECKS_MULTIPLE, CHECKS_FLOOR = 3.0, 12.0
+STALL_MULTIPLE = 2.0
+"""The checks' budget is at most this many times the solution's whole grading (where measured), so a
+student who stalls every answer costs at most three times an honest grading."""
+RUNNER_MULTIPLE, RUNNER_FLOOR = 5.0, 30.0
+
+
+def derived_limits(limits: Limits, costs: measured.Costs | None) -> Limits:
+    """The time limits in proportion to what the solution costs (``costs.toml``): a multiple of each
+    figure, never below a floor. Without costs, ``limits`` (assignment.toml's, else the defaults).
+
+    The floors keep room for slower honest code; the multiples bound what a stalling student costs:
+    checks that wait for answers just under the request deadline spend the checks' budget, a few
+    times what the solution's answers took, and then fail.
+    """
+    if costs is None:
+        return limits
+    notebook = max(NOTEBOOK_FLOOR, NOTEBOOK_MULTIPLE * costs.notebook_cpu_seconds)
+    return dataclasses.replace(
+        limits,
+        notebook_seconds=notebook,
+        cell_seconds=min(limits.cell_seconds, notebook),
+        request_seconds=max(REQUEST_FLOOR, REQUEST_MULTIPLE * costs.slowest_request_seconds),
+        checks_seconds=_checks_budget(costs),
+        runner_seconds=max(RUNNER_FLOOR, RUNNER_MULTIPLE * costs.slowest_runner_seconds),
+    )
+
+
+def declared_limits(assignment: Assignment) -> Limits:
+    """assignment.toml's limits (else the defaults), before any derivation from costs.toml."""
+    config_file, data = _config(assignment.root)
+    return _limits(config_file, data.get("limits", {}))
+
+
+def _checks_budget(costs: measured.Costs) -> float:
+    """Room for slower honest answers (a multiple, and the floor), but no more than the bound on stalling."""
+    floor = CHECKS_FLOOR if costs.grading_seconds <= 0 else min(CHECKS_FLOOR, STALL_MULTIPLE * costs.grading_seconds)
+    return max(CHECKS_MULTIPLE * costs.checks_seconds, floor)
+
+
+def _costs(root: Path) -> measured.Costs | None:
+    try:
+        return measured.read(root)
+    except ValueError as exc:
+        raise AssignmentError(str(exc)) from exc
 
 
 def _limits(config_file: Path, data: Any) -> Limits:

@@ -22,13 +22,16 @@ from typing import IO, Protocol
 
 from autograder import i18n, messages
 from autograder.channel import protocol
+from autograder.channel.budget import BACKSTOP
 from autograder.core import codec
 from autograder.core.assignment import Assignment, Limits
+from autograder.core.costs import Costs
 from autograder.core.notebook import Notebook
 from autograder.core.results import CheckResult, ExecutionSummary
 from autograder.errors import TfgradeError
 from autograder.sandbox import forkserver
 from autograder.sandbox import launcher as sandbox
+from autograder.sandbox.clock import Usage
 
 MAX_RESULTS_BYTES = 16 * 1024 * 1024
 SHUTDOWN_SLACK_SECONDS = 60.0
@@ -42,6 +45,8 @@ class GraderError(TfgradeError):
 class Execution:
     summary: ExecutionSummary
     checks: tuple[CheckResult, ...]
+    costs: Costs | None = None
+    """What this grading cost in job-clock seconds, as the check process measured it (for ``validate``)."""
 
 
 class Executor(Protocol):
@@ -116,8 +121,11 @@ def _run_job(
             raise
     os.close(results_write)
     student, runner, clean_room, checker = started
-    with control_end, _FreezeControl(control_end, student):
-        return _collect(student, checker, results_read, limits, launcher, (runner, clean_room))
+    jobs = {"runner": runner, "clean_room": clean_room, "checks": checker}
+    with control_end, _FreezeControl(control_end, student, jobs) as control:
+        execution, spent = _collect(student, checker, results_read, limits, launcher, (runner, clean_room))
+    costs = None if control.costs is None else dataclasses.replace(control.costs, grading_seconds=spent.seconds)
+    return dataclasses.replace(execution, costs=costs)
 
 
 @dataclass(frozen=True)
@@ -158,13 +166,17 @@ def _start_clean_room(
 
 
 class _FreezeControl:
-    """Serves the check process's ``freeze``/``thaw`` requests on the student's sandbox, in a thread.
+    """Serves the check process's control requests, in a thread: ``freeze``/``thaw`` the student's
+    sandbox, ``usage`` (every job's clock, read from the kernel: the check process's limits count
+    it, see ``channel/budget.py``), and ``costs`` (what the grading cost, kept for ``validate``).
 
     A student still frozen when the checks end is simply stopped: ``stop`` ends a frozen job too.
     """
 
-    def __init__(self, sock: socket.socket, student: sandbox.Running) -> None:
+    def __init__(self, sock: socket.socket, student: sandbox.Running, others: dict[str, sandbox.Running]) -> None:
         self._sock, self._student = sock, student
+        self._jobs = {"student": student, **others}
+        self.costs: Costs | None = None
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
     def __enter__(self) -> _FreezeControl:
@@ -182,20 +194,25 @@ class _FreezeControl:
                 request, _ = protocol.recv_message(self._sock, max_bytes=4096, deadline=None)
             except protocol.ProtocolError:
                 return
-            reply = self._answer(str(request.get("op")))
+            reply = self._answer(str(request.get("op")), request)
             try:
                 protocol.send_message(self._sock, {**reply, "id": request.get("id")})
             except OSError:
                 return
 
-    def _answer(self, op: str) -> dict[str, object]:
+    def _answer(self, op: str, request: dict[str, object]) -> dict[str, object]:
         try:
             if op == "freeze":
                 return {"ok": True, "how": self._student.freeze()}
             if op == "thaw":
                 self._student.thaw()
                 return {"ok": True}
-        except (OSError, sandbox.SandboxError) as exc:
+            if op == "usage":
+                return {"ok": True, "jobs": {name: job.usage().as_json() for name, job in self._jobs.items()}}
+            if op == "costs":
+                self.costs = Costs.from_mapping(request.get("costs"))
+                return {"ok": True}
+        except (OSError, ValueError, sandbox.SandboxError) as exc:
             return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         return {"ok": False, "error": f"unknown request {op!r}"}
 
@@ -215,6 +232,7 @@ def _start_checks(
             "--hidden", str(assignment.hidden_checks), "--required", *assignment.required_names,
             "--notebook-seconds", str(limits.notebook_seconds),
             "--request-seconds", str(limits.request_seconds), "--checks-seconds", str(limits.checks_seconds),
+            "--runner-seconds", str(limits.runner_seconds),
             "--reply-bytes", str(limits.reply_bytes),
             # The submission's language (grading.py chose it for this thread): check messages are written there.
             "--lang", i18n.current())),
@@ -230,7 +248,8 @@ def _start_checks(
 def _collect(
     student: sandbox.Running, checker: sandbox.Running, results_read: int, limits: Limits, launcher: sandbox.Launcher,
     helpers: tuple[sandbox.Running, sandbox.Running],
-) -> Execution:
+) -> tuple[Execution, Usage]:
+    """The execution, and what it cost on the jobs' joint clock."""
     runner, clean_room = helpers
     student_output = _CappedReader(student.stdout, limits.output_bytes)
     checker_output = _CappedReader(checker.stdout, 256 * 1024)
@@ -241,9 +260,10 @@ def _collect(
     with os.fdopen(results_read, "rb") as results_pipe:
         results = _CappedReader(results_pipe, MAX_RESULTS_BYTES)
         try:
-            # The check process keeps to notebook_seconds and checks_seconds itself; this wait is
-            # longer, so it ends only a check process that is broken, never a slow student.
-            _wait(checker, limits.notebook_seconds + limits.checks_seconds + SHUTDOWN_SLACK_SECONDS)
+            # The check process keeps to the limits itself, on the jobs' clocks; this wait is far
+            # longer and counts only the checks' own time, so it ends only a broken check process,
+            # never a slow student or a loaded machine.
+            spent = _wait(checker, _checks_guard(limits), (student, checker, runner, clean_room))
         finally:
             student_facts = student.stop()
             checker_facts = checker.stop()
@@ -259,7 +279,7 @@ def _collect(
         if checker_facts.oom_kills or checker_facts.pids_limit_hits:
             raise GraderError("the check process hit its memory or process limit; raise the limits")
         run = _parse_results(results.text(), checker_output.text())
-    return _execution(run, student_output.text(), student_facts, launcher.description, limits)
+    return _execution(run, student_output.text(), student_facts, launcher.description, limits), spent
 
 
 RETRY = ("This is the grader's problem, not the student's: run the grading again (unchanged results are "
@@ -289,11 +309,36 @@ def _child_env(home: str) -> dict[str, str]:
     return {**forkserver.ENV, "HOME": home, "MPLCONFIGDIR": f"{home}/matplotlib"}
 
 
-def _wait(process: sandbox.Running, seconds: float) -> None:
-    try:
-        process.wait(timeout=seconds)
-    except subprocess.TimeoutExpired as exc:
-        raise GraderError(f"the checks did not finish within {seconds:g} s") from exc
+def _checks_guard(limits: Limits) -> float:
+    """How much of its own time the check process may take: every limit it keeps, at its backstop, and more."""
+    return GUARD_MULTIPLE * (BACKSTOP * limits.notebook_seconds + limits.checks_seconds) + SHUTDOWN_SLACK_SECONDS
+
+
+GUARD_MULTIPLE = 3.0
+
+
+def _wait(process: sandbox.Running, seconds: float, jobs: tuple[sandbox.Running, ...]) -> Usage:
+    """Wait until the process ends, or ``seconds`` pass on the jobs' joint clock (:func:`_joint`).
+    Returns the joint clock at the end."""
+    while True:
+        try:
+            process.wait(timeout=min(GUARD_SLICE, seconds))
+            return _joint(jobs)
+        except subprocess.TimeoutExpired:
+            pass
+        if _joint(jobs).seconds >= seconds:
+            raise GraderError(f"the checks did not finish within {seconds:g} s of the grader's time")
+
+
+def _joint(jobs: tuple[sandbox.Running, ...]) -> Usage:
+    """The jobs' clocks together: their CPU time, and wall time less the time any of them waited for a
+    CPU (summed, so never below the truth: overlapping waits only make this clock more lenient)."""
+    usages = [job.usage() for job in jobs]
+    wall = max(u.wall_seconds for u in usages)
+    return Usage(sum(u.cpu_seconds for u in usages), min(wall, sum(u.waiting_seconds for u in usages)), wall)
+
+
+GUARD_SLICE = 5.0
 
 
 class _CappedReader:

@@ -16,12 +16,16 @@ instead the requirement it breaks (``requirements.toml``)::
 It must fail at least one check of that requirement and lose points in that question only. The
 tests run this same code.
 
+:func:`measure_costs` grades the solution once more and says what it cost (``costs.toml``, from
+which grading derives its time limits; see docs/limits.md).
+
 Before that, :func:`package_problems` imports every package the assignment's notebooks may use
 (:mod:`autograder.core.packages`) in the student's sandbox, as grading runs it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,9 +34,10 @@ from pathlib import Path
 import nbformat
 
 from autograder.authoring import answer_leaks
+from autograder.core import costs as measured
 from autograder.core import packages, requirements
-from autograder.core.assignment import Assignment
-from autograder.core.execution import Executor, GraderError
+from autograder.core.assignment import Assignment, Limits, derived_limits
+from autograder.core.execution import Execution, Executor, GraderError
 from autograder.core.grading import Graded, grade
 from autograder.core.notebook import Cell, Notebook
 from autograder.core.results import CheckResult
@@ -187,3 +192,51 @@ def validate(
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(one, notebooks.items()))
+
+
+class _Recording:
+    """An executor that keeps what each of its gradings cost (:attr:`Execution.costs`)."""
+
+    def __init__(self, inner: Executor) -> None:
+        self.inner, self.isolated, self.isolation = inner, inner.isolated, inner.isolation
+        self.costs: list[measured.Costs] = []
+
+    def run(self, notebook: Notebook, assignment: Assignment, *, include_hidden: bool) -> Execution:
+        execution = self.inner.run(notebook, assignment, include_hidden=include_hidden)
+        if execution.costs is not None:
+            self.costs.append(execution.costs)
+        return execution
+
+
+def measure_costs(assignment: Assignment, executor: Executor, *, fallback: Limits, repeats: int = 1
+                  ) -> tuple[measured.Costs | None, tuple[str, ...]]:
+    """Grade the solution ``repeats`` times under the ``fallback`` limits (assignment.toml's, not limits
+    derived from an earlier measurement) and return the largest of each cost, with what went wrong.
+
+    The figures are job-clock seconds, so measuring on a loaded machine gives the same file.
+    """
+    if assignment.solution is None:
+        return None, ("no solution notebook to measure",)
+    recording = _Recording(executor)
+    measuring = dataclasses.replace(assignment, limits=fallback)
+    for _ in range(repeats):
+        graded = grade(assignment.solution, measuring, recording)
+        problems = judge("solution", graded, Expectation(failing={}), assignment.requirements)
+        if problems:
+            return None, problems
+    if not recording.costs:
+        return None, ("the grader measured nothing (no control channel to the check process?)",)
+    return measured.worst(recording.costs), ()
+
+
+def cost_lines(costs: measured.Costs, limits: Limits) -> list[str]:
+    """What the solution cost and the limits derived from it, for people."""
+    derived = derived_limits(limits, costs)
+    return [
+        f"notebook: {costs.notebook_cpu_seconds:.1f} s of CPU -> limit {derived.notebook_seconds:g} s",
+        f"slowest answer: {costs.slowest_request_seconds:.2f} s -> request limit {derived.request_seconds:g} s",
+        f"all checks' answers: {costs.checks_seconds:.1f} s -> checks budget {derived.checks_seconds:g} s",
+        f"slowest runner request: {costs.slowest_runner_seconds:.2f} s -> runner limit {derived.runner_seconds:g} s",
+        f"the whole grading: {costs.grading_seconds:.1f} s; a student who stalls costs at most "
+        f"{costs.grading_seconds + derived.checks_seconds:.0f} s",
+    ]

@@ -14,6 +14,9 @@ Killing the outer bwrap tears the PID namespace down, so nothing a job started s
 including code that ignores signals or calls ``setsid``. Limit hits are read from the kernel's
 counters afterwards (:class:`Facts`), never from anything the student's process says.
 
+A running job has a clock (:meth:`Running.usage`): its CPU time and the time it waited for a CPU,
+from its cgroups (:mod:`autograder.sandbox.clock`), so limits count the job's own time, not the load.
+
 A running job can be frozen (:meth:`Running.freeze`, or ``with frozen(job)``) while the grader
 times trusted code, so nothing the student started competes for the CPU: the cgroup freezer
 (v1 ``freezer`` group per job, v2 ``cgroup.freeze``), else SIGSTOP to every process of the job.
@@ -46,6 +49,7 @@ from typing import IO, Literal, Protocol
 import autograder
 from autograder.errors import TfgradeError
 from autograder.sandbox import forkserver, seccomp
+from autograder.sandbox.clock import ThreadTally, Usage, cgroup_cpu_seconds, cgroup_waiting_seconds
 from autograder.sandbox.forkserver import ForkServer
 
 Role = Literal["student", "checks", "runner", "clean_room"]
@@ -138,6 +142,10 @@ class Running(Protocol):
         """Let a frozen job run again; does nothing to a job that is not frozen (or is stopped)."""
         ...
 
+    def usage(self) -> Usage:
+        """The job's clock so far: CPU time of all it started, time waiting for a CPU, wall time."""
+        ...
+
 
 @contextlib.contextmanager
 def frozen(job: Running) -> Iterator[str]:
@@ -161,6 +169,9 @@ class _Popened:
     lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False, compare=False)
     """Held by freeze, thaw and stop: the grader may serve freeze requests in another thread
     while it stops the job (a freeze between stop's checks and its kill would hang it)."""
+    started: float = field(default_factory=time.monotonic, init=False)
+    tally: ThreadTally | None = field(default=None, init=False, repr=False)
+    """Per-thread counters from /proc, where no cgroup counts (made on first use)."""
 
     @property
     def stdout(self) -> IO[bytes] | None:
@@ -191,6 +202,25 @@ class _Popened:
         with self.lock:
             self.stopped = True
             return self._stop()
+
+    def usage(self) -> Usage:
+        wall = time.monotonic() - self.started
+        groups = self._groups()
+        cpu, waiting = cgroup_cpu_seconds(groups), cgroup_waiting_seconds(groups)
+        if cpu is None or waiting is None:
+            with self.lock:
+                if self.tally is None:
+                    self.tally = ThreadTally(self._members)
+                threads = self.tally.read()
+            cpu = threads[0] if cpu is None else cpu
+            waiting = threads[1] if waiting is None else waiting
+        return Usage(cpu, min(waiting, wall), wall)
+
+    def _groups(self) -> list[Path]:
+        return []
+
+    def _members(self) -> list[int]:
+        raise NotImplementedError
 
     def _stop(self) -> Facts:
         raise NotImplementedError
@@ -235,7 +265,10 @@ class _Plain(_Popened):
         return Facts()
 
     def _freezer(self) -> _Freezer:
-        return _Stopper(functools.partial(_process_group, self.process.pid), "SIGSTOP to the process group")
+        return _Stopper(self._members, "SIGSTOP to the process group")
+
+    def _members(self) -> list[int]:
+        return _process_group(self.process.pid)
 
 
 @dataclass(frozen=True)
@@ -296,6 +329,9 @@ class _Sandboxed(_Popened):
         if self.cgroups:
             return _Stopper(self._members, "SIGSTOP to every process in the job's cgroups")
         return _Stopper(self._members, "SIGSTOP to every process in the sandbox's PID namespace")
+
+    def _groups(self) -> list[Path]:
+        return self.cgroups
 
     def _members(self) -> list[int]:
         """Every process of the job: its cgroups' members, or without cgroups its PID namespace's."""
@@ -514,6 +550,9 @@ class _Forked:
 
     def thaw(self) -> None:
         self.holder.thaw()
+
+    def usage(self) -> Usage:
+        return self.holder.usage()  # the holder's groups hold the worker and all it starts
 
     def stop(self) -> Facts:
         facts = self.holder.stop()
@@ -816,8 +855,26 @@ def _make_cgroups(version: str, job: str, resources: Resources) -> list[Path]:
             with contextlib.suppress(OSError):  # optional: see _share_cpu_v2
                 cpu.mkdir(parents=True)
                 groups.append(cpu)
-        return groups + _freezer_group_v1(job)
+        return groups + _freezer_group_v1(job) + _clock_groups_v1(job, groups)
     return []
+
+
+def _clock_groups_v1(job: str, made: list[Path]) -> list[Path]:
+    """Groups that only count, for :meth:`Running.usage`: v1 ``cpuacct`` (CPU time of the job's
+    processes, ended ones included) where no group made already counts it, and, on a hybrid
+    machine, a group in the v2 hierarchy (``unified``), whose ``cpu.pressure`` says how long the
+    job waited for a CPU. Optional: without them the clock reads /proc instead."""
+    wanted = []
+    if not any((g / "cpuacct.usage").exists() for g in made) and (CGROUP_ROOT / "cpuacct" / "cpuacct.usage").exists():
+        wanted.append(CGROUP_ROOT / "cpuacct" / CGROUP_PARENT / job)
+    if (CGROUP_ROOT / "unified" / "cgroup.controllers").exists():
+        wanted.append(CGROUP_ROOT / "unified" / CGROUP_PARENT / job)
+    groups = []
+    for group in wanted:
+        with contextlib.suppress(OSError):
+            group.mkdir(parents=True)
+            groups.append(group)
+    return groups
 
 
 def _freezer_group_v1(job: str) -> list[Path]:
@@ -854,7 +911,7 @@ def _share_cpu_v2(parent: Path) -> None:
             return
 
 
-V1_CONTROLLERS = ("freezer", "memory", "pids", "cpu")
+V1_CONTROLLERS = ("freezer", "memory", "pids", "cpu", "cpuacct", "unified")
 """The v1 hierarchies a job may have a group in; the freezer first, so a frozen orphan is thawed
 (and so dies) before its other groups are emptied."""
 

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -442,3 +443,29 @@ print(json.dumps([pth_probe_module.VALUE, os.path.exists({str(tmp_path / "elsewh
     finally:
         pth.unlink()
         sandbox._isolated_path.cache_clear()
+
+
+BUSY_THEN_ASLEEP = """
+import time
+end = time.process_time() + 1.0
+while time.process_time() < end:
+    pass
+print("worked", flush=True)
+time.sleep(60)
+"""
+
+
+@needs_sandbox
+def test_the_job_clock_counts_cpu_time_and_sleep_but_not_waiting_for_a_cpu(tmp_path):
+    with started(BUSY_THEN_ASLEEP, tmp_path) as job:
+        assert read_line(job, 120) == "worked\n"
+        worked = job.running.usage()
+        time.sleep(1.5)
+        slept = job.running.usage().since(worked)
+
+    assert 0.9 <= worked.cpu_seconds < 5  # the interpreter's start, and one second of work
+    assert worked.seconds >= worked.cpu_seconds
+    assert 0 <= worked.waiting_seconds <= worked.wall_seconds
+    assert slept.cpu_seconds < 0.5
+    assert slept.unhindered_seconds >= 1.2  # asleep: the wall counts, there is nothing to wait for
+    assert leftover_cgroups() == []

@@ -14,7 +14,9 @@ and with what words (as a corpus notebook does), so each scores exactly what its
   the file-reading op: refused as a function shadowing a registered op, still 10.5 of 11;
 - replaced-exporter, lean-graph-swap, eager-toggle-around-export (issue 19): the process hands over
   a graph it chose (of `tf.function(plain_fn)`, of a lean step, traced with eager mode off only for
-  the export); the grader reads the source and traces in its clean room, so each scores its honest part.
+  the export); the grader reads the source and traces in its clean room, so each scores its honest part;
+- answers-under-deadline: every answer takes just under the derived request limit: the checks that
+  fit in the derived budget pass, every later one fails at once (3 of 11, every time).
 All are graded once, two at a time; then nothing they started may still run.
 """
 

@@ -1,0 +1,175 @@
+"""The check process's waits count the jobs' clocks (channel/budget.py), not the wall: pure tests, fake clocks."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from autograder.channel import protocol
+from autograder.channel.budget import BACKSTOP, Budget, BudgetedSocket, Waits
+from autograder.sandbox.clock import Usage
+
+
+class FakeClock:
+    """A job whose clock runs at ``cpu_rate`` CPU seconds and ``waiting_rate`` waiting seconds per wall second."""
+
+    def __init__(self, cpu_rate: float = 0.0, waiting_rate: float = 0.0) -> None:
+        self.cpu_rate, self.waiting_rate = cpu_rate, waiting_rate
+        self.start = time.monotonic()
+        self.asked = 0
+
+    def usage(self, job: str) -> Usage:
+        self.asked += 1
+        wall = time.monotonic() - self.start
+        return Usage(wall * self.cpu_rate, wall * self.waiting_rate, wall)
+
+
+@contextmanager
+def channel(
+    waits: Waits, fake: FakeClock, budget: Budget | None = None
+) -> Iterator[tuple[BudgetedSocket, socket.socket]]:
+    ours, theirs = socket.socketpair()
+    with theirs, BudgetedSocket(fileno=ours.detach()) as sock:
+        sock.clock, sock.waits, sock.budget = fake, waits, budget  # type: ignore[assignment]
+        yield sock, theirs
+
+
+def answer_after(sock: socket.socket, seconds: float) -> threading.Thread:
+    thread = threading.Thread(target=lambda: (time.sleep(seconds), protocol.send_message(sock, {"ok": True})))
+    thread.start()
+    return thread
+
+
+def wait_for_event(sock: socket.socket) -> float:
+    started = time.monotonic()
+    protocol.recv_message(sock, max_bytes=1 << 20, deadline=time.monotonic() + 60)
+    return time.monotonic() - started
+
+
+def test_a_notebook_run_ends_when_its_cpu_time_is_up_whatever_the_wall_deadline() -> None:
+    with channel(Waits("student", 30, notebook_seconds=0.5), FakeClock(cpu_rate=1.0)) as (sock, _):
+        with pytest.raises(protocol.ChannelTimeout):
+            wait_for_event(sock)
+
+
+def test_load_does_not_count_against_the_notebook_run() -> None:
+    """Wall time four times the limit passes, all of it spent waiting for a CPU: the answer still counts."""
+    with channel(Waits("student", 30, notebook_seconds=0.25), FakeClock(cpu_rate=0.05, waiting_rate=0.95)) as (
+            sock, theirs):
+        sender = answer_after(theirs, 1.0)
+        assert wait_for_event(sock) >= 0.9  # the limit, 0.25 s, passed long ago in wall time
+        sender.join()
+
+
+def test_a_notebook_that_sleeps_meets_the_backstop() -> None:
+    """No CPU at all: the run ends at BACKSTOP times the limit of unhindered time."""
+    with channel(Waits("student", 30, notebook_seconds=0.2), FakeClock()) as (sock, _):
+        started = time.monotonic()
+        with pytest.raises(protocol.ChannelTimeout):
+            wait_for_event(sock)
+        assert time.monotonic() - started >= BACKSTOP * 0.2
+
+
+def test_a_request_counts_the_jobs_time_and_charges_the_budget() -> None:
+    budget = Budget(100, request_seconds=0.3)
+    budget.start()
+    with channel(Waits("student", 0.3), FakeClock(), budget) as (sock, theirs):
+        protocol.send_message(sock, {"op": "get"})
+        sender = answer_after(theirs, 0.1)
+        wait_for_event(sock)
+        sender.join()
+        protocol.send_message(sock, {"op": "get"})  # never answered: the job sleeps past its limit
+        with pytest.raises(protocol.ChannelTimeout):
+            wait_for_event(sock)
+
+    assert 0.4 <= budget.used < 1.0
+    assert 0.3 <= budget.slowest["student"] < 0.8
+    assert not budget.spent
+
+
+def test_a_loaded_job_gets_its_answer_in_even_after_its_limit_in_wall_time() -> None:
+    budget = Budget(100, request_seconds=0.2)
+    budget.start()
+    with channel(Waits("runner", 0.2), FakeClock(cpu_rate=0.1, waiting_rate=0.9), budget) as (sock, theirs):
+        protocol.send_message(sock, {"op": "speedup"})
+        sender = answer_after(theirs, 0.8)
+        wait_for_event(sock)
+        sender.join()
+
+    assert budget.slowest["runner"] < 0.2
+
+
+def test_a_request_in_flight_ends_with_the_budget_and_spends_it() -> None:
+    budget = Budget(0.4, request_seconds=30)
+    budget.start()
+    with channel(Waits("student", 30), FakeClock(), budget) as (sock, _):
+        protocol.send_message(sock, {"op": "call"})
+        with pytest.raises(protocol.ChannelTimeout):
+            wait_for_event(sock)
+
+    assert budget.spent
+    assert budget.costs()["checks_seconds"] >= 0.4
+
+
+def test_requests_before_the_checks_start_are_not_charged() -> None:
+    budget = Budget(100, request_seconds=1)
+    with channel(Waits("student", 1), FakeClock(), budget) as (sock, theirs):
+        protocol.send_message(sock, {"op": "describe"})
+        sender = answer_after(theirs, 0.1)
+        wait_for_event(sock)
+        sender.join()
+
+    assert budget.used == 0.0 and budget.remaining() is None
+
+
+def test_a_trickle_of_bytes_never_quite_silent_still_meets_the_limit() -> None:
+    """A byte every 0.1 s: no wait ever lasts a slice, yet the request ends at its limit."""
+    budget = Budget(100, request_seconds=0.5)
+    budget.start()
+    with channel(Waits("student", 0.5), FakeClock(), budget) as (sock, theirs):
+        protocol.send_message(sock, {"op": "call"})
+        stop = threading.Event()
+
+        def trickle() -> None:
+            while not stop.wait(0.1):
+                try:
+                    theirs.send(b"\0")
+                except OSError:
+                    return
+
+        sender = threading.Thread(target=trickle)
+        sender.start()
+        try:
+            with pytest.raises(protocol.ChannelTimeout):
+                protocol.recv_message(sock, max_bytes=1 << 30, deadline=time.monotonic() + 60)
+        finally:
+            stop.set()
+            sender.join()
+    assert budget.slowest["student"] >= 0.5
+
+
+def test_a_notebook_of_many_quick_cells_still_meets_its_limit() -> None:
+    with channel(Waits("student", 30, notebook_seconds=0.5), FakeClock(cpu_rate=1.0)) as (sock, theirs):
+        stop = threading.Event()
+
+        def events() -> None:
+            while not stop.wait(0.05):
+                try:
+                    protocol.send_message(theirs, {"event": "cell_start"})
+                except OSError:
+                    return
+
+        sender = threading.Thread(target=events)
+        sender.start()
+        try:
+            with pytest.raises(protocol.ChannelTimeout):
+                for _ in range(1000):
+                    protocol.recv_message(sock, max_bytes=1 << 20, deadline=time.monotonic() + 60)
+        finally:
+            stop.set()
+            sender.join()

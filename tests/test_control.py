@@ -1,0 +1,53 @@
+"""The grader's control channel (core/execution.py): the jobs' clocks and the grading's costs, over a socket."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from autograder.channel import protocol
+from autograder.channel.budget import ClockError, JobClock
+from autograder.core import execution
+from autograder.core.costs import Costs
+from autograder.sandbox.clock import Usage
+
+
+class FakeJob:
+    def __init__(self, usage: Usage) -> None:
+        self._usage = usage
+
+    def usage(self) -> Usage:
+        return self._usage
+
+    def freeze(self) -> str:
+        return "frozen by a fake"
+
+    def thaw(self) -> None:
+        pass
+
+
+def test_the_check_process_reads_every_jobs_clock_and_reports_the_costs() -> None:
+    ours, theirs = socket.socketpair()
+    student, runner = FakeJob(Usage(1.5, 2.0, 9.0)), FakeJob(Usage(0.5, 0.0, 9.0))
+    control = execution._FreezeControl(ours, student, {"runner": runner, "checks": FakeJob(Usage())})  # type: ignore[arg-type]
+    with ours, theirs, control:
+        clock = JobClock(theirs)
+        assert clock.usage("student") == Usage(1.5, 2.0, 9.0)
+        assert clock.usage("runner").seconds == pytest.approx(9.0)
+        with pytest.raises(ClockError):
+            clock.usage("nobody")
+        clock.report({"notebook_cpu_seconds": 1, "slowest_request_seconds": 0.1, "checks_seconds": 2,
+                      "slowest_runner_seconds": 1})
+        with pytest.raises(ClockError):
+            clock.report({"checks_seconds": "a lot"})
+
+    assert control.costs == Costs(1, 0.1, 2, 1)
+
+
+def test_a_clock_that_does_not_answer_is_the_graders_problem() -> None:
+    ours, theirs = socket.socketpair()
+    ours.close()
+    with theirs, pytest.raises(ClockError):
+        JobClock(theirs).usage("student")
+    assert issubclass(ClockError, protocol.ProtocolError) is False  # never taken for a student's broken channel
