@@ -168,18 +168,21 @@ def test_limits_are_multiples_of_the_solutions_costs_with_floors() -> None:
         200, 30, 90, 100)
     assert derived_limits(Limits(cell_seconds=500), cheap).cell_seconds == 20  # a cell is part of the notebook
     assert derived_limits(Limits(seed=7), None) == Limits(seed=7)
-    quick = costs.Costs(1, 0.1, 2, 1, grading_seconds=4)  # a budget of 12 s would be over 3 gradings
-    assert derived_limits(Limits(), quick).checks_seconds == 8
+    # A quick, quiet measurement of the whole grading never cuts the budget below its floor: a budget
+    # of twice 4 s failed honest answers on a loaded machine.
+    quick = costs.Costs(1, 0.1, 2, 1, grading_seconds=4)
+    assert derived_limits(Limits(), quick).checks_seconds == 12
 
 
 @pytest.mark.parametrize("name", ["autograph", "functional", "custom_layers"])
 def test_a_stalling_student_costs_a_small_multiple_of_the_solution(name: str) -> None:
-    """What answers just under the deadline can cost, bounded by the derived limits, against the
-    solution's whole grading (both in job-clock seconds; benchmarks/stalling.py measures wall time)."""
+    """What answers just under the deadline can cost is bounded by the derived budget: the floor, or a
+    few times the solution's answers (benchmarks/stalling.py measures it in wall time against an
+    honest grading)."""
     a = load(name)
     assert a.costs is not None, f"assignments/{name}/costs.toml: run tfgrade validate {name} --measure-costs"
     # The budget bounds every answer's time, the one in flight included: stalling adds at most that.
-    assert a.costs.grading_seconds + a.limits.checks_seconds <= 3 * a.costs.grading_seconds
+    assert a.limits.checks_seconds == max(12, 3 * a.costs.checks_seconds)
     assert a.limits.checks_seconds >= 3 * a.costs.checks_seconds  # room for slower honest answers
     assert a.limits.request_seconds < a.limits.checks_seconds < declared_limits(a).checks_seconds
 
