@@ -32,6 +32,7 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     │   ├── ChannelTimeout     channel.protocol      ... nothing before the deadline
     │   └── ChannelClosed      channel.protocol      ... the other side is gone
     ├── ChecksOutOfTime        channel.budget        the checks' overall budget is spent
+    ├── ClockError             channel.budget        the grader's job clock did not answer (the grader's)
     ├── GraphExportError       channel.graph_export  a traced function cannot be exported (the grader's limit)
     ├── RunnerFault            channel.runner        the runner could not load the grader's own artifact
     ├── SourceRefused          core.source           the grader will not trace a name from this source (the student's)

@@ -17,6 +17,8 @@ from autograder.checks import (
     PY_FUNCTION_OPS,
     WHILE_OPS,
     CheckFailure,
+    NameInfo,
+    StudentUnavailable,
     expect_no_ops,
     expect_ops,
     expect_tensor,
@@ -104,10 +106,16 @@ def test_numpy_values_pass_when_allowed():
 
 
 class FakeStudent:
-    """Just enough of a Student for expect_tf_function: the weights of a global."""
+    """Just enough of a Student for expect_tf_function: whether its run defines a name, a global's weights."""
 
-    def __init__(self) -> None:
+    def __init__(self, defined: bool = True, gone: bool = False) -> None:
         self.asked: list[str] = []
+        self.defined, self.gone = defined, gone
+
+    def describe(self, name: str) -> NameInfo:
+        if self.gone:
+            raise StudentUnavailable("Your notebook's Python process ended while running cell 2")
+        return NameInfo(name, self.defined, "function" if self.defined else "", self.defined)
 
     def weights(self, name: str) -> list[np.ndarray]:
         self.asked.append(name)
@@ -166,6 +174,19 @@ def test_expect_tf_function_judges_how_the_source_is_written(room_of, sources, w
     room = room_of(*sources)
     with pytest.raises(CheckFailure, match=re.escape(words)):
         expect_tf_function(FakeStudent(), FakeRunner(), "f")  # type: ignore[arg-type]
+    assert room.traced == []
+
+
+@pytest.mark.parametrize(("student", "error", "words"), [
+    (FakeStudent(defined=False), CheckFailure, "`f` is not defined in your notebook"),
+    (FakeStudent(gone=True), StudentUnavailable, "ended while running cell 2"),
+])
+def test_a_definition_the_notebooks_run_never_reached_is_not_traced(room_of, student, error, words):
+    # The source defines f, but the run did not (a cell after an os._exit, say): no graph is judged,
+    # and the check says what every other check says.
+    room = room_of(DECORATED)
+    with pytest.raises(error, match=re.escape(words)):
+        expect_tf_function(student, FakeRunner(), "f")  # type: ignore[arg-type]
     assert room.traced == []
 
 

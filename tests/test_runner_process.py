@@ -275,7 +275,7 @@ def real_runner(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[runner.Runner
         pass_fds=[theirs.fileno()], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     theirs.close()
-    output = execution._CappedReader(process.stdout, execution.RUNNER_OUTPUT_BYTES)
+    output = execution._CappedReader(process.stdout, execution.HELPER_OUTPUT_BYTES)
     try:
         yield runner.Runner(ours, None), output
     finally:

@@ -266,6 +266,9 @@ def declared_packages(assignment: Assignment) -> tuple[str, ...]:
     return assignment.packages
 
 
+TIME_LIMITS = ("notebook_seconds", "cell_seconds", "request_seconds", "checks_seconds", "runner_seconds")
+
+
 def public_toml(assignment: Assignment, hidden: tuple[HiddenSummary, ...], packages: tuple[str, ...]) -> str:
     """The public assignment.toml: what ``tfgrade check`` needs, and the hidden checks only as counts."""
     data = tomllib.loads((assignment.root / "assignment.toml").read_text(encoding="utf-8"))
@@ -278,7 +281,9 @@ def public_toml(assignment: Assignment, hidden: tuple[HiddenSummary, ...], packa
         lines.append(f"requirements = {_value(list(packages))}")
     lines += ["", "[questions]"]
     lines += [f"{q.name} = {{ points = {_value(q.points)}, title = {_value(q.title)} }}" for q in assignment.questions]
-    limits = data.get("limits", {})
+    # The limits grading uses, derived from costs.toml where the course measured them: the release
+    # carries no costs.toml, so it states them, and a self-check keeps to the same limits.
+    limits = {**data.get("limits", {}), **{key: getattr(assignment.limits, key) for key in TIME_LIMITS}}
     if limits:
         lines += ["", "[limits]", *(f"{key} = {_value(value)}" for key, value in limits.items())]
     lines += ["", "[hidden]"]

@@ -115,6 +115,10 @@ def expect_tf_function(
     objects so the graph computes with the notebook's values. The runner then refuses any op outside
     its allowlist (naming the op).
     """
+    # The notebook's run must define it (and its process must still answer): a graph of a definition
+    # the run never reached (a cell after an os._exit, a timeout) judges nothing the notebook did, and
+    # its verdict would contradict what every other check says.
+    expect_defined(student, name)
     room = _clean_room()
     facts = room.facts(name)
     if not facts.tf_function and facts.is_def:

@@ -51,8 +51,8 @@ def sandboxed_runner(tmp_path: Path) -> Iterator[tuple[runner.Runner, execution.
     with theirs:
         started = execution._start_runner(sandbox.detect(), tmp_path, theirs, execution._child_env("/tmp"),
                                           resources, limits)
-    output = execution._CappedReader(started.stdout, execution.RUNNER_OUTPUT_BYTES)
-    try:
+    try:  # whatever fails from here on, the job is stopped: a leftover runner fails later tests
+        output = execution._CappedReader(started.stdout, execution.HELPER_OUTPUT_BYTES)
         yield runner.Runner(ours, None), output
     finally:
         ours.close()
