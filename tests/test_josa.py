@@ -8,7 +8,6 @@ ending, the HTML renderer, and an assignment's own check text filled in by ``str
 from __future__ import annotations
 
 import contextvars
-import dataclasses
 import json
 import re
 import string
@@ -195,46 +194,10 @@ def test_an_assignments_check_text_chooses_its_particles_when_the_check_fills_it
     assert i18n.assignment_text(tmp_path, "not translated {x}", "ko").format(x=1) == "not translated 1"
 
 
-# -- the corpora, graded in Korean for real --------------------------------------------------------
-
-
-def single_mistakes(per_assignment: int = 1) -> list[tuple[str, str]]:
-    """The first single-mistake notebooks of each corpus (by name): each real grading costs ~15 s, so
-    the suite grades one per assignment; raise ``per_assignment`` to read the whole corpora."""
-    from autograder.core import assignment
-    from autograder.core.validate import corpus
-
-    picked = []
-    for name in ("autograph", "functional", "custom_layers"):
-        found = sorted(v for v, (_, expected) in corpus(assignment.load(name)).items() if expected and expected.breaks)
-        picked += [(name, variant) for variant in found[:per_assignment]]
-    return picked
+# -- Korean gradings for real: tests/assignments/test_korean_*.py read their feedback with this ---------
 
 
 def combined_after_a_known_sound(text: str) -> list[str]:
     """Each particle left both ways although the text before it has a sound that can be told."""
     found = re.finditer("|".join(map(re.escape, COMBINED)), text)
     return [text[max(0, m.start() - 30):m.end()] for m in found if josa.final_sound(text[:m.start()]) is not None]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("name", "variant"), single_mistakes())
-def test_korean_feedback_on_a_corpus_notebook_leaves_no_particle_both_ways(name: str, variant: str) -> None:
-    from conftest import fast_limits
-
-    from autograder.core import assignment
-    from autograder.core.execution import ProcessExecutor
-    from autograder.core.grading import grade
-    from autograder.core.validate import corpus
-    from autograder.reports.feedback import feedback_html, feedback_markdown
-    from autograder.reports.formats import feedback_text
-
-    korean = dataclasses.replace(fast_limits(assignment.load(name)), requested_language="ko")
-    graded = grade(corpus(korean)[variant][0], korean, ProcessExecutor())
-    assert graded.result.language == "ko" and graded.result.status == "graded"
-    with i18n.using("ko"):
-        outputs = [feedback_text(graded.result, graded.score, show_hidden=True),
-                   feedback_markdown(graded.result, graded.score),
-                   Markup(feedback_html(graded.result, graded.score)).striptags()]
-    assert any(c.outcome != "passed" for c in graded.result.checks)  # there are messages to read
-    assert [hit for out in outputs for hit in combined_after_a_known_sound(out)] == []

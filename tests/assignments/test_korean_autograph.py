@@ -21,6 +21,7 @@ from autograder.core.execution import ProcessExecutor
 from autograder.core.grading import Graded
 from tests.authoring.test_korean import HANGUL, ROOT, catalog
 from tests.conftest import fast_limits
+from tests.test_josa import combined_after_a_known_sound
 
 TWINS = ROOT / "tests/notebooks/autograph"
 
@@ -132,3 +133,11 @@ def test_a_korean_mistake_costs_what_its_english_twin_costs_and_is_told_in_korea
         assert ko_text in korean_text and en_text in english_text, ko.name
     left = sorted(s for s in sentences if s in korean_text)
     assert not left, left
+
+
+@pytest.mark.slow
+def test_korean_feedback_chooses_each_particle_for_the_value_before_it(graded: dict[str, tuple[Graded, str]]) -> None:
+    """No `이(가)` or `을(를)` is left after a value whose last sound can be told (autograder/josa.py)."""
+    korean = {name: text for name, (_, text) in graded.items() if "ko" in name.replace(".", "-").split("-")}
+    assert len(korean) == 3
+    assert {name: combined_after_a_known_sound(text) for name, text in korean.items()} == dict.fromkeys(korean, [])

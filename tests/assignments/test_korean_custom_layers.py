@@ -19,6 +19,7 @@ from autograder.core.batch import write_reports
 from autograder.core.grading import Graded
 from tests.authoring.test_korean import HANGUL, ROOT, catalog, placeholders
 from tests.conftest import fast_limits, grade_many
+from tests.test_josa import combined_after_a_known_sound
 
 NAME = "custom_layers"
 RIGHT = "        return self.output_layer(self.hidden(inputs))\n"
@@ -129,3 +130,11 @@ def test_every_marked_check_text_has_a_korean_translation_with_its_placeholders(
         assert entry is not None and entry.string and not entry.fuzzy, text
         assert HANGUL.search(entry.string) and placeholders(entry.string) == placeholders(text), text
     assert not found.obsolete
+
+
+@pytest.mark.slow
+def test_korean_feedback_chooses_each_particle_for_the_value_before_it(graded: dict[str, tuple[Graded, str]]) -> None:
+    """No `이(가)` or `을(를)` is left after a value whose last sound can be told (autograder/josa.py)."""
+    korean = {name: text for name, (_, text) in graded.items() if "ko" in name.replace(".", "-").split("-")}
+    assert len(korean) == 3
+    assert {name: combined_after_a_known_sound(text) for name, text in korean.items()} == dict.fromkeys(korean, [])

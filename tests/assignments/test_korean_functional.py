@@ -19,6 +19,7 @@ from autograder.core.execution import ProcessExecutor
 from autograder.core.grading import Graded
 from tests.authoring.test_korean import HANGUL, ROOT, catalog
 from tests.conftest import fast_limits
+from tests.test_josa import combined_after_a_known_sound
 
 NAME = "functional"
 MISTAKE_CELL = "q2-answer"
@@ -119,3 +120,11 @@ def test_every_marked_check_text_has_a_korean_translation() -> None:
     missing = [m.id for m in marked if m.id not in korean or not korean[m.id].string or korean[m.id].fuzzy]
     assert not missing, missing
     assert not catalog(NAME).obsolete
+
+
+@pytest.mark.slow
+def test_korean_feedback_chooses_each_particle_for_the_value_before_it(graded: dict[str, tuple[Graded, str]]) -> None:
+    """No `이(가)` or `을(를)` is left after a value whose last sound can be told (autograder/josa.py)."""
+    korean = {name: text for name, (_, text) in graded.items() if "ko" in name.replace(".", "-").split("-")}
+    assert len(korean) == 3
+    assert {name: combined_after_a_known_sound(text) for name, text in korean.items()} == dict.fromkeys(korean, [])
