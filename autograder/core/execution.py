@@ -105,8 +105,8 @@ def _run_job(
                 role="student", pass_fds=[student_end.fileno()], binds=binds,
                 cwd=STUDENT_WORKDIR, host_cwd=job / "student", env=env, resources=resources,
             ))
-            started.append(_start_runner(launcher, job, runner_end, env, resources, limits))
-            started.append(_start_clean_room(launcher, job, clean_end, env, resources, limits))
+            started.append(_start_helper(launcher, RUNNER, job, runner_end, env, resources, limits))
+            started.append(_start_helper(launcher, CLEAN_ROOM, job, clean_end, env, resources, limits))
             channels = _Channels(checks_end, checks_runner_end, checks_clean_end, checks_control_end, results_write)
             # A file, not argv: a notebook of 40,000 cells would outgrow a command line (E2BIG) and a
             # fork-server request (EMSGSIZE).
@@ -139,29 +139,32 @@ class _Channels:
     results_fd: int
 
 
-def _start_runner(
-    launcher: sandbox.Launcher, job: Path, sock: socket.socket, env: dict[str, str],
+@dataclass(frozen=True)
+class _Helper:
+    """A grader program that sees no assignment folder, only what the checks send it on its socket."""
+
+    program: str
+    role: sandbox.Role
+    workdir: str
+    folder: str
+    """Its working folder in the job, on the host."""
+
+
+RUNNER = _Helper(forkserver.RUNNER_PROGRAM, "runner", "/tmp/runner", "runner")
+"""Examines, runs and times the artifacts the checks send it."""
+CLEAN_ROOM = _Helper(forkserver.CLEAN_ROOM_PROGRAM, "clean_room", "/tmp/clean-room", "clean-room")
+"""Traces a graded function from the definitions the checks send it."""
+
+
+def _start_helper(
+    launcher: sandbox.Launcher, helper: _Helper, job: Path, sock: socket.socket, env: dict[str, str],
     resources: sandbox.Resources, limits: Limits,
 ) -> sandbox.Running:
-    """The grader's runner sees no assignment folder: only the artifacts the checks send it."""
-    (job / "runner").mkdir()
+    (job / helper.folder).mkdir()
     return launcher.start(
-        sandbox.Program(forkserver.RUNNER_PROGRAM, ("--fd", str(sock.fileno()), "--seed", str(limits.seed))),
-        role="runner", pass_fds=[sock.fileno()], binds=[], cwd=RUNNER_WORKDIR, host_cwd=job / "runner",
+        sandbox.Program(helper.program, ("--fd", str(sock.fileno()), "--seed", str(limits.seed))),
+        role=helper.role, pass_fds=[sock.fileno()], binds=[], cwd=helper.workdir, host_cwd=job / helper.folder,
         env=env, resources=resources,
-    )
-
-
-def _start_clean_room(
-    launcher: sandbox.Launcher, job: Path, sock: socket.socket, env: dict[str, str],
-    resources: sandbox.Resources, limits: Limits,
-) -> sandbox.Running:
-    """The clean room, like the runner, sees no assignment folder: only the definitions checks send it."""
-    (job / "clean-room").mkdir()
-    return launcher.start(
-        sandbox.Program(forkserver.CLEAN_ROOM_PROGRAM, ("--fd", str(sock.fileno()), "--seed", str(limits.seed))),
-        role="clean_room", pass_fds=[sock.fileno()], binds=[], cwd=CLEAN_ROOM_WORKDIR,
-        host_cwd=job / "clean-room", env=env, resources=resources,
     )
 
 
@@ -288,8 +291,6 @@ STUDENT_CELLS = "/job/cells.json"
 CHECKS_CELLS = "/job/cell-numbers.json"
 """The notebook's code cell numbers, in order, for the check process (read-only in its sandbox)."""
 STUDENT_WORKDIR = "/tmp/work"
-RUNNER_WORKDIR = "/tmp/runner"
-CLEAN_ROOM_WORKDIR = "/tmp/clean-room"
 CHECKS_SOURCES = "/job/cells.json"
 """The notebook's code cells (numbers and sources) for the check process, read-only: the grader's own reading."""
 HELPER_OUTPUT_BYTES = 64 * 1024
