@@ -13,6 +13,7 @@ import tensorflow as tf
 from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
 from autograder.channel import artifacts, graph_export
+from tests.test_runner_process import count_halvings
 
 SPEC = tf.TensorSpec([None], tf.float32)
 
@@ -159,18 +160,6 @@ def traced(fn, *specs) -> tuple[tf.compat.v1.GraphDef, frozenset[str]]:
     artifact = graph_export.export(fn.get_concrete_function(*specs))
     graph_def = tf.compat.v1.GraphDef.FromString(artifact.graph)
     return graph_def, frozenset(c.placeholder.split(":")[0] for c in artifact.captures if c.kind == "variable")
-
-
-COUNTER = tf.Variable(0)
-
-
-@tf.function
-def count_halvings(x):
-    COUNTER.assign(0)
-    while tf.reduce_sum(x) > 1:
-        x = x / 2
-        COUNTER.assign_add(1)
-    return COUNTER.read_value()
 
 
 def test_variable_ops_are_allowed_on_the_graphs_own_variables_only():

@@ -15,24 +15,14 @@ import tensorflow as tf
 from autograder.channel import graph_export, runner
 from autograder.core import assignment, execution
 from autograder.sandbox import launcher as sandbox
+from tests.test_runner_process import count_and_print
 
 if not sandbox.detect().isolated:
     pytest.skip("needs the sandbox, which is off", allow_module_level=True)
 
 pytestmark = pytest.mark.slow
 
-COUNTER = tf.Variable(0)
 TOTAL = tf.Variable(10.0)
-
-
-@tf.function
-def count_and_print(x):
-    COUNTER.assign(0)
-    while tf.reduce_sum(x) > 1:
-        x = x / 2
-        COUNTER.assign_add(1)
-        tf.print("halved to", x, "after", COUNTER.read_value(), "halvings")
-    return COUNTER.read_value()
 
 
 @tf.function
