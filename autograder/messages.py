@@ -111,6 +111,8 @@ def catalog() -> dict[str, Message]:
 
 POINTS = Message("score.points", "{earned} / {points} point", "{earned} / {points} points")
 """A score out of a question's (or check's, or the assignment's) points; ``count`` is the points."""
+POINT_COUNT = Message("score.point-count", "{points} point", "{points} points")
+"""A number of points on its own: ``points`` as scores write it, ``count`` the number."""
 GRADESCOPE_SCORE = Message("score.gradescope", "Score: {earned} / {points}.")
 
 # -- feedback: text, Markdown, HTML and Gradescope ---------------------------------------------
@@ -317,7 +319,10 @@ CHECK_NOT_RUN = Message("limit.check-not-run", "This check did not run:")
 
 NOT_RUN = Message("run.not-run", "The notebook was not run.")
 RAN_CLEANLY = Message("run.clean", "All cells ran without errors.")
-RAN_WITH_ERRORS = Message("run.with-errors", "The notebook ran; {count} cell(s) raised an error (cell {cells}).")
+RAN_WITH_ERRORS = Message(
+    "run.with-errors", "The notebook ran; {count} cell raised an error (cell {cells}).",
+    "The notebook ran; {count} cells raised an error (cells {cells})."
+)
 ERROR_AT_LINE = Message("run.error-at-line", "{error} (line {line})")
 NOTEBOOK_TIMEOUT = Message(
     "run.timeout",
@@ -517,12 +522,17 @@ RAGGED_TENSOR = Message(
 NOT_A_TENSOR = Message("checks.not-a-tensor", "{what} should be a tf.Tensor, but it is a {kind}.")
 WRONG_VALUES = Message(
     "checks.wrong-values",
-    "{what} has the right shape and dtype but wrong values: {bad} of {size} element(s) differ{where}; largest "
+    "{what} has the right shape and dtype but wrong values: {bad} of {count} element differs{where}; largest "
+    "difference {difference:.3g}.{nans}",
+    "{what} has the right shape and dtype but wrong values: {bad} of {count} elements differ{where}; largest "
     "difference {difference:.3g}.{nans}"
 )
 FIRST_AT = Message("checks.first-at", ", first at index {index}")
 """Completes :data:`WRONG_VALUES` as its ``where`` (else empty)."""
-NAN_VALUES = Message("checks.nan-values", "{count} value(s) are NaN: look for a division by zero or a log of 0.")
+NAN_VALUES = Message(
+    "checks.nan-values", "{count} value is NaN: look for a division by zero or a log of 0.",
+    "{count} values are NaN: look for a division by zero or a log of 0."
+)
 """Completes :data:`WRONG_VALUES` as its ``nans``, after a space (else empty)."""
 
 # -- the check library: model topology (checks/topology/) ----------------------------------------
@@ -933,6 +943,12 @@ FAILED_CELL_BEFORE = Message(
     "This name was to be defined by cells {cells}, which stopped with errors: fix those cells first."
 )
 """A cell's NameError, when an earlier cell that defines the name stopped; ``count`` is the cells."""
+STOPPED_BEFORE_DEFINING = Message(
+    "habits.stopped-before-defining",
+    "This cell stopped before it could define {names}, which the assignment asks for: fix the error, then run all "
+    "cells again."
+)
+"""A failed cell that binds required names the run never defined (``names``: each in backticks)."""
 MISSING_PACKAGE = Message(
     "habits.missing-package",
     "Cell {cell} imports {module}, which the grader does not have. This assignment's notebooks may use: {packages}. "
@@ -977,15 +993,16 @@ FOUND_HISTORY = Message("students.found.history", "the notebook whose cells this
 FOUND_ONLY = Message("students.found.only", "the only notebook in this folder")
 SELFCHECK_SUMMARY = Message("students.selfcheck.summary", "{passed}/{total} public checks passed ({scope}){hidden}.")
 SELFCHECK_HIDDEN = Message(
-    "students.selfcheck.hidden", "; {count} hidden check(s) worth {points} point(s) run when your notebook is graded"
+    "students.selfcheck.hidden", "; {count} hidden check worth {points} runs when your notebook is graded",
+    "; {count} hidden checks worth {points} run when your notebook is graded"
 )
 """Completes :data:`SELFCHECK_SUMMARY` as its ``hidden`` (else empty)."""
 SCOPE_QUESTION = Message("students.selfcheck.scope-question", "question {question}")
 SCOPE_ALL = Message("students.selfcheck.scope-all", "all questions")
 SELFCHECK_HIDDEN_TESTS = Message(
     "students.selfcheck.hidden-tests",
-    "{question}: {count} hidden check, worth {points} point(s), will test:",
-    "{question}: {count} hidden checks, worth {points} point(s), will test:"
+    "{question}: {count} hidden check, worth {points}, will test:",
+    "{question}: {count} hidden checks, worth {points}, will test:"
 )
 """Leads the list of what a question's hidden checks test (from the requirements table); ``count`` is the checks."""
 SELFCHECK_ALL_PASSED = Message(

@@ -65,7 +65,7 @@ def test_shape_mismatch_names_the_likely_cause(shape, expected_shape, hint):
 
 def test_wrong_values_give_count_first_index_and_largest_difference():
     message = failure(tensor([1.0, 2.5, 3.0, 9.0]), np.array([1.0, 2.0, 3.0, 4.0], np.float32))
-    assert "2 of 4 element(s) differ, first at index (1,); largest difference 5." in message
+    assert "2 of 4 elements differ, first at index (1,); largest difference 5." in message
 
 
 def test_broadcastable_answer_is_not_accepted():
@@ -75,7 +75,7 @@ def test_broadcastable_answer_is_not_accepted():
 
 def test_nan_matches_nan_but_an_unexpected_nan_is_named():
     expect_tensor(tensor([np.nan, 1.0]), np.array([np.nan, 1.0], np.float32), what="f(x)")
-    assert "1 value(s) are NaN" in failure(tensor([np.nan, 1.0]), np.array([0.0, 1.0], np.float32))
+    assert "1 value is NaN" in failure(tensor([np.nan, 1.0]), np.array([0.0, 1.0], np.float32))
 
 
 def test_tolerance_is_respected():

@@ -111,7 +111,7 @@ def test_check_infers_the_assignment_and_mentions_hidden_checks(
     assert code == 0
     assert (executor.calls[0].assignment.name, executor.calls[0].include_hidden) == ("autograph", False)
     assert "4/4 public checks passed (all questions)" in out
-    assert "hidden check(s) worth 8 point(s) run when your notebook is graded" in out
+    assert "hidden checks worth 8 points run when your notebook is graded" in out
     assert "All public checks passed." in out
     assert "q1_hidden" not in out
 

@@ -218,8 +218,21 @@ def test_markdown_escapes_markup_characters_in_one_line_text() -> None:
     r = result(check_result("*bold* _it_ [link](http://x) | `code`", "q1", outcome="failed", message="# not a heading"))
     md = render_with(feedback_markdown, r)
 
-    assert r"**\*bold\* \_it\_ \[link\](http://x) \| \`code\`**" in md
+    assert r"**\*bold\* \_it\_ \[link\](http://x) \| `code`**" in md
     assert r"\# not a heading" in md
+
+
+def test_code_in_messages_is_shown_as_code_never_as_backticks() -> None:
+    # Messages mark code as `name` (issue 21): Markdown keeps the span, the page makes it <code>.
+    message = "`MyDense` is not defined: `<b>x</b>` stays text, and so does a lone `."
+    r = result(check_result("defined", "q1", outcome="failed", message=message))
+
+    md = render_with(feedback_markdown, r)
+    page = render_with(feedback_html, r)
+
+    assert "`MyDense` is not defined: `<b>x</b>` stays text, and so does a lone \\`." in md
+    assert "<code>MyDense</code> is not defined" in page
+    assert "<code>&lt;b&gt;x&lt;/b&gt;</code>" in page and "<b>x</b>" not in page
 
 
 def test_html_page_is_standalone() -> None:
@@ -257,9 +270,11 @@ def hinted() -> SubmissionResult:
 @RENDERERS
 def test_hints_follow_the_cell_error_the_check_and_the_hidden_counts(render: Renderer) -> None:
     text = shown(render, hinted())
-    if render is feedback_markdown:  # what a reader of the rendered Markdown sees
+    if render is feedback_markdown:  # what a reader of the rendered Markdown sees (code spans keep their backticks)
         text = html.unescape(re.sub(r"\\(.)", r"\1", text))
     hint_line = messages.HINT.format(hint=HABIT)
+    if render is feedback_html:  # a page shows `code` as <code>, whose text has no backticks
+        hint_line = hint_line.replace("`", "")
 
     assert text.count(hint_line) == 2  # after the cell error and after the public check's message
     assert text.count(HINT) == 1  # two failed hidden checks, one requirement: said once
@@ -271,7 +286,7 @@ def test_markdown_nests_the_hints_under_what_they_explain() -> None:
     md = render_with(feedback_markdown, hinted())
 
     assert "- Cell 2: ModuleNotFoundError: No module named 'keras.utils.vis\\_utils'\n  - Hint: Keras 3 removed" in md
-    assert "`draw\\_model\\` is not defined.\n  - Hint: Keras 3 removed" in md
+    assert "- ✗ Failed: **draws** (0 / 1 point): `draw_model` is not defined.\n  - Hint: Keras 3 removed" in md
     assert "Details of hidden checks are not shown.\\\n  What the failed hidden checks point at:\n" in md
     assert "\n  - The layer must accept inputs of &lt;any&gt; shape.\n" in md
 

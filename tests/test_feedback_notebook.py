@@ -349,7 +349,7 @@ def leak_files(tmp_path_factory: pytest.TempPathFactory) -> Callable[[bool], dic
                               f"### BEGIN SOLUTION\ndraw_model = '{SOLUTION_SENTINEL}'\n### END SOLUTION", instructor,
                               assignment="hinted")
     assignment = dataclasses.replace(make_assignment(root / "assignment", template), solution=solution)
-    run = summary("completed", "The notebook ran; 1 cell(s) raised an error (cell 2).",
+    run = summary("completed", "The notebook ran; 1 cell raised an error (cell 2).",
                   (CellError(2, "ModuleNotFoundError: No module named 'keras.utils.vis_utils' (line 1)"),))
     run = dataclasses.replace(run, output=INSTRUCTOR_ONLY[0], isolation=INSTRUCTOR_ONLY[1])
     graded = grade(notebook, assignment, FakeExecutor(execution(*checks(), run=run)))
@@ -389,6 +389,8 @@ def test_the_feedback_notebook_shows_the_hints_of_the_failed_hidden_checks(leak_
     for name, text in leak_files(False).items():
         seen = shown(name, text)
         for hint in (HINT_SHAPE, HINT_LOSS, messages.HABIT_VIS_UTILS.format()):
+            if name.endswith(".html"):  # a page shows `code` as <code>: its text has no backticks, its tags spaces
+                hint, seen = "".join(hint.replace("`", "").split()), "".join(seen.split())
             assert hint in seen, (name, hint)
 
 

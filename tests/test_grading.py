@@ -28,7 +28,7 @@ def assignment() -> Assignment:
 
 
 def test_graded_submission_carries_the_run_and_the_checks(tmp_path: Path, assignment: Assignment) -> None:
-    run = summary(message="The notebook ran; 1 cell(s) raised an error (cell 3).",
+    run = summary(message="The notebook ran; 1 cell raised an error (cell 3).",
                   cell_errors=(CellError(3, "NameError: name 'y' is not defined"),))
     checks = autograph_checks("q2_hidden")
     executor = FakeExecutor(execution(*checks, run=run))

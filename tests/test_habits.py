@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -305,6 +306,27 @@ def test_a_name_error_in_a_cell_points_back_at_the_earlier_failed_cell_that_defi
 
     assert [e.hint for e in explained.cell_errors] == [
         messages.HABIT_VIS_UTILS.format(), messages.FAILED_CELL_BEFORE.format(cells="3", count=1), "", ""]
+
+
+def test_a_required_name_a_failed_cell_would_define_is_told_at_that_cell_not_as_never_defined() -> None:
+    # The summary and the cell must tell one story: cell 3 stopped before defining Scale (issue 21).
+    run = replace(summary("completed", "ran", (CellError(3, "SyntaxError: invalid syntax (line 1)"),)),
+                  missing_names=("Scale", "build_model"))
+
+    explained = habits.explain_cells(run, {2: "import keras", 3: "class Scale(keras.layers.Layer:\n    pass"})
+
+    assert explained.missing_names == ("build_model",)
+    assert explained.cell_errors[0].hint == messages.STOPPED_BEFORE_DEFINING.format(names="`Scale`")
+
+
+def test_a_stopped_cell_keeps_its_habit_hint_and_adds_the_names_it_never_defined() -> None:
+    run = replace(summary("completed", "ran", (CellError(3, VIS_UTILS),)), missing_names=("draw_model",))
+
+    explained = habits.explain_cells(run, SOURCES)
+
+    assert explained.missing_names == ()
+    assert explained.cell_errors[0].hint.splitlines() == [
+        messages.HABIT_VIS_UTILS.format(), messages.STOPPED_BEFORE_DEFINING.format(names="`draw_model`")]
 
 
 def test_a_missing_name_points_back_at_the_failed_cell_that_defines_it() -> None:

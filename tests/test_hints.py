@@ -102,7 +102,7 @@ def graded_files(tmp_path: Path) -> tuple[Graded, dict[str, str], Assignment]:
     notebook = write_notebook(tmp_path / "nb" / "alice.ipynb", "import keras",
                               "from keras.utils.vis_utils import plot_model as draw_model", assignment="hinted")
     assignment = make_assignment(tmp_path / "assignment", notebook)
-    run = summary("completed", "The notebook ran; 1 cell(s) raised an error (cell 2).", (CellError(2, VIS_UTILS),))
+    run = summary("completed", "The notebook ran; 1 cell raised an error (cell 2).", (CellError(2, VIS_UTILS),))
     executor = FakeExecutor(execution(*checks(), run=run))
     graded = grade(notebook, assignment, executor)
     out = tmp_path / "out"
@@ -165,8 +165,8 @@ def test_the_self_check_lists_what_each_questions_hidden_checks_will_test(graded
     _, files, _ = graded_files
     for name in ("selfcheck.txt", "selfcheck.html"):
         seen = readable(name, files[name])
-        assert "q1: 2 hidden checks, worth 2 point(s), will test:" in seen, name
-        assert "q3: 1 hidden check, worth 1 point(s), will test:" in seen, name
+        assert "q1: 2 hidden checks, worth 2 points, will test:" in seen, name
+        assert "q3: 1 hidden check, worth 1 point, will test:" in seen, name
         for hint in (HINT_SHAPE, HINT_LOSS, HINT_SCALAR, "Save and reload must give the same outputs."):
             assert seen.count(hint) == 1, (name, hint)
         assert messages.HABIT_VIS_UTILS.format() in seen, name

@@ -260,3 +260,11 @@ def test_the_hidden_summary_is_written_only_in_the_catalog() -> None:
         if path != CATALOG_FILE and path.suffix in (".py", ".html"):
             assert "hidden checks:" not in literal_text(path).lower(), path
             assert "of {total} passed" not in path.read_text(encoding="utf-8"), path
+
+
+def test_no_message_writes_a_plural_as_word_s_counts_go_through_plural_forms() -> None:
+    # "5 cell(s)" reads as a form nobody filled in; gettext's plural forms say "1 cell", "5 cells" (issue 21).
+    pseudo = [m.id for m in messages.catalog().values() if "(s)" in m.text or "(s)" in (m.plural or "")]
+    assert pseudo == []
+    assert messages.RAN_WITH_ERRORS.format(count=1, cells="3") == "The notebook ran; 1 cell raised an error (cell 3)."
+    assert messages.RAN_WITH_ERRORS.format(count=2, cells="3, 5").startswith("The notebook ran; 2 cells raised")

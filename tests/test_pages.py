@@ -99,7 +99,7 @@ def test_no_renderer_escapes_html_by_hand() -> None:
             for inner in ast.walk(node) if isinstance(node, ast.FunctionDef) else ():
                 if isinstance(inner, ast.Attribute) and inner.attr == "escape" and isinstance(inner.value, ast.Name):
                     escaping.append(f"{path.relative_to(autograder.PACKAGE)}:{node.name}")
-    assert sorted(set(escaping)) == ["reports/feedback.py:md_escape"]
+    assert sorted(set(escaping)) == ["reports/feedback.py:_md_text"]
 
 
 # -- templates are package files --------------------------------------------------------------

@@ -127,7 +127,7 @@ def test_completed_run_collects_cell_errors() -> None:
         CellError(4, "ZeroDivisionError: division by zero (line 3)"),
         CellError(6, "ValueError: red"),
     )
-    assert summary.message == "The notebook ran; 2 cell(s) raised an error (cell 4, 6)."
+    assert summary.message == "The notebook ran; 2 cells raised an error (cells 4, 6)."
 
 
 def test_clean_run_says_so_and_is_read_once() -> None:

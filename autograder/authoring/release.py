@@ -336,10 +336,15 @@ def readme(assignment: Assignment, hidden: tuple[HiddenSummary, ...], packages: 
     if hidden:
         lines += ["", "Hidden checks run only when your work is graded; what they test:"]
         for share in hidden:
-            lines.append(f"  {share.question}: {share.checks} check(s), {_value(share.points)} point(s)")
+            lines.append(f"  {share.question}: {_counted(share.checks, 'check')}, {_counted(share.points, 'point')}")
             lines += [f"    - {test}" for test in share.tests]
     return "\n".join(lines) + "\n"
 
+
+
+def _counted(number: float, word: str) -> str:
+    """ "1 check", "2.5 points": the README is English, whose plural is an s."""
+    return f"{_value(number)} {word}{'' if number == 1 else 's'}"
 
 # --- the zip, and a last look for secrets ---------------------------------------------------------
 

@@ -240,7 +240,7 @@ def _expect_close(actual: np.ndarray, expected: np.ndarray, what: str, rtol: flo
     nans = int(np.count_nonzero(np.isnan(actual))) if actual.dtype.kind == "f" else 0
     nan_note = f" {messages.NAN_VALUES.format(count=nans)}" if nans else ""
     raise CheckFailure(messages.WRONG_VALUES.format(
-        what=what, bad=len(bad), size=actual.size, where=where, difference=max_diff, nans=nan_note
+        what=what, bad=len(bad), count=actual.size, where=where, difference=max_diff, nans=nan_note
     ))
 
 

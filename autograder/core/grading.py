@@ -64,8 +64,15 @@ def _integrity_flags(nb: notebook.Notebook) -> tuple[IntegrityFlag, ...]:
 
 
 def _translated_hints(checks: tuple[CheckResult, ...], assignment: Assignment) -> tuple[CheckResult, ...]:
-    """requirements.toml's hints in the current language, from the assignment's catalog (by their English text)."""
-    return tuple(replace(c, hint=i18n.assignment_text(assignment.root, c.hint)) if c.hint else c for c in checks)
+    """requirements.toml's hints in the current language, from the assignment's catalog (by their English text).
+
+    A hint is one line: the table wraps it for its authors, and every renderer shows each line of a
+    hint as a thing of its own to look at (explain_checks adds a line for a habit or a failed cell).
+    """
+    return tuple(
+        replace(c, hint=" ".join(i18n.assignment_text(assignment.root, c.hint).split())) if c.hint else c
+        for c in checks
+    )
 
 
 def _expect_declared_points(execution: Execution, assignment: Assignment, include_hidden: bool) -> None:

@@ -166,8 +166,26 @@ def explain_cells(
     ``sources`` maps a cell's number to its code; ``packages`` are the assignment's pip requirements.
     """
     failed = [e.cell for e in summary.cell_errors]
-    errors = tuple(replace(e, hint=_cell_hint(e, failed, sources, packages)) for e in summary.cell_errors)
-    return replace(summary, cell_errors=errors)
+    # A required name that a failed cell would have defined was not "never defined": the cell stopped
+    # first. Say so at that cell, once, and keep "never defines" for names no failed cell binds.
+    stopped = {cell: _bound_names(sources.get(cell, ""), set(summary.missing_names)) for cell in failed}
+    errors = tuple(
+        replace(e, hint=_joined(_cell_hint(e, failed, sources, packages), _stopped_hint(stopped[e.cell])))
+        for e in summary.cell_errors
+    )
+    unexplained = tuple(n for n in summary.missing_names if not any(n in names for names in stopped.values()))
+    return replace(summary, cell_errors=errors, missing_names=unexplained)
+
+
+def _stopped_hint(names: set[str]) -> str:
+    if not names:
+        return ""
+    listed = ", ".join(f"`{n}`" for n in sorted(names))
+    return messages.STOPPED_BEFORE_DEFINING.format(names=listed)
+
+
+def _joined(*lines: str) -> str:
+    return "\n".join(line for line in lines if line)
 
 
 def _cell_hint(error: CellError, failed: list[int], sources: Mapping[int, str], packages: Sequence[str]) -> str:
@@ -216,7 +234,9 @@ def explain_checks(
 
 def _explain(check: CheckResult, failed: list[int], sources: Mapping[int, str]) -> CheckResult:
     lines = [line for line in check.hint.splitlines() if line.strip()]
-    cells = _defined_by(_missing_names(check.message), failed, sources)
+    # A hidden check's hints list the requirements that failed; the cell that stopped is told once, at
+    # the cell itself, not again in that list as if it were a requirement.
+    cells = _defined_by(_missing_names(check.message), failed, sources) if check.visibility == "public" else []
     cause = messages.FAILED_CELL_CAUSE.format(cells=", ".join(map(str, cells)), count=len(cells)) if cells else ""
     for advice in (cause, hint_for(check.message)):
         if advice and advice not in lines:

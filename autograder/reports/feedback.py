@@ -30,6 +30,7 @@ from autograder.reports.formats import (
     CELL_ERROR_LIMIT,
     MESSAGE_LIMIT,
     NAME_LIMIT,
+    code_spans,
     format_number,
     hidden_hints,
     hidden_summary,
@@ -248,10 +249,15 @@ def md_question(question: _Question) -> list[str]:
 
 
 def md_escape(text: str) -> str:
-    """One line of text that Markdown shows as typed: no HTML, links, emphasis or block markers."""
-    text = _MD_PUNCTUATION.sub(r"\\\1", html.escape(text, quote=False))
+    """One line of text that Markdown shows as typed, its `code` as code spans: no HTML, links, emphasis
+    or block markers. A code span's content is literal in CommonMark, so it is left as it is."""
+    text = "".join(f"`{part}`" if code else _md_text(part) for part, code in code_spans(text))
     text = _MD_LINE_MARKER.sub(r"\1\\\2", text)
     return _MD_LINE_NUMBER.sub(r"\1\\\2", text)
+
+
+def _md_text(text: str) -> str:
+    return _MD_PUNCTUATION.sub(r"\\\1", html.escape(text, quote=False))
 
 
 def md_paragraph(text: str) -> str:

@@ -88,6 +88,19 @@ _FORMULA_STARTS = ("=", "+", "-", "@")
 # -- text safety ------------------------------------------------------------------------------
 
 
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
+
+
+def code_spans(text: str) -> list[tuple[str, bool]]:
+    """``text`` in pieces, each with whether it is code: the messages mark code as `name`, and every
+    renderer shows those spans as code (a Markdown code span, an HTML <code>), never as backticks.
+
+    Only a pair of single backticks on one line is a span; a lone backtick stays text.
+    """
+    return [(part[1:-1], True) if _CODE_SPAN.fullmatch(part) else (part, False)
+            for part in _CODE_SPAN.split(text) if part]
+
+
 def safe_text(s: str, limit: int, *, one_line: bool = True) -> str:
     """Strip terminal escapes and invisible characters from ``s`` and cut it to ``limit`` chars.
 

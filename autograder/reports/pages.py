@@ -12,7 +12,9 @@ hand. Templates fill in catalog messages with the ``render`` filter::
     {{ messages.POINTS|render(earned=earned, points=view.out_of, count=view.count) }}
 
 which escapes the message's text and every value except markup the template itself built (the
-``<strong>`` above), so a translated sentence can keep its emphasis where its words go.
+``<strong>`` above), so a translated sentence can keep its emphasis where its words go. Text that
+may hold `code` (a check's message, a hint) goes through the ``code`` filter, which escapes it and
+shows those spans as ``<code>``.
 
 Templates are package files: the cache key hashes them (``autograder.package_files``) and
 ``pyproject.toml`` ships them as package data.
@@ -27,8 +29,9 @@ import jinja2
 from markupsafe import Markup, escape
 
 from autograder import i18n, josa, messages
+from autograder.reports.formats import code_spans
 
-__all__ = ["TEMPLATES", "render_message", "render_page"]
+__all__ = ["TEMPLATES", "code_markup", "render_message", "render_page"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -47,6 +50,13 @@ def render_message(message: messages.Message, **values: object) -> Markup:
     return Markup(josa.fill(text, lambda marked: Markup(marked).format(**values), _visible))
 
 
+def code_markup(text: str) -> Markup:
+    """Text escaped, with its `code` spans as <code> (the messages mark code with backticks)."""
+    return Markup("").join(
+        Markup("<code>{}</code>").format(part) if code else escape(part) for part, code in code_spans(str(text))
+    )
+
+
 def _visible(html: str) -> str:
     return Markup(html).striptags()
 
@@ -62,6 +72,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     environment.filters["render"] = render_message
+    environment.filters["code"] = code_markup
     environment.globals["messages"] = messages
     environment.globals["language"] = i18n.current  # <html lang>: the language the page's messages are in
     return environment

@@ -200,9 +200,14 @@ def _summary(result: SelfCheck) -> str:
         scope = messages.SCOPE_QUESTION.format(question=result.question)
     else:
         scope = messages.SCOPE_ALL.format()
-    points = format_number(sum(h.points for h in result.hidden))
+    points = _points(sum(h.points for h in result.hidden))
     note = messages.SELFCHECK_HIDDEN.format(count=hidden, points=points) if hidden else ""
     return messages.SELFCHECK_SUMMARY.format(passed=passed, total=len(checks), scope=scope, hidden=note)
+
+
+def _points(points: float) -> str:
+    """"1 point", "2.5 points": the number as scores write it, the word in the language's plural form."""
+    return messages.POINT_COUNT.format(points=format_number(points), count=points)
 
 
 @dataclass(frozen=True)
@@ -240,7 +245,7 @@ def _hidden(result: SelfCheck) -> list[_Hidden]:
     return [
         _Hidden(
             messages.SELFCHECK_HIDDEN_TESTS.format(
-                question=safe_text(h.question, 80), count=h.checks, points=format_number(h.points)
+                question=safe_text(h.question, 80), count=h.checks, points=_points(h.points)
             ),
             tuple(safe_text(t, MESSAGE_LIMIT) for t in h.tests),
         )

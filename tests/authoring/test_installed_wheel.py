@@ -125,7 +125,9 @@ def unpacked(tmp_path_factory: pytest.TempPathFactory, course_assignment: assign
 def hidden_note(course: assignments.Assignment, question: str | None = None) -> str:
     shares = [h for h in releases.summary(course) if question in (None, h.question)]
     points = sum(h.points for h in shares)
-    return f"{sum(h.checks for h in shares)} hidden check(s) worth {points:g} point(s) run when your notebook is graded"
+    checks = sum(h.checks for h in shares)
+    return (f"{checks} hidden check{'' if checks == 1 else 's'} worth {points:g} point{'' if points == 1 else 's'} "
+            f"run{'s' if checks == 1 else ''} when your notebook is graded")
 
 
 # --- the wheel and the environment ------------------------------------------------------------------

@@ -262,7 +262,7 @@ def test_the_readme_says_what_to_install_and_what_to_run(released: dict[str, Rel
     for command in ("tfgrade check my-functional.ipynb", "tfgrade submit my-functional.ipynb", 'check("q1")'):
         assert command in text
     second = selfcheck.hidden_shares(released["functional"].course)[1]
-    assert f"{second.question}: {second.checks} check(s), {second.points:g} point(s)" in text
+    assert f"{second.question}: {counted(second.checks, 'check')}, {counted(second.points, 'point')}" in text
 
 
 def test_a_malformed_hidden_table_is_an_assignment_error(released: dict[str, Released], tmp_path: Path) -> None:
@@ -410,9 +410,11 @@ def test_tfgrade_check_finds_the_release_from_the_notebook_and_counts_its_hidden
     shares = selfcheck.hidden_shares(released["autograph"].course)
     assert code == 0
     assert fake.calls[0].assignment.root == folder
-    assert f"{sum(h.checks for h in shares)} hidden check(s) worth {sum(h.points for h in shares):g} point(s)" in out
+    checks, points = sum(h.checks for h in shares), sum(h.points for h in shares)
+    assert f"{counted(checks, 'hidden check')} worth {counted(points, 'point')}" in out
     first = shares[0]
-    assert f"{first.question}: {first.checks} hidden checks, worth {first.points:g} point(s), will test:" in out
+    worth = f"{counted(first.checks, 'hidden check')}, worth {counted(first.points, 'point')}"
+    assert f"{first.question}: {worth}, will test:" in out
 
 
 def test_a_link_from_the_public_checks_to_a_hidden_one_stops_the_release(tmp_path: Path) -> None:
@@ -421,3 +423,8 @@ def test_a_link_from_the_public_checks_to_a_hidden_one_stops_the_release(tmp_pat
 
     with pytest.raises(releases.ReleaseError, match="outside"):
         releases.release(assignments.load(root), tmp_path / "out")
+
+
+
+def counted(number: float, word: str) -> str:
+    return f"{number:g} {word}{'' if number == 1 else 's'}"
