@@ -943,6 +943,12 @@ FAILED_CELL_BEFORE = Message(
     "This name was to be defined by cells {cells}, which stopped with errors: fix those cells first."
 )
 """A cell's NameError, when an earlier cell that defines the name stopped; ``count`` is the cells."""
+NOT_ANSWERED_YET = Message(
+    "habits.not-answered-yet",
+    "Not answered yet: this is still the template's `raise NotImplementedError()`. Write your answer in its place, "
+    "then run all cells again."
+)
+"""A cell or check that stopped at the template's answer stub."""
 STOPPED_BEFORE_DEFINING = Message(
     "habits.stopped-before-defining",
     "This cell stopped before it could define {names}, which the assignment asks for: fix the error, then run all "
@@ -1024,6 +1030,14 @@ CHECK_UNISOLATED = Message(
 SUBMIT_RUNNING = Message("students.submit.running", "Running {notebook} in a fresh process, as the grader will...")
 SUBMIT_WROTE = Message("students.submit.wrote", "Wrote {zip}: hand in this file.")
 SUBMIT_READY = Message("students.submit.ready", "{file} is ready to submit.")
+SUBMIT_READY_BUT_FAILING = Message(
+    "students.submit.ready-but-failing",
+    "{file} runs cleanly and can be submitted, but {count} public check still fails: {checks}. Fix it if you can, "
+    "then run submit again.",
+    "{file} runs cleanly and can be submitted, but {count} public checks still fail: {checks}. Fix them if you can, "
+    "then run submit again."
+)
+"""Said instead of :data:`SUBMIT_READY` while a public check fails (the zip is still written)."""
 SUBMIT_NOT_READY = Message(
     "students.submit.not-ready", "{file} is not ready to submit. Fix these, then run submit again:"
 )

@@ -329,6 +329,24 @@ def test_a_stopped_cell_keeps_its_habit_hint_and_adds_the_names_it_never_defined
         messages.HABIT_VIS_UTILS.format(), messages.STOPPED_BEFORE_DEFINING.format(names="`draw_model`")]
 
 
+STUB_CELL = "def scaled_sum(x, scale):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\nscaled_sum(1, 2)"
+
+
+def test_an_answer_still_at_the_templates_stub_is_not_answered_yet_not_a_raised_error() -> None:
+    run = summary("completed", "ran", (CellError(4, "NotImplementedError (line 3)"), CellError(5, "NotImplementedError")))
+    calls = check_result("calls", outcome="failed", message=messages.STUDENT_RAISED.format(
+        action="Calling", name="scaled_sum", error="NotImplementedError"))
+    hidden = replace(calls, name="hidden", visibility="hidden")
+
+    explained = habits.explain_cells(run, {4: STUB_CELL, 5: "x = 1"})
+    checks = habits.explain_checks((calls, hidden), explained.cell_errors, {4: STUB_CELL})
+
+    # Cell 5 raised it without the stub in its source: a raised error like any other.
+    assert [e.hint for e in explained.cell_errors] == [messages.NOT_ANSWERED_YET.format(), ""]
+    assert checks[0].hint == messages.NOT_ANSWERED_YET.format()
+    assert checks[1].hint == ""  # said at cell 4 already: not listed among the failed requirements
+
+
 def test_a_missing_name_points_back_at_the_failed_cell_that_defines_it() -> None:
     missing = check_result("draws", outcome="failed", message=messages.NOT_DEFINED.format(name="draw_model"))
     calls = check_result("calls", outcome="failed", message=messages.STUDENT_RAISED.format(

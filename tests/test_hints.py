@@ -121,7 +121,8 @@ def readable(name: str, text: str) -> str:
     """What a reader sees in a file: JSON strings, HTML and Markdown unescaped, whitespace collapsed."""
     if name.endswith(".json"):
         text = "\n".join(_strings(json.loads(text)))
-    elif name.endswith(".html"):
+    elif name.endswith(".html"):  # code is shown as code: written back as `code` to compare with the messages
+        text = re.sub(r"<code>([^<]*)</code>", r"`\1`", text)
         text = html.unescape(re.sub(r"<[^>]+>", " ", text))
     elif name.endswith(".md"):
         text = html.unescape(re.sub(r"\\(.)", r"\1", text))

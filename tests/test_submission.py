@@ -129,3 +129,23 @@ def test_a_submit_cell_does_nothing_while_the_grader_runs_the_notebook(tmp_path,
 
     assert submit() is None
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("failing", [(), ("q2_public",), ("q1_public", "q3_public")])
+def test_ready_to_submit_is_said_only_while_no_public_check_fails(tmp_path, failing) -> None:
+    from factories import FakeExecutor, autograph_checks, execution, write_answer
+
+    from autograder.core import assignment as assignments
+
+    path = write_answer(tmp_path / "mine.ipynb")
+    readiness = submission.prepare(path, assignments.load("autograph"), FakeExecutor(execution(*autograph_checks(*failing))))
+
+    head = readiness.text().splitlines()[0]
+    assert readiness.ready  # failing checks do not stop packaging: a partial answer can be handed in
+    if not failing:
+        assert head.startswith("mine.ipynb is ready to submit.")
+    else:
+        assert "ready to submit" not in head
+        names = ", ".join(f"{n.split('_')[0]} {n}" for n in failing)
+        count = "1 public check still fails" if len(failing) == 1 else f"{len(failing)} public checks still fail"
+        assert f"mine.ipynb runs cleanly and can be submitted, but {count}: {names}." in head

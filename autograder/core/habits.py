@@ -189,6 +189,8 @@ def _joined(*lines: str) -> str:
 
 
 def _cell_hint(error: CellError, failed: list[int], sources: Mapping[int, str], packages: Sequence[str]) -> str:
+    if _NOT_ANSWERED.match(error.error) and _STUB.search(sources.get(error.cell, "")):
+        return messages.NOT_ANSWERED_YET.format()
     habit = hint_for(error.error)
     if habit:
         return habit
@@ -213,6 +215,11 @@ def _missing_package_hint(cell: int, module: str, packages: Sequence[str]) -> st
     return messages.MISSING_PACKAGE.format(cell=cell, module=module, packages=allowed)
 
 
+_NOT_ANSWERED = re.compile(r"NotImplementedError\b")
+"""The error a template's answer stub raises (``tfgrade assign`` writes ``raise NotImplementedError()``)."""
+_STUB = re.compile(r"^\s*raise NotImplementedError\b", re.MULTILINE)
+_RAISED_NOT_IMPLEMENTED = re.compile(r"\braised NotImplementedError\b")
+"""A check's message when the student's code it called raised the stub's error."""
 _NOT_INSTALLED = re.compile(r"ModuleNotFoundError: No module named '(?P<module>[A-Za-z_]\w*)'(?:\s|$)")
 """A top-level module that is not there (a missing submodule of an installed package is another matter)."""
 ALWAYS_INSTALLED = ("TensorFlow", "Keras", "NumPy")
@@ -223,23 +230,27 @@ def explain_checks(
     checks: Iterable[CheckResult], cell_errors: Iterable[CellError], sources: Mapping[int, str]
 ) -> tuple[CheckResult, ...]:
     """Each failed check with what its message points at added to its hint, a line each (pure):
-    the failed cell that should have defined a name the message says is not defined, and the
-    habit behind an error the message carries.
+    the failed cell that should have defined a name the message says is not defined (public checks),
+    that the answer is still the template's stub, and the habit behind an error the message carries.
 
     A hidden check's message is only read here, never quoted: what is added is a fixed hint or cell numbers.
     """
-    failed = [e.cell for e in cell_errors]
-    return tuple(_explain(c, failed, sources) if c.outcome == "failed" else c for c in checks)
+    errors = tuple(cell_errors)
+    failed = [e.cell for e in errors]
+    told = {line for e in errors for line in e.hint.splitlines()}
+    return tuple(_explain(c, failed, sources, told) if c.outcome == "failed" else c for c in checks)
 
 
-def _explain(check: CheckResult, failed: list[int], sources: Mapping[int, str]) -> CheckResult:
+def _explain(check: CheckResult, failed: list[int], sources: Mapping[int, str], told: set[str]) -> CheckResult:
     lines = [line for line in check.hint.splitlines() if line.strip()]
-    # A hidden check's hints list the requirements that failed; the cell that stopped is told once, at
-    # the cell itself, not again in that list as if it were a requirement.
+    # A hidden check's hints list the requirements that failed: a failed cell, or advice a cell error
+    # already gives, is told once at the cell, not again in that list as if it were a requirement.
+    skip = told if check.visibility == "hidden" else set()
     cells = _defined_by(_missing_names(check.message), failed, sources) if check.visibility == "public" else []
     cause = messages.FAILED_CELL_CAUSE.format(cells=", ".join(map(str, cells)), count=len(cells)) if cells else ""
-    for advice in (cause, hint_for(check.message)):
-        if advice and advice not in lines:
+    unanswered = messages.NOT_ANSWERED_YET.format() if _RAISED_NOT_IMPLEMENTED.search(check.message) else ""
+    for advice in (cause, unanswered, hint_for(check.message)):
+        if advice and advice not in lines and advice not in skip:
             lines.append(advice)
     return replace(check, hint="\n".join(lines))
 

@@ -165,8 +165,17 @@ def _render_text(readiness: Readiness) -> str:
         where = f"{messages.CELL.format(cell=p.cell)}: " if p.cell else ""
         lines.append(f"  {'✗' if p.blocking else '!'} {where}{p.message}")
     if readiness.ready:
-        head = messages.SUBMIT_READY.format(file=readiness.path.name)
+        head = _ready_line(readiness)
         if readiness.check:
             head += " " + readiness.check.text().splitlines()[0]
         return "\n".join([head, *lines])
     return "\n".join([messages.SUBMIT_NOT_READY.format(file=readiness.path.name), *lines])
+
+
+def _ready_line(readiness: Readiness) -> str:
+    """"Ready to submit" only with no public check failing; otherwise which ones still fail."""
+    failing = [c for c in readiness.check.checks if c.outcome != "passed"] if readiness.check else []
+    if not failing:
+        return messages.SUBMIT_READY.format(file=readiness.path.name)
+    names = ", ".join(f"{safe_text(c.question, 80)} {safe_text(c.name, 120)}" for c in failing)
+    return messages.SUBMIT_READY_BUT_FAILING.format(file=readiness.path.name, count=len(failing), checks=names)
