@@ -333,7 +333,8 @@ STUB_CELL = "def scaled_sum(x, scale):\n    # YOUR CODE HERE\n    raise NotImple
 
 
 def test_an_answer_still_at_the_templates_stub_is_not_answered_yet_not_a_raised_error() -> None:
-    run = summary("completed", "ran", (CellError(4, "NotImplementedError (line 3)"), CellError(5, "NotImplementedError")))
+    stopped = (CellError(4, "NotImplementedError (line 3)"), CellError(5, "NotImplementedError"))
+    run = summary("completed", "ran", stopped)
     calls = check_result("calls", outcome="failed", message=messages.STUDENT_RAISED.format(
         action="Calling", name="scaled_sum", error="NotImplementedError"))
     hidden = replace(calls, name="hidden", visibility="hidden")

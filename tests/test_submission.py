@@ -138,7 +138,8 @@ def test_ready_to_submit_is_said_only_while_no_public_check_fails(tmp_path, fail
     from autograder.core import assignment as assignments
 
     path = write_answer(tmp_path / "mine.ipynb")
-    readiness = submission.prepare(path, assignments.load("autograph"), FakeExecutor(execution(*autograph_checks(*failing))))
+    executor = FakeExecutor(execution(*autograph_checks(*failing)))
+    readiness = submission.prepare(path, assignments.load("autograph"), executor)
 
     head = readiness.text().splitlines()[0]
     assert readiness.ready  # failing checks do not stop packaging: a partial answer can be handed in
