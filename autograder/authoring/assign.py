@@ -48,6 +48,13 @@ from autograder.core.assignment import AssignmentError, Notebooks
 
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 """What a solution region (or a cell tagged ``solution``) becomes, at the region's indentation."""
+STUB_COMMENTS = {"ko": "# 여기에 코드를 작성하세요"}
+"""The stub's first line in a translated notebook; the raise stays, as the grader recognizes it in any language."""
+
+
+def stub(language: str | None = None) -> tuple[str, str]:
+    """The two lines of an answer stub in ``language`` (English where there is no translation)."""
+    return (STUB_COMMENTS.get(language or "", STUB[0]), STUB[1])
 MARKDOWN_STUB = "YOUR ANSWER HERE"
 """What a markdown cell tagged ``solution`` becomes."""
 SOLUTION_TAG = "solution"
@@ -96,7 +103,7 @@ class Staleness:
 
 # --- one cell's source (pure) ---------------------------------------------------------------------
 
-def student_source(source: str, where: str = "the cell") -> str:
+def student_source(source: str, where: str = "the cell", language: str | None = None) -> str:
     """``source`` with every solution region replaced by its stub or prompt; ``where`` names the cell
     in errors."""
     lines = source.split("\n")
@@ -115,7 +122,7 @@ def student_source(source: str, where: str = "the cell") -> str:
         if prompt is not None:
             out += prompt
         elif not begin.group("no_prompt"):
-            out += [begin.group("indent") + stub for stub in STUB]
+            out += [begin.group("indent") + line for line in stub(language)]
     return "\n".join(out)
 
 
@@ -184,9 +191,10 @@ def student_notebook(solution: nbformat.NotebookNode, name: str, source: str = "
     notebook would hand out the answers.
     """
     cells = []
+    language = solution.metadata.get("tfgrade", {}).get("language")  # set by translated()
     for number, cell in enumerate(solution.cells, start=1):
         where = f"{source}, cell {number}" + (f" (id {cell['id']})" if cell.get("id") else "")
-        student = _student_cell(cell, where)
+        student = _student_cell(cell, where, language)
         if student is not None:
             student["id"] = cell.get("id") or f"cell-{number}"  # nbformat 4.4 had none: stable all the same
             cells.append(student)
@@ -206,7 +214,7 @@ def _hides_something(cell: nbformat.NotebookNode) -> bool:
     return bool(tags & {SOLUTION_TAG, *INSTRUCTOR_TAGS}) or (cell.cell_type == "code" and has_markers(cell.source))
 
 
-def _student_cell(cell: nbformat.NotebookNode, where: str) -> nbformat.NotebookNode | None:
+def _student_cell(cell: nbformat.NotebookNode, where: str, language: str | None) -> nbformat.NotebookNode | None:
     tags = list(cell.get("metadata", {}).get("tags", ()))
     if set(tags) & set(INSTRUCTOR_TAGS):
         return None
@@ -219,8 +227,8 @@ def _student_cell(cell: nbformat.NotebookNode, where: str) -> nbformat.NotebookN
         metadata["tags"] = kept_tags
     student.metadata = metadata
     if cell.cell_type == "code":
-        source = student_source(cell.source, where)  # checked even in a tagged cell: a bad marker is a slip
-        student.source = "\n".join(STUB) if SOLUTION_TAG in tags else source
+        source = student_source(cell.source, where, language)  # checked even in a tagged cell: a bad marker is a slip
+        student.source = "\n".join(stub(language)) if SOLUTION_TAG in tags else source
         student.outputs = []
         student.execution_count = None
     elif SOLUTION_TAG in tags and cell.cell_type == "markdown":

@@ -68,7 +68,8 @@ def test_assign_writes_a_korean_notebook_from_the_same_solution(tmp_path: Path) 
 
     assert [c.source for c in english.cells] == ["# Add one", "def f(x):\n    # YOUR CODE HERE\n    raise "
                                                  "NotImplementedError()", CHECK]
-    assert [c.source for c in korean.cells] == ["# 1 더하기", english.cells[1].source, CHECK_KO]
+    korean_stub = english.cells[1].source.replace("# YOUR CODE HERE", "# 여기에 코드를 작성하세요")
+    assert [c.source for c in korean.cells] == ["# 1 더하기", korean_stub, CHECK_KO]
     assert korean.metadata.tfgrade == {"assignment": "demo", "language": "ko"}
     assert "language" not in english.metadata.tfgrade
     assert all("tfgrade" not in c.metadata for c in [*english.cells, *korean.cells])  # translations stay home
@@ -153,8 +154,10 @@ def test_the_korean_notebook_has_the_same_cells_and_runs_the_same_code(name: str
             assert HANGUL.search(ko.source), en.id
     answers = [c.id for c in english.cells if c.cell_type == "code" and "YOUR CODE HERE" in c.source]
     assert answers
-    identical = {c.id for c, k in zip(english.cells, korean.cells, strict=True) if c.source == k.source}
-    assert identical >= {a for a in answers if name != "custom_layers" or a != "q1-answer"}  # its prompt is Korean
+    # An answer cell is the English one with its stubs in Korean (custom_layers' q1 has a Korean prompt too).
+    stubbed = {c.id for c, k in zip(english.cells, korean.cells, strict=True)
+               if c.source.replace(assign.STUB[0], assign.STUB_COMMENTS["ko"]) == k.source}
+    assert stubbed >= {a for a in answers if name != "custom_layers" or a != "q1-answer"}
 
 
 @pytest.mark.parametrize("name", BUNDLED)
@@ -163,7 +166,21 @@ def test_every_markdown_cell_is_korean(name: str) -> None:
     for en, ko in zip(english.cells, korean.cells, strict=True):
         if en.cell_type == "markdown":
             assert ko.source != en.source and len(HANGUL.findall(ko.source)) > len(ko.source) / 10, en.id
-            assert _code_spans(ko.source) <= _code_spans(en.source) | {"`tf.function`"}, en.id  # code kept as is
+            # Code kept as is, but for the answer stub, which is Korean in the Korean notebook, and the
+            # notebook's own file name, which is the Korean one.
+            own = {f"`{assign.STUB_COMMENTS['ko']}`", f"`tfgrade check {name}.ko.ipynb`"}
+            expected = {span.replace(f"{name}.ipynb", f"{name}.ko.ipynb") for span in _code_spans(en.source)}
+            assert _code_spans(ko.source) <= expected | {"`tf.function`"} | own, en.id
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_the_korean_notebook_has_korean_stubs_and_names_itself(name: str) -> None:
+    korean = template(name, "ko")
+    code = "\n".join(c.source for c in korean.cells if c.cell_type == "code")
+    assert "YOUR CODE HERE" not in code
+    assert code.count(assign.STUB_COMMENTS["ko"]) == code.count("raise NotImplementedError()") > 0
+    closing = korean.cells[-1].source
+    assert f"tfgrade check {name}.ko.ipynb" in closing and f"tfgrade check {name}.ipynb" not in closing
 
 
 def _code_spans(text: str) -> set[str]:
