@@ -10,7 +10,8 @@ A release is ``FOLDER/<name>/`` and the same folder zipped as ``FOLDER/<name>.zi
   names, ``tensorflow`` and the packages the notebook may import (``requirements``), and a
   ``[hidden.<question>]`` table per question with hidden checks: how many, their points, and what
   they test (the student-facing hints of ``requirements.toml``);
-- ``README.txt``: what to install and which commands to run.
+- ``README.txt``: what to install and which commands to run; ``README.ko.txt`` the same in Korean,
+  with the Korean notebook, when the assignment has one.
 
 It never holds a hidden check, a solution, ``requirements.toml`` (it names the hidden checks),
 ``mutants.toml``, the corpus, the samples, or a path of the instructor's machine. Files and
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import autograder
+from autograder import i18n
 from autograder.authoring import translations
 from autograder.core.assignment import Assignment, HiddenSummary
 from autograder.core.requirements import check_names
@@ -40,6 +42,8 @@ from autograder.errors import TfgradeError
 from autograder.students.selfcheck import hidden_shares
 
 README = "README.txt"
+README_KO = "README.ko.txt"
+"""The same steps in Korean, with the Korean notebook, when the assignment has one."""
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 """The earliest time a zip can hold: every entry gets it, so the zip depends on the content only."""
 SKIPPED = ("__pycache__",)
@@ -101,6 +105,8 @@ def _write(assignment: Assignment, hidden: tuple[HiddenSummary, ...], folder: Pa
     packages = declared_packages(assignment)
     (folder / "assignment.toml").write_text(public_toml(assignment, hidden, packages), encoding="utf-8")
     (folder / README).write_text(readme(assignment, hidden, packages), encoding="utf-8")
+    if any(_language(p) == "ko" for p in student_notebooks(assignment)):
+        (folder / README_KO).write_text(readme_ko(assignment, hidden, packages), encoding="utf-8")
     translations.write_public_catalogs(assignment, folder)  # hints and public check messages, translated
 
 
@@ -337,9 +343,56 @@ def readme(assignment: Assignment, hidden: tuple[HiddenSummary, ...], packages: 
         lines += ["", "Hidden checks run only when your work is graded; what they test:"]
         for share in hidden:
             lines.append(f"  {share.question}: {_counted(share.checks, 'check')}, {_counted(share.points, 'point')}")
-            lines += [f"    - {test}" for test in share.tests]
+            lines += [f"    - {' '.join(test.split())}" for test in share.tests]
     return "\n".join(lines) + "\n"
 
+
+
+def readme_ko(assignment: Assignment, hidden: tuple[HiddenSummary, ...], packages: tuple[str, ...]) -> str:
+    """:func:`readme` for Korean students: the Korean notebook to copy, hidden checks' hints from the catalog."""
+    notebook = next(p.name for p in student_notebooks(assignment) if _language(p) == "ko")
+    mine = f"my-{notebook}"
+    zipped = f"{mine.removesuffix('.ipynb')}-submission.zip"
+    install = [f'pip install "tfgrade=={autograder.__version__}"']
+    if packages:
+        install.append("pip install " + " ".join(f'"{p}"' for p in packages))
+    title = i18n.assignment_text(assignment.root, assignment.title, "ko")
+    lines = [
+        f"{title} ({assignment.name})",
+        "",
+        "들어 있는 것",
+        f"  {notebook:<24} 과제 노트북(한국어): 복사한 다음(예: {mine}) 복사본에 답을 작성하세요",
+        f"  {assignment.template.name:<24} 같은 과제의 영어 노트북",
+        f"  {'assignment.toml':<24} 문제, 배점, 제한 시간, 그리고 숨겨진 검사의 개수",
+        f"  {'checks/public/':<24} 공개 검사: 직접 읽고 실행할 수 있습니다",
+    ]
+    if assignment.data is not None:
+        lines.append(f"  {'data/':<24} 데이터 파일: 노트북에서 data/... 로 읽습니다")
+    lines += [
+        "",
+        "설치 (Python 3.11 이상, 가상 환경을 권합니다)",
+        *(f"  {line}" for line in install),
+        "",
+        "이 폴더에서 작업하세요. 그래야 tfgrade가 노트북 옆의 과제를 찾습니다",
+        f"  cp {notebook} {mine}",
+        f"  tfgrade check {mine}      저장된 노트북과 공개 검사를 실행합니다",
+        f"  tfgrade submit {mine}     오류 없이 실행되는지 확인하고 {zipped}을 만듭니다",
+        "  노트북 셀에서:  from autograder.selfcheck import check; check(\"q1\")",
+        "",
+        "-submission.zip 파일을 제출하세요.",
+    ]
+    if hidden:
+        lines += ["", "숨겨진 검사는 채점할 때만 실행됩니다. 검사하는 것:"]
+        for share in hidden:
+            lines.append(f"  {share.question}: 검사 {_value(share.checks)}개, {_value(share.points)}점")
+            lines += [f"    - {' '.join(i18n.assignment_text(assignment.root, t, 'ko').split())}" for t in share.tests]
+    return "\n".join(lines) + "\n"
+
+
+def _language(notebook: Path) -> str | None:
+    """``ko`` for ``autograph.ko.ipynb``; None for the English ``autograph.ipynb``."""
+    suffixes = notebook.suffixes
+    return suffixes[-2].lstrip(".") if len(suffixes) >= 2 else None
 
 
 def _counted(number: float, word: str) -> str:

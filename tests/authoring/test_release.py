@@ -180,7 +180,7 @@ def test_a_hint_that_gives_the_answer_away_is_found_in_the_release(tmp_path: Pat
 
 def test_a_release_holds_the_notebook_the_public_checks_toml_and_readme(released: dict[str, Released]) -> None:
     autograph = released["autograph"]
-    assert autograph.made.files == ("README.txt", "assignment.toml", "autograph.ipynb", "autograph.ko.ipynb",
+    assert autograph.made.files == ("README.ko.txt", "README.txt", "assignment.toml", "autograph.ipynb", "autograph.ko.ipynb",
                                     "checks/public/test_public.py", "locale/ko/LC_MESSAGES/assignment.po")
     korean = autograph.course.template.with_name("autograph.ko.ipynb")
     assert (autograph.made.folder / "autograph.ko.ipynb").read_bytes() == korean.read_bytes()
@@ -263,6 +263,20 @@ def test_the_readme_says_what_to_install_and_what_to_run(released: dict[str, Rel
         assert command in text
     second = selfcheck.hidden_shares(released["functional"].course)[1]
     assert f"{second.question}: {counted(second.checks, 'check')}, {counted(second.points, 'point')}" in text
+
+
+def test_the_korean_readme_gives_the_same_steps_with_the_korean_notebook(released: dict[str, Released]) -> None:
+    folder = released["functional"].made.folder
+    text = (folder / "README.ko.txt").read_text(encoding="utf-8")
+    english = (folder / "README.txt").read_text(encoding="utf-8")
+
+    assert "cp functional.ko.ipynb my-functional.ko.ipynb" in text
+    for command in ("tfgrade check my-functional.ko.ipynb", "tfgrade submit my-functional.ko.ipynb", 'check("q1")'):
+        assert command in text
+    install = [line for line in english.splitlines() if line.strip().startswith("pip install")]
+    assert install and all(line in text.splitlines() for line in install)  # the same install commands
+    assert "설치" in text and "제출하세요" in text
+    assert "README.ko.txt" in released["functional"].made.files
 
 
 def test_a_malformed_hidden_table_is_an_assignment_error(released: dict[str, Released], tmp_path: Path) -> None:
