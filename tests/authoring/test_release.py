@@ -180,8 +180,9 @@ def test_a_hint_that_gives_the_answer_away_is_found_in_the_release(tmp_path: Pat
 
 def test_a_release_holds_the_notebook_the_public_checks_toml_and_readme(released: dict[str, Released]) -> None:
     autograph = released["autograph"]
-    assert autograph.made.files == ("README.ko.txt", "README.txt", "assignment.toml", "autograph.ipynb", "autograph.ko.ipynb",
-                                    "checks/public/test_public.py", "locale/ko/LC_MESSAGES/assignment.po")
+    assert autograph.made.files == ("README.ko.txt", "README.txt", "assignment.toml", "autograph.ipynb",
+                                    "autograph.ko.ipynb", "checks/public/test_public.py",
+                                    "locale/ko/LC_MESSAGES/assignment.po")
     korean = autograph.course.template.with_name("autograph.ko.ipynb")
     assert (autograph.made.folder / "autograph.ko.ipynb").read_bytes() == korean.read_bytes()
     assert "autograph.ko.ipynb" in (autograph.made.folder / "README.txt").read_text(encoding="utf-8")
