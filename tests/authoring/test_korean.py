@@ -324,3 +324,19 @@ def test_a_language_must_be_a_language_code(tmp_path: Path) -> None:
     with pytest.raises(assign.TranslationError, match="is not a language code"):
         assign.write(assignment.notebooks("demo", root))
     assert sorted(p.name for p in tmp_path.rglob("*.ipynb")) == ["demo.ipynb"]  # the solution only
+
+
+# -- one register ---------------------------------------------------------------------------------
+
+HAEYO = re.compile(r"[가-힣]*[^세\s]요[.?!](?:\s|$|\")")
+"""A 해요체 statement or question ("잘했어요.", "빠졌나요?"); the polite imperative -세요 is kept."""
+
+
+def test_korean_text_is_written_in_one_register() -> None:
+    po = [ROOT / "autograder/locale/ko/LC_MESSAGES/tfgrade.po",
+          *ROOT.glob("assignments/*/locale/ko/LC_MESSAGES/assignment.po")]
+    texts = {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in po}
+    for name in BUNDLED:
+        texts[name] = "\n".join(c.source for c in template(name, "ko").cells)
+    found = {where: HAEYO.findall(text) for where, text in texts.items()}
+    assert {where: words for where, words in found.items() if words} == {}
