@@ -89,6 +89,19 @@ def test_overrides_added_changed_and_removed_say_so() -> None:
         Change("alice", "q1", 3.0, 1.0, "override removed"), Change("alice", "total", 11.0, 9.0, "override removed")]
 
 
+def test_each_row_gives_only_the_cause_that_moved_its_score() -> None:
+    # The file changed (q3's public check now passes) and an override was added on q1 in the same run:
+    # q1 moved by the override alone, q3 by the checks alone, the total by both (issue 22).
+    earlier = stored("q1_hidden", "q3_public")
+    now = apply(stored("q1_hidden").score, [override("q1", "+2")])
+
+    found = compare("alice", earlier, now, ("file changed",))
+
+    assert found == [Change("alice", "q1", 1.0, 3.0, "override added"),
+                     Change("alice", "q3", 2.0, 3.0, "file changed"),
+                     Change("alice", "total", 8.0, 11.0, "file changed; override added")]
+
+
 def test_changes_csv_has_a_header_even_when_nothing_changed() -> None:
     assert changes.changes_csv([]) == "submission,question,before,after,why\n"
     assert changes.changes_csv([Change("=bo", "total", None, 2.5, "new")]).splitlines()[1] == "'=bo,total,,2.5,new"
@@ -99,9 +112,9 @@ def test_the_summary_says_when_nothing_changed_and_is_silent_on_a_first_run() ->
     moved = [Change("ann", "q1", 1.0, 2.0, "checks changed")]
 
     assert changes.summary(new, earlier=False, where="out/changes.csv") == ""
-    assert changes.summary(new, earlier=True, where="x") == "No score changed since the last run. 1 new submission(s)."
+    assert changes.summary(new, earlier=True, where="x") == "No score changed since the last run. 1 new submission."
     assert changes.summary(moved, earlier=True, where="out/changes.csv").splitlines() == [
-        "1 score(s) changed since the last run (all in out/changes.csv):", "  ann q1: 1 -> 2 (checks changed)"]
+        "1 score changed since the last run (all in out/changes.csv):", "  ann q1: 1 -> 2 (checks changed)"]
 
 
 # -- in a batch (fake executor) -----------------------------------------------------------------
@@ -196,7 +209,7 @@ def test_a_fixed_check_shows_in_changes_csv_and_the_overrides_survive_the_regrad
     assert (code1, code2) == (0, 0)
     assert "since the last run" not in printed1  # a first run has nothing to compare with
     assert "2 override(s) applied" in printed1 and "2 override(s) applied" in printed2
-    assert f"2 score(s) changed since the last run (all in {out / 'changes.csv'}):" in printed2
+    assert f"2 scores changed since the last run (all in {out / 'changes.csv'}):" in printed2
     assert f"  {bo} q1: 0 -> 1 (checks changed)" in printed2
     assert changes1.splitlines()[1:] == [f"{root / 'subs' / n}.ipynb,total,,{s},new" for n, s in
                                          (("ann", 3), ("bo", 1), ("cy", 2.5))]

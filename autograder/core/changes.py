@@ -11,6 +11,10 @@ is made of these reasons, joined by ``; ``:
 * ``earlier grader error``: the earlier run failed on it, so it is graded again;
 * ``override added``, ``override changed``, ``override removed``: an instructor's override.
 
+Each row gives only the causes that moved its score: a regrade's reasons when what the checks gave
+moved, an override's when the override changed (issue 22: a score an override alone moved is not
+put down to a changed file).
+
 A submission with no earlier report gets one ``total`` row with an empty ``before`` and ``why`` =
 ``new``; it is not counted as a change. Every function here is pure.
 """
@@ -78,25 +82,29 @@ def compare(submission: str, earlier: codec.Report | None, after: Score, regrade
     old = {q.question: q for q in before.questions}
     new = {q.question: q for q in after.questions}
     rows: list[Change] = []
-    every_reason: dict[str, None] = {}
+    overrides: dict[str, None] = {}
     for name in dict.fromkeys([*new, *old]):
         was, now = old.get(name), new.get(name)
         was_score, now_score = (was.earned if was else None), (now.earned if now else None)
         if was_score == now_score:
             continue
-        why = _why(regraded, _override_reason(was.override if was else None, now.override if now else None))
-        every_reason.update(dict.fromkeys(why))
-        rows.append(Change(submission, name, was_score, now_score, "; ".join(why)))
+        override = _override_reason(was.override if was else None, now.override if now else None)
+        checks_moved = (was.automatic if was else None) != (now.automatic if now else None)
+        overrides.update(dict.fromkeys([override] if override else []))
+        rows.append(Change(submission, name, was_score, now_score, _why(regraded, checks_moved, [override])))
     if before.earned != after.earned:
-        why = _why([*every_reason, *regraded], _override_reason(before.override, after.override))
-        rows.append(Change(submission, TOTAL, before.earned, after.earned, "; ".join(why)))
+        total = _override_reason(before.override, after.override)
+        why = _why(regraded, before.automatic != after.automatic, [*overrides, total])
+        rows.append(Change(submission, TOTAL, before.earned, after.earned, why))
     return rows
 
 
-def _why(regraded: Sequence[str], override: str) -> list[str]:
-    reasons = [*regraded, *([override] if override else [])]
-    # A score that moved with neither a regrade nor an override: rescored by the same code (should not happen).
-    return list(dict.fromkeys(reasons)) or ["rescored"]
+def _why(regraded: Sequence[str], checks_moved: bool, overrides: Sequence[str]) -> str:
+    """The causes that moved a score, and only those: the regrade's reasons when what the checks gave moved,
+    and the overrides that changed. An override alone moving a score is not put down to a changed file."""
+    reasons = [*(regraded if checks_moved else ()), *(o for o in overrides if o)]
+    # A score that moved with neither: the regrade's reasons, else rescored by the same code (should not happen).
+    return "; ".join(dict.fromkeys(reasons or regraded)) or "rescored"
 
 
 def _override_reason(before: Adjustment | None, after: Adjustment | None) -> str:
@@ -126,10 +134,10 @@ def summary(changes: Sequence[Change], *, earlier: bool, where: str) -> str:
         return ""
     changed = [c for c in changes if not c.new]
     added = len(changes) - len(changed)
-    new = f" {added} new submission(s)." if added else ""
+    new = f" {_counted(added, 'new submission')}." if added else ""
     if not changed:
         return f"No score changed since the last run.{new}"
-    lines = [f"{len(changed)} score(s) changed since the last run (all in {where}):{new}"]
+    lines = [f"{_counted(len(changed), 'score')} changed since the last run (all in {where}):{new}"]
     for c in changed[:SHOWN]:
         name = safe_text(c.submission, 60)
         lines.append(f"  {name} {c.question}: {_number(c.before) or '-'} -> {_number(c.after) or '-'} ({c.why})")
@@ -140,3 +148,7 @@ def summary(changes: Sequence[Change], *, earlier: bool, where: str) -> str:
 
 def _number(value: float | None) -> str:
     return "" if value is None else format_number(value)
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
