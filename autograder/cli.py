@@ -39,6 +39,7 @@ files written (FOLDER is --out; <name> is the submission's file name without its
                                            --student-id its first column is student_id
   FOLDER/class.html                        the class report, to open in a browser
   FOLDER/changes.csv                       each score that differs from the last run's, and why
+  FOLDER/checks.csv                        each check's pass rate over the graded submissions (item analysis)
 {export_files}
 {submission_files}
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from factories import FakeExecutor, write_answer
@@ -211,7 +213,8 @@ def test_submissions_named_like_the_batchs_files_get_folders_of_their_own(tmp_pa
         result, _ = run_batch(paths, assignment, out)
 
         assert [g.result.status for g in result.rows] == ["graded"] * len(names), run
-        assert {p.name for p in out.iterdir()} == {"grades.csv", "class.html", "changes.csv", "submissions"}, run
+        assert {p.name for p in out.iterdir()} == {"grades.csv", "class.html", "changes.csv", "checks.csv",
+                                                       "submissions"}, run
         assert (out / "grades.csv").is_file() and (out / "class.html").is_file()
         assert [r["submission"] for r in csv_rows(out)] == [str(p) for p in paths]
         for name in names:
@@ -312,6 +315,17 @@ def test_batch_writes_a_class_report_with_plots(tmp_path, assignment):
     run_batch(_three(tmp_path), assignment, tmp_path / "out")
     page = (tmp_path / "out" / "class.html").read_text(encoding="utf-8")
     assert page.count("<svg") >= 2 and "<rect" in page
+
+
+def test_the_class_report_links_every_submission_to_the_feedback_it_reads(tmp_path, assignment):
+    paths = [write_answer(tmp_path / "in" / name) for name in ("ann.ipynb", "bo b.ipynb", "cy.ipynb")]
+    run_batch(paths, assignment, tmp_path / "out")
+
+    page = (tmp_path / "out" / "class.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', page)
+    assert [name for _, name in links] == [str(p) for p in paths]
+    for href, _ in links:  # each link opens an existing feedback page, relative to class.html
+        assert (tmp_path / "out" / unquote(href)).is_file() and href.endswith("/feedback.html"), href
 
 
 # -- a real batch, killed halfway ----------------------------------------------------------------

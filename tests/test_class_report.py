@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import re
 import shutil
 import subprocess
@@ -24,7 +26,13 @@ from autograder.core.results import (
     SubmissionStatus,
 )
 from autograder.core.scoring import Score, score
-from autograder.reports.class_report import FAILURE_ROWS, FLAG_ROWS, class_report_html, normalize_message
+from autograder.reports.class_report import (
+    FAILURE_ROWS,
+    FLAG_ROWS,
+    check_rates_csv,
+    class_report_html,
+    normalize_message,
+)
 from autograder.reports.feedback import feedback_html, feedback_markdown
 
 QUESTIONS = (
@@ -229,6 +237,35 @@ def failure_rows(root: ET.Element, section: str) -> list[list[str]]:
     table = root.find(f".//section[@aria-labelledby='{section}']/table")
     assert table is not None, f"no table in section {section}"
     return [[text_of(td) for td in tr] for tr in table.iter("tr") if tr.find("td") is not None]
+
+
+def test_a_long_check_name_is_shown_whole_with_room_for_it() -> None:
+    long = "count_halvings_converts_to_graph_loop_for_every_input_length"
+    svg = chart(render([row(check_result(long, "q2", outcome="passed"), check_result("short", "q1"))]), "pass-rates")
+
+    label = next(t for t in svg.iter("text") if "".join(t.itertext()) == f"q2 · {long}")
+    assert float(label.get("x", "0")) >= 7.0 * len(f"q2 · {long}")  # its right end leaves room for every letter
+    assert float(svg.get("viewbox", "").split()[2]) > float(label.get("x", "0"))  # the parser lowercases names
+
+
+def test_check_pass_rates_are_written_as_csv_lowest_first_for_item_analysis() -> None:
+    rows = [scoring(3, 2, "ann.ipynb"), scoring(1, 2, "bo.ipynb"), row(name="x.ipynb", status="rejected")]
+
+    table = list(csv.DictReader(io.StringIO(check_rates_csv(rows))))
+
+    assert [(r["question"], r["check"], r["runs"], r["passed"], r["pass_rate"]) for r in table] == [
+        ("q1", "build", "2", "1", "0.5000"), ("q2", "train", "2", "2", "1.0000")]
+
+
+def test_every_submission_is_listed_with_a_link_to_its_feedback() -> None:
+    rows = [scoring(3, 2, "ann.ipynb"), scoring(1, 0, "<b>bo</b>.ipynb")]
+    links = ["submissions/ann/feedback.html", "submissions/%3Cb%3Ebo%3C%2Fb%3E/feedback.html"]
+    root = parse_html(class_report_html(rows, title="Week 3", feedback=links))
+
+    anchors = [(a.get("href"), "".join(a.itertext())) for a in root.iter("a")]
+    assert anchors == [(links[0], "ann.ipynb"), (links[1], "<b>bo</b>.ipynb")]
+    assert "5 / 5" in text_of(root) and "1 / 5" in text_of(root)
+    assert not list(parse_html(class_report_html(rows, title="Week 3")).iter("a"))  # no links: no table
 
 
 def test_failure_messages_that_differ_only_in_numbers_group_together() -> None:

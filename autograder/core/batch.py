@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
 import nbformat
 
@@ -31,7 +32,7 @@ from autograder.core.grading import Graded, grade
 from autograder.core.results import SubmissionResult
 from autograder.errors import TfgradeError
 from autograder.reports import formats as report
-from autograder.reports.class_report import class_report_html
+from autograder.reports.class_report import check_rates_csv, class_report_html
 from autograder.reports.feedback import feedback_html, feedback_markdown
 from autograder.reports.feedback_notebook import FEEDBACK_HTML, FEEDBACK_IPYNB, feedback_notebook, render_html
 
@@ -126,7 +127,8 @@ def grade_all(
         done = tuple(pool.map(one, zip(paths, folders, strict=True)))
     rows = tuple(row.graded for row in done)
     found = tuple(change for row in done for change in row.changes)
-    _write_batch_files(rows, assignment, out_dir, found, id_column=_id_column(student_id))
+    feedback = [f"{SUBMISSIONS}/{quote(folder.name)}/{FEEDBACK_PAGE}" for folder in folders]
+    _write_batch_files(rows, assignment, out_dir, found, id_column=_id_column(student_id), feedback=feedback)
     return BatchResult(rows=rows, out_dir=out_dir, reused=tracker.reused, changes=found,
                        earlier=sum(row.earlier for row in done))
 
@@ -143,16 +145,19 @@ def _id_column(student_id: Callable[[Path], str] | None) -> str:
 
 
 def _write_batch_files(
-    rows: Sequence[Graded], assignment: Assignment, out_dir: Path, found: Sequence[changes.Change], *, id_column: str
+    rows: Sequence[Graded], assignment: Assignment, out_dir: Path, found: Sequence[changes.Change], *, id_column: str,
+    feedback: Sequence[str] = (),
 ) -> None:
     pairs = [(g.result, g.score) for g in rows]
     cache.write_atomically(out_dir / GRADES, report.grades_csv(pairs, id_column=id_column))
-    cache.write_atomically(out_dir / CLASS_REPORT, class_report_html(pairs, title=f"{assignment.name}: class report"))
+    page = class_report_html(pairs, title=f"{assignment.name}: class report", feedback=feedback)
+    cache.write_atomically(out_dir / CLASS_REPORT, page)
+    cache.write_atomically(out_dir / CHECK_RATES, check_rates_csv(pairs))
     # Rewritten on every run, so a changes.csv left by an earlier run never passes for this run's.
     cache.write_atomically(out_dir / CHANGES, changes.changes_csv(found))
 
 
-GRADES, CLASS_REPORT, CHANGES = "grades.csv", "class.html", "changes.csv"
+GRADES, CLASS_REPORT, CHANGES, CHECK_RATES = "grades.csv", "class.html", "changes.csv", "checks.csv"
 SUBMISSIONS = "submissions"
 """Each submission's reports go in ``out/submissions/<name>/``: a folder of its own, so no file name
 (``grades.csv.ipynb``, ``class.html.zip``) can make a submission's folder collide with the batch's files."""
@@ -165,7 +170,7 @@ class BatchError(TfgradeError):
 def _expect_writable_batch_files(out_dir: Path) -> None:
     """Refuse before grading, not after: an output folder of an older tfgrade may hold a folder named grades.csv."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in (GRADES, CLASS_REPORT, CHANGES):
+    for name in (GRADES, CLASS_REPORT, CHANGES, CHECK_RATES):
         if (out_dir / name).is_dir():
             raise BatchError(
                 f"{out_dir / name} is a folder (an older tfgrade put a submission's reports there), so the batch "
@@ -270,6 +275,8 @@ def _report_json(made: _Made) -> str:
     return codec.REPORT.dumps(full, indent=2) + "\n"
 
 
+FEEDBACK_PAGE = "feedback.html"
+"""The student's feedback page, which class.html links each submission to."""
 OUTPUTS: tuple[Output, ...] = (
     Output("student.json", "student", _json(report.student_report),
            "for the student: hidden checks only as counts and points"),
@@ -277,7 +284,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output("feedback.txt", "student", _feedback_text, "the student's feedback as text,"),
     Output("feedback.md", "student", lambda made: feedback_markdown(made.graded.result, made.graded.score),
            "as Markdown"),
-    Output("feedback.html", "student", lambda made: feedback_html(made.graded.result, made.graded.score),
+    Output(FEEDBACK_PAGE, "student", lambda made: feedback_html(made.graded.result, made.graded.score),
            "and as a web page"),
     Output(FEEDBACK_IPYNB, "student", lambda made: made.notebook_files.get(FEEDBACK_IPYNB),
            "the student's own notebook, with the results after each question and each cell error "

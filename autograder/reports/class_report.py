@@ -22,6 +22,8 @@ grader error says nothing about what the student knows, so those are listed with
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
 import statistics
@@ -32,7 +34,7 @@ from typing import ClassVar
 from autograder.core.results import CheckResult, FlagKind, SubmissionResult
 from autograder.core.scoring import Adjustment, Score
 from autograder.reports import class_words as words
-from autograder.reports.formats import MESSAGE_LIMIT, NAME_LIMIT, format_number, safe_text
+from autograder.reports.formats import MESSAGE_LIMIT, NAME_LIMIT, csv_text, format_number, safe_text
 from autograder.reports.pages import render_page
 
 __all__ = ["class_report_html", "normalize_message"]
@@ -45,8 +47,8 @@ EXACT_BINS_UP_TO = 20
 """Up to this many points, whole-number scores get one histogram bar per possible score."""
 HISTOGRAM_BINS = 10
 """Histogram bars otherwise: equal ranges from 0 to the maximum, the last one closed."""
-LABEL_LIMIT = 42
-"""Characters of a label kept beside a bar; the full label is in the bar's tooltip."""
+LABEL_LIMIT = 120
+"""Characters of a label kept beside a bar (a whole check name); the full label is in the bar's tooltip."""
 EXAMPLE_LIMIT = 400
 """Characters kept of the example message in the failure tables."""
 FLAG_ROWS = 10
@@ -67,12 +69,17 @@ def normalize_message(message: str) -> str:
     return _NUMBER.sub("#", safe_text(message, MESSAGE_LIMIT))
 
 
-def class_report_html(rows: Sequence[Row], *, title: str) -> str:
-    """The class overview page for ``rows`` (one per submission), headed ``title``."""
+def class_report_html(rows: Sequence[Row], *, title: str, feedback: Sequence[str] = ()) -> str:
+    """The class overview page for ``rows`` (one per submission), headed ``title``.
+
+    ``feedback`` holds, per row, the address of that submission's feedback page relative to this page
+    (``submissions/alice/feedback.html``); with it, the page has a table of every submission linking there.
+    """
     graded = [row for row in rows if row[0].status == "graded"]
     points = rows[0][1].points if rows else 0.0
     sections = [
         _summary_section(rows, graded, points),
+        _students_section(rows, feedback),
         _flags_section(rows),
         _overrides_section(rows),
         _histogram_section(graded, points),
@@ -171,13 +178,30 @@ class _PlainTable:
 
 
 @dataclass(frozen=True)
+class _StudentRow:
+    submission: str
+    link: str
+    """The feedback page's address, relative to this page (the template escapes it)."""
+    status: str
+    score: str
+    flags: str
+
+
+@dataclass(frozen=True)
+class _StudentTable:
+    kind: ClassVar[str] = "students"
+    head: tuple[str, ...]
+    rows: tuple[_StudentRow, ...]
+
+
+@dataclass(frozen=True)
 class _Section:
     anchor: str
     heading: str
     note: str = ""
     cards: tuple[_Card, ...] = ()
     chart: _Chart | None = None
-    table: _GroupTable | _PlainTable | None = None
+    table: _GroupTable | _PlainTable | _StudentTable | None = None
     empty: str = ""
     """Said instead of a chart or table when there is nothing to draw."""
 
@@ -280,19 +304,26 @@ class _Bar:
 
 
 _B_WIDTH, _B_LABEL, _B_TRACK, _B_ROW, _B_THICK = 720, 300, 290, 28, 16
+_B_CHAR = 7.2
+"""About the widest a label character is at the labels' font size (labels are check names: ASCII)."""
 
 
 def _bars_chart(name: str, bars: Sequence[_Bar], label: str) -> _Chart:
+    # The label column is as wide as the longest label (with its tag), so a long check name is shown whole,
+    # never cut at the page's left edge; the chart's viewBox scales the whole to the page.
+    texts = [safe_text(bar.label, LABEL_LIMIT) for bar in bars]
+    longest = max((len(t) + (len(bar.tag) + 3 if bar.tag else 0) for t, bar in zip(texts, bars, strict=True)),
+                  default=0)
+    left = max(_B_LABEL, round(longest * _B_CHAR) + 16)
     shapes: list[_Shape] = []
-    for i, bar in enumerate(bars):
+    for i, (bar, text) in enumerate(zip(bars, texts, strict=True)):
         y = 6 + i * _B_ROW
-        text = safe_text(bar.label, LABEL_LIMIT)
-        shapes.append(_Text("label", str(_B_LABEL - 10), f"{y + 12.5:.1f}", "end", text, bar.tag))
-        shapes.append(_rect(_B_LABEL, y, _B_TRACK, _B_THICK, "track", bar.tooltip))
+        shapes.append(_Text("label", str(left - 10), f"{y + 12.5:.1f}", "end", text, bar.tag))
+        shapes.append(_rect(left, y, _B_TRACK, _B_THICK, "track", bar.tooltip))
         fraction = min(max(bar.fraction, 0.0), 1.0)
-        shapes.append(_rect(_B_LABEL, y, _B_TRACK * fraction, _B_THICK, f"bar {_tone(fraction)}", bar.tooltip))
-        shapes.append(_text(_B_LABEL + _B_TRACK + 8, y + 12.5, bar.value, "start", "value"))
-    return _chart(name, _B_WIDTH, 12 + len(bars) * _B_ROW, label, shapes)
+        shapes.append(_rect(left, y, _B_TRACK * fraction, _B_THICK, f"bar {_tone(fraction)}", bar.tooltip))
+        shapes.append(_text(left + _B_TRACK + 8, y + 12.5, bar.value, "start", "value"))
+    return _chart(name, _B_WIDTH - _B_LABEL + left, 12 + len(bars) * _B_ROW, label, shapes)
 
 
 def _tone(fraction: float) -> str:
@@ -351,6 +382,21 @@ def _check_rates(graded: Sequence[Row]) -> list[_CheckRate]:
     ]
     # A stable sort: checks with equal rates keep the order they ran in.
     return sorted(rates, key=lambda r: r.passed / r.runs)
+
+
+CHECKS_CSV_HEADER = ("question", "check", "visibility", "requirement", "runs", "passed", "broke", "pass_rate")
+
+
+def check_rates_csv(rows: Sequence[Row]) -> str:
+    """Each check's pass rate over the graded submissions, lowest first, as CSV for item analysis (pure)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CHECKS_CSV_HEADER)
+    for rate in _check_rates([row for row in rows if row[0].status == "graded"]):
+        check = rate.check
+        writer.writerow([csv_text(check.question), csv_text(check.name), check.visibility, csv_text(check.requirement),
+                         rate.runs, rate.passed, rate.errors, f"{rate.passed / rate.runs:.4f}"])
+    return buffer.getvalue()
 
 
 def _rate_bar(rate: _CheckRate) -> _Bar:
@@ -468,6 +514,23 @@ def _flag_rows(result: SubmissionResult) -> list[tuple[str, ...]]:
     ]
     more = len(result.flags) - FLAG_ROWS
     return rows + ([(name, words.FLAGS_MORE.format(count=more), "", "", "")] if more > 0 else [])
+
+
+# -- every submission, linked to its feedback ------------------------------------------------
+
+
+def _students_section(rows: Sequence[Row], feedback: Sequence[str]) -> _Section | None:
+    if not rows or len(feedback) != len(rows):
+        return None
+    head = tuple(h.format() for h in (words.HEAD_SUBMISSION, words.HEAD_STATUS, words.HEAD_FINAL, words.HEAD_FLAG))
+    table = tuple(
+        _StudentRow(safe_text(result.submission, NAME_LIMIT), link, _STATUS[result.status].format(),
+                    f"{format_number(score.earned)} / {format_number(score.points)}",
+                    str(len(result.flags)) if result.flags else "")
+        for (result, score), link in zip(rows, feedback, strict=True)
+    )
+    return _Section("students", words.STUDENTS.format(), words.STUDENTS_NOTE.format(),
+                    table=_StudentTable(head, table))
 
 
 # -- overrides --------------------------------------------------------------------------------
