@@ -21,7 +21,8 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.authoring import assign
+from autograder.authoring import assign, translations
+from autograder.core import assignment as assignments
 from autograder.core import course as courses
 from autograder.core.assignment import AssignmentError
 
@@ -131,6 +132,8 @@ class Created:
     files: tuple[Path, ...]
     course_option: str = ""
     """`` --course DIR`` where the next commands would not find the course from the current folder."""
+    languages: tuple[str, ...] = ()
+    """The languages whose catalogs were written for translators."""
 
     def text(self) -> str:
         lines = [f"Made a new course in {self.root} (no course was found from here up)." if self.new_course
@@ -145,13 +148,22 @@ class Created:
             f"     assignments/{name}/requirements.toml, the points in assignments/{name}/assignment.toml.",
             f"  2. tfgrade assign {name}{option}      writes the student notebook from the solution",
             f"  3. tfgrade validate {name}{option}    the solution gets full marks, the blank notebook 0",
-            f"  4. tfgrade release {name}{option} --out release/   what students download",
+            f"  4. tfgrade catalogs {name}{option}    after changing hints or checks: their texts for translators"
+            + (f" (then translate assignments/{name}/locale/{self.languages[0]}/LC_MESSAGES/assignment.po)"
+               if self.languages else ""),
+            f"  5. tfgrade release {name}{option} --out release/   what students download",
         ]
         return "\n".join(lines)
 
 
-def create(name: str, course: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Created:
-    """Write a new assignment called ``name``; refuses to touch one that exists."""
+def create(
+    name: str, course: str | os.PathLike[str] | None = None, cwd: Path | None = None, languages: tuple[str, ...] = (),
+) -> Created:
+    """Write a new assignment called ``name``; refuses to touch one that exists.
+
+    For each of ``languages`` (``("ko",)``) it also writes the assignment's catalog for translators,
+    as ``tfgrade catalogs NAME --lang ko`` would: the example's hints and check messages, untranslated.
+    """
     if not NAME.match(name):
         raise AssignmentError(f"{name!r} cannot be an assignment's name: use letters, digits, _ and -, starting "
                               "with a letter (e.g. week3).")
@@ -165,9 +177,12 @@ def create(name: str, course: str | os.PathLike[str] | None = None, cwd: Path | 
     for path, text in files.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(text, encoding="utf-8")
+    written = [root / path for path in files]
+    if languages:
+        written += translations.update_catalogs(assignments.load(root / "assignments" / name), languages)
     found = courses.find(None, here)
     option = "" if found is not None and found.root == root else f" --course {root}"
-    return Created(name, root, new_course, tuple(root / path for path in files), option)
+    return Created(name, root, new_course, tuple(written), option, languages)
 
 
 def _course_root(course: str | os.PathLike[str] | None, here: Path) -> tuple[Path, bool]:

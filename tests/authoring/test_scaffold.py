@@ -34,6 +34,16 @@ def test_with_no_course_it_makes_one_here_and_says_so(tmp_path: Path) -> None:
     assert "--course" not in text  # from here, the next commands find the course
 
 
+def test_with_a_language_it_also_writes_the_catalog_translators_fill_in(tmp_path: Path) -> None:
+    made = scaffold.create("week1", cwd=tmp_path, languages=("ko",))
+
+    korean = tmp_path / "assignments/week1/locale/ko/LC_MESSAGES/assignment.po"
+    assert korean in made.files and (tmp_path / "assignments/week1/locale/assignment.pot") in made.files
+    catalog = korean.read_text(encoding="utf-8")
+    assert "#. hint of requirement" in catalog and "Language: ko" in catalog  # the example's texts, to translate
+    assert "tfgrade catalogs week1" in made.text() and "locale/ko/LC_MESSAGES/assignment.po" in made.text()
+
+
 def test_in_a_course_it_adds_the_assignment_there(tmp_path: Path) -> None:
     scaffold.create("week1", cwd=tmp_path)
     inside = tmp_path / "assignments" / "week1"
