@@ -298,7 +298,9 @@ LIMIT_PROCESSES = Message(
     "Your notebook tried to start more than {processes} processes or threads; the extra ones were refused."
 )
 CELL_TIMEOUT = Message(
-    "limit.cell-timeout", "this cell ran longer than the time limit and was stopped; look for an infinite loop"
+    "limit.cell-timeout",
+    "this cell ran longer than its time limit of {seconds:g} s of computing and was stopped; the cells after it "
+    "still ran and were graded. Look for an infinite loop, or make it faster"
 )
 """The error of a cell stopped at ``cell_seconds``, shown after ``CellTimeout:``."""
 CELL_TIMEOUT_ADVICE = Message(
@@ -326,9 +328,12 @@ RAN_WITH_ERRORS = Message(
 ERROR_AT_LINE = Message("run.error-at-line", "{error} (line {line})")
 NOTEBOOK_TIMEOUT = Message(
     "run.timeout",
-    "Your notebook did not finish running in time{where}. Look for an infinite loop or a very slow cell, then "
-    "restart and run all cells to check it finishes."
+    "Your notebook did not finish running in time{where}{limit}. The checks still graded what the cells that ran "
+    "had defined. Look for an infinite loop or a very slow cell, then restart and run all cells to check it "
+    "finishes."
 )
+NOTEBOOK_LIMIT = Message("run.timeout-limit", " (its limit: {seconds:g} s of computing)")
+"""Completes :data:`NOTEBOOK_TIMEOUT` as its ``limit`` where the limit is known (else empty)."""
 TIMEOUT_IN_CELL = Message("run.timeout-in-cell", ": cell {cell} was still running")
 """Completes :data:`NOTEBOOK_TIMEOUT` as its ``where`` (else empty)."""
 NOTEBOOK_ENDED = Message(

@@ -139,7 +139,8 @@ def test_timeout_and_exit_are_errors_of_their_cells_and_later_cells_run(tmp_path
         "after = 2",
     ]
     with ran(tmp_path, cells, cell_seconds=2) as run:
-        assert run.error_of(2).startswith("CellTimeout: this cell ran longer than the time limit")
+        assert run.error_of(2).startswith("CellTimeout: this cell ran longer than its time limit of 2 s of computing")
+        assert "the cells after it still ran and were graded" in run.error_of(2)
         assert run.error_of(3) == "SystemExit: 3 (line 2)"
         assert run.error_of(4).startswith("SystemExit")
         assert run.error_of(5).startswith("CellTimeout")

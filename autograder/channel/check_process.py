@@ -206,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         reply_bytes=args.reply_bytes,
         cells=_cell_numbers(args.cells_file),
         wall_factor=wall,
+        notebook_seconds=args.notebook_seconds,
     )
     # The runner runs the student's artifacts, so its requests end with the budget too.
     runner_channel = None if args.runner_fd is None else _budgeted(

@@ -59,6 +59,7 @@ class Student:
         reply_bytes: int,
         cells: Sequence[int] | None = None,
         wall_factor: float = 1.0,
+        notebook_seconds: float | None = None,
     ) -> None:
         """``cells``: the notebook's code cell numbers, in order; events must follow them.
 
@@ -69,6 +70,8 @@ class Student:
         self._sock = sock
         self._cells = tuple(cells) if cells is not None else None
         self._notebook_deadline = notebook_deadline
+        self._notebook_seconds = notebook_seconds
+        """The notebook's limit, which a timeout's message names (None: not known here)."""
         self._request_seconds = request_seconds
         self._reply_bytes = reply_bytes
         self._summary: ExecutionSummary | None = None
@@ -79,7 +82,8 @@ class Student:
     def wait_until_executed(self) -> ExecutionSummary:
         """Follow the notebook's run until every cell has executed (or it failed to)."""
         if self._summary is None:
-            self._summary = _follow_execution(self._sock, self._notebook_deadline, self._cells)
+            self._summary = _follow_execution(self._sock, self._notebook_deadline, self._cells,
+                                              self._notebook_seconds)
             if self._summary.status != "completed":
                 self._broken = self._summary.message
         return self._summary
@@ -248,7 +252,9 @@ class _CellOrder:
 MAX_CELL_ERRORS = 1000
 
 
-def _follow_execution(sock: socket.socket, deadline: float, cells: tuple[int, ...] | None) -> ExecutionSummary:
+def _follow_execution(
+    sock: socket.socket, deadline: float, cells: tuple[int, ...] | None, limit: float | None = None
+) -> ExecutionSummary:
     order = _CellOrder(cells)
     errors, running = order.errors, None
     try:
@@ -266,7 +272,8 @@ def _follow_execution(sock: socket.socket, deadline: float, cells: tuple[int, ..
             running = order.running
     except protocol.ChannelTimeout:
         where = messages.TIMEOUT_IN_CELL.format(cell=running) if running else ""
-        return ExecutionSummary("timeout", messages.NOTEBOOK_TIMEOUT.format(where=where), tuple(errors))
+        said = messages.NOTEBOOK_LIMIT.format(seconds=limit) if limit else ""
+        return ExecutionSummary("timeout", messages.NOTEBOOK_TIMEOUT.format(where=where, limit=said), tuple(errors))
     except protocol.ChannelClosed:
         where = messages.ENDED_IN_CELL.format(cell=running) if running else ""
         return ExecutionSummary("died", messages.NOTEBOOK_ENDED.format(where=where), tuple(errors))

@@ -106,7 +106,7 @@ class CellTimeout(BaseException):
 
 def _stop_cell(_signum: int, _frame: object) -> None:
     _stop_timers()
-    raise CellTimeout(messages.CELL_TIMEOUT.format())
+    raise CellTimeout(messages.CELL_TIMEOUT.format(seconds=_Backstop.limit))
 
 
 class _Backstop:
@@ -120,6 +120,8 @@ class _Backstop:
     seconds = 0.0
     started = 0.0
     waited = 0.0
+    limit = 0.0
+    """The cell's limit in CPU seconds, which its timeout message names."""
 
 
 BACKSTOP = 3.0
@@ -136,7 +138,7 @@ def _backstop(_signum: int, _frame: object) -> None:
 
 def _start_timers(seconds: float) -> None:
     """The cell's CPU time (``ITIMER_PROF``: every thread of this process) and its backstop."""
-    _Backstop.seconds, _Backstop.started = BACKSTOP * seconds, time.monotonic()
+    _Backstop.limit, _Backstop.seconds, _Backstop.started = seconds, BACKSTOP * seconds, time.monotonic()
     _Backstop.waited = clock.own_waiting_seconds()
     signal.setitimer(signal.ITIMER_PROF, seconds)
     signal.setitimer(signal.ITIMER_REAL, BACKSTOP * seconds)
