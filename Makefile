@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml
 	@$(call apt_install,$(SYSTEM_TOOLS),grading runs unsandboxed and plot_model cannot draw without them)
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,browser-tests]'
 	touch $(STAMP)
 
 # What the course's notebooks may import besides TensorFlow (matplotlib, pandas...: course.toml and each
