@@ -24,7 +24,7 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     ├── SandboxError           sandbox.launcher      the sandbox could not be built
     ├── ForkServerError        sandbox.forkserver    the fork server failed
     ├── WorkerUnfit            interop.dask_worker   a Dask worker cannot grade as the instructor's machine would
-    ├── BundleError            interop.dask_worker   the assignment cannot be packed for the workers
+    ├── BundleError            core.bundle           an assignment cannot be packed to grade elsewhere
     ├── WorkerReplyError       interop.distributed   a worker answered with something other than a report
     ├── CannotInstallPackages  channel.kernel        a cell tries to install packages (the grader is offline)
     ├── NoNetwork              channel.kernel        a shell command needs the network, which the sandbox lacks

@@ -284,6 +284,7 @@ def test_the_bundle_holds_what_grading_needs_and_packs_the_same_every_time(tmp_p
     assert dask_worker.pack(autograph) == first
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
         names = sorted(archive.namelist())
+    # costs.toml travels: the limits a worker derives from it must be the ones this machine derives.
     assert names == ["assignment.toml", "autograph.ipynb", "checks/hidden/test_hidden.py",
-                     "checks/public/test_public.py", "data/table.csv", "locale/ko/LC_MESSAGES/assignment.po",
-                     "requirements.toml"]
+                     "checks/public/test_public.py", "costs.toml", "data/table.csv",
+                     "locale/ko/LC_MESSAGES/assignment.po", "requirements.toml"]

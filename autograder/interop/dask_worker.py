@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import shutil
 import socket
 import sys
@@ -30,16 +29,13 @@ from distributed import WorkerPlugin, get_worker
 import autograder
 from autograder.core import codec, packages
 from autograder.core.assignment import Assignment, load
+from autograder.core.bundle import pack, unpack
 from autograder.core.execution import ProcessExecutor
 from autograder.core.grading import grade
 from autograder.errors import TfgradeError
 from autograder.interop.distributed import WorkerSettings
 from autograder.sandbox import launcher as sandbox
 
-BUNDLED = ("assignment.toml", "requirements.toml", "checks", "data", "locale")
-"""What of the assignment folder a worker needs, besides the student template that assignment.toml names."""
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-"""Every member's timestamp, so the same files always pack to the same bytes (and hash)."""
 GRADING_TOOLS = {
     "dot": "Graphviz, which plot_model draws with (Debian: apt-get install graphviz)",
     "tesseract": "Tesseract, which reads the model diagrams students draw (Debian: apt-get install tesseract-ocr)",
@@ -51,10 +47,6 @@ UNPACKS: dict[str, int] = {}
 
 class WorkerUnfit(TfgradeError):
     """This worker cannot grade as the instructor's machine would; the message names it and what it lacks."""
-
-
-class BundleError(TfgradeError):
-    """The assignment cannot be packed for the workers; the message says what to change."""
 
 
 @dataclass(frozen=True)
@@ -85,24 +77,6 @@ def _installed(distribution: str) -> str:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
         return "not installed"
-
-
-def pack(assignment: Assignment) -> bytes:
-    """The assignment folder as a zip of only what grading needs: the same bytes for the same files."""
-    root = assignment.root
-    if not assignment.template.resolve().is_relative_to(root):
-        raise BundleError(f"{root / 'assignment.toml'}: the student notebook {assignment.template} is outside the "
-                          "assignment folder, so it cannot be sent to Dask workers. Move it into the folder.")
-    tops = [root / name for name in BUNDLED] + [assignment.template]
-    files = sorted({f for top in tops for f in ([top] if top.is_file() else top.rglob("*"))
-                    if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pot"})  # .pot: for translators
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path in files:
-            member = zipfile.ZipInfo(path.relative_to(root).as_posix(), ZIP_TIME)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(member, path.read_bytes())
-    return buffer.getvalue()
 
 
 class AssignmentBundle(WorkerPlugin):
@@ -137,8 +111,7 @@ class AssignmentBundle(WorkerPlugin):
         place = Path(worker.local_directory) / "tfgrade" / self.digest
         try:
             shutil.rmtree(place, ignore_errors=True)
-            with zipfile.ZipFile(io.BytesIO(self.archive)) as archive:
-                archive.extractall(place / self.folder)
+            unpack(self.archive, place / self.folder)
             UNPACKS[self.digest] = UNPACKS.get(self.digest, 0) + 1
             self.assignment = dataclasses.replace(load(place / self.folder), packages=self.packages)
         except (OSError, zipfile.BadZipFile, TfgradeError) as exc:
