@@ -12,14 +12,14 @@ from autograder.checks.timing import Speedup, interleaved_ratios, robust_speedup
 
 
 class FakeClock:
-    """``perf_counter`` for the timing module; fake workloads advance it by fixed amounts."""
+    """``process_time`` (the CPU clock) for the timing module; fake workloads advance it by fixed amounts."""
 
     def __init__(self) -> None:
         self.now = 0.0
         self.calls: list[str] = []
         self.rounds: list[int] = []
 
-    def perf_counter(self) -> float:
+    def process_time(self) -> float:
         return self.now
 
     def task(self, name: str, *seconds: float) -> Callable[[int], None]:
@@ -37,7 +37,7 @@ class FakeClock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock()
-    monkeypatch.setattr(timing.time, "perf_counter", fake.perf_counter)
+    monkeypatch.setattr(timing.time, "process_time", fake.process_time)
     return fake
 
 
@@ -150,3 +150,19 @@ def test_both_sides_of_a_round_get_its_number_and_no_round_is_used_twice(clock: 
     pairs = list(zip(clock.rounds[::2], clock.rounds[1::2], strict=True))
     assert all(a == b for a, b in pairs)
     assert len({a for a, _ in pairs}) == len(pairs) == 9
+
+
+def test_time_spent_waiting_for_the_cpu_or_asleep_is_not_counted() -> None:
+    """The real clock: the CPU time of this process. A side that waits (as work does on a busy machine)
+    is not charged the wait; a side that computes is charged its computing, whatever the load."""
+    import time as real_time
+
+    def computes(_: int) -> None:
+        end = real_time.process_time() + 0.02
+        while real_time.process_time() < end:
+            pass
+
+    def waits(_: int) -> None:
+        real_time.sleep(0.05)
+
+    assert min(interleaved_ratios(computes, waits, rounds=3)) > 10
