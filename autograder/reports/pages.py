@@ -22,11 +22,14 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jinja2
 from markupsafe import Markup, escape
 
 from autograder import i18n, josa, messages
+
+if TYPE_CHECKING:  # imported on the first page: `tfgrade grade --help` imports the renderers' modules
+    import jinja2
 
 __all__ = ["TEMPLATES", "render_message", "render_page"]
 
@@ -53,6 +56,8 @@ def _visible(html: str) -> str:
 
 @cache
 def _environment() -> jinja2.Environment:
+    import jinja2
+
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
