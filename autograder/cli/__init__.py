@@ -39,10 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    from autograder.cli import commands  # the heavy part: only for a command that runs
-
     try:
-        return int(commands.runners()[args.command](options.from_args(args.options, args)))
+        chosen = options.from_args(args.options, args)  # checked before anything is read
+        from autograder.cli import commands  # the heavy part: only for a command that runs
+
+        return int(commands.runners()[args.command](chosen))
     except TfgradeError as exc:
         print(f"tfgrade: {exc}", file=sys.stderr)
         return exc.exit_code

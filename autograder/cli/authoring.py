@@ -37,14 +37,18 @@ def run_validate(o: ValidateOptions) -> int:
     if o.of_mutants:
         return run_mutants(o)
     assignment = load(o.assignment, o.course)
-    err(f"Validating '{assignment.name}': {len(validate.corpus(assignment))} notebooks...")
-    if assignment.solution is None:
-        print("  ! no solution notebook found (set solution = \"...\" in assignment.toml)")
+    _say_what_is_validated(assignment)
     table, imports = _show_static_problems(assignment), _show_package_problems(assignment)
     bad = _show_corpus(assignment, o.jobs)
     _say_what_to_look_at(table, imports)
     unmeasured = _measure_costs(assignment, o.measure_costs or assignment.costs is None)
     return 1 if bad or table or imports or unmeasured else 0
+
+
+def _say_what_is_validated(assignment: assignments.Assignment) -> None:
+    err(f"Validating '{assignment.name}': {len(validate.corpus(assignment))} notebooks...")
+    if assignment.solution is None:
+        print("  ! no solution notebook found (set solution = \"...\" in assignment.toml)")
 
 
 def _show_static_problems(assignment: assignments.Assignment) -> int:
