@@ -14,13 +14,8 @@ from typing import Any
 from autograder import i18n
 from autograder.authoring import assign, scaffold, translations
 from autograder.authoring import release as releases
-from autograder.core import assignment as assignments
-from autograder.core import costs, mutants, validate
-from autograder.interop import gradescope
-from autograder.reports import formats as report
-
-from .commands import err, executors, load
-from .options import (
+from autograder.cli.commands import err, executors, load
+from autograder.cli.options import (
     AssignOptions,
     BuildOptions,
     CatalogsOptions,
@@ -29,6 +24,10 @@ from .options import (
     ReleaseOptions,
     ValidateOptions,
 )
+from autograder.core import assignment as assignments
+from autograder.core import costs, mutants, validate
+from autograder.interop import gradescope
+from autograder.reports import formats as report
 
 # -- tfgrade validate ------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import autograder.cli
 from autograder import i18n, messages
+from autograder.cli.options import CheckOptions, ExportOptions, GradeOptions, ListOptions, SubmitOptions, UsageError
 from autograder.core import assignment as assignments
 from autograder.core import batch, changes, execution, notebook, overrides
 from autograder.core import course as courses
@@ -24,8 +25,6 @@ from autograder.reports import exports
 from autograder.reports import formats as report
 from autograder.sandbox import launcher as sandbox
 from autograder.students import selfcheck, submission
-
-from .options import CheckOptions, ExportOptions, GradeOptions, ListOptions, SubmitOptions, UsageError
 
 
 def executors() -> Callable[..., execution.Executor]:
