@@ -26,7 +26,6 @@ from autograder.core import cache, changes, codec, overrides, scoring
 from autograder.core.results import SubmissionResult
 from autograder.errors import TfgradeError
 from autograder.reports import formats as report
-from autograder.reports.class_report import class_report_html
 from autograder.reports.feedback import feedback_html, feedback_markdown
 from autograder.reports.feedback_notebook import FEEDBACK_HTML, FEEDBACK_IPYNB, feedback_notebook, render_html
 
@@ -150,6 +149,8 @@ def _id_column(student_id: Callable[[Path], str] | None) -> str:
 def _write_batch_files(
     rows: Sequence[Graded], assignment: Assignment, out_dir: Path, found: Sequence[changes.Change], *, id_column: str
 ) -> None:
+    from autograder.reports.class_report import class_report_html  # here: `tfgrade grade --help` imports batch
+
     pairs = [(g.result, g.score) for g in rows]
     cache.write_atomically(out_dir / GRADES, report.grades_csv(pairs, id_column=id_column))
     cache.write_atomically(out_dir / CLASS_REPORT, class_report_html(pairs, title=f"{assignment.name}: class report"))
