@@ -26,8 +26,9 @@ if TYPE_CHECKING:  # at run time, __getattr__ imports them on first use
 __all__ = ["ProcessExecutor", "gradescope", "main"]
 
 _LAZY = {
-    # The executor the commands grade with, read here at each use so tests can replace it.
+    # The executor the commands grade with, read here at each use (commands.executors) so tests can replace it.
     "ProcessExecutor": ("autograder.core.execution", "ProcessExecutor"),
+    # Names tests reach through the package, as they did when the CLI was one module.
     "gradescope": ("autograder.interop.gradescope", None),
     "_for_notebook": ("autograder.cli.commands", "for_notebook"),
 }
