@@ -133,3 +133,44 @@ def test_the_help_imports_nothing_heavy(argv: list[str]) -> None:
     done = subprocess.run([sys.executable, "-P", "-c", probe], capture_output=True, text=True, check=True)
 
     assert done.stdout.splitlines()[-1] == ""
+
+
+def test_with_a_scheduler_the_workers_grade_and_each_checks_its_own_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Dask wiring, without a cluster: the grader the batch gets, the workers' settings, and no refusal for
+    this machine's missing sandbox (the workers decide)."""
+    from autograder.core.grading import grade
+    from autograder.interop import distributed
+
+    opened: list[tuple[str, distributed.WorkerSettings]] = []
+    closed: list[bool] = []
+    on_workers = FakeExecutor()
+
+    class FakeCluster:
+        def __init__(self, scheduler: str, assignment: object, settings: distributed.WorkerSettings) -> None:
+            opened.append((scheduler, settings))
+            self.assignment = assignment
+
+        def __call__(self, path: Path) -> object:
+            return grade(path, self.assignment, on_workers)  # type: ignore[arg-type]
+
+        def __enter__(self) -> FakeCluster:
+            return self
+
+        def __exit__(self, *_exc: object) -> None:
+            closed.append(True)
+
+    here = FakeExecutor(isolated=False, isolation="not isolated (no bubblewrap)")
+    monkeypatch.setattr(cli, "ProcessExecutor", lambda *_: here)
+    monkeypatch.setattr(distributed, "DaskGrader", FakeCluster)
+    path = write_answer(tmp_path / "alice.ipynb")
+
+    code = cli.main(["grade", str(path), "-a", "autograph", "-o", str(tmp_path / "out"), "--scheduler", "tcp://x:1",
+                     "--no-fork-server"])
+
+    assert code == 0 and closed == [True]
+    workers = distributed.WorkerSettings(sandbox=True, allow_unisolated=False, fork_server=False)
+    assert opened == [("tcp://x:1", workers)]
+    assert len(on_workers.calls) == 1 and here.calls == []
+    assert "Isolation: each Dask worker checks its own sandbox" in capsys.readouterr().err
