@@ -38,6 +38,7 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     ├── SourceRefused          core.source           the grader will not trace a name from this source (the student's)
     ├── CleanRoomFailed        channel.clean_room_handle  the grader's own export failed in the clean room
     ├── TopologyError          checks.topology.graph a model description is not a graph of layers (also a ValueError)
+    ├── UsageError             cli.options           a command's options cannot be used together (the user's)
     ├── MessageError           messages              a message filled in with other values than its placeholders
     │                                                (a bug in the caller; also a TypeError)
     └── CheckFailure           channel.student       a check failed; the message is for the student (also an
@@ -52,6 +53,12 @@ The student's process raises ``CellTimeout`` into a cell that runs too long; it 
 outside this tree.
 """
 
+from typing import ClassVar
+
 
 class TfgradeError(Exception):
     """Something tfgrade raised on purpose; the message says what happened and what to do."""
+
+    exit_code: ClassVar[int] = 2
+    """What ``tfgrade`` exits with when this error ends a command (mapped once, in ``autograder.cli.main``):
+    2, the command stopped short of its work; the message says why and what to do."""

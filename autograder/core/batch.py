@@ -19,22 +19,24 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
-import nbformat
-
 from autograder import i18n, messages
-from autograder.core import cache, changes, codec, notebook, overrides, scoring
-from autograder.core.assignment import Assignment
-from autograder.core.execution import Executor
-from autograder.core.grading import Graded, grade
+from autograder.core import cache, changes, codec, overrides, scoring
 from autograder.core.results import SubmissionResult
 from autograder.errors import TfgradeError
 from autograder.reports import formats as report
-from autograder.reports.class_report import check_rates_csv, class_report_html
 from autograder.reports.feedback import feedback_html, feedback_markdown
 from autograder.reports.feedback_notebook import FEEDBACK_HTML, FEEDBACK_IPYNB, feedback_notebook, render_html
+
+# Imported where used: `tfgrade grade --help` reads OUTPUTS, and should not wait for nbformat, IPython or the sandbox.
+if TYPE_CHECKING:
+    import nbformat
+
+    from autograder.core.assignment import Assignment
+    from autograder.core.execution import Executor
+    from autograder.core.grading import Graded
 
 Progress = Callable[[str], None]
 
@@ -95,6 +97,8 @@ def grade_all(
     from an earlier run's is in the result's ``changes`` and in ``changes.csv``.
     ``with_solutions`` puts the reference solution in each feedback notebook (after the deadline).
     """
+    from autograder.core.grading import grade
+
     grader = grader or (lambda path: grade(path, assignment, executor))
     name_of = student_id or str
     # Overrides are checked before anything is graded or written: a bad row stops the batch untouched.
@@ -148,6 +152,8 @@ def _write_batch_files(
     rows: Sequence[Graded], assignment: Assignment, out_dir: Path, found: Sequence[changes.Change], *, id_column: str,
     feedback: Sequence[str] = (),
 ) -> None:
+    from autograder.reports.class_report import check_rates_csv, class_report_html  # here: `grade --help` imports batch
+
     pairs = [(g.result, g.score) for g in rows]
     cache.write_atomically(out_dir / GRADES, report.grades_csv(pairs, id_column=id_column))
     page = class_report_html(pairs, title=f"{assignment.name}: class report", feedback=feedback)
@@ -167,6 +173,16 @@ class BatchError(TfgradeError):
     """The batch cannot write its files; the message says what the instructor should do."""
 
 
+def expect_solution(assignment: Assignment) -> None:
+    """Before grading with the reference solution in each feedback notebook (``with_solutions``): the solution
+    notebook must be there, or every student would get feedback without it."""
+    if not (assignment.solution and assignment.solution.is_file()):
+        raise BatchError(
+            f"--with-solutions needs the solution notebook of '{assignment.name}', and "
+            f"{assignment.solution or 'none is declared'} is not there. Add it (solutions/{assignment.name}.ipynb "
+            "in the course), or leave out --with-solutions.")
+
+
 def _expect_writable_batch_files(out_dir: Path) -> None:
     """Refuse before grading, not after: an output folder of an older tfgrade may hold a folder named grades.csv."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -179,6 +195,8 @@ def _expect_writable_batch_files(out_dir: Path) -> None:
 
 
 def _score(result: SubmissionResult, assignment: Assignment) -> Graded:
+    from autograder.core.grading import Graded
+
     return Graded(result=result, score=scoring.score(result, assignment.questions_in(result.language)))
 
 
@@ -320,6 +338,10 @@ def _write_feedback_notebook(graded: Graded, folder: Path, source: NotebookFeedb
 
 
 def _feedback_notebook_files(graded: Graded, source: NotebookFeedback) -> dict[str, str]:
+    import nbformat
+
+    from autograder.core import notebook
+
     if graded.result.status != "graded":
         return {}
     try:  # read again rather than carried in Graded: a Dask worker's result holds no notebook
@@ -349,6 +371,8 @@ def _reference(path: Path) -> nbformat.NotebookNode | None:
 
 @functools.lru_cache(maxsize=8)
 def _parsed_reference(path: Path, _mtime_ns: int, _size: int) -> nbformat.NotebookNode | None:
+    import nbformat
+
     try:
         return nbformat.read(path, as_version=4)
     except Exception:  # noqa: BLE001 - an instructor's file: OSError, bad JSON, nbformat's many errors
@@ -357,6 +381,8 @@ def _parsed_reference(path: Path, _mtime_ns: int, _size: int) -> nbformat.Notebo
 
 def _feedback_notebook_current(graded: Graded, folder: Path, source: NotebookFeedback) -> bool:
     """Whether a reused result's feedback notebook was written with the options of this run."""
+    import nbformat
+
     if graded.result.status != "graded":
         return True
     try:

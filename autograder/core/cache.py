@@ -18,11 +18,14 @@ import hashlib
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import autograder
 from autograder.core import codec
-from autograder.core.assignment import Assignment
 from autograder.core.results import SubmissionResult
+
+if TYPE_CHECKING:  # only named: the CLI's help imports the cache's file names without the assignment loader
+    from autograder.core.assignment import Assignment
 
 REPORT = "report.json"
 SUBMISSION_KEY, CHECKS_KEY, GRADER_KEY = "submission_sha256", "checks_sha256", "grader_sha256"

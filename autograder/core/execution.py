@@ -76,6 +76,16 @@ class ProcessExecutor:
                 raise GraderError(f"{exc}. {RETRY}") from exc
 
 
+def expect_isolation(executor: Executor, *, allowed: bool) -> None:
+    """Refuse to grade when student code would run with the grader's permissions and network, unless the
+    instructor ``allowed`` it (``--allow-unisolated``): raise :class:`~autograder.sandbox.launcher.SandboxError`."""
+    if not executor.isolated and not allowed:
+        raise sandbox.SandboxError(
+            f"refusing to grade: student code would run {executor.isolation}.\n"
+            "Run as root on Linux with bubblewrap installed (make setup does this), or pass "
+            "--allow-unisolated to grade anyway.")
+
+
 def _run_job(
     launcher: sandbox.Launcher, job: Path, notebook: Notebook, assignment: Assignment, include_hidden: bool
 ) -> Execution:

@@ -9,9 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from autograder.core.assignment import Question
 from autograder.core.results import CheckResult, SubmissionResult
+
+if TYPE_CHECKING:  # only named: the CLI's help imports scoring without the assignment loader (nbformat)
+    from autograder.core.assignment import Question
 
 DECIMALS = 4
 """Scores are rounded to this many places so sums like 0.1 + 0.2 print as 0.3."""

@@ -123,9 +123,7 @@ class AssignmentBundle(WorkerPlugin):
         """Find what this worker lacks; again at each task while something is missing, so a fix counts at once."""
         if self.assignment is None:
             return
-        launcher = (sandbox.detect(fork=self.settings.fork_server) if self.settings.sandbox
-                    else sandbox.Unisolated("turned off with --no-sandbox"))
-        self.executor = ProcessExecutor(launcher)
+        self.executor = ProcessExecutor(sandbox.choose(sandbox=self.settings.sandbox, fork=self.settings.fork_server))
         self.problems = _worker_problems(self.assignment, self.executor, self.settings, self.expected)
 
     def teardown(self, worker: Any) -> None:

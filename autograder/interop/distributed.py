@@ -22,6 +22,7 @@ Dask is imported only when a grader is made, so ``tfgrade`` starts as fast witho
 from __future__ import annotations
 
 import dataclasses
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,6 +51,13 @@ class WorkerSettings:
     """With ``--allow-unisolated``: a worker without a sandbox grades anyway (reports say so)."""
     fork_server: bool = True
     """False with ``--no-fork-server``."""
+
+
+def cluster(scheduler: str | None, assignment: Assignment,
+            settings: WorkerSettings) -> AbstractContextManager[DaskGrader | None]:
+    """A grader on the Dask cluster at ``scheduler`` (open while in the ``with``); None without one, so
+    :func:`autograder.core.batch.grade_all` grades on this machine."""
+    return DaskGrader(scheduler, assignment, settings) if scheduler else nullcontext()
 
 
 class DaskGrader:

@@ -41,15 +41,9 @@ import re
 import threading
 from collections.abc import Sequence
 from functools import cache
-from typing import Any, Literal
-
-import jinja2
-import nbformat
-from nbconvert import HTMLExporter
+from typing import TYPE_CHECKING, Any, Literal
 
 from autograder import i18n, messages
-from autograder.authoring import assign
-from autograder.core.assignment import AssignmentError
 from autograder.core.results import CellError, CheckResult, SubmissionResult
 from autograder.core.scoring import Score
 
@@ -64,6 +58,12 @@ from autograder.reports.feedback import (
 )
 from autograder.reports.formats import NAME_LIMIT, cell_error_lines, safe_text
 
+# Imported where used: `tfgrade grade --help` imports this module (for FEEDBACK_IPYNB) and should not wait for
+# nbconvert, nbformat or the assignment loader.
+if TYPE_CHECKING:
+    import nbformat
+    from nbconvert import HTMLExporter
+
 __all__ = ["FEEDBACK_HTML", "FEEDBACK_IPYNB", "TAG", "feedback_notebook", "is_feedback_cell", "render_html"]
 
 FEEDBACK_IPYNB, FEEDBACK_HTML = "feedback.ipynb", "feedback-notebook.html"
@@ -77,7 +77,7 @@ COMPARED_CELLS = 200
 """Student cells compared with one template cell, at most: bounded for a notebook of thousands of cells."""
 
 Kind = Literal["summary", "results", "cell-error", "solution"]
-Cells = Sequence[nbformat.NotebookNode]
+Cells = Sequence["nbformat.NotebookNode"]
 
 
 def feedback_notebook(
@@ -185,6 +185,8 @@ def _error_lines(error: CellError) -> list[str]:
 
 
 def _cell(lines: list[str], kind: Kind, question: str | None = None) -> nbformat.NotebookNode:
+    import nbformat
+
     label = f"**{md_escape(messages.NOTEBOOK_LABEL.format())}**"
     quoted = [f"> {line}" if line else ">" for line in [label, "", *lines]]
     cell = nbformat.v4.new_markdown_cell("\n".join(quoted))
@@ -197,6 +199,8 @@ def _cell(lines: list[str], kind: Kind, question: str | None = None) -> nbformat
 
 
 def _cleared(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    import nbformat
+
     # Outputs are left behind before copying: a notebook may carry megabytes of them.
     copied = nbformat.from_dict(copy.deepcopy({key: value for key, value in cell.items() if key != "outputs"}))
     if copied.cell_type == "code":
@@ -207,6 +211,8 @@ def _cleared(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def _notebook(
     student: nbformat.NotebookNode, cells: list[nbformat.NotebookNode], *, with_solutions: bool
 ) -> nbformat.NotebookNode:
+    import nbformat
+
     node = nbformat.v4.new_notebook(metadata=copy.deepcopy(student.metadata))
     node.cells = cells
     mark = node.metadata.get("tfgrade")
@@ -355,6 +361,8 @@ def _answers(solution: nbformat.NotebookNode, template: Cells, regions: Sequence
     Cells the instructor tagged to leave out of the student notebook (``instructor``, ``remove-cell``)
     stay out here too, and answers lose their ``### BEGIN SOLUTION`` marker lines and prompt blocks.
     """
+    from autograder.authoring import assign
+
     blank = {cell.source.strip() for cell in template}
     answers: dict[str, list[str]] = {}
     for cell, name in zip(solution.cells, _labels(solution.cells, template, regions), strict=True):
@@ -366,6 +374,9 @@ def _answers(solution: nbformat.NotebookNode, template: Cells, regions: Sequence
 
 
 def _as_it_runs(source: str) -> str:
+    from autograder.authoring import assign
+    from autograder.core.assignment import AssignmentError
+
     try:
         return assign.without_markers(source)
     except AssignmentError:  # markers tfgrade assign refuses: show the instructor's cell as written
@@ -418,6 +429,9 @@ def render_html(node: nbformat.NotebookNode, title: str) -> str:
 
 @cache
 def _exporter() -> HTMLExporter:
+    import jinja2
+    from nbconvert import HTMLExporter
+
     return HTMLExporter(
         template_file=_TEMPLATE_NAME,
         extra_loaders=[jinja2.DictLoader({_TEMPLATE_NAME: _TEMPLATE})],

@@ -33,8 +33,6 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import wcwidth
-
 from autograder import messages
 from autograder.core import codec
 from autograder.core.results import CellError, CheckResult, IntegrityFlag, SubmissionResult
@@ -363,6 +361,8 @@ def _align(cells: Sequence[str], widths: Sequence[int], right: Iterable[int]) ->
 
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal: two for each Hangul (or other wide) character, none for a combining one."""
+    import wcwidth  # only the console table needs it: imported here, `tfgrade --help` does not wait for it
+
     width: int = wcwidth.wcswidth(text)
     # -1 when a character is not printable (safe_text has already replaced control characters): it takes none.
     return width if width >= 0 else sum(max(wcwidth.wcwidth(c), 0) for c in text)

@@ -24,12 +24,15 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jinja2
 from markupsafe import Markup, escape
 
 from autograder import i18n, josa, messages
 from autograder.reports.formats import code_spans
+
+if TYPE_CHECKING:  # imported on the first page: `tfgrade grade --help` imports the renderers' modules
+    import jinja2
 
 __all__ = ["TEMPLATES", "code_markup", "render_message", "render_page"]
 
@@ -63,6 +66,8 @@ def _visible(html: str) -> str:
 
 @cache
 def _environment() -> jinja2.Environment:
+    import jinja2
+
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
