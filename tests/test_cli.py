@@ -301,7 +301,7 @@ PLACEHOLDERS = {
     "list": {"--course": "FOLDER"},
     "release": {"assignment": "ASSIGNMENT", "--out": "FOLDER", "--course": "FOLDER"},
     "assign": {"assignment": "ASSIGNMENT", "--course": "FOLDER"},
-    "new": {"name": "ASSIGNMENT", "--course": "FOLDER"},
+    "new": {"name": "ASSIGNMENT", "--lang": "LANG", "--course": "FOLDER"},
     "catalogs": {"assignment": "ASSIGNMENT", "--lang": "LANG", "--course": "FOLDER"},
     "export": {"folder": "FOLDER", "--format": "FORMAT", "--roster": "FILE", "--student-id": "REGEX",
                "--column": "NAME", "--out": "FILE"},

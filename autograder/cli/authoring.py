@@ -205,7 +205,7 @@ def _shown(path: Path) -> Path:
 
 
 def run_new(o: NewOptions) -> int:
-    print(scaffold.create(o.name, course=o.course).text())
+    print(scaffold.create(o.name, course=o.course, languages=o.lang).text())
     return 0
 
 

@@ -152,6 +152,10 @@ def add_new(commands: argparse._SubParsersAction) -> None:
     )
     new_cmd.add_argument("name", metavar="ASSIGNMENT",
                          help="the new assignment's name, a Python-style name (e.g. week3)")
+    new_cmd.add_argument("--lang", choices=[lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT],
+                         metavar="LANG", action="append",
+                         help="also write the assignment's catalog for translators in LANG (e.g. ko; repeat it), "
+                         "as tfgrade catalogs does")
     course_option(new_cmd)
     new_cmd.set_defaults(options=options.NewOptions)
 

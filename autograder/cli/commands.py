@@ -150,12 +150,18 @@ def _print_batch(result: batch.BatchResult, out: Path) -> None:
 def run_check(o: CheckOptions) -> int:
     assignment = for_notebook(o)
     err(messages.CHECK_RUNNING.format(notebook=o.notebook))
-    executor = executors()()
-    if not executor.isolated:
-        err(messages.CHECK_UNISOLATED.format(isolation=executor.isolation))
+    executor = _self_check_executor()
     result = _self_check(o, assignment, executor)
     print(result.text())
     return 0 if result.passed else 1
+
+
+def _self_check_executor() -> execution.Executor:
+    """The executor of check and submit; where the sandbox tools are missing it runs all the same, and says so."""
+    executor = executors()()
+    if not executor.isolated:
+        err(messages.CHECK_UNISOLATED.format(isolation=executor.isolation))
+    return executor
 
 
 def _self_check(o: CheckOptions, assignment: assignments.Assignment,
@@ -169,7 +175,7 @@ def _self_check(o: CheckOptions, assignment: assignments.Assignment,
 def run_submit(o: SubmitOptions) -> int:
     assignment = for_notebook(o)
     err(messages.SUBMIT_RUNNING.format(notebook=o.notebook))
-    readiness = submission.prepare(o.notebook, assignment, executors()())
+    readiness = submission.prepare(o.notebook, assignment, _self_check_executor())
     print(readiness.text())
     if readiness.ready or o.force:
         out = submission.package(readiness, o.out or submission.default_zip(o.notebook))

@@ -196,6 +196,7 @@ class NewOptions(Options):
     """``tfgrade new``."""
 
     name: str
+    lang: tuple[str, ...] = ()
     course: Path | None = None
 
 
