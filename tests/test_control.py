@@ -16,9 +16,12 @@ from autograder.sandbox.clock import Usage
 class FakeJob:
     def __init__(self, usage: Usage) -> None:
         self._usage = usage
+        self.read: list[bool] = []
+        """Each reading: whether the waiting figure was asked for."""
 
-    def usage(self) -> Usage:
-        return self._usage
+    def usage(self, *, waiting: bool = True) -> Usage:
+        self.read.append(waiting)
+        return self._usage if waiting else Usage(self._usage.cpu_seconds, 0.0, self._usage.wall_seconds)
 
     def freeze(self) -> str:
         return "frozen by a fake"
@@ -43,6 +46,16 @@ def test_the_check_process_reads_every_jobs_clock_and_reports_the_costs() -> Non
             clock.report({"checks_seconds": "a lot"})
 
     assert control.costs == Costs(1, 0.1, 2, 1)
+    assert runner.read == [True]  # only the job asked for is read
+
+
+def test_a_reading_without_the_waiting_figure_leaves_it_unread() -> None:
+    ours, theirs = socket.socketpair()
+    student = FakeJob(Usage(1.5, 2.0, 9.0))
+    with ours, theirs, execution._FreezeControl(ours, student, {}):  # type: ignore[arg-type]
+        assert JobClock(theirs).usage("student", waiting=False) == Usage(1.5, 0.0, 9.0)
+
+    assert student.read == [False]
 
 
 def test_a_clock_that_does_not_answer_is_the_graders_problem() -> None:
