@@ -111,6 +111,21 @@ def test_a_loaded_job_gets_its_answer_in_even_after_its_limit_in_wall_time() -> 
     assert fake.full > 2
 
 
+def test_a_request_that_computes_under_load_still_meets_its_limit() -> None:
+    """Most of the wall spent waiting for a CPU, the rest computing: the CPU time ends it, and the full
+    clock (not the reading without waiting, which alone never ends a wait) says so."""
+    budget = Budget(100, request_seconds=0.2)
+    budget.start()
+    fake = FakeClock(cpu_rate=0.3, waiting_rate=0.7)
+    with channel(Waits("student", 0.2), fake, budget) as (sock, _):
+        protocol.send_message(sock, {"op": "call"})
+        with pytest.raises(protocol.ChannelTimeout):
+            wait_for_event(sock)
+
+    assert budget.used >= 0.2
+    assert fake.full >= 2  # when sent, and the look that found the limit passed
+
+
 def test_a_quick_answer_reads_the_clock_twice_and_each_look_in_a_long_wait_reads_no_waiting_below_the_limit() -> None:
     budget = Budget(100, request_seconds=5)
     budget.start()
