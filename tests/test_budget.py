@@ -22,11 +22,14 @@ class FakeClock:
         self.cpu_rate, self.waiting_rate = cpu_rate, waiting_rate
         self.start = time.monotonic()
         self.asked = 0
+        self.full = 0
+        """Readings with the waiting figure (the others leave it out, as the grader does: 0)."""
 
-    def usage(self, job: str) -> Usage:
+    def usage(self, job: str, *, waiting: bool = True) -> Usage:
         self.asked += 1
+        self.full += waiting
         wall = time.monotonic() - self.start
-        return Usage(wall * self.cpu_rate, wall * self.waiting_rate, wall)
+        return Usage(wall * self.cpu_rate, wall * self.waiting_rate if waiting else 0.0, wall)
 
 
 @contextmanager
@@ -95,13 +98,53 @@ def test_a_request_counts_the_jobs_time_and_charges_the_budget() -> None:
 def test_a_loaded_job_gets_its_answer_in_even_after_its_limit_in_wall_time() -> None:
     budget = Budget(100, request_seconds=0.2)
     budget.start()
-    with channel(Waits("runner", 0.2), FakeClock(cpu_rate=0.1, waiting_rate=0.9), budget) as (sock, theirs):
+    fake = FakeClock(cpu_rate=0.1, waiting_rate=0.9)
+    with channel(Waits("runner", 0.2), fake, budget) as (sock, theirs):
         protocol.send_message(sock, {"op": "speedup"})
         sender = answer_after(theirs, 0.8)
         wait_for_event(sock)
         sender.join()
 
     assert budget.slowest["runner"] < 0.2
+    # Past 0.2 s of wall, a reading without the waiting figure says the limit may have passed: each
+    # such look then read the full clock, which said it had not.
+    assert fake.full > 2
+
+
+def test_a_request_that_computes_under_load_still_meets_its_limit() -> None:
+    """Most of the wall spent waiting for a CPU, the rest computing: the CPU time ends it, and the full
+    clock (not the reading without waiting, which alone never ends a wait) says so."""
+    budget = Budget(100, request_seconds=0.2)
+    budget.start()
+    fake = FakeClock(cpu_rate=0.3, waiting_rate=0.7)
+    with channel(Waits("student", 0.2), fake, budget) as (sock, _):
+        protocol.send_message(sock, {"op": "call"})
+        with pytest.raises(protocol.ChannelTimeout):
+            wait_for_event(sock)
+
+    assert budget.used >= 0.2
+    assert fake.full >= 2  # when sent, and the look that found the limit passed
+
+
+def test_a_quick_answer_reads_the_clock_twice_and_each_look_in_a_long_wait_reads_no_waiting_below_the_limit() -> None:
+    budget = Budget(100, request_seconds=5)
+    budget.start()
+    fake = FakeClock(cpu_rate=0.5)
+    with channel(Waits("student", 5), fake, budget) as (sock, theirs):
+        for _ in range(3):
+            protocol.send_message(sock, {"op": "call"})
+            protocol.send_message(theirs, {"ok": True})
+            wait_for_event(sock)
+        assert fake.full == 6  # when sent, and when the answer began (which judges and charges it)
+
+        protocol.send_message(sock, {"op": "call"})
+        sender = answer_after(theirs, 1.2)  # about four looks, all far below 5 s even without the waiting figure
+        wait_for_event(sock)
+        sender.join()
+
+    assert fake.full == 8
+    assert fake.asked > fake.full
+    assert budget.used >= 1.19  # charged in full: its unhindered time since it was sent
 
 
 def test_a_request_in_flight_ends_with_the_budget_and_spends_it() -> None:

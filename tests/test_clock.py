@@ -68,3 +68,67 @@ def test_thread_tally_counts_this_process_and_keeps_threads_that_ended() -> None
     assert cpu_after >= cpu_before + 0.2
     assert waiting >= 0.0
     assert clock.own_waiting_seconds() >= 0.0
+
+
+def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    read, opened = clock._read, []
+
+    def counting(path: Path | str) -> str:
+        opened.append(str(path))
+        return read(path)
+
+    monkeypatch.setattr(clock, "_read", counting)
+    return opened
+
+
+def test_job_counters_find_the_files_that_count_once_then_read_only_those(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    memory, cpu, cpuacct, unified = (tmp_path / name for name in ("memory", "cpu", "cpuacct", "unified"))
+    for folder in (memory, cpu, cpuacct, unified):
+        folder.mkdir()
+    (cpu / "cpu.stat").write_text("nr_periods 0\nnr_throttled 0\nthrottled_time 0\n")  # v1: counts no usage
+    (cpuacct / "cpuacct.usage").write_text("2500000000\n")
+    (unified / "cpu.pressure").write_text("some avg10=1.00 avg60=0.50 avg300=0.10 total=4250000\n")
+    counters = clock.JobCounters([memory, cpu, cpuacct, unified], lambda: [])
+    opened = counted_reads(monkeypatch)
+
+    assert counters.read() == pytest.approx((2.5, 4.25))
+    opened.clear()
+    (cpuacct / "cpuacct.usage").write_text("3000000000\n")
+    assert counters.read() == pytest.approx((3.0, 4.25))
+    assert opened == [str(cpuacct / "cpuacct.usage"), str(unified / "cpu.pressure")]
+    opened.clear()
+    assert counters.read(waiting=False) == pytest.approx((3.0, 0.0))
+    assert opened == [str(cpuacct / "cpuacct.usage")]
+
+
+def test_job_counters_keep_their_last_value_once_the_groups_are_gone(tmp_path: Path) -> None:
+    group = tmp_path / "job"
+    group.mkdir()
+    (group / "cpuacct.usage").write_text("1500000000\n")
+    (group / "cpu.pressure").write_text("some avg10=0.00 avg60=0.00 avg300=0.00 total=250000\n")
+    counters = clock.JobCounters([group], lambda: [])
+    assert counters.read() == pytest.approx((1.5, 0.25))
+
+    (group / "cpuacct.usage").unlink()
+    (group / "cpu.pressure").unlink()
+    group.rmdir()
+
+    assert counters.read() == pytest.approx((1.5, 0.25))
+
+
+def test_job_counters_without_cgroups_read_the_threads_and_their_waiting_only_when_asked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    counters = clock.JobCounters([], lambda: [os.getpid()])
+    end = time.process_time() + 0.2
+    while time.process_time() < end:
+        pass
+    opened = counted_reads(monkeypatch)
+
+    cpu, waiting = counters.read(waiting=False)
+    assert cpu >= 0.1 and waiting == 0.0
+    assert opened and not any(path.endswith("schedstat") for path in opened)
+    opened.clear()
+    cpu_again, waiting = counters.read()
+    assert cpu_again >= cpu and waiting >= 0.0
+    assert any(path.endswith("schedstat") for path in opened)

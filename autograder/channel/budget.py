@@ -20,6 +20,7 @@ Without a control channel (tests, tools) the same limits count wall time.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import select
 import socket
@@ -49,10 +50,12 @@ class JobClock:
     def __init__(self, control: socket.socket) -> None:
         self._control = control
 
-    def usage(self, job: str) -> Usage:
-        reply = self._ask({"op": "usage"})
+    def usage(self, job: str, *, waiting: bool = True) -> Usage:
+        """``job``'s clock (only that job's is read). Without ``waiting`` the grader does not read that
+        figure (it is 0): a cheaper reading, for a limit that its upper bound can settle."""
+        reply = self._ask({"op": "usage", "job": job, "waiting": waiting})
         try:
-            return Usage.from_json(reply["jobs"][job])
+            return Usage.from_json(reply["usage"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ClockError(f"the grader's clock answered {str(reply)[:200]}") from exc
 
@@ -165,6 +168,13 @@ class BudgetedSocket(socket.socket):
     deadline); where there is a clock (``waits``), :meth:`recv` waits in slices and ends the wait
     once the job's own time passes its limit or the budget's, whatever the wall says. Without one,
     the timeout is lowered to what is left of the budget, so every wait is within it.
+
+    The clock is read when a request is sent and when its answer begins to arrive (one reading
+    both judges and charges it), and once a slice while the wait goes on. A slice's look first
+    reads the clock without its waiting figure, as if the job had not waited since the mark: that
+    can only overstate the job's time, so when even it is within every limit, the job is; only
+    otherwise is the full clock read to decide (and charge). Reading what a job waited means a
+    file per thread where no cgroup counts it (dozens, for TensorFlow).
     """
 
     budget: Budget | None = None
@@ -174,6 +184,8 @@ class BudgetedSocket(socket.socket):
     """The job's clock when the last request was sent (None: no request yet, the notebook's run)."""
     _charged = 0.0
     """What the last request has been charged so far."""
+    _answering = False
+    """A request was sent and no byte of its answer has been read yet."""
     _wall: float | None = None
     _looked = 0.0
     """When the clock was last asked: also while data flows, so a trickle of bytes cannot outlast a limit."""
@@ -188,7 +200,7 @@ class BudgetedSocket(socket.socket):
 
     def sendall(self, data: Any, flags: int = 0) -> None:
         if self.clock is not None and self.waits is not None:
-            self._sent, self._charged = self.clock.usage(self.waits.job), 0.0
+            self._sent, self._charged, self._answering = self.clock.usage(self.waits.job), 0.0, True
         self.settimeout(None)  # a student that stops reading holds a large request up to the budget, no longer
         super().sendall(data, flags)
 
@@ -201,24 +213,47 @@ class BudgetedSocket(socket.socket):
                 raise TimeoutError("the job's time is up")
             if end is not None and time.monotonic() >= end:
                 raise TimeoutError("the wall-clock deadline has passed")
-        if time.monotonic() - self._looked >= CLOCK_SLICE and self._expired():
+        if self._answering:  # the answer has begun to arrive: one reading judges (if due) and charges it
+            self._answering = False
+            reading = self.clock.usage(self.waits.job)
+            if self._due() and self._expired(reading):
+                raise TimeoutError("the job's time is up")
+            self._charge(reading)
+        elif self._due() and self._expired():
             raise TimeoutError("the job's time is up")  # it kept sending, a little at a time
-        if self._sent is not None and not self._charged:
-            self._charge(self.clock.usage(self.waits.job))  # the answer has begun to arrive
         return super().recv(bufsize, flags)
 
-    def _expired(self) -> bool:
+    def _due(self) -> bool:
+        return time.monotonic() - self._looked >= CLOCK_SLICE
+
+    def _expired(self, reading: Usage | None = None) -> bool:
+        """Whether the job's time (or the budget) is up, by ``reading`` or a fresh one; charges the
+        request what it took if so."""
         assert self.clock is not None and self.waits is not None
         self._looked = time.monotonic()
-        usage = self.clock.usage(self.waits.job)
+        if reading is None:
+            if not self._over(self._upper_bound(self.clock.usage(self.waits.job, waiting=False))):
+                return False
+            reading = self.clock.usage(self.waits.job)
+        if self._over(reading):
+            self._charge(reading)
+            return True
+        return False
+
+    def _upper_bound(self, reading: Usage) -> Usage:
+        """A reading without its waiting figure, as if the job had not waited since the request was
+        sent (or, in the notebook's run, at all): its seconds are never below the full reading's."""
+        floor = self._sent.waiting_seconds if self._sent is not None else 0.0
+        return dataclasses.replace(reading, waiting_seconds=floor)
+
+    def _over(self, usage: Usage) -> bool:
+        """Whether ``usage`` passes the wait's limit or the budget (both only grow with its seconds)."""
+        assert self.waits is not None
         since = usage.since(self._sent) if self._sent is not None else None
         budget = self.budget
         over_budget = (since is not None and budget is not None and budget.started
                        and budget.used - self._charged + since.seconds >= budget.seconds)
-        if self.waits.expired(usage, since) or over_budget:
-            self._charge(usage)
-            return True
-        return False
+        return self.waits.expired(usage, since) or over_budget
 
     def _charge(self, usage: Usage) -> None:
         """Charge the request in flight what it has taken so far (less what it was charged already)."""

@@ -49,7 +49,7 @@ from typing import IO, Literal, Protocol
 import autograder
 from autograder.errors import TfgradeError
 from autograder.sandbox import forkserver, seccomp
-from autograder.sandbox.clock import ThreadTally, Usage, cgroup_cpu_seconds, cgroup_waiting_seconds
+from autograder.sandbox.clock import JobCounters, Usage
 from autograder.sandbox.forkserver import ForkServer
 
 Role = Literal["student", "checks", "runner", "clean_room"]
@@ -142,8 +142,11 @@ class Running(Protocol):
         """Let a frozen job run again; does nothing to a job that is not frozen (or is stopped)."""
         ...
 
-    def usage(self) -> Usage:
-        """The job's clock so far: CPU time of all it started, time waiting for a CPU, wall time."""
+    def usage(self, *, waiting: bool = True) -> Usage:
+        """The job's clock so far: CPU time of all it started, time waiting for a CPU, wall time.
+
+        Without ``waiting`` that figure is not read (it is 0): the cheaper reading, for a caller that
+        only needs its seconds' upper bound (see ``channel/budget.py``)."""
         ...
 
 
@@ -170,8 +173,8 @@ class _Popened:
     """Held by freeze, thaw and stop: the grader may serve freeze requests in another thread
     while it stops the job (a freeze between stop's checks and its kill would hang it)."""
     started: float = field(default_factory=time.monotonic, init=False)
-    tally: ThreadTally | None = field(default=None, init=False, repr=False)
-    """Per-thread counters from /proc, where no cgroup counts (made on first use)."""
+    counters: JobCounters | None = field(default=None, init=False, repr=False)
+    """Where the job's clock is read (made on first use)."""
 
     @property
     def stdout(self) -> IO[bytes] | None:
@@ -203,18 +206,13 @@ class _Popened:
             self.stopped = True
             return self._stop()
 
-    def usage(self) -> Usage:
+    def usage(self, *, waiting: bool = True) -> Usage:
         wall = time.monotonic() - self.started
-        groups = self._groups()
-        cpu, waiting = cgroup_cpu_seconds(groups), cgroup_waiting_seconds(groups)
-        if cpu is None or waiting is None:
-            with self.lock:
-                if self.tally is None:
-                    self.tally = ThreadTally(self._members)
-                threads = self.tally.read()
-            cpu = threads[0] if cpu is None else cpu
-            waiting = threads[1] if waiting is None else waiting
-        return Usage(cpu, min(waiting, wall), wall)
+        if self.counters is None:
+            with self.lock:  # two threads read clocks (the control thread, the grader's wait): one set of counters
+                self.counters = self.counters or JobCounters(self._groups(), self._members)
+        cpu, waited = self.counters.read(waiting=waiting)
+        return Usage(cpu, min(waited, wall), wall)
 
     def _groups(self) -> list[Path]:
         return []
@@ -551,8 +549,8 @@ class _Forked:
     def thaw(self) -> None:
         self.holder.thaw()
 
-    def usage(self) -> Usage:
-        return self.holder.usage()  # the holder's groups hold the worker and all it starts
+    def usage(self, *, waiting: bool = True) -> Usage:
+        return self.holder.usage(waiting=waiting)  # the holder's groups hold the worker and all it starts
 
     def stop(self) -> Facts:
         facts = self.holder.stop()
