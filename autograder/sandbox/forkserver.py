@@ -376,6 +376,13 @@ PRELOAD = (
     "IPython.core.magics.ast_mod", "IPython.core.magics.execution", "IPython.core.magics.namespace",
     "IPython.utils.contexts", "IPython.utils.module_paths", "IPython.utils.timing",
     "pygments.formatters.terminal256", "pygments.formatters.html", "pygments.styles.default",
+    # What every check process imported itself (pytest, Hypothesis' array strategies), and the student's
+    # tf.data ops, which TensorFlow imports on first use (an audit of a grade's imports after the fork).
+    "_pytest._argcomplete", "_pytest.tracemalloc", "platformdirs", "xml.etree.ElementTree",
+    "hypothesis.extra.numpy", "hypothesis.strategies._internal.flatmapped",
+    "tensorflow.python.data.ops.range_op", "tensorflow.python.data.ops.zip_op",
+    "tensorflow.python.data.ops.concatenate_op", "tensorflow.python.data.ops.flat_map_op",
+    "tensorflow.python.data.ops.from_tensors_op",
 )
 
 
@@ -396,9 +403,12 @@ def _preload() -> None:
     # hang. Better no server (the grader then says so) than hung jobs.
     if context.context()._context_handle is not None:
         raise RuntimeError("TensorFlow's runtime started while preloading; the fork server cannot run")
-    _warm_hypothesis_constants()
-    from autograder import profiling
+    from autograder import i18n, profiling
 
+    # The student and check processes each read the tool's catalog (Babel parses the .po file) first thing.
+    for language in i18n.LANGUAGES:
+        i18n.translations(language)
+    _warm_hypothesis_constants()  # last: it reads every module imported so far
     if profiling.enabled():  # benchmarks/profile_grade.py: stamps from every program forked from here
         profiling.install()
     # Every object so far is shared with the workers: keep the garbage collector from walking
