@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from factories import FakeExecutor, autograph_checks, check_result, execution, summary, write_notebook
+from nbconvert import HTMLExporter
 from test_hints import HINT_LOSS, HINT_SHAPE, SENTINELS, checks, make_assignment, readable
 
 from autograder import messages
@@ -29,6 +30,7 @@ from autograder.core import assignment as assignments
 from autograder.core import batch, scoring
 from autograder.core.grading import Graded, grade
 from autograder.core.results import CellError, CheckResult, ExecutionSummary, IntegrityFlag, SubmissionResult
+from autograder.reports import feedback_notebook as feedback_notebook_module
 from autograder.reports.feedback import feedback_markdown
 from autograder.reports.feedback_notebook import (
     FEEDBACK_HTML,
@@ -407,6 +409,28 @@ def test_rendering_runs_no_cell_and_the_page_fetches_and_runs_nothing(autograph,
     assert not re.search(r"""<(script|link|iframe)[^>]*(src|href)=""", page)  # and the page itself loads nothing
     assert "<title>alice &lt;b&gt;</title>" in page
     assert 'class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-MarkdownOutput celltag_tfgrade-feedback' in page
+
+
+def attached(source: str, png: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_markdown_cell(source)
+    cell.attachments = {"dot.png": {"image/png": png}}
+    return cell
+
+
+def test_a_page_is_what_plain_nbconvert_makes_whether_its_cells_were_rendered_before_or_not(
+    autograph, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Cells are remembered across the batch's pages (most are the template's): the bytes must not change.
+    monkeypatch.setattr(feedback_notebook_module, "REMEMBERED_CHARACTERS", 2000)
+    plain = HTMLExporter(**feedback_notebook_module._settings())
+    nodes = [annotate(read(path), autograph) for path in (
+        autograph.solution, NOTEBOOKS / "autograph" / "plots-pandas-pillow.ipynb")]
+    # The same Markdown with other attachments, and a cell too long to remember, in both notebooks.
+    for node, png in zip(nodes, ("iVBORw0KGgoAAAANSUhEUg==", "R0lGODlhAQABAAAAACw="), strict=True):
+        node.cells += [attached("![a dot](attachment:dot.png)", png), nbformat.v4.new_markdown_cell("*long* " * 300)]
+    pages = [render_html(node, "alice") for node in [*nodes, *nodes]]  # the second round all remembered
+    assert pages == [feedback_notebook_module._page(plain, node, "alice") for node in [*nodes, *nodes]]
+    assert "iVBORw0KGgoAAAANSUhEUg==" in pages[2] and "R0lGODlhAQABAAAAACw=" in pages[3]
 
 
 def batch_run(tmp_path: Path, autograph: assignments.Assignment, executor: FakeExecutor, **options: bool):
