@@ -40,6 +40,8 @@ PROGRAMS = {
     "autograder.channel.student_process": "student",
     "autograder.channel.check_process": "checks",
     "autograder.channel.runner_process": "runner",
+    "autograder.channel.clean_room": "clean room",
+    "autograder.channel.clean_room.worker": "clean room worker",
     "grader": "grader",
 }
 
@@ -172,10 +174,19 @@ class GraderProfile:
         """Every stage since the last take, the grader's and each sandbox's."""
         found = stages(read_lines(self.grader_file.read_text()) if self.grader_file.exists() else [])
         for text in self.sandbox_texts:
-            found += stages(read_lines(text))
+            for lines in by_program(read_lines(text)):
+                found += stages(lines)
         self.grader_file.unlink(missing_ok=True)
         self.sandbox_texts = []
         return found
+
+
+def by_program(lines: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """One sandbox's stamps split by the program that wrote them (the clean room and its worker share one)."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for line in lines:
+        grouped[line["program"]].append(line)
+    return list(grouped.values())
 
 
 def _wrapper(timed: Callable[..., Callable[..., Any]]) -> Callable[[Any, str, Any], None]:
@@ -297,19 +308,19 @@ def bare_script(name: str, folder: Path) -> Bare:
 
 def rows(grade: Grade) -> Iterator[tuple[str, str, float, float]]:
     """(process, stage, cpu, wall) in the order of a grade; a stage run more than once is added up."""
-    by_program: dict[str, list[Stage]] = defaultdict(list)
+    programs: dict[str, list[Stage]] = defaultdict(list)
     for stage in grade.stages:
-        by_program[stage.program].append(stage)
-    starts = {s.name.removeprefix("start the ").removesuffix(" process"): s for s in by_program["grader"]
-              if s.name.startswith("start the ")}
+        programs[stage.program].append(stage)
+    starts = {s.name.removeprefix("start the ").removesuffix(" process").replace("_", " "): s
+              for s in programs["grader"] if s.name.startswith("start the ")}
     yield "fork server", "its share of the forks", grade.fork_server_cpu, 0.0
-    for program in ("student", "runner", "checks"):
-        found = by_program[program]
+    for program in ("student", "runner", "clean room", "clean room worker", "checks"):
+        found = programs[program]
         started = starts.get(program)
         if started is not None and found:  # the wall from the grader's fork request to the program's main
             found[0] = dataclasses.replace(found[0], wall=found[0].begin - started.begin - started.wall)
         yield from _grouped(program, found)
-    yield from _grouped("grader", by_program["grader"])
+    yield from _grouped("grader", programs["grader"])
 
 
 def _grouped(program: str, found: list[Stage]) -> Iterator[tuple[str, str, float, float]]:
@@ -352,6 +363,8 @@ CATEGORIES = (
     ("the student's cells", lambda p, s: p == "student" and s.startswith("cell ")),
     ("student: answering checks (values, exports)", lambda p, s: p == "student" and s.startswith("request ")),
     ("runner: its jobs", lambda p, s: p == "runner" and s.startswith(("job ", "set up"))),
+    ("clean room: tracing, exporting",
+     lambda p, s: p.startswith("clean room") and s.startswith(("trace", "set up", "seed"))),
     ("checks: pytest, each check, Hypothesis",
      lambda p, s: p == "checks" and s.startswith(("check ", "collect", "wait"))),
     ("OCR (tesseract)", lambda p, s: p == "checks" and s == "run tesseract"),
