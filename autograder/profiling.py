@@ -93,10 +93,12 @@ def install() -> None:
 def _install_clean_room(clean_room: Any) -> None:
     """The clean room forwards each trace to its worker, which stamps its own stages under its own name.
 
-    The worker's CPU is its own stamps' (it is reaped only when the clean room ends, after the profile
-    is read), so the clean room's ``trace`` stage holds the forwarding and the wait, not the trace.
+    The worker's CPU is in its own stamps (the benchmark leaves the clean room's reaped children out
+    of its figures), so the clean room's ``trace`` stage holds the forwarding and the wait.
     """
     _wrap(clean_room._Worker, "ask", "trace (forwarded to the worker)")
+    _wrap(clean_room._Worker, "start", "fork the worker")
+    _wrap(clean_room._Worker, "stop", "stop the worker")
     _wrap(clean_room, "_serve", "main")
     _wrap(clean_room, "_set_up", "set up")
     _wrap(clean_room, "_seeded", "seed")
