@@ -229,26 +229,6 @@ def test_speedup_compares_values_on_every_rounds_fresh_inputs(same_weights: bool
     assert (answer["mismatch"] is None) == same_weights
 
 
-def test_speedup_warms_each_side_up_with_one_call_and_times_every_round_in_full(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    calls: list[int] = []
-
-    def reference(x: Any) -> Any:
-        calls.append(1)
-        return tf.constant(x) * 2
-
-    monkeypatch.setattr(runner_process, "_reference_layer", lambda _spec, _arrays: reference)
-    loaded: dict[int, Any] = {}
-    handle = ask(*export(tf.function(lambda x: x * 2), tf.TensorSpec([3], tf.float32)), loaded)["handle"]
-    request = {"op": "speedup", "handle": handle, "reference": {}, "structure": [0],
-               "inputs": [{"shape": [3], "dtype": "float32"}], "seed": 1, "calls": 5, "threshold": 0.01,
-               "rtol": 1e-6, "atol": 1e-6}
-    answer = ask(request, [], loaded)
-    assert answer["mismatch"] is None
-    assert len(calls) == runner_process.WARM_UP_CALLS + 5 * len(answer["ratios"])
-
-
 def archive_request(model: keras.Model, tmp_path: Any) -> tuple[dict[str, Any], list[np.ndarray]]:
     model.save(tmp_path / "m.keras")
     arrays: list[np.ndarray] = []

@@ -38,8 +38,6 @@ from autograder.checks import model_description, timing
 
 MAX_REQUEST_BYTES = 512 * 1024 * 1024
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
-WARM_UP_CALLS = 1
-"""Calls of each side before timing: the first call pays for tracing and building, later ones do not."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -264,13 +262,13 @@ def _speedup(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int
             args = _arranged(structure, inputs_of(number)) if arrange else inputs_of(number)
             if isinstance(fn, _LoadedGraph):
                 fn.reset()  # every round starts from the exported state (a few assigns, beside `calls` calls)
-            for _ in range(calls if number >= 0 else WARM_UP_CALLS):
+            for _ in range(calls):
                 result = fn(*args)
             last[side][number] = result
         return run
 
     reference_side, graph_side = timed("reference", reference, True), timed("graph", graph, False)
-    reference_side(-1), graph_side(-1)  # warm-up: build, trace, first-call costs (untimed)
+    reference_side(-1), graph_side(-1)  # warm-up: build, trace, first-call costs
     result = timing.robust_speedup(reference_side, graph_side, threshold=float(request["threshold"]))
     return {"median": result.median, "ratios": list(result.ratios),
             "mismatch": _mismatch(last, float(request["rtol"]), float(request["atol"]))}
