@@ -4,9 +4,10 @@ For each assignment, grades its solution as ``tfgrade grade`` does (sandbox, for
 submission, every report), once to warm up and once measured, with the grader's stages stamped:
 
 - in this (grader) process, by wrapping its stage functions here;
-- in the student, check and runner processes, by :mod:`autograder.profiling`, which the fork server
-  installs when ``TFGRADE_PROFILE=1`` is in its environment (set here); their stamps are read from
-  each sandbox's /tmp (through /proc/PID/root, as root) just before the sandbox is stopped.
+- in the student, check, runner and clean room processes (and the clean room's worker), by
+  :mod:`autograder.profiling`, which the fork server installs when ``TFGRADE_PROFILE=1`` is in its
+  environment (set here); their stamps are read from each sandbox's /tmp (through /proc/PID/root, as
+  root) just before the sandbox is stopped.
 
 Then the solution runs as a plain script in a fresh interpreter, each cell stamped the same way: the
 bare script's cells are the floor every ratio is taken against. Both run in this one run, side by side,
