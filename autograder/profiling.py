@@ -73,20 +73,36 @@ def install() -> None:
     """Wrap the stages of the grader's programs (imported by the fork server's preload)."""
     import subprocess
 
-    from autograder.channel import check_process, runner_process, student, student_process
+    from autograder.channel import check_process, clean_room, runner_process, student, student_process
 
-    for module in (student_process, runner_process, check_process):
+    for module in (student_process, runner_process, check_process, clean_room):
         _wrap(module, "main", "main")
     _wrap(student_process, "_seed_everything", "seed")
     _wrap(student_process, "_run_cell", lambda _sock, _kernel, number, *_: f"cell {number}")
     _wrap_table(student_process.HANDLERS, "request")
     _wrap(runner_process, "_set_up", "set up")
     _wrap_table(runner_process.HANDLERS, "job")
+    _install_clean_room(clean_room)
     _wrap(student.Student, "wait_until_executed", "wait for the notebook")
     _wrap(subprocess, "run", _program_run)
     pytest_main = pytest.main
     pytest.main = functools.wraps(pytest_main)(  # type: ignore[assignment]
         lambda args, plugins=(): pytest_main(args, plugins=[*plugins, _PytestStamps()]))
+
+
+def _install_clean_room(clean_room: Any) -> None:
+    """The clean room forwards each trace to its worker, which stamps its own stages under its own name.
+
+    The worker's CPU is in its own stamps (the benchmark leaves the clean room's reaped children out
+    of its figures), so the clean room's ``trace`` stage holds the forwarding and the wait.
+    """
+    _wrap(clean_room._Worker, "ask", "trace (forwarded to the worker)")
+    _wrap(clean_room._Worker, "start", "fork the worker")
+    _wrap(clean_room._Worker, "stop", "stop the worker")
+    _wrap(clean_room, "_serve", "main")
+    _wrap(clean_room, "_set_up", "set up")
+    _wrap(clean_room, "_seeded", "seed")
+    _wrap(clean_room, "answer", lambda request, *_: f"trace {str(request.get('name'))[:60]}")
 
 
 def _program_run(command: Any = "", *_args: Any, **kwargs: Any) -> str:

@@ -8,8 +8,9 @@ Each side runs in a fresh Python process with TensorFlow already imported (as th
 has it), for the reference solution, interleaved over several rounds; the figures are the medians
 of that process's CPU time (its children's included) and of wall time, for the four graphs
 together. "clean room" is the work of the four requests in process; "clean room program" is the
-whole program forked as the fork server forks it, answering each request in a fresh child (its
-start, TensorFlow's set-up in each child, the wire), next to the reading of the source.
+whole program forked as the fork server forks it, its one worker answering every request (their
+start, TensorFlow's set-up in the worker, the wire), next to the reading of the source; "a process
+per trace" is how the clean room worked before: every request in a process forked afresh.
 
     .venv/bin/python benchmarks/clean_room_cost.py [--rounds 5] [--notebook solutions/autograph.ipynb]
 """
@@ -50,31 +51,48 @@ def spec(s):
 def args_of(args):
     return [tf.constant(np.asarray(a, np.float32)) if isinstance(a, list) else a for a in args]
 
-if side == "clean room program":
+def clean_room_program():
+    """A clean room, forked as the fork server forks it; its CPU and its worker's count once they end."""
+    ours, theirs = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:
+        ours.close()
+        os._exit(clean_room.main(["--fd", str(theirs.fileno()), "--seed", "1"]))
+    theirs.close()
+    return pid, ours
+
+def ask(sock, number, name, specs, args, holders):
+    definitions = source.definitions_for(parsed, name)
+    arrays = []
+    request = {"op": "trace", "source": definitions.source, "name": name, "specs": specs, "id": str(number),
+               "args": None if args is None else protocol.encode_plain(
+                   [np.asarray(a, np.float32) if isinstance(a, list) else a for a in args], arrays),
+               "weights": protocol.encode_plain({h: weights[h] for h in holders}, arrays)}
+    protocol.send_message(sock, request, arrays)
+    reply, _ = protocol.recv_message(sock, max_bytes=1 << 28, deadline=time.monotonic() + 300)
+    assert reply["ok"], reply
+
+def ended(pid, sock):
+    sock.close()
+    os.waitpid(pid, 0)
+
+if side.startswith("clean room program"):
     import resource, socket
     import keras  # noqa: F401 - imported before the fork, as the fork server has it
-    ours, theirs = socket.socketpair()
     weights = {"lstm_cell": [np.zeros((100, 400), np.float32), np.zeros((100, 400), np.float32),
                              np.zeros((400,), np.float32)]}
     parsed = source.parse_cells(cells)
     cpu, wall = time.process_time(), time.perf_counter()
-    pid = os.fork()
-    if pid == 0:  # the clean room, forked as the fork server forks it
-        ours.close()
-        os._exit(clean_room.main(["--fd", str(theirs.fileno()), "--seed", "1"]))
-    theirs.close()
-    for number, (name, specs, args, holders) in enumerate(requests):
-        definitions = source.definitions_for(parsed, name)
-        arrays = []
-        request = {"op": "trace", "source": definitions.source, "name": name, "specs": specs, "id": str(number),
-                   "args": None if args is None else protocol.encode_plain(
-                       [np.asarray(a, np.float32) if isinstance(a, list) else a for a in args], arrays),
-                   "weights": protocol.encode_plain({h: weights[h] for h in holders}, arrays)}
-        protocol.send_message(ours, request, arrays)
-        reply, _ = protocol.recv_message(ours, max_bytes=1 << 28, deadline=time.monotonic() + 300)
-        assert reply["ok"], reply
-    ours.close()
-    os.waitpid(pid, 0)
+    if side == "clean room program":  # one clean room per submission, its worker answering every trace
+        pid, sock = clean_room_program()
+        for number, request in enumerate(requests):
+            ask(sock, number, *request)
+        ended(pid, sock)
+    else:  # before: every trace in a process of its own, forked afresh with TensorFlow imported
+        for number, request in enumerate(requests):
+            pid, sock = clean_room_program()
+            ask(sock, number, *request)
+            ended(pid, sock)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = cpu - children.ru_utime - children.ru_stime  # the clean room's (and its children's) CPU counts too
 elif side == "student export":
@@ -120,7 +138,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--notebook", type=Path, default=ROOT / "solutions" / "autograph.ipynb")
     args = parser.parse_args()
-    sides = ("student export", "clean room", "clean room program")
+    sides = ("student export", "clean room", "clean room program", "clean room program, a process per trace")
     runs: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
     for round_number in range(args.rounds):
         for side in sides if round_number % 2 == 0 else reversed(sides):
@@ -128,9 +146,12 @@ def main() -> None:
     print(f"four graphs of {args.notebook.name}, median of {args.rounds} rounds (each side a fresh process):")
     med = {side: {k: statistics.median(r[k] for r in runs[side]) for k in ("cpu", "wall")} for side in sides}
     for side in sides:
-        print(f"  {side:18s} cpu {med[side]['cpu']:6.2f} s   wall {med[side]['wall']:6.2f} s")
+        print(f"  {side:40s} cpu {med[side]['cpu']:6.2f} s   wall {med[side]['wall']:6.2f} s")
     old, new = med["student export"], med["clean room program"]
     print(f"  clean room program - student export: cpu {new['cpu'] - old['cpu']:+.2f} s, "
+          f"wall {new['wall'] - old['wall']:+.2f} s per submission")
+    old = med["clean room program, a process per trace"]
+    print(f"  one worker per submission - a process per trace: cpu {new['cpu'] - old['cpu']:+.2f} s, "
           f"wall {new['wall'] - old['wall']:+.2f} s per submission")
 
 

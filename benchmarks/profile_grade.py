@@ -4,9 +4,10 @@ For each assignment, grades its solution as ``tfgrade grade`` does (sandbox, for
 submission, every report), once to warm up and once measured, with the grader's stages stamped:
 
 - in this (grader) process, by wrapping its stage functions here;
-- in the student, check and runner processes, by :mod:`autograder.profiling`, which the fork server
-  installs when ``TFGRADE_PROFILE=1`` is in its environment (set here); their stamps are read from
-  each sandbox's /tmp (through /proc/PID/root, as root) just before the sandbox is stopped.
+- in the student, check, runner and clean room processes (and the clean room's worker), by
+  :mod:`autograder.profiling`, which the fork server installs when ``TFGRADE_PROFILE=1`` is in its
+  environment (set here); their stamps are read from each sandbox's /tmp (through /proc/PID/root, as
+  root) just before the sandbox is stopped.
 
 Then the solution runs as a plain script in a fresh interpreter, each cell stamped the same way: the
 bare script's cells are the floor every ratio is taken against. Both run in this one run, side by side,
@@ -40,6 +41,8 @@ PROGRAMS = {
     "autograder.channel.student_process": "student",
     "autograder.channel.check_process": "checks",
     "autograder.channel.runner_process": "runner",
+    "autograder.channel.clean_room": "clean room",
+    "autograder.channel.clean_room.worker": "clean room worker",
     "grader": "grader",
 }
 
@@ -95,7 +98,14 @@ def stages(lines: list[dict[str, Any]]) -> list[Stage]:
             *found, other]
 
 
+SELF_STAMPING_CHILDREN = frozenset({"autograder.channel.clean_room"})
+"""Programs whose children stamp their own stages (the clean room's worker): their reaped children's
+CPU is not theirs, or it would count twice."""
+
+
 def _cpu(line: dict[str, Any]) -> float:
+    if line["program"] in SELF_STAMPING_CHILDREN:
+        return float(line["cpu"])
     return float(line["cpu"]) + float(line["children"])
 
 
@@ -172,10 +182,19 @@ class GraderProfile:
         """Every stage since the last take, the grader's and each sandbox's."""
         found = stages(read_lines(self.grader_file.read_text()) if self.grader_file.exists() else [])
         for text in self.sandbox_texts:
-            found += stages(read_lines(text))
+            for lines in by_program(read_lines(text)):
+                found += stages(lines)
         self.grader_file.unlink(missing_ok=True)
         self.sandbox_texts = []
         return found
+
+
+def by_program(lines: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """One sandbox's stamps split by the program that wrote them (the clean room and its worker share one)."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for line in lines:
+        grouped[line["program"]].append(line)
+    return list(grouped.values())
 
 
 def _wrapper(timed: Callable[..., Callable[..., Any]]) -> Callable[[Any, str, Any], None]:
@@ -297,19 +316,19 @@ def bare_script(name: str, folder: Path) -> Bare:
 
 def rows(grade: Grade) -> Iterator[tuple[str, str, float, float]]:
     """(process, stage, cpu, wall) in the order of a grade; a stage run more than once is added up."""
-    by_program: dict[str, list[Stage]] = defaultdict(list)
+    programs: dict[str, list[Stage]] = defaultdict(list)
     for stage in grade.stages:
-        by_program[stage.program].append(stage)
-    starts = {s.name.removeprefix("start the ").removesuffix(" process"): s for s in by_program["grader"]
-              if s.name.startswith("start the ")}
+        programs[stage.program].append(stage)
+    starts = {s.name.removeprefix("start the ").removesuffix(" process").replace("_", " "): s
+              for s in programs["grader"] if s.name.startswith("start the ")}
     yield "fork server", "its share of the forks", grade.fork_server_cpu, 0.0
-    for program in ("student", "runner", "checks"):
-        found = by_program[program]
+    for program in ("student", "runner", "clean room", "clean room worker", "checks"):
+        found = programs[program]
         started = starts.get(program)
         if started is not None and found:  # the wall from the grader's fork request to the program's main
             found[0] = dataclasses.replace(found[0], wall=found[0].begin - started.begin - started.wall)
         yield from _grouped(program, found)
-    yield from _grouped("grader", by_program["grader"])
+    yield from _grouped("grader", programs["grader"])
 
 
 def _grouped(program: str, found: list[Stage]) -> Iterator[tuple[str, str, float, float]]:
@@ -352,6 +371,8 @@ CATEGORIES = (
     ("the student's cells", lambda p, s: p == "student" and s.startswith("cell ")),
     ("student: answering checks (values, exports)", lambda p, s: p == "student" and s.startswith("request ")),
     ("runner: its jobs", lambda p, s: p == "runner" and s.startswith(("job ", "set up"))),
+    ("clean room: tracing, exporting",
+     lambda p, s: p.startswith("clean room") and s.startswith(("trace", "set up", "seed"))),
     ("checks: pytest, each check, Hypothesis",
      lambda p, s: p == "checks" and s.startswith(("check ", "collect", "wait"))),
     ("OCR (tesseract)", lambda p, s: p == "checks" and s == "run tesseract"),

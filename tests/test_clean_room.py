@@ -112,13 +112,24 @@ def test_a_failing_export_is_the_graders_never_the_students(monkeypatch: pytest.
 
 def _ask(sock: socket.socket, request: dict[str, Any]) -> dict[str, Any]:
     protocol.send_message(sock, {**request, "id": "r"}, [])
-    reply, _ = protocol.recv_message(sock, max_bytes=1 << 26, deadline=time.monotonic() + 120)
+    reply, out = protocol.recv_message(sock, max_bytes=1 << 26, deadline=time.monotonic() + 120)
     assert reply["id"] == "r"
-    return reply
+    return {**reply, "artifact": GraphArtifact.decode(reply["result"], out) if reply["ok"] else None}
 
 
-@pytest.mark.slow  # a fresh Python with TensorFlow, forking a child per request
-def test_each_request_starts_clean_and_a_stuck_trace_is_answered_for(tmp_path: Any) -> None:
+SEEDED = """import tensorflow as tf
+
+state = tf.Variable(tf.random.uniform([3]))
+
+
+@tf.function
+def f(x):
+    return x + state
+"""
+
+
+@pytest.mark.slow  # a fresh Python with TensorFlow, forking its worker
+def test_a_failed_or_stuck_trace_never_reaches_the_next_and_every_request_is_seeded_alike(tmp_path: Any) -> None:
     ours, theirs = socket.socketpair()
     process = subprocess.Popen(
         [sys.executable, "-m", "autograder.channel.clean_room", "--fd", str(theirs.fileno()), "--seed", "1",
@@ -129,6 +140,10 @@ def test_each_request_starts_clean_and_a_stuck_trace_is_answered_for(tmp_path: A
         patch = "import tensorflow as tf\ntf.function = lambda f: f\n@tf.function\ndef f(x):\n    return x"
         assert _ask(ours, {"op": "trace", "source": patch, "name": "f", "specs": [VECTOR]})["kind"] == "not_tf_function"
         assert _ask(ours, {"op": "trace", "source": SOURCE, "name": "count_halvings", "specs": [VECTOR]})["ok"]
+        first = _ask(ours, {"op": "trace", "source": SEEDED, "name": "f", "specs": [VECTOR]})
+        again = _ask(ours, {"op": "trace", "source": SEEDED, "name": "f", "specs": [VECTOR]})
+        assert first["ok"] and again["ok"]
+        np.testing.assert_array_equal(first["artifact"].captures[0].value, again["artifact"].captures[0].value)
         stuck = "import tensorflow as tf\nwhile True:\n    pass"
         reply = _ask(ours, {"op": "trace", "source": stuck, "name": "f", "specs": [VECTOR]})
         assert reply["kind"] == "raised" and "did not finish within 20 s" in reply["error"]

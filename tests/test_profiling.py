@@ -85,3 +85,27 @@ def test_a_stage_function_that_is_gone_is_left_out() -> None:
     profiling._wrap(Program, "main", "main")
     assert not hasattr(Program, "renamed_by_another_change")
     assert Program.main.__wrapped__ is not None  # type: ignore[attr-defined]
+
+
+def test_the_benchmark_reads_the_clean_room_and_its_worker_as_two_programs() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from profile_grade import PROGRAMS, by_program, stages
+
+    from autograder.channel import clean_room
+
+    def line(program: str, stage: str, edge: str, cpu: float, children: float = 0.0) -> dict[str, object]:
+        return {"program": program, "stage": stage, "edge": edge, "cpu": cpu, "children": children, "wall": cpu}
+
+    room, worker = "autograder.channel.clean_room", clean_room.WORKER_PROGRAM
+    lines = [line(room, "main", "begin", 0.1), line(room, "trace (forwarded to the worker)", "begin", 0.1),
+             line(worker, "main", "begin", 0.0), line(worker, "trace f", "begin", 0.05),
+             line(worker, "trace f", "end", 0.45), line(room, "trace (forwarded to the worker)", "end", 0.12),
+             line(room, "stop the worker", "begin", 0.12), line(room, "stop the worker", "end", 0.13, 0.45)]
+    found = [stage for group in by_program(lines) for stage in stages(group)]
+    cpu = {(s.program, s.name): round(s.cpu, 2) for s in found}
+    assert cpu[("clean room", "trace (forwarded to the worker)")] == 0.02
+    assert cpu[("clean room worker", "trace f")] == 0.4
+    assert cpu[("clean room", "stop the worker")] == 0.01  # the reaped worker's CPU is counted once, as its own
+    assert PROGRAMS[worker] == "clean room worker"

@@ -16,8 +16,17 @@ function (``export``, :mod:`autograder.channel.graph_export`). A failure says wh
 student's code raised while defining or tracing), ``not_tf_function``, ``weights``, or ``grader``
 (the export itself failed, which is never the student's fault).
 
-Each request is answered in a fresh child process (see :func:`_serve_in_child`), so what one
-request's definitions do to TensorFlow never reaches the next.
+The requests are answered by one child process of the clean room (a worker, see :class:`_Worker`),
+forked on the first request and kept while its traces succeed; after a failed trace (or one that
+hung or ended the worker) the next request gets a fresh worker. One worker per submission, not one
+per request, because a fresh process pays again for TensorFlow's first trace and for copying the
+pages it touches (about 0.1 s of CPU per request). Sharing gives a submission nothing it could not
+do alone: the worker only ever runs definitions of this one submission, each already checked to
+reach no further than TensorFlow, Keras, NumPy and math, and whatever an earlier graded name's code
+does to the process (patch a TensorFlow function, change a setting), the later name's own body
+could do too, by calling that same code first; its verdicts come from its graph, its values and
+its own source (decorator, ``while``), none of which the earlier code can reach. Every request
+starts from the same seeds and with functions traced, not run eagerly.
 
 Run as ``python -I -m autograder.channel.clean_room --fd N --seed S``.
 """
@@ -25,13 +34,16 @@ Run as ``python -I -m autograder.channel.clean_room --fd N --seed S``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import signal
 import socket
 import sys
+import time
 import types
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +68,13 @@ class _Refusal(TfgradeError):
         self.kind = kind
 
 
+WORKER_PROGRAM = "autograder.channel.clean_room.worker"
+"""The worker's name in ``sys.argv[0]``: what :mod:`autograder.profiling` stamps its stages with."""
+WORKER_SLACK_SECONDS = 10
+"""How much longer than a trace may take the clean room waits for its worker's reply (the worker's own
+alarm ends a trace that runs too long first)."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="autograder.channel.clean_room")
     parser.add_argument("--fd", type=int, required=True)
@@ -63,48 +82,97 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trace-seconds", type=int, default=TRACE_SECONDS)
     args = parser.parse_args(argv)
     sock = socket.socket(fileno=args.fd)
+    worker: _Worker | None = None
+    try:
+        while True:
+            try:
+                request, arrays = protocol.recv_message(sock, max_bytes=MAX_REQUEST_BYTES, deadline=None)
+            except protocol.ChannelClosed:
+                return 0
+            worker = worker or _Worker.start(sock, args.seed, args.trace_seconds)
+            reply, out = worker.ask(request, arrays)
+            if reply.get("ok") is not True:
+                worker.stop()  # what a failed trace left half done never reaches the next request
+                worker = None
+            protocol.send_message(sock, {**reply, "id": request.get("id")}, out)
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+@dataclass(frozen=True)
+class _Worker:
+    """A child of the clean room that answers trace requests over a socket of its own.
+
+    The clean room itself never runs student code: it forwards each request to the worker and
+    answers for it when the worker ends or stalls without a reply.
+    """
+
+    pid: int
+    sock: socket.socket
+    seconds: int
+
+    @classmethod
+    def start(cls, outer: socket.socket, seed: int, seconds: int) -> _Worker:
+        ours, theirs = socket.socketpair()
+        sys.stdout.flush()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                outer.close()  # the worker talks to the clean room only, never to the checks
+                ours.close()
+                sys.argv[0] = WORKER_PROGRAM
+                code = _serve(theirs, seed, seconds)
+            finally:
+                sys.stdout.flush()
+                os._exit(code)
+        theirs.close()
+        return cls(pid, ours, seconds)
+
+    def ask(self, request: dict[str, Any], arrays: list[np.ndarray]) -> tuple[dict[str, Any], list[np.ndarray]]:
+        deadline = time.monotonic() + self.seconds + WORKER_SLACK_SECONDS
+        try:
+            protocol.send_message(self.sock, request, arrays)
+            return protocol.recv_message(self.sock, max_bytes=MAX_REQUEST_BYTES, deadline=deadline)
+        except (OSError, protocol.ProtocolError):  # no reply: say why, as the student's trace
+            error = f"tracing did not finish within {self.seconds} s, or it ended the process"
+            return {"ok": False, "kind": "raised", "error": error}, []
+
+    def stop(self) -> None:
+        self.sock.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)  # it holds nothing to save, and may be stuck
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+
+def _serve(sock: socket.socket, seed: int, seconds: int) -> int:
+    """The worker: answer requests until the clean room closes the socket."""
+    _set_up()
     while True:
         try:
             request, arrays = protocol.recv_message(sock, max_bytes=MAX_REQUEST_BYTES, deadline=None)
         except protocol.ChannelClosed:
             return 0
-        _serve_in_child(sock, request, arrays, args.seed, args.trace_seconds)
+        signal.alarm(seconds)  # default action: the worker ends, and the clean room answers for it
+        _seeded(seed)
+        reply, out = answer(request, arrays)
+        signal.alarm(0)
+        protocol.send_message(sock, reply, out)
 
 
-def _serve_in_child(
-    sock: socket.socket, request: dict[str, Any], arrays: list[np.ndarray], seed: int, seconds: int
-) -> None:
-    """Answer one request in a fresh child of this process, which never runs student code itself.
-
-    What one request's definitions do to TensorFlow (patch a module, switch a global setting) must
-    not reach the next request's: each child starts from this process as it was, with TensorFlow
-    imported and not yet running (as the fork server forks it), and ends after its one reply.
-    """
-    sys.stdout.flush()
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            signal.alarm(seconds)  # default action: the child ends, and the parent answers for it
-            _set_up(seed)
-            reply, out = answer(request, arrays)
-            protocol.send_message(sock, {**reply, "id": request.get("id")}, out)
-            code = 0
-        finally:
-            sys.stdout.flush()
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:  # no reply was sent: say why, as the student's trace
-        error = f"tracing did not finish within {seconds} s, or it ended the process"
-        protocol.send_message(sock, {"ok": False, "kind": "raised", "error": error, "id": request.get("id")})
-
-
-def _set_up(seed: int) -> None:
-    import keras
+def _set_up() -> None:
     import tensorflow as tf
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
+def _seeded(seed: int) -> None:
+    """Every request draws the same random numbers, whatever the worker answered before."""
+    import keras
+
     keras.utils.set_random_seed(seed)
 
 
