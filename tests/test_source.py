@@ -106,6 +106,9 @@ def test_a_binding_that_cannot_be_read_is_refused(extra: str, words: str) -> Non
     ("return x + len('/PROC/1')", "/PROC"),
     ("return tf.constant('autograder')", "autograder"),
     ("return x.gi_frame", ".gi_frame"),
+    # where it runs: "__main__" in the notebook, not in the clean room, so a body could branch on it
+    ("return x if __name__ == '__main__' else -x", "__name__"),
+    ("return tf.constant(__file__)", "__file__"),
 ])
 def test_a_body_reaching_beyond_tensorflow_is_refused_with_where(body: str, what: str) -> None:
     with pytest.raises(SourceRefused) as refused:
@@ -124,7 +127,7 @@ def test_honest_layer_code_is_not_refused_and_other_cells_may_do_anything() -> N
     found = definitions_for(cells(
         "import sys, os\nimport tensorflow as tf",
         "class Dense(tf.keras.layers.Layer):\n    def __init__(self, **kw):\n        super().__init__(**kw)\n"
-        "    def __call__(self, x):\n        return x",
+        "    def __call__(self, x):\n        return tf.identity(x, name=type(self).__name__)",
         "print(sys.modules, open('/proc/self/status'))",
         "def f(x):\n    return Dense()(x)",
     ), "f")

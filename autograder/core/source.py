@@ -120,6 +120,10 @@ REFUSED_BUILTINS = frozenset({
     "vars", "breakpoint", "input",
 })
 """Builtins refused where a name reads the builtin (a parameter called ``input`` is fine)."""
+WHERE_IT_RUNS = frozenset({"__name__", "__doc__", "__file__", "__spec__", "__loader__", "__package__"})
+"""Module globals that tell the notebook from the clean room (``__name__`` is ``"__main__"`` in one only):
+refused as bare names, so a graded body cannot compute one thing where it is traced and another where it
+runs. As attributes (``type(x).__name__``) they say nothing about where the code runs, and stay allowed."""
 DYNAMIC_BINDERS = frozenset({"exec", "eval", "globals", "vars", "locals", "__builtins__", "__import__"})
 """Names whose use anywhere in the notebook means its bindings cannot be read from its source."""
 ORDINARY_DUNDERS = frozenset({
@@ -378,7 +382,7 @@ def _refuse_reach(name: str, index: _Index, top: _Top, wanted: set[str]) -> None
     for ref in global_refs(node):
         word = ref.node.id
         builtin = word in REFUSED_BUILTINS and not index.positions(word)
-        if builtin or word in REFUSED_NAMES or _odd_dunder(word):
+        if builtin or word in REFUSED_NAMES or word in WHERE_IT_RUNS or _odd_dunder(word):
             raise _beyond(name, word, top, ref.node.lineno)
     for found in ast.walk(node):
         refused = _refused_here(found)
