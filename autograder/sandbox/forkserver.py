@@ -390,6 +390,9 @@ def _preload() -> None:
         for name in PRELOAD:
             importlib.import_module(name)
     keras_optional.restore(held)
+    from autograder.checks import properties
+
+    properties.prepare_fork_server()  # the check processes' Hypothesis set-up, once (see there)
     from tensorflow.python.eager import context
 
     # Importing must not have started TensorFlow's runtime: children of a process that ran an op
