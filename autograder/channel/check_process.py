@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from autograder import checks, i18n, messages
+from autograder.channel import memo
 from autograder.channel.budget import (
     BACKSTOP,
     WALL_LAST_RESORT,
@@ -218,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     clean_room = CleanRoom(clean_room_channel, args.sources_file)
     # expect_tf_function traces in the clean room; course checks keep their (student, runner, name) call.
     checks.use_clean_room(clean_room)
+    # Results the batch's check processes share (OCR of a diagram): kept by the grader, asked over control.
+    checks.use_memo(memo.Client(control))
     plugin = GradingPlugin(student, args.hidden, args.required, runner, budget, clean_room)
     # Property checks (Hypothesis) keep no example database; what little it stores goes to a private
     # temporary folder, never next to the checks, which may be read-only.
