@@ -48,6 +48,7 @@ def test_two_check_processes_of_a_batch_do_the_same_work_once() -> None:
         assert memo.Client(second).remembered("ocr --psm 3", b"png bytes", compute) == "Dense\n(None, 8)"
         assert memo.Client(second).remembered("ocr --psm 6", b"png bytes!", compute) == "Dense\n(None, 8)"
         assert calls == [1, 1, 1]
+    assert store.hits == 1
 
 
 def test_work_that_failed_is_not_kept() -> None:

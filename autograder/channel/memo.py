@@ -48,10 +48,14 @@ class Store:
         self._values: dict[str, str] = {}
         self._max_entries = max_entries
         self._lock = threading.Lock()
+        self.hits = 0
+        """How many times a check process got a result it did not have to work out (for benchmarks)."""
 
     def get(self, key: object) -> str | None:
         with self._lock:
-            return self._values.get(key) if isinstance(key, str) else None
+            value = self._values.get(key) if isinstance(key, str) else None
+            self.hits += value is not None
+            return value
 
     def put(self, key: object, value: object) -> bool:
         """Keep ``value`` under ``key``; False (and nothing kept) when either is malformed or the store is full."""
