@@ -185,7 +185,7 @@ class _FreezeControl:
         shared: memo.Store | None = None,
     ) -> None:
         self._sock, self._student = sock, student
-        self._memo = shared or memo.Store()
+        self._memo = shared if shared is not None else memo.Store()
         self._jobs = {"student": student, **others}
         self.costs: Costs | None = None
         self._thread = threading.Thread(target=self._serve, daemon=True)
