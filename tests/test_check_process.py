@@ -154,3 +154,37 @@ def test_before_the_checks_start_the_budget_leaves_timeouts_alone() -> None:
         channel.settimeout(7.0)
 
         assert channel.gettimeout() == 7.0
+
+
+PROPERTY_CHECKS = '''
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from autograder.checks import CheckFailure, property_check
+
+
+@pytest.mark.question("q1", points=1)
+def test_hypothesis_plugin_is_loaded(request):
+    assert request.config.pluginmanager.has_plugin("_hypothesis_pytestplugin")
+    assert not request.config.pluginmanager.has_plugin("platformdirs")  # installed, but not looked up
+
+
+@pytest.mark.question("q1", points=1)
+@property_check(max_examples=5)
+@given(x=st.integers(3, 9))
+def test_property(student, x):
+    if student.call("add", x, 1) > 3:
+        raise CheckFailure(f"add({x}, 1) is too large")
+'''
+
+
+def test_property_checks_run_with_hypothesis_plugin_and_keep_their_message(tmp_path: Path) -> None:
+    # Entry points are not read: the Hypothesis plugin is given explicitly; a failing property check's
+    # message is its own, with no falsifying-example report added.
+    document, _ = run_checks(tmp_path, {"test_p.py": PROPERTY_CHECKS}, answer_seconds=0, checks_seconds=30,
+                             request_seconds=10)
+
+    checks = {c.name: (c.outcome, c.message) for c in document.checks}
+    assert checks["hypothesis_plugin_is_loaded"] == ("passed", "")
+    assert checks["property"] == ("failed", "add(3, 1) is too large")
+    assert document.collection_errors == ()

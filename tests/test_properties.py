@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -67,3 +72,53 @@ def test_strategies_draw_what_the_text_allows() -> None:
         assert np.all(np.isfinite(x)) and np.all(np.abs(x) <= 2.0)
 
     check()
+
+
+POOL_SCRIPT = '''
+import json, os, sys
+sys.path.insert(0, os.getcwd())
+from autograder.sandbox import forkserver
+from hypothesis.internal.conjecture.providers import _get_local_constants
+
+def pool():
+    import course_helpers  # a course's own module, loaded only by the check process
+    constants = _get_local_constants()
+    return sorted(repr(c) for c in constants)
+
+if sys.argv[1] == "warm":
+    forkserver._warm_hypothesis_constants()  # what the fork server does before it forks
+    reader, writer = os.pipe()
+    if os.fork() == 0:  # a check process forked from the server
+        os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(os.getcwd(), "own")
+        os.write(writer, json.dumps(pool()).encode())
+        os._exit(0)
+    os.close(writer)
+    data = b""
+    while chunk := os.read(reader, 1 << 20):
+        data += chunk
+    os.wait()
+    print(data.decode())
+else:
+    print(json.dumps(pool()))
+'''
+
+
+def test_a_pool_built_in_the_fork_server_is_the_pool_a_check_process_would_build(tmp_path: Path) -> None:
+    # Hypothesis draws some examples from the literals of the loaded local modules: building that pool in
+    # the fork server moves its cost, and must change nothing the check process draws from.
+    (tmp_path / "course_helpers.py").write_text("MARK = 0.123456\nNAME = 'course-helper-mark'\n")
+    (tmp_path / "pool.py").write_text(POOL_SCRIPT)
+
+    def pool(mode: str) -> list[str]:
+        env = {"PATH": "/usr/bin:/bin"} | ({"HYPOTHESIS_STORAGE_DIRECTORY": "cold"} if mode == "cold" else {})
+        done = subprocess.run([sys.executable, "pool.py", mode], cwd=tmp_path, capture_output=True, text=True,
+                              check=True, env=env)
+        return json.loads(done.stdout)
+
+    cold, warm = pool("cold"), pool("warm")
+    assert warm == cold
+    assert "0.123456" in warm and "'course-helper-mark'" in warm  # what the check process loads is in it
+    assert len(warm) > 100  # the grader's own modules are too, in this (editable) install
+    # The server's scratch cache is gone; the forked process wrote to the storage folder it chose itself.
+    written = sorted(p.name for p in tmp_path.iterdir() if p.name != "__pycache__")
+    assert written == ["cold", "course_helpers.py", "own", "pool.py"]

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from autograder import checks, i18n, messages
+from autograder.channel import memo
 from autograder.channel.budget import (
     BACKSTOP,
     WALL_LAST_RESORT,
@@ -219,15 +220,13 @@ def main(argv: list[str] | None = None) -> int:
     clean_room = CleanRoom(clean_room_channel, args.sources_file)
     # expect_tf_function traces in the clean room; course checks keep their (student, runner, name) call.
     checks.use_clean_room(clean_room)
+    # Results the batch's check processes share (OCR of a diagram): kept by the grader, asked over control.
+    checks.use_memo(memo.Client(control))
     plugin = GradingPlugin(student, args.hidden, args.required, runner, budget, clean_room)
-    pytest_args = [str(d) for d in args.checks] + [
-        "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", str(args.checks[0].parent),
-        "--confcutdir", str(args.checks[0].parent), "-W", "ignore::DeprecationWarning",
-    ]
     # Property checks (Hypothesis) keep no example database; what little it stores goes to a private
     # temporary folder, never next to the checks, which may be read-only.
     os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = tempfile.mkdtemp(prefix="tfgrade-hypothesis-")
-    pytest.main(pytest_args, plugins=[plugin])
+    pytest.main(_pytest_args(args.checks), plugins=[plugin, *_third_party_plugins()])
     document = plugin.document()
     if clock is not None:
         with contextlib.suppress(ClockError):  # what it cost is for validate's measurement, not for the grade
@@ -236,6 +235,26 @@ def main(argv: list[str] | None = None) -> int:
         results.write(codec.CHECK_RUN.dumps(document))
     sys.stdout.flush()
     return 0
+
+
+def _pytest_args(check_dirs: list[Path]) -> list[str]:
+    root = str(check_dirs[0].parent)
+    # Plugins are not looked up among the installed packages' entry points (reading every package's
+    # metadata costs a tenth of a second per grading): the ones checks use are given by
+    # _third_party_plugins, and a course's conftest can still name its own (`pytest_plugins`).
+    return [str(d) for d in check_dirs] + [
+        "-q", "--disable-plugin-autoload", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", root,
+        "--confcutdir", root, "-W", "ignore::DeprecationWarning",
+    ]
+
+
+def _third_party_plugins() -> list[object]:
+    """The installed pytest plugins checks rely on: Hypothesis's, which reports and replays property checks
+    under pytest as it would when pytest loads it from its entry point. Imported here, in each check
+    process, as pytest would (importing it has effects that must not reach the fork server)."""
+    import importlib
+
+    return [importlib.import_module("_hypothesis_pytestplugin")]
 
 
 def _budgeted(fd: int, budget: Budget, clock: JobClock | None = None, waits: Waits | None = None) -> BudgetedSocket:

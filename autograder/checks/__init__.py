@@ -19,12 +19,13 @@ helpers) is re-exported here, so that moving a module inside the grader breaks n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from autograder import i18n, messages
+from autograder.channel import memo
 from autograder.channel.artifacts import IF_OPS, PY_FUNCTION_OPS, WHILE_OPS
 from autograder.channel.clean_room_handle import CleanRoom, CleanRoomUnavailable
 from autograder.channel.protocol import ArrayValue, OpaqueValue
@@ -64,6 +65,8 @@ __all__ = [
     "expect_tf_function",
     "written_facts",
     "use_clean_room",
+    "remembered",
+    "use_memo",
     "expect_graph_computes_function",
     "expect_ops",
     "expect_no_ops",
@@ -95,6 +98,26 @@ def expect_defined(student: Student, name: str) -> NameInfo:
 
 _CLEAN_ROOM: list[CleanRoom] = []
 """The check process's clean room, set once at its start (:func:`use_clean_room`)."""
+
+
+_MEMO: list[memo.Client] = [memo.Client(None)]
+"""Results shared with the batch's other check processes through the grader (:func:`use_memo`)."""
+
+
+def use_memo(client: memo.Client) -> None:
+    """Where :func:`remembered` asks: the check process sets it before any check runs."""
+    _MEMO[:] = [client]
+
+
+def remembered(kind: str, data: bytes, compute: Callable[[], str]) -> str:
+    """``compute()``, the work ``kind`` (a tool and its settings) does on ``data``, shared by the batch.
+
+    For work whose result depends only on ``data`` and the grader's own tools (OCR of an image the
+    check holds): when a check process of this batch already did it on the same bytes, the grader
+    answers with its result, else it is computed here and offered (see :mod:`autograder.channel.memo`).
+    ``kind`` must name everything besides ``data`` that the result depends on.
+    """
+    return _MEMO[0].remembered(kind, data, compute)
 
 
 def use_clean_room(clean_room: CleanRoom) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from autograder import i18n, messages
-from autograder.channel import protocol
+from autograder.channel import memo, protocol
 from autograder.channel.budget import BACKSTOP
 from autograder.core import codec
 from autograder.core.assignment import Assignment, Limits
@@ -67,11 +67,13 @@ class ProcessExecutor:
         self.launcher = launcher or sandbox.detect()
         self.isolated = self.launcher.isolated
         self.isolation = self.launcher.description
+        # What the check processes of this batch share through the grader (channel/memo.py): OCR of a diagram.
+        self.memo = memo.Store()
 
     def run(self, notebook: Notebook, assignment: Assignment, *, include_hidden: bool) -> Execution:
         with tempfile.TemporaryDirectory(prefix="tfgrade-") as job:
             try:
-                return _run_job(self.launcher, Path(job), notebook, assignment, include_hidden)
+                return _run_job(self.launcher, Path(job), notebook, assignment, include_hidden, self.memo)
             except (sandbox.SandboxError, forkserver.ForkServerError) as exc:
                 raise GraderError(f"{exc}. {RETRY}") from exc
 
@@ -87,7 +89,8 @@ def expect_isolation(executor: Executor, *, allowed: bool) -> None:
 
 
 def _run_job(
-    launcher: sandbox.Launcher, job: Path, notebook: Notebook, assignment: Assignment, include_hidden: bool
+    launcher: sandbox.Launcher, job: Path, notebook: Notebook, assignment: Assignment, include_hidden: bool,
+    shared: memo.Store | None = None,
 ) -> Execution:
     limits = assignment.limits
     (job / "student").mkdir()
@@ -132,7 +135,7 @@ def _run_job(
     os.close(results_write)
     student, runner, clean_room, checker = started
     jobs = {"runner": runner, "clean_room": clean_room, "checks": checker}
-    with control_end, _FreezeControl(control_end, student, jobs) as control:
+    with control_end, _FreezeControl(control_end, student, jobs, shared) as control:
         execution, spent = _collect(student, checker, results_read, limits, launcher, (runner, clean_room))
     costs = None if control.costs is None else dataclasses.replace(control.costs, grading_seconds=spent.seconds)
     return dataclasses.replace(execution, costs=costs)
@@ -181,13 +184,18 @@ def _start_helper(
 class _FreezeControl:
     """Serves the check process's control requests, in a thread: ``freeze``/``thaw`` the student's
     sandbox, ``usage`` (a job's clock, read from the kernel: the check process's limits count it,
-    see ``channel/budget.py``), and ``costs`` (what the grading cost, kept for ``validate``).
+    see ``channel/budget.py``), ``costs`` (what the grading cost, kept for ``validate``), and
+    ``memo_get``/``memo_put`` (results the batch's check processes share, ``channel/memo.py``).
 
     A student still frozen when the checks end is simply stopped: ``stop`` ends a frozen job too.
     """
 
-    def __init__(self, sock: socket.socket, student: sandbox.Running, others: dict[str, sandbox.Running]) -> None:
+    def __init__(
+        self, sock: socket.socket, student: sandbox.Running, others: dict[str, sandbox.Running],
+        shared: memo.Store | None = None,
+    ) -> None:
         self._sock, self._student = sock, student
+        self._memo = shared if shared is not None else memo.Store()
         self._jobs = {"student": student, **others}
         self.costs: Costs | None = None
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -204,7 +212,7 @@ class _FreezeControl:
     def _serve(self) -> None:
         while True:
             try:
-                request, _ = protocol.recv_message(self._sock, max_bytes=4096, deadline=None)
+                request, _ = protocol.recv_message(self._sock, max_bytes=memo.MAX_REQUEST_BYTES, deadline=None)
             except protocol.ProtocolError:
                 return
             reply = self._answer(str(request.get("op")), request)
@@ -225,6 +233,8 @@ class _FreezeControl:
                 if job is None:
                     return {"ok": False, "error": f"no job {str(request.get('job'))[:40]!r}"}
                 return {"ok": True, "usage": job.usage(waiting=request.get("waiting") is not False).as_json()}
+            if op in ("memo_get", "memo_put"):
+                return self._memo.answer(op, request)
             if op == "costs":
                 self.costs = Costs.from_mapping(request.get("costs"))
                 return {"ok": True}

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import secrets
@@ -37,6 +38,7 @@ from autograder.checks import (
     StudentUnavailable,
     _,
     load_student_model,
+    remembered,
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -265,7 +267,8 @@ def _read_diagram(student: Student, student_model: Callable[[str], Model], refer
         expected, own = drawing_of(reference()), False
     reading = Reading(expected, own)
     for mode in OCR_MODES:
-        text = ocr(data, mode)
+        # The same bytes read the same (one thread): a class's identical diagrams are read once per batch.
+        text = remembered(f"tesseract --psm {mode} (one thread)", data, functools.partial(ocr, data, mode))
         found = boxes(text, _layer_kinds() | set(expected.kinds))
         reading.kinds = Counter({k: max(reading.kinds[k], found[k]) for k in set(reading.kinds) | set(found)})
         squeezed = _squeezed(text)
