@@ -114,7 +114,8 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
 
 def test_the_batch_finishes_without_a_grader_error_and_writes_its_files(batch: Batch) -> None:
     assert batch.code == 0
-    assert {p.name for p in batch.out.iterdir()} == {"grades.csv", "class.html", "changes.csv", "submissions"}
+    assert {p.name for p in batch.out.iterdir()} == {"grades.csv", "class.html", "changes.csv", "checks.csv",
+                                                     "submissions"}
     assert sorted(batch.rows) == sorted(EXPECTED)
     assert [name for name, row in batch.rows.items() if row["status"] == "grader_error"] == []
 
