@@ -311,15 +311,13 @@ def _value(value: Any) -> str:
 def readme(assignment: Assignment, hidden: tuple[HiddenSummary, ...], packages: tuple[str, ...]) -> str:
     notebook = assignment.template.name
     mine = f"my-{notebook}"
-    install = [f'pip install "tfgrade=={autograder.__version__}"']
-    if packages:
-        install.append("pip install " + " ".join(f'"{p}"' for p in packages))
+    install = _install_commands(packages)
     lines = [
         f"{assignment.title} ({assignment.name})",
         "",
         "What is here",
         f"  {notebook:<20} the assignment: copy it (e.g. to {mine}) and answer in the copy",
-        *(f"  {p.name:<20} the same assignment in another language ({p.suffixes[-2].lstrip('.')})"
+        *(f"  {p.name:<20} the same assignment in another language ({_language(p)})"
           for p in student_notebooks(assignment)[1:]),
         f"  {'assignment.toml':<20} the questions, their points and limits, and the hidden checks as counts",
         f"  {'checks/public/':<20} the public checks, which you can read and run",
@@ -347,15 +345,20 @@ def readme(assignment: Assignment, hidden: tuple[HiddenSummary, ...], packages: 
     return "\n".join(lines) + "\n"
 
 
+def _install_commands(packages: tuple[str, ...]) -> list[str]:
+    """What both READMEs tell students to install: tfgrade, then the packages the notebooks may import."""
+    install = [f'pip install "tfgrade=={autograder.__version__}"']
+    if packages:
+        install.append("pip install " + " ".join(f'"{p}"' for p in packages))
+    return install
+
 
 def readme_ko(assignment: Assignment, hidden: tuple[HiddenSummary, ...], packages: tuple[str, ...]) -> str:
     """:func:`readme` for Korean students: the Korean notebook to copy, hidden checks' hints from the catalog."""
     notebook = next(p.name for p in student_notebooks(assignment) if _language(p) == "ko")
     mine = f"my-{notebook}"
     zipped = f"{mine.removesuffix('.ipynb')}-submission.zip"
-    install = [f'pip install "tfgrade=={autograder.__version__}"']
-    if packages:
-        install.append("pip install " + " ".join(f'"{p}"' for p in packages))
+    install = _install_commands(packages)
     title = i18n.assignment_text(assignment.root, assignment.title, "ko")
     lines = [
         f"{title} ({assignment.name})",
