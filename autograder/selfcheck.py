@@ -4,6 +4,10 @@ It lives in :mod:`autograder.students.selfcheck`; this name stays so that notebo
 out keep working.
 """
 
-from autograder.students.selfcheck import check
+from autograder import lean_imports
+
+lean_imports.jsonschema()  # before anything imports nbformat (a second of CPU less per check)
+
+from autograder.students.selfcheck import check  # noqa: E402
 
 __all__ = ["check"]

@@ -242,7 +242,7 @@ class Grade:
     score: str
 
 
-def grade_once(name: str, profile: GraderProfile, folder: Path) -> Grade:
+def grade_once(name: str, profile: GraderProfile, folder: Path, submission: Path | None = None) -> Grade:
     from autograder.core import assignment, batch
     from autograder.core.execution import ProcessExecutor
     from autograder.sandbox import launcher
@@ -253,7 +253,7 @@ def grade_once(name: str, profile: GraderProfile, folder: Path) -> Grade:
     profile.take()
     profile.parses = 0
     server, times, start = fork_server_cpu(), os.times(), time.monotonic()
-    result = batch.grade_all([chosen.solution], chosen, executor, out, lambda _line: None, jobs=1)
+    result = batch.grade_all([submission or chosen.solution], chosen, executor, out, lambda _line: None, jobs=1)
     wall, after = time.monotonic() - start, os.times()
     grader = (after.user + after.system + after.children_user + after.children_system
               - times.user - times.system - times.children_user - times.children_system)
@@ -423,7 +423,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("assignments", nargs="*", default=list(ASSIGNMENTS))
     parser.add_argument("--rounds", type=int, default=1, help="measured grades (and bare scripts) per assignment")
+    parser.add_argument("--submission", type=Path, help="grade this notebook instead of the solution (one assignment; "
+                        "the bare script is still the solution's)")
     args = parser.parse_args()
+    if args.submission and len(args.assignments) != 1:
+        parser.error("--submission needs exactly one assignment")
+    submission = args.submission.resolve() if args.submission else None
     from autograder import profiling
     from autograder.sandbox import forkserver
 
@@ -436,11 +441,11 @@ def main() -> int:
         profile = GraderProfile(folder)
         once_per_batch()
         for name in args.assignments:
-            grade_once(name, profile, folder)  # warm: the fork server up, files in the page cache
+            grade_once(name, profile, folder, submission)  # warm: the fork server up, files in the page cache
             grades, bares = [], []
             for _ in range(args.rounds):  # interleaved, so both see the same load
                 bares.append(bare_script(name, folder))
-                grades.append(grade_once(name, profile, folder))
+                grades.append(grade_once(name, profile, folder, submission))
             print_table(name, grades, bares)
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
     return 0

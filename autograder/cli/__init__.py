@@ -15,6 +15,7 @@ import importlib
 import sys
 from typing import TYPE_CHECKING
 
+from autograder import lean_imports
 from autograder.cli import options
 from autograder.cli.parser import build as _parser
 from autograder.errors import TfgradeError
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         chosen = options.from_args(args.options, args)  # checked before anything is read
+        lean_imports.jsonschema()  # before anything imports nbformat
         from autograder.cli import commands  # the heavy part: only for a command that runs
 
         return int(commands.runners()[args.command](chosen))
