@@ -180,9 +180,14 @@ def print_summary(rounds: list[Round], n: int, fresh: bool) -> None:
 
 
 def grade_all(copies: dict[str, list[Path]], folder: Path, jobs: int, extra: list[str]) -> Measured:
+    """One command per assignment, in a row, as an instructor runs them. Each round starts cold: the first
+    command starts the fork server, the next ones find it warm, and it is stopped at the end, its CPU counted."""
+    from autograder.sandbox import warm
+
     out = folder / f"out{len(list(folder.glob('out*')))}"  # fresh each time: nothing reused from a round before
+    warm.stop_all()
     return cpu_account.run([["grade", str(folder / name), "-a", name, "-j", str(jobs), "--out", str(out / name),
-                             *extra] for name in copies], tfgrade=True)
+                             *extra] for name in copies], tfgrade=True, after=warm.stop_all)
 
 
 def bare_floor(chosen: dict[str, list[Path]], folder: Path) -> Measured:

@@ -18,7 +18,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,8 +105,10 @@ def _remove(group: Path) -> None:
             time.sleep(0.1)
 
 
-def run(commands: list[list[str]], cwd: Path | None = None, *, tfgrade: bool = False) -> Measured:
-    """Wall time and CPU of the commands, one after another; with ``tfgrade``, each is a ``tfgrade`` argument list."""
+def run(commands: list[list[str]], cwd: Path | None = None, *, tfgrade: bool = False,
+        after: Callable[[], object] | None = None) -> Measured:
+    """Wall time and CPU of the commands, one after another; with ``tfgrade``, each is a ``tfgrade`` argument list.
+    ``after`` runs once they are done, still counted (e.g. stopping a server they left running)."""
     name = f"tfgrade-bench-{os.getpid()}-{time.monotonic_ns()}"
     with _groups(name) as groups:
         before, start = machine_cpu_seconds(), time.perf_counter()
@@ -116,6 +118,8 @@ def run(commands: list[list[str]], cwd: Path | None = None, *, tfgrade: bool = F
             subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, cwd=cwd,
                            preexec_fn=join)
         wall = time.perf_counter() - start
+        if after is not None:
+            after()
         if groups is None:
             return Measured(wall, machine_cpu_seconds() - before)
         own, jobs = groups

@@ -5,11 +5,13 @@ For each assignment of the course, the release is made and unpacked in a tempora
 solution is saved there as ``my.ipynb``, and two commands run in that folder, interleaved, for
 ``--rounds`` rounds:
 
-* ``tfgrade check my.ipynb``, as a student runs it (sandbox and fork server when available);
+* ``tfgrade check my.ipynb``, as a student runs it (sandbox and fork server when available), twice: a
+  first check with no warm fork server, and a repeat right after it, which finds the first one's warm
+  server (:mod:`autograder.sandbox.warm`; only where the sandbox runs, which needs root);
 * the bare script: the notebook's code cells as one plain Python file (``nbconvert``'s script
   exporter), run with the same Python.
 
-Wall times are medians over the rounds; the ratio is check / script. The machine is shared with
+Wall times are medians over the rounds; the ratios are check / script. The machine is shared with
 other work, so the figures are only as quiet as the machine was.
 
     .venv/bin/python benchmarks/release_check.py [--rounds 3] [--assignments autograph,functional]
@@ -33,6 +35,7 @@ from nbconvert import PythonExporter
 from autograder.authoring import release as releases
 from autograder.core import assignment as assignments
 from autograder.core import course as courses
+from autograder.sandbox import warm
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -72,13 +75,17 @@ def timed(command: list[str], cwd: Path) -> float:
     return seconds
 
 
-def measure(unpacked: Path, rounds: int) -> tuple[float, float]:
-    """Median wall seconds of `tfgrade check` and of the bare script, interleaved."""
-    check, script = [], []
+def measure(unpacked: Path, rounds: int) -> tuple[float, float, float]:
+    """Median wall seconds of a first `tfgrade check` (no warm fork server), a repeat check right after it,
+    and the bare script, interleaved."""
+    first, repeat, script = [], [], []
     for _ in range(rounds):
-        check.append(timed([str(BIN / "tfgrade"), "check", "my.ipynb"], unpacked))
+        warm.stop_all()  # a first check starts cold, as after a reboot or a long pause
+        first.append(timed([str(BIN / "tfgrade"), "check", "my.ipynb"], unpacked))
+        repeat.append(timed([str(BIN / "tfgrade"), "check", "my.ipynb"], unpacked))
         script.append(timed([sys.executable, "my.py"], unpacked))
-    return statistics.median(check), statistics.median(script)
+    warm.stop_all()
+    return statistics.median(first), statistics.median(repeat), statistics.median(script)
 
 
 def main() -> None:
@@ -90,13 +97,15 @@ def main() -> None:
     names = [n for n in args.assignments.split(",") if n] or course.names()
     with tempfile.TemporaryDirectory() as scratch:
         print(f"wheel: {wheel_size(Path(scratch)):,} bytes")
-        header = f"{'assignment':<14} {'zip bytes':>10} {'check s':>8} {'script s':>9} {'ratio':>6}"
+        header = (f"{'assignment':<14} {'zip bytes':>10} {'first s':>8} {'repeat s':>9} {'script s':>9} "
+                  f"{'first':>6} {'repeat':>6}")
         print(f"{header}   (medians of {args.rounds} interleaved rounds)")
         for name in names:
             folder = Path(scratch) / name
             unpacked, size = student_folder(assignments.load(course.assignments / name), folder)
-            check, script = measure(unpacked, args.rounds)
-            print(f"{name:<14} {size:>10,} {check:>8.1f} {script:>9.1f} {check / script:>6.2f}", flush=True)
+            first, repeat, script = measure(unpacked, args.rounds)
+            print(f"{name:<14} {size:>10,} {first:>8.1f} {repeat:>9.1f} {script:>9.1f} {first / script:>6.2f} "
+                  f"{repeat / script:>6.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -11,6 +12,10 @@ import pytest
 from autograder.core import assignment
 from autograder.core.execution import ProcessExecutor
 from autograder.core.grading import Graded, grade
+
+# A fork server per process, as before warm servers: a test sees only the processes it started, and none
+# outlives the run (tests/sandbox/test_warm_server.py turns warm servers on where it tests them).
+os.environ.setdefault("TFGRADE_WARM_SECONDS", "0")
 
 NOTEBOOKS = Path(__file__).parent / "notebooks"
 ROOT = Path(__file__).parent.parent

@@ -24,7 +24,11 @@ from autograder.interop import distributed
 from autograder.reports import exports
 from autograder.reports import formats as report
 from autograder.sandbox import launcher as sandbox
+from autograder.sandbox import warm
 from autograder.students import selfcheck, submission
+
+# The command keeps its fork server warm for the next command (the next batch, the next self-check).
+warm.keep_warm_by_default()
 
 
 def executors() -> Callable[..., execution.Executor]:

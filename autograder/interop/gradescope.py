@@ -59,6 +59,8 @@ set -u
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 PYTHON="${{TFGRADE_PYTHON:-$ROOT/venv/bin/python}}"
 mkdir -p "$ROOT/results"
+# One submission per container: no fork server kept warm for a next command that never comes.
+export TFGRADE_WARM_SECONDS=0
 exec "$PYTHON" -m autograder gradescope-run --root "$ROOT" --assignment "$ROOT/source/assignments/{name}"
 """
 

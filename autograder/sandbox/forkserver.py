@@ -27,9 +27,11 @@ import fcntl
 import gc
 import json
 import os
+import select
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -42,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.errors import TfgradeError
-from autograder.sandbox import seccomp
+from autograder.sandbox import seccomp, warm
 
 STUDENT_PROGRAM = "autograder.channel.student_process"
 CHECKS_PROGRAM = "autograder.channel.check_process"
@@ -102,31 +104,74 @@ def serve(control: socket.socket) -> None:
     """Answer spawn requests until the grader closes the control socket."""
     # Keepers are never waited for by the server; the kernel reaps them.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    while _answer(control, [control]):
+        pass
+
+
+def serve_warm(listener: socket.socket, idle_seconds: float) -> None:
+    """Answer the graders that connect (this user's only), one request at a time, until none has been
+    connected for ``idle_seconds``.
+
+    One thread: a fork from a process with other threads running could copy a lock one of them holds.
+    """
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    clients: list[socket.socket] = []
     while True:
-        try:
-            data, fds, _flags, _addr = socket.recv_fds(control, MAX_REQUEST, MAX_FDS)
-        except (ConnectionError, OSError):
-            return
-        if not data:
-            return
-        try:
-            request = Request(**json.loads(data))
-            if request.module not in MODULES:
-                raise ValueError(f"module {request.module!r} is not served")
-            if len(fds) != 2 + len(NAMESPACES) + len(request.fd_numbers):
-                raise ValueError(f"{len(fds)} descriptors attached; the request needs {2 + len(NAMESPACES)} "
-                                 f"and {len(request.fd_numbers)} to pass")
-            sys.stdout.flush()
-            sys.stderr.flush()
-            if os.fork() == 0:
-                _keeper(control, request, fds)
-            reply: dict[str, Any] = {"ok": True}
-        except Exception as exc:  # noqa: BLE001 - any failure is reported to the grader
-            reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-        finally:
-            for fd in fds:
-                os.close(fd)
+        readable, _, _ = select.select([listener, *clients], [], [], None if clients else idle_seconds)
+        if not readable:
+            return  # idle: nobody connected for idle_seconds
+        for ready in readable:
+            if ready is listener:
+                clients += _accepted(listener)
+            elif not _answer(ready, [listener, *clients]):
+                clients.remove(ready)
+                ready.close()
+
+
+def _accepted(listener: socket.socket) -> list[socket.socket]:
+    """The new connection, if it comes from a process of this server's own user (the folder is private too)."""
+    try:
+        client, _ = listener.accept()
+    except OSError:
+        return []
+    _pid, uid, _gid = struct.unpack("3i", client.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+    if uid != os.getuid():
+        client.close()
+        return []
+    return [client]
+
+
+def _answer(control: socket.socket, sockets: list[socket.socket]) -> bool:
+    """Read one request from ``control`` and start its job; False once the grader has closed it.
+    ``sockets`` are every socket the server holds: the job's keeper closes them all."""
+    try:
+        data, fds, _flags, _addr = socket.recv_fds(control, MAX_REQUEST, MAX_FDS)
+    except (ConnectionError, OSError):
+        return False
+    if not data:
+        return False
+    try:
+        request = Request(**json.loads(data))
+        if request.module not in MODULES:
+            raise ValueError(f"module {request.module!r} is not served")
+        if len(fds) != 2 + len(NAMESPACES) + len(request.fd_numbers):
+            raise ValueError(f"{len(fds)} descriptors attached; the request needs {2 + len(NAMESPACES)} "
+                             f"and {len(request.fd_numbers)} to pass")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        if os.fork() == 0:
+            _keeper(sockets, request, fds)
+        reply: dict[str, Any] = {"ok": True}
+    except Exception as exc:  # noqa: BLE001 - any failure is reported to the grader
+        reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        for fd in fds:
+            os.close(fd)
+    try:
         control.send(json.dumps(reply).encode())
+    except OSError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -142,7 +187,7 @@ class _Descriptors:
         return cls(fds[0], fds[1], dict(zip(NAMESPACES, fds[2:2 + count], strict=True)), fds[2 + count:])
 
 
-def _keeper(control: socket.socket, request: Request, fds: list[int]) -> None:
+def _keeper(sockets: list[socket.socket], request: Request, fds: list[int]) -> None:
     """In the keeper: start the worker inside the job's PID namespace, then report how it ended.
 
     The report says whether the worker finished locking down (it says so on a pipe of its own
@@ -153,7 +198,8 @@ def _keeper(control: socket.socket, request: Request, fds: list[int]) -> None:
     given = _Descriptors.of(fds)
     try:
         try:
-            control.close()
+            for held in sockets:  # a job must not hold a grader's connection open
+                held.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             _expect_separate(given.namespaces)
             _setns(given.namespaces["pid"])
@@ -356,7 +402,11 @@ def _flush_quietly() -> None:
 
 
 def main() -> int:
-    """``python -I -m autograder.sandbox.forkserver FD``: import what jobs need, then serve on FD."""
+    """``python -I -m autograder.sandbox.forkserver FD``: import what jobs need, then serve on FD.
+    ``... --listen PATH IDLE READY_FD``: the same, for every grader of this user that connects to PATH
+    (:mod:`autograder.sandbox.warm`), until nobody has been connected for IDLE seconds."""
+    if sys.argv[1] == "--listen":
+        return warm.serve_at(Path(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), _preload, serve_warm)
     control = socket.socket(fileno=int(sys.argv[1]))
     _preload()
     control.send(b'{"ok": true, "ready": true}')
@@ -461,10 +511,21 @@ class ForkServerError(TfgradeError):
     pass
 
 
+_warm_servers: list[subprocess.Popen[bytes]] = []
+
+
+def _server_env() -> dict[str, str]:
+    """The server's environment (less its matplotlib folder): :data:`ENV` as it is now, HOME at /tmp."""
+    return {**ENV, "HOME": "/tmp"}
+
+
 class ForkServer:
     """The grader's handle on one server; safe to share between the batch's threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, warm_seconds: float = 0.0) -> None:
+        """With ``warm_seconds``, use this user's warm server (:mod:`autograder.sandbox.warm`), starting
+        one that waits that long for the next command if none is up."""
+        self._warm_seconds = warm_seconds
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
@@ -511,9 +572,14 @@ class ForkServer:
             self._forget()
 
     def _started(self) -> socket.socket:
-        if self._control is not None and self._process is not None and self._process.poll() is None:
+        if self._control is not None and (self._process is None or self._process.poll() is None):
             return self._control
         self._forget()
+        control = self._warm() if self._warm_seconds > 0 else None
+        if control is not None:
+            control.settimeout(REPLY_SECONDS)
+            self._control = control
+            return control
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         # Keras imports matplotlib when it is installed, which builds its font cache: in a folder of the
         # server's own, not in the host's shared /tmp where another user could have planted one.
@@ -523,7 +589,7 @@ class ForkServer:
         with theirs:
             self._process = subprocess.Popen(
                 [sys.executable, "-I", "-m", "autograder.sandbox.forkserver", str(theirs.fileno())],
-                pass_fds=[theirs.fileno()], env={**ENV, "HOME": "/tmp", "MPLCONFIGDIR": matplotlib},
+                pass_fds=[theirs.fileno()], env={**_server_env(), "MPLCONFIGDIR": matplotlib},
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
             )
@@ -538,6 +604,38 @@ class ForkServer:
             raise ForkServerError(f"the fork server did not start within {STARTUP_SECONDS:g} s")
         ours.settimeout(REPLY_SECONDS)
         return ours
+
+    def _warm(self) -> socket.socket | None:
+        """This user's warm server, or None (then a server of this grader's own): a warm one that cannot
+        start here must not stop the grading."""
+        try:
+            return warm.connect(_server_env(), self._start_warm)
+        except (ForkServerError, OSError):
+            return None
+
+    def _start_warm(self, path: Path) -> None:
+        """Start a warm server listening at ``path``; it outlives this grader (its own session), and ends
+        itself once idle."""
+        ready_read, ready_write = os.pipe()
+        try:
+            server = subprocess.Popen(
+                [sys.executable, "-I", "-m", "autograder.sandbox.forkserver", "--listen", str(path),
+                 repr(self._warm_seconds), str(ready_write)],
+                pass_fds=[ready_write], env=_server_env(), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            )
+            os.close(ready_write)
+            ready_write = -1
+            ready, _, _ = select.select([ready_read], [], [], STARTUP_SECONDS)
+            if not ready or os.read(ready_read, 1) != b"1":
+                server.kill()
+                server.wait()
+                raise ForkServerError(f"the fork server did not start within {STARTUP_SECONDS:g} s")
+            _warm_servers.append(server)  # reaped if it ends while this grader still runs
+        finally:
+            os.close(ready_read)
+            if ready_write >= 0:
+                os.close(ready_write)
 
     def _forget(self) -> None:
         if self._control is not None:

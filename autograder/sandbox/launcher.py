@@ -48,7 +48,7 @@ from typing import IO, Literal, Protocol
 
 import autograder
 from autograder.errors import TfgradeError
-from autograder.sandbox import forkserver, seccomp
+from autograder.sandbox import forkserver, seccomp, warm
 from autograder.sandbox.clock import JobCounters, Usage
 from autograder.sandbox.forkserver import ForkServer
 
@@ -1080,10 +1080,11 @@ _shared_lock = threading.Lock()
 
 
 def shared_fork_server() -> ForkServer:
-    """One server per grader process: every launcher (and batch thread) uses it; it starts on first use."""
+    """One server per grader process: every launcher (and batch thread) uses it; it starts on first use,
+    or is this user's warm one (:mod:`autograder.sandbox.warm`) when commands keep one."""
     with _shared_lock:
         if not _shared:
-            _shared.append(ForkServer())
+            _shared.append(ForkServer(warm_seconds=warm.idle_seconds()))
         return _shared[0]
 
 
