@@ -206,7 +206,7 @@ OVERRIDE_TEST = Message("feedback.override-test", "Changed by your instructor")
 
 LATE = Message(
     "feedback.late",
-    "Late: submitted {submitted}, after the deadline {deadline}. Rule: {rule}. Points taken from your total: {taken}.",
+    "Late: submitted {submitted}, after the deadline {deadline}. Rule: {rule}. Points taken from your total: {taken}."
 )
 """Under the total of a late submission; ``rule`` is one of the LATE_RULE_* texts below."""
 LATE_RULE_DAY = Message("feedback.late-rule-day", "{percent}% per started day late, at most {cap}%")

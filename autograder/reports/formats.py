@@ -515,8 +515,11 @@ def late_lines(late: LatePenalty | None) -> list[str]:
     instructor's change of them if any."""
     if late is None:
         return []
-    rule = (messages.LATE_RULE_HOUR if late.per_hour else messages.LATE_RULE_DAY).format(
-        percent=format_number(late.per_hour or late.per_day), cap=format_number(late.cap))
+    cap = format_number(late.cap)
+    if late.per_hour:
+        rule = messages.LATE_RULE_HOUR.format(percent=format_number(late.per_hour), cap=cap)
+    else:
+        rule = messages.LATE_RULE_DAY.format(percent=format_number(late.per_day), cap=cap)
     if late.grace_minutes:
         rule = messages.LATE_GRACE.format(rule=rule, minutes=format_number(late.grace_minutes))
     lines = [messages.LATE.format(submitted=late.submitted, deadline=late.deadline, rule=rule,
