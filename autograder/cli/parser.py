@@ -29,7 +29,9 @@ examples:
 GRADE_EPILOG = """\
 files written (FOLDER is --out; <name> is the submission's file name without its extension):
   FOLDER/grades.csv                        one row per submission, a column per question; with
-                                           --student-id its first column is student_id
+                                           --student-id its first column is student_id; with
+                                           --roster a last roster_id column; with a late penalty
+                                           late_penalty,late_percent,submitted_at,deadline
   FOLDER/class.html                        the class report, to open in a browser
   FOLDER/changes.csv                       each score that differs from the last run's, and why
   FOLDER/checks.csv                        each check's pass rate over the graded submissions (item analysis)
@@ -40,7 +42,8 @@ exit codes:
   0  every submission has its row (rejected files and failed checks included)
   1  the grader itself failed on some submission (its row says grader_error)
   2  a usage error, an unknown assignment, no sandbox without --allow-unisolated, an output
-     folder that cannot be written, or an --overrides or --roster row that cannot be used
+     folder that cannot be written, an --overrides, --roster or --times row that cannot be used,
+     or a late rule that cannot be used (docs/late.md)
      (nothing is written then)
 """.format(  # from the registries: a new format or file needs no edit here
     export_files="\n".join(f"  FOLDER/{name:<34}with --export {formats}: the gradebook to import"
