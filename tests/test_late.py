@@ -224,3 +224,51 @@ def test_the_feedback_gives_the_time_the_deadline_the_rule_and_the_points() -> N
 def test_a_deadline_in_utc_compares_with_times_in_any_zone() -> None:
     rule = late.Rule(DEADLINE.astimezone(UTC), per_day=10)
     assert late.percent_taken(rule, after(minutes=1), rule.deadline) == 10.0
+
+
+# -- acceptance: a real batch of the TensorFlow-free `tiny`, with [late] and a roster -----------------
+
+TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"
+
+
+@pytest.mark.slow
+def test_a_real_batch_takes_the_late_penalty_from_assignment_toml_and_names_roster_ids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+    import io
+    import shutil
+
+    import nbformat
+
+    from autograder import cli
+
+    tiny = tmp_path / "tiny"
+    shutil.copytree(TINY, tiny)
+    with (tiny / "assignment.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[late]\ndeadline = "2026-12-01 23:59"\ntimezone = "Asia/Seoul"\nper_hour = 10\ncap = 50\n')
+    for name in ("ann", "bo", "cy"):
+        nb = nbformat.v4.new_notebook(metadata={"tfgrade": {"assignment": "tiny"}})
+        nb.cells = [nbformat.v4.new_code_cell("def add(a, b):\n    return a + b\n\n"
+                                              "def mean_of(xs):\n    return sum(xs) / len(xs)")]
+        (tmp_path / "subs").mkdir(exist_ok=True)
+        nbformat.write(nb, tmp_path / "subs" / f"{name}.ipynb")
+    (tmp_path / "roster.csv").write_text("student_id,file,name\ns1,ann*,Ann\ns2,bo*,Bo\ns3,cy*,Cy\n", encoding="utf-8")
+    (tmp_path / "times.csv").write_text("submission,time\ns1,2026-12-02 01:30\nbo.ipynb,2026-12-01 20:00\n",
+                                        encoding="utf-8")
+    out = tmp_path / "out"
+
+    code = cli.main(["grade", str(tmp_path / "subs"), "-a", str(tiny), "-o", str(out), "--allow-unisolated",
+                     "--roster", str(tmp_path / "roster.csv"), "--times", str(tmp_path / "times.csv"),
+                     "--export", "canvas"])
+
+    assert code == 0
+    assert f"no submission time for {tmp_path / 'subs' / 'cy.ipynb'}" in capsys.readouterr().err
+    grades = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text(encoding="utf-8"))))
+    # ann: 1 h 31 min late, two started hours at 10 %: 3 - 0.6; bo on time; cy has no time.
+    assert [(g["score"], g["automatic_score"], g["late_penalty"], g["roster_id"]) for g in grades] == [
+        ("2.4", "3", "0.6", "s1"), ("3", "3", "", "s2"), ("3", "3", "", "s3")]
+    canvas = (out / "tiny-canvas.csv").read_bytes().decode("utf-8-sig").splitlines()
+    assert canvas[2:] == ["Ann,,s1,,,2.4", "Bo,,s2,,,3", "Cy,,s3,,,3"]
+    feedback = (out / "submissions" / "ann" / "feedback.txt").read_text(encoding="utf-8")
+    assert "Rule: 10% per started hour late, at most 50%. Points taken from your total: 0.6." in feedback

@@ -116,14 +116,15 @@ def _grading_executor(o: GradeOptions) -> execution.Executor:
     return executor
 
 
-def _students(roster: rosters.Roster | None, paths: list[Path],
-              namer: Callable[[Path], str] | None) -> dict[Path, rosters.Student]:
-    """Each submission's roster student ({} without a roster); RosterError before grading where that means guessing."""
+def _students(roster: rosters.Roster | None, paths: list[Path], namer: Callable[[Path], str] | None, *,
+              warn: bool) -> dict[Path, rosters.Student]:
+    """Each submission's roster student ({} without a roster); RosterError before grading where that means guessing.
+    ``warn``: say which submissions no row claims (an export says it itself)."""
     if roster is None:
         return {}
     name_of = namer or str
     matching = rosters.match(roster, [rosters.Submitted(name_of(p), (p.name,), p) for p in paths])
-    for note in matching.warnings():
+    for note in matching.warnings() if warn else ():
         err(f"warning: {note}")
     return {placed.item: placed.student for placed in matching.placed if placed.item is not None}
 
@@ -167,7 +168,7 @@ def _extras(o: GradeOptions, assignment: assignments.Assignment) -> _Extras:
     roster = rosters.read(o.roster) if o.roster else None
     paths = batch.expand(o.submissions)
     rule = late.rule_from(late.table_of(assignment.root), o.late_rule, f"{assignment.root / 'assignment.toml'} [late]")
-    students = _students(roster, paths, batch.student_namer(o.student_id))
+    students = _students(roster, paths, batch.student_namer(o.student_id), warn=not o.export)
     ids = {student_id: str(path) for path, student in students.items() for student_id in student.ids()}
     adjust = overrides.with_paths(overrides.read(o.overrides), ids) if o.overrides else ()
     roster_ids = {path: student.id for path, student in students.items()} if roster else None
