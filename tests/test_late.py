@@ -75,6 +75,8 @@ def test_a_late_override_row_sets_the_points_taken_and_zero_waives_them() -> Non
     assert (waived.earned, waived.late_taken, waived.late and waived.late.waived) == (8.0, 0.0, "doctor's note")
     assert late.apply(score(8.0), due, "1", "half").earned == 7.0
     assert late.apply(score(0.5), due, "1", "more than earned").earned == 0.0  # never below 0
+    on_time = late.Due(after(minutes=-1), DEADLINE, DAILY)
+    assert late.apply(score(8.0), on_time, "1", "not late: nothing to change") == score(8.0)
 
 
 # -- reading the rule and the times --------------------------------------------------------------
@@ -272,3 +274,16 @@ def test_a_real_batch_takes_the_late_penalty_from_assignment_toml_and_names_rost
     assert canvas[2:] == ["Ann,,s1,,,2.4", "Bo,,s2,,,3", "Cy,,s3,,,3"]
     feedback = (out / "submissions" / "ann" / "feedback.txt").read_text(encoding="utf-8")
     assert "Rule: 10% per started hour late, at most 50%. Points taken from your total: 0.6." in feedback
+
+
+def test_moodle_feedback_tells_the_student_of_the_penalty_and_every_export_gives_the_final_points() -> None:
+    from autograder.core.roster import Student
+    from autograder.reports import exports
+
+    result = SubmissionResult("subs/ann_1.ipynb", "autograph", "graded", "ok")
+    rows = [exports.GradebookRow(Student(student_id="s001"), result, penalized())]
+
+    moodle = exports.moodle(rows, "HW").splitlines()
+    assert moodle[1].startswith('s001,6.4,"6.4/10 points (q1 8/10). Your feedback file lists each check. '
+                                "Late: submitted 2026-12-03T05:59:00+09:00")
+    assert exports.plain(rows, "HW").splitlines()[1] == "s001,6.4,64,graded"

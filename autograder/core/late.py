@@ -104,11 +104,12 @@ def percent_taken(rule: Rule, submitted: datetime, deadline: datetime) -> float:
 
 def apply(score: Score, due: Due | None, waiver_points: str = "", waiver_reason: str = "") -> Score:
     """``score`` less its late penalty; a ``late`` override row (``waiver_points``, ``0`` waives it) sets the
-    points taken instead. No time known, or on time: the score as it is."""
+    points taken instead. No time known, or on time (a ``late`` row then has nothing to change): the score as
+    it is."""
     if due is None or due.submitted is None:
         return score
     percent = percent_taken(due.rule, due.submitted, due.deadline)
-    if not percent and not waiver_points:
+    if not percent:
         return score
     computed = score.earned * percent / 100
     taken = round(min(float(waiver_points) if waiver_points else computed, score.earned), DECIMALS)

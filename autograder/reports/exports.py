@@ -34,7 +34,7 @@ from autograder.core.results import SubmissionResult
 from autograder.core.roster import Roster, Student, Submitted, match
 from autograder.core.scoring import Score
 from autograder.errors import TfgradeError
-from autograder.reports.formats import format_number, safe_text
+from autograder.reports.formats import format_number, late_lines, safe_text
 
 __all__ = [
     "FORMATS",
@@ -291,7 +291,8 @@ def _feedback(row: GradebookRow) -> str:
             return messages.EXPORT_NOT_GRADED.format(total=total, reason=row.result.message)
         per_question = ", ".join(f"{q.question} {format_number(q.earned)}/{format_number(q.points)}"
                                  for q in row.score.questions)
-        return messages.EXPORT_GRADED.format(total=total, questions=per_question)
+        return " ".join([messages.EXPORT_GRADED.format(total=total, questions=per_question),
+                         *late_lines(row.score.late)])
 
 
 def _otter_status(row: GradebookRow) -> str:

@@ -50,6 +50,7 @@ __all__ = [
     "hidden_hints",
     "hidden_summary",
     "hint_lines",
+    "late_lines",
     "override_lines",
     "points_text",
     "safe_text",
