@@ -287,3 +287,16 @@ def test_moodle_feedback_tells_the_student_of_the_penalty_and_every_export_gives
     assert moodle[1].startswith('s001,6.4,"6.4/10 points (q1 8/10). Your feedback file lists each check. '
                                 "Late: submitted 2026-12-03T05:59:00+09:00")
     assert exports.plain(rows, "HW").splitlines()[1] == "s001,6.4,64,graded"
+
+
+def test_the_readme_round_a_regrade_request_and_a_waived_penalty_in_one_run() -> None:
+    questions = (QuestionScore("q1", "", 5.0, 8.0), QuestionScore("q2", "", 2.0, 3.0))
+    automatic = Score(7.0, 11.0, questions)
+    due = late.Due(after(hours=30), DEADLINE, DAILY)
+    before = late.apply(automatic, due)
+    rows = overrides.parse("student,question,points,reason\ns001,q2,+1,Regrade request.\ns001,late,0,Note.\n", "o")
+    after_ = late.apply(overrides.apply(automatic, rows), due, *overrides.late_waiver(rows))
+
+    earlier = codec.Report(SubmissionResult("ann", "autograph", "graded", "ok"), before, cache={})
+    assert [(c.question, c.before, c.after, c.why) for c in changes.compare("ann", earlier, after_, ())] == [
+        ("q2", 2.0, 3.0, "override added"), ("total", 5.6, 8.0, "override added; late penalty changed")]
