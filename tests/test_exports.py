@@ -404,7 +404,7 @@ def test_grade_with_a_deadline_and_a_roster_shows_the_penalty_and_the_ids_everyw
         ("7.2", "1.8", "s001"), ("9", "", "s002"), ("9", "", "")]
     assert grades[0]["submission"] == paths[0]  # the path column stays
     feedback = (out / "submissions" / "ann_1" / "feedback.txt").read_text(encoding="utf-8")
-    assert "Late: submitted 2026-12-03T05:59:00+09:00, after the deadline 2026-12-01T23:59:00+09:00." in feedback
+    assert "Late: submitted 2026-12-03 05:59 (UTC+09:00), after the deadline 2026-12-01 23:59 (UTC+09:00)." in feedback
 
     # A late row naming the roster id waives the penalty; changes.csv says why, with the id.
     (tmp_path / "overrides.csv").write_text("student,question,points,reason\ns001,late,0,illness\n", encoding="utf-8")

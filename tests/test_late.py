@@ -215,7 +215,7 @@ def test_changes_csv_puts_a_new_penalty_down_to_lateness_and_names_the_roster_id
 
 def test_the_feedback_gives_the_time_the_deadline_the_rule_and_the_points() -> None:
     lines = formats.override_lines(penalized(), questions=True)
-    assert lines == ["Late: submitted 2026-12-03T05:59:00+09:00, after the deadline 2026-12-01T23:59:00+09:00. "
+    assert lines == ["Late: submitted 2026-12-03 05:59 (UTC+09:00), after the deadline 2026-12-01 23:59 (UTC+09:00). "
                      "Rule: 10% per started day late, at most 50%, after 15 minutes of grace. "
                      "Points taken from your total: 1.6."]
     waived = late.apply(score(8.0), late.Due(after(hours=30), DEADLINE, DAILY), "0", "illness")
@@ -285,7 +285,7 @@ def test_moodle_feedback_tells_the_student_of_the_penalty_and_every_export_gives
 
     moodle = exports.moodle(rows, "HW").splitlines()
     assert moodle[1].startswith('s001,6.4,"6.4/10 points (q1 8/10). Your feedback file lists each check. '
-                                "Late: submitted 2026-12-03T05:59:00+09:00")
+                                "Late: submitted 2026-12-03 05:59 (UTC+09:00)")
     assert exports.plain(rows, "HW").splitlines()[1] == "s001,6.4,64,graded"
 
 

@@ -31,6 +31,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from autograder import messages
@@ -523,12 +524,22 @@ def late_lines(late: LatePenalty | None) -> list[str]:
         rule = messages.LATE_RULE_DAY.format(percent=format_number(late.per_day), cap=cap)
     if late.grace_minutes:
         rule = messages.LATE_GRACE.format(rule=rule, minutes=format_number(late.grace_minutes))
-    lines = [messages.LATE.format(submitted=late.submitted, deadline=late.deadline, rule=rule,
+    lines = [messages.LATE.format(submitted=_when(late.submitted), deadline=_when(late.deadline), rule=rule,
                                   taken=format_number(late.taken))]
     if late.change:
         lines.append(messages.LATE_CHANGED.format(taken=format_number(late.taken),
                                                   reason=safe_text(late.waived, MESSAGE_LIMIT)))
     return lines
+
+
+def _when(iso: str) -> str:
+    """``2026-12-03 05:59 (UTC+09:00)``: a stored ISO 8601 time as a student reads it, in its own offset."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return safe_text(iso, NAME_LIMIT)  # report.json is the instructor's file: show what it holds
+    offset = moment.isoformat()[-6:] if moment.utcoffset() else "+00:00"
+    return f"{moment:%Y-%m-%d %H:%M} (UTC{offset})"
 
 
 def points_text(earned: float, points: float) -> str:
