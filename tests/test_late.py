@@ -221,6 +221,8 @@ def test_the_feedback_gives_the_time_the_deadline_the_rule_and_the_points() -> N
     waived = late.apply(score(8.0), late.Due(after(hours=30), DEADLINE, DAILY), "0", "illness")
     assert formats.override_lines(waived, questions=True)[1] == (
         "Your instructor set the points taken for lateness to 0. Reason: illness")
+    result = SubmissionResult("ann", "autograph", "graded", "ok")
+    assert ",8,late 0 (illness),," in formats.grades_csv([(result, waived)]).splitlines()[1]
 
 
 def test_a_deadline_in_utc_compares_with_times_in_any_zone() -> None:

@@ -327,8 +327,11 @@ def _override_cells(score: Score) -> list[str]:
     """``q1 +2: 3 -> 5 (regrade request)``: each override of the row, the instructor's own words."""
     changed = [(q.question, q.override, q.earned) for q in score.questions if q.override]
     changed += [("total", score.override, score.earned)] if score.override else []
-    return [f"{name} {a.change}: {format_number(a.automatic)} -> {format_number(final)} ({a.reason})"
-            for name, a, final in changed]
+    cells = [f"{name} {a.change}: {format_number(a.automatic)} -> {format_number(final)} ({a.reason})"
+             for name, a, final in changed]
+    late = score.late
+    # A late row sets the points the penalty takes (late_penalty shows them): ``late 0 (doctor's note)``.
+    return cells + ([f"late {late.change} ({late.waived})"] if late is not None and late.change else [])
 
 
 def csv_text(text: str) -> str:
