@@ -18,6 +18,7 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     ├── BatchError             core.batch            a batch cannot write its files (the instructor's)
     ├── OverridesError         core.overrides        an overrides file has rows that cannot be used
     ├── RosterError            core.roster           a roster cannot be read or matched without guessing
+    ├── LateError              core.late             a deadline, late rule or times file cannot be used
     ├── ExportError            reports.exports       a gradebook export cannot be made without guessing
     ├── DecodeError            core.codec            JSON that is not a valid document (also a ValueError)
     │   └── SchemaMismatch     core.codec            a document of another schema version

@@ -202,6 +202,22 @@ OVERRIDE_TOTAL = Message(
 OVERRIDE_TEST = Message("feedback.override-test", "Changed by your instructor")
 """Names Gradescope's test that carries an override's points, after the question's name."""
 
+# -- late work (core/late.py) -------------------------------------------------------------------
+
+LATE = Message(
+    "feedback.late",
+    "Late: submitted {submitted}, after the deadline {deadline}. Rule: {rule}. Points taken from your total: {taken}."
+)
+"""Under the total of a late submission; ``rule`` is one of the LATE_RULE_* texts below."""
+LATE_RULE_DAY = Message("feedback.late-rule-day", "{percent}% per started day late, at most {cap}%")
+LATE_RULE_HOUR = Message("feedback.late-rule-hour", "{percent}% per started hour late, at most {cap}%")
+LATE_GRACE = Message("feedback.late-grace", "{rule}, after {minutes} minutes of grace")
+"""A rule with a grace period: ``rule`` is a LATE_RULE_* text."""
+LATE_CHANGED = Message(
+    "feedback.late-changed", "Your instructor set the points taken for lateness to {taken}. Reason: {reason}"
+)
+"""After LATE, when a ``late`` row of the overrides file set the points taken (0 waives the penalty)."""
+
 # -- integrity flags (core/integrity.py) ---------------------------------------------------------
 
 INTEGRITY_REVIEW = Message("feedback.integrity-review", "Your instructor will look over this submission.")

@@ -289,7 +289,9 @@ def test_gradescope_run_is_hidden_from_the_help_but_still_runs(
 PLACEHOLDERS = {
     "grade": {"submissions": "SUBMISSION", "--assignment": "ASSIGNMENT", "--out": "FOLDER", "--jobs": "N",
               "--student-id": "REGEX", "--scheduler": "ADDRESS", "--export": "FORMAT", "--roster": "FILE",
-              "--course": "FOLDER", "--overrides": "FILE", "--lang": "LANG"},
+              "--course": "FOLDER", "--overrides": "FILE", "--lang": "LANG", "--deadline": "TIME", "--timezone": "ZONE",
+              "--late-per-day": "PERCENT", "--late-per-hour": "PERCENT", "--late-cap": "PERCENT",
+              "--grace-minutes": "N", "--times": "FILE"},
     "check": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--question": "QUESTION", "--course": "FOLDER",
               "--lang": "LANG"},
     "submit": {"notebook": "NOTEBOOK", "--assignment": "ASSIGNMENT", "--out": "ZIP", "--course": "FOLDER",

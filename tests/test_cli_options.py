@@ -60,7 +60,6 @@ NOT_A_REGEX = "--student-id '([' is not a regular expression"
 @pytest.mark.parametrize(
     ("argv", "says"),
     [
-        (["grade", "x.ipynb", "-a", "autograph", "--roster", "r.csv"], "--roster names the students of an export"),
         (["grade", "x.ipynb", "-a", "autograph", "--student-id", "(["], NOT_A_REGEX),
         (["export", "out", "-f", "csv", "--student-id", "(["], NOT_A_REGEX),
     ],

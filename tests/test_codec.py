@@ -21,7 +21,7 @@ from autograder.core.results import (
     IntegrityFlag,
     SubmissionResult,
 )
-from autograder.core.scoring import Adjustment, QuestionScore, Score
+from autograder.core.scoring import Adjustment, LatePenalty, QuestionScore, Score
 from autograder.errors import TfgradeError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,8 +63,11 @@ SUBMISSIONS = (
 ADJUSTMENTS = (Adjustment(1.5, "+1", "Regrade request: the text was ambiguous."), Adjustment(-0.0, "7", UNICODE))
 QUESTION_SCORES = (QuestionScore("q1", "Build the model", 2.5, 3.0), QuestionScore(UNICODE, UNICODE, -0.0, math.inf),
                    QuestionScore("q2", "", 2.5, 3.0, ADJUSTMENTS[0]))
+LATES = (LatePenalty("2026-12-03T05:59:00+09:00", "2026-12-01T23:59:00+09:00", 20.0, 1.6, per_day=10.0, cap=50.0),
+         LatePenalty("2026-12-03T05:59:00Z", "2026-12-01T23:59:00Z", 100.0, 0.0, per_hour=2.5, grace_minutes=15.0,
+                     waived=UNICODE, change="0"))
 SCORES = (Score(0.0, 0.0, ()), Score(6.5, 11.0, QUESTION_SCORES), Score(1e308, 5e-324, QUESTION_SCORES[:1]),
-          Score(5.5, 6.0, QUESTION_SCORES[2:], ADJUSTMENTS[1]))
+          Score(5.5, 6.0, QUESTION_SCORES[2:], ADJUSTMENTS[1]), Score(4.9, 11.0, QUESTION_SCORES, late=LATES[0]))
 CHECK_RUNS = (
     CheckRun(EXECUTIONS[0], ()),
     CheckRun(EXECUTIONS[2], CHECKS, ("checks/hidden/test_q1.py: SyntaxError", UNICODE)),
@@ -77,6 +80,7 @@ REPORTS = (
            cache={"submission_sha256": "ab" * 32, "checks_sha256": "c", "grader_sha256": "d"}),
     Report(SUBMISSIONS[3], SCORES[1], cache={"submission_sha256": "ab" * 32}),
     Report(SUBMISSIONS[4], SCORES[0]),
+    Report(SUBMISSIONS[1], SCORES[4], cache={"submission_sha256": "ab" * 32}),
 )
 
 CASES: list[tuple[Codec[Any], Any]] = [
@@ -86,6 +90,7 @@ CASES: list[tuple[Codec[Any], Any]] = [
     *((codec.EXECUTION, v) for v in EXECUTIONS),
     *((codec.SUBMISSION, v) for v in SUBMISSIONS),
     *((codec.ADJUSTMENT, v) for v in ADJUSTMENTS),
+    *((codec.LATE, v) for v in LATES),
     *((codec.QUESTION_SCORE, v) for v in QUESTION_SCORES),
     *((codec.SCORE, v) for v in SCORES),
     *((codec.CHECK_RUN, v) for v in CHECK_RUNS),

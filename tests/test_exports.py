@@ -158,9 +158,13 @@ def test_without_a_roster_each_submission_is_a_row_named_by_its_id(autograph: As
     assert [r.student.id for r in rows] == ["subs/ann_1.ipynb", "subs/bo_2.ipynb", "subs/dee_3.zip",
                                             "subs/eve_4.ipynb", "subs/fay_5.ipynb"]
     assert warnings == []
-    [paths, errors] = exports.warnings_for("canvas", rows)
-    assert paths.startswith("5 row(s) are named by file path (e.g. subs/ann_1.ipynb), which Canvas cannot match")
+    [errors] = exports.warnings_for("canvas", rows)
     assert errors.startswith("1 submission(s) hit a grader error and are left out")
+    # Rows named by file path: Canvas and Moodle would reject the file, so it is refused (issue 22).
+    refusal = exports.refusal_for("canvas", rows)
+    assert refusal.startswith("4 row(s) have no student id Canvas knows (e.g. subs/ann_1.ipynb): Canvas would reject")
+    assert exports.refusal_for("moodle", rows).startswith("4 row(s) have no student id Moodle knows")
+    assert exports.refusal_for("csv", rows) == exports.refusal_for("otter", rows) == ""
     assert exports.warnings_for("otter", rows) == []
 
 
@@ -284,8 +288,7 @@ def test_grade_refuses_a_bad_roster_before_grading(
     assert main(["grade", *paths, "-a", "autograph", "-o", str(out), "--roster", str(roster)]) == 2
 
     err = capsys.readouterr().err
-    assert "has no column that names a student" in err
-    assert "--roster names the students of an export: add --export FORMAT" in err
+    assert err.count("has no column that names a student") == 2  # --roster works, and is checked, without --export
     assert executor.calls == []
 
 
@@ -371,3 +374,57 @@ def test_moodles_feedback_line_is_in_the_students_language(autograph: Assignment
                              '검사별 결과는 피드백 파일에서 확인할 수 있습니다."')
     assert lines[1].endswith(",0/11 points: no submission was received.")  # no result, so the batch's language
     assert lines[2].startswith("s004,dee.park,dee@uni.example,0,\"0/11점: 채점되지 않았습니다. This notebook is for")
+
+
+# -- late work and roster ids through the whole command (issue 22) --------------------------------
+
+LATE_ROSTER = ROSTER.replace("section,login\n", "section,login,deadline\n").replace(
+    "B,bo.kim\n", "B,bo.kim,2026-12-03T23:59:00+09:00\n")
+"""The sample class, with an extension for bo."""
+TIMES = "submission,time\ns001,2026-12-03T05:59:00+09:00\nbo_2.ipynb,2026-12-03T05:59:00+09:00\n"
+"""ann by roster id, 30 hours late; bo by file name, within the extension; eve has no time."""
+
+
+def test_grade_with_a_deadline_and_a_roster_shows_the_penalty_and_the_ids_everywhere(
+    tmp_path: Path, executor: FakeExecutor, batch_files: tuple[list[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths, roster = batch_files
+    roster.write_text(LATE_ROSTER, encoding="utf-8")
+    (tmp_path / "times.csv").write_text(TIMES, encoding="utf-8")
+    out = tmp_path / "out"
+    late = ["--deadline", "2026-12-01T23:59:00+09:00", "--late-per-day", "10", "--late-cap", "50",
+            "--times", str(tmp_path / "times.csv"), "--roster", str(roster)]
+
+    assert main(["grade", *paths, "-a", "autograph", "-o", str(out), *late]) == 0
+
+    err = capsys.readouterr().err
+    assert f"warning: no submission time for {paths[2]}: no late penalty applied." in err
+    grades = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text(encoding="utf-8"))))
+    assert [(g["score"], g["late_penalty"], g["roster_id"]) for g in grades] == [
+        ("7.2", "1.8", "s001"), ("9", "", "s002"), ("9", "", "")]
+    assert grades[0]["submission"] == paths[0]  # the path column stays
+    feedback = (out / "submissions" / "ann_1" / "feedback.txt").read_text(encoding="utf-8")
+    assert "Late: submitted 2026-12-03 05:59 (UTC+09:00), after the deadline 2026-12-01 23:59 (UTC+09:00)." in feedback
+
+    # A late row naming the roster id waives the penalty; changes.csv says why, with the id.
+    (tmp_path / "overrides.csv").write_text("student,question,points,reason\ns001,late,0,illness\n", encoding="utf-8")
+    assert main(["grade", *paths, "-a", "autograph", "-o", str(out), *late,
+                 "--overrides", str(tmp_path / "overrides.csv"), "--export", "canvas"]) == 0
+    assert (out / "changes.csv").read_text(encoding="utf-8").splitlines() == [
+        "submission,question,before,after,why,roster_id", f"{paths[0]},total,7.2,9,late penalty changed,s001"]
+    canvas = (out / "autograph-canvas.csv").read_bytes().decode("utf-8-sig").splitlines()
+    assert canvas[2] == '"Lee, Ann",,s001,ann.lee,A,9'
+
+
+def test_an_export_canvas_cannot_use_exits_2_and_writes_nothing(
+    tmp_path: Path, executor: FakeExecutor, batch_files: tuple[list[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths, _ = batch_files
+    out = tmp_path / "out"
+    assert main(["grade", *paths, "-a", "autograph", "-o", str(out)]) == 0
+    capsys.readouterr()
+
+    assert main(["export", str(out), "--format", "canvas"]) == 2
+
+    assert "3 row(s) have no student id Canvas knows" in capsys.readouterr().err
+    assert not (out / "autograph-canvas.csv").exists()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -17,7 +19,7 @@ import autograder.cli
 from autograder import i18n, messages
 from autograder.cli.options import CheckOptions, ExportOptions, GradeOptions, ListOptions, SubmitOptions, UsageError
 from autograder.core import assignment as assignments
-from autograder.core import batch, changes, execution, notebook, overrides
+from autograder.core import batch, changes, execution, late, notebook, overrides
 from autograder.core import course as courses
 from autograder.core import roster as rosters
 from autograder.interop import distributed
@@ -102,15 +104,14 @@ def _assignment_from(path: Path, course: Path | None = None) -> str:
 
 def run_grade(o: GradeOptions) -> int:
     assignment = load(o.assignment, o.course, o.lang)
-    roster = rosters.read(o.roster) if o.roster else None  # before grading: an unusable roster should not wait
+    extras = _extras(o, assignment)  # before grading: an unusable roster, overrides or times file should not wait
     executor = _grading_executor(o)
     if o.with_solutions:
         batch.expect_solution(assignment)
-    adjust = overrides.read(o.overrides) if o.overrides else ()
-    result, paths = _grade_batch(o, assignment, executor, adjust)
+    result = _grade_batch(o, assignment, executor, extras)
     _print_batch(result, o.out)
     failed = int(any(g.result.status == "grader_error" for g in result.rows))
-    return max(failed, _export_graded(o, result, paths, roster)) if o.export else failed
+    return max(failed, _export_graded(o, result, list(extras.paths), extras.roster)) if o.export else failed
 
 
 def _grading_executor(o: GradeOptions) -> execution.Executor:
@@ -119,18 +120,77 @@ def _grading_executor(o: GradeOptions) -> execution.Executor:
     return executor
 
 
-def _grade_batch(o: GradeOptions, assignment: assignments.Assignment, executor: execution.Executor,
-                 adjust: tuple[overrides.Override, ...]) -> tuple[batch.BatchResult, list[Path]]:
+def _students(roster: rosters.Roster | None, paths: list[Path], namer: Callable[[Path], str] | None, *,
+              warn: bool) -> dict[Path, rosters.Student]:
+    """Each submission's roster student ({} without a roster); RosterError before grading where that means guessing.
+    ``warn``: say which submissions no row claims (an export says it itself)."""
+    if roster is None:
+        return {}
+    name_of = namer or str
+    matching = rosters.match(roster, [rosters.Submitted(name_of(p), (p.name,), p) for p in paths])
+    for note in matching.warnings() if warn else ():
+        err(f"warning: {note}")
+    return {placed.item: placed.student for placed in matching.placed if placed.item is not None}
+
+
+def _dues(o: GradeOptions, rule: late.Rule | None, paths: list[Path],
+          students: dict[Path, rosters.Student]) -> dict[Path, late.Due] | None:
+    """Each submission's deadline and time under the late rule (None without a deadline); warns of missing times."""
+    if rule is None:
+        if o.times:
+            raise late.LateError("--times gives submission times, but there is no deadline: add --deadline, "
+                                 "or deadline = \"...\" to [late] in assignment.toml.")
+        return None
+    namer = batch.student_namer(o.student_id) or str
+    names = {p: (namer(p), str(p), p.name, *(students[p].ids() if p in students else ())) for p in paths}
+    times: dict[Path, datetime] = {}
+    if o.times:
+        times, problems = late.times_by_path(late.read_times(o.times, rule.timezone), names)
+        if problems:
+            raise late.LateError(f"{o.times}: {len(problems)} row(s) cannot be used, so nothing was graded:\n"
+                                 + "\n".join(f"  {p}" for p in problems[:20]))
+    found, warnings = late.dues(rule, paths, times, {p: s.deadline for p, s in students.items() if s.deadline})
+    for note in warnings:
+        err(f"warning: {note}")
+    return found
+
+
+@dataclass(frozen=True)
+class _Extras:
+    """What grade reads before grading: the files, the roster, the overrides, the late cases and the roster ids
+    (None: not asked for)."""
+
+    paths: tuple[Path, ...]
+    roster: rosters.Roster | None
+    adjust: tuple[overrides.Override, ...]
+    dues: dict[Path, late.Due] | None
+    roster_ids: dict[Path, str] | None
+
+
+def _extras(o: GradeOptions, assignment: assignments.Assignment) -> _Extras:
+    """Everything read before grading, so a row that cannot be used stops the run before anything is written."""
+    roster = rosters.read(o.roster) if o.roster else None
     paths = batch.expand(o.submissions)
+    rule = late.rule_from(late.table_of(assignment.root), o.late_rule, f"{assignment.root / 'assignment.toml'} [late]")
+    students = _students(roster, paths, batch.student_namer(o.student_id), warn=not o.export)
+    ids = {student_id: str(path) for path, student in students.items() for student_id in student.ids()}
+    adjust = overrides.with_paths(overrides.read(o.overrides), ids) if o.overrides else ()
+    roster_ids = {path: student.id for path, student in students.items()} if roster else None
+    return _Extras(tuple(paths), roster, adjust, _dues(o, rule, paths, students), roster_ids)
+
+
+def _grade_batch(o: GradeOptions, assignment: assignments.Assignment, executor: execution.Executor,
+                 extras: _Extras) -> batch.BatchResult:
+    paths = list(extras.paths)
     err(f"Grading {len(paths)} submission(s) for '{assignment.name}' into {o.out}/ ...")
     err(f"Isolation: {'each Dask worker checks its own sandbox' if o.scheduler else executor.isolation}")
     workers = distributed.WorkerSettings(sandbox=not o.no_sandbox, fork_server=not o.no_fork_server,
                                          allow_unisolated=o.allow_unisolated or o.no_sandbox)
     with distributed.cluster(o.scheduler, assignment, workers) as grader:
         result = batch.grade_all(paths, assignment, executor, o.out, progress=err, jobs=o.jobs, grader=grader,
-                                 student_id=batch.student_namer(o.student_id), adjust=adjust,
-                                 with_solutions=o.with_solutions)
-    return result, paths
+                                 student_id=batch.student_namer(o.student_id), adjust=extras.adjust,
+                                 with_solutions=o.with_solutions, dues=extras.dues, roster_ids=extras.roster_ids)
+    return result
 
 
 def _print_batch(result: batch.BatchResult, out: Path) -> None:
@@ -226,11 +286,15 @@ def _write_exports(folder: Path, formats: list[exports.Format], submitted: list[
     assignment = exports.assignment_of(submitted)
     for note in dict.fromkeys([*notes, *(n for fmt in formats for n in exports.warnings_for(fmt, rows))]):
         err(f"warning: {note}")
+    refusals = [text for text in (exports.refusal_for(fmt, rows) for fmt in formats) if text]
+    if refusals:  # before writing any: one unusable format leaves no file of the others either
+        raise exports.ExportError("cannot export: " + " ".join(refusals))
     missing = sum(r.result is None for r in rows)
     counts = f"{len(rows)} row(s)" + (f", {missing} with no submission" if missing else "")
-    for fmt in formats:
+    texts = {fmt: exports.render(fmt, rows, column=column or assignment) for fmt in formats}
+    for fmt, text in texts.items():
         path = (paths or {}).get(fmt) or exports.default_path(folder, fmt, assignment)
-        exports.write(path, fmt, exports.render(fmt, rows, column=column or assignment))
+        exports.write(path, fmt, text)
         print(f"Wrote {path} ({fmt}: {counts}).")
     return 0
 

@@ -91,12 +91,22 @@ class GradeOptions(Options):
     roster: Path | None = None
     course: Path | None = None
     lang: str | None = None
+    deadline: str | None = None
+    timezone: str | None = None
+    late_per_day: float | None = None
+    late_per_hour: float | None = None
+    late_cap: float | None = None
+    grace_minutes: float | None = None
+    times: Path | None = None
 
     def validate(self) -> None:
-        if self.roster and not self.export:
-            raise UsageError("--roster names the students of an export: add --export FORMAT "
-                             "(or run tfgrade export FOLDER --roster FILE after grading).")
         _expect_regex("--student-id", self.student_id)
+
+    @property
+    def late_rule(self) -> dict[str, object | None]:
+        """The late-work options as keys of assignment.toml's [late] table (None: not given here)."""
+        return {"deadline": self.deadline, "timezone": self.timezone, "per_day": self.late_per_day,
+                "per_hour": self.late_per_hour, "cap": self.late_cap, "grace_minutes": self.grace_minutes}
 
     @property
     def unisolated_allowed(self) -> bool:

@@ -29,7 +29,9 @@ examples:
 GRADE_EPILOG = """\
 files written (FOLDER is --out; <name> is the submission's file name without its extension):
   FOLDER/grades.csv                        one row per submission, a column per question; with
-                                           --student-id its first column is student_id
+                                           --student-id its first column is student_id; with
+                                           --roster a last roster_id column; with a late penalty
+                                           late_penalty,late_percent,submitted_at,deadline
   FOLDER/class.html                        the class report, to open in a browser
   FOLDER/changes.csv                       each score that differs from the last run's, and why
   FOLDER/checks.csv                        each check's pass rate over the graded submissions (item analysis)
@@ -40,7 +42,8 @@ exit codes:
   0  every submission has its row (rejected files and failed checks included)
   1  the grader itself failed on some submission (its row says grader_error)
   2  a usage error, an unknown assignment, no sandbox without --allow-unisolated, an output
-     folder that cannot be written, or an --overrides or --roster row that cannot be used
+     folder that cannot be written, an --overrides, --roster or --times row that cannot be used,
+     or a late rule that cannot be used (docs/late.md)
      (nothing is written then)
 """.format(  # from the registries: a new format or file needs no edit here
     export_files="\n".join(f"  FOLDER/{name:<34}with --export {formats}: the gradebook to import"
@@ -128,6 +131,7 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
                            "instead of forking them from one that imported TensorFlow once; slower, "
                            "for measuring or ruling out the fork server")
     _overrides_option(grade_cmd)
+    _late_options(grade_cmd)
     grade_cmd.add_argument("--with-solutions", action="store_true",
                            help="put the reference solution after each question in the feedback notebooks; use "
                            "after the deadline. A rerun with or without it rewrites only the feedback notebooks")
@@ -188,6 +192,23 @@ def _overrides_option(command: argparse.ArgumentParser) -> None:
                          "A row that names no submission or question stops the run before anything is written")
 
 
+# -- late work (tfgrade grade --deadline; docs/late.md) --------------------------------------------
+
+
+def _late_options(command: argparse.ArgumentParser) -> None:
+    late = command.add_argument_group("late work (docs/late.md; each overrides the same key of [late] in "
+                                      "assignment.toml)")
+    late.add_argument("--deadline", metavar="TIME", help="e.g. 2026-12-01T23:59:00+09:00")
+    late.add_argument("--timezone", metavar="ZONE", help="for times written without a UTC offset, e.g. Asia/Seoul")
+    late.add_argument("--late-per-day", type=float, metavar="PERCENT", help="percent taken per started day late")
+    late.add_argument("--late-per-hour", type=float, metavar="PERCENT", help="percent taken per started hour late")
+    late.add_argument("--late-cap", type=float, metavar="PERCENT", help="the most percent taken (default 100)")
+    late.add_argument("--grace-minutes", type=float, metavar="N", help="this late still counts as on time")
+    late.add_argument("--times", type=Path, metavar="FILE",
+                      help="CSV submission,time: when each submission came (a submission as grades.csv names "
+                      "it, its path, its file name or its roster id). LMS bulk downloads carry no times")
+
+
 # --- tfgrade release ---------------------------------------------------------------------------
 
 
@@ -245,6 +266,8 @@ def _export_options(grade_cmd: argparse.ArgumentParser) -> None:
                            help=f"after grading, also write the grades for a gradebook: {_FORMAT_NAMES} "
                            "(repeatable; see tfgrade export --help)")
     grade_cmd.add_argument("--roster", type=Path, metavar="FILE",
-                           help="with --export: CSV file of the class, which file is whose and who submitted nothing")
+                           help="CSV file of the class, which file is whose and who submitted nothing: grades.csv and "
+                           "changes.csv get a roster_id column, overrides and --times may name a roster id, and "
+                           "--export names its rows from it")
 
 

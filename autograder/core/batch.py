@@ -15,7 +15,7 @@ import re
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 from autograder import i18n, messages
-from autograder.core import cache, changes, codec, overrides, scoring
+from autograder.core import cache, changes, codec, late, overrides, scoring
 from autograder.core.results import SubmissionResult
 from autograder.errors import TfgradeError
 from autograder.reports import formats as report
@@ -85,6 +85,8 @@ def grade_all(
     grader: Callable[[Path], Graded] | None = None,
     adjust: Sequence[overrides.Override] = (),
     with_solutions: bool = False,
+    dues: Mapping[Path, late.Due] | None = None,
+    roster_ids: Mapping[Path, str] | None = None,
 ) -> BatchResult:
     """Grade in parallel (``jobs`` at once), reusing every unchanged earlier result in ``out_dir``.
 
@@ -96,6 +98,8 @@ def grade_all(
     :class:`~autograder.core.overrides.OverridesError` before anything is written. Each score that differs
     from an earlier run's is in the result's ``changes`` and in ``changes.csv``.
     ``with_solutions`` puts the reference solution in each feedback notebook (after the deadline).
+    ``dues`` are the submissions' deadlines and times: a late one loses points after the overrides
+    (:mod:`autograder.core.late`). ``roster_ids`` name each submission's student in grades.csv and changes.csv.
     """
     from autograder.core.grading import grade
 
@@ -118,7 +122,9 @@ def grade_all(
             graded = _grade_one(path, assignment, grader, name)
         else:  # named as this run names it: --student-id may have been added or changed since
             graded = _score(dataclasses.replace(stored, submission=name), assignment)
-        graded = dataclasses.replace(graded, score=overrides.apply(graded.score, chosen.get(path, ())))
+        mine = chosen.get(path, ())
+        final = late.apply(overrides.apply(graded.score, mine), (dues or {}).get(path), *overrides.late_waiver(mine))
+        graded = dataclasses.replace(graded, score=final)
         if earlier is None or stored is None or earlier.result.submission != name or earlier.score != graded.score:
             write_reports(graded, folder, wanted, notebook_feedback)
         elif not _feedback_notebook_current(graded, folder, notebook_feedback):  # e.g. --with-solutions added
@@ -132,7 +138,9 @@ def grade_all(
     rows = tuple(row.graded for row in done)
     found = tuple(change for row in done for change in row.changes)
     feedback = [f"{SUBMISSIONS}/{quote(folder.name)}/{FEEDBACK_PAGE}" for folder in folders]
-    _write_batch_files(rows, assignment, out_dir, found, id_column=_id_column(student_id), feedback=feedback)
+    ids = [(roster_ids or {}).get(path, "") for path in paths] if roster_ids is not None else None
+    _write_batch_files(rows, assignment, out_dir, found, id_column=_id_column(student_id), feedback=feedback,
+                       roster_ids=ids)
     return BatchResult(rows=rows, out_dir=out_dir, reused=tracker.reused, changes=found,
                        earlier=sum(row.earlier for row in done))
 
@@ -150,17 +158,19 @@ def _id_column(student_id: Callable[[Path], str] | None) -> str:
 
 def _write_batch_files(
     rows: Sequence[Graded], assignment: Assignment, out_dir: Path, found: Sequence[changes.Change], *, id_column: str,
-    feedback: Sequence[str] = (),
+    feedback: Sequence[str] = (), roster_ids: Sequence[str] | None = None,
 ) -> None:
     from autograder.reports.class_report import check_rates_csv, class_report_html  # here: `grade --help` imports batch
 
     pairs = [(g.result, g.score) for g in rows]
-    cache.write_atomically(out_dir / GRADES, report.grades_csv(pairs, id_column=id_column))
+    cache.write_atomically(out_dir / GRADES, report.grades_csv(pairs, id_column=id_column, roster_ids=roster_ids))
     page = class_report_html(pairs, title=f"{assignment.name}: class report", feedback=feedback)
     cache.write_atomically(out_dir / CLASS_REPORT, page)
     cache.write_atomically(out_dir / CHECK_RATES, check_rates_csv(pairs))
     # Rewritten on every run, so a changes.csv left by an earlier run never passes for this run's.
-    cache.write_atomically(out_dir / CHANGES, changes.changes_csv(found))
+    names = (g.result.submission for g in rows)
+    by_name = dict(zip(names, roster_ids, strict=True)) if roster_ids is not None else None
+    cache.write_atomically(out_dir / CHANGES, changes.changes_csv(found, roster_ids=by_name))
 
 
 GRADES, CLASS_REPORT, CHANGES, CHECK_RATES = "grades.csv", "class.html", "changes.csv", "checks.csv"

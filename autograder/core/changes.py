@@ -9,7 +9,9 @@ is made of these reasons, joined by ``; ``:
 * ``grader changed``: tfgrade's own code differs;
 * ``checks or grader changed``: the earlier report was written before tfgrade told the two apart;
 * ``earlier grader error``: the earlier run failed on it, so it is graded again;
-* ``override added``, ``override changed``, ``override removed``: an instructor's override.
+* ``override added``, ``override changed``, ``override removed``: an instructor's override;
+* ``late penalty added``, ``late penalty changed``, ``late penalty removed``: a late penalty (a new
+  deadline, time or rule, or a ``late`` override row; docs/late.md).
 
 Each row gives only the causes that moved its score: a regrade's reasons when what the checks gave
 moved, an override's when the override changed (issue 22: a score an override alone moved is not
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 
 from autograder.core import cache, codec
 from autograder.core.overrides import TOTAL
-from autograder.core.scoring import Adjustment, Score
+from autograder.core.scoring import Adjustment, LatePenalty, Score
 from autograder.reports.formats import csv_text, format_number, safe_text
 
 __all__ = ["HEADER", "NEW", "Change", "changes_csv", "compare", "regrade_reasons", "summary"]
@@ -37,8 +39,11 @@ FILE_CHANGED, CHECKS_CHANGED, GRADER_CHANGED = "file changed", "checks changed",
 EITHER_CHANGED = "checks or grader changed"
 EARLIER_ERROR = "earlier grader error"
 OVERRIDE_ADDED, OVERRIDE_CHANGED, OVERRIDE_REMOVED = "override added", "override changed", "override removed"
+LATE_ADDED, LATE_CHANGED, LATE_REMOVED = "late penalty added", "late penalty changed", "late penalty removed"
 NEW = "new"
 HEADER = ("submission", "question", "before", "after", "why")
+ROSTER_COLUMN = "roster_id"
+"""Last, with ``--roster``: the id of the roster student whose score changed."""
 SHOWN = 20
 """Changes printed in the summary; changes.csv has them all."""
 
@@ -94,7 +99,8 @@ def compare(submission: str, earlier: codec.Report | None, after: Score, regrade
         rows.append(Change(submission, name, was_score, now_score, _why(regraded, checks_moved, [override])))
     if before.earned != after.earned:
         total = _override_reason(before.override, after.override)
-        why = _why(regraded, before.automatic != after.automatic, [*overrides, total])
+        lateness = _late_reason(before.late, after.late)
+        why = _why(regraded, before.automatic != after.automatic, [*overrides, total, lateness])
         rows.append(Change(submission, TOTAL, before.earned, after.earned, why))
     return rows
 
@@ -118,13 +124,21 @@ def _override_reason(before: Adjustment | None, after: Adjustment | None) -> str
     return "" if same else OVERRIDE_CHANGED
 
 
-def changes_csv(changes: Sequence[Change]) -> str:
-    """``submission,question,before,after,why``: one line per change (and per new submission)."""
+def _late_reason(before: LatePenalty | None, after: LatePenalty | None) -> str:
+    if before == after:
+        return ""
+    return LATE_ADDED if before is None else LATE_REMOVED if after is None else LATE_CHANGED
+
+
+def changes_csv(changes: Sequence[Change], *, roster_ids: Mapping[str, str] | None = None) -> str:
+    """``submission,question,before,after,why``: one line per change (and per new submission); with
+    ``roster_ids`` (each submission's roster id by its name), a last ``roster_id`` column."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(HEADER)
+    writer.writerow([*HEADER, *((ROSTER_COLUMN,) if roster_ids is not None else ())])
     for c in changes:
-        writer.writerow([csv_text(c.submission), c.question, _number(c.before), _number(c.after), c.why])
+        ids = (csv_text(roster_ids.get(c.submission, "")),) if roster_ids is not None else ()
+        writer.writerow([csv_text(c.submission), c.question, _number(c.before), _number(c.after), c.why, *ids])
     return buffer.getvalue()
 
 

@@ -50,11 +50,12 @@ from autograder.core.results import (
     SubmissionStatus,
     Visibility,
 )
-from autograder.core.scoring import Adjustment, QuestionScore, Score
+from autograder.core.scoring import Adjustment, LatePenalty, QuestionScore, Score
 from autograder.errors import TfgradeError
 
 __all__ = [
     "ADJUSTMENT",
+    "LATE",
     "CELL_ERROR",
     "CHECK",
     "CHECK_RUN",
@@ -423,19 +424,42 @@ def _read_question_score(f: _Fields) -> QuestionScore:
 QUESTION_SCORE: Codec[QuestionScore] = Codec("question score", _encode_question_score, _read_question_score)
 
 
+_LATE = "late"
+"""Optional on the whole score, like an override: written only for a submission a late penalty applies to."""
+_LATE_NUMBERS = ("percent", "taken", "per_day", "per_hour", "cap", "grace_minutes")
+_LATE_TEXTS = ("submitted", "deadline", "waived", "change")
+
+
+def _encode_late(late: LatePenalty) -> Json:
+    return {key: getattr(late, key) for key in (*_LATE_TEXTS, *_LATE_NUMBERS)}
+
+
+def _read_late(f: _Fields) -> LatePenalty:
+    f.expect_keys((*_LATE_TEXTS, *_LATE_NUMBERS))
+    return LatePenalty(
+        submitted=f.text("submitted"), deadline=f.text("deadline"), percent=f.number("percent"),
+        taken=f.number("taken"), per_day=f.number("per_day"), per_hour=f.number("per_hour"), cap=f.number("cap"),
+        grace_minutes=f.number("grace_minutes"), waived=f.text("waived"), change=f.text("change"),
+    )
+
+
+LATE: Codec[LatePenalty] = Codec("late penalty", _encode_late, _read_late)
+
+
 def _encode_score(score: Score) -> Json:
     return {
         "score": score.earned,
         "max_score": score.points,
         "questions": [QUESTION_SCORE.encode(q) for q in score.questions],
         **_override_field(score.override),
+        **({} if score.late is None else {_LATE: LATE.encode(score.late)}),
     }
 
 
 def _read_score(f: _Fields) -> Score:
-    f.expect_keys(_SCORE_KEYS, (_OVERRIDE,))
+    f.expect_keys(_SCORE_KEYS, (_OVERRIDE, _LATE))
     return Score(earned=f.number("score"), points=f.number("max_score"), questions=f.items("questions", QUESTION_SCORE),
-                 override=_read_override(f))
+                 override=_read_override(f), late=f.nested(_LATE, LATE) if _LATE in f.data else None)
 
 
 SCORE: Codec[Score] = Codec("score", _encode_score, _read_score)
@@ -486,8 +510,8 @@ def _encode_report(report: Report) -> Json:
 
 def _read_report(f: _Fields) -> Report:
     f.expect_version(SCHEMA_VERSION)
-    f.expect_keys(_REPORT_KEYS, optional=("cache", _OVERRIDE, *_SUBMISSION_OPTIONAL))
-    score_keys = (*_SCORE_KEYS, _OVERRIDE) if _OVERRIDE in f.data else _SCORE_KEYS
+    f.expect_keys(_REPORT_KEYS, optional=("cache", _OVERRIDE, _LATE, *_SUBMISSION_OPTIONAL))
+    score_keys = (*_SCORE_KEYS, *(k for k in (_OVERRIDE, _LATE) if k in f.data))
     submission_keys = (*_SUBMISSION_KEYS, *(k for k in _SUBMISSION_OPTIONAL if k in f.data))
     return Report(
         result=SUBMISSION.read(_Fields(f.subset(submission_keys), f.where)),

@@ -6,7 +6,9 @@ decided, are ignored) and one row per change:
 
 * ``student``: the row's name as the batch names it (the ``--student-id`` id, or the path as
   given), or the path as given, or the submission's file name when only one submission has it.
-* ``question``: a question of the assignment (``q2``), or empty or ``total`` for the whole assignment.
+  With ``--roster``, also the student's id in the roster (any of student_id, canvas_id, login, email).
+* ``question``: a question of the assignment (``q2``), or empty or ``total`` for the whole assignment,
+  or ``late`` for the points a late penalty takes (``0`` waives it; docs/late.md).
 * ``points``: ``7`` sets the score to 7; ``+2`` or ``-1.5`` adds to the automatic score.
 * ``reason``: required, since the student sees it.
 
@@ -32,11 +34,14 @@ from pathlib import Path
 from autograder.core.scoring import DECIMALS, Adjustment, QuestionScore, Score
 from autograder.errors import TfgradeError
 
-__all__ = ["COLUMNS", "TOTAL", "Override", "OverridesError", "apply", "parse", "read", "resolve"]
+__all__ = ["COLUMNS", "LATE", "TOTAL", "Override", "OverridesError", "apply", "late_waiver", "parse", "read",
+           "resolve", "with_paths"]
 
 COLUMNS = ("student", "question", "points", "reason")
 TOTAL = "total"
 """The ``question`` of a whole-assignment override (an empty cell means the same)."""
+LATE = "late"
+"""The ``question`` of a row that sets the points a late penalty takes (``0`` waives it; core/late.py)."""
 _POINTS = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 SHOWN_PROBLEMS = 20
 """Problems listed in one error; the rest are counted."""
@@ -172,6 +177,12 @@ def _submission(student: str, submissions: Mapping[Path, str]) -> tuple[Path | N
 
 
 def _question_problem(override: Override, questions: Mapping[str, float]) -> str:
+    if override.question == LATE:
+        most = round(sum(questions.values()), DECIMALS)
+        if override.relative or not 0 <= override.value <= most:
+            return (f"points {override.points} of a late row are the points the penalty takes: write a number from 0 "
+                    f"(waives it) to {most:g}.")
+        return ""
     if override.question == TOTAL:
         most = round(sum(questions.values()), DECIMALS)
     elif override.question in questions:
@@ -198,8 +209,20 @@ def _raise_if(problems: Sequence[str], source: str) -> None:
     )
 
 
+def with_paths(overrides: Sequence[Override], paths: Mapping[str, str]) -> tuple[Override, ...]:
+    """``overrides`` with each row naming a key of ``paths`` (a roster id) renamed to its submission's path."""
+    return tuple(replace(o, student=paths[o.student]) if o.student in paths else o for o in overrides)
+
+
+def late_waiver(overrides: Sequence[Override]) -> tuple[str, str]:
+    """The points and reason of the ``late`` row among a submission's overrides (``("", "")`` without one)."""
+    row = next((o for o in overrides if o.question == LATE), None)
+    return (row.points, row.reason) if row else ("", "")
+
+
 def apply(score: Score, overrides: Sequence[Override]) -> Score:
     """``score`` with ``overrides`` applied: question ones first, then a whole-assignment one on the new sum."""
+    overrides = [o for o in overrides if o.question != LATE]  # applied with the late penalty (core/late.py)
     if not overrides:
         return score
     by_question = {o.question: o for o in overrides}

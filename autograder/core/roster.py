@@ -16,6 +16,8 @@ section        ``Section``
 canvas_id      ``ID``                                 Canvas's own user id (the number in the names
                                                       of a Canvas submissions download)
 login          ``SIS Login ID``, ``username``         Canvas's SIS Login ID, Moodle's username
+deadline       ``extension``                          the student's own deadline (an extension), ISO
+                                                      8601; empty: the assignment's (docs/late.md)
 =============  =====================================  =============================================
 
 At least one of student_id, canvas_id, login and email is needed. A submission belongs to the row
@@ -49,6 +51,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "section": ("section",),
     "canvas_id": ("canvas_id", "id"),
     "login": ("login", "sis login id", "username"),
+    "deadline": ("deadline", "extension"),
 }
 """Each roster field and the headings that fill it (lower case)."""
 ID_FIELDS = ("student_id", "canvas_id", "login", "email")
@@ -74,6 +77,8 @@ class Student:
     login: str = ""
     file: str = ""
     """The roster's file pattern ("" when submissions match by id)."""
+    deadline: str = ""
+    """The student's own deadline as written (an extension); "" for the assignment's."""
 
     @property
     def id(self) -> str:

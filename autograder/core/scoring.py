@@ -33,6 +33,28 @@ class Adjustment:
 
 
 @dataclass(frozen=True)
+class LatePenalty:
+    """What a late submission lost (:mod:`autograder.core.late`): its time, its deadline, the rule and the points."""
+
+    submitted: str
+    """When it was submitted, ISO 8601 with its UTC offset."""
+    deadline: str
+    """The student's deadline (an extension included), ISO 8601 with its UTC offset."""
+    percent: float
+    """The percent of the score the rule takes (0 within the grace period)."""
+    taken: float
+    """The points taken from the total: ``percent`` of it, or what a ``late`` override row sets."""
+    per_day: float = 0.0
+    per_hour: float = 0.0
+    cap: float = 100.0
+    grace_minutes: float = 0.0
+    waived: str = ""
+    """The reason of a ``late`` override row that changed the points taken ("" without one)."""
+    change: str = ""
+    """That row's points as written (``0`` waives the penalty)."""
+
+
+@dataclass(frozen=True)
 class QuestionScore:
     question: str
     title: str
@@ -55,13 +77,21 @@ class Score:
     questions: tuple[QuestionScore, ...]
     override: Adjustment | None = None
     """A whole-assignment override; question overrides are on the questions."""
+    late: LatePenalty | None = None
+    """A late submission's penalty, taken from the total after every override (None: on time or no deadline)."""
 
     @property
     def automatic(self) -> float:
-        """The total the checks gave, before any override of a question or of the total."""
+        """The total the checks gave, before any override of a question or of the total, and before lateness."""
         if not self.overridden:
-            return self.earned  # as scored, even for a Score not built by score() (its questions may not add up)
+            # as scored, even for a Score not built by score() (its questions may not add up)
+            return round(self.earned + self.late_taken, DECIMALS) if self.late_taken else self.earned
         return round(sum(q.automatic for q in self.questions), DECIMALS)
+
+    @property
+    def late_taken(self) -> float:
+        """The points the late penalty took from the total (0 without one)."""
+        return self.late.taken if self.late is not None else 0.0
 
     @property
     def overridden(self) -> bool:

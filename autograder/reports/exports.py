@@ -34,7 +34,7 @@ from autograder.core.results import SubmissionResult
 from autograder.core.roster import Roster, Student, Submitted, match
 from autograder.core.scoring import Score
 from autograder.errors import TfgradeError
-from autograder.reports.formats import format_number, safe_text
+from autograder.reports.formats import format_number, late_lines, safe_text
 
 __all__ = [
     "FORMATS",
@@ -50,6 +50,7 @@ __all__ = [
     "otter",
     "plain",
     "read_batch",
+    "refusal_for",
     "render",
     "write",
 ]
@@ -162,10 +163,6 @@ def _lms_warnings(lms: str) -> Callable[[Sequence[GradebookRow]], list[str]]:
     """The warnings of an LMS that matches rows to its students by id and keeps a grade a row leaves out."""
     def warnings(rows: Sequence[GradebookRow]) -> list[str]:
         notes: list[str] = []
-        paths = [r.student.id for r in rows if Path(r.student.id).suffix.lower() in (".ipynb", ".zip")]
-        if paths:
-            notes.append(f"{len(paths)} row(s) are named by file path (e.g. {paths[0]}), which {lms} cannot "
-                         "match to a student: export again with --student-id REGEX or --roster FILE.")
         errors = [r.student.id for r in rows if r.status == "grader_error"]
         if errors:
             notes.append(f"{len(errors)} submission(s) hit a grader error and are left out so their gradebook "
@@ -177,6 +174,27 @@ def _lms_warnings(lms: str) -> Callable[[Sequence[GradebookRow]], list[str]]:
 
 def _no_warnings(_rows: Sequence[GradebookRow]) -> list[str]:
     return []
+
+
+def _lms_refusal(lms: str) -> Callable[[Sequence[GradebookRow]], str]:
+    """Why an LMS would reject the file, or "": rows named by a file path, which it cannot match to a student."""
+    def refusal(rows: Sequence[GradebookRow]) -> str:
+        paths = [r.student.id for r in _lms_rows(rows) if _unusable_id(r.student)]
+        if not paths:
+            return ""
+        return (f"{len(paths)} row(s) have no student id {lms} knows (e.g. {paths[0] or 'an empty id'}): "
+                f"{lms} would reject the file, so none was written. Export again with --roster FILE (or "
+                "--student-id REGEX).")
+    return refusal
+
+
+def _unusable_id(student: Student) -> bool:
+    return not student.ids() or Path(student.id).suffix.lower() in (".ipynb", ".zip")
+
+
+def refusal_for(fmt: Format, rows: Sequence[GradebookRow]) -> str:
+    """Why ``fmt`` cannot be made from ``rows`` (then nothing is written), or ""."""
+    return format_named(fmt).refusal(rows)
 
 
 # -- the formats ---------------------------------------------------------------------------------
@@ -273,7 +291,8 @@ def _feedback(row: GradebookRow) -> str:
             return messages.EXPORT_NOT_GRADED.format(total=total, reason=row.result.message)
         per_question = ", ".join(f"{q.question} {format_number(q.earned)}/{format_number(q.points)}"
                                  for q in row.score.questions)
-        return messages.EXPORT_GRADED.format(total=total, questions=per_question)
+        return " ".join([messages.EXPORT_GRADED.format(total=total, questions=per_question),
+                         *late_lines(row.score.late)])
 
 
 def _otter_status(row: GradebookRow) -> str:
@@ -331,6 +350,8 @@ class ExportFormat:
     """What the instructor should know before uploading (printed to stderr, never in the file)."""
     help: str
     """One line or two for ``tfgrade export --help``; the line is wrapped there."""
+    refusal: Callable[[Sequence[GradebookRow]], str] = lambda _rows: ""
+    """Why the file would be unusable (then the export exits 2 and writes nothing), or ""."""
 
 
 DEFAULT_FILE = "{assignment}-{format}.csv"
@@ -339,11 +360,12 @@ REGISTRY: tuple[ExportFormat, ...] = (
     # Canvas's importer finds its headers with ``include?``, so "\ufeffStudent" still reads as Student.
     ExportFormat("canvas", canvas, True, DEFAULT_FILE, _lms_warnings("Canvas"),
                  "Canvas's gradebook import (Grades > Import): Student, ID, SIS User ID, SIS Login ID, Section, "
-                 "then the assignment's points, and a Points Possible row; UTF-8 with a byte-order mark"),
+                 "then the assignment's points, and a Points Possible row; UTF-8 with a byte-order mark",
+                 _lms_refusal("Canvas")),
     # Moodle's CSV reader removes the mark.
     ExportFormat("moodle", moodle, True, DEFAULT_FILE, _lms_warnings("Moodle"),
                  "Moodle's grade import (Grades > Import > CSV file): the id columns the roster fills, the "
-                 "assignment's points and a feedback column; UTF-8 with a byte-order mark"),
+                 "assignment's points and a feedback column; UTF-8 with a byte-order mark", _lms_refusal("Moodle")),
     # Read by pandas scripts, which would keep a mark in the first heading; the name otter writes.
     ExportFormat("otter", otter, False, "final_grades.csv", _no_warnings,
                  "otter-grader's final_grades.csv: per-question points, total_points_earned, percent_correct"),

@@ -31,12 +31,13 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from autograder import messages
 from autograder.core import codec
 from autograder.core.results import CellError, CheckResult, IntegrityFlag, SubmissionResult
-from autograder.core.scoring import DECIMALS, Adjustment, QuestionScore, Score
+from autograder.core.scoring import DECIMALS, Adjustment, LatePenalty, QuestionScore, Score
 
 __all__ = [
     "cell_error_lines",
@@ -50,6 +51,7 @@ __all__ = [
     "hidden_hints",
     "hidden_summary",
     "hint_lines",
+    "late_lines",
     "override_lines",
     "points_text",
     "safe_text",
@@ -255,23 +257,29 @@ STUDENT_ID_COLUMN = "student_id"
 """grades.csv's first column when rows are named by student id (``tfgrade grade --student-id``)."""
 
 
-def grades_csv(rows: Sequence[Row], *, id_column: str = SUBMISSION_COLUMN) -> str:
+def grades_csv(
+    rows: Sequence[Row], *, id_column: str = SUBMISSION_COLUMN, roster_ids: Sequence[str] | None = None
+) -> str:
     """``submission,status,score,max_score,<questions...>,message,automatic_score,overrides,flags``: one line each.
 
     The first column holds each row's name; ``id_column`` is its heading (``student_id`` when
     the names are student ids). ``score`` and the question columns are final; ``automatic_score`` is
     the total the checks gave and ``overrides`` lists the instructor's changes (empty without any);
     ``flags`` lists the integrity flags as ``kind@cell`` (empty without any; class.html says what each is).
+    When a late penalty applies to any row, ``late_penalty,late_percent,submitted_at,deadline`` follow
+    (docs/late.md); with ``roster_ids`` (one per row, "" for a row no roster student claims), ``roster_id`` last.
     """
     names = _question_columns(rows)
     buffer = io.StringIO()
     # "\n" rather than csv's default "\r\n": callers write this with Path.write_text, which
     # would turn "\r\n" into "\r\r\n" on Windows.
     writer = csv.writer(buffer, lineterminator="\n")
+    late = any(score.late is not None for _, score in rows)
     writer.writerow(
-        [id_column, "status", "score", "max_score", *map(csv_text, names), "message", *OVERRIDE_COLUMNS, FLAGS_COLUMN]
+        [id_column, "status", "score", "max_score", *map(csv_text, names), "message", *OVERRIDE_COLUMNS, FLAGS_COLUMN,
+         *(LATE_COLUMNS if late else ()), *((ROSTER_COLUMN,) if roster_ids is not None else ())]
     )
-    for result, score in rows:
+    for n, (result, score) in enumerate(rows):
         earned = {q.question: format_number(q.earned) for q in score.questions}
         writer.writerow(
             [
@@ -284,9 +292,24 @@ def grades_csv(rows: Sequence[Row], *, id_column: str = SUBMISSION_COLUMN) -> st
                 format_number(score.automatic),
                 csv_text("; ".join(_override_cells(score))),
                 flags_cell(result.flags),
+                *(_late_cells(score) if late else ()),
+                *((csv_text(roster_ids[n]),) if roster_ids is not None else ()),
             ]
         )
     return buffer.getvalue()
+
+
+LATE_COLUMNS = ("late_penalty", "late_percent", "submitted_at", "deadline")
+"""After ``flags``, only when a late penalty applies to some row: the points taken, the rule's percent, the times."""
+ROSTER_COLUMN = "roster_id"
+"""Last, with ``--roster``: the id of the roster student the row belongs to."""
+
+
+def _late_cells(score: Score) -> list[str]:
+    late = score.late
+    if late is None:
+        return ["", "", "", ""]
+    return [format_number(late.taken), format_number(late.percent), late.submitted, late.deadline]
 
 
 OVERRIDE_COLUMNS = ("automatic_score", "overrides")
@@ -304,8 +327,11 @@ def _override_cells(score: Score) -> list[str]:
     """``q1 +2: 3 -> 5 (regrade request)``: each override of the row, the instructor's own words."""
     changed = [(q.question, q.override, q.earned) for q in score.questions if q.override]
     changed += [("total", score.override, score.earned)] if score.override else []
-    return [f"{name} {a.change}: {format_number(a.automatic)} -> {format_number(final)} ({a.reason})"
-            for name, a, final in changed]
+    cells = [f"{name} {a.change}: {format_number(a.automatic)} -> {format_number(final)} ({a.reason})"
+             for name, a, final in changed]
+    late = score.late
+    # A late row sets the points the penalty takes (late_penalty shows them): ``late 0 (doctor's note)``.
+    return cells + ([f"late {late.change} ({late.waived})"] if late is not None and late.change else [])
 
 
 def csv_text(text: str) -> str:
@@ -481,10 +507,42 @@ def override_line(adjustment: Adjustment, final: float, *, total: bool = False) 
 
 
 def override_lines(score: Score, *, questions: bool) -> list[str]:
-    """The override of the total, and with ``questions`` each question's, as ``q1: <sentence>``."""
+    """The override of the total, and with ``questions`` each question's, as ``q1: <sentence>``; then the
+    late penalty, which comes after every override."""
     lines = [f"{safe_text(q.question, NAME_LIMIT)}: {override_line(q.override, q.earned)}"
              for q in score.questions if questions and q.override]
-    return lines + ([override_line(score.override, score.earned, total=True)] if score.override else [])
+    lines += [override_line(score.override, score.earned, total=True)] if score.override else []
+    return lines + late_lines(score.late)
+
+
+def late_lines(late: LatePenalty | None) -> list[str]:
+    """What a late submission's student reads: the time, the deadline, the rule, the points taken, and the
+    instructor's change of them if any."""
+    if late is None:
+        return []
+    cap = format_number(late.cap)
+    if late.per_hour:
+        rule = messages.LATE_RULE_HOUR.format(percent=format_number(late.per_hour), cap=cap)
+    else:
+        rule = messages.LATE_RULE_DAY.format(percent=format_number(late.per_day), cap=cap)
+    if late.grace_minutes:
+        rule = messages.LATE_GRACE.format(rule=rule, minutes=format_number(late.grace_minutes))
+    lines = [messages.LATE.format(submitted=_when(late.submitted), deadline=_when(late.deadline), rule=rule,
+                                  taken=format_number(late.taken))]
+    if late.change:
+        lines.append(messages.LATE_CHANGED.format(taken=format_number(late.taken),
+                                                  reason=safe_text(late.waived, MESSAGE_LIMIT)))
+    return lines
+
+
+def _when(iso: str) -> str:
+    """``2026-12-03 05:59 (UTC+09:00)``: a stored ISO 8601 time as a student reads it, in its own offset."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return safe_text(iso, NAME_LIMIT)  # report.json is the instructor's file: show what it holds
+    offset = moment.isoformat()[-6:] if moment.utcoffset() else "+00:00"
+    return f"{moment:%Y-%m-%d %H:%M} (UTC{offset})"
 
 
 def points_text(earned: float, points: float) -> str:
