@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
-from autograder import i18n, messages
+from autograder import i18n, messages, plugins
 from autograder.core import cache, changes, codec, late, overrides, scoring
 from autograder.core.results import SubmissionResult
 from autograder.errors import TfgradeError
@@ -239,7 +239,7 @@ def _write_reports(
 ) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     made = _Made(graded, notebook_feedback, cache_keys or {})
-    for output in OUTPUTS:  # in the registry's order, so report.json comes last
+    for output in outputs():  # in the registry's order, so report.json comes last
         if notebook_feedback is not None or not output.from_notebook:
             _write_output(folder, output, made)
 
@@ -305,7 +305,7 @@ def _report_json(made: _Made) -> str:
 
 FEEDBACK_PAGE = "feedback.html"
 """The student's feedback page, which class.html links each submission to."""
-OUTPUTS: tuple[Output, ...] = (
+BUILT_IN: tuple[Output, ...] = (
     Output("student.json", "student", _json(report.student_report),
            "for the student: hidden checks only as counts and points"),
     Output("results.json", "gradescope", _json(report.gradescope_results), "Gradescope's results format"),
@@ -319,10 +319,26 @@ OUTPUTS: tuple[Output, ...] = (
            "(graded submissions only)", from_notebook=True),
     Output(FEEDBACK_HTML, "student", lambda made: made.notebook_files.get(FEEDBACK_HTML),
            "that notebook as a web page", from_notebook=True),
-    # Last: its presence marks the set complete (cache.stored reads it).
-    Output(cache.REPORT, "instructor", _report_json, "everything, for you (docs/report-schema.md)"),
 )
-"""Every per-submission file, in the order written."""
+_COMPLETE = Output(cache.REPORT, "instructor", _report_json, "everything, for you (docs/report-schema.md)")
+"""Written last: its presence marks the set complete (cache.stored reads it)."""
+
+
+@functools.cache
+def outputs() -> tuple[Output, ...]:
+    """Every per-submission file, in the order written: the built-in ones, those installed packages add
+    (:mod:`autograder.plugins`; ``render`` gets an object whose ``graded`` is the submission's
+    :class:`~autograder.core.grading.Graded`), then report.json. Read on first use, not at import, since a
+    plugin imports this module to make its entry."""
+    taken = (o.file for o in (*BUILT_IN, _COMPLETE))
+    return (*BUILT_IN, *plugins.load(plugins.OUTPUTS, Output, taken, lambda o: o.file), _COMPLETE)
+
+
+def __getattr__(name: str) -> Any:
+    """``OUTPUTS``: :func:`outputs`, on first use."""
+    if name == "OUTPUTS":
+        return outputs()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 _READERS: tuple[Audience, ...] = ("instructor", "student", "gradescope")
 
 
@@ -330,7 +346,7 @@ def outputs_help() -> str:
     """The files of ``out/submissions/<name>/`` for ``tfgrade grade --help``: the instructor's, the
     student's, then Gradescope's, each with its line wrapped to 100 columns."""
     lines: list[str] = []
-    for output in sorted(OUTPUTS, key=lambda o: _READERS.index(o.audience)):
+    for output in sorted(outputs(), key=lambda o: _READERS.index(o.audience)):
         path = f"FOLDER/{SUBMISSIONS}/<name>/{output.file}"
         wrapped = textwrap.wrap(output.help, 100 - 43)
         lines.append(f"  {path:<40} {wrapped[0]}")
@@ -342,7 +358,7 @@ def _write_feedback_notebook(graded: Graded, folder: Path, source: NotebookFeedb
     """feedback.ipynb and feedback-notebook.html; a stale pair goes when there is no notebook to return now."""
     with i18n.using(graded.result.language):
         made = _Made(graded, source, {})
-        for output in OUTPUTS:
+        for output in outputs():
             if output.from_notebook:
                 _write_output(folder, output, made)
 

@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import io
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from autograder import i18n, messages
+from autograder import i18n, messages, plugins
 from autograder.core import cache, codec
 from autograder.core.results import SubmissionResult
 from autograder.core.roster import Roster, Student, Submitted, match
@@ -36,9 +38,7 @@ from autograder.core.scoring import Score
 from autograder.errors import TfgradeError
 from autograder.reports.formats import format_number, late_lines, safe_text
 
-__all__ = [
-    "FORMATS",
-    "REGISTRY",
+__all__ = [  # and, made on first use, REGISTRY and FORMATS
     "ExportError",
     "ExportFormat",
     "GradebookRow",
@@ -50,6 +50,7 @@ __all__ = [
     "otter",
     "plain",
     "read_batch",
+    "registry",
     "refusal_for",
     "render",
     "write",
@@ -356,7 +357,7 @@ class ExportFormat:
 
 DEFAULT_FILE = "{assignment}-{format}.csv"
 
-REGISTRY: tuple[ExportFormat, ...] = (
+BUILT_IN: tuple[ExportFormat, ...] = (
     # Canvas's importer finds its headers with ``include?``, so "\ufeffStudent" still reads as Student.
     ExportFormat("canvas", canvas, True, DEFAULT_FILE, _lms_warnings("Canvas"),
                  "Canvas's gradebook import (Grades > Import): Student, ID, SIS User ID, SIS Login ID, Section, "
@@ -372,23 +373,38 @@ REGISTRY: tuple[ExportFormat, ...] = (
     ExportFormat("csv", plain, False, DEFAULT_FILE, _no_warnings,
                  "student_id, the assignment's points, percent, status"),
 )
-FORMATS: tuple[Format, ...] = tuple(f.name for f in REGISTRY)
-_BY_NAME = {f.name: f for f in REGISTRY}
+
+
+@functools.cache
+def registry() -> tuple[ExportFormat, ...]:
+    """The built-in formats, then those installed packages add (:mod:`autograder.plugins`); read on first
+    use, not at import, since a plugin imports this module to make its entry."""
+    return BUILT_IN + plugins.load(plugins.EXPORTS, ExportFormat, (f.name for f in BUILT_IN), lambda f: f.name)
+
+
+def __getattr__(name: str) -> Any:
+    """``REGISTRY`` (every format) and ``FORMATS`` (their names), made from :func:`registry` on first use."""
+    if name == "REGISTRY":
+        return registry()
+    if name == "FORMATS":
+        return tuple(f.name for f in registry())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def format_named(name: Format) -> ExportFormat:
     """The registry's entry for ``name``; an :class:`ExportError` for a name it does not hold."""
     try:
-        return _BY_NAME[name]
-    except KeyError:
-        raise ExportError(f"no export format {name!r}; the formats are {', '.join(FORMATS)}.") from None
+        return next(f for f in registry() if f.name == name)
+    except StopIteration:
+        names = ", ".join(f.name for f in registry())
+        raise ExportError(f"no export format {name!r}; the formats are {names}.") from None
 
 
 def formats_help() -> str:
     """The formats as ``tfgrade export --help`` lists them, one entry a block, wrapped to 100 columns."""
-    width = max(len(f.name) for f in REGISTRY) + 2
+    width = max(len(f.name) for f in registry()) + 2
     lines: list[str] = []
-    for entry in REGISTRY:
+    for entry in registry():
         first, *more = textwrap.wrap(entry.help, 100 - width - 2)
         lines += [f"  {entry.name:<{width}}{first}", *(f"  {'':<{width}}{line}" for line in more)]
     return "\n".join(lines)
@@ -397,7 +413,7 @@ def formats_help() -> str:
 def file_names_help() -> list[tuple[str, str]]:
     """Each default file name and the formats written there, for ``tfgrade grade --help``."""
     names: dict[str, list[str]] = {}
-    for f in REGISTRY:
+    for f in registry():
         names.setdefault(f.file_name.replace("{format}", "<format>").replace("{assignment}", "<assignment>"),
                          []).append(f.name)
     return [(name, "|".join(formats)) for name, formats in names.items()]
