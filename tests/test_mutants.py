@@ -4,6 +4,7 @@ scores and the report (all pure and fast), then one real run of ``tfgrade valida
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -423,6 +424,7 @@ def test_the_cli_prints_the_report_writes_json_and_exits_1_for_an_unreviewed_sur
     assert main(["validate", str(tiny.root), "--mutants", "--mutants-report", str(out)]) == 1
     shown = capsys.readouterr()
     assert "solution: full marks" in shown.err and f"{SURVIVOR}: SURVIVED" in shown.err
+    assert re.search(r"\[1/\d+\] q1:\S+: .*; elapsed \d+ s, about \d+ s left", shown.err), shown.err
     assert f"Survivors to review (a check is missing, or record them in mutants.toml with a reason): 1\n" \
            f"  {SURVIVOR}" in shown.out
     assert json.loads(out.read_text())["mutants"][0]["status"] in {"killed", "survived"}

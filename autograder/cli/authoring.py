@@ -7,6 +7,7 @@ Imported only when one of them runs; each ``run_*`` takes its frozen options and
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from autograder.core import assignment as assignments
 from autograder.core import costs, mutants, validate
 from autograder.interop import gradescope
 from autograder.reports import formats as report
+from autograder.reports import progress
 
 # -- tfgrade validate ------------------------------------------------------------------------------
 
@@ -74,10 +76,13 @@ def _show_corpus(assignment: assignments.Assignment, jobs: int) -> list[str]:
     """Grade the solution, the blank notebook and the corpus, a line each as they finish; the names that
     did not grade as expected."""
 
+    counter = progress.Counter(len(validate.corpus(assignment)))
+
     def show(outcome: validate.Outcome) -> None:
         earned, points = outcome.graded.score.earned, outcome.graded.score.points
         score = f"{report.format_number(earned)}/{report.format_number(points)}"
         print(f"  {'ok ' if not outcome.problems else 'BAD'} {outcome.name}: {score}", flush=True)
+        err(f"  {counter.next(outcome.name)}")
         for problem in outcome.problems:
             print(f"        {report.safe_text(problem, 400)}", flush=True)
 
@@ -116,7 +121,7 @@ def _measure_costs(assignment: assignments.Assignment, write: bool) -> bool:
 def run_mutants(o: ValidateOptions) -> int:
     assignment = load(o.assignment, o.course)
     err(f"Mutating the solution of '{assignment.name}'; the solution is graded first.")
-    found = mutants.run(assignment, executors(), workers=o.jobs, progress=_show_mutant)
+    found = mutants.run(assignment, executors(), workers=o.jobs, progress=_mutant_progress())
     print(mutants.text(found))
     if o.mutants_report:
         o.mutants_report.parent.mkdir(parents=True, exist_ok=True)
@@ -125,15 +130,22 @@ def run_mutants(o: ValidateOptions) -> int:
     return 0 if found.ok else 1
 
 
-def _show_mutant(step: mutants.Progress) -> None:
-    if step.mutant is None:
-        state = "full marks" if step.verdict.status == "survived" else "NOT full marks"
-        err(f"  solution: {state}; {step.total} mutants to grade")
-        return
-    verdict = step.verdict
-    what = {"killed": f"killed (lost points in {', '.join(verdict.lost)})",
-            "survived": "SURVIVED", "error": "grader ERROR"}[verdict.status]
-    err(f"  [{step.done}/{step.total}] {step.mutant.id}: {what}")
+def _mutant_progress() -> Callable[[mutants.Progress], None]:
+    """A line per graded mutant, with the time left from the mutants' pace (the solution's grade first)."""
+    started = [time.monotonic()]
+
+    def show(step: mutants.Progress) -> None:
+        if step.mutant is None:
+            state = "full marks" if step.verdict.status == "survived" else "NOT full marks"
+            err(f"  solution: {state}; {step.total} mutants to grade")
+            started[0] = time.monotonic()
+            return
+        verdict = step.verdict
+        what = {"killed": f"killed (lost points in {', '.join(verdict.lost)})",
+                "survived": "SURVIVED", "error": "grader ERROR"}[verdict.status]
+        err(f"  {progress.line(step.done, step.total, f'{step.mutant.id}: {what}', time.monotonic() - started[0])}")
+
+    return show
 
 
 # -- tfgrade gradescope, gradescope-run, otter, release ---------------------------------------------

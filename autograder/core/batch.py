@@ -27,6 +27,7 @@ from autograder.core import cache, changes, codec, late, overrides, scoring
 from autograder.core.results import SubmissionResult
 from autograder.errors import TfgradeError
 from autograder.reports import formats as report
+from autograder.reports import progress
 from autograder.reports.feedback import feedback_html, feedback_markdown
 from autograder.reports.feedback_notebook import FEEDBACK_HTML, FEEDBACK_IPYNB, feedback_notebook, render_html
 
@@ -461,9 +462,6 @@ def _report_folders(paths: list[Path]) -> list[str]:
 
 
 def _progress_line(number: int, total: int, graded: Graded, started: float) -> str:
-    elapsed = time.monotonic() - started
-    eta = elapsed / number * (total - number)
     score = f"{report.format_number(graded.score.earned)}/{report.format_number(graded.score.points)}"
     name = report.safe_text(Path(graded.result.submission).name, 60)
-    status = graded.result.status
-    return f"[{number}/{total}] {name}: {score} ({status}); elapsed {elapsed:.0f} s, about {eta:.0f} s left"
+    return progress.line(number, total, f"{name}: {score} ({graded.result.status})", time.monotonic() - started)
