@@ -213,6 +213,8 @@ def test_grade_with_export_writes_each_format_after_grading(
 
     captured = capsys.readouterr()
     assert code == 0
+    assert f"Class report (open it in a browser): {out / 'class.html'}" in captured.out
+    assert (out / "class.html").is_file()
     canvas = (out / "autograph-canvas.csv").read_bytes().decode("utf-8-sig").splitlines()
     assert canvas[2:] == ['"Lee, Ann",,s001,ann.lee,A,9', '"Kim ""Bo"" 김보",,s002,bo.kim,B,9',
                           "Cy Young,,s003,cy.young,A,0", "Dee Park,,s004,dee.park,B,0", "Fay Wu,,s005,fay.wu,A,0"]

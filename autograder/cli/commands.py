@@ -205,7 +205,8 @@ def _print_batch(result: batch.BatchResult, out: Path) -> None:
     text = changes.summary(result.changes, earlier=result.earlier > 0, where=str(out / batch.CHANGES))
     if text:
         print(f"\n{text}")
-    print(f"\nReports: {out / batch.SUBMISSIONS}/<submission>/  Grades: {out / batch.GRADES}")
+    print(f"\nReports: {out / batch.SUBMISSIONS}/<submission>/  Grades: {out / batch.GRADES}\n"
+          f"Class report (open it in a browser): {out / batch.CLASS_REPORT}")
 
 
 # -- tfgrade check, submit, list ------------------------------------------------------------------
