@@ -199,6 +199,12 @@ OVERRIDE = Message(
 OVERRIDE_TOTAL = Message(
     "feedback.override-total", "Your instructor changed your total score from {automatic} to {final}. Reason: {reason}"
 )
+HAND_WAITING = Message(
+    "feedback.hand-waiting", "A teaching assistant reads this answer and scores it; until then it counts 0 points."
+)
+"""Under a hand-graded question (``manual = true``) that no TA has scored yet."""
+HAND_SCORED = Message("feedback.hand-scored", "Scored by a teaching assistant: {final} of {points}. {reason}")
+"""Under a hand-graded question a TA scored; ``reason`` is the TA's comment."""
 OVERRIDE_TEST = Message("feedback.override-test", "Changed by your instructor")
 """Names Gradescope's test that carries an override's points, after the question's name."""
 

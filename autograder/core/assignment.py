@@ -59,6 +59,10 @@ class Question:
     name: str
     points: float
     title: str
+    manual: bool = False
+    """Hand-graded (``manual = true``): a TA scores it (an override row, or ``tfgrade review``), not a check."""
+    rubric: tuple[str, ...] = ()
+    """For a hand-graded question: the rubric's lines, e.g. ``"2: names tracing once"``, shown to the TA."""
 
 
 @dataclass(frozen=True)
@@ -287,7 +291,14 @@ def _question(config_file: Path, name: str, data: Any) -> Question:
     points = data.get("points") if isinstance(data, dict) else None
     if isinstance(points, bool) or not isinstance(points, int | float) or points <= 0:
         raise AssignmentError(f"{config_file}: question {name} needs a positive number of points")
-    return Question(name=name, points=float(data["points"]), title=str(data.get("title", name)))
+    manual, rubric = data.get("manual", False), data.get("rubric", [])
+    if not isinstance(manual, bool):
+        raise AssignmentError(f"{config_file}: question {name}: manual must be true or false")
+    if not isinstance(rubric, list) or not all(isinstance(line, str) for line in rubric) or (rubric and not manual):
+        raise AssignmentError(f'{config_file}: question {name}: rubric must be a list of lines, e.g. rubric = '
+                              f'["2: names both reasons", "1: names one"], and only a manual question has one')
+    return Question(name=name, points=float(data["points"]), title=str(data.get("title", name)), manual=manual,
+                    rubric=tuple(rubric))
 
 
 NOTEBOOK_MULTIPLE, NOTEBOOK_FLOOR = 5.0, 20.0

@@ -410,15 +410,19 @@ def _read_override(f: _Fields) -> Adjustment | None:
 
 def _encode_question_score(q: QuestionScore) -> Json:
     return {"question": q.question, "title": q.title, "score": q.earned, "max_score": q.points,
-            **_override_field(q.override)}
+            **_override_field(q.override), **({_MANUAL: True} if q.manual else {})}
 
 
 def _read_question_score(f: _Fields) -> QuestionScore:
-    f.expect_keys(_QUESTION_SCORE_KEYS, (_OVERRIDE,))
+    f.expect_keys(_QUESTION_SCORE_KEYS, (_OVERRIDE, _MANUAL))
     return QuestionScore(
         question=f.text("question"), title=f.text("title"), earned=f.number("score"), points=f.number("max_score"),
-        override=_read_override(f),
+        override=_read_override(f), manual=f.data.get(_MANUAL) is True,
     )
+
+
+_MANUAL = "manual"
+"""Present (true) only on a hand-graded question's score."""
 
 
 QUESTION_SCORE: Codec[QuestionScore] = Codec("question score", _encode_question_score, _read_question_score)

@@ -79,14 +79,20 @@ def _expect_declared_points(execution: Execution, assignment: Assignment, includ
     """The checks must add up to what assignment.toml declares, or the scores mean nothing."""
     totals: dict[str, float] = defaultdict(float)
     for check in execution.checks:
-        if assignment.question(check.question) is None:
+        question = assignment.question(check.question)
+        if question is None:
             raise GraderError(
                 f"check {check.name} names question {check.question!r}, which assignment.toml does not declare"
             )
+        if question.manual:
+            raise GraderError(f"check {check.name} names question {check.question!r}, which assignment.toml "
+                              f"marks as hand-graded (manual = true): a TA scores it, not a check")
         totals[check.question] += check.points
     if not include_hidden:
         return
     for question in assignment.questions:
+        if question.manual:
+            continue
         if abs(totals[question.name] - question.points) > 1e-9:
             raise GraderError(
                 f"assignment.toml gives {question.name} {question.points:g} points but its checks add "

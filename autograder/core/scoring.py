@@ -62,11 +62,18 @@ class QuestionScore:
     """The final score: with an override, what it made of the automatic one."""
     points: float
     override: Adjustment | None = None
+    manual: bool = False
+    """Hand-graded: 0 until a TA's score (an override) sets it."""
 
     @property
     def automatic(self) -> float:
         """What the checks gave, before any override."""
         return self.earned if self.override is None else self.override.automatic
+
+    @property
+    def waiting(self) -> bool:
+        """A hand-graded question no TA has scored yet."""
+        return self.manual and self.override is None
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,11 @@ class Score:
         return self.late.taken if self.late is not None else 0.0
 
     @property
+    def waiting(self) -> tuple[str, ...]:
+        """The hand-graded questions no TA has scored yet (they count 0 until then)."""
+        return tuple(q.question for q in self.questions if q.waiting)
+
+    @property
     def overridden(self) -> bool:
         return self.override is not None or any(q.override is not None for q in self.questions)
 
@@ -112,12 +124,13 @@ def score(result: SubmissionResult, questions: Sequence[Question]) -> Score:
 def _question_score(question: Question, checks: Sequence[CheckResult]) -> QuestionScore:
     # Checks naming a question the assignment does not declare are skipped here on purpose:
     # the grader reports them as an assignment problem, and they must not inflate a score.
-    total = sum(c.earned for c in checks if c.question == question.name)
+    total = 0.0 if question.manual else sum(c.earned for c in checks if c.question == question.name)
     return QuestionScore(
         question=question.name,
         title=question.title,
         earned=round(_clamp(total, 0.0, question.points), DECIMALS),
         points=round(question.points, DECIMALS),
+        manual=question.manual,
     )
 
 

@@ -156,8 +156,18 @@ def _zero(template: Score) -> Score:
 
 
 def warnings_for(fmt: Format, rows: Sequence[GradebookRow]) -> list[str]:
-    """What the instructor should know before uploading ``fmt``: rows an LMS cannot match, rows left out."""
-    return format_named(fmt).warnings(rows)
+    """What the instructor should know before uploading ``fmt``: rows an LMS cannot match, rows left out,
+    hand-graded answers no TA has scored yet."""
+    return format_named(fmt).warnings(rows) + _waiting_warnings(rows)
+
+
+def _waiting_warnings(rows: Sequence[GradebookRow]) -> list[str]:
+    waiting = [row for row in rows if row.score.waiting]
+    if not waiting:
+        return []
+    questions = sorted({q for row in waiting for q in row.score.waiting})
+    return [f"{len(waiting)} row(s) have hand-graded answers no TA has scored yet ({', '.join(questions)}): they "
+            f"count 0 points in this file. Score them (overrides.csv, or tfgrade review) and export again."]
 
 
 def _lms_warnings(lms: str) -> Callable[[Sequence[GradebookRow]], list[str]]:

@@ -36,9 +36,9 @@ from autograder.reports.formats import (
     hidden_summary,
     hint_lines,
     next_steps,  # the one "what to do next" policy, shared with feedback_text and Gradescope
-    override_line,
     override_lines,
     points_text,
+    question_note,
     safe_text,
     student_check_message,
     submission_message,
@@ -178,7 +178,7 @@ def question_view(name: str, q: QuestionScore | None, checks: Sequence[CheckResu
         checks=tuple(_check(c) for c in checks if c.visibility == "public"),
         hidden=f"{hidden_summary(hidden)} {messages.HIDDEN_NOTE.format()}" if hidden else "",
         hints=tuple(hidden_hints(hidden)),
-        override=override_line(q.override, q.earned) if q and q.override else "",
+        override=question_note(q) if q else "",
     )
 
 

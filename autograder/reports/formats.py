@@ -53,6 +53,7 @@ __all__ = [
     "hint_lines",
     "late_lines",
     "override_lines",
+    "question_note",
     "points_text",
     "safe_text",
     "student_check_message",
@@ -455,7 +456,8 @@ def _question_blocks(result: SubmissionResult, score: Score, *, show_hidden: boo
     for question, checks in _checks_by_question(result, score).items():
         q = titles.get(question)
         lines += ["", _question_heading(question, q)]
-        lines += [f"  {override_line(q.override, q.earned)}"] if q and q.override else []
+        note = question_note(q) if q else ""
+        lines += [f"  {note}"] if note else []
         lines += _check_lines(checks, show_hidden=show_hidden)
     return lines
 
@@ -504,6 +506,17 @@ def override_line(adjustment: Adjustment, final: float, *, total: bool = False) 
     if total:
         return messages.OVERRIDE_TOTAL.format(automatic=automatic, final=format_number(final), reason=reason)
     return messages.OVERRIDE.format(automatic=automatic, final=format_number(final), reason=reason)
+
+
+def question_note(q: QuestionScore) -> str:
+    """What a student reads under a question besides its checks: an instructor's change of its score, or
+    for a hand-graded question the TA's score and comment, or that it waits for one ("" for none)."""
+    if q.manual and q.override is not None:
+        return messages.HAND_SCORED.format(final=format_number(q.earned), points=format_number(q.points),
+                                           reason=safe_text(q.override.reason, MESSAGE_LIMIT)).strip()
+    if q.manual:
+        return messages.HAND_WAITING.format()
+    return override_line(q.override, q.earned) if q.override is not None else ""
 
 
 def override_lines(score: Score, *, questions: bool) -> list[str]:
