@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -247,7 +246,8 @@ def _number(value: float | None) -> str:
 
 
 def _page(template: str, *, status_code: int = 200, **context: object) -> HTMLResponse:
-    html = _environment().get_template(template).render(messages=messages, number=_number, **context)
+    html = _environment().get_template(template).render(messages=messages, number=_number, lang=i18n.current(),
+                                                         **context)
     return HTMLResponse(html, status_code=status_code)
 
 
@@ -264,5 +264,4 @@ def _environment() -> Any:
     environment.filters["render"] = render_message
     environment.filters["code"] = code_markup
     environment.globals["flags_text"] = flags_text
-    environment.globals["Markup"] = Markup
     return environment

@@ -22,9 +22,9 @@ KEYS = Keys(token="t0ken", password="sesame")
 
 
 @pytest.fixture
-def client(graded: tuple[Path, list[Path]]) -> Iterator[TestClient]:
-    out, _ = graded
-    with TestClient(build(Settings(out=out, overrides=out / "overrides.csv", keys=KEYS))) as test_client:
+def client(batch: tuple[Path, list[Path]], tmp_path: Path) -> Iterator[TestClient]:
+    out, _ = batch
+    with TestClient(build(Settings(out=out, overrides=tmp_path / "overrides.csv", keys=KEYS))) as test_client:
         yield test_client
 
 
@@ -87,22 +87,22 @@ def test_a_submission_shows_every_check_its_flags_and_its_feedback_in_a_sandbox(
 
 
 def test_an_override_posted_lands_in_the_file_and_the_page_shows_the_new_total(
-    client: TestClient, graded: tuple[Path, list[Path]]
+    client: TestClient, batch: tuple[Path, list[Path]], tmp_path: Path
 ) -> None:
-    out, paths = graded
+    _, paths = batch
     opened(client)
     form = {"question": "q2", "points": "+2", "reason": "Regrade request.", "by": "kim"}
     assert client.post("/s/bo/override", data=form).status_code == 400  # no form key: not from a desk page
-    assert not (out / "overrides.csv").exists()
+    assert not (tmp_path / "overrides.csv").exists()
 
     response = client.post("/s/bo/override", data={**form, "form_key": KEYS.form_key}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/s/bo?saved=1"
     page = client.get("/s/bo?saved=1").text
     assert "Saved in" in page and "Score: 10 of 11 points (the checks gave 8)." in page
-    assert [o.points for o in overrides.read(out / "overrides.csv")] == ["+2"]
+    assert [o.points for o in overrides.read(tmp_path / "overrides.csv")] == ["+2"]
     refused = client.post("/s/bo/override", data={**form, "question": "q9", "form_key": KEYS.form_key})
     assert refused.status_code == 400 and "Nothing was saved" in refused.text
-    rows = list(csv.reader((out / "overrides.csv").open(encoding="utf-8")))
+    rows = list(csv.reader((tmp_path / "overrides.csv").open(encoding="utf-8")))
     assert rows == [["student", "question", "points", "reason", "by"],
                     [str(paths[1]), "q2", "+2", "Regrade request.", "kim"]]
 
@@ -148,3 +148,10 @@ def test_the_regrade_button_runs_in_the_background_and_the_page_shows_the_new_sc
                 break
             time.sleep(0.05)
     assert "Regraded: 8 before, 11 now." in page and "Score: 11 of 11 points" in page
+
+
+def test_the_desk_speaks_korean_with_lang_ko(batch: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    out, _ = batch
+    with TestClient(build(Settings(out=out, overrides=tmp_path / "o.csv", keys=KEYS, language="ko"))) as client:
+        page = opened(client).get("/s/bo").text
+    assert '<html lang="ko">' in page and "검토 데스크: autograph" in page and "점수: 11점 중 8점" in page

@@ -17,9 +17,11 @@ from autograder.review.decisions import Decision, DecisionError, save_override
 from tests.review.batches import executor
 
 
-def test_the_desk_reads_every_submission_its_scores_and_flags(graded: tuple[Path, list[Path]]) -> None:
-    out, paths = graded
-    read = desk.read(out, out / "overrides.csv")
+def test_the_desk_reads_every_submission_its_scores_and_flags(
+    batch: tuple[Path, list[Path]], tmp_path: Path
+) -> None:
+    out, paths = batch
+    read = desk.read(out, tmp_path / "overrides.csv")
     assert [(e.folder, e.name, e.current.earned) for e in read.entries] == [
         ("ann", str(paths[0]), 11.0), ("bo", str(paths[1]), 8.0), ("cy", str(paths[2]), 9.0)]
     assert read.questions == {"q1": 3.0, "q2": 3.0, "q3": 3.0, "q4": 2.0}
@@ -62,10 +64,10 @@ def test_a_decision_is_a_row_the_grader_reads_and_the_desk_shows_the_new_total(
 
 
 def test_a_second_decision_on_a_score_replaces_its_row_and_empty_points_withdraw_it(
-    graded: tuple[Path, list[Path]]
+    batch: tuple[Path, list[Path]], tmp_path: Path
 ) -> None:
-    out, paths = graded
-    file = out / "overrides.csv"
+    out, paths = batch
+    file = tmp_path / "overrides.csv"
     file.write_text("student,points,question,reason,date\nann.ipynb,2,q4,Checked by hand.,2026-12-01\n"
                     "bo.ipynb,+1,q3,Regrade.,2026-12-02\n", encoding="utf-8")
     read = desk.read(out, file)
@@ -86,10 +88,10 @@ def test_a_second_decision_on_a_score_replaces_its_row_and_empty_points_withdraw
     (Decision("q1", "1", "  "), "the reason is empty"),
 ])
 def test_a_decision_the_grader_could_not_use_is_refused_and_nothing_is_written(
-    graded: tuple[Path, list[Path]], decision: Decision, words: str
+    batch: tuple[Path, list[Path]], tmp_path: Path, decision: Decision, words: str
 ) -> None:
-    out, _ = graded
-    file = out / "overrides.csv"
+    out, _ = batch
+    file = tmp_path / "overrides.csv"
     file.write_text("student,question,points,reason\nann.ipynb,q4,2,Checked by hand.\n", encoding="utf-8")
     before = file.read_bytes()
     read = desk.read(out, file)
@@ -98,10 +100,10 @@ def test_a_decision_the_grader_could_not_use_is_refused_and_nothing_is_written(
     assert file.read_bytes() == before
 
 
-def test_concurrent_decisions_all_land(graded: tuple[Path, list[Path]]) -> None:
+def test_concurrent_decisions_all_land(batch: tuple[Path, list[Path]], tmp_path: Path) -> None:
     """Two TAs (here eight threads) decide at once, on different scores: every row is in the file."""
-    out, _ = graded
-    file = out / "overrides.csv"
+    out, _ = batch
+    file = tmp_path / "overrides.csv"
     read = desk.read(out, file)
     targets = [(folder, question) for folder in ("ann", "bo") for question in ("q1", "q2", "q3", "q4")]
     start = threading.Barrier(len(targets))
@@ -117,13 +119,15 @@ def test_concurrent_decisions_all_land(graded: tuple[Path, list[Path]]) -> None:
         thread.join()
     written = overrides.read(file)
     assert sorted((Path(o.student).stem, o.question) for o in written) == sorted(targets)
-    assert not list(out.glob(".overrides.csv.*"))  # no temporary file left behind
+    assert not list(tmp_path.glob(".overrides.csv.*"))  # no temporary file left behind
     assert decisions.HEADER == ("student", "question", "points", "reason", "by")
 
 
-def test_a_file_with_a_bad_row_is_shown_as_graded_with_the_problem(graded: tuple[Path, list[Path]]) -> None:
-    out, _ = graded
-    file = out / "overrides.csv"
+def test_a_file_with_a_bad_row_is_shown_as_graded_with_the_problem(
+    batch: tuple[Path, list[Path]], tmp_path: Path
+) -> None:
+    out, _ = batch
+    file = tmp_path / "overrides.csv"
     file.write_text("student,question,points,reason\ncarol,q1,1,Who?\n", encoding="utf-8")
     read = desk.read(out, file)
     assert "no submission of this batch is 'carol'" in read.overrides_problem
