@@ -1082,3 +1082,85 @@ OUT_OF_ORDER = Message(
     "Cell {later} was last run before cell {earlier}: your cells were run out of order. The grader runs them top to "
     "bottom; the run above shows what it will see."
 )
+
+
+# -- the review desk (tfgrade review OUT): what TAs read (autograder/review/) ---------------------------------
+
+REVIEW_TITLE = Message("review.title", "Review desk: {assignment}")
+REVIEW_WARNING = Message(
+    "review.warning", "For the course team only: this desk shows hidden checks, and its decisions go into {file}."
+)
+REVIEW_FILTER_QUESTION = Message("review.filter.question", "Lost points on")
+REVIEW_FILTER_ANY = Message("review.filter.any", "(any)")
+REVIEW_FILTER_STATUS = Message("review.filter.status", "Status")
+REVIEW_FILTER_FLAG = Message("review.filter.flag", "Integrity flag")
+REVIEW_FILTER_FLAGGED = Message("review.filter.flagged", "any flag")
+REVIEW_FILTER_UNFLAGGED = Message("review.filter.unflagged", "no flag")
+REVIEW_FILTER_APPLY = Message("review.filter.apply", "Show")
+REVIEW_SHOWN = Message("review.shown", "{shown} of {count} submission shown.", "{shown} of {count} submissions shown.")
+REVIEW_NONE_SHOWN = Message("review.none-shown", "No submission matches these filters.")
+REVIEW_COL_SUBMISSION = Message("review.col.submission", "Submission")
+REVIEW_COL_SCORE = Message("review.col.score", "Total")
+REVIEW_COL_FLAGS = Message("review.col.flags", "Flags")
+REVIEW_PENDING = Message(
+    "review.pending", "Changed in the overrides file since the last grading run; the next tfgrade grade writes it."
+)
+REVIEW_UNREADABLE = Message(
+    "review.unreadable", "Cannot read the report in {folders}: run the same tfgrade grade command again to rewrite it."
+)
+REVIEW_OVERRIDES_PROBLEM = Message(
+    "review.overrides-problem", "The overrides file cannot be used as it is, so scores show as last graded:"
+)
+REVIEW_BACK = Message("review.back", "All submissions")
+REVIEW_SCORE = Message("review.score", "Score: {earned} of {points} points (the checks gave {automatic}).")
+REVIEW_FEEDBACK = Message("review.feedback", "What the student reads")
+REVIEW_NO_FEEDBACK = Message("review.no-feedback", "No feedback page was written for this submission.")
+REVIEW_CHECKS = Message("review.checks", "Every check")
+REVIEW_COL_CHECK = Message("review.col.check", "Check")
+REVIEW_COL_QUESTION = Message("review.col.question", "Question")
+REVIEW_COL_OUTCOME = Message("review.col.outcome", "Outcome")
+REVIEW_COL_POINTS = Message("review.col.points", "Points")
+REVIEW_COL_MESSAGE = Message("review.col.message", "Message")
+REVIEW_COL_DETAILS = Message("review.col.details", "For you only")
+REVIEW_RUN = Message("review.run", "The notebook's run")
+REVIEW_CELL_ERRORS = Message("review.cell-errors", "Cell errors")
+REVIEW_NO_CELL_ERRORS = Message("review.no-cell-errors", "No cell raised an error.")
+REVIEW_CELL = Message("review.cell", "cell {cell}")
+REVIEW_FLAGS = Message("review.flags", "Integrity flags")
+REVIEW_NO_FLAGS = Message("review.no-flags", "The grader's reading of the source found nothing to flag.")
+REVIEW_FLAG_AT = Message("review.flag-at", "cell {cell}, line {line}")
+REVIEW_OVERRIDE = Message("review.override", "Override a score")
+REVIEW_OVERRIDE_HELP = Message(
+    "review.override.help",
+    "7 sets the score; +2 or -1.5 adds to what the checks gave. The student reads the reason. Leave the points "
+    "empty to withdraw an override."
+)
+REVIEW_TOTAL = Message("review.total", "the whole assignment (total)")
+REVIEW_REASON = Message("review.reason", "Reason")
+REVIEW_BY = Message("review.by", "Your name")
+REVIEW_SAVE = Message("review.save", "Save to the overrides file")
+REVIEW_SAVED = Message("review.saved", "Saved in {file}. The next tfgrade grade and tfgrade export include it.")
+REVIEW_NOT_SAVED = Message("review.not-saved", "Nothing was saved: {problem}")
+REVIEW_ACTIVE = Message("review.active", "Overrides of this submission")
+REVIEW_NO_OVERRIDES = Message("review.no-overrides", "None yet.")
+REVIEW_REGRADE = Message("review.regrade", "Regrade this one")
+REVIEW_REGRADE_HELP = Message(
+    "review.regrade.help",
+    "Runs the grader again on this submission only, with the checks and overrides as they are now, and "
+    "writes its files and grades.csv again."
+)
+REVIEW_REGRADING = Message("review.regrading", "Regrading now; this page refreshes until it is done.")
+REVIEW_REGRADED = Message("review.regraded", "Regraded: {before} before, {after} now.")
+REVIEW_REGRADE_FAILED = Message("review.regrade-failed", "The regrade failed: {error}")
+REVIEW_NO_REGRADE = Message(
+    "review.no-regrade",
+    "The desk cannot find the submitted file of {name}: start it where you ran tfgrade grade, or give it the same "
+    "submissions with --submissions."
+)
+REVIEW_PASSWORD = Message("review.password", "Password")
+REVIEW_LOGIN = Message("review.login", "Open the desk")
+REVIEW_REFUSED = Message(
+    "review.refused", "This desk opens only with the link tfgrade review printed (it holds a token), or its password."
+)
+REVIEW_STALE_FORM = Message("review.stale-form", "This form is out of date: reload the page and send it again.")
+REVIEW_NOT_FOUND = Message("review.not-found", "This grading folder has no submission {folder}.")

@@ -307,6 +307,8 @@ PLACEHOLDERS = {
     "catalogs": {"assignment": "ASSIGNMENT", "--lang": "LANG", "--course": "FOLDER"},
     "export": {"folder": "FOLDER", "--format": "FORMAT", "--roster": "FILE", "--student-id": "REGEX",
                "--column": "NAME", "--out": "FILE"},
+    "review": {"out": "FOLDER", "--overrides": "FILE", "--host": "HOST", "--port": "PORT", "--password": "PASSWORD",
+               "--assignment": "ASSIGNMENT", "--submissions": "SUBMISSION", "--lang": "LANG", "--course": "FOLDER"},
 }
 """One name per kind of value: a student's notebook, something to grade, an assignment, a folder, a zip."""
 

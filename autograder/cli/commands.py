@@ -17,7 +17,15 @@ from typing import Any, Protocol
 
 import autograder.cli
 from autograder import i18n, messages
-from autograder.cli.options import CheckOptions, ExportOptions, GradeOptions, ListOptions, SubmitOptions, UsageError
+from autograder.cli.options import (
+    CheckOptions,
+    ExportOptions,
+    GradeOptions,
+    ListOptions,
+    ReviewOptions,
+    SubmitOptions,
+    UsageError,
+)
 from autograder.core import assignment as assignments
 from autograder.core import batch, changes, execution, late, notebook, overrides
 from autograder.core import course as courses
@@ -316,4 +324,13 @@ def runners() -> dict[str, Callable[[Any], int]]:
     from autograder.cli import authoring
 
     return {"grade": run_grade, "check": run_check, "submit": run_submit, "list": run_list, "export": run_export,
-            **authoring.RUNNERS}
+            "review": run_review, **authoring.RUNNERS}
+
+
+def run_review(o: ReviewOptions) -> int:
+    """``tfgrade review``: the desk needs the optional extra ``review`` (Starlette, uvicorn)."""
+    try:
+        from autograder.review import server
+    except ImportError as exc:
+        raise UsageError(f"tfgrade review needs {exc.name}: pip install 'tfgrade[review]'") from exc
+    return server.run_review(o)

@@ -28,6 +28,7 @@ __all__ = [
     "NewOptions",
     "Options",
     "ReleaseOptions",
+    "ReviewOptions",
     "SubmitOptions",
     "UsageError",
     "ValidateOptions",
@@ -232,3 +233,23 @@ class ExportOptions(Options):
 
     def validate(self) -> None:
         _expect_regex("--student-id", self.student_id)
+
+
+@dataclass(frozen=True)
+class ReviewOptions(Options):
+    """``tfgrade review``: the TAs' desk in the browser over an earlier batch (docs/review.md)."""
+
+    out: Path
+    overrides: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+    password: str | None = None
+    assignment: str | None = None
+    submissions: tuple[str, ...] = ()
+    allow_unisolated: bool = False
+    course: Path | None = None
+    lang: str | None = None
+
+    def validate(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise UsageError(f"--port {self.port} is not a port: give 1 to 65535, or 0 for a free one.")

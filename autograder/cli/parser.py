@@ -87,6 +87,7 @@ def build() -> argparse.ArgumentParser:
     authoring.add_assign(commands)
     authoring.add_new(commands)
     _add_export(commands)
+    _add_review(commands)
     authoring.add_catalogs(commands)
     _add_language_options(commands)
     return parser
@@ -271,3 +272,60 @@ def _export_options(grade_cmd: argparse.ArgumentParser) -> None:
                            "--export names its rows from it")
 
 
+
+
+# --- tfgrade review: the TAs' desk in the browser (docs/review.md) -------------------------------
+
+REVIEW_EPILOG = """\
+examples:
+  tfgrade review out/                                 open the desk on this machine; open the URL it prints
+  tfgrade review out/ --overrides course/autograph-overrides.csv
+                                                      decisions go to the course's overrides file
+  tfgrade review out/ --submissions submissions/      "regrade this one" finds files graded from elsewhere
+  TFGRADE_REVIEW_PASSWORD=... tfgrade review out/ --host 0.0.0.0 --port 8800
+                                                      a shared server: the token link or the password opens it
+
+what it does:
+  The class table (sort by any column; filter by a question where points were lost, by status, by
+  integrity flag), one page per submission (its feedback notebook, every check with your details, cell
+  errors, integrity flags), a form to override a question or the total with a reason, and a button that
+  grades that one submission again. Decisions are rows of the overrides file, in the format tfgrade grade
+  --overrides reads (docs/overrides.md), written under a lock: the next tfgrade grade and tfgrade export
+  include them. Stop it with Ctrl+C.
+
+exit codes:
+  0  stopped with Ctrl+C
+  2  FOLDER holds no graded batch, or the port cannot be used
+"""
+
+
+def _add_review(commands: argparse._SubParsersAction) -> None:
+    review = commands.add_parser(
+        "review",
+        help="open a review desk in the browser over an earlier batch: read, override, regrade (TAs)",
+        description="Serve a review desk for the course team over the results of `tfgrade grade --out FOLDER`. "
+        "It prints a URL with a secret token, as Jupyter does; requests without it are refused.",
+        epilog=REVIEW_EPILOG,
+        formatter_class=HelpFormatter,
+    )
+    review.add_argument("out", type=Path, metavar="FOLDER", help="the --out folder of tfgrade grade")
+    review.add_argument("--overrides", type=Path, metavar="FILE",
+                        help="the overrides file decisions are written to (default: FOLDER/overrides.csv); "
+                        "pass the same file to tfgrade grade --overrides")
+    review.add_argument("--host", default="127.0.0.1", metavar="HOST",
+                        help="address to listen on (default: 127.0.0.1, this machine only)")
+    review.add_argument("--port", type=int, default=0, metavar="PORT", help="port (default: a free one)")
+    review.add_argument("--password", metavar="PASSWORD",
+                        help="also open the desk with this password, for a shared server (default: "
+                        "$TFGRADE_REVIEW_PASSWORD, else the token link only)")
+    review.add_argument("--assignment", "-a", metavar="ASSIGNMENT",
+                        help="for regrades: the assignment (default: the one the reports name)")
+    review.add_argument("--submissions", nargs="+", default=(), metavar="SUBMISSION",
+                        help="for regrades: the same submissions you gave tfgrade grade, when the reports' paths "
+                        "do not lead to them from here")
+    review.add_argument("--allow-unisolated", action="store_true",
+                        help="for regrades: grade even where no sandbox is available (as tfgrade grade)")
+    review.add_argument("--lang", choices=i18n.LANGUAGES, metavar="LANG",
+                        help=f"the desk's language ({', '.join(i18n.LANGUAGES)}; default: en)")
+    course_option(review)
+    review.set_defaults(options=options.ReviewOptions)
