@@ -1130,6 +1130,14 @@ REVIEW_FLAGS = Message("review.flags", "Integrity flags")
 REVIEW_NO_FLAGS = Message("review.no-flags", "The grader's reading of the source found nothing to flag.")
 REVIEW_FLAG_AT = Message("review.flag-at", "cell {cell}, line {line}")
 REVIEW_OVERRIDE = Message("review.override", "Override a score")
+REVIEW_HAND = Message("review.hand", "Hand-graded answers")
+REVIEW_HAND_HELP = Message(
+    "review.hand.help",
+    "No check scores these questions: read the student's answer in the notebook, then give its points with the "
+    "form above (choose the question). Your reason is the comment the student reads."
+)
+REVIEW_HAND_WAITING = Message("review.hand.waiting", "waiting for a TA")
+REVIEW_HAND_SCORED = Message("review.hand.scored", "scored by a TA")
 REVIEW_OVERRIDE_HELP = Message(
     "review.override.help",
     "7 sets the score; +2 or -1.5 adds to what the checks gave. The student reads the reason. Leave the points "

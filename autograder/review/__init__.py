@@ -12,10 +12,9 @@ One module per concept:
 Every decision lands in a file the CLI reads, so the next ``tfgrade grade --overrides`` and ``tfgrade
 export`` include it; the desk keeps no state of its own besides the running regrades.
 
-Hand-graded questions (issue 22, item 2) are not built here yet. Their seam: a hand-scores file beside
-``overrides.csv`` written by a sibling of :func:`autograder.review.decisions.save_override` (same lock,
-same atomic write), read by :func:`autograder.review.desk.read`, and a panel in ``submission.html``
-(``{% block hand_graded %}``).
+Hand-graded questions (``manual = true``, docs/authoring.md) are scored like any other decision: an
+override row for the question, whose reason is the TA's comment. The submission page lists them, and
+marks each as waiting for a TA or scored (``{% block hand_graded %}`` in ``submission.html``).
 
 Starlette and uvicorn are the optional extra ``review``: nothing else in the package imports this package.
 """

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from factories import autograph_checks, execution
+from factories import FakeExecutor, autograph_checks, execution, write_notebook
 from starlette.testclient import TestClient
 
 from autograder.core import overrides
 from autograder.core.assignment import Assignment
+from autograder.core.batch import grade_all
 from autograder.review import desk, regrade
 from autograder.review.app import SANDBOXED, Settings, build
 from autograder.review.auth import COOKIE, Keys
@@ -155,3 +157,23 @@ def test_the_desk_speaks_korean_with_lang_ko(batch: tuple[Path, list[Path]], tmp
     with TestClient(build(Settings(out=out, overrides=tmp_path / "o.csv", keys=KEYS, language="ko"))) as client:
         page = opened(client).get("/s/bo").text
     assert '<html lang="ko">' in page and "검토 데스크: autograph" in page and "점수: 11점 중 8점" in page
+
+
+def test_a_hand_graded_question_waits_for_a_ta_until_the_form_scores_it(
+    tmp_path: Path, autograph: Assignment
+) -> None:
+    hand = dataclasses.replace(autograph, questions=tuple(
+        dataclasses.replace(q, manual=True) if q.name == "q4" else q for q in autograph.questions))
+    checks = tuple(c for c in autograph_checks() if c.question != "q4")
+    path = write_notebook(tmp_path / "subs" / "dee.ipynb", "import math")
+    grade_all([path], hand, FakeExecutor(execution(*checks)), tmp_path / "out", lambda _: None)
+    settings = Settings(out=tmp_path / "out", overrides=tmp_path / "overrides.csv", keys=KEYS)
+    with TestClient(build(settings)) as client:
+        page = opened(client).get("/s/dee").text
+        assert 'id="hand-graded"' in page and "waiting for a TA" in page
+        form = {"question": "q4", "points": "1.5", "reason": "Right idea, no reason given.", "by": "kim",
+                "form_key": KEYS.form_key}
+        assert client.post("/s/dee/override", data=form, follow_redirects=False).status_code == 303
+        page = client.get("/s/dee").text
+        assert "scored by a TA" in page and "waiting for a TA" not in page
+        assert "Score: 10.5 of 11 points" in page
