@@ -65,3 +65,14 @@ def test_a_damaged_report_file_is_graded_again(tmp_path: Path, raw: bytes) -> No
     (tmp_path / cache.REPORT).write_bytes(raw)
 
     assert cache.reusable(tmp_path, KEYS) is None
+
+
+def test_a_new_deadline_or_late_rule_regrades_nothing_but_a_new_question_does(tmp_path: Path) -> None:
+    (tmp_path / "a.ipynb").write_text("{}")
+    config = tmp_path / "assignment.toml"
+    config.write_text('name = "a"\nnotebook = "a.ipynb"\n[questions]\nq1 = { points = 2 }\n')
+    before = cache.checks_key(load(tmp_path))
+    config.write_text(config.read_text() + '[late]\ndeadline = 2026-12-01T23:59:00Z\nper_day = 10\n')
+    assert cache.checks_key(load(tmp_path)) == before
+    config.write_text(config.read_text().replace("q1 = { points = 2 }", "q1 = { points = 3 }"))
+    assert cache.checks_key(load(tmp_path)) != before

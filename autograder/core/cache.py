@@ -15,7 +15,9 @@ they are applied afresh on every run, to reused results too.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,13 +35,23 @@ LANGUAGE_KEY = "language"
 
 
 def checks_key(assignment: Assignment) -> str:
-    """Hash of the assignment's part of a grade: assignment.toml, the packages it allows, and the checks."""
-    named = [("assignment.toml", assignment.root / "assignment.toml")]
+    """Hash of the assignment's part of a grade: assignment.toml (less its late rule), the packages it
+    allows, and the checks."""
+    named: list[tuple[str, Path]] = []
     # Its translations of hints and check messages (docs/languages.md) are in its feedback too.
     for pattern in ("checks/**/*.py", "locale/*/LC_MESSAGES/*.po"):
         named += [(str(p.relative_to(assignment.root)), p) for p in sorted(assignment.root.glob(pattern))]
     # What the notebooks may import comes from course.toml too, outside the assignment's folder.
-    return _hash(named, extra=b"packages\0" + "\n".join(assignment.packages).encode())
+    packages = b"packages\0" + "\n".join(assignment.packages).encode()
+    return _hash(named, extra=b"assignment.toml\0" + _settings(assignment.root / "assignment.toml") + packages)
+
+
+def _settings(config: Path) -> bytes:
+    """assignment.toml as what it says, less ``[late]``: a new deadline or rule changes no check's verdict
+    (the penalty is applied to every result, reused ones too), so it must not regrade the class."""
+    data = tomllib.loads(config.read_text(encoding="utf-8"))
+    data.pop("late", None)
+    return json.dumps(data, sort_keys=True, default=str).encode()
 
 
 def grader_key() -> str:
