@@ -1,6 +1,6 @@
 """tfgrade: grade TensorFlow notebook exercises with hidden checks run outside the student's process.
 
-The package follows the data flow (the order is written once, in :func:`autograder.core.grading.grade`):
+The package follows the data flow (the order is written once, in :func:`autograder.grading.pipeline.grade`):
 
 - ``core``: load and validate the notebook, execute it and run the checks, score (results, cache, batch);
 - ``sandbox``: how each process is isolated (launcher, fork server, seccomp filter);

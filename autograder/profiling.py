@@ -73,7 +73,9 @@ def install() -> None:
     """Wrap the stages of the grader's programs (imported by the fork server's preload)."""
     import subprocess
 
-    from autograder.channel import check_process, clean_room, runner_process, student, student_process
+    from autograder.check_side import check_process, student
+    from autograder.runner_side import clean_room, runner_process
+    from autograder.student_side import student_process
 
     for module in (student_process, runner_process, check_process, clean_room):
         _wrap(module, "main", "main")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from autograder.core import assignment
-from autograder.core.execution import ProcessExecutor
-from autograder.core.grading import Graded, grade
+from autograder.grading.execution import ProcessExecutor
+from autograder.grading.pipeline import Graded, grade
 
 NOTEBOOKS = Path(__file__).parent / "notebooks"
 ROOT = Path(__file__).parent.parent

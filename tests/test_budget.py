@@ -10,9 +10,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from autograder.channel import protocol
-from autograder.channel.budget import BACKSTOP, Budget, BudgetedSocket, Waits
-from autograder.sandbox.clock import Usage
+from autograder.check_side.budget import BACKSTOP, Budget, BudgetedSocket, Waits
+from autograder.clock import Usage
+from autograder.wire import protocol
 
 
 class FakeClock:

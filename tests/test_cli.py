@@ -16,7 +16,7 @@ import autograder
 from autograder import cli
 from autograder.cli import main
 from autograder.core import assignment
-from autograder.core.execution import GraderError
+from autograder.grading.execution import GraderError
 
 
 @pytest.fixture

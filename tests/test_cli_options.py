@@ -122,7 +122,7 @@ def test_each_command_runs_in_ten_lines_or_fewer() -> None:
 
 
 HEAVY = ("nbformat", "nbconvert", "nbclient", "jinja2", "IPython", "numpy", "tensorflow", "dask", "distributed",
-         "packaging", "autograder.cli.commands", "autograder.core.execution", "autograder.sandbox.launcher")
+         "packaging", "autograder.cli.commands", "autograder.grading.execution", "autograder.sandbox.launcher")
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["grade", "--help"], ["export", "--help"]])
@@ -140,7 +140,7 @@ def test_with_a_scheduler_the_workers_grade_and_each_checks_its_own_sandbox(
 ) -> None:
     """The Dask wiring, without a cluster: the grader the batch gets, the workers' settings, and no refusal for
     this machine's missing sandbox (the workers decide)."""
-    from autograder.core.grading import grade
+    from autograder.grading.pipeline import grade
     from autograder.interop import distributed
 
     opened: list[tuple[str, distributed.WorkerSettings]] = []

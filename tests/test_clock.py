@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import clock
-from autograder.sandbox.clock import Usage
+from autograder import clock
+from autograder.clock import Usage
 
 
 def test_a_job_that_sleeps_is_charged_its_sleep_and_one_that_computes_its_cpu() -> None:

@@ -7,11 +7,11 @@ import subprocess
 
 import pytest
 
-from autograder.channel import protocol
-from autograder.channel.budget import ClockError, JobClock
-from autograder.core import execution
+from autograder.check_side.budget import ClockError, JobClock
+from autograder.clock import Usage
 from autograder.core.costs import Costs
-from autograder.sandbox.clock import Usage
+from autograder.grading import execution
+from autograder.wire import protocol
 
 
 class FakeJob:

@@ -27,9 +27,10 @@ from test_hints import HINT_LOSS, HINT_SHAPE, SENTINELS, checks, make_assignment
 
 from autograder import messages
 from autograder.core import assignment as assignments
-from autograder.core import batch, scoring
-from autograder.core.grading import Graded, grade
+from autograder.core import scoring
 from autograder.core.results import CellError, CheckResult, ExecutionSummary, IntegrityFlag, SubmissionResult
+from autograder.grading import batch
+from autograder.grading.pipeline import Graded, grade
 from autograder.reports import feedback_notebook as feedback_notebook_module
 from autograder.reports.feedback import feedback_markdown
 from autograder.reports.feedback_notebook import (
@@ -527,7 +528,7 @@ def _chromium(*arguments: str) -> subprocess.CompletedProcess[bytes]:
 def test_a_real_grading_hands_the_notebook_back_with_its_cell_error_and_results(tmp_path) -> None:
     from conftest import fast_limits
 
-    from autograder.core.execution import ProcessExecutor
+    from autograder.grading.execution import ProcessExecutor
 
     a = fast_limits(assignments.load("autograph"))
     student = read(a.solution)

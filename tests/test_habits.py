@@ -20,8 +20,8 @@ from factories import FakeExecutor, check_result, execution, summary, write_note
 from autograder import messages
 from autograder.core import habits
 from autograder.core.assignment import Assignment, Limits, Question
-from autograder.core.grading import grade
 from autograder.core.results import CellError
+from autograder.grading.pipeline import grade
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")

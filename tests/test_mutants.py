@@ -15,13 +15,14 @@ import nbformat
 import pytest
 from factories import check_result, code, markdown
 
+from autograder.authoring import mutants, mutation
 from autograder.cli import main
-from autograder.core import assignment, mutants, mutation
-from autograder.core.execution import Execution, ProcessExecutor
-from autograder.core.grading import Graded
+from autograder.core import assignment
 from autograder.core.notebook import Notebook
 from autograder.core.results import ExecutionSummary, SubmissionResult
 from autograder.core.scoring import score
+from autograder.grading.execution import Execution, ProcessExecutor
+from autograder.grading.pipeline import Graded
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 

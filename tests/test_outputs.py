@@ -10,10 +10,11 @@ import pytest
 from factories import autograph_checks, submission_result
 
 from autograder import cli
-from autograder.core import batch, cache, codec, scoring
+from autograder.core import cache, codec, scoring
 from autograder.core.assignment import Assignment, load
-from autograder.core.grading import Graded
 from autograder.core.results import SubmissionStatus
+from autograder.grading import batch
+from autograder.grading.pipeline import Graded
 
 
 @pytest.fixture(scope="module")

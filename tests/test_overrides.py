@@ -14,9 +14,9 @@ from factories import FakeExecutor, autograph_checks, submission_result, write_a
 from autograder import cli
 from autograder.core import codec, overrides
 from autograder.core.assignment import Assignment, load
-from autograder.core.batch import grade_all
 from autograder.core.overrides import Override, OverridesError, apply, parse, resolve
 from autograder.core.scoring import Score, score
+from autograder.grading.batch import grade_all
 from autograder.reports import formats as report
 from autograder.reports.class_report import class_report_html
 from autograder.reports.feedback import feedback_html, feedback_markdown

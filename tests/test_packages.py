@@ -20,12 +20,12 @@ from factories import FakeExecutor, execution, summary, write_notebook
 from packaging.version import Version
 
 from autograder import messages
-from autograder.authoring import release
-from autograder.core import assignment, cache, habits, packages, validate
+from autograder.authoring import release, validate
+from autograder.core import assignment, cache, habits, packages
 from autograder.core.course import Course
-from autograder.core.execution import ProcessExecutor
-from autograder.core.grading import grade
 from autograder.core.results import CellError
+from autograder.grading.execution import ProcessExecutor
+from autograder.grading.pipeline import grade
 from autograder.interop import gradescope
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"

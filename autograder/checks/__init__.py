@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograder import i18n, messages
-from autograder.channel import memo
-from autograder.channel.artifacts import IF_OPS, PY_FUNCTION_OPS, WHILE_OPS
-from autograder.channel.clean_room_handle import CleanRoom, CleanRoomUnavailable
-from autograder.channel.protocol import ArrayValue, OpaqueValue
-from autograder.channel.runner import Graph, Model, Reference, Runner, RunnerUnavailable, Speed, TensorInfo
-from autograder.channel.student import CheckFailure, NameInfo, Student, StudentUnavailable
+from autograder.check_side import memo
+from autograder.check_side.clean_room_handle import CleanRoom, CleanRoomUnavailable
+from autograder.check_side.runner import Graph, Model, Reference, Runner, RunnerUnavailable, Speed, TensorInfo
+from autograder.check_side.student import CheckFailure, NameInfo, Student, StudentUnavailable
 from autograder.core.source import FunctionFacts
+from autograder.wire.artifacts import IF_OPS, PY_FUNCTION_OPS, WHILE_OPS
+from autograder.wire.protocol import ArrayValue, OpaqueValue
 
 if TYPE_CHECKING:  # imported on first use (Hypothesis costs time): see __getattr__ below
     from autograder.checks.properties import (
@@ -114,7 +114,7 @@ def remembered(kind: str, data: bytes, compute: Callable[[], str]) -> str:
 
     For work whose result depends only on ``data`` and the grader's own tools (OCR of an image the
     check holds): when a check process of this batch already did it on the same bytes, the grader
-    answers with its result, else it is computed here and offered (see :mod:`autograder.channel.memo`).
+    answers with its result, else it is computed here and offered (see :mod:`autograder.check_side.memo`).
     ``kind`` must name everything besides ``data`` that the result depends on.
     """
     return _MEMO[0].remembered(kind, data, compute)
@@ -352,7 +352,7 @@ __all__ += [
 ]
 
 # Property-based checks with Hypothesis (autograder/checks/properties.py). Hypothesis is imported on
-# first use, not with this package: the student's process imports autograder.checks.model_description,
+# first use, not with this package: the student's process imports autograder.wire.model_description,
 # and so this package, and has no use for it.
 __all__ += ["DEFAULT_EXAMPLES", "float32_arrays", "grading_settings", "property_check", "shapes"]
 _LAZY = dict.fromkeys(__all__[-5:], "autograder.checks.properties")

@@ -20,14 +20,14 @@ from autograder.cli.parser import build as _parser
 from autograder.errors import TfgradeError
 
 if TYPE_CHECKING:  # at run time, __getattr__ imports them on first use
-    from autograder.core.execution import ProcessExecutor
+    from autograder.grading.execution import ProcessExecutor
     from autograder.interop import gradescope
 
 __all__ = ["ProcessExecutor", "gradescope", "main"]
 
 _LAZY = {
     # The executor the commands grade with, read here at each use (commands.executors) so tests can replace it.
-    "ProcessExecutor": ("autograder.core.execution", "ProcessExecutor"),
+    "ProcessExecutor": ("autograder.grading.execution", "ProcessExecutor"),
     # Names tests reach through the package, as they did when the CLI was one module.
     "gradescope": ("autograder.interop.gradescope", None),
     "_for_notebook": ("autograder.cli.commands", "for_notebook"),

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import i18n
-from autograder.authoring import assign, scaffold, translations
+from autograder.authoring import assign, mutants, scaffold, translations, validate
 from autograder.authoring import release as releases
 from autograder.cli.commands import err, executors, load
 from autograder.cli.options import (
@@ -25,7 +25,7 @@ from autograder.cli.options import (
     ValidateOptions,
 )
 from autograder.core import assignment as assignments
-from autograder.core import costs, mutants, validate
+from autograder.core import costs
 from autograder.interop import gradescope
 from autograder.reports import formats as report
 

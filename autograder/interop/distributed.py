@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING
 
 from autograder.core import codec, notebook, scoring
 from autograder.core.assignment import Assignment
-from autograder.core.grading import Graded
 from autograder.core.results import SubmissionResult
 from autograder.errors import TfgradeError
+from autograder.grading.pipeline import Graded
 
 if TYPE_CHECKING:
     from autograder.interop.dask_worker import AssignmentBundle
@@ -56,7 +56,7 @@ class WorkerSettings:
 def cluster(scheduler: str | None, assignment: Assignment,
             settings: WorkerSettings) -> AbstractContextManager[DaskGrader | None]:
     """A grader on the Dask cluster at ``scheduler`` (open while in the ``with``); None without one, so
-    :func:`autograder.core.batch.grade_all` grades on this machine."""
+    :func:`autograder.grading.batch.grade_all` grades on this machine."""
     return DaskGrader(scheduler, assignment, settings) if scheduler else nullcontext()
 
 

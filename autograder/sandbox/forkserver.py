@@ -44,10 +44,10 @@ from typing import Any
 from autograder.errors import TfgradeError
 from autograder.sandbox import seccomp
 
-STUDENT_PROGRAM = "autograder.channel.student_process"
-CHECKS_PROGRAM = "autograder.channel.check_process"
-RUNNER_PROGRAM = "autograder.channel.runner_process"
-CLEAN_ROOM_PROGRAM = "autograder.channel.clean_room"
+STUDENT_PROGRAM = "autograder.student_side.student_process"
+CHECKS_PROGRAM = "autograder.check_side.check_process"
+RUNNER_PROGRAM = "autograder.runner_side.runner_process"
+CLEAN_ROOM_PROGRAM = "autograder.runner_side.clean_room"
 MODULES = (STUDENT_PROGRAM, CHECKS_PROGRAM, RUNNER_PROGRAM, CLEAN_ROOM_PROGRAM)
 """The grader's own programs, and the only ones a worker may run; anything else goes through the exec route."""
 ENV = {
@@ -368,7 +368,8 @@ PRELOAD = (
     "numpy", "pytest", "tensorflow", "keras",
     *MODULES,
     # The check library, which every assignment's checks import.
-    "autograder.checks", "autograder.checks.topology", "autograder.checks.keras_saving", "autograder.checks.timing",
+    "autograder.checks", "autograder.checks.topology", "autograder.checks.keras_saving",
+    "autograder.runner_side.timing",
     "hypothesis", "autograder.checks.properties",
     # The student's IPython shell (the student program imports it) imports these only when it starts.
     "IPython.core.interactiveshell", "IPython.core.magics", "IPython.core.completer", "IPython.core.oinspect",

@@ -26,9 +26,9 @@ from autograder import i18n, messages
 from autograder.core import assignment as assignments
 from autograder.core import notebook as notebooks
 from autograder.core import requirements
-from autograder.core.execution import Executor, ProcessExecutor
-from autograder.core.grading import Graded, grade
 from autograder.core.results import CheckResult
+from autograder.grading.execution import Executor, ProcessExecutor
+from autograder.grading.pipeline import Graded, grade
 from autograder.reports.formats import (
     MESSAGE_LIMIT,
     format_number,

@@ -14,9 +14,8 @@ import pytest
 from factories import FakeExecutor
 
 from autograder import cli
-from autograder.authoring import answer_leaks, assign
+from autograder.authoring import answer_leaks, assign, validate
 from autograder.core import assignment as assignments
-from autograder.core import validate
 
 REPO = Path(__file__).resolve().parents[2]
 v4 = nbformat.v4

@@ -8,9 +8,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.authoring import assign
+from autograder.authoring import assign, mutants
 from autograder.cli import main
-from autograder.core import assignment, mutants
+from autograder.core import assignment
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = assignment.available(ROOT)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograder import messages
-from autograder.channel.student import CheckFailure, student_text
+from autograder.check_side.student import CheckFailure, student_text
 from autograder.checks.topology.graph import (
     COMMUTATIVE,
     HIDDEN_DEFAULTS,

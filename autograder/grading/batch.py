@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     import nbformat
 
     from autograder.core.assignment import Assignment
-    from autograder.core.execution import Executor
-    from autograder.core.grading import Graded
+    from autograder.grading.execution import Executor
+    from autograder.grading.pipeline import Graded
 
 Progress = Callable[[str], None]
 
@@ -97,7 +97,7 @@ def grade_all(
     from an earlier run's is in the result's ``changes`` and in ``changes.csv``.
     ``with_solutions`` puts the reference solution in each feedback notebook (after the deadline).
     """
-    from autograder.core.grading import grade
+    from autograder.grading.pipeline import grade
 
     grader = grader or (lambda path: grade(path, assignment, executor))
     name_of = student_id or str
@@ -195,7 +195,7 @@ def _expect_writable_batch_files(out_dir: Path) -> None:
 
 
 def _score(result: SubmissionResult, assignment: Assignment) -> Graded:
-    from autograder.core.grading import Graded
+    from autograder.grading.pipeline import Graded
 
     return Graded(result=result, score=scoring.score(result, assignment.questions_in(result.language)))
 
