@@ -17,12 +17,12 @@ import autograder.cli
 from autograder import i18n, messages
 from autograder.cli.options import CheckOptions, ExportOptions, GradeOptions, ListOptions, SubmitOptions, UsageError
 from autograder.core import assignment as assignments
-from autograder.core import changes, notebook, overrides
 from autograder.core import course as courses
+from autograder.core import notebook, overrides
 from autograder.core import roster as rosters
 from autograder.grading import batch, execution
 from autograder.interop import distributed
-from autograder.reports import exports
+from autograder.reports import changes, exports
 from autograder.reports import formats as report
 from autograder.sandbox import launcher as sandbox
 from autograder.students import selfcheck, submission

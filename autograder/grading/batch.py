@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 from autograder import i18n, messages
-from autograder.core import cache, changes, codec, overrides, scoring
+from autograder.core import cache, codec, overrides, scoring
 from autograder.core.results import SubmissionResult
 from autograder.errors import TfgradeError
+from autograder.reports import changes
 from autograder.reports import formats as report
 from autograder.reports.feedback import feedback_html, feedback_markdown
 from autograder.reports.feedback_notebook import FEEDBACK_HTML, FEEDBACK_IPYNB, feedback_notebook, render_html
