@@ -37,7 +37,7 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     ├── RunnerFault            channel.runner        the runner could not load the grader's own artifact
     ├── SourceRefused          core.source           the grader will not trace a name from this source (the student's)
     ├── CleanRoomFailed        channel.clean_room_handle  the grader's own export failed in the clean room
-    ├── TopologyError          checks.topology.graph a model description is not a graph of layers (also a ValueError)
+    ├── TopologyError          checks.topology.nodes a model description is not a graph of layers (also a ValueError)
     ├── UsageError             cli.options           a command's options cannot be used together (the user's)
     ├── MessageError           messages              a message filled in with other values than its placeholders
     │                                                (a bug in the caller; also a TypeError)

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-import autograder.checks as checks_module
+from autograder.check_side import clean_room_handle
 from autograder.check_side.clean_room_handle import CleanRoom, CleanRoomUnavailable
 from autograder.check_side.runner import Graph
 from autograder.checks import (
@@ -157,7 +157,7 @@ def room_of():
         use_clean_room(room)
         return room
     yield use
-    checks_module._CLEAN_ROOM.clear()
+    clean_room_handle._CURRENT.clear()
 
 
 @pytest.mark.parametrize(

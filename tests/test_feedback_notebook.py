@@ -26,6 +26,7 @@ from nbconvert import HTMLExporter
 from test_hints import HINT_LOSS, HINT_SHAPE, SENTINELS, checks, make_assignment, readable
 
 from autograder import messages
+from autograder.cli import seam
 from autograder.core import assignment as assignments
 from autograder.core import scoring
 from autograder.core.results import CellError, CheckResult, ExecutionSummary, IntegrityFlag, SubmissionResult
@@ -478,7 +479,7 @@ def test_grade_refuses_with_solutions_when_the_assignment_has_none(tmp_path, mon
     course = tmp_path / "course"
     shutil.copytree(Path(__file__).parent.parent / "assignments" / "autograph", course / "assignments" / "autograph")
     fake = FakeExecutor()
-    monkeypatch.setattr(cli, "ProcessExecutor", lambda *_: fake)
+    monkeypatch.setattr(seam, "ProcessExecutor", lambda *_: fake)
     notebook = write_notebook(tmp_path / "alice.ipynb", "x = 1")
 
     code = cli.main(["grade", str(notebook), "-a", "autograph", "--course", str(course), "-o", str(tmp_path / "out"),

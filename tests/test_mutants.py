@@ -419,7 +419,7 @@ def test_the_cli_prints_the_report_writes_json_and_exits_1_for_an_unreviewed_sur
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tiny = tiny_with_solution(tmp_path)
-    monkeypatch.setattr("autograder.cli.ProcessExecutor", ExecExecutor)
+    monkeypatch.setattr("autograder.cli.seam.ProcessExecutor", ExecExecutor)
     out = tmp_path / "report.json"
     assert main(["validate", str(tiny.root), "--mutants", "--mutants-report", str(out)]) == 1
     shown = capsys.readouterr()
@@ -436,7 +436,7 @@ def test_the_cli_exits_2_for_a_malformed_equivalents_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tiny = tiny_with_solution(tmp_path, equivalents='[[equivalent]]\nid = "x"\n')
-    monkeypatch.setattr("autograder.cli.ProcessExecutor", ExecExecutor)
+    monkeypatch.setattr("autograder.cli.seam.ProcessExecutor", ExecExecutor)
     assert main(["validate", str(tiny.root), "--mutants"]) == 2
     assert "needs a reason" in capsys.readouterr().err
 

@@ -12,6 +12,7 @@ import pytest
 from factories import FakeExecutor, autograph_checks, submission_result, write_answer
 
 from autograder import cli
+from autograder.cli import seam
 from autograder.core import codec, overrides
 from autograder.core.assignment import Assignment, load
 from autograder.core.overrides import Override, OverridesError, apply, parse, resolve
@@ -268,7 +269,7 @@ def test_overrides_apply_to_reused_results_and_follow_the_file(tmp_path: Path, a
 @pytest.fixture
 def executor(monkeypatch: pytest.MonkeyPatch) -> FakeExecutor:
     fake = FakeExecutor()
-    monkeypatch.setattr(cli, "ProcessExecutor", lambda *_: fake)
+    monkeypatch.setattr(seam, "ProcessExecutor", lambda *_: fake)
     return fake
 
 

@@ -26,8 +26,8 @@ from typing import Any
 
 import pytest
 
-from autograder import checks, i18n, messages
-from autograder.check_side import memo
+from autograder import i18n, messages
+from autograder.check_side import clean_room_handle, memo
 from autograder.check_side.budget import (
     BACKSTOP,
     WALL_LAST_RESORT,
@@ -219,9 +219,9 @@ def main(argv: list[str] | None = None) -> int:
         args.clean_room_fd, budget, clock, Waits("clean_room", args.runner_seconds))
     clean_room = CleanRoom(clean_room_channel, args.sources_file)
     # expect_tf_function traces in the clean room; course checks keep their (student, runner, name) call.
-    checks.use_clean_room(clean_room)
+    clean_room_handle.use(clean_room)
     # Results the batch's check processes share (OCR of a diagram): kept by the grader, asked over control.
-    checks.use_memo(memo.Client(control))
+    memo.use(memo.Client(control))
     plugin = GradingPlugin(student, args.hidden, args.required, runner, budget, clean_room)
     # Property checks (Hypothesis) keep no example database; what little it stores goes to a private
     # temporary folder, never next to the checks, which may be read-only.

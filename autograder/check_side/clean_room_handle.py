@@ -135,3 +135,18 @@ def _spec_json(spec: Any) -> Any:
         return [_spec_json(s) for s in spec]
     shape, dtype = spec
     return {"shape": None if shape is None else list(shape), "dtype": str(dtype)}
+
+
+_CURRENT: list[CleanRoom] = []
+"""The check process's clean room, set once at its start (:func:`use`), where ``expect_tf_function`` traces."""
+
+
+def use(clean_room: CleanRoom) -> None:
+    """The check process sets it before any check runs."""
+    _CURRENT[:] = [clean_room]
+
+
+def current() -> CleanRoom:
+    if not _CURRENT:
+        raise CleanRoomUnavailable(_unavailable("not started"))
+    return _CURRENT[0]

@@ -117,3 +117,17 @@ class Client:
             self._control = None  # a channel out of step is not used again: the work is done here
             return {}
         return reply if reply.get("id") == ident and reply.get("ok") is True else {}
+
+
+_CURRENT: list[Client] = [Client(None)]
+"""The check process's client, set once at its start (:func:`use`); ``checks.remembered`` asks through it.
+Kept here, on the check side, so that the check process sets it without importing the check library."""
+
+
+def use(client: Client) -> None:
+    """Where ``checks.remembered`` asks: the check process sets it before any check runs."""
+    _CURRENT[:] = [client]
+
+
+def current() -> Client:
+    return _CURRENT[0]

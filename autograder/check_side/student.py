@@ -21,7 +21,7 @@ import numpy as np
 from autograder import messages
 from autograder.core.results import CellError, ExecutionSummary
 from autograder.errors import TfgradeError
-from autograder.reports.formats import safe_text
+from autograder.text import safe_text
 from autograder.wire import protocol
 
 

@@ -221,4 +221,4 @@ RUNNERS: dict[str, Callable[[Any], int]] = {
     "validate": run_validate, "gradescope": run_gradescope, "gradescope-run": run_gradescope_run,
     "otter": run_otter, "release": run_release, "assign": run_assign, "new": run_new, "catalogs": run_catalogs,
 }
-"""The authoring commands by name (:func:`autograder.cli.commands.runners` adds the grading ones)."""
+"""The authoring commands by name (:func:`autograder.cli.runners` adds the grading ones)."""

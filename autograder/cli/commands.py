@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-import autograder.cli
 from autograder import i18n, messages
 from autograder.cli.options import CheckOptions, ExportOptions, GradeOptions, ListOptions, SubmitOptions, UsageError
+from autograder.cli.seam import executors
 from autograder.core import assignment as assignments
 from autograder.core import course as courses
 from autograder.core import notebook, overrides
@@ -26,12 +26,6 @@ from autograder.reports import changes, exports
 from autograder.reports import formats as report
 from autograder.sandbox import launcher as sandbox
 from autograder.students import selfcheck, submission
-
-
-def executors() -> Callable[..., execution.Executor]:
-    """The executor class, read from :mod:`autograder.cli` at each call: the one seam tests replace
-    (``monkeypatch.setattr(cli, "ProcessExecutor", ...)``)."""
-    return autograder.cli.ProcessExecutor
 
 
 def err(text: str) -> None:
@@ -243,9 +237,7 @@ def _gradebook(submitted: list[rosters.Submitted[exports.Pair]],
 # -- dispatch -------------------------------------------------------------------------------------
 
 
-def runners() -> dict[str, Callable[[Any], int]]:
-    """Each command's name and what runs it (the parser names the options class of each)."""
-    from autograder.cli import authoring
-
-    return {"grade": run_grade, "check": run_check, "submit": run_submit, "list": run_list, "export": run_export,
-            **authoring.RUNNERS}
+RUNNERS: dict[str, Callable[[Any], int]] = {
+    "grade": run_grade, "check": run_check, "submit": run_submit, "list": run_list, "export": run_export,
+}
+"""The grading commands by name (:func:`autograder.cli.runners` adds the authoring ones)."""

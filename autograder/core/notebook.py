@@ -18,7 +18,7 @@ import nbformat
 
 from autograder import i18n, messages
 from autograder.errors import TfgradeError
-from autograder.reports.formats import safe_text
+from autograder.text import safe_text
 from autograder.wire.protocol import nested_deeper_than
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024

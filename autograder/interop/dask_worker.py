@@ -33,7 +33,7 @@ from autograder.core.bundle import pack, unpack
 from autograder.errors import TfgradeError
 from autograder.grading.execution import ProcessExecutor
 from autograder.grading.pipeline import grade
-from autograder.interop.distributed import WorkerSettings
+from autograder.interop.worker_settings import WorkerSettings
 from autograder.sandbox import launcher as sandbox
 
 GRADING_TOOLS = {

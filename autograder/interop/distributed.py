@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +31,7 @@ from autograder.core.assignment import Assignment
 from autograder.core.results import SubmissionResult
 from autograder.errors import TfgradeError
 from autograder.grading.pipeline import Graded
+from autograder.interop.worker_settings import WorkerSettings
 
 if TYPE_CHECKING:
     from autograder.interop.dask_worker import AssignmentBundle
@@ -39,18 +39,6 @@ if TYPE_CHECKING:
 
 class WorkerReplyError(TfgradeError):
     """A worker answered with something other than a JSON report."""
-
-
-@dataclass(frozen=True)
-class WorkerSettings:
-    """How workers isolate student code: the same choices as ``tfgrade grade`` makes on one machine."""
-
-    sandbox: bool = True
-    """False with ``--no-sandbox``: student code runs unisolated on the workers too."""
-    allow_unisolated: bool = False
-    """With ``--allow-unisolated``: a worker without a sandbox grades anyway (reports say so)."""
-    fork_server: bool = True
-    """False with ``--no-fork-server``."""
 
 
 def cluster(scheduler: str | None, assignment: Assignment,

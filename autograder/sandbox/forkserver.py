@@ -411,7 +411,7 @@ def _preload() -> None:
         i18n.translations(language)
     _warm_hypothesis_constants()  # last: it reads every module imported so far
     if profiling.enabled():  # benchmarks/profile_grade.py: stamps from every program forked from here
-        profiling.install()
+        profiling.install([sys.modules[name] for name in MODULES])
     # Every object so far is shared with the workers: keep the garbage collector from walking
     # (and so copying) them in each worker; it costs a tenth of a second per full collection.
     gc.collect()

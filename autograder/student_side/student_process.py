@@ -32,8 +32,7 @@ import numpy as np
 
 from autograder import clock, i18n, messages
 from autograder.student_side import kernel
-from autograder.students import GRADING_VARIABLE
-from autograder.wire import model_description, protocol
+from autograder.wire import GRADING_VARIABLE, model_description, protocol
 
 MAX_DESCRIPTION = 300
 

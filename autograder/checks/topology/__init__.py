@@ -36,9 +36,10 @@ built here, with the comparison.
 
 from __future__ import annotations
 
-from autograder.checks.topology.graph import MERGE_VERBS, Layer, Node, Ref, Spec, Topology, TopologyError, parse
+from autograder.checks.topology.graph import parse
 from autograder.checks.topology.matching import expect_same_interface, expect_same_topology
 from autograder.checks.topology.models import copy_weights, describe, describe_student_model, load_student_model
+from autograder.checks.topology.nodes import MERGE_VERBS, Layer, Node, Ref, Spec, Topology, TopologyError
 from autograder.checks.topology.signature import signature
 
 __all__ = [
