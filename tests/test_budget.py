@@ -1,4 +1,4 @@
-"""The check process's waits count the jobs' clocks (channel/budget.py), not the wall: pure tests, fake clocks."""
+"""The check process's waits count the jobs' clocks (check_side/budget.py), not the wall: pure tests, fake clocks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The job clock (autograder/sandbox/clock.py): what the kernel's counters say, as limits count it."""
+"""The job clock (autograder/clock.py): what the kernel's counters say, as limits count it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The grader's control channel (core/execution.py): the jobs' clocks and the grading's costs, over a socket."""
+"""The grader's control channel (grading/execution.py): the jobs' clocks and the grading's costs, over a socket."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""tfgrade validate's measurement of what the solution costs (core/validate.py), with a fake executor."""
+"""tfgrade validate's measurement of what the solution costs (authoring/validate.py), with a fake executor."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Results a batch's check processes share through the grader (channel/memo.py), over the control channel."""
+"""Results a batch's check processes share through the grader (check_side/memo.py), over the control channel."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The registry of per-submission files (core/batch.py OUTPUTS): what the batch writes, and its help."""
+"""The registry of per-submission files (grading/batch.py OUTPUTS): what the batch writes, and its help."""
 
 from __future__ import annotations
 
