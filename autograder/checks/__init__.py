@@ -338,8 +338,7 @@ __all__ += [
 ]
 
 # Property-based checks with Hypothesis (autograder/checks/properties.py). Hypothesis is imported on
-# first use, not with this package: the student's process imports autograder.wire.model_description,
-# and so this package, and has no use for it.
+# first use, not with this package: a check process whose checks use no property pays nothing for it.
 __all__ += ["DEFAULT_EXAMPLES", "float32_arrays", "grading_settings", "property_check", "shapes"]
 _LAZY = dict.fromkeys(__all__[-5:], "autograder.checks.properties")
 
