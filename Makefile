@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml
 # assignment.toml, docs/packages.md), installed again when one of those files changes.
 COURSE_STAMP := $(VENV)/.course-packages
 $(COURSE_STAMP): $(STAMP) $(wildcard course.toml) $(wildcard assignments/*/assignment.toml)
-	$(BIN)/python -m autograder.core.packages > $(VENV)/course-packages.txt
+	$(BIN)/python -m autograder.core.course_packages > $(VENV)/course-packages.txt
 	$(BIN)/pip install --quiet -r $(VENV)/course-packages.txt
 	touch $(COURSE_STAMP)
 

@@ -1,16 +1,22 @@
 """tfgrade: grade TensorFlow notebook exercises with hidden checks run outside the student's process.
 
-The package follows the data flow (the order is written once, in :func:`autograder.core.grading.grade`):
+The package is built in floors (docs/architecture.md draws them; tests/test_layers.py holds them): a module
+imports only its own folder and lower floors. From the ground up:
 
-- ``core``: load and validate the notebook, execute it and run the checks, score (results, cache, batch);
+- ``errors``, ``text``, ``clock``, ``josa``, ``profiling``: the ground (exceptions, text safety, job clocks);
+- ``i18n`` and ``messages``: the words, in every language;
+- ``wire``: what crosses a process boundary (the data-only protocol, artifacts' formats);
 - ``sandbox``: how each process is isolated (launcher, fork server, seccomp filter);
-- ``channel``: the trust boundary, the student's process, the check process and the grader's runner,
-  and the data-only protocol between them;
-- ``checks``: the check library that assignments' checks import;
-- ``reports``: every rendering of a result (JSON, CSV, console, feedback, class report);
-- ``interop``: Gradescope, otter-grader and Dask;
-- ``students``: what students run themselves (self-check, submit);
-- ``authoring``: what instructors run to make assignments (new, assign, release).
+- ``core``: the pure domain (results, scoring, codec, assignment, notebook, markers, integrity);
+- ``student_side`` (the untrusted student process) and ``runner_side`` (the runner, the clean room);
+- ``check_side``: the trusted check process and its handles on the other processes;
+- ``checks``: the check library, the one import surface of a course's checks;
+- ``reports``: every rendering of a result (JSON, CSV, console, feedback, class report, exports);
+- ``grading``: the pipeline (the order is written once, in :func:`autograder.grading.pipeline.grade`),
+  the processes' execution, and the batch;
+- ``authoring`` (new, assign, release, validate, mutants), ``students`` (self-check, submit), ``interop``
+  (Gradescope, otter-grader, Dask);
+- ``cli``: the ``tfgrade`` command.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A package adds an export format under the entry-point group ``tfgrade.exports`` (an
 :class:`autograder.reports.exports.ExportFormat`) and a file in every submission's folder under
-``tfgrade.outputs`` (an :class:`autograder.core.batch.Output`). In its ``pyproject.toml``::
+``tfgrade.outputs`` (an :class:`autograder.grading.batch.Output`). In its ``pyproject.toml``::
 
     [project.entry-points."tfgrade.exports"]
     blackboard = "my_course_tools.blackboard:FORMAT"

@@ -17,7 +17,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Generator, MutableMapping
+from collections.abc import Callable, Generator, MutableMapping, Sequence
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -69,12 +70,17 @@ def _wrap_table(table: MutableMapping[str, Callable[..., Any]], prefix: str) -> 
         table[op] = timed(f"{prefix} {op}", handler)
 
 
-def install() -> None:
-    """Wrap the stages of the grader's programs (imported by the fork server's preload)."""
+def install(programs: Sequence[ModuleType]) -> None:
+    """Wrap the stages of the grader's programs, which the fork server preloaded and hands over.
+
+    They come as modules, named by their last part, so that this module (on a floor below every side)
+    imports none of them.
+    """
     import subprocess
 
-    from autograder.channel import check_process, clean_room, runner_process, student, student_process
-
+    by_name = {module.__name__.rsplit(".", 1)[-1]: module for module in programs}
+    student_process, runner_process = by_name["student_process"], by_name["runner_process"]
+    check_process, clean_room = by_name["check_process"], by_name["clean_room"]
     for module in (student_process, runner_process, check_process, clean_room):
         _wrap(module, "main", "main")
     _wrap(student_process, "_seed_everything", "seed")
@@ -83,7 +89,7 @@ def install() -> None:
     _wrap(runner_process, "_set_up", "set up")
     _wrap_table(runner_process.HANDLERS, "job")
     _install_clean_room(clean_room)
-    _wrap(student.Student, "wait_until_executed", "wait for the notebook")
+    _wrap(check_process.Student, "wait_until_executed", "wait for the notebook")
     _wrap(subprocess, "run", _program_run)
     pytest_main = pytest.main
     pytest.main = functools.wraps(pytest_main)(  # type: ignore[assignment]

@@ -38,7 +38,8 @@ import json, os, sys, tempfile, time
 import numpy as np
 import tensorflow as tf
 import nbformat
-from autograder.channel import clean_room, graph_export, protocol
+from autograder.runner_side import clean_room
+from autograder.wire import graph_export, protocol
 from autograder.core import source
 
 side, notebook, requests = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])

@@ -15,8 +15,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from autograder.core import assignment
-from autograder.core.execution import ProcessExecutor
-from autograder.core.grading import grade
+from autograder.grading.execution import ProcessExecutor
+from autograder.grading.pipeline import grade
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {

@@ -2,7 +2,7 @@
 
 Takes N submissions (round-robin over the three assignments' solutions and scenario notebooks),
 gets a result for each, then writes each submission's reports twice, as the batch does
-(:func:`autograder.core.batch.write_reports`): without the feedback notebook, and with it
+(:func:`autograder.grading.batch.write_reports`): without the feedback notebook, and with it
 (feedback.ipynb, and feedback-notebook.html by nbconvert). Prints the time per submission of each
 (median and worst, the first one separately: it loads nbconvert's templates), and the mean size of
 the two new files.
@@ -27,9 +27,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from autograder.core import assignment as assignments
-from autograder.core import batch, scoring
-from autograder.core.grading import Graded, grade
+from autograder.core import scoring
 from autograder.core.results import CellError, CheckResult, ExecutionSummary, SubmissionResult
+from autograder.grading import batch
+from autograder.grading.pipeline import Graded, grade
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ("autograph", "functional", "custom_layers")
@@ -57,7 +58,7 @@ def made_up(a: assignments.Assignment, path: Path, number: int) -> Graded:
 
 
 def real(chosen: list[tuple[assignments.Assignment, Path]]) -> tuple[list[Graded], float]:
-    from autograder.core.execution import ProcessExecutor
+    from autograder.grading.execution import ProcessExecutor
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.channel import protocol
 from autograder.sandbox import forkserver
+from autograder.wire import protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = {"autograph": "solutions/autograph.ipynb", "custom_layers": "solutions/custom_layers.ipynb",

@@ -38,11 +38,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = ("autograph", "functional", "custom_layers")
 PROGRAMS = {
-    "autograder.channel.student_process": "student",
-    "autograder.channel.check_process": "checks",
-    "autograder.channel.runner_process": "runner",
-    "autograder.channel.clean_room": "clean room",
-    "autograder.channel.clean_room.worker": "clean room worker",
+    "autograder.student_side.student_process": "student",
+    "autograder.check_side.check_process": "checks",
+    "autograder.runner_side.runner_process": "runner",
+    "autograder.runner_side.clean_room": "clean room",
+    "autograder.runner_side.clean_room.worker": "clean room worker",
     "grader": "grader",
 }
 
@@ -98,7 +98,7 @@ def stages(lines: list[dict[str, Any]]) -> list[Stage]:
             *found, other]
 
 
-SELF_STAMPING_CHILDREN = frozenset({"autograder.channel.clean_room"})
+SELF_STAMPING_CHILDREN = frozenset({"autograder.runner_side.clean_room"})
 """Programs whose children stamp their own stages (the clean room's worker): their reaped children's
 CPU is not theirs, or it would count twice."""
 
@@ -131,8 +131,10 @@ class GraderProfile:
 
     def _wrap_all(self) -> None:
         from autograder import profiling
-        from autograder.core import batch, cache, grading, habits, notebook, requirements
-        from autograder.core import execution as execution_module
+        from autograder.core import cache, habits, notebook, requirements
+        from autograder.grading import batch
+        from autograder.grading import execution as execution_module
+        from autograder.grading import pipeline as grading
         from autograder.reports import formats
         from autograder.sandbox import launcher
 
@@ -243,8 +245,9 @@ class Grade:
 
 
 def grade_once(name: str, profile: GraderProfile, folder: Path, submission: Path | None = None) -> Grade:
-    from autograder.core import assignment, batch
-    from autograder.core.execution import ProcessExecutor
+    from autograder.core import assignment
+    from autograder.grading import batch
+    from autograder.grading.execution import ProcessExecutor
     from autograder.sandbox import launcher
 
     chosen = assignment.load(name, ROOT)

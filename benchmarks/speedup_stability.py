@@ -19,8 +19,8 @@ from collections import Counter
 from pathlib import Path
 
 from autograder.core import assignment
-from autograder.core.execution import ProcessExecutor
-from autograder.core.grading import grade
+from autograder.grading.execution import ProcessExecutor
+from autograder.grading.pipeline import grade
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = "lstm_fn_graph_is_faster_than_eager"

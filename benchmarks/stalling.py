@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from autograder.core import assignment
-from autograder.core.execution import Execution, Executor, ProcessExecutor
-from autograder.core.grading import grade
 from autograder.core.notebook import Notebook
+from autograder.grading.execution import Execution, Executor, ProcessExecutor
+from autograder.grading.pipeline import grade
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = {"solution": ROOT / "solutions" / "autograph.ipynb",

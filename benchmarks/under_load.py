@@ -26,8 +26,8 @@ from pathlib import Path
 from determinism import SETS as DETERMINISM_SETS
 
 from autograder.core import assignment
-from autograder.core.execution import ProcessExecutor
-from autograder.core.grading import grade
+from autograder.grading.execution import ProcessExecutor
+from autograder.grading.pipeline import grade
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ("autograph", "functional", "custom_layers")

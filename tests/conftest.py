@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from autograder.core import assignment
-from autograder.core.execution import ProcessExecutor
-from autograder.core.grading import Graded, grade
+from autograder.grading.execution import ProcessExecutor
+from autograder.grading.pipeline import Graded, grade
 
 # A fork server per process, as before warm servers: a test sees only the processes it started, and none
 # outlives the run (tests/sandbox/test_warm_server.py turns warm servers on where it tests them).

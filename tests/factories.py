@@ -12,7 +12,6 @@ from pathlib import Path
 import nbformat
 
 from autograder.core.assignment import Assignment
-from autograder.core.execution import Execution
 from autograder.core.notebook import Notebook
 from autograder.core.results import (
     CellError,
@@ -24,6 +23,7 @@ from autograder.core.results import (
     SubmissionStatus,
     Visibility,
 )
+from autograder.grading.execution import Execution
 
 ALL_RAN = "All cells ran without errors."
 
@@ -120,7 +120,7 @@ class Call:
 
 @dataclass
 class FakeExecutor:
-    """An :class:`autograder.core.execution.Executor` that returns a canned :class:`Execution`.
+    """An :class:`autograder.grading.execution.Executor` that returns a canned :class:`Execution`.
 
     Like the real one, it leaves hidden checks out when ``include_hidden`` is False. ``errors``
     maps a notebook's file name to an exception to raise for it instead. Every call is recorded.

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.channel import protocol
-from autograder.core import execution
+from autograder.grading import execution
 from autograder.sandbox import forkserver
 from autograder.sandbox import launcher as sandbox
+from autograder.wire import protocol
 
 RESOURCES = sandbox.Resources(memory_bytes=4 << 30, processes=256, tmp_bytes=1 << 28)
 

@@ -12,7 +12,7 @@ import pytest
 import tensorflow as tf
 from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
-from autograder.channel import artifacts, graph_export
+from autograder.wire import artifacts, graph_export
 from tests.test_runner_process import count_halvings
 
 SPEC = tf.TensorSpec([None], tf.float32)

@@ -13,7 +13,7 @@ import pytest
 from factories import FakeExecutor, write_answer
 
 from autograder.core.assignment import Assignment, load
-from autograder.core.batch import BatchError, BatchResult, expand, grade_all
+from autograder.grading.batch import BatchError, BatchResult, expand, grade_all
 from autograder.reports import formats as report
 from tests.sandbox import cgroup_parents
 

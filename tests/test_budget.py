@@ -1,4 +1,4 @@
-"""The check process's waits count the jobs' clocks (channel/budget.py), not the wall: pure tests, fake clocks."""
+"""The check process's waits count the jobs' clocks (check_side/budget.py), not the wall: pure tests, fake clocks."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from autograder.channel import protocol
-from autograder.channel.budget import BACKSTOP, Budget, BudgetedSocket, Waits
-from autograder.sandbox.clock import Usage
+from autograder.check_side.budget import BACKSTOP, Budget, BudgetedSocket, Waits
+from autograder.clock import Usage
+from autograder.wire import protocol
 
 
 class FakeClock:

@@ -13,12 +13,13 @@ import pytest
 from factories import FakeExecutor, autograph_checks, execution, submission_result, write_answer
 
 from autograder import cli
-from autograder.core import cache, changes, codec
+from autograder.core import cache, codec
 from autograder.core.assignment import Assignment, load
-from autograder.core.batch import BatchResult, grade_all
-from autograder.core.changes import Change, compare, regrade_reasons
 from autograder.core.overrides import Override, apply
 from autograder.core.scoring import score
+from autograder.grading.batch import BatchResult, grade_all
+from autograder.reports import changes
+from autograder.reports.changes import Change, compare, regrade_reasons
 
 KEYS = {"submission_sha256": "a", "checks_sha256": "b", "grader_sha256": "c"}
 

@@ -1,6 +1,6 @@
 """The check process on its own, against a scripted fake of the student's process (no TensorFlow).
 
-It is started for real (``python -I -m autograder.channel.check_process``) with a socket to a fake
+It is started for real (``python -I -m autograder.check_side.check_process``) with a socket to a fake
 student in a thread here, and its results are read from the pipe, as the grader reads them.
 """
 
@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from autograder.channel import protocol
-from autograder.channel.budget import Budget, BudgetedSocket
+from autograder.check_side.budget import Budget, BudgetedSocket
 from autograder.core import codec
+from autograder.wire import protocol
 
 SLOW_CHECKS = '''
 import pytest
@@ -99,7 +99,7 @@ def run_checks(tmp_path: Path, checks: dict[str, str], *, answer_seconds: float,
     ours, theirs = socket.socketpair()
     results_read, results_write = os.pipe()
     student = SlowStudent(ours, answer_seconds)
-    argv = [sys.executable, "-I", "-m", "autograder.channel.check_process", "--student-fd", str(theirs.fileno()),
+    argv = [sys.executable, "-I", "-m", "autograder.check_side.check_process", "--student-fd", str(theirs.fileno()),
             "--results-fd", str(results_write), "--checks", str(folder), "--required", "add",
             "--cells-file", str(cells), "--notebook-seconds", "30", "--request-seconds", str(request_seconds),
             "--checks-seconds", str(checks_seconds), "--reply-bytes", str(1 << 20)]

@@ -7,12 +7,9 @@ import re
 import numpy as np
 import pytest
 
-import autograder.checks as checks_module
-from autograder.channel.artifacts import GraphOps
-from autograder.channel.clean_room_handle import CleanRoom, CleanRoomUnavailable
-from autograder.channel.graph_export import GraphArtifact
-from autograder.channel.protocol import ArrayValue, OpaqueValue
-from autograder.channel.runner import Graph
+from autograder.check_side import clean_room_handle
+from autograder.check_side.clean_room_handle import CleanRoom, CleanRoomUnavailable
+from autograder.check_side.runner import Graph
 from autograder.checks import (
     PY_FUNCTION_OPS,
     WHILE_OPS,
@@ -26,6 +23,9 @@ from autograder.checks import (
     use_clean_room,
 )
 from autograder.core.source import parse_cells
+from autograder.wire.artifacts import GraphOps
+from autograder.wire.graph_export import GraphArtifact
+from autograder.wire.protocol import ArrayValue, OpaqueValue
 
 
 def tensor(values, dtype=np.float32, kind="tensor") -> ArrayValue:
@@ -157,7 +157,7 @@ def room_of():
         use_clean_room(room)
         return room
     yield use
-    checks_module._CLEAN_ROOM.clear()
+    clean_room_handle._CURRENT.clear()
 
 
 @pytest.mark.parametrize(

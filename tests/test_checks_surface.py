@@ -77,11 +77,11 @@ def test_the_scaffolds_checks_import_the_grader_only_through_autograder_checks(t
 
 
 @pytest.mark.parametrize("source", [
-    "from autograder.channel.student import Student\n",
+    "from autograder.check_side.student import Student\n",
     "from autograder.checks.properties import property_check\n",
     "import autograder.checks.topology\n",
     "from autograder import messages\n",
-    "def f():\n    from autograder.channel.protocol import ArrayValue\n    return ArrayValue\n",
+    "def f():\n    from autograder.wire.protocol import ArrayValue\n    return ArrayValue\n",
 ])
 def test_an_import_past_the_surface_is_found(source: str) -> None:
     assert len(_off_surface(source)) == 1
@@ -118,7 +118,7 @@ def test_what_the_issue_names_is_on_the_surface(name: str) -> None:
 
 
 def test_a_re_export_is_the_object_of_its_home_module() -> None:
-    from autograder.channel.student import Student
+    from autograder.check_side.student import Student
     from autograder.checks.properties import property_check
     from autograder.checks.topology import expect_same_topology
 
@@ -133,8 +133,8 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 
 
 def test_the_surface_imports_neither_hypothesis_nor_tensorflow() -> None:
-    # The student's process imports autograder.checks.model_description, and so this package.
-    code = ("import sys, autograder.checks.model_description; "
+    # The student's process imports autograder.wire.model_description, and so this package.
+    code = ("import sys, autograder.wire.model_description; "
             "print(sorted({'hypothesis', 'tensorflow', 'keras'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "[]"

@@ -406,7 +406,7 @@ def flagged(name: str, *flags: IntegrityFlag) -> Row:
 
 def test_flagged_submissions_are_listed_with_what_each_flag_is_and_where() -> None:
     rows = [scoring(3, 2, "ann.ipynb"),
-            flagged("eve.ipynb", IntegrityFlag("grader-import", 2, 3, "imports autograder.channel.protocol"),
+            flagged("eve.ipynb", IntegrityFlag("grader-import", 2, 3, "imports autograder.wire.protocol"),
                     IntegrityFlag("interpreter-walk", 5, 1, "lists every live object (gc.get_objects)")),
             flagged("mallory.ipynb", IntegrityFlag("grader-patch", 7, 12, f"replaces sys.modules['{SCRIPT}']"))]
     root = render(rows)
@@ -414,7 +414,7 @@ def test_flagged_submissions_are_listed_with_what_each_flag_is_and_where() -> No
     section = root.find(".//section[@aria-labelledby='flags']")
     assert section is not None and "Integrity flags (2)" in text_of(section)
     assert failure_rows(root, "flags") == [
-        ["eve.ipynb", "imports the grader (grader-import)", "2", "3", "imports autograder.channel.protocol"],
+        ["eve.ipynb", "imports the grader (grader-import)", "2", "3", "imports autograder.wire.protocol"],
         ["eve.ipynb", "walks the interpreter (interpreter-walk)", "5", "1", "lists every live object (gc.get_objects)"],
         ["mallory.ipynb", "patches the grader's surroundings (grader-patch)", "7", "12",
          f"replaces sys.modules['{SCRIPT}']"],

@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.channel import clean_room, protocol, runner_process
-from autograder.channel.graph_export import GraphArtifact
+from autograder.runner_side import clean_room, runner_process
+from autograder.wire import protocol
+from autograder.wire.graph_export import GraphArtifact
 
 SOURCE = '''import tensorflow as tf
 
@@ -132,7 +133,7 @@ def f(x):
 def test_a_failed_or_stuck_trace_never_reaches_the_next_and_every_request_is_seeded_alike(tmp_path: Any) -> None:
     ours, theirs = socket.socketpair()
     process = subprocess.Popen(
-        [sys.executable, "-m", "autograder.channel.clean_room", "--fd", str(theirs.fileno()), "--seed", "1",
+        [sys.executable, "-m", "autograder.runner_side.clean_room", "--fd", str(theirs.fileno()), "--seed", "1",
          "--trace-seconds", "20"], pass_fds=[theirs.fileno()], cwd=tmp_path,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""})
     theirs.close()

@@ -14,15 +14,15 @@ from test_batch import REPORT_FILES
 
 import autograder
 from autograder import cli
-from autograder.cli import main
+from autograder.cli import main, seam
 from autograder.core import assignment
-from autograder.core.execution import GraderError
+from autograder.grading.execution import GraderError
 
 
 @pytest.fixture
 def executor(monkeypatch: pytest.MonkeyPatch) -> FakeExecutor:
     fake = FakeExecutor()
-    monkeypatch.setattr(cli, "ProcessExecutor", lambda *_: fake)
+    monkeypatch.setattr(seam, "ProcessExecutor", lambda *_: fake)
     return fake
 
 
@@ -61,7 +61,7 @@ def test_grade_exits_1_when_the_grader_failed_on_a_submission(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake = FakeExecutor(errors={"bob.ipynb": GraderError("the check process wrote no readable results")})
-    monkeypatch.setattr(cli, "ProcessExecutor", lambda *_: fake)
+    monkeypatch.setattr(seam, "ProcessExecutor", lambda *_: fake)
     paths = [str(write_answer(tmp_path / f"{n}.ipynb")) for n in ("alice", "bob")]
 
     code = main(["grade", *paths, "-a", "autograph", "-o", str(tmp_path / "out")])
@@ -74,7 +74,7 @@ def test_grade_with_failing_checks_still_exits_0(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake = FakeExecutor(execution(*autograph_checks("q1_public", "q3_hidden")))
-    monkeypatch.setattr(cli, "ProcessExecutor", lambda *_: fake)
+    monkeypatch.setattr(seam, "ProcessExecutor", lambda *_: fake)
     path = write_answer(tmp_path / "alice.ipynb")
 
     code = main(["grade", str(path), "-a", "autograph", "-o", str(tmp_path / "out")])
@@ -120,7 +120,7 @@ def test_check_exits_1_when_a_public_check_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake = FakeExecutor(execution(*autograph_checks("q2_public")))
-    monkeypatch.setattr(cli, "ProcessExecutor", lambda *_: fake)
+    monkeypatch.setattr(seam, "ProcessExecutor", lambda *_: fake)
     path = write_answer(tmp_path / "mine.ipynb")
 
     code = main(["check", str(path), "--assignment", "autograph"])
@@ -135,7 +135,7 @@ def test_check_exits_1_on_a_grader_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake = FakeExecutor(errors={"mine.ipynb": GraderError("the checks could not be loaded")})
-    monkeypatch.setattr(cli, "ProcessExecutor", lambda *_: fake)
+    monkeypatch.setattr(seam, "ProcessExecutor", lambda *_: fake)
     path = write_answer(tmp_path / "mine.ipynb")
 
     code = main(["check", str(path)])
@@ -218,7 +218,7 @@ def test_help_texts_explain_each_command(
 
 def test_grade_refuses_to_run_unisolated_without_the_flag(tmp_path, monkeypatch, capsys):
     fake = FakeExecutor(isolated=False, isolation="not isolated (no bubblewrap)")
-    monkeypatch.setattr(cli, "ProcessExecutor", lambda *_: fake)
+    monkeypatch.setattr(seam, "ProcessExecutor", lambda *_: fake)
     notebook = write_answer(tmp_path / "a.ipynb")
     assert cli.main(["grade", str(notebook), "-a", "autograph", "--out", str(tmp_path / "out")]) == 2
     assert "refusing to grade" in capsys.readouterr().err

@@ -16,7 +16,7 @@ import pytest
 from factories import FakeExecutor, write_answer
 
 from autograder import cli
-from autograder.cli import authoring, commands, options
+from autograder.cli import authoring, options, seam
 from autograder.cli.options import UsageError
 from autograder.errors import TfgradeError
 
@@ -31,7 +31,7 @@ def _commands() -> dict[str, argparse.ArgumentParser]:
 def test_every_command_has_a_frozen_options_class_whose_fields_are_its_arguments_and_a_runner() -> None:
     parsers = _commands()
 
-    assert set(commands.runners()) == set(parsers)
+    assert set(cli.runners()) == set(parsers)
     for name, parser in parsers.items():
         kind = parser.get_default("options")
         dests = {a.dest for a in parser._actions if a.dest not in ("help", "options")}
@@ -67,7 +67,7 @@ NOT_A_REGEX = "--student-id '([' is not a regular expression"
 def test_options_that_cannot_work_stop_the_command_before_anything_is_read(
     argv: list[str], says: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(commands, "runners", lambda: pytest.fail("a command ran"))
+    monkeypatch.setattr(cli, "runners", lambda: pytest.fail("a command ran"))
 
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
@@ -83,7 +83,7 @@ def test_main_prints_a_tfgrade_error_once_and_exits_with_its_code(
     def refuse(_options: object) -> int:
         raise Odd("the course folder is on a disk that went away")
 
-    monkeypatch.setattr(commands, "runners", lambda: {"list": refuse})
+    monkeypatch.setattr(cli, "runners", lambda: {"list": refuse})
 
     assert cli.main(["list"]) == 3
     assert capsys.readouterr().err == "tfgrade: the course folder is on a disk that went away\n"
@@ -92,7 +92,7 @@ def test_main_prints_a_tfgrade_error_once_and_exits_with_its_code(
 
 def test_an_unknown_question_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(cli, "ProcessExecutor", lambda *_: FakeExecutor())
+    monkeypatch.setattr(seam, "ProcessExecutor", lambda *_: FakeExecutor())
 
     assert cli.main(["check", str(write_answer(tmp_path / "mine.ipynb")), "-q", "q9"]) == 2
     said = "\ntfgrade: This assignment has no question 'q9'; its questions are q1, q2, q3, q4.\n"
@@ -114,14 +114,14 @@ def _body_lines(function: object) -> int:
 
 
 def test_each_command_runs_in_ten_lines_or_fewer() -> None:
-    runners = {**commands.runners(), **{"mutants": authoring.run_mutants}}
+    runners = {**cli.runners(), **{"mutants": authoring.run_mutants}}
 
     long = {name: n for name, run in runners.items() if (n := _body_lines(run)) > 10}
     assert long == {}
 
 
 HEAVY = ("nbformat", "nbconvert", "nbclient", "jinja2", "IPython", "numpy", "tensorflow", "dask", "distributed",
-         "packaging", "autograder.cli.commands", "autograder.core.execution", "autograder.sandbox.launcher")
+         "packaging", "autograder.cli.commands", "autograder.grading.execution", "autograder.sandbox.launcher")
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["grade", "--help"], ["export", "--help"]])
@@ -139,7 +139,7 @@ def test_with_a_scheduler_the_workers_grade_and_each_checks_its_own_sandbox(
 ) -> None:
     """The Dask wiring, without a cluster: the grader the batch gets, the workers' settings, and no refusal for
     this machine's missing sandbox (the workers decide)."""
-    from autograder.core.grading import grade
+    from autograder.grading.pipeline import grade
     from autograder.interop import distributed
 
     opened: list[tuple[str, distributed.WorkerSettings]] = []
@@ -161,7 +161,7 @@ def test_with_a_scheduler_the_workers_grade_and_each_checks_its_own_sandbox(
             closed.append(True)
 
     here = FakeExecutor(isolated=False, isolation="not isolated (no bubblewrap)")
-    monkeypatch.setattr(cli, "ProcessExecutor", lambda *_: here)
+    monkeypatch.setattr(seam, "ProcessExecutor", lambda *_: here)
     monkeypatch.setattr(distributed, "DaskGrader", FakeCluster)
     path = write_answer(tmp_path / "alice.ipynb")
 

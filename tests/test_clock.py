@@ -1,4 +1,4 @@
-"""The job clock (autograder/sandbox/clock.py): what the kernel's counters say, as limits count it."""
+"""The job clock (autograder/clock.py): what the kernel's counters say, as limits count it."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import clock
-from autograder.sandbox.clock import Usage
+from autograder import clock
+from autograder.clock import Usage
 
 
 def test_a_job_that_sleeps_is_charged_its_sleep_and_one_that_computes_its_cpu() -> None:

@@ -50,7 +50,7 @@ EXECUTIONS = (
                      ("simple_nn", UNICODE)),
     ExecutionSummary("died", "", (), LONG, "", (), ()),
 )
-FLAGS = (IntegrityFlag("grader-import", 2, 3, "imports autograder.channel.protocol"),
+FLAGS = (IntegrityFlag("grader-import", 2, 3, "imports autograder.wire.protocol"),
          IntegrityFlag("interpreter-walk", 2**63, 0, UNICODE), IntegrityFlag("inherited-fd", 1, 1, ""),
          IntegrityFlag("grader-patch", 7, 12, "replaces numpy.testing.assert_allclose"))
 SUBMISSIONS = (
@@ -153,7 +153,7 @@ def test_integrity_flags_are_written_only_when_there_are_some() -> None:
     assert "flags" not in codec.REPORT.encode(REPORTS[0])
     flagged = codec.REPORT.encode(REPORTS[4])
     assert flagged["flags"][0] == {"kind": "grader-import", "cell": 2, "line": 3,
-                                   "detail": "imports autograder.channel.protocol"}
+                                   "detail": "imports autograder.wire.protocol"}
     assert flagged["schema_version"] == SCHEMA_VERSION == 1
 
 
@@ -311,8 +311,8 @@ def test_the_report_version_is_the_documented_one() -> None:
 
 
 def test_the_grader_reads_what_the_check_process_writes_and_says_itself_what_it_measured() -> None:
-    from autograder.core import execution
     from autograder.core.assignment import load
+    from autograder.grading import execution
     from autograder.sandbox.launcher import Facts
 
     claimed = dataclasses.replace(EXECUTIONS[2], limits_hit=("memory",), output="forged", isolation="forged")
@@ -343,7 +343,7 @@ def test_the_grader_reads_what_the_check_process_writes_and_says_itself_what_it_
     ids=["empty", "nested too deep", "older layout", "malformed", "checks that do not load"],
 )
 def test_results_the_grader_cannot_trust_are_a_grader_error(text: str, message: str) -> None:
-    from autograder.core.execution import GraderError, _parse_results
+    from autograder.grading.execution import GraderError, _parse_results
 
     with pytest.raises(GraderError) as caught:
         _parse_results(text, "Traceback")

@@ -1,4 +1,4 @@
-"""The grader's control channel (core/execution.py): the jobs' clocks and the grading's costs, over a socket."""
+"""The grader's control channel (grading/execution.py): the jobs' clocks and the grading's costs, over a socket."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import subprocess
 
 import pytest
 
-from autograder.channel import protocol
-from autograder.channel.budget import ClockError, JobClock
-from autograder.core import execution
+from autograder.check_side.budget import ClockError, JobClock
+from autograder.clock import Usage
 from autograder.core.costs import Costs
-from autograder.sandbox.clock import Usage
+from autograder.grading import execution
+from autograder.wire import protocol
 
 
 class FakeJob:

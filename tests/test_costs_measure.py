@@ -1,4 +1,4 @@
-"""tfgrade validate's measurement of what the solution costs (core/validate.py), with a fake executor."""
+"""tfgrade validate's measurement of what the solution costs (authoring/validate.py), with a fake executor."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import dataclasses
 
 from factories import FakeExecutor, autograph_checks, execution
 
+from autograder.authoring.validate import cost_lines, measure_costs
 from autograder.core import costs
 from autograder.core.assignment import Limits, load
-from autograder.core.validate import cost_lines, measure_costs
 
 
 def test_the_solution_is_graded_under_the_declared_limits_and_its_worst_costs_kept() -> None:

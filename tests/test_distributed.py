@@ -24,9 +24,10 @@ import distributed
 import pytest
 
 import autograder
-from autograder.core import assignment, batch
-from autograder.core.execution import ProcessExecutor
-from autograder.core.grading import Graded
+from autograder.core import assignment
+from autograder.grading import batch
+from autograder.grading.execution import ProcessExecutor
+from autograder.grading.pipeline import Graded
 from autograder.interop import dask_worker
 from autograder.interop.distributed import DaskGrader, WorkerSettings
 from autograder.sandbox import launcher as sandbox

@@ -10,7 +10,7 @@ import autograder
 from autograder.errors import TfgradeError
 
 OUTSIDE_THE_TREE = {
-    "autograder.channel.student_process.CellTimeout",  # a BaseException on purpose: student code can't catch it
+    "autograder.student_side.student_process.CellTimeout",  # a BaseException on purpose: student code can't catch it
     "autograder.checks.topology.matching._Difference",  # private control flow inside one function
 }
 

@@ -1,13 +1,14 @@
-"""errors.py draws every exception class tfgrade raises on purpose: a documented list is a tested list.
+"""errors.py draws every exception class of the package: a documented list is a tested list.
 
 Read from the package's source (no imports, so it costs milliseconds): every class that derives,
-directly or through another, from ``TfgradeError`` must appear in the tree of ``errors.py``'s
-docstring, under its own name and with the module it lives in.
+directly or through another, from ``TfgradeError`` or from a built-in exception must appear in a tree
+of ``errors.py``'s docstring, under its own name and with the module it lives in.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 from pathlib import Path
 
 import autograder
@@ -28,18 +29,32 @@ def _classes() -> dict[str, tuple[str, tuple[str, ...]]]:
     return found
 
 
-def _tfgrade_errors() -> dict[str, str]:
-    """Name -> module of every class that derives from TfgradeError (errors.py's root excluded)."""
+def _derived(roots: set[str]) -> dict[str, str]:
+    """Name -> module of every class of the package that derives, at any depth, from one of ``roots``."""
     classes = _classes()
     derived: dict[str, str] = {}
     grew = True
     while grew:
         grew = False
         for name, (module, bases) in classes.items():
-            if name not in derived and any(b == "TfgradeError" or b in derived for b in bases):
+            if name not in derived and any(b in roots or b in derived for b in bases):
                 derived[name] = module
                 grew = True
     return derived
+
+
+def _tfgrade_errors() -> dict[str, str]:
+    """Name -> module of every class that derives from TfgradeError (errors.py's root excluded)."""
+    return _derived({"TfgradeError"})
+
+
+BUILT_IN_EXCEPTIONS = {name for name, value in vars(builtins).items()
+                       if isinstance(value, type) and issubclass(value, BaseException)}
+
+
+def _exception_classes() -> dict[str, str]:
+    """Name -> module of every exception class of the package (TfgradeError's subclasses among them)."""
+    return {name: module for name, module in _derived(BUILT_IN_EXCEPTIONS).items() if name != "TfgradeError"}
 
 
 def _tree_lines() -> list[str]:
@@ -50,9 +65,7 @@ def _tree_lines() -> list[str]:
 def test_every_error_class_is_drawn_in_the_tree_with_its_module() -> None:
     lines = _tree_lines()
     missing = []
-    for name, module in sorted(_tfgrade_errors().items()):
-        if name.startswith("_"):
-            continue
+    for name, module in sorted(_exception_classes().items()):
         drawn = [line for line in lines if f"── {name} " in line or line.rstrip().endswith(f"── {name}")]
         if not drawn or module not in drawn[0]:
             missing.append(f"{name} ({module})")
@@ -60,6 +73,6 @@ def test_every_error_class_is_drawn_in_the_tree_with_its_module() -> None:
 
 
 def test_the_tree_draws_no_class_that_does_not_exist() -> None:
-    known = set(_tfgrade_errors())
+    known = set(_exception_classes())
     drawn = {line.split("── ", 1)[1].split()[0] for line in _tree_lines() if "── " in line}
     assert drawn - known == set()

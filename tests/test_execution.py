@@ -10,7 +10,7 @@ import dataclasses
 
 import pytest
 
-from autograder.core.grading import Graded
+from autograder.grading.pipeline import Graded
 from tests.conftest import NOTEBOOKS, grade_many
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,7 @@ import pytest
 from factories import FakeExecutor, autograph_checks, execution, submission_result, write_answer
 
 from autograder import cli
-from autograder.cli import main
+from autograder.cli import main, seam
 from autograder.core import scoring
 from autograder.core.assignment import Assignment, load
 from autograder.core.results import SubmissionStatus
@@ -190,7 +190,7 @@ def test_a_batch_of_two_assignments_is_refused(autograph: Assignment) -> None:
 @pytest.fixture
 def executor(monkeypatch: pytest.MonkeyPatch) -> FakeExecutor:
     fake = FakeExecutor(execution(*autograph_checks("q3_hidden")))
-    monkeypatch.setattr(cli, "ProcessExecutor", lambda *_: fake)
+    monkeypatch.setattr(seam, "ProcessExecutor", lambda *_: fake)
     return fake
 
 

@@ -26,10 +26,12 @@ from nbconvert import HTMLExporter
 from test_hints import HINT_LOSS, HINT_SHAPE, SENTINELS, checks, make_assignment, readable
 
 from autograder import messages
+from autograder.cli import seam
 from autograder.core import assignment as assignments
-from autograder.core import batch, scoring
-from autograder.core.grading import Graded, grade
+from autograder.core import scoring
 from autograder.core.results import CellError, CheckResult, ExecutionSummary, IntegrityFlag, SubmissionResult
+from autograder.grading import batch
+from autograder.grading.pipeline import Graded, grade
 from autograder.reports import feedback_notebook as feedback_notebook_module
 from autograder.reports.feedback import feedback_markdown
 from autograder.reports.feedback_notebook import (
@@ -477,7 +479,7 @@ def test_grade_refuses_with_solutions_when_the_assignment_has_none(tmp_path, mon
     course = tmp_path / "course"
     shutil.copytree(Path(__file__).parent.parent / "assignments" / "autograph", course / "assignments" / "autograph")
     fake = FakeExecutor()
-    monkeypatch.setattr(cli, "ProcessExecutor", lambda *_: fake)
+    monkeypatch.setattr(seam, "ProcessExecutor", lambda *_: fake)
     notebook = write_notebook(tmp_path / "alice.ipynb", "x = 1")
 
     code = cli.main(["grade", str(notebook), "-a", "autograph", "--course", str(course), "-o", str(tmp_path / "out"),
@@ -527,7 +529,7 @@ def _chromium(*arguments: str) -> subprocess.CompletedProcess[bytes]:
 def test_a_real_grading_hands_the_notebook_back_with_its_cell_error_and_results(tmp_path) -> None:
     from conftest import fast_limits
 
-    from autograder.core.execution import ProcessExecutor
+    from autograder.grading.execution import ProcessExecutor
 
     a = fast_limits(assignments.load("autograph"))
     student = read(a.solution)

@@ -27,7 +27,7 @@ def test_zip_has_the_scripts_the_package_and_the_assignment(built):
         names = set(archive.namelist())
         modes = {i.filename: i.external_attr >> 16 for i in archive.infolist()}
         run = archive.read("run_autograder").decode()
-    assert {"setup.sh", "run_autograder", "pyproject.toml", "autograder/core/grading.py",
+    assert {"setup.sh", "run_autograder", "pyproject.toml", "autograder/grading/pipeline.py",
             "assignments/autograph/assignment.toml", "assignments/autograph/checks/hidden/test_hidden.py"} <= names
     assert not any("solutions/" in n or "tests/" in n for n in names)
     assert modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR

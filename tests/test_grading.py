@@ -17,9 +17,9 @@ from factories import (
 )
 
 from autograder.core.assignment import Assignment, load
-from autograder.core.execution import GraderError
-from autograder.core.grading import grade
 from autograder.core.results import CellError, IntegrityFlag
+from autograder.grading.execution import GraderError
+from autograder.grading.pipeline import grade
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +190,7 @@ def test_flags_come_from_the_submitted_source_and_change_no_score(tmp_path: Path
 
 
 def test_a_grader_error_keeps_the_flags_of_the_source(tmp_path: Path, assignment: Assignment) -> None:
-    path = write_notebook(tmp_path / "eve.ipynb", "import autograder.channel.protocol")
+    path = write_notebook(tmp_path / "eve.ipynb", "import autograder.wire.protocol")
     executor = FakeExecutor(errors={"eve.ipynb": GraderError("the checks did not finish within 840 s")})
 
     graded = grade(path, assignment, executor)

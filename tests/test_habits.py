@@ -20,8 +20,8 @@ from factories import FakeExecutor, check_result, execution, summary, write_note
 from autograder import messages
 from autograder.core import habits
 from autograder.core.assignment import Assignment, Limits, Question
-from autograder.core.grading import grade
 from autograder.core.results import CellError
+from autograder.grading.pipeline import grade
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
@@ -169,7 +169,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 
 def error_text(source: str, where: Path) -> str:
     """What the grader records for a cell that raises: ``Type: message (line N)``, as the student's
-    process writes it (``channel/student_process.py``), from code run from a real file."""
+    process writes it (``student_side/student_process.py``), from code run from a real file."""
     path = where / "cell.py"
     path.write_text(source, encoding="utf-8")
     namespace: dict[str, Any] = {"__name__": "__main__", "tf": tf, "keras": keras, "np": np}

@@ -10,8 +10,8 @@ from factories import check_result, execution, submission_result
 from autograder import i18n
 from autograder.core import codec, overrides, scoring
 from autograder.core.assignment import AssignmentError, Question, load
-from autograder.core.grading import GraderError, _expect_declared_points
 from autograder.core.roster import Student
+from autograder.grading.pipeline import GraderError, _expect_declared_points
 from autograder.reports import exports, formats
 
 TOML = """name = "why"

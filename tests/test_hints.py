@@ -22,11 +22,11 @@ import pytest
 from factories import FakeExecutor, check_result, execution, summary, write_notebook
 
 from autograder import messages
-from autograder.core import batch
 from autograder.core.assignment import Assignment, Limits, Question
-from autograder.core.grading import Graded, grade
 from autograder.core.requirements import Requirement, Requirements
 from autograder.core.results import CellError, CheckResult, Outcome
+from autograder.grading import batch
+from autograder.grading.pipeline import Graded, grade
 from autograder.reports.class_report import class_report_html
 from autograder.students import selfcheck
 
@@ -204,7 +204,7 @@ TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"
 def test_a_real_grading_shows_hints_and_no_hidden_check_text(tmp_path: Path) -> None:
     """The `tiny` assignment, with a requirements table, graded in the real sandboxed processes."""
     from autograder.core import assignment as assignments
-    from autograder.core.execution import ProcessExecutor
+    from autograder.grading.execution import ProcessExecutor
 
     tiny = assignments.load(TINY)
     table = Requirements((

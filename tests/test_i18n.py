@@ -22,11 +22,12 @@ from factories import FakeExecutor, check_result, execution, write_answer
 from autograder import i18n, messages
 from autograder.authoring import translations
 from autograder.core import assignment as assignments
-from autograder.core import batch, cache, codec
-from autograder.core.execution import Execution, ProcessExecutor
-from autograder.core.grading import grade
+from autograder.core import cache, codec
 from autograder.core.notebook import Notebook
 from autograder.core.results import SubmissionResult
+from autograder.grading import batch
+from autograder.grading.execution import Execution, ProcessExecutor
+from autograder.grading.pipeline import grade
 from autograder.reports import feedback_notebook
 from autograder.reports.feedback import feedback_html
 from autograder.students import selfcheck

@@ -34,11 +34,11 @@ def kinds(*cells: str) -> set[tuple[str, int]]:
 
 @pytest.mark.parametrize("code", [
     "import autograder",
-    "import autograder.channel.protocol as protocol",
-    "from autograder.channel import protocol",
+    "import autograder.wire.protocol as protocol",
+    "from autograder.wire import protocol",
     "from autograder import checks as c",
     "__import__('autograder.checks')",
-    "import importlib\nimportlib.import_module('autograder.channel.student')",
+    "import importlib\nimportlib.import_module('autograder.check_side.student')",
     "from importlib import import_module as im\nim('auto' + 'grader')",
     "import importlib as il\nil.import_module(f'autograder')",
 ])
@@ -51,7 +51,7 @@ def test_importing_the_grader_is_flagged(code: str) -> None:
     "import sys as s\nfor m in s.modules: pass",
     "from sys import modules\nprint(len(modules))",
     "import sys\nm = sys.modules\nm.items()",
-    "import sys\nsys.modules.get('autograder.channel.student_process')",
+    "import sys\nsys.modules.get('autograder.student_side.student_process')",
     "import sys\n'autograder' in sys.modules",
     "import gc\ngc.get_objects()",
     "from gc import get_objects\n[o for o in get_objects() if isinstance(o, dict)]",
@@ -115,10 +115,10 @@ def test_patching_the_graders_surroundings_is_flagged(code: str) -> None:
 
 
 def test_a_flag_names_its_cell_line_and_what_the_code_did() -> None:
-    found = flagged("x = 1", "import numpy as np\n\nimport autograder.channel.protocol as p\np.send_message = print")
+    found = flagged("x = 1", "import numpy as np\n\nimport autograder.wire.protocol as p\np.send_message = print")
     assert found == (
-        IntegrityFlag("grader-import", 2, 3, "imports autograder.channel.protocol"),
-        IntegrityFlag("grader-patch", 2, 4, "replaces autograder.channel.protocol.send_message"),
+        IntegrityFlag("grader-import", 2, 3, "imports autograder.wire.protocol"),
+        IntegrityFlag("grader-patch", 2, 4, "replaces autograder.wire.protocol.send_message"),
     )
     assert [f.short for f in found] == ["grader-import@2", "grader-patch@2"]
 
@@ -171,7 +171,7 @@ def test_a_chain_too_long_to_follow_by_recursion_neither_crashes_nor_hides_a_fla
 def test_a_cell_too_deep_for_the_graders_parser_is_read_as_text() -> None:
     """The kernel can raise its recursion limit and run a cell the grader's parser refuses: its words still count."""
     deep = "x = a" + ".b" * 20_000
-    (cell,) = parse_cells([(2, f"{deep}\nimport autograder.channel.protocol as p\np.send_message = print")])
+    (cell,) = parse_cells([(2, f"{deep}\nimport autograder.wire.protocol as p\np.send_message = print")])
     assert cell.tree is None
 
     assert {(f.kind, f.cell, f.line) for f in flags((cell,))} == {("grader-import", 2, 2)}
@@ -313,7 +313,7 @@ def test_a_real_batch_flags_what_reaches_in_and_scores_the_honest_part(tmp_path:
     folder.mkdir()
     (folder / "patch-pytest.ipynb").write_bytes((NOTEBOOKS / "attacks" / "patch-pytest.ipynb").read_bytes())
     reaching = nbformat.read(NOTEBOOKS / "attacks" / "correct.ipynb", as_version=4)
-    reaching.cells.append(nbformat.v4.new_code_cell("import gc as g\nimport autograder.channel.protocol\n"
+    reaching.cells.append(nbformat.v4.new_code_cell("import gc as g\nimport autograder.wire.protocol\n"
                                                     "print(len(g.get_objects()))"))
     nbformat.write(reaching, folder / "correct-but-reaches-in.ipynb")
     out = tmp_path / "out"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from kernel_runs import ran
 
-from autograder.channel import kernel
 from autograder.sandbox import forkserver
+from autograder.student_side import kernel
 
 
 def test_shell_output_and_magic_results_are_assigned(tmp_path: Path) -> None:
@@ -170,7 +170,7 @@ def test_a_shell_command_never_outlives_its_cell(tmp_path: Path) -> None:
         "!sh -c 'sleep 60 &' ; echo started",
         "!setsid sh -c 'sleep 60 & sleep 60' > /dev/null 2>&1 & echo detached",
         "import subprocess\nsubprocess.Popen(['sleep', '60'])\nimport os\nos.system('(sleep 60 &)')",
-        "from autograder.channel import kernel\nleft = sorted(kernel.descendants())",
+        "from autograder.student_side import kernel\nleft = sorted(kernel.descendants())",
     ]
     with ran(tmp_path, cells, cell_seconds=20) as run:
         assert run.error_of(1) == "OSError: Background processes not supported. (line 1)"
@@ -210,7 +210,7 @@ import importlib, json, sys, types
 for name in {list(forkserver.PRELOAD)!r}:
     importlib.import_module(name)
 before = set(sys.modules)
-from autograder.channel import kernel
+from autograder.student_side import kernel
 k = kernel.Kernel(types.ModuleType("__main__"))
 for n, cell in enumerate(["x = 1\\nx", "%time y = 2", "z = !echo hi", "len?", "%%time\\nw = 1", "display(1)"], 1):
     assert k.run(n, cell) is None

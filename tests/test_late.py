@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.core import changes, codec, late, overrides
+from autograder.core import codec, late, overrides
 from autograder.core.results import SubmissionResult
 from autograder.core.scoring import LatePenalty, QuestionScore, Score
-from autograder.reports import formats
+from autograder.reports import changes, formats
 
 KST = timezone(timedelta(hours=9))
 DEADLINE = datetime(2026, 12, 1, 23, 59, tzinfo=KST)

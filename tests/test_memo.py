@@ -1,4 +1,4 @@
-"""Results a batch's check processes share through the grader (channel/memo.py), over the control channel."""
+"""Results a batch's check processes share through the grader (check_side/memo.py), over the control channel."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
-from autograder.channel import memo
-from autograder.channel.budget import JobClock
-from autograder.core import execution
-from autograder.sandbox.clock import Usage
+from autograder.check_side import memo
+from autograder.check_side.budget import JobClock
+from autograder.clock import Usage
+from autograder.grading import execution
 
 
 class FakeJob:

@@ -16,13 +16,14 @@ import nbformat
 import pytest
 from factories import check_result, code, markdown
 
+from autograder.authoring import mutants, mutation
 from autograder.cli import main
-from autograder.core import assignment, mutants, mutation
-from autograder.core.execution import Execution, ProcessExecutor
-from autograder.core.grading import Graded
+from autograder.core import assignment
 from autograder.core.notebook import Notebook
 from autograder.core.results import ExecutionSummary, SubmissionResult
 from autograder.core.scoring import score
+from autograder.grading.execution import Execution, ProcessExecutor
+from autograder.grading.pipeline import Graded
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 
@@ -419,7 +420,7 @@ def test_the_cli_prints_the_report_writes_json_and_exits_1_for_an_unreviewed_sur
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tiny = tiny_with_solution(tmp_path)
-    monkeypatch.setattr("autograder.cli.ProcessExecutor", ExecExecutor)
+    monkeypatch.setattr("autograder.cli.seam.ProcessExecutor", ExecExecutor)
     out = tmp_path / "report.json"
     assert main(["validate", str(tiny.root), "--mutants", "--mutants-report", str(out)]) == 1
     shown = capsys.readouterr()
@@ -437,7 +438,7 @@ def test_the_cli_exits_2_for_a_malformed_equivalents_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tiny = tiny_with_solution(tmp_path, equivalents='[[equivalent]]\nid = "x"\n')
-    monkeypatch.setattr("autograder.cli.ProcessExecutor", ExecExecutor)
+    monkeypatch.setattr("autograder.cli.seam.ProcessExecutor", ExecExecutor)
     assert main(["validate", str(tiny.root), "--mutants"]) == 2
     assert "needs a reason" in capsys.readouterr().err
 

@@ -11,8 +11,8 @@ import zipfile
 import pytest
 
 from autograder.core import assignment
-from autograder.core.execution import ProcessExecutor
-from autograder.core.grading import grade
+from autograder.grading.execution import ProcessExecutor
+from autograder.grading.pipeline import grade
 from autograder.interop import otter_plugin
 from tests.conftest import NOTEBOOKS, ROOT
 

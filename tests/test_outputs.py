@@ -1,4 +1,4 @@
-"""The registry of per-submission files (core/batch.py OUTPUTS): what the batch writes, and its help."""
+"""The registry of per-submission files (grading/batch.py OUTPUTS): what the batch writes, and its help."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import pytest
 from factories import autograph_checks, submission_result
 
 from autograder import cli
-from autograder.core import batch, cache, codec, scoring
+from autograder.core import cache, codec, scoring
 from autograder.core.assignment import Assignment, load
-from autograder.core.grading import Graded
 from autograder.core.results import SubmissionStatus
+from autograder.grading import batch
+from autograder.grading.pipeline import Graded
 
 
 @pytest.fixture(scope="module")

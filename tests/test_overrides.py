@@ -12,11 +12,12 @@ import pytest
 from factories import FakeExecutor, autograph_checks, submission_result, write_answer
 
 from autograder import cli
+from autograder.cli import seam
 from autograder.core import codec, overrides
 from autograder.core.assignment import Assignment, load
-from autograder.core.batch import grade_all
 from autograder.core.overrides import Override, OverridesError, apply, parse, resolve
 from autograder.core.scoring import Score, score
+from autograder.grading.batch import grade_all
 from autograder.reports import formats as report
 from autograder.reports.class_report import class_report_html
 from autograder.reports.feedback import feedback_html, feedback_markdown
@@ -268,7 +269,7 @@ def test_overrides_apply_to_reused_results_and_follow_the_file(tmp_path: Path, a
 @pytest.fixture
 def executor(monkeypatch: pytest.MonkeyPatch) -> FakeExecutor:
     fake = FakeExecutor()
-    monkeypatch.setattr(cli, "ProcessExecutor", lambda *_: fake)
+    monkeypatch.setattr(seam, "ProcessExecutor", lambda *_: fake)
     return fake
 
 

@@ -20,12 +20,12 @@ from factories import FakeExecutor, execution, summary, write_notebook
 from packaging.version import Version
 
 from autograder import messages
-from autograder.authoring import release
-from autograder.core import assignment, cache, habits, packages, validate
+from autograder.authoring import release, validate
+from autograder.core import assignment, cache, course_packages, habits, packages
 from autograder.core.course import Course
-from autograder.core.execution import ProcessExecutor
-from autograder.core.grading import grade
 from autograder.core.results import CellError
+from autograder.grading.execution import ProcessExecutor
+from autograder.grading.pipeline import grade
 from autograder.interop import gradescope
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
@@ -65,7 +65,7 @@ def test_a_course_toml_replaces_the_default_and_an_assignment_adds_to_it(tmp_pat
 
     # The assignment's matplotlib entry replaces the course's; seaborn is added; Pillow is not there.
     assert loaded.packages == ("pandas", "seaborn>=0.13", "matplotlib==3.9.2")
-    assert packages.for_course(Course(tmp_path)) == ["matplotlib>=3.8", "pandas", "seaborn>=0.13",
+    assert course_packages.for_course(Course(tmp_path)) == ["matplotlib>=3.8", "pandas", "seaborn>=0.13",
                                                      "matplotlib==3.9.2"]
 
 
@@ -106,7 +106,7 @@ def test_a_changed_course_list_regrades_the_course(tmp_path: Path) -> None:
 def test_the_list_for_installers_is_printed_one_a_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     course_with_tiny(tmp_path, 'requirements = ["pandas"]\n', 'requirements = ["Pillow>=10"]')
 
-    assert packages.main(["--course", str(tmp_path)]) == 0
+    assert course_packages.main(["--course", str(tmp_path)]) == 0
 
     assert capsys.readouterr().out == "pandas\nPillow>=10\n"
 

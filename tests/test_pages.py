@@ -15,9 +15,9 @@ from factories import check_result
 import autograder
 from autograder.core import assignment, cache
 from autograder.core.assignment import Question
-from autograder.core.grading import Graded
 from autograder.core.results import CellError, ExecutionSummary, SubmissionResult
 from autograder.core.scoring import score
+from autograder.grading.pipeline import Graded
 from autograder.reports import pages
 from autograder.reports.class_report import class_report_html
 from autograder.reports.feedback import feedback_html

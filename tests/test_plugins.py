@@ -20,7 +20,7 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 
 PLUGIN = '''
-from autograder.core.batch import Output
+from autograder.grading.batch import Output
 from autograder.reports.exports import ExportFormat
 
 
@@ -51,8 +51,9 @@ import sys
 from pathlib import Path
 from factories import FakeExecutor, autograph_checks, execution, write_answer
 from autograder import cli
+from autograder.cli import seam
 fake = FakeExecutor(execution(*autograph_checks("q3_hidden")))
-cli.ProcessExecutor = lambda *_: fake
+seam.ProcessExecutor = lambda *_: fake
 folder = sys.argv[1]
 paths = [str(write_answer(Path(folder) / "subs" / name)) for name in ("ann_1.ipynb", "bo_2.ipynb")]
 sys.exit(cli.main(["grade", *paths, "-a", "autograph", "-o", f"{folder}/out", "--export", "example",
@@ -97,7 +98,7 @@ def test_a_grade_writes_the_plugins_export_and_its_file_for_each_submission(site
 
 
 def test_without_plugins_the_registries_are_the_built_in_ones() -> None:
-    from autograder.core import batch
+    from autograder.grading import batch
     from autograder.reports import exports
 
     assert exports.REGISTRY == exports.BUILT_IN

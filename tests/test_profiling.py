@@ -56,7 +56,7 @@ def test_the_benchmark_pairs_stamps_into_stages_without_counting_nested_ones_twi
     from profile_grade import stages
 
     def line(stage: str, edge: str, cpu: float, wall: float) -> dict[str, object]:
-        return {"program": "autograder.channel.check_process", "stage": stage, "edge": edge,
+        return {"program": "autograder.check_side.check_process", "stage": stage, "edge": edge,
                 "cpu": cpu, "children": 0.0, "wall": wall}
 
     found = {s.name: (round(s.cpu, 6), round(s.wall, 6)) for s in stages([
@@ -93,12 +93,12 @@ def test_the_benchmark_reads_the_clean_room_and_its_worker_as_two_programs() -> 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from profile_grade import PROGRAMS, by_program, stages
 
-    from autograder.channel import clean_room
+    from autograder.runner_side import clean_room
 
     def line(program: str, stage: str, edge: str, cpu: float, children: float = 0.0) -> dict[str, object]:
         return {"program": program, "stage": stage, "edge": edge, "cpu": cpu, "children": children, "wall": cpu}
 
-    room, worker = "autograder.channel.clean_room", clean_room.WORKER_PROGRAM
+    room, worker = "autograder.runner_side.clean_room", clean_room.WORKER_PROGRAM
     lines = [line(room, "main", "begin", 0.1), line(room, "trace (forwarded to the worker)", "begin", 0.1),
              line(worker, "main", "begin", 0.0), line(worker, "trace f", "begin", 0.05),
              line(worker, "trace f", "end", 0.45), line(room, "trace (forwarded to the worker)", "end", 0.12),

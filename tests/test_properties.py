@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.channel.student import CheckFailure
+from autograder.check_side.student import CheckFailure
 from autograder.checks.properties import float32_arrays, property_check, shapes
 
 

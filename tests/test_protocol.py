@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.channel import protocol
-from autograder.channel.protocol import (
+from autograder.wire import protocol
+from autograder.wire.protocol import (
     ArrayValue,
     ChannelClosed,
     ChannelTimeout,

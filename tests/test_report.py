@@ -296,8 +296,8 @@ def test_grades_csv_of_rows_named_by_student_id_heads_its_first_column_so() -> N
 # -- integrity flags --------------------------------------------------------------------------
 
 FLAGS = (
-    IntegrityFlag("grader-import", 2, 3, "imports autograder.channel.protocol"),
-    IntegrityFlag("grader-patch", 2, 9, "replaces autograder.channel.protocol.send_message"),
+    IntegrityFlag("grader-import", 2, 3, "imports autograder.wire.protocol"),
+    IntegrityFlag("grader-patch", 2, 9, "replaces autograder.wire.protocol.send_message"),
     IntegrityFlag("grader-patch", 2, 10, "replaces sys.modules['\x1b[31mautograder']"),
     IntegrityFlag("interpreter-walk", 5, 1, "lists every live object (gc.get_objects)"),
 )
@@ -315,7 +315,7 @@ def test_the_instructor_report_lists_every_flag_with_what_and_where() -> None:
     report = submission_report(*scored(flagged_submission()))
 
     assert report["flags"][0] == {"kind": "grader-import", "cell": 2, "line": 3,
-                                  "detail": "imports autograder.channel.protocol"}
+                                  "detail": "imports autograder.wire.protocol"}
     assert [f["cell"] for f in report["flags"]] == [2, 2, 2, 5]
     assert "flags" not in submission_report(*scored(mixed()))
 
@@ -339,7 +339,7 @@ def test_the_console_table_counts_a_rows_flags_in_its_status() -> None:
 def test_the_instructors_terminal_says_what_each_flag_is_and_where() -> None:
     text = feedback_text(*scored(flagged_submission()), show_hidden=True)
 
-    assert "Integrity flag (grader-import), cell 2, line 3: imports autograder.channel.protocol" in text
+    assert "Integrity flag (grader-import), cell 2, line 3: imports autograder.wire.protocol" in text
     assert "\x1b" not in text and "replaces sys.modules['autograder']" in text
     assert messages.INTEGRITY_REVIEW.format() not in text
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from autograder.authoring import validate
 from autograder.core import assignment as assignments
-from autograder.core import requirements, validate
+from autograder.core import requirements
 from autograder.core.requirements import Requirement, Requirements, RequirementsError
 from autograder.core.results import CheckResult
 
@@ -100,8 +101,8 @@ def test_every_bundled_assignment_traces_each_check_to_its_text(name: str) -> No
 def _graded(*checks: CheckResult):
     from autograder.core import scoring
     from autograder.core.assignment import Question
-    from autograder.core.grading import Graded
     from autograder.core.results import SubmissionResult
+    from autograder.grading.pipeline import Graded
 
     result = SubmissionResult("nb.ipynb", "a", "graded", "", checks=checks)
     return Graded(result, scoring.score(result, (Question("q1", 2, ""), Question("q2", 1, ""))))

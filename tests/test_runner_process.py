@@ -15,9 +15,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from autograder.channel import graph_export, protocol, runner, runner_process
-from autograder.channel.student import CheckFailure
-from autograder.core import execution
+from autograder.check_side import runner
+from autograder.check_side.student import CheckFailure
+from autograder.grading import execution
+from autograder.runner_side import runner_process
+from autograder.wire import graph_export, protocol
 
 SPEC = tf.TensorSpec([None], tf.float32)
 
@@ -271,7 +273,8 @@ def real_runner(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[runner.Runner
     monkeypatch.setattr(runner, "RUNNER_SECONDS", 120.0)  # a blocked runner fails the test instead of hanging it
     ours, theirs = socket.socketpair()
     process = subprocess.Popen(
-        [sys.executable, "-I", "-m", "autograder.channel.runner_process", "--fd", str(theirs.fileno()), "--seed", "1"],
+        [sys.executable, "-I", "-m", "autograder.runner_side.runner_process",
+         "--fd", str(theirs.fileno()), "--seed", "1"],
         pass_fds=[theirs.fileno()], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     theirs.close()

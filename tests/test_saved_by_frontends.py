@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.core.grading import Graded
+from autograder.grading.pipeline import Graded
 from tests.conftest import NOTEBOOKS, grade_many
 
 pytestmark = pytest.mark.slow

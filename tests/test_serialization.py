@@ -16,8 +16,7 @@ import hostile_files
 import numpy as np
 import pytest
 
-from autograder.channel.protocol import ArrayValue, OpaqueValue
-from autograder.channel.student import CheckFailure, NameInfo, StudentUnavailable
+from autograder.check_side.student import CheckFailure, NameInfo, StudentUnavailable
 from autograder.checks import keras_saving as serialization
 from autograder.checks.keras_saving import (
     ArchiveError,
@@ -32,6 +31,7 @@ from autograder.checks.keras_saving import (
     keras_archive_config,
     reload_model,
 )
+from autograder.wire.protocol import ArrayValue, OpaqueValue
 
 DTYPE = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}
 BASE = {"name": "my_dense", "trainable": True, "dtype": DTYPE}
@@ -267,7 +267,7 @@ def test_an_archive_over_the_size_cap_is_not_opened(monkeypatch) -> None:
 
 
 class FakeStudent:
-    """Answers like :class:`autograder.channel.student.Student`, from a script of names.
+    """Answers like :class:`autograder.check_side.student.Student`, from a script of names.
 
     ``answers`` maps a name to a value, to an exception to raise, or to a function of the call's
     arguments. A name missing from the script is "not defined", as in a real notebook.

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.channel import protocol
-from autograder.channel.protocol import ArrayValue
-from autograder.channel.student import CheckFailure, NameInfo, Student, StudentUnavailable
+from autograder.check_side.student import CheckFailure, NameInfo, Student, StudentUnavailable
 from autograder.core.results import CellError
+from autograder.wire import protocol
+from autograder.wire.protocol import ArrayValue
 
 Script = Callable[["Peer"], None]
 READY = [{"event": "ready"}]

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import nbformat
 import pytest
 
-from autograder.core.execution import ProcessExecutor
-from autograder.core.grading import grade
+from autograder.grading.execution import ProcessExecutor
+from autograder.grading.pipeline import grade
 from autograder.students import submission
 from tests.conftest import NOTEBOOKS, ROOT
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from autograder.checks import timing
-from autograder.checks.timing import Speedup, interleaved_ratios, robust_speedup
+from autograder.runner_side import timing
+from autograder.runner_side.timing import Speedup, interleaved_ratios, robust_speedup
 
 
 class FakeClock:

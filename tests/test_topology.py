@@ -13,10 +13,11 @@ import keras
 import numpy as np
 import pytest
 
-from autograder.channel import protocol, runner_process
-from autograder.channel.runner import Model
-from autograder.channel.student import CheckFailure
+from autograder.check_side.runner import Model
+from autograder.check_side.student import CheckFailure
 from autograder.checks import topology
+from autograder.runner_side import runner_process
+from autograder.wire import protocol
 
 WHAT = "your model"
 OUTPUT_NAMES = ("prediction_a", "prediction_b")
@@ -301,7 +302,7 @@ def test_cycles_and_dangling_references_are_rejected():
 
 
 class InProcessRunner:
-    """Just enough of :class:`autograder.channel.runner.Runner` for ``copy_weights``, on a local model."""
+    """Just enough of :class:`autograder.check_side.runner.Runner` for ``copy_weights``, on a local model."""
 
     def __init__(self, model: Any) -> None:
         self.model = model

@@ -48,7 +48,7 @@ import nbformat
 from babel.messages import pofile
 
 from autograder import i18n
-from autograder.authoring import assign
+from autograder.core import markers
 from autograder.core.assignment import Assignment
 
 __all__ = ["Answers", "Fragment", "Leak", "answers", "find", "for_assignment", "problems", "published_texts", "tokens"]
@@ -186,17 +186,17 @@ def _fragment(code: str, line: str) -> Iterator[Fragment]:
 def _answer_lines(cell: nbformat.NotebookNode) -> tuple[str, set[int]]:
     """The cell's code as it runs (markers and prompts left out) and the 1-based numbers of its answer lines."""
     source = _source(cell)
-    if assign.SOLUTION_TAG in cell.get("metadata", {}).get("tags", []):
-        code = assign.without_markers(source)
+    if markers.SOLUTION_TAG in cell.get("metadata", {}).get("tags", []):
+        code = markers.without_markers(source)
         return code, set(range(1, code.count("\n") + 2))
     kept: list[str] = []
     answer: set[int] = set()
     inside = in_prompt = False
     for line in source.split("\n"):
-        if assign.BEGIN_PROMPT.match(line) or assign.END_PROMPT.match(line):
-            in_prompt = assign.BEGIN_PROMPT.match(line) is not None
-        elif assign.BEGIN.match(line) or assign.END.match(line):
-            inside = assign.BEGIN.match(line) is not None
+        if markers.BEGIN_PROMPT.match(line) or markers.END_PROMPT.match(line):
+            in_prompt = markers.BEGIN_PROMPT.match(line) is not None
+        elif markers.BEGIN.match(line) or markers.END.match(line):
+            inside = markers.BEGIN.match(line) is not None
         elif not in_prompt:
             kept.append(line)
             if inside:

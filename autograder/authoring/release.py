@@ -37,9 +37,9 @@ import autograder
 from autograder import i18n
 from autograder.authoring import translations
 from autograder.core.assignment import Assignment, HiddenSummary
+from autograder.core.hidden_shares import hidden_shares
 from autograder.core.requirements import check_names
 from autograder.errors import TfgradeError
-from autograder.students.selfcheck import hidden_shares
 
 README = "README.txt"
 README_KO = "README.ko.txt"

@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograder import i18n, messages
-from autograder.channel import memo
-from autograder.channel.artifacts import IF_OPS, PY_FUNCTION_OPS, WHILE_OPS
-from autograder.channel.clean_room_handle import CleanRoom, CleanRoomUnavailable
-from autograder.channel.protocol import ArrayValue, OpaqueValue
-from autograder.channel.runner import Graph, Model, Reference, Runner, RunnerUnavailable, Speed, TensorInfo
-from autograder.channel.student import CheckFailure, NameInfo, Student, StudentUnavailable
+from autograder.check_side import clean_room_handle, memo
+from autograder.check_side.clean_room_handle import CleanRoom
+from autograder.check_side.runner import Graph, Model, Reference, Runner, RunnerUnavailable, Speed, TensorInfo
+from autograder.check_side.student import CheckFailure, NameInfo, Student, StudentUnavailable
 from autograder.core.source import FunctionFacts
+from autograder.wire.artifacts import IF_OPS, PY_FUNCTION_OPS, WHILE_OPS
+from autograder.wire.protocol import ArrayValue, OpaqueValue
 
 if TYPE_CHECKING:  # imported on first use (Hypothesis costs time): see __getattr__ below
     from autograder.checks.properties import (
@@ -96,17 +96,9 @@ def expect_defined(student: Student, name: str) -> NameInfo:
     return info
 
 
-_CLEAN_ROOM: list[CleanRoom] = []
-"""The check process's clean room, set once at its start (:func:`use_clean_room`)."""
-
-
-_MEMO: list[memo.Client] = [memo.Client(None)]
-"""Results shared with the batch's other check processes through the grader (:func:`use_memo`)."""
-
-
 def use_memo(client: memo.Client) -> None:
     """Where :func:`remembered` asks: the check process sets it before any check runs."""
-    _MEMO[:] = [client]
+    memo.use(client)
 
 
 def remembered(kind: str, data: bytes, compute: Callable[[], str]) -> str:
@@ -114,15 +106,15 @@ def remembered(kind: str, data: bytes, compute: Callable[[], str]) -> str:
 
     For work whose result depends only on ``data`` and the grader's own tools (OCR of an image the
     check holds): when a check process of this batch already did it on the same bytes, the grader
-    answers with its result, else it is computed here and offered (see :mod:`autograder.channel.memo`).
+    answers with its result, else it is computed here and offered (see :mod:`autograder.check_side.memo`).
     ``kind`` must name everything besides ``data`` that the result depends on.
     """
-    return _MEMO[0].remembered(kind, data, compute)
+    return memo.current().remembered(kind, data, compute)
 
 
 def use_clean_room(clean_room: CleanRoom) -> None:
     """Where :func:`expect_tf_function` traces: the check process sets it before any check runs."""
-    _CLEAN_ROOM[:] = [clean_room]
+    clean_room_handle.use(clean_room)
 
 
 def expect_tf_function(
@@ -142,7 +134,7 @@ def expect_tf_function(
     # the run never reached (a cell after an os._exit, a timeout) judges nothing the notebook did, and
     # its verdict would contradict what every other check says.
     expect_defined(student, name)
-    room = _clean_room()
+    room = clean_room_handle.current()
     facts = room.facts(name)
     if not facts.tf_function and facts.is_def:
         raise CheckFailure(messages.PLAIN_PYTHON_FUNCTION.format(name=name))
@@ -160,15 +152,9 @@ def expect_tf_function(
     return graph
 
 
-def _clean_room() -> CleanRoom:
-    if not _CLEAN_ROOM:
-        raise CleanRoomUnavailable(messages.CLEAN_ROOM_UNAVAILABLE.format(problem="not started"))
-    return _CLEAN_ROOM[0]
-
-
 def written_facts(name: str) -> FunctionFacts:
     """How ``name`` is written in the notebook (a tf.function, a ``def``, a ``while`` in its body)."""
-    return _clean_room().facts(name)
+    return clean_room_handle.current().facts(name)
 
 
 def expect_graph_computes_function(
@@ -352,8 +338,7 @@ __all__ += [
 ]
 
 # Property-based checks with Hypothesis (autograder/checks/properties.py). Hypothesis is imported on
-# first use, not with this package: the student's process imports autograder.checks.model_description,
-# and so this package, and has no use for it.
+# first use, not with this package: a check process whose checks use no property pays nothing for it.
 __all__ += ["DEFAULT_EXAMPLES", "float32_arrays", "grading_settings", "property_check", "shapes"]
 _LAZY = dict.fromkeys(__all__[-5:], "autograder.checks.properties")
 

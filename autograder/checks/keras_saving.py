@@ -2,7 +2,7 @@
 
 The trusted side never loads or runs a student's class. Everything that runs student code (building
 a layer from its config, saving and loading a model) happens in the student's process through the
-:class:`~autograder.channel.student.Student` handle; this module only judges what comes back as data:
+:class:`~autograder.check_side.student.Student` handle; this module only judges what comes back as data:
 configs (JSON), weights and outputs (arrays), and the bytes of a `.keras` file, read with
 :mod:`zipfile` and :mod:`json` and never handed to Keras. What it tells the student is worded in
 :mod:`autograder.messages`.
@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 
 from autograder import messages
-from autograder.channel.protocol import ArrayValue, OpaqueValue, nested_deeper_than
-from autograder.channel.student import CheckFailure, Student, StudentUnavailable, student_text
+from autograder.check_side.student import CheckFailure, Student, StudentUnavailable, student_text
+from autograder.wire.protocol import ArrayValue, OpaqueValue, nested_deeper_than
 
 __all__ = [
     "BASE_CONFIG_KEYS",

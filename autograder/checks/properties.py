@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-from autograder.channel.student import CheckFailure, StudentUnavailable
+from autograder.check_side.student import CheckFailure, StudentUnavailable
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from autograder import lean_imports
 from autograder.cli import options
@@ -21,14 +22,11 @@ from autograder.cli.parser import build as _parser
 from autograder.errors import TfgradeError
 
 if TYPE_CHECKING:  # at run time, __getattr__ imports them on first use
-    from autograder.core.execution import ProcessExecutor
     from autograder.interop import gradescope
 
-__all__ = ["ProcessExecutor", "gradescope", "main"]
+__all__ = ["gradescope", "main", "runners"]
 
 _LAZY = {
-    # The executor the commands grade with, read here at each use (commands.executors) so tests can replace it.
-    "ProcessExecutor": ("autograder.core.execution", "ProcessExecutor"),
     # Names tests reach through the package, as they did when the CLI was one module.
     "gradescope": ("autograder.interop.gradescope", None),
     "_for_notebook": ("autograder.cli.commands", "for_notebook"),
@@ -44,16 +42,30 @@ def main(argv: list[str] | None = None) -> int:
     try:
         chosen = options.from_args(args.options, args)  # checked before anything is read
         lean_imports.jsonschema()  # before anything imports nbformat
-        from autograder.cli import commands  # the heavy part: only for a command that runs
-
-        return int(commands.runners()[args.command](chosen))
+        return int(runners()[args.command](chosen))
     except TfgradeError as exc:
         print(f"tfgrade: {exc}", file=sys.stderr)
         return exc.exit_code
 
 
+def runners() -> dict[str, Callable[[Any], int]]:
+    """Each command's name and what runs it (the parser names the options class of each)."""
+    from autograder.cli import authoring, commands  # the heavy part: only for a command that runs
+
+    return {**commands.RUNNERS, **authoring.RUNNERS, "review": _run_review}
+
+
+def _run_review(o: options.ReviewOptions) -> int:
+    """``tfgrade review``: the desk needs the optional extra ``review`` (Starlette, uvicorn)."""
+    try:
+        from autograder.cli import review
+    except ImportError as exc:
+        raise options.UsageError(f"tfgrade review needs {exc.name}: pip install 'tfgrade[review]'") from exc
+    return review.run_review(o)
+
+
 def __getattr__(name: str) -> object:
-    """Heavy names, imported on first use: ``autograder.cli.ProcessExecutor`` imports the sandbox."""
+    """Heavy names, imported on first use: ``autograder.cli.gradescope`` imports the sandbox."""
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     module, attribute = _LAZY[name]

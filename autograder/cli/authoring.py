@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import i18n
-from autograder.authoring import assign, scaffold, translations
+from autograder.authoring import assign, mutants, scaffold, translations, validate
 from autograder.authoring import release as releases
 from autograder.cli.commands import err, executors, load
 from autograder.cli.options import (
@@ -26,7 +26,7 @@ from autograder.cli.options import (
     ValidateOptions,
 )
 from autograder.core import assignment as assignments
-from autograder.core import costs, mutants, validate
+from autograder.core import costs
 from autograder.interop import gradescope
 from autograder.reports import formats as report
 from autograder.reports import progress
@@ -233,4 +233,4 @@ RUNNERS: dict[str, Callable[[Any], int]] = {
     "validate": run_validate, "gradescope": run_gradescope, "gradescope-run": run_gradescope_run,
     "otter": run_otter, "release": run_release, "assign": run_assign, "new": run_new, "catalogs": run_catalogs,
 }
-"""The authoring commands by name (:func:`autograder.cli.commands.runners` adds the grading ones)."""
+"""The authoring commands by name (:func:`autograder.cli.runners` adds the grading ones)."""

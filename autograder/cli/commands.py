@@ -15,23 +15,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-import autograder.cli
 from autograder import i18n, messages
 from autograder.cli.options import (
     CheckOptions,
     ExportOptions,
     GradeOptions,
     ListOptions,
-    ReviewOptions,
     SubmitOptions,
     UsageError,
 )
+from autograder.cli.seam import executors
 from autograder.core import assignment as assignments
-from autograder.core import batch, changes, execution, late, notebook, overrides
 from autograder.core import course as courses
+from autograder.core import late, notebook, overrides
 from autograder.core import roster as rosters
+from autograder.grading import batch, execution
 from autograder.interop import distributed
-from autograder.reports import exports
+from autograder.reports import changes, exports
 from autograder.reports import formats as report
 from autograder.sandbox import launcher as sandbox
 from autograder.sandbox import warm
@@ -39,12 +39,6 @@ from autograder.students import selfcheck, submission
 
 # The command keeps its fork server warm for the next command (the next batch, the next self-check).
 warm.keep_warm_by_default()
-
-
-def executors() -> Callable[..., execution.Executor]:
-    """The executor class, read from :mod:`autograder.cli` at each call: the one seam tests replace
-    (``monkeypatch.setattr(cli, "ProcessExecutor", ...)``)."""
-    return autograder.cli.ProcessExecutor
 
 
 def err(text: str) -> None:
@@ -319,18 +313,7 @@ def _gradebook(submitted: list[rosters.Submitted[exports.Pair]],
 # -- dispatch -------------------------------------------------------------------------------------
 
 
-def runners() -> dict[str, Callable[[Any], int]]:
-    """Each command's name and what runs it (the parser names the options class of each)."""
-    from autograder.cli import authoring
-
-    return {"grade": run_grade, "check": run_check, "submit": run_submit, "list": run_list, "export": run_export,
-            "review": run_review, **authoring.RUNNERS}
-
-
-def run_review(o: ReviewOptions) -> int:
-    """``tfgrade review``: the desk needs the optional extra ``review`` (Starlette, uvicorn)."""
-    try:
-        from autograder.review import server
-    except ImportError as exc:
-        raise UsageError(f"tfgrade review needs {exc.name}: pip install 'tfgrade[review]'") from exc
-    return server.run_review(o)
+RUNNERS: dict[str, Callable[[Any], int]] = {
+    "grade": run_grade, "check": run_check, "submit": run_submit, "list": run_list, "export": run_export,
+}
+"""The grading commands by name (:func:`autograder.cli.runners` adds the authoring ones)."""

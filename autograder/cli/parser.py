@@ -16,7 +16,7 @@ from autograder import i18n
 from autograder.cli import authoring_parser as authoring
 from autograder.cli import options
 from autograder.cli.help import HelpFormatter, course_option
-from autograder.core import batch
+from autograder.grading import batch
 from autograder.reports import exports
 
 EPILOG = """\

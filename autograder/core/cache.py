@@ -2,7 +2,7 @@
 
 A result can be reused when the submission's bytes and everything that decides its grade hash the
 same as when it was graded. What decides a grade is kept as two hashes, so that a rerun can say
-why a score changed (:mod:`autograder.core.changes`): the assignment's config, the packages its
+why a score changed (:mod:`autograder.reports.changes`): the assignment's config, the packages its
 notebooks may import and its checks (``checks_sha256``), and the grader's own code
 (``grader_sha256``). A report written before the split has one ``grading_sha256``; it never
 matches, so its submission is simply graded again.

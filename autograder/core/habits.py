@@ -10,7 +10,7 @@ runs each habit's real code and checks that the pattern still matches), and a hi
 A hint is a fixed text that never quotes the error, so it is safe to show next to a hidden check's
 failure too: it says only that the student's own code used an API that changed.
 
-The grader (:mod:`autograder.core.grading`) applies the table once, purely:
+The grader (:mod:`autograder.grading.pipeline`) applies the table once, purely:
 
 * :func:`explain_cells` gives each cell error the hint of its habit; for an import of a package the
   grader does not have, the packages the assignment allows (:mod:`autograder.core.packages`); for a

@@ -2,7 +2,7 @@
 
 Everything wrong with the file itself becomes :class:`NotebookRejected`, whose message (from
 :mod:`autograder.messages`) tells the student what to fix. Cells are kept exactly as written:
-the student's process runs them with IPython (:mod:`autograder.channel.kernel`), so ``%magic``,
+the student's process runs them with IPython (:mod:`autograder.student_side.kernel`), so ``%magic``,
 ``!shell`` and ``obj?`` mean what they mean in Jupyter.
 """
 
@@ -17,9 +17,9 @@ from pathlib import Path
 import nbformat
 
 from autograder import i18n, messages
-from autograder.channel.protocol import nested_deeper_than
 from autograder.errors import TfgradeError
-from autograder.reports.formats import safe_text
+from autograder.text import safe_text
+from autograder.wire.protocol import nested_deeper_than
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 MAX_JSON_DEPTH = 100

@@ -14,17 +14,15 @@ what they import. Packages are declared as pip requirement strings, by distribut
 * a student's release (``tfgrade release``) writes the assignment's resolved list into its
   assignment.toml, and that list is complete: a release has no course above it.
 
-Every installer installs :func:`for_course` (the Makefile, through ``python -m autograder.core.packages``,
-which prints it for pip); the Gradescope zip installs one assignment's list; :func:`missing` says what
-an environment lacks (Dask workers); ``tfgrade validate`` imports each package in the sandbox with
-the import names of :func:`import_names`.
+Every installer installs :func:`autograder.core.course_packages.for_course` (the Makefile, through
+``python -m autograder.core.course_packages``, which prints it for pip); the Gradescope zip installs one
+assignment's list; :func:`missing` says what an environment lacks (Dask workers); ``tfgrade validate``
+imports each package in the sandbox with the import names of :func:`import_names`.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib.metadata
-import sys
 import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -33,10 +31,9 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from autograder.core import course as courses
 from autograder.errors import TfgradeError
 
-__all__ = ["COURSE_FILE", "DEFAULT", "KEY", "PackagesError", "combine", "for_course", "for_assignment", "import_names",
+__all__ = ["COURSE_FILE", "DEFAULT", "KEY", "PackagesError", "combine", "for_assignment", "import_names",
            "missing", "names", "of_course", "parse"]
 
 DEFAULT: tuple[str, ...] = (
@@ -101,17 +98,6 @@ def for_assignment(root: Path, declared: Sequence[str]) -> tuple[str, ...]:
     return combine(of_course(course_root) if course_root else DEFAULT, declared)
 
 
-def for_course(course: courses.Course) -> list[str]:
-    """Everything an installer puts in the course's grading environment: the course's list and every
-    assignment's additions (pip merges two entries for one distribution)."""
-    from autograder.core import assignment  # assignment imports this module
-
-    every = [*of_course(course.root)]
-    for name in course.names():
-        every += assignment.load(course.assignments / name).packages
-    return list(dict.fromkeys(every))
-
-
 def missing(requirements: Iterable[str]) -> list[str]:
     """The requirements this Python environment does not satisfy: not installed, or installed at a
     version outside the requirement's range. Requirements whose marker excludes this platform are met."""
@@ -149,23 +135,3 @@ def import_names(requirement: str) -> tuple[str, ...]:
 
 def _name(requirement: str) -> str:
     return canonicalize_name(Requirement(requirement).name)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m autograder.core.packages [--course DIR] [--missing]``: one requirement a line, for pip."""
-    parser = argparse.ArgumentParser(prog="python -m autograder.core.packages", description=main.__doc__)
-    parser.add_argument("--course", metavar="FOLDER", help="the course (default: found as tfgrade finds it)")
-    parser.add_argument("--missing", action="store_true", help="only those this environment does not satisfy")
-    args = parser.parse_args(argv)
-    try:
-        listed = for_course(courses.locate(args.course))
-    except TfgradeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    for requirement in missing(listed) if args.missing else listed:
-        print(requirement)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -89,7 +89,7 @@ class IntegrityFlag:
     line: int
     """1-based line in the cell's code."""
     detail: str
-    """What the code does, in plain words for the instructor: ``imports autograder.channel.protocol``."""
+    """What the code does, in plain words for the instructor: ``imports autograder.wire.protocol``."""
 
     @property
     def short(self) -> str:

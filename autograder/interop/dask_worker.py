@@ -30,10 +30,10 @@ import autograder
 from autograder.core import codec, packages
 from autograder.core.assignment import Assignment, load
 from autograder.core.bundle import pack, unpack
-from autograder.core.execution import ProcessExecutor
-from autograder.core.grading import grade
 from autograder.errors import TfgradeError
-from autograder.interop.distributed import WorkerSettings
+from autograder.grading.execution import ProcessExecutor
+from autograder.grading.pipeline import grade
+from autograder.interop.worker_settings import WorkerSettings
 from autograder.sandbox import launcher as sandbox
 
 GRADING_TOOLS = {

@@ -23,15 +23,15 @@ from __future__ import annotations
 
 import dataclasses
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograder.core import codec, notebook, scoring
 from autograder.core.assignment import Assignment
-from autograder.core.grading import Graded
 from autograder.core.results import SubmissionResult
 from autograder.errors import TfgradeError
+from autograder.grading.pipeline import Graded
+from autograder.interop.worker_settings import WorkerSettings
 
 if TYPE_CHECKING:
     from autograder.interop.dask_worker import AssignmentBundle
@@ -41,22 +41,10 @@ class WorkerReplyError(TfgradeError):
     """A worker answered with something other than a JSON report."""
 
 
-@dataclass(frozen=True)
-class WorkerSettings:
-    """How workers isolate student code: the same choices as ``tfgrade grade`` makes on one machine."""
-
-    sandbox: bool = True
-    """False with ``--no-sandbox``: student code runs unisolated on the workers too."""
-    allow_unisolated: bool = False
-    """With ``--allow-unisolated``: a worker without a sandbox grades anyway (reports say so)."""
-    fork_server: bool = True
-    """False with ``--no-fork-server``."""
-
-
 def cluster(scheduler: str | None, assignment: Assignment,
             settings: WorkerSettings) -> AbstractContextManager[DaskGrader | None]:
     """A grader on the Dask cluster at ``scheduler`` (open while in the ``with``); None without one, so
-    :func:`autograder.core.batch.grade_all` grades on this machine."""
+    :func:`autograder.grading.batch.grade_all` grades on this machine."""
     return DaskGrader(scheduler, assignment, settings) if scheduler else nullcontext()
 
 

@@ -17,9 +17,9 @@ import autograder
 from autograder import messages
 from autograder.core import scoring
 from autograder.core.assignment import Assignment
-from autograder.core.execution import ProcessExecutor
-from autograder.core.grading import grade
 from autograder.core.results import SubmissionResult
+from autograder.grading.execution import ProcessExecutor
+from autograder.grading.pipeline import grade
 from autograder.reports import formats as report
 
 SETUP_SH = """#!/usr/bin/env bash

@@ -29,8 +29,8 @@ from otter.plugins import AbstractOtterPlugin
 
 from autograder.core import assignment as assignments
 from autograder.core import bundle
-from autograder.core.execution import ProcessExecutor
-from autograder.core.grading import grade
+from autograder.grading.execution import ProcessExecutor
+from autograder.grading.pipeline import grade
 from autograder.reports import formats as report
 
 PLUGIN = "autograder.interop.otter_plugin.TfgradeOtterPlugin"

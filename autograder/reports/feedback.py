@@ -30,7 +30,6 @@ from autograder.reports.formats import (
     CELL_ERROR_LIMIT,
     MESSAGE_LIMIT,
     NAME_LIMIT,
-    code_spans,
     format_number,
     hidden_hints,
     hidden_summary,
@@ -44,6 +43,7 @@ from autograder.reports.formats import (
     submission_message,
 )
 from autograder.reports.pages import render_page
+from autograder.text import code_spans
 
 __all__ = ["feedback_html", "feedback_markdown"]
 

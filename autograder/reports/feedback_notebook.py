@@ -363,12 +363,12 @@ def _answers(solution: nbformat.NotebookNode, template: Cells, regions: Sequence
     Cells the instructor tagged to leave out of the student notebook (``instructor``, ``remove-cell``)
     stay out here too, and answers lose their ``### BEGIN SOLUTION`` marker lines and prompt blocks.
     """
-    from autograder.authoring import assign
+    from autograder.core import markers
 
     blank = {cell.source.strip() for cell in template}
     answers: dict[str, list[str]] = {}
     for cell, name in zip(solution.cells, _labels(solution.cells, template, regions), strict=True):
-        hidden = set(cell.get("metadata", {}).get("tags", ())) & set(assign.INSTRUCTOR_TAGS)
+        hidden = set(cell.get("metadata", {}).get("tags", ())) & set(markers.INSTRUCTOR_TAGS)
         if name is None or hidden or cell.cell_type not in ("code", "markdown") or cell.source.strip() in blank:
             continue
         answers.setdefault(name, []).append(_as_it_runs(cell.source).strip())
@@ -376,11 +376,11 @@ def _answers(solution: nbformat.NotebookNode, template: Cells, regions: Sequence
 
 
 def _as_it_runs(source: str) -> str:
-    from autograder.authoring import assign
+    from autograder.core import markers
     from autograder.core.assignment import AssignmentError
 
     try:
-        return assign.without_markers(source)
+        return markers.without_markers(source)
     except AssignmentError:  # markers tfgrade assign refuses: show the instructor's cell as written
         return source
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup, escape
 
 from autograder import i18n, josa, messages
-from autograder.reports.formats import code_spans
+from autograder.text import code_spans
 
 if TYPE_CHECKING:  # imported on the first page: `tfgrade grade --help` imports the renderers' modules
     import jinja2

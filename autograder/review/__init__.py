@@ -7,7 +7,7 @@ One module per concept:
 * :mod:`~autograder.review.regrade`    "regrade this one": the grader rerun on one submission, in a thread;
 * :mod:`~autograder.review.auth`       the token in the URL (as Jupyter's), a cookie, an optional password;
 * :mod:`~autograder.review.app`        the Starlette app: routes and templates (``review/templates``);
-* :mod:`~autograder.review.server`     uvicorn on 127.0.0.1, a free port, the URL printed.
+* :mod:`autograder.cli.review` (the command, on the CLI floor): uvicorn on 127.0.0.1, a free port, the URL printed.
 
 Every decision lands in a file the CLI reads, so the next ``tfgrade grade --overrides`` and ``tfgrade
 export`` include it; the desk keeps no state of its own besides the running regrades.

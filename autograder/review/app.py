@@ -31,8 +31,9 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from autograder import i18n, messages
-from autograder.core import batch, overrides
+from autograder.core import overrides
 from autograder.core.results import FLAG_KINDS, SubmissionResult
+from autograder.grading import batch
 from autograder.reports import formats as report
 from autograder.reports.pages import code_markup, render_message
 from autograder.review import decisions, desk, regrade

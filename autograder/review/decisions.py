@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.core import overrides
+from autograder.errors import TfgradeError
 from autograder.review.desk import Desk, Entry, submissions_of
 
 __all__ = ["Decision", "DecisionError", "HEADER", "save_override"]
@@ -34,7 +35,7 @@ HEADER = (*overrides.COLUMNS, "by")
 """The header of an overrides file the desk starts: the core's columns and who decided."""
 
 
-class DecisionError(ValueError):
+class DecisionError(TfgradeError, ValueError):
     """The decision cannot be written as it is; the message says why (nothing was written)."""
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder.core import cache, codec, overrides
-from autograder.core.batch import GRADES, SUBMISSIONS
 from autograder.core.results import SubmissionResult
 from autograder.core.scoring import Score
+from autograder.grading.batch import GRADES, SUBMISSIONS
 from autograder.reports import formats as report
 
 __all__ = ["Desk", "Entry", "automatic", "read"]

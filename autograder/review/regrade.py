@@ -1,6 +1,6 @@
 """"Regrade this one": the grader rerun on one submission, in a background thread of the desk.
 
-The work is the batch's own (:func:`autograder.core.batch.grade_all`, on a list of one, into a temporary
+The work is the batch's own (:func:`autograder.grading.batch.grade_all`, on a list of one, into a temporary
 folder inside OUT), with the submission's name and its current overrides, so the new files are exactly
 what ``tfgrade grade`` would write. They then replace the submission's files in ``OUT/submissions/<name>/``
 (report.json last, as the batch writes it), and the batch's files (grades.csv, class.html, checks.csv) are
@@ -23,14 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from autograder.core import batch, cache, changes
+from autograder.core import cache
+from autograder.grading import batch
+from autograder.reports import changes
 from autograder.reports.feedback_notebook import FEEDBACK_IPYNB
 from autograder.review import desk as desks
 
 if TYPE_CHECKING:
     from autograder.core.assignment import Assignment
-    from autograder.core.execution import Executor
     from autograder.core.scoring import Score
+    from autograder.grading.execution import Executor
 
 __all__ = ["Job", "Regrades", "locate", "regrade_one"]
 
@@ -106,7 +108,7 @@ def _replace_files(made: Path, folder: Path) -> None:
 
 
 def _rewrite_batch_files(out: Path, assignment: Assignment, found: Sequence[changes.Change]) -> None:
-    from autograder.core.grading import Graded
+    from autograder.grading.pipeline import Graded
 
     read = desks.read(out, None)
     rows = [Graded(result=e.result, score=e.stored) for e in read.entries]

@@ -46,10 +46,10 @@ from typing import Any
 from autograder.errors import TfgradeError
 from autograder.sandbox import seccomp, warm
 
-STUDENT_PROGRAM = "autograder.channel.student_process"
-CHECKS_PROGRAM = "autograder.channel.check_process"
-RUNNER_PROGRAM = "autograder.channel.runner_process"
-CLEAN_ROOM_PROGRAM = "autograder.channel.clean_room"
+STUDENT_PROGRAM = "autograder.student_side.student_process"
+CHECKS_PROGRAM = "autograder.check_side.check_process"
+RUNNER_PROGRAM = "autograder.runner_side.runner_process"
+CLEAN_ROOM_PROGRAM = "autograder.runner_side.clean_room"
 MODULES = (STUDENT_PROGRAM, CHECKS_PROGRAM, RUNNER_PROGRAM, CLEAN_ROOM_PROGRAM)
 """The grader's own programs, and the only ones a worker may run; anything else goes through the exec route."""
 ENV = {
@@ -418,7 +418,8 @@ PRELOAD = (
     "numpy", "pytest", "tensorflow", "keras",
     *MODULES,
     # The check library, which every assignment's checks import.
-    "autograder.checks", "autograder.checks.topology", "autograder.checks.keras_saving", "autograder.checks.timing",
+    "autograder.checks", "autograder.checks.topology", "autograder.checks.keras_saving",
+    "autograder.runner_side.timing",
     "hypothesis", "autograder.checks.properties",
     # The student's IPython shell (the student program imports it) imports these only when it starts.
     "IPython.core.interactiveshell", "IPython.core.magics", "IPython.core.completer", "IPython.core.oinspect",
@@ -460,7 +461,7 @@ def _preload() -> None:
         i18n.translations(language)
     _warm_hypothesis_constants()  # last: it reads every module imported so far
     if profiling.enabled():  # benchmarks/profile_grade.py: stamps from every program forked from here
-        profiling.install()
+        profiling.install([sys.modules[name] for name in MODULES])
     # Every object so far is shared with the workers: keep the garbage collector from walking
     # (and so copying) them in each worker; it costs a tenth of a second per full collection.
     gc.collect()

@@ -15,7 +15,7 @@ including code that ignores signals or calls ``setsid``. Limit hits are read fro
 counters afterwards (:class:`Facts`), never from anything the student's process says.
 
 A running job has a clock (:meth:`Running.usage`): its CPU time and the time it waited for a CPU,
-from its cgroups (:mod:`autograder.sandbox.clock`), so limits count the job's own time, not the load.
+from its cgroups (:mod:`autograder.clock`), so limits count the job's own time, not the load.
 
 A running job can be frozen (:meth:`Running.freeze`, or ``with frozen(job)``) while the grader
 times trusted code, so nothing the student started competes for the CPU: the cgroup freezer
@@ -47,9 +47,9 @@ from pathlib import Path
 from typing import IO, Literal, Protocol
 
 import autograder
+from autograder.clock import JobCounters, Usage
 from autograder.errors import TfgradeError
 from autograder.sandbox import forkserver, seccomp, warm
-from autograder.sandbox.clock import JobCounters, Usage
 from autograder.sandbox.forkserver import ForkServer
 
 Role = Literal["student", "checks", "runner", "clean_room"]
@@ -1071,7 +1071,7 @@ def detect(*, fork: bool = True) -> Launcher:
 def choose(*, sandbox: bool = True, fork: bool = True) -> Launcher:
     """The launcher for grading: the strongest isolation here, or none when the instructor turned the sandbox
     off (``--no-sandbox``, to measure its cost). Whether grading may go on without one is
-    :func:`autograder.core.execution.expect_isolation`'s to say."""
+    :func:`autograder.grading.execution.expect_isolation`'s to say."""
     return detect(fork=fork) if sandbox else Unisolated("turned off with --no-sandbox")
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 
-GRADING_VARIABLE = "TFGRADE_GRADING"
-"""Set by the grader in the student's process while it runs the notebook: a ``check("q1")`` or
-``submit()`` cell left in the notebook then does nothing (the checks run outside, and a self-check
-from inside the sandbox could only fail). Kept here, light to import, for both sides."""
+from autograder.wire import GRADING_VARIABLE
+
+__all__ = ["GRADING_VARIABLE", "inside_grading"]
 
 
 def inside_grading() -> bool:

@@ -22,8 +22,8 @@ import autograder
 from autograder import i18n, messages
 from autograder.core import assignment as assignments
 from autograder.core import notebook as notebooks
-from autograder.core.execution import Executor
 from autograder.core.results import CellError
+from autograder.grading.execution import Executor
 from autograder.reports.formats import safe_text
 from autograder.students import inside_grading
 from autograder.students.locator import located

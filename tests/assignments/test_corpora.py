@@ -2,7 +2,7 @@
 
 Each corpus notebook (tests/notebooks/<assignment>/) holds ONE typical mistake, or is a correct
 alternative written in another style, and states in its metadata which checks must fail and what
-their messages must say. `autograder.core.validate` (the code behind `tfgrade validate`) grades them
+their messages must say. `autograder.authoring.validate` (the code behind `tfgrade validate`) grades them
 all, two at a time, once per assignment; the tests only read the outcomes.
 """
 
@@ -12,9 +12,9 @@ from functools import cache
 
 import pytest
 
+from autograder.authoring.validate import Outcome, corpus, validate
 from autograder.core import assignment
-from autograder.core.execution import ProcessExecutor
-from autograder.core.validate import Outcome, corpus, validate
+from autograder.grading.execution import ProcessExecutor
 from tests.conftest import fast_limits
 
 pytestmark = pytest.mark.slow

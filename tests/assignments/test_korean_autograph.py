@@ -16,9 +16,10 @@ import pytest
 
 from autograder import messages
 from autograder.authoring import assign, translations
-from autograder.core import assignment, batch
-from autograder.core.execution import ProcessExecutor
-from autograder.core.grading import Graded
+from autograder.core import assignment
+from autograder.grading import batch
+from autograder.grading.execution import ProcessExecutor
+from autograder.grading.pipeline import Graded
 from tests.authoring.test_korean import HANGUL, ROOT, catalog
 from tests.conftest import fast_limits
 from tests.test_josa import combined_after_a_known_sound

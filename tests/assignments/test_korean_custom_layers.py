@@ -15,8 +15,8 @@ import pytest
 
 from autograder.authoring import assign, translations
 from autograder.core import assignment
-from autograder.core.batch import write_reports
-from autograder.core.grading import Graded
+from autograder.grading.batch import write_reports
+from autograder.grading.pipeline import Graded
 from tests.authoring.test_korean import HANGUL, ROOT, catalog, placeholders
 from tests.conftest import fast_limits, grade_many
 from tests.test_josa import combined_after_a_known_sound

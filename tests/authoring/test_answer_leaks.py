@@ -14,9 +14,10 @@ import pytest
 from factories import FakeExecutor
 
 from autograder import cli
-from autograder.authoring import answer_leaks, assign
+from autograder.authoring import answer_leaks, validate
+from autograder.cli import seam
 from autograder.core import assignment as assignments
-from autograder.core import validate
+from autograder.core import markers
 
 REPO = Path(__file__).resolve().parents[2]
 v4 = nbformat.v4
@@ -46,7 +47,7 @@ it again. Use input_signature=[tf.TensorSpec([None], tf.float32), tf.TensorSpec(
 
 
 def notebooks(solution: str, text: str = STUDENT_TEXT) -> answer_leaks.Answers:
-    student_code = assign.student_source(solution)
+    student_code = markers.student_source(solution)
     solved = v4.new_notebook(cells=[v4.new_markdown_cell(text), v4.new_code_cell(solution)])
     student = v4.new_notebook(cells=[v4.new_markdown_cell(text), v4.new_code_cell(student_code)])
     return answer_leaks.answers(solved, [student])
@@ -180,7 +181,7 @@ def test_tfgrade_validate_prints_the_leak_and_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Grading is faked (every notebook gets the same canned checks): only the static step is looked at here.
-    monkeypatch.setattr(cli, "ProcessExecutor", FakeExecutor)
+    monkeypatch.setattr(seam, "ProcessExecutor", FakeExecutor)
     root = course_with_old_q2_hint(tmp_path)
 
     code = cli.main(["validate", str(root), "--course", str(tmp_path)])

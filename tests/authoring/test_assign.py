@@ -8,9 +8,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.authoring import assign
+from autograder.authoring import assign, mutants
 from autograder.cli import main
-from autograder.core import assignment, mutants
+from autograder.core import assignment, markers
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = assignment.available(ROOT)
@@ -52,7 +52,7 @@ def test_a_region_becomes_the_stub_at_the_indentation_of_its_begin_line() -> Non
     source = ("class Layer:\n    def call(self, x):\n        ### BEGIN SOLUTION\n        y = x + 1\n        return y\n"
               "        ### END SOLUTION\n\n\ndef f():\n# BEGIN SOLUTION\n    return 1\n# END SOLUTION")
 
-    assert assign.student_source(source) == (
+    assert markers.student_source(source) == (
         "class Layer:\n    def call(self, x):\n        # YOUR CODE HERE\n        raise NotImplementedError()\n\n\n"
         "def f():\n# YOUR CODE HERE\nraise NotImplementedError()")
 
@@ -62,8 +62,8 @@ def test_a_prompt_block_replaces_the_region_verbatim_and_no_prompt_removes_it() 
               "# Question 2: register this class.\n### END PROMPT\nclass A:\n    ### BEGIN SOLUTION NO PROMPT\n"
               "    extra = 1\n    ### END SOLUTION\n    x = 1")
 
-    assert assign.student_source(source) == "# Question 2: register this class.\nclass A:\n    x = 1"
-    assert assign.without_markers(source) == "@register(package='mine')\nclass A:\n    extra = 1\n    x = 1"
+    assert markers.student_source(source) == "# Question 2: register this class.\nclass A:\n    x = 1"
+    assert markers.without_markers(source) == "@register(package='mine')\nclass A:\n    extra = 1\n    x = 1"
 
 
 @pytest.mark.parametrize(("source", "words"), [
@@ -79,14 +79,15 @@ def test_a_prompt_block_replaces_the_region_verbatim_and_no_prompt_removes_it() 
 def test_bad_markers_are_an_error_naming_the_cell_and_line(source: str, words: str) -> None:
     notebook = solution(code("import tensorflow as tf", "imports"), code(source, "q1-answer"))
 
-    with pytest.raises(assign.MarkerError) as caught:
+    with pytest.raises(markers.MarkerError) as caught:
         assign.student_notebook(notebook, "demo", "solutions/demo.ipynb")
 
     assert str(caught.value).startswith(f"solutions/demo.ipynb, cell 2 (id q1-answer), {words}")
 
 
 def test_a_solution_that_marks_no_answer_is_refused() -> None:
-    with pytest.raises(assign.MarkerError, match="marks no answer: the student notebook would hold the whole solution"):
+    with pytest.raises(markers.MarkerError,
+                       match="marks no answer: the student notebook would hold the whole solution"):
         assign.student_notebook(solution(code("def f():\n    return 1", "a")), "demo")
 
 
@@ -190,7 +191,7 @@ def test_markers_change_no_mutant_and_every_reviewed_equivalent_names_one(name: 
     marked = nbformat.read(loaded.solution, as_version=4)
     bare = nbformat.read(loaded.solution, as_version=4)
     for cell in bare.cells:
-        cell.source = assign.without_markers(cell.source) if cell.cell_type == "code" else cell.source
+        cell.source = markers.without_markers(cell.source) if cell.cell_type == "code" else cell.source
     template = nbformat.read(loaded.template, as_version=4)
     questions = [q.name for q in loaded.questions]
 

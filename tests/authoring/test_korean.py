@@ -19,7 +19,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from autograder.authoring import assign
-from autograder.core import assignment
+from autograder.core import assignment, markers
 from tests.authoring.test_assign import code, course
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,7 +156,7 @@ def test_the_korean_notebook_has_the_same_cells_and_runs_the_same_code(name: str
     assert answers
     # An answer cell is the English one with its stubs in Korean (custom_layers' q1 has a Korean prompt too).
     stubbed = {c.id for c, k in zip(english.cells, korean.cells, strict=True)
-               if c.source.replace(assign.STUB[0], assign.STUB_COMMENTS["ko"]) == k.source}
+               if c.source.replace(markers.STUB[0], markers.STUB_COMMENTS["ko"]) == k.source}
     assert stubbed >= {a for a in answers if name != "custom_layers" or a != "q1-answer"}
 
 
@@ -168,7 +168,7 @@ def test_every_markdown_cell_is_korean(name: str) -> None:
             assert ko.source != en.source and len(HANGUL.findall(ko.source)) > len(ko.source) / 10, en.id
             # Code kept as is, but for the answer stub, which is Korean in the Korean notebook, and the
             # notebook's own file name, which is the Korean one.
-            own = {f"`{assign.STUB_COMMENTS['ko']}`", f"`tfgrade check {name}.ko.ipynb`"}
+            own = {f"`{markers.STUB_COMMENTS['ko']}`", f"`tfgrade check {name}.ko.ipynb`"}
             expected = {span.replace(f"{name}.ipynb", f"{name}.ko.ipynb") for span in _code_spans(en.source)}
             assert _code_spans(ko.source) <= expected | {"`tf.function`"} | own, en.id
 
@@ -178,7 +178,7 @@ def test_the_korean_notebook_has_korean_stubs_and_names_itself(name: str) -> Non
     korean = template(name, "ko")
     code = "\n".join(c.source for c in korean.cells if c.cell_type == "code")
     assert "YOUR CODE HERE" not in code
-    assert code.count(assign.STUB_COMMENTS["ko"]) == code.count("raise NotImplementedError()") > 0
+    assert code.count(markers.STUB_COMMENTS["ko"]) == code.count("raise NotImplementedError()") > 0
     closing = korean.cells[-1].source
     assert f"tfgrade check {name}.ko.ipynb" in closing and f"tfgrade check {name}.ipynb" not in closing
 
@@ -193,7 +193,7 @@ def test_the_korean_solution_runs_the_english_solutions_code(name: str) -> None:
     korean = assign.translated(solution, "ko")
     for en, ko in zip(solution.cells, korean.cells, strict=True):
         if en.cell_type == "code":
-            assert assign.same_behaviour(assign.without_markers(en.source), assign.without_markers(ko.source))
+            assert assign.same_behaviour(markers.without_markers(en.source), markers.without_markers(ko.source))
     assert korean.metadata.tfgrade["language"] == "ko"
 
 

@@ -21,6 +21,7 @@ from factories import FakeExecutor, write_answer
 from autograder import cli
 from autograder.authoring import answer_leaks
 from autograder.authoring import release as releases
+from autograder.cli import seam
 from autograder.core import assignment as assignments
 from autograder.core import course as courses
 from autograder.core import requirements
@@ -414,7 +415,7 @@ def test_tfgrade_check_finds_the_release_from_the_notebook_and_counts_its_hidden
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     fake = FakeExecutor()
-    monkeypatch.setattr(cli, "ProcessExecutor", lambda *_: fake)
+    monkeypatch.setattr(seam, "ProcessExecutor", lambda *_: fake)
     folder = shutil.copytree(released["autograph"].made.folder, tmp_path / "downloads" / "autograph")
     path = write_answer(folder / where / "mine.ipynb")
     monkeypatch.chdir(tmp_path)  # no course here or above: only the release can be found

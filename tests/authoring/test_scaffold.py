@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.authoring import assign, scaffold
+from autograder.authoring import assign, scaffold, validate
 from autograder.cli import main
-from autograder.core import assignment, validate
-from autograder.core.execution import ProcessExecutor
+from autograder.core import assignment
+from autograder.grading.execution import ProcessExecutor
 
 FILES = ["solutions/week1.ipynb", "assignments/week1/assignment.toml", "assignments/week1/requirements.toml",
          "assignments/week1/checks/public/test_public.py", "assignments/week1/checks/hidden/test_hidden.py",

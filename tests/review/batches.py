@@ -10,9 +10,9 @@ from pathlib import Path
 from factories import FakeExecutor, autograph_checks, execution, write_notebook
 
 from autograder.core.assignment import Assignment
-from autograder.core.batch import grade_all
-from autograder.core.execution import Execution
 from autograder.core.notebook import Notebook
+from autograder.grading.batch import grade_all
+from autograder.grading.execution import Execution
 
 FAILING = {"ann.ipynb": (), "bo.ipynb": ("q2_hidden", "q3_public"), "cy.ipynb": ("q1_hidden",)}
 """Each submission's failing checks: ann 11 / 11, bo 8 / 11, cy 9 / 11."""

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from autograder.core import overrides
 from autograder.core.assignment import Assignment
-from autograder.core.batch import grade_all
+from autograder.grading.batch import grade_all
 from autograder.review import desk, regrade
 from autograder.review.app import SANDBOXED, Settings, build
 from autograder.review.auth import COOKIE, Keys

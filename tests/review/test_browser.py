@@ -27,7 +27,7 @@ from factories import FakeExecutor, execution
 
 from autograder.core import overrides
 from autograder.core.assignment import Assignment
-from autograder.core.batch import grade_all
+from autograder.grading.batch import grade_all
 from tests.review.batches import graded_batch
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

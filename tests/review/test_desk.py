@@ -11,7 +11,7 @@ import pytest
 
 from autograder.core import overrides
 from autograder.core.assignment import Assignment
-from autograder.core.batch import grade_all
+from autograder.grading.batch import grade_all
 from autograder.review import decisions, desk
 from autograder.review.decisions import Decision, DecisionError, save_override
 from tests.review.batches import executor

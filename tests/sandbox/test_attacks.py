@@ -31,8 +31,8 @@ from pathlib import Path
 import pytest
 
 from autograder.core import assignment
-from autograder.core.execution import ProcessExecutor
-from autograder.core.grading import Graded, grade
+from autograder.grading.execution import ProcessExecutor
+from autograder.grading.pipeline import Graded, grade
 from autograder.reports import feedback
 from autograder.reports import formats as report
 from autograder.sandbox import launcher as sandbox

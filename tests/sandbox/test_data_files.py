@@ -8,8 +8,8 @@ import nbformat
 import pytest
 
 from autograder.core import assignment
-from autograder.core.execution import ProcessExecutor
-from autograder.core.grading import grade
+from autograder.grading.execution import ProcessExecutor
+from autograder.grading.pipeline import grade
 from autograder.sandbox import launcher as sandbox
 from tests.conftest import ROOT
 

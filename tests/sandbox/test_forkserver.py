@@ -15,8 +15,8 @@ import nbformat
 import pytest
 
 from autograder.core import assignment
-from autograder.core.execution import ProcessExecutor
-from autograder.core.grading import Graded, grade
+from autograder.grading.execution import ProcessExecutor
+from autograder.grading.pipeline import Graded, grade
 from autograder.sandbox import launcher as sandbox
 from autograder.sandbox.forkserver import NAMESPACES, SETUP_FAILED, ForkServer, ForkServerError, Request
 from tests.sandbox import leftover_cgroups, leftover_processes, settled
@@ -156,7 +156,7 @@ def test_a_dead_server_is_replaced_on_the_next_job(tmp_path: Path) -> None:
 def test_a_worker_never_joins_the_hosts_namespaces() -> None:
     """As if the grader had handed over the host's namespaces instead of a sandbox's."""
     server = sandbox.shared_fork_server()
-    request = Request(module="autograder.channel.student_process", argv=["--help"], fd_numbers=[], cgroup_procs=[],
+    request = Request(module="autograder.student_side.student_process", argv=["--help"], fd_numbers=[], cgroup_procs=[],
                       uid=61999, cwd="/", env={}, rlimits=None)
     namespaces = [os.open(f"/proc/self/ns/{name}", os.O_RDONLY) for name in NAMESPACES]
     output_read, output_write = os.pipe()
@@ -183,7 +183,7 @@ def test_a_lock_down_that_fails_is_the_graders_error_not_the_students() -> None:
     groups = sandbox._make_cgroups(FORKED.cgroup_version, sandbox.job_name(number, "holder"), resources)  # type: ignore[union-attr]
     holder = sandbox._start_holder(sandbox._bwrap_args([], "/tmp/work", {}, resources),
                                    sandbox.UID_BASE + 2 * sandbox.SLOTS + number, groups, slot)
-    request = Request(module="autograder.channel.student_process", argv=["--help"], fd_numbers=[], cgroup_procs=[],
+    request = Request(module="autograder.student_side.student_process", argv=["--help"], fd_numbers=[], cgroup_procs=[],
                       uid=sandbox.UID_BASE + 2 * number, cwd="/no/such/folder", env={}, rlimits=None)
     worker = sandbox._Forked.spawn(sandbox.shared_fork_server(), request, holder, [])
     said = worker.stdout.read().decode()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.core.execution import STUDENT_CELLS
+from autograder.grading.execution import STUDENT_CELLS
 from autograder.sandbox import launcher as sandbox
 from autograder.sandbox.forkserver import STUDENT_PROGRAM
 from tests.sandbox import leftover_cgroups, settled

@@ -25,7 +25,7 @@ def test_shell_commands_run_under_the_sandboxs_uid_filter_and_limits(tmp_path: P
         "inet = !{sys.executable} -c \"import socket; socket.socket(socket.AF_INET); print('made')\" 2>&1",
         "ns = !unshare --user true 2>&1; echo status $?",
         "forks = !for i in $(seq 200); do sleep 30 & done 2>&1; echo looped",
-        "from autograder.channel import kernel\nleft_after_forks = sorted(kernel.descendants())",
+        "from autograder.student_side import kernel\nleft_after_forks = sorted(kernel.descendants())",
         "!sleep 100",
         "left_after_timeout = sorted(kernel.descendants())",
         "%pip install requests",

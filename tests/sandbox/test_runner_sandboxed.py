@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from autograder.channel import graph_export, runner
-from autograder.core import assignment, execution
+from autograder.check_side import runner
+from autograder.core import assignment
+from autograder.grading import execution
 from autograder.sandbox import launcher as sandbox
+from autograder.wire import graph_export
 from tests.test_runner_process import count_and_print
 
 if not sandbox.detect().isolated:

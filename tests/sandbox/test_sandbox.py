@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.core.execution import STUDENT_CELLS
+from autograder.grading.execution import STUDENT_CELLS
 from autograder.sandbox import launcher as sandbox
 from tests.sandbox import SANDBOX_UIDS, job_prefix, leftover_cgroups, leftover_processes, settled
 

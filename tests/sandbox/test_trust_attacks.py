@@ -27,9 +27,9 @@ from functools import cache
 
 import pytest
 
+from autograder.authoring.validate import Outcome, validate
 from autograder.core import assignment
-from autograder.core.execution import ProcessExecutor
-from autograder.core.validate import Outcome, validate
+from autograder.grading.execution import ProcessExecutor
 from autograder.sandbox import launcher as sandbox
 from tests.conftest import NOTEBOOKS, fast_limits
 from tests.sandbox import leftover_cgroups, leftover_processes, settled

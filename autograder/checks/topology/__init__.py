@@ -9,7 +9,7 @@ description into a :class:`Topology`, a graph of layer calls (nodes) joined by t
 * :func:`signature` gives a canonical, JSON-able form: two models with the same structure have
   equal signatures, whatever their layer names and the order their layers were created in.
 * :func:`expect_same_topology` walks both graphs side by side from the outputs and raises
-  :class:`~autograder.channel.student.CheckFailure` at the first difference, in the student's words
+  :class:`~autograder.check_side.student.CheckFailure` at the first difference, in the student's words
   ("Embedding should be ONE shared layer called 2 times; yours is not shared ...").
 * :func:`copy_weights` then gives the reference the student's weights, so the two models'
   outputs can be compared on fresh inputs.
@@ -36,9 +36,10 @@ built here, with the comparison.
 
 from __future__ import annotations
 
-from autograder.checks.topology.graph import MERGE_VERBS, Layer, Node, Ref, Spec, Topology, TopologyError, parse
+from autograder.checks.topology.graph import parse
 from autograder.checks.topology.matching import expect_same_interface, expect_same_topology
 from autograder.checks.topology.models import copy_weights, describe, describe_student_model, load_student_model
+from autograder.checks.topology.nodes import MERGE_VERBS, Layer, Node, Ref, Spec, Topology, TopologyError
 from autograder.checks.topology.signature import signature
 
 __all__ = [

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograder import messages
-from autograder.channel.student import CheckFailure, student_text
-from autograder.checks.topology.graph import (
+from autograder.check_side.student import CheckFailure, student_text
+from autograder.checks.topology.canonical import Hasher
+from autograder.checks.topology.graph import _spec, parse
+from autograder.checks.topology.nodes import (
     COMMUTATIVE,
     HIDDEN_DEFAULTS,
     MERGE_VERBS,
@@ -21,10 +23,7 @@ from autograder.checks.topology.graph import (
     Spec,
     Topology,
     TopologyError,
-    _spec,
-    parse,
 )
-from autograder.checks.topology.signature import _Hasher
 
 # --- comparing with a reference ------------------------------------------------------------------
 
@@ -156,7 +155,7 @@ class _Matcher:
 
     def __init__(self, actual: Topology, expected: Topology, names: frozenset[str]) -> None:
         self.a, self.e, self.names = actual, expected, names
-        self.a_hash, self.e_hash = _Hasher(actual), _Hasher(expected)
+        self.a_hash, self.e_hash = Hasher(actual), Hasher(expected)
         self.nodes: dict[NodeId, NodeId] = {}
         self.nodes_back: dict[NodeId, NodeId] = {}
         self.first_seen: dict[NodeId, _Where] = {}

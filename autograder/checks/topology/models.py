@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from autograder import messages
-from autograder.channel.runner import Model, Runner
-from autograder.channel.student import CheckFailure, Student, StudentUnavailable, student_text
-from autograder.checks import model_description
+from autograder.check_side.runner import Model, Runner
+from autograder.check_side.student import CheckFailure, Student, StudentUnavailable, student_text
+from autograder.wire import model_description
 
 # --- the trusted side: describing a reference, copying the student's weights into it -------------
 

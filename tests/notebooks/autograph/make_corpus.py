@@ -28,7 +28,8 @@ from typing import Any
 
 import nbformat
 
-from autograder.authoring.assign import translated, without_markers
+from autograder.authoring.assign import translated
+from autograder.core.markers import without_markers
 
 ROOT = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().parent

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.authoring.assign import without_markers
+from autograder.core.markers import without_markers
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -4,7 +4,7 @@ Some work of a check depends only on bytes the check process holds and on the gr
 never on which student sent them: the text Tesseract reads in a PNG image, for instance. A class
 that draws the same model with the same options sends byte-identical diagrams, and reading one costs
 more than half a second of CPU. So a check process asks the grader (``memo_get`` on its control
-channel, :mod:`autograder.core.execution`) before it does such work, and tells it the result
+channel, :mod:`autograder.grading.execution`) before it does such work, and tells it the result
 (``memo_put``) after.
 
 What keeps it honest:
@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from autograder.channel import protocol
+from autograder.wire import protocol
 
 MAX_VALUE_BYTES = 16 * 1024
 """A longer result (as JSON) is not shared: a diagram's text is a few hundred characters."""
@@ -117,3 +117,17 @@ class Client:
             self._control = None  # a channel out of step is not used again: the work is done here
             return {}
         return reply if reply.get("id") == ident and reply.get("ok") is True else {}
+
+
+_CURRENT: list[Client] = [Client(None)]
+"""The check process's client, set once at its start (:func:`use`); ``checks.remembered`` asks through it.
+Kept here, on the check side, so that the check process sets it without importing the check library."""
+
+
+def use(client: Client) -> None:
+    """Where ``checks.remembered`` asks: the check process sets it before any check runs."""
+    _CURRENT[:] = [client]
+
+
+def current() -> Client:
+    return _CURRENT[0]

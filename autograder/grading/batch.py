@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 from autograder import i18n, messages, plugins
-from autograder.core import cache, changes, codec, late, overrides, scoring
+from autograder.core import cache, codec, late, overrides, scoring
 from autograder.core.results import SubmissionResult
 from autograder.errors import TfgradeError
+from autograder.reports import changes, progress
 from autograder.reports import formats as report
-from autograder.reports import progress
 from autograder.reports.feedback import feedback_html, feedback_markdown
 from autograder.reports.feedback_notebook import FEEDBACK_HTML, FEEDBACK_IPYNB, feedback_notebook, render_html
 
@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     import nbformat
 
     from autograder.core.assignment import Assignment
-    from autograder.core.execution import Executor
-    from autograder.core.grading import Graded
+    from autograder.grading.execution import Executor
+    from autograder.grading.pipeline import Graded
 
 Progress = Callable[[str], None]
 
@@ -102,7 +102,7 @@ def grade_all(
     ``dues`` are the submissions' deadlines and times: a late one loses points after the overrides
     (:mod:`autograder.core.late`). ``roster_ids`` name each submission's student in grades.csv and changes.csv.
     """
-    from autograder.core.grading import grade
+    from autograder.grading.pipeline import grade
 
     grader = grader or (lambda path: grade(path, assignment, executor))
     name_of = student_id or str
@@ -206,7 +206,7 @@ def _expect_writable_batch_files(out_dir: Path) -> None:
 
 
 def _score(result: SubmissionResult, assignment: Assignment) -> Graded:
-    from autograder.core.grading import Graded
+    from autograder.grading.pipeline import Graded
 
     return Graded(result=result, score=scoring.score(result, assignment.questions_in(result.language)))
 
@@ -329,7 +329,7 @@ _COMPLETE = Output(cache.REPORT, "instructor", _report_json, "everything, for yo
 def outputs() -> tuple[Output, ...]:
     """Every per-submission file, in the order written: the built-in ones, those installed packages add
     (:mod:`autograder.plugins`; ``render`` gets an object whose ``graded`` is the submission's
-    :class:`~autograder.core.grading.Graded`), then report.json. Read on first use, not at import, since a
+    :class:`~autograder.grading.pipeline.Graded`), then report.json. Read on first use, not at import, since a
     plugin imports this module to make its entry."""
     taken = (o.file for o in (*BUILT_IN, _COMPLETE))
     return (*BUILT_IN, *plugins.load(plugins.OUTPUTS, Output, taken, lambda o: o.file), _COMPLETE)

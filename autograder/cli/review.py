@@ -1,4 +1,5 @@
-"""``tfgrade review OUT``: the desk served by uvicorn, on 127.0.0.1 and a free port unless told otherwise.
+"""``tfgrade review OUT``: the desk (:mod:`autograder.review`) served by uvicorn, on 127.0.0.1 and a free port
+unless told otherwise.
 
 The listening socket is bound here, before the URL is printed, so the port in the URL is the one served
 (no race between choosing a free port and binding it) and a port already in use is an error at once.
@@ -13,15 +14,17 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from autograder.cli import commands
 from autograder.cli.options import ReviewOptions, UsageError
+from autograder.cli.seam import executors
 from autograder.review import desk, regrade
 from autograder.review.app import Settings, build
 from autograder.review.auth import PASSWORD_ENV, Keys
 
 if TYPE_CHECKING:
     from autograder.core.assignment import Assignment
-    from autograder.core.execution import Executor
     from autograder.core.scoring import Score
+    from autograder.grading.execution import Executor
 
 __all__ = ["run_review", "settings_for"]
 
@@ -59,12 +62,11 @@ def settings_for(o: ReviewOptions) -> Settings:
 
 def _grading(o: ReviewOptions, assignment_name: str) -> tuple[Assignment, Executor]:
     """The assignment and executor of a regrade: loaded on the first one, as ``tfgrade grade`` loads them."""
-    from autograder.cli import commands
-    from autograder.core import execution
+    from autograder.grading import execution
     from autograder.sandbox import launcher as sandbox
 
     assignment = commands.load(o.assignment or assignment_name, o.course, o.lang)
-    executor = commands.executors()(sandbox.choose())
+    executor = executors()(sandbox.choose())
     execution.expect_isolation(executor, allowed=o.allow_unisolated)
     return assignment, executor
 

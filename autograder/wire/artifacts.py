@@ -1,7 +1,7 @@
 """What the grader accepts from a student's artifacts before it runs them: op and layer allowlists.
 
 Artifacts arrive as bytes: a ``tf.function`` traced into a ``GraphDef`` with its variables
-(:mod:`autograder.channel.graph_export`), a Keras model saved as a ``.keras`` archive. The grader's runner examines them
+(:mod:`autograder.wire.graph_export`), a Keras model saved as a ``.keras`` archive. The grader's runner examines them
 itself. A graph runs only when every op in it, and in its function library, is on
 :data:`GRAPH_OPS`: math, shapes, control flow and what the assignments need, plus the
 :data:`RESOURCE_VARIABLE_OPS` on the graph's own variables. File, queue, ``py_function``,

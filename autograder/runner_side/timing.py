@@ -1,6 +1,6 @@
 """Speed measurements that a student cannot fake: robust statistics over interleaved rounds.
 
-Only the grader's runner (:mod:`autograder.channel.runner_process`) times anything. It calls a trusted
+Only the grader's runner (:mod:`autograder.runner_side.runner_process`) times anything. It calls a trusted
 reference and the student's exported graph alternately, in the same process, on inputs it draws
 afresh for every round, while the student's whole sandbox is frozen: nothing the student started
 can compete for the CPU, cache an answer or answer early. :func:`robust_speedup` takes the median
@@ -12,7 +12,7 @@ included), not by the wall clock: other jobs on a busy machine stretch the wall 
 at random (measured under a load of 14 on 2 cores: wall ratios of one LSTM step from 0.64 to 3.29 for
 a median of 2.5, CPU ratios from 2.1 to 3.0 for the same median), but not the CPU time the work
 itself takes. A graph cannot look faster by waiting instead of computing: no op on the runner's
-allowlist blocks (:mod:`autograder.channel.artifacts`).
+allowlist blocks (:mod:`autograder.wire.artifacts`).
 """
 
 from __future__ import annotations

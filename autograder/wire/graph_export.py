@@ -1,7 +1,7 @@
 """A traced ``tf.function`` as a graph artifact: its graph, and its variables kept as variables.
 
 The grader exports a concrete function (see :func:`export`) and its runner
-(:mod:`autograder.channel.runner_process`) recreates it with no student code. Freezing with
+(:mod:`autograder.runner_side.runner_process`) recreates it with no student code. Freezing with
 ``convert_variables_to_constants_v2`` breaks honest TF 2 code: a ``tf.Variable`` counter updated
 with ``assign_add`` inside an AutoGraph ``while`` loop cannot become a constant, because the assign
 op needs a resource. So the graph is exported as traced (control flow kept as ``While``/``If``, its
@@ -12,7 +12,7 @@ fresh ``tf.Variable`` of each value and wires it to that placeholder.
 
 One format for the clean room, the check process and the runner: :meth:`GraphArtifact.encode` and
 :meth:`GraphArtifact.decode` turn an artifact into the wire's JSON, its arrays into ``.npy`` frames
-(:mod:`autograder.channel.protocol`), never pickle.
+(:mod:`autograder.wire.protocol`), never pickle.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from autograder.channel import protocol
 from autograder.errors import TfgradeError
+from autograder.wire import protocol
 
 CaptureKind = Literal["variable", "constant"]
 CAPTURE_KINDS: frozenset[str] = frozenset({"variable", "constant"})

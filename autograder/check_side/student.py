@@ -1,7 +1,7 @@
 """The checks' handle on a student's notebook: the trusted end of the data-only channel.
 
 Checks receive a :class:`Student` (the ``student`` pytest fixture). Every answer is data (see
-:mod:`autograder.channel.protocol`), every request has a deadline, and once the student's process dies,
+:mod:`autograder.wire.protocol`), every request has a deadline, and once the student's process dies,
 hangs or misbehaves, every later request fails at once with the same clear message (all of them
 in :mod:`autograder.messages`).
 """
@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 
 from autograder import messages
-from autograder.channel import protocol
 from autograder.core.results import CellError, ExecutionSummary
 from autograder.errors import TfgradeError
-from autograder.reports.formats import safe_text
+from autograder.text import safe_text
+from autograder.wire import protocol
 
 
 class CheckFailure(TfgradeError, AssertionError):

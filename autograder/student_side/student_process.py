@@ -1,6 +1,6 @@
 """Runs INSIDE the student's process: execute the notebook's code cells, then answer requests.
 
-Cells run one by one in IPython, as a Jupyter kernel runs them (:mod:`autograder.channel.kernel`),
+Cells run one by one in IPython, as a Jupyter kernel runs them (:mod:`autograder.student_side.kernel`),
 each under the cell timer; an error, a timeout or ``sys.exit`` ends only its cell, and whatever
 processes the cell started end with it.
 
@@ -10,7 +10,7 @@ never seen, and artifacts (frozen graphs, ``.keras`` archives) that the grader's
 examines, runs and times. Whatever this process says about *how* code runs is never believed.
 This module only has to be honest for honest students, and must never hand over anything but data.
 
-Run as ``python -I -m autograder.channel.student_process --fd N --cells cells.json --seed S``.
+Run as ``python -I -m autograder.student_side.student_process --fd N --cells cells.json --seed S``.
 """
 
 from __future__ import annotations
@@ -30,11 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from autograder import i18n, messages
-from autograder.channel import kernel, protocol
-from autograder.checks import model_description
-from autograder.sandbox import clock
-from autograder.students import GRADING_VARIABLE
+from autograder import clock, i18n, messages
+from autograder.student_side import kernel
+from autograder.wire import GRADING_VARIABLE, model_description, protocol
 
 MAX_DESCRIPTION = 300
 
@@ -64,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="autograder.channel.student_process")
+    parser = argparse.ArgumentParser(prog="autograder.student_side.student_process")
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--cells", required=True)
     parser.add_argument("--seed", type=int, required=True)

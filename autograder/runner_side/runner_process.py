@@ -3,18 +3,18 @@
 A sandboxed process of the grader's own, forked like the others, that never sees the assignment
 (so no hidden check or solution) and runs no student Python code. It answers the check process:
 
-- ``load_graph``: parse a graph artifact (:mod:`autograder.channel.graph_export`), list its ops (and
-  its library's) against the allowlist in :mod:`autograder.channel.artifacts`, and, only if all
+- ``load_graph``: parse a graph artifact (:mod:`autograder.wire.graph_export`), list its ops (and
+  its library's) against the allowlist in :mod:`autograder.wire.artifacts`, and, only if all
   are allowed, make it callable, with a fresh ``tf.Variable`` for each variable it captured;
 - ``run_graph``: run a loaded graph on given inputs, its variables reset to their exported values;
 - ``load_model``: read a ``.keras`` archive, refuse anything but built-in Keras objects, load it
-  with ``safe_mode=True`` and describe it (:mod:`autograder.checks.model_description`);
+  with ``safe_mode=True`` and describe it (:mod:`autograder.wire.model_description`);
 - ``run_model``, ``layer_weights``: outputs and weights of a loaded model;
 - ``speedup``: time a loaded graph against a trusted eager reference layer, on fresh inputs in
-  every round (:func:`autograder.checks.timing.robust_speedup`), and compare their values.
+  every round (:func:`autograder.runner_side.timing.robust_speedup`), and compare their values.
 
-Messages are framed as in :mod:`autograder.channel.protocol`, and each reply echoes its request's id.
-Run as ``python -I -m autograder.channel.runner_process --fd N --seed S``.
+Messages are framed as in :mod:`autograder.wire.protocol`, and each reply echoes its request's id.
+Run as ``python -I -m autograder.runner_side.runner_process --fd N --seed S``.
 """
 
 from __future__ import annotations
@@ -32,16 +32,16 @@ from typing import Any
 
 import numpy as np
 
-from autograder.channel import artifacts, protocol
-from autograder.channel.graph_export import GraphArtifact
-from autograder.checks import model_description, timing
+from autograder.runner_side import timing
+from autograder.wire import artifacts, model_description, protocol
+from autograder.wire.graph_export import GraphArtifact
 
 MAX_REQUEST_BYTES = 512 * 1024 * 1024
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="autograder.channel.runner_process")
+    parser = argparse.ArgumentParser(prog="autograder.runner_side.runner_process")
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--seed", type=int, required=True)
     args = parser.parse_args(argv)

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from autograder import i18n, messages
-from autograder.channel import memo, protocol
-from autograder.channel.budget import BACKSTOP
+from autograder.check_side import memo
+from autograder.check_side.budget import BACKSTOP
+from autograder.clock import Usage
 from autograder.core import codec
 from autograder.core.assignment import Assignment, Limits
 from autograder.core.costs import Costs
@@ -31,7 +32,7 @@ from autograder.core.results import CheckResult, ExecutionSummary
 from autograder.errors import TfgradeError
 from autograder.sandbox import forkserver
 from autograder.sandbox import launcher as sandbox
-from autograder.sandbox.clock import Usage
+from autograder.wire import protocol
 
 MAX_RESULTS_BYTES = 16 * 1024 * 1024
 SHUTDOWN_SLACK_SECONDS = 60.0

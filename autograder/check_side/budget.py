@@ -3,7 +3,7 @@
 A notebook whose every answer took just under the request deadline kept the checks running for
 many minutes, and on a loaded machine an honest notebook lost points to wall-clock limits. So
 every wait of the check process on the student's process or the runner counts that job's own
-time (:class:`autograder.sandbox.clock.Usage`: its CPU time, or its wall time less the time it
+time (:class:`autograder.clock.Usage`: its CPU time, or its wall time less the time it
 waited for a CPU, whichever is larger), which the grader reads from the kernel and serves on the
 control channel (:class:`JobClock`):
 
@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograder import messages
-from autograder.channel import protocol
+from autograder.clock import Usage
 from autograder.errors import TfgradeError
-from autograder.sandbox.clock import Usage
+from autograder.wire import protocol
 
 BACKSTOP = 3.0
 """A CPU-time limit's backstop in unhindered time, as a multiple of it: catches a job that sleeps."""

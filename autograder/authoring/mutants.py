@@ -18,7 +18,7 @@ custom_layers template asks for ``get_config`` and the registration decorator, Q
 the Question 1 cell). A mutant whose cell has neither takes the question whose checks it makes fail.
 
 Generation, equivalents, scoring and the report are pure; :func:`run` is the only function that
-grades (in parallel, one :class:`~autograder.core.execution.Executor` per mutant, as validate does).
+grades (in parallel, one :class:`~autograder.grading.execution.Executor` per mutant, as validate does).
 """
 
 from __future__ import annotations
@@ -38,10 +38,10 @@ from typing import Any, Literal
 
 import nbformat
 
-from autograder.core import mutation
+from autograder.authoring import mutation
 from autograder.core.assignment import Assignment, AssignmentError
-from autograder.core.execution import Executor
-from autograder.core.grading import Graded, grade
+from autograder.grading.execution import Executor
+from autograder.grading.pipeline import Graded, grade
 
 FILE_NAME = "mutants.toml"
 SCHEMA = 1

@@ -37,10 +37,10 @@ from autograder.authoring import answer_leaks
 from autograder.core import costs as measured
 from autograder.core import packages, requirements
 from autograder.core.assignment import Assignment, Limits, derived_limits
-from autograder.core.execution import Execution, Executor, GraderError
-from autograder.core.grading import Graded, grade
 from autograder.core.notebook import Cell, Notebook
 from autograder.core.results import CheckResult
+from autograder.grading.execution import Execution, Executor, GraderError
+from autograder.grading.pipeline import Graded, grade
 
 
 @dataclass(frozen=True)

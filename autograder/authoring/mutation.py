@@ -2,7 +2,7 @@
 
 Pure and fast (``ast`` only, no TensorFlow): :func:`mutate_source` lists every mutant of one cell's
 source. Each mutant is one change, named by an operator such as ``compare-gt-to-ge``; the caller
-(:mod:`autograder.core.mutants`) turns them into notebooks, grades them and reports the survivors.
+(:mod:`autograder.authoring.mutants`) turns them into notebooks, grades them and reports the survivors.
 
 How a mutation is made: the cell is parsed, the operators walk the tree and offer *sites* (an
 operator name, a line and a function that applies the change to that tree). To build the k-th

@@ -1,8 +1,8 @@
 """The checks' handle on the grader's runner, and on the grader itself (to freeze the student).
 
 Checks get a :class:`Runner` through the ``runner`` pytest fixture. It sends artifacts (graphs in
-the format of :mod:`autograder.channel.graph_export`, ``.keras`` archives) to the runner process
-(:mod:`autograder.channel.runner_process`), which examines, runs and times them. Every verdict about how
+the format of :mod:`autograder.wire.graph_export`, ``.keras`` archives) to the runner process
+(:mod:`autograder.runner_side.runner_process`), which examines, runs and times them. Every verdict about how
 student code runs (a ``tf.function``, a loop op in its graph, one trace for every input, faster
 than eager code, a model's topology) comes from there, never from the student's process.
 
@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 
 from autograder import messages
-from autograder.channel import protocol
-from autograder.channel.artifacts import GraphOps
-from autograder.channel.graph_export import GraphArtifact
-from autograder.channel.student import CheckFailure, student_text
+from autograder.check_side.student import CheckFailure, student_text
 from autograder.errors import TfgradeError
+from autograder.wire import protocol
+from autograder.wire.artifacts import GraphOps
+from autograder.wire.graph_export import GraphArtifact
 
 RUNNER_SECONDS = 300.0
 """How long one runner request may take (a timing run of up to three attempts fits well within)."""

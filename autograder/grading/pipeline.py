@@ -16,8 +16,8 @@ from pathlib import Path
 from autograder import i18n
 from autograder.core import habits, integrity, notebook, requirements, scoring, source
 from autograder.core.assignment import Assignment
-from autograder.core.execution import Execution, Executor, GraderError
 from autograder.core.results import CheckResult, IntegrityFlag, SubmissionResult
+from autograder.grading.execution import Execution, Executor, GraderError
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ A check never asks the student's process how a function is written or for its gr
 could hand over any graph it likes. :class:`CleanRoom` reads the notebook's cells (the grader holds
 them as bytes; the check process gets them as a read-only file), finds what a graded name needs
 (:func:`autograder.core.source.definitions_for`) and has the clean room
-(:mod:`autograder.channel.clean_room`) trace it where no other statement of the notebook ran.
+(:mod:`autograder.runner_side.clean_room`) trace it where no other statement of the notebook ran.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 
 from autograder import messages
-from autograder.channel import protocol
-from autograder.channel.graph_export import GraphArtifact
-from autograder.channel.student import CheckFailure, student_text
+from autograder.check_side.student import CheckFailure, student_text
 from autograder.core import source
 from autograder.errors import TfgradeError
+from autograder.wire import protocol
+from autograder.wire.graph_export import GraphArtifact
 
 CLEAN_ROOM_SECONDS = 120.0
 """How long one trace may take (a first TensorFlow trace of an LSTM step takes a few seconds)."""
@@ -135,3 +135,18 @@ def _spec_json(spec: Any) -> Any:
         return [_spec_json(s) for s in spec]
     shape, dtype = spec
     return {"shape": None if shape is None else list(shape), "dtype": str(dtype)}
+
+
+_CURRENT: list[CleanRoom] = []
+"""The check process's clean room, set once at its start (:func:`use`), where ``expect_tf_function`` traces."""
+
+
+def use(clean_room: CleanRoom) -> None:
+    """The check process sets it before any check runs."""
+    _CURRENT[:] = [clean_room]
+
+
+def current() -> CleanRoom:
+    if not _CURRENT:
+        raise CleanRoomUnavailable(_unavailable("not started"))
+    return _CURRENT[0]

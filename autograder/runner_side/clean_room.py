@@ -12,7 +12,7 @@ further than TensorFlow, Keras, NumPy and math. Per request the clean room write
 its own (AutoGraph converts only code it can read the source of), executes it in a fresh module,
 traces the name for the given specs or arguments, restores the student's weights into the globals
 named in ``weights`` (so ``lstm_cell`` holds what the notebook's holds), and exports the concrete
-function (``export``, :mod:`autograder.channel.graph_export`). A failure says whose it is: ``raised`` (the
+function (``export``, :mod:`autograder.wire.graph_export`). A failure says whose it is: ``raised`` (the
 student's code raised while defining or tracing), ``not_tf_function``, ``weights``, or ``grader``
 (the export itself failed, which is never the student's fault).
 
@@ -28,7 +28,7 @@ could do too, by calling that same code first; its verdicts come from its graph,
 its own source (decorator, ``while``), none of which the earlier code can reach. Every request
 starts from the same seeds and with functions traced, not run eagerly.
 
-Run as ``python -I -m autograder.channel.clean_room --fd N --seed S``.
+Run as ``python -I -m autograder.runner_side.clean_room --fd N --seed S``.
 """
 
 from __future__ import annotations
@@ -49,9 +49,9 @@ from typing import Any
 
 import numpy as np
 
-from autograder.channel import protocol
-from autograder.channel.graph_export import export
 from autograder.errors import TfgradeError
+from autograder.wire import protocol
+from autograder.wire.graph_export import export
 
 MAX_REQUEST_BYTES = 256 * 1024 * 1024
 TRACE_SECONDS = 100
@@ -68,7 +68,7 @@ class _Refusal(TfgradeError):
         self.kind = kind
 
 
-WORKER_PROGRAM = "autograder.channel.clean_room.worker"
+WORKER_PROGRAM = "autograder.runner_side.clean_room.worker"
 """The worker's name in ``sys.argv[0]``: what :mod:`autograder.profiling` stamps its stages with."""
 WORKER_SLACK_SECONDS = 10
 """How much longer than a trace may take the clean room waits for its worker's reply (the worker's own
@@ -76,7 +76,7 @@ alarm ends a trace that runs too long first)."""
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="autograder.channel.clean_room")
+    parser = argparse.ArgumentParser(prog="autograder.runner_side.clean_room")
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--trace-seconds", type=int, default=TRACE_SECONDS)

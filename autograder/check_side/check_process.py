@@ -1,12 +1,12 @@
 """The trusted check process: runs the assignment's pytest checks against the student's process.
 
 Started by the grader next to the student's process; it shares nothing with it but a socket.
-Checks get a :class:`~autograder.channel.student.Student` through the ``student`` fixture and mark their
+Checks get a :class:`~autograder.check_side.student.Student` through the ``student`` fixture and mark their
 question and points with ``@pytest.mark.question("q1", points=2)``; checks under a ``hidden``
 folder are hidden, under ``public`` public. Results go to the grader as one JSON document (``codec.CHECK_RUN``) on an
 inherited pipe (``--results-fd``), never through a file the student could reach.
 
-Run as ``python -I -m autograder.channel.check_process --student-fd N --results-fd M --checks DIR...``.
+Run as ``python -I -m autograder.check_side.check_process --student-fd N --results-fd M --checks DIR...``.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from typing import Any
 
 import pytest
 
-from autograder import checks, i18n, messages
-from autograder.channel import memo
-from autograder.channel.budget import (
+from autograder import i18n, messages
+from autograder.check_side import clean_room_handle, memo
+from autograder.check_side.budget import (
     BACKSTOP,
     WALL_LAST_RESORT,
     Budget,
@@ -38,9 +38,9 @@ from autograder.channel.budget import (
     JobClock,
     Waits,
 )
-from autograder.channel.clean_room_handle import CleanRoom
-from autograder.channel.runner import Runner
-from autograder.channel.student import CheckFailure, Student, student_text
+from autograder.check_side.clean_room_handle import CleanRoom
+from autograder.check_side.runner import Runner
+from autograder.check_side.student import CheckFailure, Student, student_text
 from autograder.core import codec
 from autograder.core.results import CheckResult, ExecutionSummary, Outcome
 
@@ -158,7 +158,7 @@ def _failure(call: pytest.CallInfo[None]) -> tuple[Outcome, str]:
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="autograder.channel.check_process")
+    parser = argparse.ArgumentParser(prog="autograder.check_side.check_process")
     parser.add_argument("--student-fd", type=int, required=True)
     parser.add_argument("--runner-fd", type=int, help="the channel to the grader's runner")
     parser.add_argument("--clean-room-fd", type=int, help="the channel to the grader's clean room")
@@ -219,9 +219,9 @@ def main(argv: list[str] | None = None) -> int:
         args.clean_room_fd, budget, clock, Waits("clean_room", args.runner_seconds))
     clean_room = CleanRoom(clean_room_channel, args.sources_file)
     # expect_tf_function traces in the clean room; course checks keep their (student, runner, name) call.
-    checks.use_clean_room(clean_room)
+    clean_room_handle.use(clean_room)
     # Results the batch's check processes share (OCR of a diagram): kept by the grader, asked over control.
-    checks.use_memo(memo.Client(control))
+    memo.use(memo.Client(control))
     plugin = GradingPlugin(student, args.hidden, args.required, runner, budget, clean_room)
     # Property checks (Hypothesis) keep no example database; what little it stores goes to a private
     # temporary folder, never next to the checks, which may be read-only.
