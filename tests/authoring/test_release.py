@@ -21,6 +21,7 @@ from factories import FakeExecutor, write_answer
 from autograder import cli
 from autograder.authoring import answer_leaks
 from autograder.authoring import release as releases
+from autograder.authoring import wheel as wheels
 from autograder.core import assignment as assignments
 from autograder.core import course as courses
 from autograder.core import requirements
@@ -182,7 +183,7 @@ def test_a_release_holds_the_notebook_the_public_checks_toml_and_readme(released
     autograph = released["autograph"]
     assert autograph.made.files == ("README.ko.txt", "README.txt", "assignment.toml", "autograph.ipynb",
                                     "autograph.ko.ipynb", "checks/public/test_public.py",
-                                    "locale/ko/LC_MESSAGES/assignment.po")
+                                    "locale/ko/LC_MESSAGES/assignment.po", wheels.wheel_name())
     korean = autograph.course.template.with_name("autograph.ko.ipynb")
     assert (autograph.made.folder / "autograph.ko.ipynb").read_bytes() == korean.read_bytes()
     assert "autograph.ko.ipynb" in (autograph.made.folder / "README.txt").read_text(encoding="utf-8")
@@ -259,7 +260,11 @@ def test_the_public_toml_keeps_what_a_self_check_needs_and_counts_the_hidden_che
 def test_the_readme_says_what_to_install_and_what_to_run(released: dict[str, Released]) -> None:
     text = (released["functional"].made.folder / "README.txt").read_text(encoding="utf-8")
 
-    assert 'pip install "tfgrade==' in text
+    # One command, from the unpacked folder: the release's own wheel, and Jupyter to open the notebook.
+    [install] = [line.strip() for line in text.splitlines() if line.strip().startswith("pip install")]
+    assert install.startswith(f"pip install {wheels.wheel_name()} jupyterlab ")  # then the course's packages
+    assert '"matplotlib' in install
+    assert wheels.wheel_name() in released["functional"].made.files
     for command in ("tfgrade check my-functional.ipynb", "tfgrade submit my-functional.ipynb", 'check("q1")'):
         assert command in text
     second = selfcheck.hidden_shares(released["functional"].course)[1]
@@ -366,8 +371,10 @@ def test_a_course_of_its_own_gets_data_packages_and_imported_helpers(tmp_path: P
     # At least what the assignment declares (a course's default may come on top).
     assert {"matplotlib>=3.8", "pandas"} <= set(data["requirements"])
     install = [line for line in (made.folder / "README.txt").read_text(encoding="utf-8").splitlines()
-               if line.strip().startswith("pip install") and "tfgrade" not in line]
-    assert len(install) == 1 and '"matplotlib>=3.8"' in install[0] and '"pandas"' in install[0]
+               if line.strip().startswith("pip install")]
+    # Still one command: the wheel, Jupyter and the packages the notebook may import.
+    assert len(install) == 1 and wheels.wheel_name() in install[0]
+    assert '"matplotlib>=3.8"' in install[0] and '"pandas"' in install[0]
     assert assignments.load(made.folder).data == made.folder / "data"
 
 
