@@ -378,7 +378,7 @@ def readme_ko(assignment: Assignment, hidden: tuple[HiddenSummary, ...], install
         f"{title} ({assignment.name})",
         "",
         "들어 있는 것",
-        f"  {notebook:<24} 과제 노트북(한국어): 복사한 다음(예: {mine}) 복사본에 답을 작성하세요",
+        f"  {notebook:<24} 과제 노트북(한국어): 복사한 다음(예: {mine}) 복사본에 답을 작성하십시오",
         f"  {assignment.template.name:<24} 같은 과제의 영어 노트북",
         f"  {'assignment.toml':<24} 문제, 배점, 제한 시간, 그리고 숨겨진 검사의 개수",
         f"  {'checks/public/':<24} 공개 검사: 직접 읽고 실행할 수 있습니다",
@@ -387,18 +387,18 @@ def readme_ko(assignment: Assignment, hidden: tuple[HiddenSummary, ...], install
         lines.append(f"  {'data/':<24} 데이터 파일: 노트북에서 data/... 로 읽습니다")
     lines += [
         "",
-        "이 폴더에서 설치하세요 (Python 3.11 이상, 가상 환경을 권합니다)",
+        "이 폴더에서 설치하십시오 (Python 3.11 이상, 가상 환경을 권합니다)",
         f"  {install}",
         "  이 폴더에 있는 wheel 파일로 tfgrade를 설치하고, TensorFlow 등 필요한 패키지는 평소 쓰는 패키지",
         "  색인에서 받으며, 노트북을 열 JupyterLab도 함께 설치합니다.",
         "",
-        "이 폴더에서 작업하세요. 그래야 tfgrade가 노트북 옆의 과제를 찾습니다",
+        "이 폴더에서 작업하십시오. 그래야 tfgrade가 노트북 옆의 과제를 찾습니다",
         f"  cp {notebook} {mine}",
         f"  tfgrade check {mine}      저장된 노트북과 공개 검사를 실행합니다",
         f"  tfgrade submit {mine}     오류 없이 실행되는지 확인하고 {zipped}을 만듭니다",
         "  노트북 셀에서:  from autograder.selfcheck import check; check(\"q1\")",
         "",
-        "-submission.zip 파일을 제출하세요.",
+        "-submission.zip 파일을 제출하십시오.",
     ]
     if hidden:
         lines += ["", "숨겨진 검사는 채점할 때만 실행됩니다. 검사하는 것:"]

@@ -281,7 +281,9 @@ def test_the_korean_readme_gives_the_same_steps_with_the_korean_notebook(release
         assert command in text
     install = [line for line in english.splitlines() if line.strip().startswith("pip install")]
     assert install and all(line in text.splitlines() for line in install)  # the same install commands
-    assert "설치" in text and "제출하세요" in text
+    assert "설치" in text and "제출하십시오" in text
+    # One register, 합니다체, in the README's own lines (the hints below them are the assignment's catalog's).
+    assert not [line for line in text.splitlines() if "하세요" in line and not line.startswith("    - ")]
     assert "README.ko.txt" in released["functional"].made.files
 
 
