@@ -145,7 +145,7 @@ def test_a_fresh_venv_installs_the_release_with_its_readme_command_and_self_chec
 ) -> None:
     system = system_path()
     found = student.run("python -c 'import autograder, importlib.util as u, json, sys; print(json.dumps("
-                        f"[autograder.__file__, [m for m in {list(LEFT_OUT)!r} if u.find_spec(m)]]))'", system)
+                        f"[autograder.__file__, [m for m in {json.dumps(LEFT_OUT)} if u.find_spec(m)]]))'", system)
     where, extras = json.loads(found.stdout)
     assert Path(where).is_relative_to(student.venv) and extras == [], found.stdout + found.stderr
 
