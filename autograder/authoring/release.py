@@ -115,9 +115,9 @@ def _write(assignment: Assignment, hidden: tuple[HiddenSummary, ...], folder: Pa
     packages = declared_packages(assignment)
     (folder / "assignment.toml").write_text(public_toml(assignment, hidden, packages), encoding="utf-8")
     install = install_command(wheel, packages)
-    (folder / README).write_text(readme(assignment, hidden, install), encoding="utf-8")
+    (folder / README).write_text(readme(assignment, hidden, install, wheel), encoding="utf-8")
     if any(_language(p) == "ko" for p in student_notebooks(assignment)):
-        (folder / README_KO).write_text(readme_ko(assignment, hidden, install), encoding="utf-8")
+        (folder / README_KO).write_text(readme_ko(assignment, hidden, install, wheel), encoding="utf-8")
     translations.write_public_catalogs(assignment, folder)  # hints and public check messages, translated
 
 
@@ -319,7 +319,7 @@ def _value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def readme(assignment: Assignment, hidden: tuple[HiddenSummary, ...], install: str) -> str:
+def readme(assignment: Assignment, hidden: tuple[HiddenSummary, ...], install: str, wheel: str) -> str:
     notebook = assignment.template.name
     mine = f"my-{notebook}"
     lines = [
@@ -331,6 +331,7 @@ def readme(assignment: Assignment, hidden: tuple[HiddenSummary, ...], install: s
           for p in student_notebooks(assignment)[1:]),
         f"  {'assignment.toml':<20} the questions, their points and limits, and the hidden checks as counts",
         f"  {'checks/public/':<20} the public checks, which you can read and run",
+        f"  {wheel}  tfgrade itself, which the command below installs from here",
     ]
     if assignment.data is not None:
         lines.append(f"  {'data/':<20} data files; your notebook reads them as data/...")
@@ -368,7 +369,7 @@ def install_command(wheel: str, packages: tuple[str, ...]) -> str:
     return "pip install " + " ".join([wheel, *STUDENT_TOOLS, *(f'"{p}"' for p in packages)])
 
 
-def readme_ko(assignment: Assignment, hidden: tuple[HiddenSummary, ...], install: str) -> str:
+def readme_ko(assignment: Assignment, hidden: tuple[HiddenSummary, ...], install: str, wheel: str) -> str:
     """:func:`readme` for Korean students: the Korean notebook to copy, hidden checks' hints from the catalog."""
     notebook = next(p.name for p in student_notebooks(assignment) if _language(p) == "ko")
     mine = f"my-{notebook}"
@@ -382,6 +383,7 @@ def readme_ko(assignment: Assignment, hidden: tuple[HiddenSummary, ...], install
         f"  {assignment.template.name:<24} 같은 과제의 영어 노트북",
         f"  {'assignment.toml':<24} 문제, 배점, 제한 시간, 그리고 숨겨진 검사의 개수",
         f"  {'checks/public/':<24} 공개 검사: 직접 읽고 실행할 수 있습니다",
+        f"  {wheel}  tfgrade 본체: 아래 명령으로 이 파일에서 설치합니다",
     ]
     if assignment.data is not None:
         lines.append(f"  {'data/':<24} 데이터 파일: 노트북에서 data/... 로 읽습니다")
