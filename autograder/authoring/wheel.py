@@ -4,7 +4,7 @@ A release made from a checkout of tfgrade (the usual case: ``make setup`` instal
 builds the wheel from that source tree, once per process: the package and the two files the build
 reads are copied to a scratch folder first, so the build leaves nothing in the checkout. Where
 tfgrade was installed from a wheel, there is no source tree to build from, and the instructor
-passes the wheel (``tfgrade release NAME --out FOLDER --wheel PATH``).
+passes the wheel (``tfgrade release NAME --out FOLDER --wheel FILE``).
 
 The wheel is built with ``SOURCE_DATE_EPOCH`` set, so its entries carry a fixed time and the same
 source gives the same bytes: a release stays comparable by its checksum.
@@ -58,7 +58,7 @@ def built() -> Path:
         raise WheelError(
             f"tfgrade runs from {where}, not from its source tree, so the release cannot build the wheel it "
             f"ships. Pass one: tfgrade release NAME --out FOLDER --wheel {wheel_name()} (build it in tfgrade's "
-            "source with `python -m build --wheel`, or download it with `pip download --no-deps "
+            "source with `pip wheel --no-deps .`, or download it with `pip download --no-deps "
             f'"tfgrade=={autograder.__version__}"`).'
         )
     out = Path(tempfile.mkdtemp(prefix="tfgrade-wheel-"))

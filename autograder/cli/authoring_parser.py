@@ -95,7 +95,7 @@ def add_release(commands: argparse._SubParsersAction) -> None:
     release_cmd.add_argument("assignment", metavar="ASSIGNMENT", help="assignment name or folder")
     release_cmd.add_argument("--out", "-o", type=Path, required=True, metavar="FOLDER",
                              help="folder to write the release folder and zip into")
-    release_cmd.add_argument("--wheel", type=Path, metavar="PATH",
+    release_cmd.add_argument("--wheel", type=Path, metavar="FILE",
                              help="the tfgrade wheel to ship in the release, which students install from (default: "
                              "built from the source tree this tfgrade runs from)")
     course_option(release_cmd)
