@@ -46,7 +46,7 @@ $(TEST_STAMP): $(STAMP)
 	-@fc-list :lang=ko 2>/dev/null | grep -q . || { $(call apt_install,no-hangul-font:$(CJK_FONT),the Korean screenshot test is skipped); }
 	touch $(TEST_STAMP)
 
-.PHONY: setup grade-samples test test-fast lint
+.PHONY: setup grade-samples test test-fast test-install lint
 setup: $(STAMP) $(COURSE_STAMP)
 
 grade-samples: $(STAMP) $(COURSE_STAMP)
@@ -70,8 +70,14 @@ lint: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow and not sandbox"
 
+# Everything but the fresh-venv install of a release (TensorFlow from the index: minutes), which has its own target.
 test: $(TEST_STAMP) $(COURSE_STAMP) lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not install"
+
+# A release installed with only its README's command in a fresh venv, then check/submit/check("q1"), with and
+# without the sandbox tools (tests/authoring/test_release_install.py). Needs the package index.
+test-install: $(STAMP)
+	$(BIN)/python -m pytest -q -m install
 
 # The tool's gettext catalogs (docs/languages.md): extract every messages.py entry into the template,
 # then bring each language's .po up to date with it (new entries arrive empty, changed ones fuzzy:

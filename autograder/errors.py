@@ -12,6 +12,7 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     ├── CourseNotFound         core.course           no course where tfgrade looked (the message lists where)
     ├── LanguageError          i18n                  a language without a catalog (also a ValueError)
     ├── ReleaseError           authoring.release     a release cannot be written or would show a secret
+    ├── WheelError             authoring.wheel       the wheel a release ships cannot be built, or is not this tfgrade's
     ├── NotebookRejected       core.notebook         a file cannot be graded as this assignment's notebook
     ├── NotebookNotFound       students.locator      check() cannot tell which notebook its kernel runs (a ValueError)
     ├── GraderError            grading.execution     no trustworthy result could be made (the grader's)
@@ -28,6 +29,7 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     ├── WorkerUnfit            interop.dask_worker   a Dask worker cannot grade as the instructor's machine would
     ├── BundleError            core.bundle           an assignment cannot be packed to grade elsewhere
     ├── WorkerReplyError       interop.distributed   a worker answered with something other than a report
+    ├── MissingExtra           extras                a feature needs a pip extra the install left out
     ├── CannotInstallPackages  student_side.kernel   a cell tries to install packages (the grader is offline)
     ├── NoNetwork              student_side.kernel   a shell command needs the network, which the sandbox lacks
     ├── ProtocolError          wire.protocol         the other side sent what the protocol refuses

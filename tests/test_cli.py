@@ -301,7 +301,7 @@ PLACEHOLDERS = {
     "gradescope-run": {"--root": "FOLDER", "--assignment": "ASSIGNMENT"},
     "otter": {"assignment": "ASSIGNMENT", "--out": "ZIP", "--course": "FOLDER"},
     "list": {"--course": "FOLDER"},
-    "release": {"assignment": "ASSIGNMENT", "--out": "FOLDER", "--course": "FOLDER"},
+    "release": {"assignment": "ASSIGNMENT", "--out": "FOLDER", "--wheel": "FILE", "--course": "FOLDER"},
     "assign": {"assignment": "ASSIGNMENT", "--course": "FOLDER"},
     "new": {"name": "ASSIGNMENT", "--lang": "LANG", "--course": "FOLDER"},
     "catalogs": {"assignment": "ASSIGNMENT", "--lang": "LANG", "--course": "FOLDER"},

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "autograder"
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("autograder", "autograder.errors"),
     ("autograder.josa", "autograder.text", "autograder.clock", "autograder.profiling", "autograder.lean_imports",
-     "autograder.plugins"),
+     "autograder.plugins", "autograder.extras"),
     ("autograder.i18n",),
     ("autograder.messages",),
     ("autograder.wire",),

@@ -11,7 +11,10 @@ A release is ``FOLDER/<name>/`` and the same folder zipped as ``FOLDER/<name>.zi
   ``[hidden.<question>]`` table per question with hidden checks: how many, their points, and what
   they test (the student-facing hints of ``requirements.toml``);
 - ``README.txt``: what to install and which commands to run; ``README.ko.txt`` the same in Korean,
-  with the Korean notebook, when the assignment has one.
+  with the Korean notebook, when the assignment has one;
+- the tfgrade wheel that made the release (``tfgrade-<version>-py3-none-any.whl``), so the README's
+  one install command works from the unpacked folder, whether or not tfgrade is on a package index
+  (see :mod:`autograder.authoring.wheel`).
 
 It never holds a hidden check, a solution, ``requirements.toml`` (it names the hidden checks),
 ``mutants.toml``, the corpus, the samples, or a path of the instructor's machine. Files and
@@ -33,9 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import autograder
 from autograder import i18n
 from autograder.authoring import translations
+from autograder.authoring import wheel as wheels
 from autograder.core.assignment import Assignment, HiddenSummary
 from autograder.core.hidden_shares import hidden_shares
 from autograder.core.requirements import check_names
@@ -67,10 +70,15 @@ class Release:
     hidden: tuple[HiddenSummary, ...]
 
 
-def release(assignment: Assignment, out: Path) -> Release:
-    """Write ``out/<name>/`` and ``out/<name>.zip`` for ``assignment``; replaces an earlier release there."""
+def release(assignment: Assignment, out: Path, wheel: Path | None = None) -> Release:
+    """Write ``out/<name>/`` and ``out/<name>.zip`` for ``assignment``; replaces an earlier release there.
+
+    ``wheel`` is the tfgrade wheel to ship; without one, it is built from the source tree this tfgrade
+    is installed from (once per process), or :class:`ReleaseError` says to pass one.
+    """
     if assignment.hidden_summary is not None:
         raise ReleaseError(f"{assignment.root} is itself a release; make a release from the course's assignment.")
+    package = wheels.checked(wheel) if wheel is not None else wheels.built()
     hidden = summary(assignment)
     target = out / assignment.name
     _check_replaceable(target)
@@ -78,8 +86,10 @@ def release(assignment: Assignment, out: Path) -> Release:
     # Built beside the target and moved in at the end, so a failure leaves the earlier release whole.
     with tempfile.TemporaryDirectory(dir=out, prefix=f".{assignment.name}-") as scratch:
         staged = Path(scratch) / assignment.name
-        _write(assignment, hidden, staged)
+        _write(assignment, hidden, staged, package.name)
         _refuse_leaks(assignment, staged)
+        # After the look for secrets: the wheel is tfgrade itself, compressed, not the course's text.
+        shutil.copyfile(package, staged / package.name)
         if target.exists():
             shutil.rmtree(target)
         staged.rename(target)
@@ -94,7 +104,7 @@ def summary(assignment: Assignment) -> tuple[HiddenSummary, ...]:
     return tuple(HiddenSummary(h.question, h.checks, h.points, h.tests) for h in hidden_shares(assignment))
 
 
-def _write(assignment: Assignment, hidden: tuple[HiddenSummary, ...], folder: Path) -> None:
+def _write(assignment: Assignment, hidden: tuple[HiddenSummary, ...], folder: Path, wheel: str) -> None:
     folder.mkdir(parents=True)
     for notebook in student_notebooks(assignment):
         shutil.copyfile(notebook, folder / notebook.name)
@@ -104,9 +114,10 @@ def _write(assignment: Assignment, hidden: tuple[HiddenSummary, ...], folder: Pa
         _copy_tree(assignment.data, folder / "data")
     packages = declared_packages(assignment)
     (folder / "assignment.toml").write_text(public_toml(assignment, hidden, packages), encoding="utf-8")
-    (folder / README).write_text(readme(assignment, hidden, packages), encoding="utf-8")
+    install = install_command(wheel, packages)
+    (folder / README).write_text(readme(assignment, hidden, install, wheel), encoding="utf-8")
     if any(_language(p) == "ko" for p in student_notebooks(assignment)):
-        (folder / README_KO).write_text(readme_ko(assignment, hidden, packages), encoding="utf-8")
+        (folder / README_KO).write_text(readme_ko(assignment, hidden, install, wheel), encoding="utf-8")
     translations.write_public_catalogs(assignment, folder)  # hints and public check messages, translated
 
 
@@ -308,10 +319,9 @@ def _value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def readme(assignment: Assignment, hidden: tuple[HiddenSummary, ...], packages: tuple[str, ...]) -> str:
+def readme(assignment: Assignment, hidden: tuple[HiddenSummary, ...], install: str, wheel: str) -> str:
     notebook = assignment.template.name
     mine = f"my-{notebook}"
-    install = _install_commands(packages)
     lines = [
         f"{assignment.title} ({assignment.name})",
         "",
@@ -321,13 +331,16 @@ def readme(assignment: Assignment, hidden: tuple[HiddenSummary, ...], packages: 
           for p in student_notebooks(assignment)[1:]),
         f"  {'assignment.toml':<20} the questions, their points and limits, and the hidden checks as counts",
         f"  {'checks/public/':<20} the public checks, which you can read and run",
+        f"  {wheel}  tfgrade itself, which the command below installs from here",
     ]
     if assignment.data is not None:
         lines.append(f"  {'data/':<20} data files; your notebook reads them as data/...")
     lines += [
         "",
-        "Install (Python 3.11 or newer; a virtual environment is a good idea)",
-        *(f"  {line}" for line in install),
+        "Install, in this folder (Python 3.11 or newer; a virtual environment is a good idea)",
+        f"  {install}",
+        "  This installs tfgrade from the wheel in this folder, its dependencies (TensorFlow among them)",
+        "  from your usual package index, and JupyterLab to open the notebook.",
         "",
         "Work in this folder, so that tfgrade finds the assignment next to your notebook",
         f"  cp {notebook} {mine}",
@@ -345,44 +358,49 @@ def readme(assignment: Assignment, hidden: tuple[HiddenSummary, ...], packages: 
     return "\n".join(lines) + "\n"
 
 
-def _install_commands(packages: tuple[str, ...]) -> list[str]:
-    """What both READMEs tell students to install: tfgrade, then the packages the notebooks may import."""
-    install = [f'pip install "tfgrade=={autograder.__version__}"']
-    if packages:
-        install.append("pip install " + " ".join(f'"{p}"' for p in packages))
-    return install
+STUDENT_TOOLS = ("jupyterlab",)
+"""What students open the notebook with; tfgrade itself does not need it."""
 
 
-def readme_ko(assignment: Assignment, hidden: tuple[HiddenSummary, ...], packages: tuple[str, ...]) -> str:
+def install_command(wheel: str, packages: tuple[str, ...]) -> str:
+    """The one command both READMEs give: the release's own wheel, Jupyter, and the packages the notebooks
+    may import. The wheel by its file name, not ``tfgrade`` with ``--find-links .``: an index could hold
+    another project's ``tfgrade`` of the same version, and pip could take that one."""
+    return "pip install " + " ".join([wheel, *STUDENT_TOOLS, *(f'"{p}"' for p in packages)])
+
+
+def readme_ko(assignment: Assignment, hidden: tuple[HiddenSummary, ...], install: str, wheel: str) -> str:
     """:func:`readme` for Korean students: the Korean notebook to copy, hidden checks' hints from the catalog."""
     notebook = next(p.name for p in student_notebooks(assignment) if _language(p) == "ko")
     mine = f"my-{notebook}"
     zipped = f"{mine.removesuffix('.ipynb')}-submission.zip"
-    install = _install_commands(packages)
     title = i18n.assignment_text(assignment.root, assignment.title, "ko")
     lines = [
         f"{title} ({assignment.name})",
         "",
         "들어 있는 것",
-        f"  {notebook:<24} 과제 노트북(한국어): 복사한 다음(예: {mine}) 복사본에 답을 작성하세요",
+        f"  {notebook:<24} 과제 노트북(한국어): 복사한 다음(예: {mine}) 복사본에 답을 작성하십시오",
         f"  {assignment.template.name:<24} 같은 과제의 영어 노트북",
         f"  {'assignment.toml':<24} 문제, 배점, 제한 시간, 그리고 숨겨진 검사의 개수",
         f"  {'checks/public/':<24} 공개 검사: 직접 읽고 실행할 수 있습니다",
+        f"  {wheel}  tfgrade 본체: 아래 명령으로 이 파일에서 설치합니다",
     ]
     if assignment.data is not None:
         lines.append(f"  {'data/':<24} 데이터 파일: 노트북에서 data/... 로 읽습니다")
     lines += [
         "",
-        "설치 (Python 3.11 이상, 가상 환경을 권합니다)",
-        *(f"  {line}" for line in install),
+        "이 폴더에서 설치하십시오 (Python 3.11 이상, 가상 환경을 권합니다)",
+        f"  {install}",
+        "  이 폴더에 있는 wheel 파일로 tfgrade를 설치하고, TensorFlow 등 필요한 패키지는 평소 쓰는 패키지",
+        "  색인에서 받으며, 노트북을 열 JupyterLab도 함께 설치합니다.",
         "",
-        "이 폴더에서 작업하세요. 그래야 tfgrade가 노트북 옆의 과제를 찾습니다",
+        "이 폴더에서 작업하십시오. 그래야 tfgrade가 노트북 옆의 과제를 찾습니다",
         f"  cp {notebook} {mine}",
         f"  tfgrade check {mine}      저장된 노트북과 공개 검사를 실행합니다",
         f"  tfgrade submit {mine}     오류 없이 실행되는지 확인하고 {zipped}을 만듭니다",
         "  노트북 셀에서:  from autograder.selfcheck import check; check(\"q1\")",
         "",
-        "-submission.zip 파일을 제출하세요.",
+        "-submission.zip 파일을 제출하십시오.",
     ]
     if hidden:
         lines += ["", "숨겨진 검사는 채점할 때만 실행됩니다. 검사하는 것:"]

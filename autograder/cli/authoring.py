@@ -165,7 +165,10 @@ def run_gradescope_run(o: GradescopeRunOptions) -> int:
 
 
 def run_otter(o: BuildOptions) -> int:
-    from autograder.interop import otter_plugin  # imports otter: only when asked
+    from autograder import extras
+
+    extras.require("otter", "tfgrade otter")  # the student install leaves otter out: say which extra adds it
+    from autograder.interop import otter_plugin
 
     assignment = load(o.assignment, o.course)
     out = otter_plugin.build_zip(assignment, o.out or Path(f"{assignment.name}-otter.zip"))
@@ -174,7 +177,7 @@ def run_otter(o: BuildOptions) -> int:
 
 
 def run_release(o: ReleaseOptions) -> int:
-    made = releases.release(load(o.assignment, o.course), o.out)
+    made = releases.release(load(o.assignment, o.course), o.out, o.wheel)
     print(f"Wrote {made.folder}/ ({len(made.files)} files) and {made.zip} ({made.zip.stat().st_size:,} bytes).")
     for share in made.hidden:
         print(f"  {share.question}: {share.checks} hidden check(s), {report.format_number(share.points)} point(s), "

@@ -86,14 +86,18 @@ def add_release(commands: argparse._SubParsersAction) -> None:
         "release",
         help="write the zip students download: notebook, public checks, no secrets (instructors)",
         description="Write FOLDER/<name>/ and FOLDER/<name>.zip for students: the student notebook, the public "
-        "checks, data/, a README.txt that says what to install and run, and a public assignment.toml that says, "
-        "per question, how many hidden checks there are, their points and what they test. Never a hidden "
+        "checks, data/, the tfgrade wheel, a README.txt that says what to install and run, and a public "
+        "assignment.toml that says, per question, how many hidden checks there are, their points and what they "
+        "test. Never a hidden "
         "check, a solution, requirements.toml, mutants.toml, the corpus or the samples. An earlier release "
         "in FOLDER is replaced.",
     )
     release_cmd.add_argument("assignment", metavar="ASSIGNMENT", help="assignment name or folder")
     release_cmd.add_argument("--out", "-o", type=Path, required=True, metavar="FOLDER",
                              help="folder to write the release folder and zip into")
+    release_cmd.add_argument("--wheel", type=Path, metavar="FILE",
+                             help="the tfgrade wheel to ship in the release, which students install from (default: "
+                             "built from the source tree this tfgrade runs from)")
     course_option(release_cmd)
     release_cmd.set_defaults(options=options.ReleaseOptions)
 

@@ -191,6 +191,7 @@ class ReleaseOptions(Options):
     assignment: str
     out: Path
     course: Path | None = None
+    wheel: Path | None = None
 
 
 @dataclass(frozen=True)

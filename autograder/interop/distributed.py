@@ -52,13 +52,14 @@ class DaskGrader:
     """Grades one submission per Dask task; use as a context manager so the client closes."""
 
     def __init__(self, scheduler: str, assignment: Assignment, settings: WorkerSettings | None = None) -> None:
-        from distributed import Client
+        from autograder import extras
 
+        client_class = extras.require("distributed", "Grading on a Dask cluster (--scheduler)").Client
         from autograder.interop import dask_worker
 
         self._assignment = assignment
         self._bundle: AssignmentBundle = dask_worker.AssignmentBundle.of(assignment, settings or WorkerSettings())
-        self._client = Client(scheduler)
+        self._client = client_class(scheduler)
         self._refused = ""
         """Why some worker could not take the assignment (e.g. its tfgrade is too old to know the plugin)."""
         try:

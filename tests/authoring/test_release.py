@@ -21,6 +21,7 @@ from factories import FakeExecutor, write_answer
 from autograder import cli
 from autograder.authoring import answer_leaks
 from autograder.authoring import release as releases
+from autograder.authoring import wheel as wheels
 from autograder.cli import seam
 from autograder.core import assignment as assignments
 from autograder.core import course as courses
@@ -183,7 +184,7 @@ def test_a_release_holds_the_notebook_the_public_checks_toml_and_readme(released
     autograph = released["autograph"]
     assert autograph.made.files == ("README.ko.txt", "README.txt", "assignment.toml", "autograph.ipynb",
                                     "autograph.ko.ipynb", "checks/public/test_public.py",
-                                    "locale/ko/LC_MESSAGES/assignment.po")
+                                    "locale/ko/LC_MESSAGES/assignment.po", wheels.wheel_name())
     korean = autograph.course.template.with_name("autograph.ko.ipynb")
     assert (autograph.made.folder / "autograph.ko.ipynb").read_bytes() == korean.read_bytes()
     assert "autograph.ko.ipynb" in (autograph.made.folder / "README.txt").read_text(encoding="utf-8")
@@ -260,7 +261,11 @@ def test_the_public_toml_keeps_what_a_self_check_needs_and_counts_the_hidden_che
 def test_the_readme_says_what_to_install_and_what_to_run(released: dict[str, Released]) -> None:
     text = (released["functional"].made.folder / "README.txt").read_text(encoding="utf-8")
 
-    assert 'pip install "tfgrade==' in text
+    # One command, from the unpacked folder: the release's own wheel, and Jupyter to open the notebook.
+    [install] = [line.strip() for line in text.splitlines() if line.strip().startswith("pip install")]
+    assert install.startswith(f"pip install {wheels.wheel_name()} jupyterlab ")  # then the course's packages
+    assert '"matplotlib' in install
+    assert wheels.wheel_name() in released["functional"].made.files
     for command in ("tfgrade check my-functional.ipynb", "tfgrade submit my-functional.ipynb", 'check("q1")'):
         assert command in text
     second = selfcheck.hidden_shares(released["functional"].course)[1]
@@ -277,7 +282,9 @@ def test_the_korean_readme_gives_the_same_steps_with_the_korean_notebook(release
         assert command in text
     install = [line for line in english.splitlines() if line.strip().startswith("pip install")]
     assert install and all(line in text.splitlines() for line in install)  # the same install commands
-    assert "설치" in text and "제출하세요" in text
+    assert "설치" in text and "제출하십시오" in text
+    # One register, 합니다체, in the README's own lines (the hints below them are the assignment's catalog's).
+    assert not [line for line in text.splitlines() if "하세요" in line and not line.startswith("    - ")]
     assert "README.ko.txt" in released["functional"].made.files
 
 
@@ -367,8 +374,10 @@ def test_a_course_of_its_own_gets_data_packages_and_imported_helpers(tmp_path: P
     # At least what the assignment declares (a course's default may come on top).
     assert {"matplotlib>=3.8", "pandas"} <= set(data["requirements"])
     install = [line for line in (made.folder / "README.txt").read_text(encoding="utf-8").splitlines()
-               if line.strip().startswith("pip install") and "tfgrade" not in line]
-    assert len(install) == 1 and '"matplotlib>=3.8"' in install[0] and '"pandas"' in install[0]
+               if line.strip().startswith("pip install")]
+    # Still one command: the wheel, Jupyter and the packages the notebook may import.
+    assert len(install) == 1 and wheels.wheel_name() in install[0]
+    assert '"matplotlib>=3.8"' in install[0] and '"pandas"' in install[0]
     assert assignments.load(made.folder).data == made.folder / "data"
 
 
