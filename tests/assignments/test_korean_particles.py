@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from autograder.core.validate import corpus
 
+from autograder.authoring.validate import corpus
 from autograder.core import codec, scoring
 from autograder.core.assignment import Assignment
 from autograder.grading import batch
