@@ -65,9 +65,8 @@ def processes_of(name: str) -> set[int]:
     pids: set[int] = set()
     for hierarchy in cpu_account.HIERARCHIES:
         for top in (cpu_account.ROOT / hierarchy / name, cpu_account.ROOT / hierarchy / f"{name}-jobs"):
-            if top.is_dir():
-                for procs in top.rglob("cgroup.procs"):
-                    pids.update(int(p) for p in _read(procs).split())
+            for folder, _groups, _files in os.walk(top):  # os.walk, unlike rglob, skips a group removed meanwhile
+                pids.update(int(p) for p in _read(Path(folder) / "cgroup.procs").split())
     return pids
 
 
