@@ -289,12 +289,16 @@ class SideBySide:
         self.dask_cpu = [now - then for now, then in zip(self._cluster_cpu(), before, strict=True)]
         self.held = {"rss": self.scheduler.status("VmRSS"), "hwm": self.scheduler.status("VmHWM"),
                      "worker_hwm": max(w.status("VmHWM") for w in self.workers)}
+        print(f"dask batch: wall {self.runs['dask'].wall:.1f} s, client cpu {self.runs['dask'].cpu:.1f} s, scheduler "
+              f"{self.dask_cpu[0]:.1f} s, workers {', '.join(f'{c:.1f}' for c in self.dask_cpu[1:])} s", flush=True)
 
     def local(self) -> None:
         """Meanwhile the cluster idles: its CPU now is what it costs per second doing nothing."""
         before = self._cluster_cpu()
         self.runs["local"] = run_batch(self.copies, self.instructor / "out-local", len(self.workers), [])
         self.idle_cpu = [now - then for now, then in zip(self._cluster_cpu(), before, strict=True)]
+        print(f"local batch: wall {self.runs['local'].wall:.1f} s, cpu {self.runs['local'].cpu:.1f} s; "
+              f"the idle cluster meanwhile {', '.join(f'{c:.1f}' for c in self.idle_cpu)} s", flush=True)
 
     def report(self, n: int) -> None:
         logs = [read_log(w.log) if w.log else [] for w in self.workers]
