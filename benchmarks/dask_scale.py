@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import cpu_account
-from batch_throughput import copy_submissions, pick
+from batch_throughput import copy_submissions, pick, pool
 from cpu_account import Measured
 
 BIN = Path(sys.executable).parent
@@ -102,6 +102,11 @@ class Party:
     def cpu(self) -> float:
         own, jobs = self.groups
         return cpu_account.usage_seconds(own) + (cpu_account.usage_seconds(jobs) if jobs.is_dir() else 0.0)
+
+    def process_cpu(self) -> float:
+        """The party's own process (not its children): utime + stime from /proc/PID/stat."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def status(self, key: str) -> int:
         """A /proc/PID/status figure in bytes (VmRSS, VmHWM)."""
@@ -233,6 +238,15 @@ def share(part: float, whole: float) -> str:
 # -- the run --------------------------------------------------------------------------------------
 
 
+def only(file_name: str, count: int) -> dict[str, list[Path]]:
+    """``count`` copies of the pool's notebook named ``file_name``, under its assignment."""
+    found = {name: [p for p in paths if p.name == file_name] for name, paths in pool().items()}
+    for name, paths in found.items():
+        if paths:
+            return {name: paths[:1] * count}
+    raise SystemExit(f"no notebook named {file_name} in the pool")
+
+
 def grade_commands(copies: dict[str, list[Path]], out: Path, jobs: int, extra: list[str]) -> list[list[str]]:
     return [["grade", str(out.parent / "submissions" / name), "-a", name, "-j", str(jobs), "--out",
              str(out / name), *extra] for name in copies]
@@ -247,8 +261,10 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--dask-first", action="store_true", help="grade on the cluster before the local batch")
+    parser.add_argument("--only", metavar="FILE", help="grade --count copies of this one notebook of the mix's pool "
+                        "(its file name), e.g. to see whether a grade that differed differs again")
     args = parser.parse_args()
-    chosen = pick(args.count)
+    chosen = only(args.only, args.count) if args.only else pick(args.count)
     load_before = os.getloadavg()
     print(f"{args.count} submissions ({', '.join(f'{k} {len(v)}' for k, v in chosen.items())}); {args.workers} "
           f"workers x 1 thread vs local -j {args.workers}; {cpu_account.how()}", flush=True)
@@ -280,7 +296,8 @@ class SideBySide:
         self.idle_rss = scheduler.status("VmRSS")
 
     def _cluster_cpu(self) -> list[float]:
-        return [self.scheduler.cpu(), *(w.cpu() for w in self.workers)]
+        """The scheduler's, each worker's cgroup's, then the worker processes' own CPU so far."""
+        return [self.scheduler.cpu(), *(w.cpu() for w in self.workers), *(w.process_cpu() for w in self.workers)]
 
     def dask(self) -> None:
         before = self._cluster_cpu()
@@ -289,8 +306,9 @@ class SideBySide:
         self.dask_cpu = [now - then for now, then in zip(self._cluster_cpu(), before, strict=True)]
         self.held = {"rss": self.scheduler.status("VmRSS"), "hwm": self.scheduler.status("VmHWM"),
                      "worker_hwm": max(w.status("VmHWM") for w in self.workers)}
+        workers = ", ".join(f"{c:.1f}" for c in self.dask_cpu[1:len(self.workers) + 1])
         print(f"dask batch: wall {self.runs['dask'].wall:.1f} s, client cpu {self.runs['dask'].cpu:.1f} s, scheduler "
-              f"{self.dask_cpu[0]:.1f} s, workers {', '.join(f'{c:.1f}' for c in self.dask_cpu[1:])} s", flush=True)
+              f"{self.dask_cpu[0]:.1f} s, workers {workers} s", flush=True)
 
     def local(self) -> None:
         """Meanwhile the cluster idles: its CPU now is what it costs per second doing nothing."""
@@ -303,7 +321,7 @@ class SideBySide:
     def report(self, n: int) -> None:
         logs = [read_log(w.log) if w.log else [] for w in self.workers]
         splits = {w.name: split(log, total, first_process_cpu(log))
-                  for w, log, total in zip(self.workers, logs, self.dask_cpu[1:], strict=True)}
+                  for w, log, total in zip(self.workers, logs, self.dask_cpu[1:len(self.workers) + 1], strict=True)}
         idle = {"rss": self.idle_rss}
         report(n, self.runs, splits, self.dask_cpu[0], idle, self.held, same_grades(self.instructor, list(self.copies)))
         idle_line(self.runs, self.idle_cpu, self.dask_cpu[0], splits)
@@ -315,14 +333,21 @@ class SideBySide:
 
 def idle_line(runs: dict[str, Measured], idle_cpu: list[float], scheduler_cpu: float,
               splits: dict[str, WorkerSplit]) -> None:
-    """The cluster's CPU while idle (during the local batch), and the overhead once that is taken out."""
-    rate_scheduler, rate_workers = idle_cpu[0] / runs["local"].wall, sum(idle_cpu[1:]) / runs["local"].wall
-    wall, tasks = runs["dask"].wall, max(sum(s.tasks for s in splits.values()), 1)
+    """What the cluster costs idle (measured during the local batch), and the per-task overhead without it.
+
+    ``idle_cpu``: the scheduler's, each worker's cgroup's, then each worker process's own CPU over the local batch.
+    """
+    count, wall, idle_wall = len(splits), runs["dask"].wall, runs["local"].wall
+    scheduler_rate = idle_cpu[0] / idle_wall
+    group_rate, process_rate = sum(idle_cpu[1:count + 1]) / idle_wall, sum(idle_cpu[count + 1:]) / idle_wall
+    tasks = max(sum(s.tasks for s in splits.values()), 1)
     grading = sum(s.grading for s in splits.values())
-    per_task = scheduler_cpu - rate_scheduler * wall + sum(s.overhead for s in splits.values()) - rate_workers * wall
-    print(f"idle cluster (measured during the local batch): scheduler {rate_scheduler * 1000:.0f} ms cpu per second, "
-          f"workers {rate_workers / len(splits) * 1000:.0f} ms per second each; overhead less those idle ticks "
-          f"{per_task:.2f} s = {per_task / tasks * 1000:.0f} ms per task = {share(per_task, grading)} of grading cpu")
+    per_task = scheduler_cpu - scheduler_rate * wall + sum(s.overhead for s in splits.values()) - process_rate * wall
+    print(f"idle cluster (measured during the local batch): scheduler {scheduler_rate * 1000:.0f} ms cpu per second; "
+          f"each worker {group_rate / count * 1000:.0f} ms per second with its fork server, "
+          f"{process_rate / count * 1000:.0f} ms of it in the worker process")
+    print(f"per-task overhead less the scheduler's and worker processes' idle ticks: {per_task:.2f} s = "
+          f"{per_task / tasks * 1000:.0f} ms per task = {share(per_task, grading)} of grading cpu")
 
 
 def same_grades(instructor: Path, names: list[str]) -> str:
@@ -333,9 +358,15 @@ def same_grades(instructor: Path, names: list[str]) -> str:
     for name in names:
         rows = [{r["submission"]: (r.get("status"), r.get("score")) for r in
                  csv.DictReader((instructor / out / name / "grades.csv").open())} for out in ("out-dask", "out-local")]
-        differ += [f"{name}/{key}" for key in rows[1] if rows[0].get(key) != rows[1][key]]
+        differ += [f"{name}/{Path(key).name} (dask {rows[0].get(key)}, local {rows[1][key]})"
+                   for key in rows[1] if rows[0].get(key) != rows[1][key]]
         differ += [f"{name}/{key} (dask only)" for key in rows[0] if key not in rows[1]]
-    return "identical" if not differ else f"DIFFER for {len(differ)}: {', '.join(differ[:10])}"
+    if not differ:
+        return "identical"
+    keep = Path(tempfile.mkdtemp(prefix="tfgrade-dask-scale-differ-"))  # the run's folder goes: keep both batches
+    for out in ("out-dask", "out-local"):
+        shutil.copytree(instructor / out, keep / out)
+    return f"DIFFER for {len(differ)}: {', '.join(differ[:10])}; both batches kept in {keep}"
 
 
 def report(n: int, runs: dict[str, Measured], splits: dict[str, WorkerSplit], scheduler_cpu: float,
