@@ -44,6 +44,15 @@ from cpu_account import Measured
 
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 120.0
+QUIET = {
+    "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s",
+    "DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL": "5s",
+    "DASK_DISTRIBUTED__WORKER__MEMORY__MONITOR_INTERVAL": "1s",
+    "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+}
+"""Dask's housekeeping slowed down (docs/dask.md): by default an idle worker spends ~36 ms of CPU a second on
+its event-loop tick (20 ms), system and memory monitors and the statistical profiler (every 10 ms), and an idle
+scheduler ~19 ms."""
 LOG_ENV = "TFGRADE_BENCH_WORKER_LOG"
 
 
@@ -118,12 +127,13 @@ class Party:
 
 
 @contextmanager
-def party(stack: ExitStack, name: str, argv: list[str], home: Path, log: Path | None = None) -> Iterator[Party]:
+def party(stack: ExitStack, name: str, argv: list[str], home: Path, log: Path | None = None,
+          env: dict[str, str] | None = None) -> Iterator[Party]:
     groups = stack.enter_context(cpu_account._groups(f"tfgrade-dask-{name}-{os.getpid()}"))
     if groups is None:
         raise SystemExit("dask_scale needs cgroups it can make (root, cgroup v1 cpuacct or v2)")
     home.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(argv, cwd=home, start_new_session=True, stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(argv, cwd=home, start_new_session=True, stdout=subprocess.DEVNULL, env=env,
                                stderr=(home / f"{name}.log").open("wb"), preexec_fn=cpu_account._joiner(groups[0]))
     try:
         yield Party(name, process, groups, log)
@@ -136,11 +146,11 @@ def party(stack: ExitStack, name: str, argv: list[str], home: Path, log: Path | 
             process.wait()
 
 
-def start_scheduler(stack: ExitStack, base: Path) -> tuple[Party, str]:
+def start_scheduler(stack: ExitStack, base: Path, env: dict[str, str]) -> tuple[Party, str]:
     file = base / "scheduler" / "scheduler.json"
     argv = [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
             "--scheduler-file", str(file)]
-    scheduler = stack.enter_context(party(stack, "scheduler", argv, base / "scheduler"))
+    scheduler = stack.enter_context(party(stack, "scheduler", argv, base / "scheduler", env=env))
     deadline = time.monotonic() + STARTUP_SECONDS
     while not file.exists():
         if time.monotonic() > deadline or scheduler.process.poll() is not None:
@@ -149,7 +159,7 @@ def start_scheduler(stack: ExitStack, base: Path) -> tuple[Party, str]:
     return scheduler, json.loads(file.read_text())["address"]
 
 
-def start_worker(stack: ExitStack, base: Path, hidden: Path, address: str, number: int) -> Party:
+def start_worker(stack: ExitStack, base: Path, hidden: Path, address: str, number: int, env: dict[str, str]) -> Party:
     """A worker that cannot see ``hidden`` (a tmpfs over it in its own mount namespace), in a home of its own."""
     name = f"worker{number}"
     home, log = base / name, base / name / "tasks.jsonl"
@@ -160,7 +170,7 @@ def start_worker(stack: ExitStack, base: Path, hidden: Path, address: str, numbe
               "--local-directory", str(home / "scratch")]
     argv = [shutil.which("unshare") or "unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script,
             "sh", shutil.which("mount") or "mount", str(hidden), str(home), *worker]
-    return stack.enter_context(party(stack, name, argv, home, log))
+    return stack.enter_context(party(stack, name, argv, home, log, env=env))
 
 
 def wait_for_workers(address: str, count: int) -> None:
@@ -266,18 +276,22 @@ def main() -> int:
     parser.add_argument("--dask-first", action="store_true", help="grade on the cluster before the local batch")
     parser.add_argument("--only", metavar="FILE", help="grade --count copies of this one notebook of the mix's pool "
                         "(its file name), e.g. to see whether a grade that differed differs again")
+    parser.add_argument("--quiet-housekeeping", action="store_true",
+                        help="start the scheduler and workers with Dask's housekeeping slowed down (QUIET)")
     args = parser.parse_args()
+    env = {**os.environ, **(QUIET if args.quiet_housekeeping else {})}
     chosen = only(args.only, args.count) if args.only else pick(args.count)
     load_before = os.getloadavg()
     print(f"{args.count} submissions ({', '.join(f'{k} {len(v)}' for k, v in chosen.items())}); {args.workers} "
-          f"workers x 1 thread vs local -j {args.workers}; {cpu_account.how()}", flush=True)
+          f"workers x 1 thread vs local -j {args.workers}; Dask housekeeping "
+          f"{'slowed (QUIET)' if args.quiet_housekeeping else 'as by default'}; {cpu_account.how()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="tfgrade-dask-scale-") as tmp, ExitStack() as stack:
         base = Path(tmp)
         instructor = base / "instructor"
         (instructor / "submissions").mkdir(parents=True)
         copies = copy_submissions(chosen, instructor / "submissions")
-        scheduler, address = start_scheduler(stack, base / "cluster")
-        workers = [start_worker(stack, base / "cluster", instructor, address, n) for n in range(args.workers)]
+        scheduler, address = start_scheduler(stack, base / "cluster", env)
+        workers = [start_worker(stack, base / "cluster", instructor, address, n, env) for n in range(args.workers)]
         wait_for_workers(address, args.workers)
         side = SideBySide(copies, instructor, scheduler, workers, address)
         for which in (["dask", "local"] if args.dask_first else ["local", "dask"]):
