@@ -144,6 +144,7 @@ def test_with_a_scheduler_the_workers_grade_and_each_checks_its_own_sandbox(
 
     opened: list[tuple[str, distributed.WorkerSettings]] = []
     closed: list[bool] = []
+    asked: list[int] = []
     on_workers = FakeExecutor()
 
     class FakeCluster:
@@ -153,6 +154,10 @@ def test_with_a_scheduler_the_workers_grade_and_each_checks_its_own_sandbox(
 
         def __call__(self, path: Path) -> object:
             return grade(path, self.assignment, on_workers)  # type: ignore[arg-type]
+
+        def in_flight(self, jobs: int) -> int:
+            asked.append(jobs)
+            return jobs
 
         def __enter__(self) -> FakeCluster:
             return self
@@ -166,9 +171,9 @@ def test_with_a_scheduler_the_workers_grade_and_each_checks_its_own_sandbox(
     path = write_answer(tmp_path / "alice.ipynb")
 
     code = cli.main(["grade", str(path), "-a", "autograph", "-o", str(tmp_path / "out"), "--scheduler", "tcp://x:1",
-                     "--no-fork-server"])
+                     "--no-fork-server", "-j", "3"])
 
-    assert code == 0 and closed == [True]
+    assert code == 0 and closed == [True] and asked == [3]  # the cluster's threads may raise -j (in_flight)
     workers = distributed.WorkerSettings(sandbox=True, allow_unisolated=False, fork_server=False)
     assert opened == [("tcp://x:1", workers)]
     assert len(on_workers.calls) == 1 and here.calls == []

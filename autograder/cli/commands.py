@@ -189,7 +189,8 @@ def _grade_batch(o: GradeOptions, assignment: assignments.Assignment, executor: 
     workers = distributed.WorkerSettings(sandbox=not o.no_sandbox, fork_server=not o.no_fork_server,
                                          allow_unisolated=o.allow_unisolated or o.no_sandbox)
     with distributed.cluster(o.scheduler, assignment, workers) as grader:
-        result = batch.grade_all(paths, assignment, executor, o.out, progress=err, jobs=o.jobs, grader=grader,
+        jobs = grader.in_flight(o.jobs) if grader else o.jobs
+        result = batch.grade_all(paths, assignment, executor, o.out, progress=err, jobs=jobs, grader=grader,
                                  student_id=batch.student_namer(o.student_id), adjust=extras.adjust,
                                  with_solutions=o.with_solutions, dues=extras.dues, roster_ids=extras.roster_ids)
     return result
