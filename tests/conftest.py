@@ -9,9 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder.core import assignment
-from autograder.grading.execution import ProcessExecutor
-from autograder.grading.pipeline import Graded, grade
+from autograder import lean_imports
+
+lean_imports.jsonschema()  # as the tfgrade command does: a second less for every test run that reads notebooks
+
+from autograder.core import assignment  # noqa: E402
+from autograder.grading.execution import ProcessExecutor  # noqa: E402
+from autograder.grading.pipeline import Graded, grade  # noqa: E402
 
 # A fork server per process, as before warm servers: a test sees only the processes it started, and none
 # outlives the run (tests/sandbox/test_warm_server.py turns warm servers on where it tests them).

@@ -112,6 +112,7 @@ def run_checks(tmp_path: Path, checks: dict[str, str], *, answer_seconds: float,
     return document, student
 
 
+@pytest.mark.slow
 def test_once_the_budget_is_spent_the_running_check_is_stopped_and_the_rest_fail_at_once(tmp_path: Path) -> None:
     # Every answer takes 2 s (under the 3 s request limit); the budget of 5 s ends during the third check.
     files = {"test_a.py": SLOW_CHECKS, "test_b.py": MORE_CHECKS}

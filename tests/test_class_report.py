@@ -470,6 +470,7 @@ def test_written_report_parses_and_has_charts_made_of_rects(tmp_path: Path) -> N
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine to render the page with")
 def test_headless_chromium_renders_the_page_with_its_charts(tmp_path: Path) -> None:
     page = class_report_html(small_batch(), title="Week 3")

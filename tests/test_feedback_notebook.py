@@ -492,6 +492,7 @@ def test_grade_refuses_with_solutions_when_the_assignment_has_none(tmp_path, mon
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine to render the page with")
 def test_headless_chromium_shows_the_summary_and_the_results_cells(tmp_path, autograph) -> None:
     checks = autograph_checks("q2_public")

@@ -299,6 +299,7 @@ UNASSIGNED = "\u0378"
 """A code point with no character: every font draws it as its 'missing glyph' box."""
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine to render the page with")
 def test_chromium_draws_a_korean_feedback_page_in_hangul_glyphs_not_boxes(tmp_path: Path) -> None:
     """Without a font that has Hangul, every syllable is drawn as the same missing-glyph box, exactly as
@@ -331,6 +332,7 @@ def _screenshot(html: str, stem: Path) -> Path:
     return shot
 
 
+@pytest.mark.slow
 def test_a_release_carries_the_public_part_of_the_assignments_catalog(small_course: Path, tmp_path: Path) -> None:
     from autograder.authoring import release
     from autograder.cli import main

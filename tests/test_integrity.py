@@ -256,6 +256,7 @@ HOSTILE_IN_HONEST_CORPORA = {"tests/notebooks/autograph/monkeypatch-frameworks.i
 """The scenario corpora hold one notebook that patches numpy, pytest and tf.debugging (it scores its honest part)."""
 
 
+@pytest.mark.slow
 def test_honest_corpora_solutions_and_samples_are_not_flagged() -> None:
     paths = corpus("tests/notebooks/autograph/*.ipynb", "tests/notebooks/functional/*.ipynb",
                    "tests/notebooks/custom_layers/*.ipynb", "solutions/*.ipynb", "assignments/*/samples/*.ipynb",

@@ -62,6 +62,7 @@ def test_help_display_and_the_output_history_work_as_in_jupyter(tmp_path: Path) 
     assert "Shown()" in output and "Out[4]: 7" in output and "Object `missing_name` not found." in output
 
 
+@pytest.mark.slow
 def test_pip_install_fails_in_its_own_cell_and_the_next_cell_runs(tmp_path: Path) -> None:
     cells = [
         "%pip install requests",
@@ -129,6 +130,7 @@ def test_source_of_functions_is_found_for_autograph_in_every_kind_of_cell(tmp_pa
         assert run.get("files") == ["<notebook cell 1>", "<notebook cell 2>", "<notebook cell 3>"]
 
 
+@pytest.mark.slow
 def test_timeout_and_exit_are_errors_of_their_cells_and_later_cells_run(tmp_path: Path) -> None:
     cells = [
         "before = 1",
@@ -148,6 +150,7 @@ def test_timeout_and_exit_are_errors_of_their_cells_and_later_cells_run(tmp_path
     assert "To exit: use" not in run.output[0]
 
 
+@pytest.mark.slow
 def test_the_cell_limit_counts_cpu_time_and_a_sleeping_cell_meets_the_backstop(tmp_path: Path) -> None:
     """cell_seconds is CPU time (load cannot make an honest cell hit it); a cell that sleeps is
     stopped at three times as much wall time less the time it waited for a CPU."""
@@ -203,6 +206,7 @@ def test_time_magic_really_trains_a_model_and_autograph_converts_cells(tmp_path:
     assert "Wall time" in run.output[0] and "Out[6]: <Sequential" in run.output[0]
 
 
+@pytest.mark.slow
 def test_the_fork_server_preloads_what_the_students_shell_imports(tmp_path: Path) -> None:
     """What the shell imports only when it starts would be imported again in every student process."""
     script = f"""

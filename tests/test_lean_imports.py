@@ -5,8 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 PROBE = """
 import sys
+
+import pytest
 from autograder import lean_imports
 lean_imports.jsonschema()
 import nbformat
@@ -17,11 +21,13 @@ print("rfc3987_syntax" in sys.modules)
 """
 
 
+@pytest.mark.slow
 def test_nbformat_validates_without_rfc3987_syntax_which_stays_importable() -> None:
     done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "True"]
 
 
+@pytest.mark.slow
 def test_a_command_reads_notebooks_without_it() -> None:
     probe = ("import sys; from autograder.cli import main; main(['list', '--course', 'nowhere']);"
              "print('rfc3987_syntax' in sys.modules, 'jsonschema' in sys.modules)")

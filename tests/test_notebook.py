@@ -231,6 +231,7 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     assert len(load(path, "tiny").cells) == 1
 
 
+@pytest.mark.slow
 def test_forty_thousand_cells_load_with_their_numbers(tmp_path: Path) -> None:
     loaded = load(hostile_files.many_cells_notebook(tmp_path / "many.ipynb", 40_000), "tiny")
 

@@ -85,6 +85,7 @@ def test_a_bad_requirements_list_names_the_file_and_what_to_write(tmp_path: Path
     assert str(folder / "assignment.toml") in str(raised.value)
 
 
+@pytest.mark.slow
 def test_a_release_keeps_the_assignments_list_without_its_course(tmp_path: Path) -> None:
     """A release has no course above it: the list it carries is complete, not added to the default."""
     folder = course_with_tiny(tmp_path / "course", 'requirements = ["pandas"]\n', 'requirements = ["Pillow"]')
@@ -122,6 +123,7 @@ def test_missing_compares_installed_versions() -> None:
     assert packages.missing(wanted) == [f"numpy<{numpy}", "tfgrade-surely-not-a-distribution"]
 
 
+@pytest.mark.slow
 def test_import_names_come_from_the_installed_files() -> None:
     # Distributions tfgrade itself needs, whose names differ from their modules' (as Pillow -> PIL).
     assert packages.import_names("PyYAML>=5") == ("yaml",)

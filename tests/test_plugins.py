@@ -78,6 +78,7 @@ def run(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, cwd=ROOT, check=False)
 
 
+@pytest.mark.slow
 def test_an_installed_export_format_is_offered_and_listed_and_broken_ones_are_left_out(site: Path) -> None:
     done = run(site, "-m", "autograder", "export", "--help")
     assert done.returncode == 0, done.stderr
@@ -89,6 +90,7 @@ def test_an_installed_export_format_is_offered_and_listed_and_broken_ones_are_le
     assert "summary.txt" in grade_help and "one-line summary" in grade_help
 
 
+@pytest.mark.slow
 def test_a_grade_writes_the_plugins_export_and_its_file_for_each_submission(site: Path, tmp_path: Path) -> None:
     done = run(site, "-c", GRADE, str(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr

@@ -162,6 +162,7 @@ def test_unexpected_event_counts_as_died() -> None:
     assert "no check could use it" in summary.message
 
 
+@pytest.mark.slow
 def test_run_that_never_gets_ready_times_out_naming_the_running_cell() -> None:
     def script(peer: Peer) -> None:
         peer.events([{"event": "cell_start", "cell": 2}])
@@ -376,6 +377,7 @@ def test_reply_without_ok_makes_the_student_unavailable() -> None:
             student.get("x")
 
 
+@pytest.mark.slow
 def test_a_request_the_student_never_reads_times_out_as_no_answer() -> None:
     # A request larger than the socket buffers, to a process that never reads: the send itself
     # times out, and that is the student's silence, not a grader error.

@@ -177,6 +177,7 @@ def test_validate_names_the_hint_and_the_line_when_a_hint_gives_the_answer(tmp_p
     )
 
 
+@pytest.mark.slow
 def test_tfgrade_validate_prints_the_leak_and_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
