@@ -40,7 +40,7 @@ from autograder import i18n
 from autograder.authoring import translations
 from autograder.authoring import wheel as wheels
 from autograder.core.assignment import Assignment, HiddenSummary
-from autograder.core.hidden_shares import hidden_shares
+from autograder.core.check_shares import hidden_shares
 from autograder.core.requirements import check_names
 from autograder.errors import TfgradeError
 

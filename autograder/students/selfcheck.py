@@ -24,7 +24,7 @@ from pathlib import Path
 from autograder import i18n, messages
 from autograder.core import assignment as assignments
 from autograder.core import notebook as notebooks
-from autograder.core.hidden_shares import HiddenShare, hidden_shares
+from autograder.core.check_shares import HiddenShare, hidden_shares
 from autograder.core.results import CheckResult
 from autograder.grading.execution import Executor, ProcessExecutor
 from autograder.grading.pipeline import Graded, grade
