@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,16 @@ CODE_CELL_MAGICS = frozenset({"time", "capture"})
 """Cell magics whose body runs as ordinary code in the notebook's namespace: read as that code."""
 
 
+_PARSING = threading.Lock()
+
+
+def _parse(source: str, filename: str) -> ast.Module:
+    """``ast.parse``, one thread at a time: a batch grades in threads, and CPython 3.11 before 3.11.8 can raise
+    "SystemError: AST constructor recursion depth mismatch" when two threads build ASTs at once."""
+    with _PARSING:
+        return ast.parse(source, filename=filename)
+
+
 def parse_cell(number: int, cell_source: str) -> ParsedCell:
     parsed = _parse_plain(number, cell_source)
     if parsed is not None:
@@ -66,7 +77,7 @@ def _parse_plain(number: int, cell_source: str) -> ParsedCell | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(cell_source, filename=f"<cell {number}>")
+            tree = _parse(cell_source, f"<cell {number}>")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     return ParsedCell(number, cell_source, tree)
@@ -90,7 +101,7 @@ def _parse_python(number: int, python: str) -> ParsedCell:
         with warnings.catch_warnings():
             # An invalid escape in a student's string is the student's business, not a grader warning.
             warnings.simplefilter("ignore")
-            tree: ast.Module | None = ast.parse(python, filename=f"<cell {number}>")
+            tree: ast.Module | None = _parse(python, f"<cell {number}>")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         tree = None
     return ParsedCell(number, python, tree)
