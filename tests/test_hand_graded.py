@@ -40,12 +40,13 @@ def test_assignment_toml_declares_a_manual_question_with_its_rubric(tmp_path: Pa
         load(tmp_path)
 
 
-def test_no_check_may_score_it_and_its_points_need_none() -> None:
-    assignment = type("A", (), {"questions": QUESTIONS, "question": lambda self, n: next(
-        (q for q in QUESTIONS if q.name == n), None)})()
-    _expect_declared_points(execution(check_result("f", "q1", points=2.0)), assignment, True)  # type: ignore[arg-type]
+def test_no_check_may_score_it_and_its_points_need_none(tmp_path: Path) -> None:
+    (tmp_path / "assignment.toml").write_text(TOML)
+    (tmp_path / "why.ipynb").write_text("{}")
+    assignment = load(tmp_path)
+    _expect_declared_points(execution(check_result("f", "q1", points=2.0)), assignment, True)
     with pytest.raises(GraderError, match="hand-graded"):
-        _expect_declared_points(execution(check_result("g", "q2", points=3.0)), assignment, True)  # type: ignore[arg-type]
+        _expect_declared_points(execution(check_result("g", "q2", points=3.0)), assignment, True)
 
 
 def test_it_counts_zero_and_waits_for_a_ta_until_a_score_is_given() -> None:

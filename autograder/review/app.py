@@ -154,7 +154,9 @@ class _Views:
             return Response(status_code=404)
         return FileResponse(path, media_type="text/html", headers={"Content-Security-Policy": SANDBOXED})
 
-    async def override(self, request: Request) -> Response:
+    async def _posted(self, request: Request) -> tuple[Any, desk.Desk, desk.Entry] | Response:
+        """A decision's form, the desk and the submission it is about; or the page that refuses it (no such
+        submission, or a form not made by a desk page)."""
         form = await request.form()
         read = await run_in_threadpool(self.read_desk)
         entry = read.entry(request.path_params["folder"])
@@ -162,6 +164,13 @@ class _Views:
             return Response(status_code=404)
         if not self.settings.keys.form_ok(str(form.get("form_key", ""))):
             return self._submission(read, entry, problem=messages.render(messages.REVIEW_STALE_FORM), status_code=400)
+        return form, read, entry
+
+    async def override(self, request: Request) -> Response:
+        posted = await self._posted(request)
+        if isinstance(posted, Response):
+            return posted
+        form, read, entry = posted
         decision = decisions.Decision(*(str(form.get(k, "")) for k in ("question", "points", "reason", "by")))
         try:
             await run_in_threadpool(decisions.save_override, self.settings.overrides, read, entry, decision)
@@ -170,13 +179,10 @@ class _Views:
         return RedirectResponse(f"/s/{entry.folder}?saved=1", status_code=303)
 
     async def regrade(self, request: Request) -> Response:
-        form = await request.form()
-        read = await run_in_threadpool(self.read_desk)
-        entry = read.entry(request.path_params["folder"])
-        if entry is None:
-            return Response(status_code=404)
-        if not self.settings.keys.form_ok(str(form.get("form_key", ""))):
-            return self._submission(read, entry, problem=messages.render(messages.REVIEW_STALE_FORM), status_code=400)
+        posted = await self._posted(request)
+        if isinstance(posted, Response):
+            return posted
+        _form, _read, entry = posted
         self.regrades.start(entry)
         return RedirectResponse(f"/s/{entry.folder}", status_code=303)
 

@@ -49,6 +49,7 @@ def runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A runtime folder of the test's own, so no real warm server of this user is touched (short: a
     socket's path has at most 107 bytes)."""
     folder = Path(tempfile.mkdtemp(prefix="tfgrade-test-", dir="/tmp"))
+    folder.chmod(0o755)  # open, as /run/user is to its owner's processes: only tfgrade's own folder may keep others out
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
     yield folder
     warm.stop_all()
