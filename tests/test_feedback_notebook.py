@@ -32,7 +32,7 @@ from autograder.core import scoring
 from autograder.core.results import CellError, CheckResult, ExecutionSummary, IntegrityFlag, SubmissionResult
 from autograder.grading import batch
 from autograder.grading.pipeline import Graded, grade
-from autograder.reports import feedback_notebook as feedback_notebook_module
+from autograder.reports import notebook_page
 from autograder.reports.feedback import feedback_markdown
 from autograder.reports.feedback_notebook import (
     FEEDBACK_HTML,
@@ -423,15 +423,15 @@ def test_a_page_is_what_plain_nbconvert_makes_whether_its_cells_were_rendered_be
     autograph, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Cells are remembered across the batch's pages (most are the template's): the bytes must not change.
-    monkeypatch.setattr(feedback_notebook_module, "REMEMBERED_CHARACTERS", 2000)
-    plain = HTMLExporter(**feedback_notebook_module._settings())
+    monkeypatch.setattr(notebook_page, "REMEMBERED_CHARACTERS", 2000)
+    plain = HTMLExporter(**notebook_page._settings())
     nodes = [annotate(read(path), autograph) for path in (
         autograph.solution, NOTEBOOKS / "autograph" / "plots-pandas-pillow.ipynb")]
     # The same Markdown with other attachments, and a cell too long to remember, in both notebooks.
     for node, png in zip(nodes, ("iVBORw0KGgoAAAANSUhEUg==", "R0lGODlhAQABAAAAACw="), strict=True):
         node.cells += [attached("![a dot](attachment:dot.png)", png), nbformat.v4.new_markdown_cell("*long* " * 300)]
     pages = [render_html(node, "alice") for node in [*nodes, *nodes]]  # the second round all remembered
-    assert pages == [feedback_notebook_module._page(plain, node, "alice") for node in [*nodes, *nodes]]
+    assert pages == [notebook_page._page(plain, node, "alice") for node in [*nodes, *nodes]]
     assert "iVBORw0KGgoAAAANSUhEUg==" in pages[2] and "R0lGODlhAQABAAAAACw=" in pages[3]
 
 

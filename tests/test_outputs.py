@@ -1,4 +1,4 @@
-"""The registry of per-submission files (grading/batch.py OUTPUTS): what the batch writes, and its help."""
+"""The registry of per-submission files (grading/outputs.py OUTPUTS): what the batch writes, and its help."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from autograder import cli
 from autograder.core import cache, codec, scoring
 from autograder.core.assignment import Assignment, load
 from autograder.core.results import SubmissionStatus
-from autograder.grading import batch
+from autograder.grading import batch, outputs
 from autograder.grading.pipeline import Graded
 
 
@@ -36,7 +36,7 @@ def test_the_batch_writes_exactly_the_registrys_files_each_from_its_render(autog
 
     wanted = [o for o in batch.OUTPUTS if not o.from_notebook]  # no notebook feedback was asked for
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(o.file for o in wanted)
-    made = batch._Made(row, None, {"key": "value"})
+    made = outputs._Made(row, None, {"key": "value"})
     assert all((tmp_path / o.file).read_text(encoding="utf-8") == o.render(made) for o in wanted)
     assert codec.REPORT.loads((tmp_path / cache.REPORT).read_bytes()).cache == {"key": "value"}
     assert json.loads((tmp_path / "student.json").read_text(encoding="utf-8"))["status"] == "graded"

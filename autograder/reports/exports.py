@@ -4,44 +4,43 @@
 CLI's choices and help, the file names, the byte-order mark and the warnings all come from it
 (docs/exports.md: a new format is one entry here and one test).
 
-* :func:`canvas`  Canvas's gradebook import: ``Student,ID,SIS User ID,SIS Login ID,Section,<assignment>``
-                  and a ``Points Possible`` row.
-* :func:`moodle`  Moodle's grade import: id columns, ``<assignment>`` and ``<assignment> (feedback)``.
-* :func:`otter`   otter-grader's ``final_grades.csv``: per-question columns, total, percent, status.
-* :func:`plain`   ``student_id,<assignment>,percent,status``.
-
-Every renderer is a pure function of :class:`GradebookRow` values; a row's points are
-``score.earned`` (the final score, overrides included, once they exist). The I/O lives at the
-edges: :func:`read_batch` reads an earlier batch's report.json files and :func:`write` writes a file.
-
-Cells hold text that students control (file names, and ids taken from them), so every text cell is
-made one line and safe for a spreadsheet, as in grades.csv.
+The rows come from :mod:`autograder.reports.gradebook` (:func:`read_batch` reads an earlier batch's
+report.json files, :func:`gradebook` makes one row per student); the built-in formats' renderers
+(:func:`canvas`, :func:`moodle`, :func:`otter`, :func:`plain`) are in
+:mod:`autograder.reports.gradebook_formats`. Every name stays importable from here. This module holds
+the registry, the warnings and refusals of each format, and :func:`write`, which writes a file.
 """
 
 from __future__ import annotations
 
-import csv
-import dataclasses
 import functools
-import io
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder import i18n, messages, plugins
-from autograder.core import cache, codec
-from autograder.core.results import SubmissionResult
-from autograder.core.roster import Roster, Student, Submitted, match
-from autograder.core.scoring import Score
-from autograder.errors import TfgradeError
-from autograder.reports.formats import format_number, late_lines, safe_text
+from autograder import plugins
+from autograder.core.roster import Student
+from autograder.reports.gradebook import (
+    NO_SUBMISSION,
+    ExportError,
+    GradebookRow,
+    Pair,
+    assignment_of,
+    gradebook,
+    read_batch,
+)
+from autograder.reports.gradebook_formats import CELL_LIMIT, canvas, lms_rows, moodle, otter, plain
 
 __all__ = [  # and, made on first use, REGISTRY and FORMATS
+    "CELL_LIMIT",
+    "NO_SUBMISSION",
     "ExportError",
     "ExportFormat",
     "GradebookRow",
+    "Pair",
+    "assignment_of",
     "canvas",
     "default_path",
     "format_named",
@@ -58,101 +57,6 @@ __all__ = [  # and, made on first use, REGISTRY and FORMATS
 
 Format = str
 """A format's name: one of :data:`FORMATS`."""
-NO_SUBMISSION = "no_submission"
-"""The status of a roster student with no submission (plain and otter exports)."""
-CELL_LIMIT = 500
-"""Characters kept of any one text cell."""
-# Spreadsheets run a cell starting with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@")
-Pair = tuple[SubmissionResult, Score]
-
-
-class ExportError(TfgradeError):
-    """An export cannot be made without guessing; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class GradebookRow:
-    student: Student
-    result: SubmissionResult | None
-    """None: a roster student who submitted nothing."""
-    score: Score
-    """The final score; all zero when nothing was submitted."""
-
-    @property
-    def status(self) -> str:
-        return self.result.status if self.result else NO_SUBMISSION
-
-
-# -- gathering the rows ------------------------------------------------------------------------
-
-
-def read_batch(out_dir: Path) -> list[Submitted[Pair]]:
-    """Every submission of an earlier batch in ``out_dir``: its id, its folder's name, its result and score.
-
-    Refuses a batch it cannot read whole: a missing submission would export as a 0.
-    """
-    folders = sorted(p.parent for p in (out_dir / "submissions").glob(f"*/{cache.REPORT}"))
-    if not folders:
-        raise ExportError(f"{out_dir} holds no graded submissions ({out_dir}/submissions/*/{cache.REPORT}). "
-                          f"Grade first: tfgrade grade SUBMISSIONS --assignment NAME --out {out_dir}")
-    found: list[Submitted[Pair]] = []
-    damaged: list[str] = []
-    for folder in folders:
-        try:
-            report = codec.REPORT.loads((folder / cache.REPORT).read_bytes())
-        except (OSError, codec.DecodeError):
-            damaged.append(str(folder / cache.REPORT))
-            continue
-        name = report.result.submission
-        found.append(Submitted(name, (Path(name).name, folder.name), (report.result, report.score)))
-    if damaged:
-        raise ExportError(f"cannot read {len(damaged)} report(s): {', '.join(damaged[:5])}. Run the same "
-                          "tfgrade grade command again: it regrades those submissions, then export.")
-    return found
-
-
-def gradebook(submitted: Sequence[Submitted[Pair]], roster: Roster | None) -> tuple[list[GradebookRow], list[str]]:
-    """The rows to export and the warnings to show: one row per roster student (those who submitted
-    nothing score 0), or without a roster one per submission, named by its id."""
-    if not submitted:
-        raise ExportError("there are no submissions to export.")
-    _expect_one_assignment(submitted)
-    if roster is None:
-        _expect_unique_ids(submitted)
-        rows = [GradebookRow(Student(student_id=s.id), *s.item) for s in submitted]
-        return rows, []
-    matching = match(roster, submitted)
-    blank = _zero(submitted[0].item[1])
-    rows = [GradebookRow(p.student, *(p.item or (None, blank))) for p in matching.placed]
-    return rows, matching.warnings()
-
-
-def assignment_of(submitted: Sequence[Submitted[Pair]]) -> str:
-    return submitted[0].item[0].assignment
-
-
-def _expect_one_assignment(submitted: Sequence[Submitted[Pair]]) -> None:
-    names = sorted({s.item[0].assignment for s in submitted})
-    if len(names) > 1:
-        raise ExportError(f"the batch mixes assignments ({', '.join(names)}); an export is for one. "
-                          "Grade each assignment into its own --out folder.")
-
-
-def _expect_unique_ids(submitted: Sequence[Submitted[Pair]]) -> None:
-    seen: dict[str, str] = {}
-    for s in submitted:
-        if s.id in seen:
-            raise ExportError(f"two submissions have the student id {s.id!r} ({seen[s.id]} and {s.files[-1]}); "
-                              "a gradebook would keep one of them at random. Keep one submission per student, "
-                              "or map files to students with --roster.")
-        seen[s.id] = s.files[-1]
-
-
-def _zero(template: Score) -> Score:
-    """The score of a student who submitted nothing: 0 of the assignment's points, per question."""
-    questions = tuple(dataclasses.replace(q, earned=0.0) for q in template.questions)
-    return Score(earned=0.0, points=template.points, questions=questions)
 
 
 def warnings_for(fmt: Format, rows: Sequence[GradebookRow]) -> list[str]:
@@ -190,7 +94,7 @@ def _no_warnings(_rows: Sequence[GradebookRow]) -> list[str]:
 def _lms_refusal(lms: str) -> Callable[[Sequence[GradebookRow]], str]:
     """Why an LMS would reject the file, or "": rows named by a file path, which it cannot match to a student."""
     def refusal(rows: Sequence[GradebookRow]) -> str:
-        paths = [r.student.id for r in _lms_rows(rows) if _unusable_id(r.student)]
+        paths = [r.student.id for r in lms_rows(rows) if _unusable_id(r.student)]
         if not paths:
             return ""
         return (f"{len(paths)} row(s) have no student id {lms} knows (e.g. {paths[0] or 'an empty id'}): "
@@ -214,114 +118,6 @@ def refusal_for(fmt: Format, rows: Sequence[GradebookRow]) -> str:
 def render(fmt: Format, rows: Sequence[GradebookRow], *, column: str) -> str:
     """The file's text in ``fmt``; ``column`` heads the assignment's column (otter has none)."""
     return format_named(fmt).render(rows, column)
-
-
-def canvas(rows: Sequence[GradebookRow], column: str) -> str:
-    """Canvas's gradebook import: five student columns, then the assignment's points.
-
-    Canvas finds the student by ID (its own user id), then SIS User ID, then SIS Login ID, then the
-    name; an empty cell is skipped. The second row gives the assignment's points possible. Rows with a
-    grader error are left out, so Canvas keeps what it had.
-    """
-    lines = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", _text(column)],
-             ["Points Possible", "", "", "", "", _points_possible(rows)]]
-    for row in _lms_rows(rows):
-        s = row.student
-        lines.append([_text(s.name), _text(s.canvas_id), _text(s.student_id), _text(s.login), _text(s.section),
-                      format_number(row.score.earned)])
-    return _csv(lines)
-
-
-def moodle(rows: Sequence[GradebookRow], column: str) -> str:
-    """Moodle's grade import (Grades > Import > CSV file): the id columns the roster fills, the
-    assignment's points and a feedback line per student. On import, map the id column to the Moodle
-    field it holds, the points to the assignment, and the feedback column to its feedback."""
-    ids = [(field, heading) for field, heading in _MOODLE_IDS if any(getattr(r.student, field) for r in rows)]
-    lines = [[heading for _, heading in ids] + [_text(column), _text(f"{column} (feedback)")]]
-    for row in _lms_rows(rows):
-        cells = [_text(getattr(row.student, field)) for field, _ in ids]
-        lines.append([*cells, format_number(row.score.earned), _text(_feedback(row))])
-    return _csv(lines)
-
-
-_MOODLE_IDS = (("student_id", "ID number"), ("login", "Username"), ("email", "Email address"))
-"""Moodle's own export headings for the fields its import can match a user on."""
-
-
-def otter(rows: Sequence[GradebookRow], _column: str = "") -> str:
-    """otter-grader's final_grades.csv, as ``otter grade`` writes it: ``file``, the questions in sorted
-    order, ``total_points_earned``, ``percent_correct`` (a fraction to 4 places) and ``grading_status``;
-    first a ``points-per-question`` row; the rows sorted by file. ``file`` holds the row's id."""
-    questions = sorted({q.question for row in rows for q in row.score.questions})
-    template = rows[0].score if rows else Score(0.0, 0.0, ())
-    possible = {q.question: format_number(q.points) for q in template.questions}
-    lines = [["file", *map(_text, questions), "total_points_earned", "percent_correct", "grading_status"],
-             ["points-per-question", *(possible.get(q, "") for q in questions), format_number(template.points),
-              "1", "--"]]
-    for row in sorted(rows, key=lambda r: _text(r.student.id)):
-        earned = {q.question: format_number(q.earned) for q in row.score.questions}
-        fraction = round(row.score.earned / row.score.points, 4) if row.score.points else 0.0
-        lines.append([_text(row.student.id), *(earned.get(q, "0") for q in questions),
-                      format_number(row.score.earned), format_number(fraction), _text(_otter_status(row))])
-    return _csv(lines)
-
-
-def plain(rows: Sequence[GradebookRow], column: str) -> str:
-    """``student_id,<assignment>,percent,status``: points, percent of the assignment (2 places) and the
-    status (graded, rejected, grader_error, no_submission). A grader error's points are left empty."""
-    lines = [["student_id", _text(column), "percent", "status"]]
-    for row in rows:
-        if row.status == "grader_error":
-            lines.append([_text(row.student.id), "", "", row.status])
-            continue
-        lines.append([_text(row.student.id), format_number(row.score.earned), _percent(row.score), row.status])
-    return _csv(lines)
-
-
-def _lms_rows(rows: Sequence[GradebookRow]) -> list[GradebookRow]:
-    return [r for r in rows if r.status != "grader_error"]
-
-
-def _points_possible(rows: Sequence[GradebookRow]) -> str:
-    return format_number(rows[0].score.points) if rows else ""
-
-
-def _percent(score: Score) -> str:
-    return format_number(round(100 * score.earned / score.points, 2)) if score.points else "0"
-
-
-def _feedback(row: GradebookRow) -> str:
-    """One line for the student in Moodle, in the student's language: the total, each question, or why
-    there is no score."""
-    with i18n.using(row.result.language if row.result else None):
-        total = messages.EXPORT_TOTAL.format(earned=format_number(row.score.earned),
-                                             points=format_number(row.score.points))
-        if row.result is None:
-            return messages.EXPORT_NO_SUBMISSION.format(total=total)
-        if row.result.status == "rejected":
-            return messages.EXPORT_NOT_GRADED.format(total=total, reason=row.result.message)
-        per_question = ", ".join(f"{q.question} {format_number(q.earned)}/{format_number(q.points)}"
-                                 for q in row.score.questions)
-        return " ".join([messages.EXPORT_GRADED.format(total=total, questions=per_question),
-                         *late_lines(row.score.late)])
-
-
-def _otter_status(row: GradebookRow) -> str:
-    # otter writes "Completed", or the error that stopped grading; ours are the rejection's or grader's message.
-    if row.result is None:
-        return "no submission"
-    return "Completed" if row.result.status == "graded" else row.result.message
-
-
-def _text(value: str) -> str:
-    cleaned = safe_text(value, CELL_LIMIT)
-    return f"'{cleaned}" if cleaned.startswith(_FORMULA_STARTS) else cleaned
-
-
-def _csv(lines: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(lines)
-    return buffer.getvalue()
 
 
 # -- files ---------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@
 
 Every added cell is a Markdown cell quoted as one block that starts with a bold label, with
 ``{"tfgrade": {"feedback": true, ...}}`` in its metadata and the tag :data:`TAG` (a class in the
-HTML, which :data:`_TEMPLATE` styles). Cells with that mark in the submitted notebook (an earlier
+HTML, which :mod:`autograder.reports.notebook_page` styles). Cells with that mark in the submitted notebook (an earlier
 feedback notebook handed in again) are left out: they are stale, and nothing a student writes may
 pass for the grader's words.
 
@@ -22,30 +22,16 @@ the top; saved outputs may come from another run, in another order, and would co
 next to them. Dropping them also keeps the student's HTML and scripts out of a page the instructor
 may open, and keeps the files small.
 
-Where a question is, in a notebook students edited (added, deleted, moved cells): each template
-cell tied to a question (its cell id ``q1-...``, a ``check("q1")`` call, a heading that names
-Question 1, or ``{"tfgrade": {"question": "q1"}}`` metadata) makes the template's cells from the
-first of them to the next question's the question's *region* (after the last question, only code
-cells). Student cells are matched to template cells by
-cell id (JupyterLab keeps them), then by identical source, then by similar source between two
-matched cells; a matched cell takes its template cell's region and an unmatched one (an answer, a
-scratch cell) the region of the matched cell above it. A question's results go after the last
-student cell in its region; a question with none goes at the end, with a note that says so.
+Where each question's results go: :mod:`autograder.reports.question_regions`. The web page:
+:func:`render_html` (:mod:`autograder.reports.notebook_page`), importable from here.
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
-import functools
-import json
-import re
-import threading
-from collections.abc import Callable, Sequence
-from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from autograder import i18n, messages
+from autograder import messages
 from autograder.core.results import CellError, CheckResult, SubmissionResult
 from autograder.core.scoring import Score
 
@@ -59,27 +45,27 @@ from autograder.reports.feedback import (
     question_view,
 )
 from autograder.reports.formats import NAME_LIMIT, cell_error_lines, safe_text
+from autograder.reports.notebook_page import render_html
+from autograder.reports.question_regions import (
+    is_feedback_cell,
+    last_cells,
+    question_labels,
+    question_regions,
+    reference_answers,
+)
 
 # Imported where used: `tfgrade grade --help` imports this module (for FEEDBACK_IPYNB) and should not wait for
 # nbconvert, nbformat or the assignment loader.
 if TYPE_CHECKING:
     import nbformat
-    from nbconvert import HTMLExporter
 
 __all__ = ["FEEDBACK_HTML", "FEEDBACK_IPYNB", "TAG", "feedback_notebook", "is_feedback_cell", "render_html"]
 
 FEEDBACK_IPYNB, FEEDBACK_HTML = "feedback.ipynb", "feedback-notebook.html"
 TAG = "tfgrade-feedback"
 """The tag of every cell the grader adds (nbconvert's HTML gives the cell the class ``celltag_<tag>``)."""
-SIMILAR = 0.8
-"""How alike (difflib's ratio) a student's cell must be to a template cell it has no id or exact match for."""
-COMPARED_CHARS = 4000
-"""Characters of a cell compared for similarity: enough to tell cells apart, bounded for a huge cell."""
-COMPARED_CELLS = 200
-"""Student cells compared with one template cell, at most: bounded for a notebook of thousands of cells."""
 
 Kind = Literal["summary", "results", "cell-error", "solution"]
-Cells = Sequence["nbformat.NotebookNode"]
 
 
 def feedback_notebook(
@@ -96,9 +82,9 @@ def feedback_notebook(
     given, adds the reference answer cells (its cells that differ from the template).
     """
     names = _question_names(result, score)
-    regions = _regions(template.cells, names)
-    after = _last_cells(_labels(student.cells, template.cells, regions))
-    answers = _answers(solution, template.cells, regions) if solution is not None else {}
+    regions = question_regions(template.cells, names)
+    after = last_cells(question_labels(student.cells, template.cells, regions))
+    answers = reference_answers(solution, template.cells, regions) if solution is not None else {}
     # A submission that was not graded ran no checks: the summary says why, and there is nothing to place.
     unplaced = dict.fromkeys(names if result.status == "graded" else [])
     errors: dict[int, list[CellError]] = {}
@@ -118,12 +104,6 @@ def feedback_notebook(
         note = messages.NOTEBOOK_NOT_PLACED.format(question=safe_text(name, NAME_LIMIT))
         cells += _results(name, result, score, answers.get(name, []), note=note)
     return _notebook(student, cells, with_solutions=solution is not None)
-
-
-def is_feedback_cell(cell: nbformat.NotebookNode) -> bool:
-    """Whether ``cell`` is one the grader added (its metadata says so)."""
-    mark = cell.get("metadata", {}).get("tfgrade")
-    return isinstance(mark, dict) and mark.get("feedback") is True
 
 
 # -- what the added cells say -----------------------------------------------------------------
@@ -235,269 +215,3 @@ def _number_cells(node: nbformat.NotebookNode) -> None:
             wanted = f"{wanted}-{number}"
         cell.id = wanted
         seen.add(wanted)
-
-
-# -- where each question is -------------------------------------------------------------------
-
-_HEADING = re.compile(r"^\s{0,3}#+\s+(.*)$", re.MULTILINE)
-_WORD = re.compile(r"\w+(?:[.-]\w+)*")
-_CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([^"']+)["']""")
-
-
-def _regions(template: Cells, names: Sequence[str]) -> list[str | None]:
-    """Each template cell's question: from the first to the last cell tied to it; None outside them."""
-    tied: dict[str, list[int]] = {}
-    for index, cell in enumerate(template):
-        name = _question_of(cell, names)
-        if name is not None:
-            tied.setdefault(name, []).append(index)
-    regions: list[str | None] = [None] * len(template)
-    for name in names:
-        for index in range(min(tied.get(name, [0])), max(tied.get(name, [-1])) + 1):
-            regions[index] = regions[index] or name
-    # Cells between two questions belong to the one above (a heading, then its answer cell); after the
-    # last question only code cells do, since a template's closing words are Markdown.
-    last = max((i for i, name in enumerate(regions) if name is not None), default=len(template))
-    for index in range(1, len(template)):
-        if regions[index] is None and (index < last or template[index].cell_type == "code"):
-            regions[index] = regions[index - 1]
-    return regions
-
-
-def _question_of(cell: nbformat.NotebookNode, names: Sequence[str]) -> str | None:
-    mark = cell.get("metadata", {}).get("tfgrade")
-    if isinstance(mark, dict) and mark.get("question") in names:
-        return str(mark["question"])
-    cell_id = str(cell.get("id") or "")
-    called = set(_CHECK_CALL.findall(cell.source)) if cell.cell_type == "code" else set()
-    heading = _HEADING.search(cell.source) if cell.cell_type == "markdown" else None
-    # The heading's words, space-separated and padded, so " q1 " never matches "q10" nor "Question 1" "Question 10".
-    words = " {} ".format(" ".join(_WORD.findall(heading.group(1).lower()))) if heading else ""
-    for number, name in enumerate(names, start=1):
-        if cell_id == name or cell_id.startswith((f"{name}-", f"{name}_")) or name in called:
-            return name
-        if f" {name.lower()} " in words or f" question {number} " in words:
-            return name
-    return None
-
-
-def _labels(cells: Cells, template: Cells, regions: Sequence[str | None]) -> list[str | None]:
-    """Each student cell's question: its template cell's, or for an unmatched cell, the one above it's."""
-    matched = {student: original for original, student in _match(cells, template).items()}
-    labels: list[str | None] = []
-    current: str | None = None
-    for index in range(len(cells)):
-        if index in matched:
-            current = regions[matched[index]]
-        labels.append(current)
-    return labels
-
-
-def _last_cells(labels: Sequence[str | None]) -> dict[str, int]:
-    return {name: index for index, name in enumerate(labels) if name is not None}
-
-
-def _match(cells: Cells, template: Cells) -> dict[int, int]:
-    """Template cell index -> student cell index: by cell id, then identical source, then similar source."""
-    pairs: dict[int, int] = {}
-    ids: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        if cell.get("id") and not is_feedback_cell(cell):
-            ids.setdefault(str(cell.id), index)
-    for original, cell in enumerate(template):
-        found = ids.get(str(cell.get("id") or ""))
-        if found is not None:
-            pairs[original] = found
-    for original, cell in enumerate(template):
-        if original not in pairs and cell.source.strip():
-            _pair(pairs, original, _same_source(cells, cell, pairs))
-    for original, cell in enumerate(template):
-        if original not in pairs and cell.source.strip():
-            _pair(pairs, original, _most_similar(cells, cell, _gap(pairs, original, len(cells)), pairs))
-    return pairs
-
-
-def _pair(pairs: dict[int, int], original: int, found: int | None) -> None:
-    if found is not None:
-        pairs[original] = found
-
-
-def _candidates(cells: Cells, wanted: nbformat.NotebookNode, pairs: dict[int, int], span: range) -> list[int]:
-    used = set(pairs.values())
-    return [
-        i for i in span
-        if i not in used and cells[i].cell_type == wanted.cell_type and not is_feedback_cell(cells[i])
-    ]
-
-
-def _same_source(cells: Cells, wanted: nbformat.NotebookNode, pairs: dict[int, int]) -> int | None:
-    source = wanted.source.strip()
-    found = [i for i in _candidates(cells, wanted, pairs, range(len(cells))) if cells[i].source.strip() == source]
-    # Of several identical cells, the first below the cells matched so far keeps the template's order.
-    below = max(pairs.values(), default=-1)
-    return next((i for i in found if i > below), found[0] if found else None)
-
-
-def _gap(pairs: dict[int, int], original: int, count: int) -> range:
-    """The student cells between the matches of the template cells around ``original``."""
-    before = [pairs[o] for o in pairs if o < original]
-    after = [pairs[o] for o in pairs if o > original]
-    low = max(before, default=-1) + 1
-    return range(low, min(after, default=count))
-
-
-def _most_similar(cells: Cells, wanted: nbformat.NotebookNode, span: range, pairs: dict[int, int]) -> int | None:
-    matcher = difflib.SequenceMatcher(autojunk=False)
-    matcher.set_seq2(wanted.source[:COMPARED_CHARS])
-    best, found = SIMILAR, None
-    for index in _candidates(cells, wanted, pairs, span)[:COMPARED_CELLS]:
-        matcher.set_seq1(cells[index].source[:COMPARED_CHARS])
-        if matcher.real_quick_ratio() >= best and matcher.quick_ratio() >= best and matcher.ratio() >= best:
-            best, found = matcher.ratio(), index
-    return found
-
-
-def _answers(solution: nbformat.NotebookNode, template: Cells, regions: Sequence[str | None]) -> dict[str, list[str]]:
-    """Each question's reference answer: the solution's cells in its region that the template lacks, as they run.
-
-    Cells the instructor tagged to leave out of the student notebook (``instructor``, ``remove-cell``)
-    stay out here too, and answers lose their ``### BEGIN SOLUTION`` marker lines and prompt blocks.
-    """
-    from autograder.core import markers
-
-    blank = {cell.source.strip() for cell in template}
-    answers: dict[str, list[str]] = {}
-    for cell, name in zip(solution.cells, _labels(solution.cells, template, regions), strict=True):
-        hidden = set(cell.get("metadata", {}).get("tags", ())) & set(markers.INSTRUCTOR_TAGS)
-        if name is None or hidden or cell.cell_type not in ("code", "markdown") or cell.source.strip() in blank:
-            continue
-        answers.setdefault(name, []).append(_as_it_runs(cell.source).strip())
-    return answers
-
-
-def _as_it_runs(source: str) -> str:
-    from autograder.core import markers
-    from autograder.core.assignment import AssignmentError
-
-    try:
-        return markers.without_markers(source)
-    except AssignmentError:  # markers tfgrade assign refuses: show the instructor's cell as written
-        return source
-
-
-# -- the web page -----------------------------------------------------------------------------
-
-_TEMPLATE = """\
-{%- extends 'lab/index.html.j2' -%}
-{#- No scripts and nothing fetched: the page is a record, like feedback.html. The policy comes first, so it
-    also stops what a student's own Markdown or raw cells hold (<script>, onerror=, remote images). -#}
-{%- block html_head -%}
-<meta http-equiv="Content-Security-Policy" content="{{ resources.tfgrade_policy }}">
-{{ super() }}
-{%- endblock html_head -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block extra_css -%}
-<style>
-.celltag_tfgrade-feedback { background: #eef3fa; border-left: 6px solid #1f5fa8; border-radius: 4px;
-  padding: 0.4em 1em; margin: 0.6em 0; }
-.celltag_tfgrade-feedback blockquote { border-left: none; background: none; margin: 0; padding: 0; }
-/* Fonts with Hangul before the generic family, for Korean notebooks and feedback (issue 14). */
-body { --jp-content-font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans KR", "Noto Sans CJK KR",
-  "Apple SD Gothic Neo", "Malgun Gothic", sans-serif; --jp-ui-font-family: var(--jp-content-font-family); }
-</style>
-{%- endblock extra_css -%}
-"""
-_TEMPLATE_NAME = "tfgrade-feedback-notebook.html.j2"
-POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
-"""The page's Content-Security-Policy: inline styles and embedded images only; no script runs, nothing is fetched.
-
-nbconvert's own ``sanitize_html`` is no use here: it escapes the paragraphs and headings of every
-Markdown cell (jupyter/nbconvert#2016)."""
-_EXPORTER_LOCK = threading.Lock()
-"""The batch writes reports from several threads; one exporter, used by one at a time."""
-
-
-def render_html(node: nbformat.NotebookNode, title: str) -> str:
-    """``node`` as one HTML page (nbconvert's lab layout, no scripts); nothing in it is executed."""
-    with _EXPORTER_LOCK:
-        return _page(_exporter(), node, title)
-
-
-def _page(exporter: HTMLExporter, node: nbformat.NotebookNode, title: str) -> str:
-    exporter.language_code = i18n.current()  # <html lang>, the feedback's language
-    resources = {"metadata": {"name": title}, "tfgrade_policy": POLICY}  # the template escapes the title
-    body, _ = exporter.from_notebook_node(node, resources=resources)
-    return str(body)
-
-
-REMEMBERED_CELLS = 2048
-REMEMBERED_CHARACTERS = 32_768
-"""Per-cell HTML kept for the batch's later notebooks: that many cells of at most that many characters
-each (an embedded image is rendered each time), so at most some 100 MB, usually a few."""
-
-
-@functools.lru_cache(maxsize=REMEMBERED_CELLS)
-def _clean_html(text: str) -> str:
-    from nbconvert import filters as nbconvert_filters
-
-    return str(nbconvert_filters.clean_html(text))
-
-
-def _remembered_clean_html(element: str | bytes) -> str:
-    """nbconvert's ``clean_html`` (bleach, over half of a page's CPU), remembered per text: most cells of a
-    batch's notebooks are the template's own (the assignment's text, the given code), and the filter is
-    a function of its text alone, so a remembered result is the same bytes."""
-    from nbconvert import filters as nbconvert_filters
-
-    text = element.decode() if isinstance(element, bytes) else str(element)
-    return _clean_html(text) if len(text) <= REMEMBERED_CHARACTERS else str(nbconvert_filters.clean_html(text))
-
-
-@cache
-def _exporter_class() -> type[HTMLExporter]:
-    """nbconvert's HTML exporter, with each Markdown cell's HTML remembered as :func:`_remembered_clean_html`
-    remembers its cleaning: by everything the filter reads (the text, the cell's attachments, the path).
-    Made on first use: `tfgrade grade --help` imports this module and should not wait for nbconvert."""
-    import jinja2
-    from nbconvert import HTMLExporter
-
-    class _Exporter(HTMLExporter):
-        @jinja2.pass_context
-        def markdown2html(self, context: Any, source: str) -> str:
-            attachments = json.dumps(context.get("cell", {}).get("attachments", {}), sort_keys=True)
-            path = str(context.get("resources", {}).get("metadata", {}).get("path", ""))
-            if len(source) + len(attachments) + len(path) > REMEMBERED_CHARACTERS:
-                return str(super().markdown2html(context, source))
-            return self._markdown(source, attachments, path)
-
-        @functools.cached_property
-        def _markdown(self) -> Callable[[str, str, str], str]:
-            @functools.lru_cache(maxsize=REMEMBERED_CELLS)
-            def render(source: str, attachments: str, path: str) -> str:
-                context = {"cell": {"attachments": json.loads(attachments)}, "resources": {"metadata": {"path": path}}}
-                return str(HTMLExporter.markdown2html(self, context, source))
-
-            return render
-
-    return _Exporter
-
-
-@cache
-def _exporter() -> HTMLExporter:
-    return _exporter_class()(filters={"clean_html": _remembered_clean_html}, **_settings())
-
-
-def _settings() -> dict[str, Any]:
-    """The exporter's settings (also those of a plain nbconvert exporter, to compare pages with)."""
-    import jinja2
-
-    return {
-        "template_file": _TEMPLATE_NAME,
-        "extra_loaders": [jinja2.DictLoader({_TEMPLATE_NAME: _TEMPLATE})],
-        "exclude_anchor_links": True,
-        # Validated once, after every preprocessor, not after each of them (a dozen times): the same page.
-        "optimistic_validation": True,
-    }
