@@ -125,29 +125,10 @@ def grade_all(
     folders = [out_dir / SUBMISSIONS / f for f in _report_folders(paths)]
     tracker = _Tracker(len(paths), progress)
 
-    def one(item: tuple[Path, Path]) -> _Row:
-        path, folder = item
-        notebook_feedback = NotebookFeedback(path, assignment, with_solutions)
-        wanted, name = cache.keys(path, grading), name_of(path)
-        earlier = cache.stored(folder)
-        stored = cache.reusable_result(earlier, wanted)
-        if stored is None:
-            graded = _grade_one(path, assignment, grader, name)
-        else:  # named as this run names it: --student-id may have been added or changed since
-            graded = _score(dataclasses.replace(stored, submission=name), assignment)
-        mine = chosen.get(path, ())
-        final = late.apply(overrides.apply(graded.score, mine), (dues or {}).get(path), *overrides.late_waiver(mine))
-        graded = dataclasses.replace(graded, score=final)
-        if earlier is None or stored is None or earlier.result.submission != name or earlier.score != graded.score:
-            write_reports(graded, folder, wanted, notebook_feedback)
-        elif not feedback_notebook_current(graded, folder, notebook_feedback):  # e.g. --with-solutions added
-            write_feedback_notebook(graded, folder, notebook_feedback)
-        tracker.done(graded, reused=stored is not None)
-        reasons = () if stored is not None else changes.regrade_reasons(earlier, wanted)
-        return _Row(graded, tuple(changes.compare(name, earlier, graded.score, reasons)), earlier is not None)
+    batch = _Batch(assignment, grader, name_of, chosen, dues or {}, with_solutions, grading, tracker)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        done = tuple(pool.map(one, zip(paths, folders, strict=True)))
+        done = tuple(pool.map(batch.row, zip(paths, folders, strict=True)))
     rows = tuple(row.graded for row in done)
     found = tuple(change for row in done for change in row.changes)
     feedback = [f"{SUBMISSIONS}/{quote(folder.name)}/{FEEDBACK_PAGE}" for folder in folders]
@@ -156,6 +137,41 @@ def grade_all(
                        roster_ids=ids)
     return BatchResult(rows=rows, out_dir=out_dir, reused=tracker.reused, changes=found,
                        earlier=sum(row.earlier for row in done))
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What every submission of one batch is graded with; :meth:`row` grades (or reuses) one, from a worker thread."""
+
+    assignment: Assignment
+    grader: Callable[[Path], Graded]
+    name_of: Callable[[Path], str]
+    chosen: Mapping[Path, Sequence[overrides.Override]]
+    dues: Mapping[Path, late.Due]
+    with_solutions: bool
+    grading: dict[str, str]
+    tracker: _Tracker
+
+    def row(self, item: tuple[Path, Path]) -> _Row:
+        path, folder = item
+        notebook_feedback = NotebookFeedback(path, self.assignment, self.with_solutions)
+        wanted, name = cache.keys(path, self.grading), self.name_of(path)
+        earlier = cache.stored(folder)
+        stored = cache.reusable_result(earlier, wanted)
+        if stored is None:
+            graded = _grade_one(path, self.assignment, self.grader, name)
+        else:  # named as this run names it: --student-id may have been added or changed since
+            graded = _score(dataclasses.replace(stored, submission=name), self.assignment)
+        mine = self.chosen.get(path, ())
+        final = late.apply(overrides.apply(graded.score, mine), self.dues.get(path), *overrides.late_waiver(mine))
+        graded = dataclasses.replace(graded, score=final)
+        if earlier is None or stored is None or earlier.result.submission != name or earlier.score != graded.score:
+            write_reports(graded, folder, wanted, notebook_feedback)
+        elif not feedback_notebook_current(graded, folder, notebook_feedback):  # e.g. --with-solutions added
+            write_feedback_notebook(graded, folder, notebook_feedback)
+        self.tracker.done(graded, reused=stored is not None)
+        reasons = () if stored is not None else changes.regrade_reasons(earlier, wanted)
+        return _Row(graded, tuple(changes.compare(name, earlier, graded.score, reasons)), earlier is not None)
 
 
 @dataclass(frozen=True)
