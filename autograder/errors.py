@@ -6,7 +6,7 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     ├── AssignmentError        core.assignment       an assignment's own files are wrong (the instructor's)
     │   ├── MarkerError        core.markers          the solution's BEGIN/END SOLUTION markers are wrong
     │   ├── TranslationError   authoring.assign      a cell's translation is missing or changes its code
-    │   └── EquivalentsError   authoring.mutants     mutants.toml is malformed
+    │   └── EquivalentsError   authoring.mutant_equivalents  mutants.toml is malformed
     ├── RequirementsError      core.requirements     requirements.toml is malformed (the instructor's)
     ├── PackagesError          core.packages         a `requirements` list is not a list of pip requirements
     ├── CourseNotFound         core.course           no course where tfgrade looked (the message lists where)
@@ -21,7 +21,7 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     ├── DecisionError          review.decisions      a TA's decision cannot be written (also a ValueError)
     ├── RosterError            core.roster           a roster cannot be read or matched without guessing
     ├── LateError              core.late             a deadline, late rule or times file cannot be used
-    ├── ExportError            reports.exports       a gradebook export cannot be made without guessing
+    ├── ExportError            reports.gradebook     a gradebook export cannot be made without guessing
     ├── DecodeError            core.codec            JSON that is not a valid document (also a ValueError)
     │   └── SchemaMismatch     core.codec            a document of another schema version
     ├── SandboxError           sandbox.launcher      the sandbox could not be built
