@@ -132,7 +132,7 @@ class GraderProfile:
     def _wrap_all(self) -> None:
         from autograder import profiling
         from autograder.core import cache, habits, notebook, requirements
-        from autograder.grading import batch
+        from autograder.grading import batch, outputs
         from autograder.grading import execution as execution_module
         from autograder.grading import pipeline as grading
         from autograder.reports import formats
@@ -153,9 +153,9 @@ class GraderProfile:
             wrap(habits, name, "explain failures")
         wrap(requirements, "annotate", "explain failures")
         wrap(batch, "write_reports", "reports")
-        wrap(batch, "_write_feedback_notebook", "report feedback notebook")
-        wrap(batch, "feedback_html", "report feedback.html")
-        wrap(batch, "feedback_markdown", "report feedback.md")
+        wrap(batch, "write_feedback_notebook", "report feedback notebook")
+        wrap(outputs, "feedback_html", "report feedback.html")
+        wrap(outputs, "feedback_markdown", "report feedback.md")
         for name in ("student_report", "gradescope_results", "feedback_text"):
             wrap(formats, name, f"report {name}")
         wrap(batch, "_write_batch_files", "reports of the batch (grades.csv, class.html)")
