@@ -48,7 +48,7 @@ import nbformat
 from babel.messages import pofile
 
 from autograder import i18n
-from autograder.core import markers
+from autograder.core import ipynb, markers
 from autograder.core.assignment import Assignment
 
 __all__ = ["Answers", "Fragment", "Leak", "answers", "find", "for_assignment", "problems", "published_texts", "tokens"]
@@ -235,8 +235,8 @@ def for_assignment(assignment: Assignment) -> Answers:
         return Answers(())
     template = assignment.template
     students = [template, *sorted(template.parent.glob(f"{template.stem}.*.ipynb"))]
-    return answers(nbformat.read(assignment.solution, as_version=4),
-                   [nbformat.read(p, as_version=4) for p in students])
+    return answers(ipynb.read(assignment.solution, as_version=4),
+                   [ipynb.read(p, as_version=4) for p in students])
 
 
 def published_texts(assignment: Assignment) -> list[tuple[str, str]]:

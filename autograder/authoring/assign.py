@@ -43,6 +43,7 @@ from typing import Any
 
 import nbformat
 
+from autograder.core import ipynb
 from autograder.core.assignment import AssignmentError, Notebooks
 from autograder.core.markers import INSTRUCTOR_TAGS, SOLUTION_TAG, MarkerError, has_markers, stub, student_source
 
@@ -97,7 +98,7 @@ def student_notebook(solution: nbformat.NotebookNode, name: str, source: str = "
         raise MarkerError(f"{source} marks no answer: the student notebook would hold the whole solution. "
                           "Put each answer between ### BEGIN SOLUTION and ### END SOLUTION lines, or tag "
                           f"the cell {SOLUTION_TAG!r} (see tfgrade assign --help).")
-    notebook = nbformat.v4.new_notebook()
+    notebook = ipynb.new_notebook()
     notebook.nbformat_minor = max(int(solution.get("nbformat_minor", 5)), 5)  # 4.5: cells have ids
     notebook.metadata = _metadata(solution.metadata, name)
     notebook.cells = cells
@@ -113,7 +114,7 @@ def _student_cell(cell: nbformat.NotebookNode, where: str, language: str | None)
     tags = list(cell.get("metadata", {}).get("tags", ()))
     if set(tags) & set(INSTRUCTOR_TAGS):
         return None
-    student = nbformat.from_dict(cell)
+    student = ipynb.from_dict(cell)
     metadata = {k: v for k, v in cell.get("metadata", {}).items() if k not in DROPPED_CELL_METADATA}
     _drop_translations(metadata)
     kept_tags = [t for t in tags if t != SOLUTION_TAG]
@@ -214,8 +215,8 @@ def _drop_translations(metadata: dict[str, Any]) -> None:
 
 def render(notebook: nbformat.NotebookNode) -> str:
     """The notebook's file text: nbformat's own layout (sorted keys), so the same solution gives the same bytes."""
-    nbformat.validate(notebook)
-    text = nbformat.writes(notebook)
+    ipynb.validate(notebook)
+    text = ipynb.writes(notebook)
     return text if text.endswith("\n") else text + "\n"
 
 
@@ -260,7 +261,7 @@ def _solution(paths: Notebooks) -> nbformat.NotebookNode:
         raise AssignmentError(f"{paths.name}: no solution notebook at {paths.solution}; tfgrade assign makes the "
                               "student notebook from it (set solution = \"...\" in assignment.toml if it is "
                               "elsewhere).")
-    return nbformat.read(paths.solution, as_version=4)
+    return ipynb.read(paths.solution, as_version=4)
 
 
 def generate(paths: Notebooks) -> str:
@@ -309,7 +310,7 @@ def _staleness(path: Path, text: str) -> tuple[str, ...]:
     if committed == text:
         return ()
     try:
-        found = differences(nbformat.reads(text, as_version=4), nbformat.reads(committed, as_version=4))
+        found = differences(ipynb.reads(text, as_version=4), ipynb.reads(committed, as_version=4))
     except (ValueError, nbformat.reader.NotJSONError) as exc:  # not a notebook at all
         return (f"not a readable notebook ({exc})",)
     return found or ("same cells, different layout of the file",)

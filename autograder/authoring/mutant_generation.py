@@ -20,6 +20,7 @@ from typing import Any
 import nbformat
 
 from autograder.authoring import mutation
+from autograder.core import ipynb
 
 UNASSIGNED = "unassigned"
 ID_SHAPE = re.compile(r"^(q\d+|unassigned):cell\d+:line\d+:[a-z0-9]+(-[a-z0-9]+)*$")
@@ -150,7 +151,7 @@ def _with_id(m: Mutant, new_id: str) -> Mutant:
 
 def mutant_notebook(solution: nbformat.NotebookNode, mutant: Mutant) -> nbformat.NotebookNode:
     """The solution with the mutant's cell replaced (same metadata, so it grades as the assignment)."""
-    notebook = nbformat.from_dict(solution)
+    notebook = ipynb.from_dict(solution)
     cell = notebook.cells[mutant.cell - 1]
     cell.source = mutant.source
     cell.outputs = []

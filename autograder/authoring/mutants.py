@@ -49,6 +49,7 @@ from autograder.authoring.mutant_report import (
     text,
     verdict,
 )
+from autograder.core import ipynb
 from autograder.core.assignment import Assignment, AssignmentError
 from autograder.grading.execution import Executor
 from autograder.grading.pipeline import Graded, grade
@@ -85,8 +86,8 @@ def run(
                               "in assignment.toml)")
     equivalents = load_equivalents(assignment.root)
     questions = [q.name for q in assignment.questions]
-    solution = nbformat.read(assignment.solution, as_version=4)
-    mutants, skipped = generate(solution, nbformat.read(assignment.template, as_version=4), questions)
+    solution = ipynb.read(assignment.solution, as_version=4)
+    mutants, skipped = generate(solution, ipynb.read(assignment.template, as_version=4), questions)
     baseline = grade(assignment.solution, assignment, make_executor())
     first = verdict(baseline)
     progress(Progress(0, len(mutants), None, first, baseline))
@@ -107,7 +108,7 @@ def _grade_all(assignment: Assignment, solution: nbformat.NotebookNode, mutants:
         def one(indexed: tuple[int, Mutant]) -> tuple[Mutant, Verdict]:
             index, mutant = indexed
             path = Path(folder) / f"mutant-{index:03d}.ipynb"
-            nbformat.write(mutant_notebook(solution, mutant), path)
+            ipynb.write(mutant_notebook(solution, mutant), path)
             graded = grade(path, assignment, make_executor())
             found = verdict(graded)
             with lock:  # progress lines count up in order, whichever worker finishes first

@@ -24,6 +24,7 @@ import nbformat
 from autograder.authoring import assign, translations
 from autograder.core import assignment as assignments
 from autograder.core import course as courses
+from autograder.core import ipynb
 from autograder.core.assignment import AssignmentError
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -210,18 +211,17 @@ def _contents(name: str) -> dict[Path, str]:
 
 def solution_notebook(name: str) -> nbformat.NotebookNode:
     """The example solution notebook, with stable cell ids (so the generated template is the same each time)."""
-    v4 = nbformat.v4
-    notebook = v4.new_notebook()
+    notebook = ipynb.new_notebook()
     notebook.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "tfgrade": {"assignment": name},
     }
     notebook.cells = [
-        v4.new_markdown_cell(TITLE.format(name=name), id="title"),
-        v4.new_code_cell(IMPORTS, id="imports"),
-        v4.new_markdown_cell(QUESTION, id="q1-prompt"),
-        v4.new_code_cell(ANSWER, id="q1-answer"),
-        v4.new_code_cell(CHECK_CELL, id="q1-check"),
-        v4.new_markdown_cell(END.format(name=name), id="end"),
+        ipynb.new_markdown_cell(TITLE.format(name=name), id="title"),
+        ipynb.new_code_cell(IMPORTS, id="imports"),
+        ipynb.new_markdown_cell(QUESTION, id="q1-prompt"),
+        ipynb.new_code_cell(ANSWER, id="q1-answer"),
+        ipynb.new_code_cell(CHECK_CELL, id="q1-check"),
+        ipynb.new_markdown_cell(END.format(name=name), id="end"),
     ]
     return notebook

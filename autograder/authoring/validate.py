@@ -31,11 +31,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 from autograder.authoring import answer_leaks
 from autograder.core import costs as measured
-from autograder.core import packages, requirements
+from autograder.core import ipynb, packages, requirements
 from autograder.core.assignment import Assignment, Limits, derived_limits
 from autograder.core.notebook import Cell, Notebook
 from autograder.core.results import CheckResult
@@ -71,7 +69,7 @@ def corpus(assignment: Assignment) -> dict[str, tuple[Path, Expectation | None]]
 
 def expectation_of(path: Path) -> Expectation | None:
     try:
-        meta = nbformat.read(path, as_version=4).metadata.get("tfgrade", {})
+        meta = ipynb.read(path, as_version=4).metadata.get("tfgrade", {})
     except Exception:  # noqa: BLE001 - a corpus of broken files is allowed; they have no expectation
         return None
     expect = meta.get("expect") if isinstance(meta, dict) else None

@@ -15,7 +15,7 @@ from typing import Any
 from autograder import i18n
 from autograder.authoring import assign, mutants, scaffold, translations, validate
 from autograder.authoring import release as releases
-from autograder.cli.commands import err, executors, load
+from autograder.cli.commands import err, load
 from autograder.cli.options import (
     AssignOptions,
     BuildOptions,
@@ -25,6 +25,7 @@ from autograder.cli.options import (
     ReleaseOptions,
     ValidateOptions,
 )
+from autograder.cli.seam import executors
 from autograder.core import assignment as assignments
 from autograder.core import costs
 from autograder.interop import gradescope

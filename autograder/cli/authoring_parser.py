@@ -10,10 +10,10 @@ from pathlib import Path
 
 from autograder import i18n
 from autograder.cli import options
-from autograder.cli.help import HelpFormatter, course_option
+from autograder.cli.help import Commands, HelpFormatter, course_option
 
 
-def add_validate(commands: argparse._SubParsersAction) -> None:
+def add_validate(commands: Commands) -> None:
     validate_cmd = commands.add_parser(
         "validate",
         help="check an assignment's grading: solution full marks, blank 0, corpus as expected (instructors)",
@@ -43,7 +43,7 @@ def add_validate(commands: argparse._SubParsersAction) -> None:
     validate_cmd.set_defaults(options=options.ValidateOptions)
 
 
-def add_gradescope(commands: argparse._SubParsersAction) -> None:
+def add_gradescope(commands: Commands) -> None:
     build = commands.add_parser(
         "gradescope",
         help="build the autograder zip to upload to Gradescope (instructors)",
@@ -68,7 +68,7 @@ def add_gradescope(commands: argparse._SubParsersAction) -> None:
     run.set_defaults(options=options.GradescopeRunOptions)
 
 
-def add_otter(commands: argparse._SubParsersAction) -> None:
+def add_otter(commands: Commands) -> None:
     otter = commands.add_parser(
         "otter",
         help="build an otter-grader autograder zip whose scores come from tfgrade (instructors)",
@@ -81,7 +81,7 @@ def add_otter(commands: argparse._SubParsersAction) -> None:
     otter.set_defaults(options=options.BuildOptions)
 
 
-def add_release(commands: argparse._SubParsersAction) -> None:
+def add_release(commands: Commands) -> None:
     release_cmd = commands.add_parser(
         "release",
         help="write the zip students download: notebook, public checks, no secrets (instructors)",
@@ -126,7 +126,7 @@ exit codes: 0 written, or up to date; 1 out of date (--check); 2 bad markers or 
 """
 
 
-def add_assign(commands: argparse._SubParsersAction) -> None:
+def add_assign(commands: Commands) -> None:
     assign_cmd = commands.add_parser(
         "assign",
         help="generate the student notebook from the solution notebook (instructors)",
@@ -144,7 +144,7 @@ def add_assign(commands: argparse._SubParsersAction) -> None:
     assign_cmd.set_defaults(options=options.AssignOptions)
 
 
-def add_new(commands: argparse._SubParsersAction) -> None:
+def add_new(commands: Commands) -> None:
     new_cmd = commands.add_parser(
         "new",
         help="start a new assignment: solution notebook, checks and assignment.toml (instructors)",
@@ -164,7 +164,7 @@ def add_new(commands: argparse._SubParsersAction) -> None:
     new_cmd.set_defaults(options=options.NewOptions)
 
 
-def add_catalogs(commands: argparse._SubParsersAction) -> None:
+def add_catalogs(commands: Commands) -> None:
     catalogs_cmd = commands.add_parser(
         "catalogs",
         help="write an assignment's catalogs for translators: its hints and _(\"...\") check messages (instructors)",

@@ -30,7 +30,7 @@ from autograder.core import course as courses
 from autograder.core import late, notebook, overrides
 from autograder.core import roster as rosters
 from autograder.grading import batch, execution
-from autograder.interop import distributed
+from autograder.interop import distributed, worker_settings
 from autograder.reports import changes, exports
 from autograder.reports import formats as report
 from autograder.sandbox import launcher as sandbox
@@ -186,7 +186,7 @@ def _grade_batch(o: GradeOptions, assignment: assignments.Assignment, executor: 
     paths = list(extras.paths)
     err(f"Grading {len(paths)} submission(s) for '{assignment.name}' into {o.out}/ ...")
     err(f"Isolation: {'each Dask worker checks its own sandbox' if o.scheduler else executor.isolation}")
-    workers = distributed.WorkerSettings(sandbox=not o.no_sandbox, fork_server=not o.no_fork_server,
+    workers = worker_settings.WorkerSettings(sandbox=not o.no_sandbox, fork_server=not o.no_fork_server,
                                          allow_unisolated=o.allow_unisolated or o.no_sandbox)
     with distributed.cluster(o.scheduler, assignment, workers) as grader:
         jobs = grader.in_flight(o.jobs) if grader else o.jobs

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Generator
 from pathlib import Path
+from typing import TypeAlias
+
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+"""What ``add_subparsers`` returns: each command's parser is added to it."""
 
 
 class HelpFormatter(argparse.HelpFormatter):

@@ -15,7 +15,7 @@ import autograder
 from autograder import i18n
 from autograder.cli import authoring_parser as authoring
 from autograder.cli import options
-from autograder.cli.help import HelpFormatter, course_option
+from autograder.cli.help import Commands, HelpFormatter, course_option
 from autograder.grading import batch
 from autograder.reports import exports
 
@@ -56,7 +56,7 @@ exit codes:
 LANGUAGE_COMMANDS = ("grade", "check", "submit")
 
 
-def _add_language_options(commands: argparse._SubParsersAction) -> None:
+def _add_language_options(commands: Commands) -> None:
     """--lang for the commands whose output students read."""
     for name in LANGUAGE_COMMANDS:
         commands.choices[name].add_argument(
@@ -93,7 +93,7 @@ def build() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_grade(commands: argparse._SubParsersAction) -> None:
+def _add_grade(commands: Commands) -> None:
     grade_cmd = commands.add_parser(
         "grade",
         help="grade submissions with public and hidden checks (instructors)",
@@ -141,7 +141,7 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
     grade_cmd.set_defaults(options=options.GradeOptions)
 
 
-def _add_check(commands: argparse._SubParsersAction) -> None:
+def _add_check(commands: Commands) -> None:
     check_cmd = commands.add_parser(
         "check",
         help="run the public checks on your notebook, as the grader will (students)",
@@ -157,7 +157,7 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
     check_cmd.set_defaults(options=options.CheckOptions)
 
 
-def _add_submit(commands: argparse._SubParsersAction) -> None:
+def _add_submit(commands: Commands) -> None:
     submit_cmd = commands.add_parser(
         "submit",
         help="check your notebook runs cleanly and package it for submission (students)",
@@ -176,7 +176,7 @@ def _add_submit(commands: argparse._SubParsersAction) -> None:
     submit_cmd.set_defaults(options=options.SubmitOptions)
 
 
-def _add_list(commands: argparse._SubParsersAction) -> None:
+def _add_list(commands: Commands) -> None:
     list_cmd = commands.add_parser("list", help="list the assignments and their questions")
     course_option(list_cmd)
     list_cmd.set_defaults(options=options.ListOptions)
@@ -236,7 +236,7 @@ exit codes:
 _FORMAT_NAMES = ", ".join(exports.FORMATS[:-1]) + " or " + exports.FORMATS[-1]
 
 
-def _add_export(commands: argparse._SubParsersAction) -> None:
+def _add_export(commands: Commands) -> None:
     export_cmd = commands.add_parser(
         "export",
         help="write an earlier batch's grades as a file Canvas, Moodle or otter imports (instructors)",
@@ -299,7 +299,7 @@ exit codes:
 """
 
 
-def _add_review(commands: argparse._SubParsersAction) -> None:
+def _add_review(commands: Commands) -> None:
     review = commands.add_parser(
         "review",
         help="open a review desk in the browser over an earlier batch: read, override, regrade (TAs)",

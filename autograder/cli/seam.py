@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from autograder.grading.execution import Executor, ProcessExecutor
@@ -15,7 +15,8 @@ __all__ = ["ProcessExecutor", "executors"]
 
 def executors() -> Callable[..., Executor]:
     """The executor class, read from this module at each call."""
-    return globals()["ProcessExecutor"] if "ProcessExecutor" in globals() else __getattr__("ProcessExecutor")
+    found = globals()["ProcessExecutor"] if "ProcessExecutor" in globals() else __getattr__("ProcessExecutor")
+    return cast("Callable[..., Executor]", found)
 
 
 def __getattr__(name: str) -> Any:

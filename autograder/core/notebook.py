@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import i18n, messages
+from autograder.core import ipynb
 from autograder.errors import TfgradeError
 from autograder.text import safe_text
 from autograder.wire.protocol import nested_deeper_than
@@ -83,8 +84,8 @@ def _parse(text: str, name: str) -> nbformat.NotebookNode:
     if nested_deeper_than(document, MAX_JSON_DEPTH):  # nbformat walks the tree recursively
         raise NotebookRejected(messages.TOO_DEEP.format(file=name, depth=MAX_JSON_DEPTH))
     try:
-        node = nbformat.convert(nbformat.reader.reads(text), 4)
-        nbformat.validate(node)
+        node = ipynb.convert(ipynb.reads_any_version(text))
+        ipynb.validate(node)
     except Exception as exc:  # nbformat raises many kinds (ValidationError, KeyError...) on bad input
         raise NotebookRejected(_damaged(name, type(exc).__name__)) from exc
     return node

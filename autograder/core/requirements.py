@@ -26,8 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
+from autograder.core import ipynb
 from autograder.core.results import CheckResult
 from autograder.errors import TfgradeError
 
@@ -125,7 +124,7 @@ def check_names(checks_dir: Path) -> dict[str, str]:
 
 def notebook_text(template: Path) -> str:
     """The markdown of the student notebook, whitespace collapsed, where requirement texts are quoted from."""
-    nb = nbformat.read(template, as_version=4)
+    nb = ipynb.read(template, as_version=4)
     return " ".join(" ".join(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
 
 

@@ -180,9 +180,7 @@ def write_feedback_notebook(graded: Graded, folder: Path, source: NotebookFeedba
 
 
 def _feedback_notebook_files(graded: Graded, source: NotebookFeedback) -> dict[str, str]:
-    import nbformat
-
-    from autograder.core import notebook
+    from autograder.core import ipynb, notebook
 
     if graded.result.status != "graded":
         return {}
@@ -191,11 +189,11 @@ def _feedback_notebook_files(graded: Graded, source: NotebookFeedback) -> dict[s
     except notebook.NotebookRejected:  # the file changed or went since it was graded
         return {}
     assignment = source.assignment
-    template = _reference(assignment.template) or nbformat.v4.new_notebook()  # then every result goes at the end
+    template = _reference(assignment.template) or ipynb.new_notebook()  # then every result goes at the end
     solution = _reference(assignment.solution) if source.with_solutions and assignment.solution else None
     node = feedback_notebook(student, graded.result, graded.score, template, solution=solution)
     title = messages.FEEDBACK_TITLE.format(submission=report.safe_text(graded.result.submission, report.NAME_LIMIT))
-    return {FEEDBACK_IPYNB: nbformat.writes(node) + "\n", FEEDBACK_HTML: render_html(node, title)}
+    return {FEEDBACK_IPYNB: ipynb.writes(node) + "\n", FEEDBACK_HTML: render_html(node, title)}
 
 
 def _reference(path: Path) -> nbformat.NotebookNode | None:
@@ -213,22 +211,22 @@ def _reference(path: Path) -> nbformat.NotebookNode | None:
 
 @functools.lru_cache(maxsize=8)
 def _parsed_reference(path: Path, _mtime_ns: int, _size: int) -> nbformat.NotebookNode | None:
-    import nbformat
+    from autograder.core import ipynb
 
     try:
-        return nbformat.read(path, as_version=4)
+        return ipynb.read(path, as_version=4)
     except Exception:  # noqa: BLE001 - an instructor's file: OSError, bad JSON, nbformat's many errors
         return None
 
 
 def feedback_notebook_current(graded: Graded, folder: Path, source: NotebookFeedback) -> bool:
     """Whether a reused result's feedback notebook was written with the options of this run."""
-    import nbformat
+    from autograder.core import ipynb
 
     if graded.result.status != "graded":
         return True
     try:
-        written = nbformat.read(folder / FEEDBACK_IPYNB, as_version=4).metadata["tfgrade"]["feedback"]
+        written = ipynb.read(folder / FEEDBACK_IPYNB, as_version=4).metadata["tfgrade"]["feedback"]
     except Exception:  # noqa: BLE001 - missing, damaged or of an older tfgrade: write it again
         return False
     return bool(written == {"with_solutions": source.with_solutions})

@@ -76,7 +76,7 @@ class DaskGrader:
         """How many submissions the batch should keep on the cluster at once: ``jobs`` (``-j``, which defaults to
         this machine's cores), but at least one per thread of the workers there now. The batch sends a task only
         when one of its ``jobs`` threads is free, so fewer would leave the rest of the cluster idle."""
-        return max(jobs, sum(self._client.nthreads().values()))
+        return max(jobs, int(sum(self._client.nthreads().values())))
 
     def __call__(self, path: Path) -> Graded:
         from autograder.interop.dask_worker import grade_on_worker

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import autograder
 from autograder import messages
@@ -96,7 +97,7 @@ def _add_text(archive: zipfile.ZipFile, name: str, text: str) -> None:
     archive.writestr(info, text)
 
 
-def run(root: Path, assignment: Assignment) -> dict:
+def run(root: Path, assignment: Assignment) -> dict[str, Any]:
     """Grade the one submission under ``root/submission``; write and return results.json."""
     results = root / "results" / "results.json"
     results.parent.mkdir(parents=True, exist_ok=True)

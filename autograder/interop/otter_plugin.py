@@ -36,7 +36,7 @@ from autograder.reports import formats as report
 PLUGIN = "autograder.interop.otter_plugin.TfgradeOtterPlugin"
 
 
-class TfgradeOtterPlugin(AbstractOtterPlugin):
+class TfgradeOtterPlugin(AbstractOtterPlugin):  # type: ignore[misc]  # otter is untyped
     """Replaces otter's per-question scores with tfgrade's for the same submission."""
 
     def after_grading(self, results: Any) -> None:

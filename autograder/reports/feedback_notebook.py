@@ -167,11 +167,11 @@ def _error_lines(error: CellError) -> list[str]:
 
 
 def _cell(lines: list[str], kind: Kind, question: str | None = None) -> nbformat.NotebookNode:
-    import nbformat
+    from autograder.core import ipynb
 
     label = f"**{md_escape(messages.NOTEBOOK_LABEL.format())}**"
     quoted = [f"> {line}" if line else ">" for line in [label, "", *lines]]
-    cell = nbformat.v4.new_markdown_cell("\n".join(quoted))
+    cell = ipynb.new_markdown_cell("\n".join(quoted))
     mark: dict[str, Any] = {"feedback": True, "kind": kind}
     if question is not None:
         mark["question"] = question
@@ -181,10 +181,10 @@ def _cell(lines: list[str], kind: Kind, question: str | None = None) -> nbformat
 
 
 def _cleared(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    import nbformat
+    from autograder.core import ipynb
 
     # Outputs are left behind before copying: a notebook may carry megabytes of them.
-    copied = nbformat.from_dict(copy.deepcopy({key: value for key, value in cell.items() if key != "outputs"}))
+    copied = ipynb.from_dict(copy.deepcopy({key: value for key, value in cell.items() if key != "outputs"}))
     if copied.cell_type == "code":
         copied.outputs, copied.execution_count = [], None
     return copied
@@ -193,9 +193,9 @@ def _cleared(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def _notebook(
     student: nbformat.NotebookNode, cells: list[nbformat.NotebookNode], *, with_solutions: bool
 ) -> nbformat.NotebookNode:
-    import nbformat
+    from autograder.core import ipynb
 
-    node = nbformat.v4.new_notebook(metadata=copy.deepcopy(student.metadata))
+    node = ipynb.new_notebook(metadata=copy.deepcopy(student.metadata))
     node.cells = cells
     mark = node.metadata.get("tfgrade")
     feedback = {"feedback": {"with_solutions": with_solutions}}  # a rerun with other options rewrites the file

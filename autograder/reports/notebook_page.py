@@ -75,19 +75,22 @@ each (an embedded image is rendered each time), so at most some 100 MB, usually 
 
 @functools.lru_cache(maxsize=REMEMBERED_CELLS)
 def _clean_html(text: str) -> str:
+    return _bleached(text)
+
+
+def _bleached(text: str) -> str:
+    """nbconvert's ``clean_html`` itself (untyped, hence the one ignore)."""
     from nbconvert import filters as nbconvert_filters
 
-    return str(nbconvert_filters.clean_html(text))
+    return str(nbconvert_filters.clean_html(text))  # type: ignore[no-untyped-call]
 
 
 def _remembered_clean_html(element: str | bytes) -> str:
     """nbconvert's ``clean_html`` (bleach, over half of a page's CPU), remembered per text: most cells of a
     batch's notebooks are the template's own (the assignment's text, the given code), and the filter is
     a function of its text alone, so a remembered result is the same bytes."""
-    from nbconvert import filters as nbconvert_filters
-
     text = element.decode() if isinstance(element, bytes) else str(element)
-    return _clean_html(text) if len(text) <= REMEMBERED_CHARACTERS else str(nbconvert_filters.clean_html(text))
+    return _clean_html(text) if len(text) <= REMEMBERED_CHARACTERS else _bleached(text)
 
 
 @cache

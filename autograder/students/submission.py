@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import nbformat
-
 import autograder
 from autograder import i18n, messages
 from autograder.core import assignment as assignments
+from autograder.core import ipynb
 from autograder.core import notebook as notebooks
 from autograder.core.results import CellError
 from autograder.grading.execution import Executor
@@ -101,7 +100,7 @@ def _cell_advice(cell_error: CellError, assignment: assignments.Assignment) -> s
 
 def _order_warnings(path: Path, nb: notebooks.Notebook) -> list[Problem]:
     """Saved execution counts that go backwards mean the cells were run out of order."""
-    node = nbformat.read(path, as_version=4) if path.suffix == ".ipynb" else None
+    node = ipynb.read(path, as_version=4) if path.suffix == ".ipynb" else None
     counts = [(i, c.get("execution_count")) for i, c in enumerate(node.cells, 1)] if node else []
     counts = [(i, n) for i, n in counts if isinstance(n, int)]
     for (cell_a, a), (cell_b, b) in zip(counts, counts[1:], strict=False):
