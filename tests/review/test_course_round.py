@@ -146,6 +146,15 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+def from_class_report(out: Path) -> dict[str, tuple[str, str, str]]:
+    """Each submission's (final total, late cell, hand-graded cell) in class.html's table of every submission."""
+    page = (out / "class.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<tr><td><a href="submissions/(\w+)/feedback.html">.*?</a></td><td>graded</td>'
+                      r'<td class="num">(\S+) / 5</td><td class="num late">([^<]*)</td>'
+                      r'<td class="hand">([^<]*)</td>', page)
+    return {folder: (total, html.unescape(late), html.unescape(hand)) for folder, total, late, hand in rows}
+
+
 def from_desk_table(client: TestClient) -> dict[str, Numbers]:
     page = client.get("/").text
     found = {}
@@ -231,7 +240,17 @@ def test_the_desk_agrees_after_the_regrade(round_: Round) -> None:
         client.get(f"/?token={KEYS.token}")
         assert from_desk_table(client) == EXPECTED
         assert {rid: from_desk_page(client, folder) for rid, folder in FOLDER.items()} == EXPECTED
-        assert "pending" not in re.findall(r'<tr class="([^"]*)" data-folder', client.get("/").text)
+        page = client.get("/").text
+        assert "pending" not in re.findall(r'<tr class="([^"]*)" data-folder', page)
+        assert page.count('class="bad waiting"') == 1  # cy's q3, still waiting for a TA
+
+
+def test_class_html_agrees_and_shows_the_late_penalty_and_the_hand_graded_status(round_: Round) -> None:
+    assert from_class_report(round_.out) == {
+        "ann": ("4.05", "−0.45 (10% late)", "scored by a TA: q3"),
+        "bo": ("4", "", "scored by a TA: q3"),
+        "cy": ("3", "−0 (set by a late row: Doctor's note: no penalty.)", "waiting for a TA: q3"),
+    }
 
 
 def test_each_students_feedback_agrees(round_: Round) -> None:
