@@ -24,6 +24,7 @@ from autograder.core.results import SubmissionResult
 from autograder.core.scoring import LatePenalty, Score
 from autograder.grading.batch import GRADES, SUBMISSIONS
 from autograder.reports import formats as report
+from autograder.text import csv_text
 
 __all__ = ["Desk", "Entry", "automatic", "current", "read", "resolve"]
 
@@ -95,7 +96,10 @@ def read(out: Path, overrides_file: Path | None) -> Desk:
     None: the scores as report.json holds them)."""
     stored, unreadable = _reports(out)
     questions = _questions(stored)
-    id_column, roster_ids = _grades_columns(out)
+    id_column, by_cell = _grades_columns(out)
+    # grades.csv writes each name through csv_text (a name like "=x" gets an apostrophe): look it up the same way.
+    roster_ids = None if by_cell is None else {
+        found.result.submission: by_cell.get(csv_text(found.result.submission), "") for _, found in stored}
     rows, problem = _overrides(overrides_file, stored, questions, roster_ids or {})
     entries = tuple(_entry(folder, found, rows.get(Path(found.result.submission), ()),
                            overrides_file is None or bool(problem), (roster_ids or {}).get(found.result.submission, ""))
@@ -186,7 +190,7 @@ def due_of(penalty: LatePenalty | None) -> late.Due | None:
 
 def _grades_columns(out: Path) -> tuple[str, dict[str, str] | None]:
     """grades.csv's first column (so a rewritten grades.csv keeps it) and, with a ``roster_id`` column, each row's
-    roster id by its name."""
+    roster id by its first cell."""
     try:
         text = (out / GRADES).read_text(encoding="utf-8")
     except OSError:
