@@ -1172,3 +1172,11 @@ REVIEW_REFUSED = Message(
 )
 REVIEW_STALE_FORM = Message("review.stale-form", "This form is out of date: reload the page and send it again.")
 REVIEW_NOT_FOUND = Message("review.not-found", "This grading folder has no submission {folder}.")
+REVIEW_COL_LATE = Message("review.col.late", "Late")
+REVIEW_LATE = Message(
+    "review.late",
+    "Late: submitted {submitted}, due {deadline}. The rule takes {percent}%: {taken} points off the total."
+)
+REVIEW_LATE_CHANGED = Message("review.late.changed", "A late row sets the points taken to {change}: {reason}")
+REVIEW_LATE_OPTION = Message("review.late.option", "the late penalty (the points it takes; 0 waives it)")
+REVIEW_ROSTER_ID = Message("review.roster-id", "Roster id: {id}")

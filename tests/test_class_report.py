@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from factories import check_result
 
+from autograder import i18n
 from autograder.core.assignment import Question
 from autograder.core.results import (
     CellError,
@@ -266,6 +267,41 @@ def test_every_submission_is_listed_with_a_link_to_its_feedback() -> None:
     assert anchors == [(links[0], "ann.ipynb"), (links[1], "<b>bo</b>.ipynb")]
     assert "5 / 5" in text_of(root) and "1 / 5" in text_of(root)
     assert not list(parse_html(class_report_html(rows, title="Week 3")).iter("a"))  # no links: no table
+
+
+def test_every_submission_shows_its_late_penalty_and_its_hand_graded_questions() -> None:
+    from dataclasses import replace
+
+    from autograder.core.scoring import Adjustment, LatePenalty, QuestionScore
+
+    hand = (QuestionScore("q1", "Build the model", 3.0, 3.0), QuestionScore("q3", "Why?", 0.0, 2.0, manual=True))
+    scored = replace(hand[1], earned=1.5, override=Adjustment(0.0, "1.5", "Names tracing."))
+    penalty = LatePenalty("2026-12-02T10:00:00+09:00", "2026-12-01T23:59:00+09:00", 10.0, 0.45, per_day=10.0)
+    waived = replace(penalty, percent=20.0, taken=0.0, waived="Doctor's note", change="0")
+    ann = (scoring(3, 2, "ann.ipynb")[0], Score(4.05, 5.0, (hand[0], scored), late=penalty))
+    bo = (scoring(3, 2, "bo.ipynb")[0], Score(3.0, 5.0, hand))
+    cy = (scoring(3, 2, "cy.ipynb")[0], Score(3.0, 5.0, hand, late=waived))
+    links = [f"submissions/{n}/feedback.html" for n in ("ann", "bo", "cy")]
+    root = parse_html(class_report_html([ann, bo, cy], title="Week 3", feedback=links))
+
+    table = next(t for t in root.iter("table") if t.find(".//a") is not None)
+    head = ["".join(th.itertext()) for th in table.iter("th")]
+    assert head == ["Submission", "Status", "Final", "Late penalty", "Hand-graded", "Flag"]
+    cells = [["".join(td.itertext()) for td in tr.iter("td")] for tr in table.iter("tr") if tr.find("td") is not None]
+    assert [c[2:5] for c in cells] == [
+        ["4.05 / 5", "−0.45 (10% late)", "scored by a TA: q3"],
+        ["3 / 5", "", "waiting for a TA: q3"],
+        ["3 / 5", "−0 (set by a late row: Doctor's note)", "waiting for a TA: q3"]]
+    cards = [" | ".join("".join(e.itertext()).strip() for e in card) for card in root.iter("div")
+             if "card" in card.get("class", "").split()]
+    assert "Answers waiting for a TA | 2 | in 2 submissions: they count 0 until scored" in cards
+    assert "Late submissions | 2 | 0.45 points taken in all" in cards
+
+    plain = parse_html(class_report_html([scoring(3, 2, "ann.ipynb")], title="Week 3", feedback=links[:1]))
+    assert "Late penalty" not in text_of(plain) and "Hand-graded" not in text_of(plain)  # no column without a case
+    with i18n.using("ko"):
+        korean = text_of(parse_html(class_report_html([ann, bo], title="Week 3", feedback=links[:2])))
+    assert "waiting for a TA" not in korean and "Late penalty" not in korean
 
 
 def test_failure_messages_that_differ_only_in_numbers_group_together() -> None:

@@ -91,6 +91,17 @@ STUDENTS_NOTE = M("class.students.note", "Each name links to the feedback that s
 STATUS_GRADED = M("class.status.graded", "graded")
 STATUS_REJECTED = M("class.status.rejected", "rejected")
 STATUS_GRADER_ERROR = M("class.status.grader-error", "grader error")
+HEAD_LATE = M("class.head.late", "Late penalty")
+HEAD_HAND = M("class.head.hand", "Hand-graded")
+LATE_CELL = M("class.late.cell", "−{taken} ({percent}% late)")
+LATE_SET = M("class.late.set", "−{taken} (set by a late row: {reason})")
+HAND_WAITING = M("class.hand.waiting", "waiting for a TA: {questions}")
+HAND_SCORED = M("class.hand.scored", "scored by a TA: {questions}")
+CARD_WAITING = M("class.card.waiting", "Answers waiting for a TA")
+CARD_WAITING_SUB = M("class.card.waiting.sub", "in {count} submission: they count 0 until scored",
+                     "in {count} submissions: they count 0 until scored")
+CARD_LATE = M("class.card.late", "Late submissions")
+CARD_LATE_SUB = M("class.card.late.sub", "{points} points taken in all")
 
 
 def catalog() -> dict[str, messages.Message]:

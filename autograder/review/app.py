@@ -125,7 +125,8 @@ class _Views:
     async def class_page(self, request: Request) -> Response:
         read = await run_in_threadpool(self.read_desk)
         table = ClassTable.of(read, dict(request.query_params))
-        return _page("class.html", desk=read, table=table, file=str(self.settings.overrides),
+        late = any(e.current.late is not None for e in read.entries)
+        return _page("class.html", desk=read, table=table, file=str(self.settings.overrides), late=late,
                      form_key=self.settings.keys.form_key)
 
     async def submission_page(self, request: Request) -> Response:
@@ -144,7 +145,7 @@ class _Views:
         return _page("submission.html", status_code=status_code, desk=read, entry=entry, frame=frame,
                      job=self.regrades.get(entry.folder), can_regrade=located, saved=saved, problem=problem,
                      file=str(self.settings.overrides), form_key=self.settings.keys.form_key,
-                     TOTAL=overrides.TOTAL)
+                     TOTAL=overrides.TOTAL, LATE=overrides.LATE)
 
     async def feedback_file(self, request: Request) -> Response:
         name, folder = request.path_params["name"], request.path_params["folder"]

@@ -8,6 +8,9 @@ checks the whole new file exactly as :mod:`autograder.core.overrides` will, and 
 atomically (a temporary file, fsync, ``os.replace``). A reader never sees half a file, and a TA's edit by
 hand between two posts is kept.
 
+A row the desk adds names the submission as ``tfgrade grade`` does: its roster id when the batch was graded
+with ``--roster`` (grades.csv's ``roster_id``), else its name in grades.csv.
+
 One row per score, as the core requires: a second decision on the same question (or total) of the same
 submission replaces the first row in place; withdrawing one deletes its row. Other columns (``by``, a date
 an instructor added) and other rows are written back as they were.
@@ -27,7 +30,7 @@ from pathlib import Path
 
 from autograder.core import overrides
 from autograder.errors import TfgradeError
-from autograder.review.desk import Desk, Entry, submissions_of
+from autograder.review.desk import Desk, Entry, resolve
 
 __all__ = ["Decision", "DecisionError", "HEADER", "save_override"]
 
@@ -71,12 +74,12 @@ def save_override(path: Path, desk: Desk, entry: Entry, decision: Decision) -> N
     """Write ``decision`` on ``entry`` into the overrides file at ``path``: DecisionError if the file would not
     be usable by ``tfgrade grade`` afterwards."""
     question = decision.question.strip() or overrides.TOTAL
-    if question != overrides.TOTAL and question not in desk.questions:
+    if question not in (overrides.TOTAL, overrides.LATE) and question not in desk.questions:
         raise DecisionError(f"{entry.name} has no question {question!r}.")
     with locked(path):
         records = _records(path)
         header = _header(records)
-        cells = None if decision.withdraws else _cells(header, entry.name, question, decision)
+        cells = None if decision.withdraws else _cells(header, entry.student, question, decision)
         records = _replaced(records, header, entry, question, cells)
         text = _text(records)
         _expect_usable(text, path, desk)
@@ -140,7 +143,8 @@ def _same_score(record: list[str], header: dict[str, int], entry: Entry, questio
     written = cell("question")
     if written.lower() in ("", overrides.TOTAL):
         written = overrides.TOTAL
-    return written == question and cell("student") in (entry.name, Path(entry.name).name)
+    names = {entry.name, Path(entry.name).name, *((entry.roster_id,) if entry.roster_id else ())}
+    return written == question and cell("student") in names
 
 
 def _text(records: list[list[str]]) -> str:
@@ -156,7 +160,7 @@ def _expect_usable(text: str, path: Path, desk: Desk) -> None:
     the next grading run."""
     try:
         rows = overrides.parse(text, str(path))
-        overrides.resolve(rows, submissions_of(e.name for e in desk.entries), desk.questions)
+        resolve(rows, (e.name for e in desk.entries), desk.questions, desk.roster_ids or {})
     except overrides.OverridesError as exc:
         raise DecisionError(str(exc)) from exc
 

@@ -1,8 +1,9 @@
 """"Regrade this one": the grader rerun on one submission, in a background thread of the desk.
 
 The work is the batch's own (:func:`autograder.grading.batch.grade_all`, on a list of one, into a temporary
-folder inside OUT), with the submission's name and its current overrides, so the new files are exactly
-what ``tfgrade grade`` would write. They then replace the submission's files in ``OUT/submissions/<name>/``
+folder inside OUT), with the submission's name, its current overrides and the late case of the run that graded
+it (its time, deadline and rule, kept in report.json), so the new files are exactly what ``tfgrade grade``
+would write. grades.csv keeps its roster ids. They then replace the submission's files in ``OUT/submissions/<name>/``
 (report.json last, as the batch writes it), and the batch's files (grades.csv, class.html, checks.csv) are
 written again from every report in OUT. ``changes.csv`` then holds this regrade's changes: the regrade is a
 run, of one submission. Never cached: the button is for a rerun (after a fix of a check, or a run that hit
@@ -74,9 +75,10 @@ def regrade_one(out: Path, entry: desks.Entry, path: Path, assignment: Assignmen
     scratch = out / ".review"
     scratch.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch) as fresh:
+        due = desks.due_of(entry.stored.late)
         result = batch.grade_all([path], assignment, executor, Path(fresh), lambda _: None,
                                  student_id=lambda _: entry.name, adjust=entry.overrides,
-                                 with_solutions=_with_solutions(folder))
+                                 with_solutions=_with_solutions(folder), dues={path: due} if due else None)
         [graded] = result.rows
         [made] = (Path(fresh) / batch.SUBMISSIONS).iterdir()
         with _writing:
@@ -113,8 +115,10 @@ def _rewrite_batch_files(out: Path, assignment: Assignment, found: Sequence[chan
     read = desks.read(out, None)
     rows = [Graded(result=e.result, score=e.stored) for e in read.entries]
     feedback = [f"{batch.SUBMISSIONS}/{e.folder}/{batch.FEEDBACK_PAGE}" for e in read.entries]
+    ids = [e.roster_id for e in read.entries] if read.roster_ids is not None else None
     # The batch's own writer (private to batch, reused rather than copied): the same files a grade run writes.
-    batch._write_batch_files(rows, assignment, out, found, id_column=read.id_column, feedback=feedback)
+    batch._write_batch_files(rows, assignment, out, found, id_column=read.id_column, feedback=feedback,
+                             roster_ids=ids)
 
 
 class Regrades:

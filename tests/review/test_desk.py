@@ -14,7 +14,7 @@ from autograder.core.assignment import Assignment
 from autograder.grading.batch import grade_all
 from autograder.review import decisions, desk
 from autograder.review.decisions import Decision, DecisionError, save_override
-from tests.review.batches import executor
+from tests.review.batches import executor, graded_batch
 
 
 def test_the_desk_reads_every_submission_its_scores_and_flags(
@@ -132,3 +132,36 @@ def test_a_file_with_a_bad_row_is_shown_as_graded_with_the_problem(
     read = desk.read(out, file)
     assert "no submission of this batch is 'carol'" in read.overrides_problem
     assert [e.current.earned for e in read.entries] == [11.0, 8.0, 9.0]
+
+
+def test_with_a_roster_rows_name_the_roster_id_and_the_late_penalty_follows_the_overrides(
+    tmp_path: Path, autograph: Assignment
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from autograder.core import late
+
+    _, paths = graded_batch(tmp_path, autograph)
+    deadline = datetime(2026, 12, 1, 23, 59, tzinfo=timezone(timedelta(hours=9)))
+    due = late.Due(deadline + timedelta(hours=2), deadline, late.Rule(deadline, per_day=10))
+    ids = {paths[0]: "s001", paths[1]: "s002", paths[2]: "s003"}
+    out = tmp_path / "with-roster"
+    grade_all(paths, autograph, executor(), out, lambda _: None, dues={paths[1]: due}, roster_ids=ids)
+    file = tmp_path / "overrides.csv"
+    file.write_text("student,question,points,reason\ns003,q1,+1,By hand with the roster id.\n", encoding="utf-8")
+    read = desk.read(out, file)
+    assert [(e.roster_id, e.current.earned) for e in read.entries] == [("s001", 11.0), ("s002", 7.2), ("s003", 10.0)]
+
+    bo = read.entry("bo")
+    assert bo is not None
+    save_override(file, read, bo, Decision("q2", "+1", "Regrade request."))
+    save_override(file, desk.read(out, file), bo, Decision("q2", "+2", "Regrade request, all of it."))
+    rows = list(csv.reader(file.open(encoding="utf-8")))
+    assert rows[1:] == [["s003", "q1", "+1", "By hand with the roster id."],
+                        ["s002", "q2", "+2", "Regrade request, all of it."]]
+    now = desk.read(out, file).entry("bo")
+    assert now is not None and now.current.earned == 9.0 and now.current.late_taken == 1.0  # 10 less 10 %
+    save_override(file, desk.read(out, file), now, Decision("late", "0", "Doctor's note."))
+    waived = desk.read(out, file).entry("bo")
+    assert waived is not None and (waived.current.earned, waived.current.late.waived) == (  # type: ignore[union-attr]
+        10.0, "Doctor's note.")
