@@ -5,9 +5,10 @@ Who writes and who reads each layout:
 =================  =================================================  ======================================
 codec              written by                                         read by
 =================  =================================================  ======================================
-``CHECK_RUN``      the check process (``channel/check_process.py``)   the grader (``core/execution.py``)
+``CHECK_RUN``      the check process                                  the grader (``grading/execution.py``)
+                   (``check_side/check_process.py``)
 ``REPORT``         the batch's report.json (``reports/formats.py``,   the cache (``core/cache.py``) and the
-                   ``core/batch.py``), a Dask worker                  Dask client (``interop/distributed.py``)
+                   ``grading/batch.py``), a Dask worker               Dask client (``interop/distributed.py``)
 ``SUBMISSION``,    parts of the two above; student.json is the report with hidden details taken out
 ``EXECUTION``,     (``reports/formats.py``)
 ``CHECK``,
