@@ -22,8 +22,8 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     ├── RosterError            core.roster           a roster cannot be read or matched without guessing
     ├── LateError              core.late             a deadline, late rule or times file cannot be used
     ├── ExportError            reports.gradebook     a gradebook export cannot be made without guessing
-    ├── DecodeError            core.codec            JSON that is not a valid document (also a ValueError)
-    │   └── SchemaMismatch     core.codec            a document of another schema version
+    ├── DecodeError            core.codec_fields     JSON that is not a valid document (also a ValueError)
+    │   └── SchemaMismatch     core.codec_fields     a document of another schema version
     ├── SandboxError           sandbox.launcher      the sandbox could not be built
     ├── ForkServerError        sandbox.forkserver    the fork server failed
     ├── WorkerUnfit            interop.dask_worker   a Dask worker cannot grade as the instructor's machine would
@@ -39,7 +39,7 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     ├── ClockError             check_side.budget     the grader's job clock did not answer (the grader's)
     ├── GraphExportError       wire.graph_export     a traced function cannot be exported (the grader's limit)
     ├── RunnerFault            check_side.runner     the runner could not load the grader's own artifact
-    ├── SourceRefused          core.source           the grader will not trace a name from this source (the student's)
+    ├── SourceRefused          core.source_refusals  the grader will not trace a name from this source (the student's)
     ├── CleanRoomFailed        check_side.clean_room_handle  the grader's own export failed in the clean room
     ├── _Refusal               runner_side.clean_room  a trace the clean room refuses, answered as data there
     ├── TopologyError          checks.topology.nodes a model description is not a graph of layers (also a ValueError)
@@ -52,7 +52,7 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
         ├── RunnerUnavailable  check_side.runner     the grader's runner can answer no more
         ├── _ErrorAnswer       check_side.runner     the runner answered a request with an error (its words, made safe)
         ├── CleanRoomUnavailable check_side.clean_room_handle the grader's clean room can answer no more
-        └── ArchiveError       checks.keras_saving   a saved .keras file cannot be read
+        └── ArchiveError       checks.keras_archive  a saved .keras file cannot be read
 
 Two exception classes stay outside that tree on purpose, and are drawn here so that the list is whole
 (``tests/test_errors_tree.py`` walks every exception class of the package)::

@@ -10,13 +10,12 @@ import pytest
 from autograder.core import costs
 from autograder.core.assignment import (
     AssignmentError,
-    Limits,
     Question,
     available,
     declared_limits,
-    derived_limits,
     load,
 )
+from autograder.core.limits import Limits, derived_limits
 
 VALID = """\
 name = "demo"

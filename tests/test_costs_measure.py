@@ -8,7 +8,8 @@ from factories import FakeExecutor, autograph_checks, execution
 
 from autograder.authoring.validate import cost_lines, measure_costs
 from autograder.core import costs
-from autograder.core.assignment import Limits, load
+from autograder.core.assignment import load
+from autograder.core.limits import Limits
 
 
 def test_the_solution_is_graded_under_the_declared_limits_and_its_worst_costs_kept() -> None:

@@ -22,7 +22,8 @@ import pytest
 from factories import FakeExecutor, check_result, execution, summary, write_notebook
 
 from autograder import messages
-from autograder.core.assignment import Assignment, Limits, Question
+from autograder.core.assignment import Assignment, Question
+from autograder.core.limits import Limits
 from autograder.core.requirements import Requirement, Requirements
 from autograder.core.results import CellError, CheckResult, Outcome
 from autograder.grading import batch

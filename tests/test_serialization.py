@@ -17,18 +17,16 @@ import numpy as np
 import pytest
 
 from autograder.check_side.student import CheckFailure, NameInfo, StudentUnavailable
-from autograder.checks import keras_saving as serialization
+from autograder.checks import keras_archive
+from autograder.checks.keras_archive import ArchiveError, archive_layer_configs, keras_archive_config
 from autograder.checks.keras_saving import (
-    ArchiveError,
     activation,
-    archive_layer_configs,
     config_differences,
     expect_config_complete,
     expect_from_config_round_trip,
     expect_get_config_written,
     expect_registered,
     expect_same_outputs,
-    keras_archive_config,
     reload_model,
 )
 from autograder.wire.protocol import ArrayValue, OpaqueValue
@@ -238,7 +236,7 @@ def test_duplicate_entries_are_refused() -> None:
 
 
 def test_a_compressed_config_too_large_to_unpack_is_refused(monkeypatch) -> None:
-    monkeypatch.setattr(serialization, "MAX_CONFIG_BYTES", 1000)
+    monkeypatch.setattr(keras_archive, "MAX_CONFIG_BYTES", 1000)
     bomb = archive({"config.json": " " * 100_000 + "{}"})
 
     assert len(bomb) < 1000
@@ -246,7 +244,7 @@ def test_a_compressed_config_too_large_to_unpack_is_refused(monkeypatch) -> None
 
 
 def test_a_config_whose_size_header_lies_is_still_cut_off(monkeypatch) -> None:
-    monkeypatch.setattr(serialization, "MAX_CONFIG_BYTES", 1000)
+    monkeypatch.setattr(keras_archive, "MAX_CONFIG_BYTES", 1000)
     data = bytearray(archive({"config.json": " " * 5000 + "{}"}, zipfile.ZIP_STORED))
     for header in (b"PK\x03\x04", b"PK\x01\x02"):  # local and central headers: claim 2 bytes
         start = data.index(header)
@@ -258,7 +256,7 @@ def test_a_config_whose_size_header_lies_is_still_cut_off(monkeypatch) -> None:
 
 
 def test_an_archive_over_the_size_cap_is_not_opened(monkeypatch) -> None:
-    monkeypatch.setattr(serialization, "MAX_ARCHIVE_BYTES", 10)
+    monkeypatch.setattr(keras_archive, "MAX_ARCHIVE_BYTES", 10)
 
     assert "larger than" in failure(lambda: keras_archive_config(archive({"config.json": "{}"})))
 

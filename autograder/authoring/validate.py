@@ -34,7 +34,8 @@ from pathlib import Path
 from autograder.authoring import answer_leaks
 from autograder.core import costs as measured
 from autograder.core import ipynb, packages, requirements
-from autograder.core.assignment import Assignment, Limits, derived_limits
+from autograder.core.assignment import Assignment
+from autograder.core.limits import Limits, derived_limits
 from autograder.core.notebook import Cell, Notebook
 from autograder.core.results import CheckResult
 from autograder.grading.execution import Execution, Executor, GraderError

@@ -271,16 +271,14 @@ def expect_no_ops(graph: Graph, what: str, forbidden: Mapping[str, Iterable[str]
 
 # Serialization checks (configs, .keras archives, save/reload round trips), re-exported so that a
 # check can import everything from here; see autograder/serialization.py.
+from autograder.checks.keras_archive import ArchiveError, archive_layer_configs, keras_archive_config  # noqa: E402
 from autograder.checks.keras_saving import (  # noqa: E402
-    ArchiveError,
     activation,
-    archive_layer_configs,
     expect_config_complete,
     expect_from_config_round_trip,
     expect_get_config_written,
     expect_registered,
     expect_same_outputs,
-    keras_archive_config,
     reload_model,
 )
 

@@ -18,11 +18,8 @@ configs (JSON), weights and outputs (arrays), and the bytes of a `.keras` file, 
 
 from __future__ import annotations
 
-import io
 import json
-import posixpath
-import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,21 +27,19 @@ import numpy as np
 
 from autograder import messages
 from autograder.check_side.student import CheckFailure, Student, StudentUnavailable, student_text
-from autograder.wire.protocol import ArrayValue, OpaqueValue, nested_deeper_than
+from autograder.checks.keras_archive import serialized_objects
+from autograder.wire.protocol import ArrayValue, OpaqueValue
 
 __all__ = [
     "BASE_CONFIG_KEYS",
-    "ArchiveError",
     "Matches",
     "activation",
-    "archive_layer_configs",
     "config_differences",
     "expect_config_complete",
     "expect_from_config_round_trip",
     "expect_get_config_written",
     "expect_registered",
     "expect_same_outputs",
-    "keras_archive_config",
     "reload_model",
 ]
 
@@ -53,15 +48,6 @@ BASE_CONFIG_KEYS = ("name", "trainable", "dtype")
 
 KERAS_PACKAGES = frozenset({"keras", "tensorflow", "tf_keras"})
 """Top-level packages whose ``get_config`` is inherited, not written by the student."""
-
-# Limits for reading a .keras archive that the student's process produced.
-MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
-MAX_CONFIG_BYTES = 4 * 1024 * 1024
-MAX_MEMBERS = 256
-MAX_CONFIG_DEPTH = 200
-"""A model's config nests a few levels per nested model; past this it is hostile (walking it would recurse)."""
-ARCHIVE_FILES = frozenset({"config.json", "metadata.json", "model.weights.h5", "model.weights.npz"})
-ARCHIVE_FOLDERS = ("assets/",)
 
 REGISTRY_FUNCTIONS = (
     "keras.saving.get_custom_objects",
@@ -93,7 +79,7 @@ def _activation_name(value: Any) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and value.get("class_name") == "function" and isinstance(value.get("config"), str):
-        return value["config"]
+        return str(value["config"])
     return None
 
 
@@ -200,86 +186,6 @@ def _custom_objects(student: Student) -> dict[str, Any]:
             return registry
     raise CheckFailure(messages.NO_KERAS_IMPORT.format())
 
-
-# --- .keras archives -----------------------------------------------------------------------
-
-
-class ArchiveError(CheckFailure):
-    """The saved `.keras` file is not one the grader can read."""
-
-
-def keras_archive_config(data: bytes) -> dict[str, Any]:
-    """``config.json`` of a `.keras` file, read from its bytes: nothing is extracted or loaded."""
-    if len(data) > MAX_ARCHIVE_BYTES:
-        raise ArchiveError(messages.ARCHIVE_TOO_LARGE.format(megabytes=MAX_ARCHIVE_BYTES >> 20))
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            info = _config_member(archive.infolist())
-            with archive.open(info) as member:
-                raw = member.read(MAX_CONFIG_BYTES + 1)
-    except ArchiveError:
-        raise
-    except Exception as exc:  # zipfile raises many kinds (zlib.error, NotImplementedError...)
-        raise ArchiveError(messages.ARCHIVE_NOT_ZIP.format(error=type(exc).__name__)) from exc
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise ArchiveError(messages.ARCHIVE_CONFIG_TOO_LARGE.format(megabytes=MAX_CONFIG_BYTES >> 20))
-    return _parse_config(raw)
-
-
-def _config_member(members: list[zipfile.ZipInfo]) -> zipfile.ZipInfo:
-    if len(members) > MAX_MEMBERS:
-        raise ArchiveError(messages.ARCHIVE_TOO_MANY.format(count=len(members)))
-    names = [m.filename for m in members]
-    odd = next((n for n in names if not _expected_member(n)), None)
-    if odd is not None:
-        raise ArchiveError(messages.ARCHIVE_UNEXPECTED.format(name=student_text(repr(odd), 80)))
-    if len(set(names)) != len(names):
-        raise ArchiveError(messages.ARCHIVE_DUPLICATE.format())
-    info = next((m for m in members if m.filename == "config.json"), None)
-    if info is None:
-        raise ArchiveError(messages.ARCHIVE_NO_CONFIG.format())
-    if info.file_size > MAX_CONFIG_BYTES:
-        raise ArchiveError(messages.ARCHIVE_CONFIG_TOO_LARGE.format(megabytes=MAX_CONFIG_BYTES >> 20))
-    return info
-
-
-def _expected_member(name: str) -> bool:
-    if name in ARCHIVE_FILES:
-        return True
-    if not name.startswith(ARCHIVE_FOLDERS) or "\\" in name or "\x00" in name:
-        return False
-    return posixpath.normpath(name).startswith(ARCHIVE_FOLDERS) and ".." not in name.split("/")
-
-
-def _parse_config(raw: bytes) -> dict[str, Any]:
-    try:
-        config = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ArchiveError(messages.ARCHIVE_CONFIG_NOT_JSON.format(error=type(exc).__name__)) from exc
-    if not isinstance(config, dict):
-        raise ArchiveError(messages.ARCHIVE_CONFIG_NOT_OBJECT.format())
-    if nested_deeper_than(config, MAX_CONFIG_DEPTH):
-        raise ArchiveError(messages.ARCHIVE_CONFIG_TOO_DEEP.format(depth=MAX_CONFIG_DEPTH))
-    return config
-
-
-def archive_layer_configs(archive_config: Mapping[str, Any], class_name: str) -> list[dict[str, Any]]:
-    """The ``config`` of every serialized object of class ``class_name``, nested models included,
-    in file order (for a functional or Sequential model: the order of its layers)."""
-    return [node["config"] for node in _objects(archive_config) if node.get("class_name") == class_name]
-
-
-def _objects(tree: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(tree, dict):
-        if isinstance(tree.get("class_name"), str) and isinstance(tree.get("config"), dict):
-            yield tree
-        for value in tree.values():
-            yield from _objects(value)
-    elif isinstance(tree, list):
-        for value in tree:
-            yield from _objects(value)
-
-
 # --- round trips through the student's process ---------------------------------------------
 
 
@@ -294,8 +200,8 @@ def reload_model(
 ) -> bytes:
     """Save model ``name`` as .keras and load it back (kept as ``store_as``) in the student's process.
 
-    Returns the file's bytes (for :func:`keras_archive_config`). When loading fails, the custom
-    ``classes`` the model uses are examined (registered? does ``from_config`` accept each layer's
+    Returns the file's bytes (for :func:`autograder.checks.keras_archive.keras_archive_config`). When loading
+    fails, the custom ``classes`` the model uses are examined (registered? does ``from_config`` accept each layer's
     config from the model?) so that the message names the cause rather than Keras' outer error.
     """
     try:
@@ -319,7 +225,7 @@ def _from_config_failure(student: Student, model: str, classes: Sequence[str]) -
         raise
     except CheckFailure:
         return ""  # e.g. a subclassed model without get_config: nothing to examine
-    for node in _objects(config):
+    for node in serialized_objects(config):
         class_name = node.get("class_name")
         if class_name in classes:
             try:

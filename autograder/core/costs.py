@@ -1,6 +1,6 @@
 """What grading the reference solution costs, measured once by ``tfgrade validate`` (``costs.toml``).
 
-Grading derives its time limits from it (:func:`autograder.core.assignment.derived_limits`), so that a
+Grading derives its time limits from it (:func:`autograder.core.limits.derived_limits`), so that a
 student who stalls costs a small multiple of an honest run rather than minutes. Every figure is in
 job-clock seconds (:class:`autograder.clock.Usage`), which the machine's load does not
 stretch, so a file measured on a busy machine holds on a quiet one. See docs/limits.md.

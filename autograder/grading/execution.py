@@ -25,8 +25,9 @@ from autograder.check_side import memo
 from autograder.check_side.budget import BACKSTOP
 from autograder.clock import Usage
 from autograder.core import codec
-from autograder.core.assignment import Assignment, Limits
+from autograder.core.assignment import Assignment
 from autograder.core.costs import Costs
+from autograder.core.limits import Limits
 from autograder.core.notebook import Notebook
 from autograder.core.results import CheckResult, ExecutionSummary
 from autograder.errors import TfgradeError

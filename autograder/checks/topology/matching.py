@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,16 +12,23 @@ from autograder.checks.topology.canonical import Hasher
 from autograder.checks.topology.graph import _spec, parse
 from autograder.checks.topology.nodes import (
     COMMUTATIVE,
-    HIDDEN_DEFAULTS,
     MERGE_VERBS,
-    SHOWN_FIRST,
-    Layer,
     Node,
     NodeId,
     Ref,
     Spec,
     Topology,
     TopologyError,
+)
+from autograder.checks.topology.wording import (
+    config_differences,
+    consts_text,
+    input_label,
+    joined,
+    layer_text,
+    listing,
+    output_label,
+    shown_value,
 )
 
 # --- comparing with a reference ------------------------------------------------------------------
@@ -100,10 +106,10 @@ def _expect_interface(actual: Topology, expected: Topology, names: frozenset[str
             expected=len(expected.inputs), actual=len(actual.inputs), count=len(expected.inputs)
         ))
     for i, (a, e) in enumerate(zip(actual.inputs, expected.inputs, strict=True)):
-        _expect_spec(a, e, _input_label(len(expected.inputs), i), messages.DTYPE_HINT_INPUT.format(dtype=e.dtype))
+        _expect_spec(a, e, input_label(len(expected.inputs), i), messages.DTYPE_HINT_INPUT.format(dtype=e.dtype))
     _expect_output_names(actual, expected, names)
     for i, (a, e) in enumerate(zip(actual.output_specs, expected.output_specs, strict=False)):
-        _expect_spec(a, e, _output_label(expected, i, names), "")
+        _expect_spec(a, e, output_label(expected, i, names), "")
 
 
 def _expect_spec(actual: Spec, expected: Spec, label: str, dtype_hint: str) -> None:
@@ -127,7 +133,7 @@ def _expect_output_names(actual: Topology, expected: Topology, names: frozenset[
             continue
         if name in actual.output_names:
             raise _Difference(messages.OUTPUT_NAMES_ORDER.format(
-                expected=_listing(expected.output_names), actual=_listing(actual.output_names)
+                expected=listing(expected.output_names), actual=listing(actual.output_names)
             ))
         yours = messages.YOURS_NAMED.format(name=mine) if mine else messages.YOURS_UNNAMED.format()
         raise _Difference(messages.OUTPUT_NAME.format(index=i + 1, name=name, yours=yours))
@@ -164,7 +170,7 @@ class _Matcher:
 
     def run(self) -> dict[str, str]:
         for i, (e_ref, a_ref) in enumerate(zip(self.e.outputs, self.a.outputs, strict=True)):
-            self._visit(e_ref, a_ref, _Where(_output_label(self.e, i, self.names)))
+            self._visit(e_ref, a_ref, _Where(output_label(self.e, i, self.names)))
         return dict(self.layers)
 
     def _visit(self, e_ref: Ref, a_ref: Ref, where: _Where) -> None:
@@ -194,15 +200,15 @@ class _Matcher:
         if e_in is None:
             assert a_in is not None  # both None returned above
             raise _Difference(messages.MISSING_LAYER.format(
-                where=where, layer=self._desc_e(e_node), input=_input_label(count, a_in)
+                where=where, layer=self._desc_e(e_node), input=input_label(count, a_in)
             ))
         if a_in is None:
             raise _Difference(messages.EXTRA_LAYER.format(
-                where=where, input=_input_label(count, e_in), layer=self._desc_a(a_node)
+                where=where, input=input_label(count, e_in), layer=self._desc_a(a_node)
             ))
         if e_in != a_in:
             raise _Difference(messages.OTHER_INPUT.format(
-                where=where, expected=_input_label(count, e_in), actual=_input_label(count, a_in)
+                where=where, expected=input_label(count, e_in), actual=input_label(count, a_in)
             ))
         return True
 
@@ -222,19 +228,19 @@ class _Matcher:
     def _compare(self, e_node: Node, a_node: Node, where: _Where) -> None:
         e, a = self.e.layers[e_node.layer], self.a.layers[a_node.layer]
         if e.kind != a.kind or (e.kind == "Model" and e.config != a.config):
-            raise _Difference(messages.OTHER_LAYER.format(where=where, expected=_desc(e), actual=_desc(a)))
-        differ = _config_differences(e, a)
+            raise _Difference(messages.OTHER_LAYER.format(where=where, expected=layer_text(e), actual=layer_text(a)))
+        differ = config_differences(e, a)
         if differ:
-            wanted = ", ".join(f"{k}={_show(v)}" for k, v, _ in differ)
-            got = ", ".join(f"{k}={_show(v)}" for k, _, v in differ)
+            wanted = ", ".join(f"{k}={shown_value(v)}" for k, v, _ in differ)
+            got = ", ".join(f"{k}={shown_value(v)}" for k, _, v in differ)
             raise _Difference(messages.OTHER_CONFIG.format(where=where, kind=e.kind, expected=wanted, actual=got))
         if e_node.consts != a_node.consts:
             raise _Difference(messages.OTHER_ARGUMENTS.format(
-                where=where, layer=_desc(e), expected=_consts(e_node), actual=_consts(a_node)
+                where=where, layer=layer_text(e), expected=consts_text(e_node), actual=consts_text(a_node)
             ))
         if e.name in self.names and a.name != e.name and e.name not in self.e.output_names:
             raise _Difference(
-                messages.OTHER_LAYER_NAME.format(where=where, layer=_desc(e), expected=e.name, actual=a.name)
+                messages.OTHER_LAYER_NAME.format(where=where, layer=layer_text(e), expected=e.name, actual=a.name)
             )
 
     def _pair_layers(self, e_node: Node, a_node: Node, where: _Where) -> None:
@@ -246,9 +252,9 @@ class _Matcher:
             raise _Difference(messages.NOT_SHARED.format(kind=e.kind, calls=e.calls))
         if back is not None and back != e.name:
             if e.has_weights:
-                raise _Difference(messages.SHARED.format(where=where, layer=_desc(e), kind=a.kind))
+                raise _Difference(messages.SHARED.format(where=where, layer=layer_text(e), kind=a.kind))
             raise _Difference(messages.SHARED_WITHOUT_WEIGHTS.format(
-                where=where, layer=_desc(e), kind=a.kind, first=self._first_use(back)
+                where=where, layer=layer_text(e), kind=a.kind, first=self._first_use(back)
             ))
         self.layers[e.name], self.layers_back[a.name] = a.name, e.name
 
@@ -288,8 +294,8 @@ class _Matcher:
     def _merge_difference(self, e_node: Node, e_refs: list[Ref], a_refs: list[Ref], where: _Where,
                           *, wrong_order: bool) -> _Difference:
         should, does = MERGE_VERBS.get(self.e.layers[e_node.layer].kind, ("combine", "combines"))
-        wanted = _joined([self._tensor_desc(self.e, r) for r in e_refs])
-        got = _joined([self._tensor_desc(self.a, r) for r in a_refs])
+        wanted = joined([self._tensor_desc(self.e, r) for r in e_refs])
+        got = joined([self._tensor_desc(self.a, r) for r in a_refs])
         layer = self._desc_e(e_node)
         if wrong_order:
             text = messages.MERGE_ORDER.format(where=where, layer=layer, should=should, expected=wanted, does=does,
@@ -308,19 +314,19 @@ class _Matcher:
         node = graph.nodes[ref.node]
         count = len(self.e.inputs) or self.e.input_count
         if node.model_input is not None:
-            return _input_label(count, node.model_input)
-        layer = _desc(graph.layers[node.layer])
+            return input_label(count, node.model_input)
+        layer = layer_text(graph.layers[node.layer])
         if count <= 1:
             return messages.OUTPUT_OF.format(layer=layer)
         sources = sorted(_sources(graph, ref.node))
-        source = _input_label(count, sources[0]) if len(sources) == 1 else messages.SEVERAL_INPUTS.format()
+        source = input_label(count, sources[0]) if len(sources) == 1 else messages.SEVERAL_INPUTS.format()
         return messages.OUTPUT_OF_FROM.format(layer=layer, source=source)
 
     def _desc_e(self, node: Node) -> str:
-        return _desc(self.e.layers[node.layer])
+        return layer_text(self.e.layers[node.layer])
 
     def _desc_a(self, node: Node) -> str:
-        return _desc(self.a.layers[node.layer])
+        return layer_text(self.a.layers[node.layer])
 
 
 def _pairing(e_hashes: list[str], a_hashes: list[str]) -> list[int]:
@@ -348,70 +354,3 @@ def _sources(graph: Topology, node_id: NodeId) -> set[int]:
             found.add(node.model_input)
         stack.extend(r.node for r in node.inputs)
     return found
-
-
-def _config_differences(e: Layer, a: Layer) -> list[tuple[str, Any, Any]]:
-    e_config, a_config = dict(e.config), dict(a.config)
-    keys = sorted(set(e_config) | set(a_config), key=_shown_order)
-    return [
-        (k, _loads(e_config.get(k)), _loads(a_config.get(k))) for k in keys if e_config.get(k) != a_config.get(k)
-    ]
-
-
-def _loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
-
-
-def _shown_order(key: str) -> tuple[int, str]:
-    return (SHOWN_FIRST.index(key) if key in SHOWN_FIRST else len(SHOWN_FIRST), key)
-
-
-def _desc(layer: Layer) -> str:
-    """How a layer is named in messages, e.g. ``Dense(units=1, activation='sigmoid')``."""
-    if layer.kind == "Input":
-        return messages.AN_INPUT.format()
-    if layer.kind == "Model":
-        return messages.A_NESTED_MODEL.format()
-    if layer.kind == "Activation":
-        return f"Activation({_show(layer.setting('activation'))})"
-    shown = []
-    for key in sorted((k for k, _ in layer.config), key=_shown_order):
-        value = layer.setting(key)
-        if value is not None and HIDDEN_DEFAULTS.get(key, object()) != value:
-            shown.append(f"{key}={_show(value)}")
-    return f"{layer.kind}({', '.join(shown)})"
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, list):
-        return "(" + ", ".join(_show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    return json.dumps(value)
-
-
-def _consts(node: Node) -> str:
-    return ", ".join(_show(json.loads(c)) for c in node.consts) or messages.NO_EXTRA_ARGUMENTS.format()
-
-
-def _input_label(count: int, index: int) -> str:
-    return messages.THE_MODELS_INPUT.format() if count == 1 else messages.INPUT_NUMBER.format(number=index + 1)
-
-
-def _output_label(graph: Topology, index: int, names: frozenset[str]) -> str:
-    if graph.output_count == 1:
-        return messages.THE_MODELS_OUTPUT.format()
-    name = graph.output_names[index] if index < len(graph.output_names) else ""
-    if name in names:
-        return messages.OUTPUT_CALLED.format(name=name)
-    return messages.OUTPUT_NUMBER.format(number=index + 1)
-
-
-def _joined(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _listing(names: Iterable[str]) -> str:
-    return "[" + ", ".join(names) + "]"
-
-
