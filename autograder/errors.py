@@ -35,6 +35,7 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     ├── ProtocolError          wire.protocol         the other side sent what the protocol refuses
     │   ├── ChannelTimeout     wire.protocol         ... nothing before the deadline
     │   └── ChannelClosed      wire.protocol         ... the other side is gone
+    ├── Refused                wire.envelope         a handler's refusal, sent to the asking side as an error reply
     ├── ChecksOutOfTime        check_side.budget     the checks' overall budget is spent
     ├── ClockError             check_side.budget     the grader's job clock did not answer (the grader's)
     ├── GraphExportError       wire.graph_export     a traced function cannot be exported (the grader's limit)

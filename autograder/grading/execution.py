@@ -8,7 +8,6 @@ both at the end. Tests of later stages use a fake with the same ``run`` method.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import os
@@ -30,9 +29,9 @@ from autograder.core.costs import Costs
 from autograder.core.notebook import Notebook
 from autograder.core.results import CheckResult, ExecutionSummary
 from autograder.errors import TfgradeError
+from autograder.grading.control import FreezeControl as _FreezeControl
 from autograder.sandbox import forkserver
 from autograder.sandbox import launcher as sandbox
-from autograder.wire import protocol
 
 MAX_RESULTS_BYTES = 16 * 1024 * 1024
 SHUTDOWN_SLACK_SECONDS = 60.0
@@ -180,68 +179,6 @@ def _start_helper(
         role=helper.role, pass_fds=[sock.fileno()], binds=[], cwd=helper.workdir, host_cwd=job / helper.folder,
         env=env, resources=resources,
     )
-
-
-class _FreezeControl:
-    """Serves the check process's control requests, in a thread: ``freeze``/``thaw`` the student's
-    sandbox, ``usage`` (a job's clock, read from the kernel: the check process's limits count it,
-    see ``channel/budget.py``), ``costs`` (what the grading cost, kept for ``validate``), and
-    ``memo_get``/``memo_put`` (results the batch's check processes share, ``channel/memo.py``).
-
-    A student still frozen when the checks end is simply stopped: ``stop`` ends a frozen job too.
-    """
-
-    def __init__(
-        self, sock: socket.socket, student: sandbox.Running, others: dict[str, sandbox.Running],
-        shared: memo.Store | None = None,
-    ) -> None:
-        self._sock, self._student = sock, student
-        self._memo = shared if shared is not None else memo.Store()
-        self._jobs = {"student": student, **others}
-        self.costs: Costs | None = None
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    def __enter__(self) -> _FreezeControl:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        with contextlib.suppress(OSError):
-            self._sock.shutdown(socket.SHUT_RDWR)
-        self._thread.join(10.0)
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                request, _ = protocol.recv_message(self._sock, max_bytes=memo.MAX_REQUEST_BYTES, deadline=None)
-            except protocol.ProtocolError:
-                return
-            reply = self._answer(str(request.get("op")), request)
-            try:
-                protocol.send_message(self._sock, {**reply, "id": request.get("id")})
-            except OSError:
-                return
-
-    def _answer(self, op: str, request: dict[str, object]) -> dict[str, object]:
-        try:
-            if op == "freeze":
-                return {"ok": True, "how": self._student.freeze()}
-            if op == "thaw":
-                self._student.thaw()
-                return {"ok": True}
-            if op == "usage":  # one job's, and its waiting figure only if asked: read twice per request
-                job = self._jobs.get(str(request.get("job")))
-                if job is None:
-                    return {"ok": False, "error": f"no job {str(request.get('job'))[:40]!r}"}
-                return {"ok": True, "usage": job.usage(waiting=request.get("waiting") is not False).as_json()}
-            if op in ("memo_get", "memo_put"):
-                return self._memo.answer(op, request)
-            if op == "costs":
-                self.costs = Costs.from_mapping(request.get("costs"))
-                return {"ok": True}
-        except (OSError, ValueError, sandbox.SandboxError) as exc:
-            return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-        return {"ok": False, "error": f"unknown request {op!r}"}
 
 
 def _start_checks(
