@@ -76,7 +76,8 @@ def test_a_reply_to_another_question_or_without_a_status_is_a_protocol_error() -
     with pytest.raises(protocol.ProtocolError, match="another question"):
         envelope.read_reply({"id": "2", "ok": True}, [], "1")
     with pytest.raises(protocol.ProtocolError, match="without a status"):
-        envelope.read_reply({"id": "1", "ok": 1, "result": 3}, [], "1")
+        envelope.read_reply({"id": "1", "ok": "yes", "result": 3}, [], "1")
+    assert not envelope.read_reply({"id": "1", "ok": 1, "result": 3}, [], "1").ok  # only true itself is a success
     with pytest.raises(protocol.ProtocolError, match="without a status"):
         envelope.read_reply({"id": "1", "ok": False}, [], "1")
 

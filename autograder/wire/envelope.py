@@ -98,9 +98,10 @@ def read_reply(header: dict[str, Any], arrays: Sequence[np.ndarray], ident: str)
     if header.get("id") != ident:
         raise protocol.ProtocolError("an answer to another question")
     ok, error, kind = header.get("ok"), header.get("error"), header.get("kind", "")
-    if type(ok) is not bool or (not ok and type(error) is not str):
+    # As the check side always read it: any status equal to true or false is one (1 is an error answer).
+    if ok not in (True, False) or (ok is False and type(error) is not str):
         raise protocol.ProtocolError("reply without a status")
-    if ok:
+    if ok is True:
         return Reply(True, result=header.get("result"), arrays=arrays)
     return Reply(False, error=str(error), kind=kind if type(kind) is str else "")
 
