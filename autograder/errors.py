@@ -30,11 +30,12 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     ├── BundleError            core.bundle           an assignment cannot be packed to grade elsewhere
     ├── WorkerReplyError       interop.distributed   a worker answered with something other than a report
     ├── MissingExtra           extras                a feature needs a pip extra the install left out
-    ├── CannotInstallPackages  student_side.kernel   a cell tries to install packages (the grader is offline)
-    ├── NoNetwork              student_side.kernel   a shell command needs the network, which the sandbox lacks
+    ├── CannotInstallPackages  student_side.shell    a cell tries to install packages (the grader is offline)
+    ├── NoNetwork              student_side.shell    a shell command needs the network, which the sandbox lacks
     ├── ProtocolError          wire.protocol         the other side sent what the protocol refuses
     │   ├── ChannelTimeout     wire.protocol         ... nothing before the deadline
     │   └── ChannelClosed      wire.protocol         ... the other side is gone
+    ├── Refused                wire.envelope         a handler's refusal, sent to the asking side as an error reply
     ├── ChecksOutOfTime        check_side.budget     the checks' overall budget is spent
     ├── ClockError             check_side.budget     the grader's job clock did not answer (the grader's)
     ├── GraphExportError       wire.graph_export     a traced function cannot be exported (the grader's limit)

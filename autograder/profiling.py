@@ -65,9 +65,9 @@ def _wrap(owner: Any, attribute: str, stage: str | Callable[..., str]) -> None:
         setattr(owner, attribute, timed(stage, getattr(owner, attribute)))
 
 
-def _wrap_table(table: MutableMapping[str, Callable[..., Any]], prefix: str) -> None:
-    for op, handler in list(table.items()):
-        table[op] = timed(f"{prefix} {op}", handler)
+def _wrap_table(table: MutableMapping[Any, Callable[..., Any]], prefix: str) -> None:
+    for kind, handler in list(table.items()):
+        table[kind] = timed(f"{prefix} {getattr(kind, 'op', kind)}", handler)
 
 
 def install(programs: Sequence[ModuleType]) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from autograder.check_side.budget import Budget, BudgetedSocket
 from autograder.core import codec
-from autograder.wire import protocol
+from autograder.wire import job, protocol
 
 SLOW_CHECKS = '''
 import pytest
@@ -94,15 +94,17 @@ def run_checks(tmp_path: Path, checks: dict[str, str], *, answer_seconds: float,
     folder.mkdir(parents=True)
     for name, source in checks.items():
         (folder / name).write_text(source, encoding="utf-8")
-    cells = tmp_path / "cell-numbers.json"
-    cells.write_text("[1]", encoding="utf-8")
     ours, theirs = socket.socketpair()
     results_read, results_write = os.pipe()
     student = SlowStudent(ours, answer_seconds)
-    argv = [sys.executable, "-I", "-m", "autograder.check_side.check_process", "--student-fd", str(theirs.fileno()),
-            "--results-fd", str(results_write), "--checks", str(folder), "--required", "add",
-            "--cells-file", str(cells), "--notebook-seconds", "30", "--request-seconds", str(request_seconds),
-            "--checks-seconds", str(checks_seconds), "--reply-bytes", str(1 << 20)]
+    spec = job.JobSpec(
+        channels=job.Channels(student=theirs.fileno(), results=results_write),
+        limits=job.CheckLimits(notebook_seconds=30, request_seconds=request_seconds,
+                               checks_seconds=checks_seconds, reply_bytes=1 << 20),
+        assignment_root=str(folder.parent.parent), checks=(str(folder),), hidden=(), required=("add",),
+        language="en", cells=(1,))
+    job_file = job.write(spec, tmp_path / "job.json")
+    argv = [sys.executable, "-I", "-m", "autograder.check_side.check_process", str(job_file)]
     with ours, theirs:
         process = subprocess.Popen(argv, pass_fds=[theirs.fileno(), results_write], stdout=subprocess.DEVNULL)
         os.close(results_write)

@@ -21,7 +21,6 @@ Without a control channel (tests, tools) the same limits count wall time.
 from __future__ import annotations
 
 import dataclasses
-import secrets
 import select
 import socket
 import time
@@ -31,7 +30,7 @@ from typing import Any
 from autograder import messages
 from autograder.clock import Usage
 from autograder.errors import TfgradeError
-from autograder.wire import protocol
+from autograder.wire import envelope, protocol, requests
 
 BACKSTOP = 3.0
 """A CPU-time limit's backstop in unhindered time, as a multiple of it: catches a job that sleeps."""
@@ -53,27 +52,26 @@ class JobClock:
     def usage(self, job: str, *, waiting: bool = True) -> Usage:
         """``job``'s clock (only that job's is read). Without ``waiting`` the grader does not read that
         figure (it is 0): a cheaper reading, for a limit that its upper bound can settle."""
-        reply = self._ask({"op": "usage", "job": job, "waiting": waiting})
+        reply = self._ask(requests.JobUsage(job, waiting))
         try:
-            return Usage.from_json(reply["usage"])
+            return Usage.from_json(reply)
         except (KeyError, TypeError, ValueError) as exc:
             raise ClockError(f"the grader's clock answered {str(reply)[:200]}") from exc
 
     def report(self, costs: dict[str, float]) -> None:
         """Tell the grader what this grading cost (``tfgrade validate`` records it for the solution)."""
-        self._ask({"op": "costs", "costs": costs})
+        self._ask(requests.ReportCosts(costs))
 
-    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
-        ident = secrets.token_hex(8)
+    def _ask(self, request: requests.Request) -> Any:
+        """The grader's decoded answer."""
         try:
-            protocol.send_message(self._control, {**request, "id": ident})
-            reply, _ = protocol.recv_message(self._control, max_bytes=65536,
-                                             deadline=time.monotonic() + CONTROL_SECONDS)
+            reply = envelope.call(self._control, request, CONTROL_SECONDS, max_bytes=65536)
+            value = reply.value() if reply.ok else None
         except (OSError, protocol.ProtocolError) as exc:
             raise ClockError(f"the grader's clock did not answer: {exc}") from exc
-        if reply.get("id") != ident or reply.get("ok") is not True:
-            raise ClockError(f"the grader's clock answered {str(reply)[:200]}")
-        return reply
+        if not reply.ok:
+            raise ClockError(f"the grader's clock answered {reply.error[:200]}")
+        return value
 
 
 class ClockError(TfgradeError):

@@ -4,17 +4,16 @@ Started by the grader next to the student's process; it shares nothing with it b
 Checks get a :class:`~autograder.check_side.student.Student` through the ``student`` fixture and mark their
 question and points with ``@pytest.mark.question("q1", points=2)``; checks under a ``hidden``
 folder are hidden, under ``public`` public. Results go to the grader as one JSON document (``codec.CHECK_RUN``) on an
-inherited pipe (``--results-fd``), never through a file the student could reach.
+inherited pipe (its fd is in the job file), never through a file the student could reach.
 
-Run as ``python -I -m autograder.check_side.check_process --student-fd N --results-fd M --checks DIR...``.
+Run as ``python -I -m autograder.check_side.check_process JOB_FILE``: everything else (channels, folders,
+required names, limits, language, the assignment's root) is in that file (:mod:`autograder.wire.job`).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
-import json
 import os
 import socket
 import sys
@@ -43,6 +42,7 @@ from autograder.check_side.runner import Runner
 from autograder.check_side.student import CheckFailure, Student, student_text
 from autograder.core import codec
 from autograder.core.results import CheckResult, ExecutionSummary, Outcome
+from autograder.wire import job
 
 
 class GradingPlugin:
@@ -157,84 +157,70 @@ def _failure(call: pytest.CallInfo[None]) -> tuple[Outcome, str]:
     return "error", messages.CHECK_RAISED.format(error=student_text(f"{type(exc).__name__}: {exc}", 300))
 
 
-def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="autograder.check_side.check_process")
-    parser.add_argument("--student-fd", type=int, required=True)
-    parser.add_argument("--runner-fd", type=int, help="the channel to the grader's runner")
-    parser.add_argument("--clean-room-fd", type=int, help="the channel to the grader's clean room")
-    parser.add_argument("--sources-file", type=Path, help="the notebook's code cells (numbers and sources), JSON")
-    parser.add_argument("--control-fd", type=int, help="the channel to the grader (to freeze the student)")
-    parser.add_argument("--results-fd", type=int, required=True)
-    parser.add_argument("--checks", type=Path, nargs="+", required=True)
-    parser.add_argument("--hidden", type=Path, nargs="*", default=[])
-    parser.add_argument("--required", nargs="*", default=[])
-    parser.add_argument("--cells-file", type=Path, help="JSON list of the notebook's code cell numbers, in order")
-    parser.add_argument("--notebook-seconds", type=float, required=True, help="the student's CPU time for its cells")
-    parser.add_argument("--request-seconds", type=float, required=True, help="the student's time for one answer")
-    parser.add_argument("--checks-seconds", type=float, required=True,
-                        help="the student's and the runner's time answering all the checks (channel/budget.py)")
-    parser.add_argument("--runner-seconds", type=float, default=300.0,
-                        help="the runner's time for one request (its job clock)")
-    parser.add_argument("--reply-bytes", type=int, required=True)
-    parser.add_argument("--lang", default=i18n.DEFAULT, choices=i18n.LANGUAGES,
-                        help="the language of the check messages (the submission's)")
-    return parser.parse_args(argv)
-
-
-def _cell_numbers(path: Path | None) -> list[int] | None:
-    """The grader writes them to a file: a notebook of many cells would not fit on a command line."""
-    return None if path is None else [int(n) for n in json.loads(path.read_text(encoding="utf-8"))]
+def _job_file(argv: list[str] | None) -> str:
+    """The only argument: the job file (``wire/job.py``) the grader wrote, read-only, for this grading."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1 or args[0].startswith("-"):
+        raise SystemExit("usage: python -I -m autograder.check_side.check_process JOB_FILE")
+    return args[0]
 
 
 def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
-    args = _parse_args(argv)
+    spec = job.read(_job_file(argv))
     # Messages are rendered here, so here they take the submission's language; an assignment's own
-    # texts (checks' `_("...")`) come from its catalog, in the folder above its checks.
-    i18n.set_language(args.lang)
-    i18n.set_assignment(args.checks[0].parent.parent)
+    # texts (checks' `_("...")`) come from its catalog, in its folder.
+    i18n.set_language(spec.language)
+    i18n.set_assignment(Path(spec.assignment_root))
     # The grader's control channel: freeze and thaw the student, and the jobs' clocks. It is not
     # budgeted, so a thaw always gets through.
-    control = None if args.control_fd is None else socket.socket(fileno=args.control_fd)
+    fds, limits = spec.channels, spec.limits
+    control = None if fds.control is None else socket.socket(fileno=fds.control)
     clock = None if control is None else JobClock(control)
-    budget = Budget(args.checks_seconds, args.request_seconds, clock)
-    # With a clock the channels end waits on the jobs' own time; wall deadlines are a last resort.
-    wall = 1.0 if clock is None else WALL_LAST_RESORT
-    student = Student(
-        _budgeted(args.student_fd, budget, clock, Waits("student", args.request_seconds, args.notebook_seconds)),
-        notebook_deadline=started + args.notebook_seconds * (wall * BACKSTOP if clock else 1.0),
-        request_seconds=args.request_seconds,
-        reply_bytes=args.reply_bytes,
-        cells=_cell_numbers(args.cells_file),
-        wall_factor=wall,
-        notebook_seconds=args.notebook_seconds,
-    )
+    budget = Budget(limits.checks_seconds, limits.request_seconds, clock)
+    student = _student(spec, started, budget, clock)
     # The runner runs the student's artifacts, so its requests end with the budget too.
-    runner_channel = None if args.runner_fd is None else _budgeted(
-        args.runner_fd, budget, clock, Waits("runner", args.runner_seconds))
+    runner_channel = None if fds.runner is None else _budgeted(
+        fds.runner, budget, clock, Waits("runner", limits.runner_seconds))
     runner = Runner(runner_channel, control)
     # The clean room runs the student's definitions (tracing runs their Python), so its requests are
     # limited and charged like the runner's.
-    clean_room_channel = None if args.clean_room_fd is None else _budgeted(
-        args.clean_room_fd, budget, clock, Waits("clean_room", args.runner_seconds))
-    clean_room = CleanRoom(clean_room_channel, args.sources_file)
+    clean_room_channel = None if fds.clean_room is None else _budgeted(
+        fds.clean_room, budget, clock, Waits("clean_room", limits.runner_seconds))
+    clean_room = CleanRoom(clean_room_channel, None if spec.sources_file is None else Path(spec.sources_file))
     # expect_tf_function traces in the clean room; course checks keep their (student, runner, name) call.
     clean_room_handle.use(clean_room)
     # Results the batch's check processes share (OCR of a diagram): kept by the grader, asked over control.
     memo.use(memo.Client(control))
-    plugin = GradingPlugin(student, args.hidden, args.required, runner, budget, clean_room)
+    plugin = GradingPlugin(student, [Path(d) for d in spec.hidden], list(spec.required), runner, budget, clean_room)
     # Property checks (Hypothesis) keep no example database; what little it stores goes to a private
     # temporary folder, never next to the checks, which may be read-only.
     os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = tempfile.mkdtemp(prefix="tfgrade-hypothesis-")
-    pytest.main(_pytest_args(args.checks), plugins=[plugin, *_third_party_plugins()])
+    pytest.main(_pytest_args([Path(d) for d in spec.checks]), plugins=[plugin, *_third_party_plugins()])
     document = plugin.document()
     if clock is not None:
         with contextlib.suppress(ClockError):  # what it cost is for validate's measurement, not for the grade
             clock.report(budget.costs())
-    with os.fdopen(args.results_fd, "w", encoding="utf-8") as results:
+    with os.fdopen(fds.results, "w", encoding="utf-8") as results:
         results.write(codec.CHECK_RUN.dumps(document))
     sys.stdout.flush()
     return 0
+
+
+def _student(spec: job.JobSpec, started: float, budget: Budget, clock: JobClock | None) -> Student:
+    limits = spec.limits
+    # With a clock the channels end waits on the jobs' own time; wall deadlines are a last resort.
+    wall = 1.0 if clock is None else WALL_LAST_RESORT
+    return Student(
+        _budgeted(spec.channels.student, budget, clock, Waits("student", limits.request_seconds,
+                                                              limits.notebook_seconds)),
+        notebook_deadline=started + limits.notebook_seconds * (wall * BACKSTOP if clock else 1.0),
+        request_seconds=limits.request_seconds,
+        reply_bytes=limits.reply_bytes,
+        cells=spec.cells,
+        wall_factor=wall,
+        notebook_seconds=limits.notebook_seconds,
+    )
 
 
 def _pytest_args(check_dirs: list[Path]) -> list[str]:

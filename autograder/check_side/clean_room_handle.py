@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
-import secrets
 import socket
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from autograder import messages
 from autograder.check_side.student import CheckFailure, student_text
 from autograder.core import source
 from autograder.errors import TfgradeError
-from autograder.wire import protocol
+from autograder.wire import envelope, protocol, requests
 from autograder.wire.graph_export import GraphArtifact
 
 CLEAN_ROOM_SECONDS = 120.0
@@ -79,34 +77,27 @@ class CleanRoom:
         global of the definitions (``lstm_cell``) to the weights the student's object holds.
         """
         arrays: list[np.ndarray] = []
-        request = {
-            "op": "trace", "source": definitions.source, "name": definitions.name,
-            "specs": None if specs is None else [_spec_json(s) for s in specs],
-            "args": None if specs is not None else protocol.encode_plain(list(args or []), arrays),
-            "weights": protocol.encode_plain({k: list(v) for k, v in (weights or {}).items()}, arrays),
-        }
-        reply, reply_arrays = self._ask(request, arrays, definitions.name)
-        if reply.get("ok") is not True:
-            raise _refusal(definitions.name, str(reply.get("kind")), str(reply.get("error", "")))
+        request = requests.Trace(
+            source=definitions.source, name=definitions.name,
+            specs=None if specs is None else [_spec_json(s) for s in specs],
+            args=None if specs is not None else protocol.encode_plain(list(args or []), arrays),
+            weights=protocol.encode_plain({k: list(v) for k, v in (weights or {}).items()}, arrays),
+        )
+        reply = self._ask(request, arrays, definitions.name)
+        if not reply.ok:
+            raise _refusal(definitions.name, reply.kind, reply.error)
         try:
-            return GraphArtifact.decode(reply.get("result"), reply_arrays)
+            return GraphArtifact.decode(reply.result, list(reply.arrays))
         except (ValueError, protocol.ProtocolError) as exc:
             raise self._fail(f"an unreadable graph ({exc})") from exc
 
-    def _ask(self, request: dict[str, Any], arrays: list[np.ndarray], name: str
-             ) -> tuple[dict[str, Any], list[np.ndarray]]:
+    def _ask(self, request: requests.Trace, arrays: list[np.ndarray], name: str) -> envelope.Reply:
         if self._broken or self._sock is None:
             raise CleanRoomUnavailable(self._broken or _unavailable("not started"))
-        ident = secrets.token_hex(8)
         try:
-            protocol.send_message(self._sock, {**request, "id": ident}, arrays)
-            reply, out = protocol.recv_message(self._sock, max_bytes=MAX_REPLY_BYTES,
-                                               deadline=time.monotonic() + CLEAN_ROOM_SECONDS)
+            return envelope.call(self._sock, request, CLEAN_ROOM_SECONDS, max_bytes=MAX_REPLY_BYTES, arrays=arrays)
         except (OSError, protocol.ProtocolError) as exc:
             raise self._fail(f"{type(exc).__name__} while tracing {name}: {exc}") from exc
-        if reply.get("id") != ident:
-            raise self._fail("an answer to another request")
-        return reply, out
 
     def _fail(self, problem: str) -> CleanRoomUnavailable:
         self._broken = _unavailable(problem)

@@ -24,14 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 import socket
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
-from autograder.wire import protocol
+from autograder.wire import envelope, protocol, requests
 
 MAX_VALUE_BYTES = 16 * 1024
 """A longer result (as JSON) is not shared: a diagram's text is a few hundred characters."""
@@ -67,11 +65,10 @@ class Store:
             self._values.setdefault(str(key), value)  # the first result stands: every later one is the same
         return True
 
-    def answer(self, op: str, request: dict[str, Any]) -> dict[str, Any]:
-        """The reply to a control request ``memo_get`` or ``memo_put``."""
-        if op == "memo_get":
-            return {"ok": True, "value": self.get(request.get("key"))}
-        return {"ok": True, "kept": self.put(request.get("key"), request.get("value"))}
+    def handlers(self) -> dict[type[requests.Request], envelope.Handler]:
+        """How the grader's control channel answers ``memo_get`` (the value or None) and ``memo_put`` (kept?)."""
+        return {requests.MemoGet: lambda request, _arrays: self.get(request.key),
+                requests.MemoPut: lambda request, _arrays: self.put(request.key, request.value)}
 
 
 def key_of(kind: str, data: bytes) -> str:
@@ -97,26 +94,24 @@ class Client:
         """What ``compute()`` gives for ``data``: from the grader when a check process of this batch
         already worked it out for the same bytes, else computed here and offered to the grader."""
         key = key_of(kind, data)
-        known = self._ask({"op": "memo_get", "key": key}).get("value")
+        known = self._ask(requests.MemoGet(key))
         if isinstance(known, str):
             return known
         value = compute()
         if _fits(value):  # a longer one would overflow the grader's control channel
-            self._ask({"op": "memo_put", "key": key, "value": value})
+            self._ask(requests.MemoPut(key, value))
         return value
 
-    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+    def _ask(self, request: requests.Request) -> Any:
+        """The grader's answer, or None when there is none to use."""
         if self._control is None:
-            return {}
-        ident = secrets.token_hex(8)
+            return None
         try:
-            protocol.send_message(self._control, {**request, "id": ident})
-            reply, _ = protocol.recv_message(self._control, max_bytes=MAX_REQUEST_BYTES,
-                                             deadline=time.monotonic() + REPLY_SECONDS)
+            reply = envelope.call(self._control, request, REPLY_SECONDS, max_bytes=MAX_REQUEST_BYTES)
+            return reply.value() if reply.ok else None
         except (OSError, protocol.ProtocolError):
             self._control = None  # a channel out of step is not used again: the work is done here
-            return {}
-        return reply if reply.get("id") == ident and reply.get("ok") is True else {}
+            return None
 
 
 _CURRENT: list[Client] = [Client(None)]

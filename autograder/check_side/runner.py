@@ -13,9 +13,7 @@ While the runner times a graph, the grader freezes the student's whole sandbox (
 from __future__ import annotations
 
 import contextlib
-import secrets
 import socket
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +23,7 @@ import numpy as np
 from autograder import messages
 from autograder.check_side.student import CheckFailure, student_text
 from autograder.errors import TfgradeError
-from autograder.wire import protocol
+from autograder.wire import envelope, protocol, requests
 from autograder.wire.artifacts import GraphOps
 from autograder.wire.graph_export import GraphArtifact
 
@@ -124,7 +122,7 @@ class Runner:
         (:class:`RunnerFault`, a check that broke), never the student's code raising.
         """
         arrays: list[np.ndarray] = []
-        request = {"op": "load_graph", "artifact": artifact.encode(arrays)}
+        request = requests.LoadGraph(artifact.encode(arrays))
         try:
             info = self._request(request, arrays, what)
         except _ErrorAnswer as failure:
@@ -142,22 +140,21 @@ class Runner:
 
     def run_graph(self, graph: Graph, *inputs: np.ndarray) -> list[np.ndarray]:
         arrays: list[np.ndarray] = []
-        request = {"op": "run_graph", "handle": _runnable(graph),
-                   "inputs": [protocol.encode_plain(np.asarray(x), arrays) for x in inputs]}
+        request = requests.RunGraph(_runnable(graph), [protocol.encode_plain(np.asarray(x), arrays) for x in inputs])
         return _arrays(self._request(request, arrays, graph.what))
 
     def speedup(self, graph: Graph, reference: Reference, inputs: Sequence[tuple[tuple[int, ...], str]], *,
                 seed: int, calls: int, threshold: float, rtol: float, atol: float) -> Speed:
         """How many times faster ``graph`` runs than ``reference`` run eagerly, the student frozen."""
         arrays: list[np.ndarray] = []
-        request = {
-            "op": "speedup", "handle": _runnable(graph),
-            "reference": {"layer": reference.layer, "build_inputs": [list(s) for s in reference.build_inputs],
-                          "build_structure": reference.structure,
-                          "weights": [protocol.encode_plain(w, arrays) for w in reference.weights]},
-            "structure": reference.structure, "inputs": [{"shape": list(s), "dtype": d} for s, d in inputs],
-            "seed": seed, "calls": calls, "threshold": threshold, "rtol": rtol, "atol": atol,
-        }
+        request = requests.Speedup(
+            handle=_runnable(graph),
+            reference={"layer": reference.layer, "build_inputs": [list(s) for s in reference.build_inputs],
+                       "build_structure": reference.structure,
+                       "weights": [protocol.encode_plain(w, arrays) for w in reference.weights]},
+            structure=reference.structure, inputs=[{"shape": list(s), "dtype": d} for s, d in inputs],
+            seed=seed, calls=calls, threshold=threshold, rtol=rtol, atol=atol,
+        )
         with self._student_frozen() as how:
             answer = self._request(request, arrays, graph.what)
         try:
@@ -170,7 +167,7 @@ class Runner:
 
     def load_model(self, archive: bytes, what: str) -> Model:
         arrays: list[np.ndarray] = []
-        request = {"op": "load_model", "archive": protocol.encode_plain(np.frombuffer(archive, np.uint8), arrays)}
+        request = requests.LoadModel(protocol.encode_plain(np.frombuffer(archive, np.uint8), arrays))
         info = self._request(request, arrays, what)
         if info.get("refused"):
             names = ", ".join(student_text(str(n), 100) for n in info["refused"][:5])
@@ -182,12 +179,11 @@ class Runner:
     def run_model(self, model: Model, inputs: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
         arrays: list[np.ndarray] = []
         flat = list(inputs) if isinstance(inputs, list | tuple) else [inputs]
-        request = {"op": "run_model", "handle": model.handle,
-                   "inputs": [protocol.encode_plain(np.asarray(x), arrays) for x in flat]}
+        request = requests.RunModel(model.handle, [protocol.encode_plain(np.asarray(x), arrays) for x in flat])
         return _arrays(self._request(request, arrays, model.what))
 
     def layer_weights(self, model: Model, layer: str) -> list[np.ndarray]:
-        return _arrays(self._request({"op": "layer_weights", "handle": model.handle, "layer": layer}, [], model.what))
+        return _arrays(self._request(requests.LayerWeights(model.handle, layer), [], model.what))
 
     # --- plumbing ------------------------------------------------------------------------------
 
@@ -196,26 +192,27 @@ class Runner:
         if self._control is None:
             yield "not frozen (no grader control channel)"
             return
-        frozen = _ask(self._control, {"op": "freeze"}, CONTROL_SECONDS)
-        if frozen.get("ok") is not True:
+        frozen = _ask(self._control, requests.Freeze(), CONTROL_SECONDS)
+        if not frozen.ok:
             # Timing next to a student's running processes would not be trustworthy: a grader problem.
-            raise RuntimeError(f"the grader could not freeze the student's sandbox: {frozen.get('error')}")
+            raise RuntimeError(f"the grader could not freeze the student's sandbox: {frozen.error}")
         try:
-            yield str(frozen.get("how", ""))
+            yield str(frozen.value())
         finally:
-            _ask(self._control, {"op": "thaw"}, CONTROL_SECONDS)
+            _ask(self._control, requests.Thaw(), CONTROL_SECONDS)
 
-    def _request(self, request: dict[str, Any], arrays: list[np.ndarray], what: str) -> Any:
+    def _request(self, request: requests.Request, arrays: list[np.ndarray], what: str) -> Any:
         if self._broken:
             raise RunnerUnavailable(self._broken)
         try:
             reply = _ask(self._sock, request, RUNNER_SECONDS, arrays)
+            value = reply.value() if reply.ok else None
         except protocol.ProtocolError as exc:
             raise self._fail(messages.RUNNER_STOPPED.format(what=what, error=exc)) from exc
-        if reply.get("ok") is not True:
-            error = student_text(str(reply.get("error", "")), 400)
+        if not reply.ok:
+            error = student_text(reply.error, 400)
             raise _ErrorAnswer(messages.RUNNER_COULD_NOT_USE.format(what=what, error=error), error)
-        return reply["value"]
+        return value
 
     def _fail(self, problem: str) -> RunnerUnavailable:
         self._broken = _unavailable(problem)
@@ -226,22 +223,12 @@ def _unavailable(problem: str) -> str:
     return messages.RUNNER_UNAVAILABLE.format(problem=problem)
 
 
-def _ask(sock: socket.socket | None, request: dict[str, Any], seconds: float,
-         arrays: list[np.ndarray] | None = None) -> dict[str, Any]:
+def _ask(sock: socket.socket | None, request: requests.Request, seconds: float,
+         arrays: list[np.ndarray] | None = None) -> envelope.Reply:
     """One request and its reply (which must echo the request's fresh id)."""
     if sock is None:
         raise protocol.ChannelClosed("no channel")
-    ident = secrets.token_hex(8)
-    try:
-        protocol.send_message(sock, {**request, "id": ident}, arrays or [])
-    except OSError as exc:
-        raise protocol.ChannelClosed(f"channel broke: {exc}") from exc
-    reply, reply_arrays = protocol.recv_message(sock, max_bytes=MAX_REPLY_BYTES, deadline=time.monotonic() + seconds)
-    if reply.get("id") != ident:
-        raise protocol.ProtocolError("an answer to another request")
-    if reply.get("ok") is True and "result" in reply:
-        return {"ok": True, "value": protocol.decode_value(reply["result"], reply_arrays)}
-    return reply
+    return envelope.call(sock, request, seconds, max_bytes=MAX_REPLY_BYTES, arrays=arrays or [])
 
 
 def _runnable(graph: Graph) -> int:

@@ -8,10 +8,8 @@ in :mod:`autograder.messages`).
 
 from __future__ import annotations
 
-import secrets
 import select
 import socket
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +20,7 @@ from autograder import messages
 from autograder.core.results import CellError, ExecutionSummary
 from autograder.errors import TfgradeError
 from autograder.text import safe_text
-from autograder.wire import protocol
+from autograder.wire import envelope, protocol, requests
 
 
 class CheckFailure(TfgradeError, AssertionError):
@@ -91,7 +89,7 @@ class Student:
     # --- requests ------------------------------------------------------------------------
 
     def describe(self, name: str) -> NameInfo:
-        info = self._request({"op": "describe", "name": name})
+        info = self._request(requests.Describe(name))
         if not isinstance(info, dict) or not info.get("defined"):
             return NameInfo(name=name, defined=False)
         return NameInfo(
@@ -103,7 +101,7 @@ class Student:
         )
 
     def get(self, name: str) -> Any:
-        return self._request({"op": "get", "name": name}, name=name)
+        return self._request(requests.Get(name), name=name)
 
     def call(self, name: str, /, *args: Any, store_as: str | None = None, **kwargs: Any) -> Any:
         """Call the student's ``name(*args, **kwargs)``; NumPy arrays arrive as tf tensors.
@@ -113,13 +111,8 @@ class Student:
         requests) and the answer only describes it: use this for layers and models.
         """
         arrays: list[np.ndarray] = []
-        request = {
-            "op": "call",
-            "name": name,
-            "args": protocol.encode_plain(list(args), arrays),
-            "kwargs": protocol.encode_plain(dict(kwargs), arrays),
-            "store_as": store_as,
-        }
+        request = requests.Call(name, protocol.encode_plain(list(args), arrays),
+                                protocol.encode_plain(dict(kwargs), arrays), store_as)
         return self._request(request, arrays, name=name)
 
     def save_and_reload(self, name: str, store_as: str, *, custom_objects: bool = False) -> bytes:
@@ -128,34 +121,33 @@ class Student:
         The bytes are for inspecting (it is a zip of config.json and weights): never load them
         here, since loading runs the student's classes.
         """
-        request = {"op": "save_and_reload", "name": name, "store_as": store_as, "custom_objects": custom_objects}
-        data = self._request(request, name=name)
+        data = self._request(requests.SaveAndReload(name, store_as, custom_objects), name=name)
         if not isinstance(data, protocol.ArrayValue) or data.dtype != np.uint8:
             raise self._fail(messages.STUDENT_BAD_MODEL.format())
         return data.array.tobytes()
 
     def export_model(self, name: str) -> bytes:
         """The Keras model ``name`` (e.g. kept with ``store_as``) saved as a ``.keras`` archive."""
-        data = self._request({"op": "export_model", "name": name}, name=name, action=messages.ACTION_SAVING)
+        data = self._request(requests.ExportModel(name), name=name, action=messages.ACTION_SAVING)
         if not isinstance(data, protocol.ArrayValue) or data.dtype != np.uint8:
             raise self._fail(messages.STUDENT_BAD_MODEL.format())
         return data.array.tobytes()
 
     def weights(self, name: str) -> list[np.ndarray]:
-        values = self._request({"op": "weights", "name": name}, name=name)
+        values = self._request(requests.Weights(name), name=name)
         if not isinstance(values, list) or not all(isinstance(v, protocol.ArrayValue) for v in values):
             raise self._fail(messages.STUDENT_BAD_WEIGHTS.format())
         return [v.array for v in values]
 
     def config(self, name: str) -> dict[str, Any]:
-        config = self._request({"op": "config", "name": name}, name=name)
+        config = self._request(requests.Config(name), name=name)
         if not isinstance(config, dict):
             raise CheckFailure(messages.GET_CONFIG_NOT_DICT.format(name=name))
         return config
 
     def read_file(self, path: str) -> bytes:
         """A file the notebook wrote in its working folder (relative path), as bytes."""
-        data = self._request({"op": "read_file", "path": path}, name=path)
+        data = self._request(requests.ReadFile(path), name=path)
         if not isinstance(data, protocol.ArrayValue) or data.dtype != np.uint8:
             raise self._fail(messages.STUDENT_BAD_FILE.format())
         return data.array.tobytes()
@@ -163,38 +155,28 @@ class Student:
     # --- plumbing -------------------------------------------------------------------------
 
     def _request(
-        self, request: dict[str, Any], arrays: list[np.ndarray] | None = None, *, name: str = "",
+        self, request: requests.Request, arrays: list[np.ndarray] | None = None, *, name: str = "",
         action: messages.Message | None = None,
     ) -> Any:
         self.wait_until_executed()
         if self._broken:
             raise StudentUnavailable(self._broken)
         what = f"`{name}`" if name else messages.A_REQUEST.format()
-        ident = secrets.token_hex(8)
         try:
             if _has_unasked_data(self._sock):
                 raise protocol.ProtocolError("an answer before its question")
-            # A fresh timeout for the send: the last receive may have left a stale, nearly spent one.
-            self._sock.settimeout(self._wall_seconds)
-            protocol.send_message(self._sock, {**request, "id": ident}, arrays or [])
-            deadline = time.monotonic() + self._wall_seconds
-            reply, reply_arrays = protocol.recv_message(self._sock, max_bytes=self._reply_bytes, deadline=deadline)
-            if reply.get("id") != ident:
-                raise protocol.ProtocolError("an answer to another question")
-            ok = reply.get("ok")
-            payload = reply.get("result") if ok is True else reply.get("error")
-            if ok not in (True, False) or (ok is False and not isinstance(payload, str)):
-                raise protocol.ProtocolError("reply without a status")
-            result = protocol.decode_value(payload, reply_arrays) if ok is True else payload
-        except (protocol.ChannelTimeout, TimeoutError) as exc:  # TimeoutError: a send the student never reads
+            reply = envelope.call(self._sock, request, self._wall_seconds, max_bytes=self._reply_bytes,
+                                  arrays=arrays or [])
+            result = reply.value() if reply.ok else None
+        except protocol.ChannelTimeout as exc:  # also a request the student never reads
             raise self._fail(messages.STUDENT_NO_ANSWER.format(seconds=self._request_seconds, what=what)) from exc
-        except (protocol.ChannelClosed, BrokenPipeError, ConnectionError) as exc:
+        except protocol.ChannelClosed as exc:
             raise self._fail(messages.STUDENT_STOPPED.format(what=what)) from exc
         except protocol.ProtocolError as exc:
             raise self._fail(messages.STUDENT_BAD_ANSWER.format(error=exc)) from exc
-        if ok is not True:
-            action = action or _ACTIONS.get(str(request.get("op")), messages.ACTION_USING)
-            raise _student_error(action.format(), name, str(payload))
+        if not reply.ok:
+            action = action or _ACTIONS.get(request.op, messages.ACTION_USING)
+            raise _student_error(action.format(), name, reply.error)
         return result
 
     def _fail(self, problem: str) -> StudentUnavailable:
@@ -202,7 +184,7 @@ class Student:
         return StudentUnavailable(self._broken)
 
 
-_ACTIONS = {"call": messages.ACTION_CALLING}
+_ACTIONS = {requests.Call.op: messages.ACTION_CALLING}
 
 
 def _has_unasked_data(sock: socket.socket) -> bool:

@@ -8,7 +8,6 @@ both at the end. Tests of later stages use a fake with the same ``run`` method.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import os
@@ -31,9 +30,10 @@ from autograder.core.limits import Limits
 from autograder.core.notebook import Notebook
 from autograder.core.results import CheckResult, ExecutionSummary
 from autograder.errors import TfgradeError
+from autograder.grading.control import FreezeControl as _FreezeControl
 from autograder.sandbox import forkserver
 from autograder.sandbox import launcher as sandbox
-from autograder.wire import protocol
+from autograder.wire import job as wire_job
 
 MAX_RESULTS_BYTES = 16 * 1024 * 1024
 SHUTDOWN_SLACK_SECONDS = 60.0
@@ -123,12 +123,8 @@ def _run_job(
             started.append(_start_helper(launcher, RUNNER, job, runner_end, env, resources, limits))
             started.append(_start_helper(launcher, CLEAN_ROOM, job, clean_end, env, resources, limits))
             channels = _Channels(checks_end, checks_runner_end, checks_clean_end, checks_control_end, results_write)
-            # A file, not argv: a notebook of 40,000 cells would outgrow a command line (E2BIG) and a
-            # fork-server request (EMSGSIZE).
-            numbers = job / "cell-numbers.json"
-            numbers.write_text(json.dumps([c.number for c in notebook.cells]))
-            started.append(
-                _start_checks(launcher, assignment, include_hidden, channels, env, resources, numbers, cells_file))
+            spec = _check_job(launcher, job, notebook, assignment, include_hidden, channels)
+            started.append(_start_checks(launcher, assignment, channels, env, resources, spec, cells_file))
         except BaseException:
             for running in started:
                 running.stop()
@@ -183,91 +179,48 @@ def _start_helper(
     )
 
 
-class _FreezeControl:
-    """Serves the check process's control requests, in a thread: ``freeze``/``thaw`` the student's
-    sandbox, ``usage`` (a job's clock, read from the kernel: the check process's limits count it,
-    see ``channel/budget.py``), ``costs`` (what the grading cost, kept for ``validate``), and
-    ``memo_get``/``memo_put`` (results the batch's check processes share, ``channel/memo.py``).
+def _check_job(
+    launcher: sandbox.Launcher, job: Path, notebook: Notebook, assignment: Assignment, include_hidden: bool,
+    channels: _Channels,
+) -> Path:
+    """The check process's job file (``wire/job.py``), read-only, in a folder no other sandbox mounts.
 
-    A student still frozen when the checks end is simply stopped: ``stop`` ends a frozen job too.
+    A file, not argv: a notebook of 40,000 cells would outgrow a command line (E2BIG) and a fork-server
+    request (EMSGSIZE). Paths in it are the ones the check process sees: its sandbox's, or the host's
+    where nothing is isolated.
     """
-
-    def __init__(
-        self, sock: socket.socket, student: sandbox.Running, others: dict[str, sandbox.Running],
-        shared: memo.Store | None = None,
-    ) -> None:
-        self._sock, self._student = sock, student
-        self._memo = shared if shared is not None else memo.Store()
-        self._jobs = {"student": student, **others}
-        self.costs: Costs | None = None
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    def __enter__(self) -> _FreezeControl:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        with contextlib.suppress(OSError):
-            self._sock.shutdown(socket.SHUT_RDWR)
-        self._thread.join(10.0)
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                request, _ = protocol.recv_message(self._sock, max_bytes=memo.MAX_REQUEST_BYTES, deadline=None)
-            except protocol.ProtocolError:
-                return
-            reply = self._answer(str(request.get("op")), request)
-            try:
-                protocol.send_message(self._sock, {**reply, "id": request.get("id")})
-            except OSError:
-                return
-
-    def _answer(self, op: str, request: dict[str, object]) -> dict[str, object]:
-        try:
-            if op == "freeze":
-                return {"ok": True, "how": self._student.freeze()}
-            if op == "thaw":
-                self._student.thaw()
-                return {"ok": True}
-            if op == "usage":  # one job's, and its waiting figure only if asked: read twice per request
-                job = self._jobs.get(str(request.get("job")))
-                if job is None:
-                    return {"ok": False, "error": f"no job {str(request.get('job'))[:40]!r}"}
-                return {"ok": True, "usage": job.usage(waiting=request.get("waiting") is not False).as_json()}
-            if op in ("memo_get", "memo_put"):
-                return self._memo.answer(op, request)
-            if op == "costs":
-                self.costs = Costs.from_mapping(request.get("costs"))
-                return {"ok": True}
-        except (OSError, ValueError, sandbox.SandboxError) as exc:
-            return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-        return {"ok": False, "error": f"unknown request {op!r}"}
+    limits = assignment.limits
+    check_dirs = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden else [])
+    spec = wire_job.JobSpec(
+        channels=wire_job.Channels(
+            student=channels.student.fileno(), results=channels.results_fd, runner=channels.runner.fileno(),
+            clean_room=channels.clean_room.fileno(), control=channels.control.fileno()),
+        limits=wire_job.CheckLimits(
+            notebook_seconds=limits.notebook_seconds, request_seconds=limits.request_seconds,
+            checks_seconds=limits.checks_seconds, reply_bytes=limits.reply_bytes,
+            runner_seconds=limits.runner_seconds),
+        assignment_root=str(assignment.root),
+        checks=tuple(map(str, check_dirs)), hidden=(str(assignment.hidden_checks),),
+        required=tuple(assignment.required_names),
+        # The submission's language (grading.py chose it for this thread): check messages are written there.
+        language=i18n.current(),
+        cells=tuple(c.number for c in notebook.cells),
+        sources_file=CHECKS_SOURCES if launcher.isolated else str(job / "cells.json"),
+    )
+    (job / "checks").mkdir()
+    return wire_job.write(spec, job / "checks" / "job.json")
 
 
 def _start_checks(
-    launcher: sandbox.Launcher, assignment: Assignment, include_hidden: bool, channels: _Channels,
-    env: dict[str, str], resources: sandbox.Resources, cell_numbers: Path, cells: Path,
+    launcher: sandbox.Launcher, assignment: Assignment, channels: _Channels, env: dict[str, str],
+    resources: sandbox.Resources, spec: Path, cells: Path,
 ) -> sandbox.Running:
-    limits = assignment.limits
-    check_dirs = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden else [])
     return launcher.start(
-        sandbox.Program(forkserver.CHECKS_PROGRAM, (
-            "--student-fd", str(channels.student.fileno()), "--cells-file", CHECKS_CELLS,
-            "--sources-file", CHECKS_SOURCES, "--clean-room-fd", str(channels.clean_room.fileno()),
-            "--runner-fd", str(channels.runner.fileno()), "--control-fd", str(channels.control.fileno()),
-            "--results-fd", str(channels.results_fd), "--checks", *map(str, check_dirs),
-            "--hidden", str(assignment.hidden_checks), "--required", *assignment.required_names,
-            "--notebook-seconds", str(limits.notebook_seconds),
-            "--request-seconds", str(limits.request_seconds), "--checks-seconds", str(limits.checks_seconds),
-            "--runner-seconds", str(limits.runner_seconds),
-            "--reply-bytes", str(limits.reply_bytes),
-            # The submission's language (grading.py chose it for this thread): check messages are written there.
-            "--lang", i18n.current())),
+        sandbox.Program(forkserver.CHECKS_PROGRAM, (CHECKS_JOB,)),
         role="checks",
         pass_fds=[channels.student.fileno(), channels.runner.fileno(), channels.clean_room.fileno(),
                   channels.control.fileno(), channels.results_fd],
-        binds=[sandbox.Bind(assignment.root, str(assignment.root)), sandbox.Bind(cell_numbers, CHECKS_CELLS),
+        binds=[sandbox.Bind(assignment.root, str(assignment.root)), sandbox.Bind(spec, CHECKS_JOB),
                sandbox.Bind(cells, CHECKS_SOURCES)],
         cwd=str(assignment.root), host_cwd=assignment.root, env=env, resources=resources,
     )
@@ -313,8 +266,8 @@ def _collect(
 RETRY = ("This is the grader's problem, not the student's: run the grading again (unchanged results are "
          "reused); if it fails again, try `tfgrade grade --no-fork-server` and report this message.")
 STUDENT_CELLS = "/job/cells.json"
-CHECKS_CELLS = "/job/cell-numbers.json"
-"""The notebook's code cell numbers, in order, for the check process (read-only in its sandbox)."""
+CHECKS_JOB = "/job/check-job.json"
+"""The check process's job file (``wire/job.py``), read-only in its sandbox: its only argument."""
 STUDENT_WORKDIR = "/tmp/work"
 CHECKS_SOURCES = "/job/cells.json"
 """The notebook's code cells (numbers and sources) for the check process, read-only: the grader's own reading."""

@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from autograder.errors import TfgradeError
-from autograder.wire import protocol
+from autograder.wire import envelope, protocol, requests
 from autograder.wire.graph_export import export
 
 MAX_REQUEST_BYTES = 256 * 1024 * 1024
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             if reply.get("ok") is not True:
                 worker.stop()  # what a failed trace left half done never reaches the next request
                 worker = None
-            protocol.send_message(sock, {**reply, "id": request.get("id")}, out)
+            envelope.send_reply(sock, request, reply, out)
     finally:
         if worker is not None:
             worker.stop()
@@ -178,28 +178,29 @@ def _seeded(seed: int) -> None:
 
 def answer(request: dict[str, Any], arrays: list[np.ndarray]) -> tuple[dict[str, Any], list[np.ndarray]]:
     """One request's reply: the exported graph, or why there is none (``kind`` and ``error``)."""
-    if request.get("op") != "trace" or not isinstance(request.get("source"), str) \
-            or not isinstance(request.get("name"), str):
-        return {"ok": False, "kind": "grader", "error": f"not a trace request ({str(request.get('op'))[:40]})"}, []
+    try:
+        trace = requests.decode(request, [requests.Trace])
+    except protocol.ProtocolError as exc:
+        return envelope.failure(f"not a trace request ({exc})", "grader"), []
     out: list[np.ndarray] = []
     try:
-        concrete = _traced(request, arrays)
+        concrete = _traced(trace, arrays)
     except _Refusal as refusal:
-        return {"ok": False, "kind": refusal.kind, "error": _capped(str(refusal))}, []
+        return envelope.failure(_capped(str(refusal)), refusal.kind), []
     except (KeyError, TypeError, ValueError, protocol.ProtocolError) as exc:  # a malformed request: the grader's
-        return {"ok": False, "kind": "grader", "error": _capped(f"a malformed request: {_error_text(exc)}")}, []
+        return envelope.failure(_capped(f"a malformed request: {_error_text(exc)}"), "grader"), []
     try:
         return {"ok": True, "result": export(concrete).encode(out)}, out
     except Exception as exc:  # noqa: BLE001 - the grader's own export failed: say so, never blame the student
-        return {"ok": False, "kind": "grader", "error": _capped(_error_text(exc))}, []
+        return envelope.failure(_capped(_error_text(exc)), "grader"), []
 
 
-def _traced(request: dict[str, Any], arrays: list[np.ndarray]) -> Any:
+def _traced(request: requests.Trace, arrays: list[np.ndarray]) -> Any:
     import tensorflow as tf
 
-    name = str(request["name"])
+    name = request.name
     tf.config.run_functions_eagerly(False)  # whatever an earlier request did, this one traces
-    namespace = _executed(str(request["source"]))
+    namespace = _executed(request.source)
     fn = namespace.get(name)
     if not isinstance(fn, tf.types.experimental.PolymorphicFunction):
         raise _Refusal("not_tf_function", _kind(fn))
@@ -233,10 +234,10 @@ def _student_step(step: Callable[[], Any]) -> Any:
         raise _Refusal("raised", _error_text(exc)) from exc
 
 
-def _inputs(request: dict[str, Any], arrays: list[np.ndarray]) -> list[Any]:
-    if request.get("specs") is not None:
-        return [_spec(s) for s in request["specs"]]
-    return [_call_arg(v) for v in protocol.decode_value(request["args"], arrays)]
+def _inputs(request: requests.Trace, arrays: list[np.ndarray]) -> list[Any]:
+    if request.specs is not None:
+        return [_spec(s) for s in request.specs]
+    return [_call_arg(v) for v in protocol.decode_value(request.args, arrays)]
 
 
 def _spec(spec: Any) -> Any:
@@ -257,8 +258,8 @@ def _call_arg(value: Any) -> Any:
     return value
 
 
-def _weights(request: dict[str, Any], arrays: list[np.ndarray]) -> dict[str, list[np.ndarray]]:
-    given = protocol.decode_value(request.get("weights"), arrays) or {}
+def _weights(request: requests.Trace, arrays: list[np.ndarray]) -> dict[str, list[np.ndarray]]:
+    given = protocol.decode_value(request.weights, arrays) or {}
     return {str(k): [w.array for w in v] for k, v in given.items()}
 
 

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from autograder.runner_side import timing
-from autograder.wire import artifacts, model_description, protocol
+from autograder.wire import artifacts, envelope, model_description, protocol, requests
 from autograder.wire.graph_export import GraphArtifact
 
 MAX_REQUEST_BYTES = 512 * 1024 * 1024
@@ -47,14 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _set_up(args.seed)
     sock = socket.socket(fileno=args.fd)
-    loaded: dict[int, Any] = {}
-    while True:
-        try:
-            request, arrays = protocol.recv_message(sock, max_bytes=MAX_REQUEST_BYTES, deadline=None)
-        except protocol.ChannelClosed:
-            return 0
-        reply, out = _answer(request, arrays, loaded)
-        protocol.send_message(sock, {**reply, "id": request.get("id")}, out)
+    envelope.serve(sock, _server({}), max_bytes=MAX_REQUEST_BYTES)
+    return 0
 
 
 def _set_up(seed: int) -> None:
@@ -67,16 +61,20 @@ def _set_up(seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
-def _answer(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]) -> tuple[dict[str, Any], list]:
-    handler = HANDLERS.get(str(request.get("op")))
-    if handler is None:
-        return {"ok": False, "error": f"unknown request {request.get('op')!r}"}, []
-    out: list[np.ndarray] = []
-    try:
-        result = protocol.encode_plain(handler(request, arrays, loaded), out)
-    except Exception as exc:  # noqa: BLE001 - a broken artifact is an answer, not a crash
-        return {"ok": False, "error": f"{type(exc).__name__}: {str(exc)[:1500]}"}, []
-    return {"ok": True, "result": result}, out
+def _server(loaded: dict[int, Any]) -> envelope.Server:
+    """Handlers bound to this runner's ``loaded`` artifacts; a broken artifact is an answer, not a crash."""
+    bound = {kind: _bound(kind, loaded) for kind in HANDLERS}
+    return envelope.Server(bound, describe=lambda exc: f"{type(exc).__name__}: {str(exc)[:1500]}")
+
+
+def _bound(kind: type[requests.Request], loaded: dict[int, Any]) -> envelope.Handler:
+    # Looked up per request: a wrapper put in HANDLERS (autograder.profiling) is the one that runs.
+    return lambda request, arrays: HANDLERS[kind](request, arrays, loaded)
+
+
+def _answer(header: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]) -> tuple[dict[str, Any], list]:
+    """The reply (without its id) to one request header, as the served runner would give it."""
+    return envelope.answer(_server(loaded), header, arrays)
 
 
 def _keep(loaded: dict[int, Any], value: Any) -> int:
@@ -88,10 +86,10 @@ def _keep(loaded: dict[int, Any], value: Any) -> int:
 # --- graphs ------------------------------------------------------------------------------------
 
 
-def _load_graph(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]) -> dict[str, Any]:
+def _load_graph(request: requests.LoadGraph, arrays: list[np.ndarray], loaded: dict[int, Any]) -> dict[str, Any]:
     import tensorflow as tf
 
-    artifact = GraphArtifact.decode(request["artifact"], arrays)
+    artifact = GraphArtifact.decode(request.artifact, arrays)
     graph_def = tf.compat.v1.GraphDef()
     graph_def.ParseFromString(artifact.graph)
     nodes = {node.name: node for node in graph_def.node}
@@ -186,10 +184,10 @@ def _callable(graph_def: Any, artifact: GraphArtifact, variables: list[Any]) -> 
     return tf.function(pruned, input_signature=[tf.TensorSpec(t.shape, t.dtype) for t in feeds])
 
 
-def _run_graph(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]) -> list[np.ndarray]:
-    graph = loaded[int(request["handle"])]
+def _run_graph(request: requests.RunGraph, arrays: list[np.ndarray], loaded: dict[int, Any]) -> list[np.ndarray]:
+    graph = loaded[request.handle]
     graph.reset()
-    return _flat_outputs(graph(*[_array(a, arrays) for a in request["inputs"]]))
+    return _flat_outputs(graph(*[_array(a, arrays) for a in request.inputs]))
 
 
 def _flat_outputs(outputs: Any) -> list[np.ndarray]:
@@ -201,10 +199,10 @@ def _flat_outputs(outputs: Any) -> list[np.ndarray]:
 # --- models ------------------------------------------------------------------------------------
 
 
-def _load_model(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]) -> dict[str, Any]:
+def _load_model(request: requests.LoadModel, arrays: list[np.ndarray], loaded: dict[int, Any]) -> dict[str, Any]:
     import keras
 
-    data = _bytes(request["archive"], arrays)
+    data = _bytes(request.archive, arrays)
     refused = artifacts.refused_objects(_archive_config(data))
     if refused:
         return {"refused": refused, "handle": None}
@@ -225,28 +223,29 @@ def _archive_config(data: bytes) -> Any:
         return json.loads(archive.read(info))
 
 
-def _run_model(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]) -> list[np.ndarray]:
+def _run_model(request: requests.RunModel, arrays: list[np.ndarray], loaded: dict[int, Any]) -> list[np.ndarray]:
     import tensorflow as tf
 
-    model = loaded[int(request["handle"])]
-    inputs = [tf.constant(_array(a, arrays)) for a in request["inputs"]]
+    model = loaded[request.handle]
+    inputs = [tf.constant(_array(a, arrays)) for a in request.inputs]
     return _flat_outputs(model(inputs if len(inputs) > 1 else inputs[0], training=False))
 
 
-def _layer_weights(request: dict[str, Any], _arrays: list[np.ndarray], loaded: dict[int, Any]) -> list[np.ndarray]:
-    model = loaded[int(request["handle"])]
-    return [np.asarray(w) for w in model.get_layer(str(request["layer"])).get_weights()]
+def _layer_weights(request: requests.LayerWeights, _arrays: list[np.ndarray], loaded: dict[int, Any]
+                   ) -> list[np.ndarray]:
+    model = loaded[request.handle]
+    return [np.asarray(w) for w in model.get_layer(request.layer).get_weights()]
 
 
 # --- timing ------------------------------------------------------------------------------------
 
 
-def _speedup(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]) -> dict[str, Any]:
+def _speedup(request: requests.Speedup, arrays: list[np.ndarray], loaded: dict[int, Any]) -> dict[str, Any]:
     """Time the graph against a trusted eager reference layer, both on each round's fresh inputs."""
-    graph = loaded[int(request["handle"])]
-    specs = [(tuple(int(d) for d in s["shape"]), str(s["dtype"])) for s in request["inputs"]]
-    reference = _reference_layer(request["reference"], arrays)
-    structure, calls, seed = request["structure"], int(request["calls"]), int(request["seed"])
+    graph = loaded[request.handle]
+    specs = [(tuple(int(d) for d in s["shape"]), str(s["dtype"])) for s in request.inputs]
+    reference = _reference_layer(request.reference, arrays)
+    structure, calls, seed = request.structure, request.calls, request.seed
     rounds: dict[int, list[Any]] = {}
 
     def inputs_of(number: int) -> list[Any]:
@@ -269,9 +268,9 @@ def _speedup(request: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int
 
     reference_side, graph_side = timed("reference", reference, True), timed("graph", graph, False)
     reference_side(-1), graph_side(-1)  # warm-up: build, trace, first-call costs
-    result = timing.robust_speedup(reference_side, graph_side, threshold=float(request["threshold"]))
+    result = timing.robust_speedup(reference_side, graph_side, threshold=float(request.threshold))
     return {"median": result.median, "ratios": list(result.ratios),
-            "mismatch": _mismatch(last, float(request["rtol"]), float(request["atol"]))}
+            "mismatch": _mismatch(last, float(request.rtol), float(request.atol))}
 
 
 def _reference_layer(spec: dict[str, Any], arrays: list[np.ndarray]) -> Any:
@@ -319,13 +318,13 @@ def _bytes(tree: Any, arrays: list[np.ndarray]) -> bytes:
     return array.tobytes()
 
 
-HANDLERS: dict[str, Callable[[dict[str, Any], list[np.ndarray], dict[int, Any]], Any]] = {
-    "load_graph": _load_graph,
-    "run_graph": _run_graph,
-    "load_model": _load_model,
-    "run_model": _run_model,
-    "layer_weights": _layer_weights,
-    "speedup": _speedup,
+HANDLERS: dict[type[requests.Request], Callable[[Any, list[np.ndarray], dict[int, Any]], Any]] = {
+    requests.LoadGraph: _load_graph,
+    requests.RunGraph: _run_graph,
+    requests.LoadModel: _load_model,
+    requests.RunModel: _run_model,
+    requests.LayerWeights: _layer_weights,
+    requests.Speedup: _speedup,
 }
 
 
