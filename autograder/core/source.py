@@ -41,7 +41,7 @@ __all__ = [
     "definitions_for", "eager_switch", "function_facts", "parse_cell", "parse_cells", "python_source",
 ]
 
-_TRANSFORMER = TransformerManager()  # type: ignore[no-untyped-call]  # IPython is untyped
+_TRANSFORMER = TransformerManager()
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,9 @@ def _bound(kind: type[requests.Request], loaded: dict[int, Any]) -> envelope.Han
     return lambda request, arrays: HANDLERS[kind](request, arrays, loaded)
 
 
-def _answer(header: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]) -> tuple[dict[str, Any], list]:
+def _answer(
+    header: dict[str, Any], arrays: list[np.ndarray], loaded: dict[int, Any]
+) -> tuple[dict[str, Any], list[np.ndarray]]:
     """The reply (without its id) to one request header, as the served runner would give it."""
     return envelope.answer(_server(loaded), header, arrays)
 
@@ -181,7 +183,8 @@ def _callable(graph_def: Any, artifact: GraphArtifact, variables: list[Any]) -> 
     feeds = [wrapped.graph.get_tensor_by_name(name) for name in artifact.inputs]
     pruned = wrapped.prune(feeds, [wrapped.graph.get_tensor_by_name(name) for name in artifact.outputs])
     # A tf.function around the pruned graph runs it from C++, as a student's tf.function runs.
-    return tf.function(pruned, input_signature=[tf.TensorSpec(t.shape, t.dtype) for t in feeds])
+    runnable: Callable[..., Any] = tf.function(pruned, input_signature=[tf.TensorSpec(t.shape, t.dtype) for t in feeds])
+    return runnable
 
 
 def _run_graph(request: requests.RunGraph, arrays: list[np.ndarray], loaded: dict[int, Any]) -> list[np.ndarray]:

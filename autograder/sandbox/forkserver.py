@@ -530,7 +530,7 @@ class ForkServer:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
-        self._matplotlib: weakref.finalize | None = None
+        self._matplotlib: weakref.finalize[..., Any] | None = None
 
     def spawn(
         self, request: Request, output_fd: int, status_fd: int, namespace_fds: Sequence[int], passed: Sequence[int]

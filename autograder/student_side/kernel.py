@@ -72,7 +72,7 @@ class Kernel:
             user_module=module,
         )
         self.shell.history_manager.outputs = _Discard()  # type: ignore[union-attr]
-        self.shell.input_transformer_manager = _Transformers()
+        self.shell.input_transformer_manager = _Transformers()  # type: ignore[no-untyped-call]  # IPython is untyped
         # At exit IPython would clear the namespace (every model and tensor: a fifth of a second after
         # TensorFlow) and save history it does not keep; the job's folder goes with the job anyway.
         atexit.unregister(self.shell.atexit_operations)
@@ -81,7 +81,8 @@ class Kernel:
 
     @property
     def namespace(self) -> dict[str, Any]:
-        return self.shell.user_ns
+        namespace: dict[str, Any] = self.shell.user_ns
+        return namespace
 
     def run(self, number: int, source: str) -> BaseException | None:
         """Run one cell as Jupyter would; its error (None if it ran cleanly).
@@ -93,12 +94,12 @@ class Kernel:
         blank_lines_dropped = self.shell.compile.lines.top_offset
         self._shift_lines_if_needed()
         try:
-            result = self.shell.run_cell(source, store_history=True)
+            result = self.shell.run_cell(source, store_history=True)  # type: ignore[no-untyped-call]  # IPython is untyped
         except BaseException as exc:  # noqa: BLE001 - CellTimeout and SystemExit are cell errors
             return exc
         finally:
             self.shell.compile.end_cell()
-        error = result.error_before_exec or result.error_in_exec
+        error: BaseException | None = result.error_before_exec or result.error_in_exec
         if isinstance(error, SyntaxError) and error.filename == cell_filename(number) and error.lineno:
             error.lineno += blank_lines_dropped  # parsed before its lines were moved back
         return error
@@ -183,7 +184,7 @@ class _CellCompiler(CachingCompiler):
     """IPython's compiler, naming code after the notebook cell it comes from."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # IPython is untyped
         self.cell = 0
         self.lines = _LineShift()
         self._magic_body: str | None = None
@@ -255,7 +256,7 @@ class _Shell(InteractiveShell):
         """``!cmd``, ``%pip``, ``%ls``: run it, its output printed; the exit code in ``_exit_code``."""
         if cmd.rstrip().endswith("&"):
             raise OSError("Background processes not supported.")  # IPython's own words and refusal
-        command = self.var_expand(cmd, depth=1)
+        command = self.var_expand(cmd, depth=1)  # type: ignore[no-untyped-call]  # IPython is untyped
         refuse_what_the_sandbox_lacks(command)
         code = _run_command(command, _Printer())
         self.user_ns["_exit_code"] = code
@@ -266,7 +267,7 @@ class _Shell(InteractiveShell):
         """``x = !cmd``: the command's output (stderr included) as IPython's list of lines."""
         if cmd.rstrip().endswith("&"):
             raise OSError("Background processes not supported.")
-        command = self.var_expand(cmd, depth=depth + 1)
+        command = self.var_expand(cmd, depth=depth + 1)  # type: ignore[no-untyped-call]  # IPython is untyped
         refuse_what_the_sandbox_lacks(command)
         collector = _Collector()
         code = _run_command(command, collector)
@@ -281,7 +282,7 @@ class _Shell(InteractiveShell):
         if magic_name in SHELL_CELL_MAGICS:  # %%bash runs its body without self.system
             for body_line in cell.splitlines():
                 refuse_what_the_sandbox_lacks(body_line)
-        return super().run_cell_magic(magic_name, line, cell)
+        return super().run_cell_magic(magic_name, line, cell)  # type: ignore[no-untyped-call]  # IPython is untyped
 
     # The grader reports a cell's error itself (cell number, line); printing IPython's traceback too
     # would only fill the output the grader keeps.

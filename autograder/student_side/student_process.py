@@ -29,7 +29,7 @@ import types
 import numpy as np
 
 from autograder import clock, i18n, messages
-from autograder.student_side import handlers, kernel
+from autograder.student_side import handlers, kernel, processes
 from autograder.student_side.handlers import HANDLERS, encode_student_value
 from autograder.wire import GRADING_VARIABLE, protocol
 
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ[GRADING_VARIABLE] = "1"
     cells = job["cells"]
     notebook = kernel.Kernel(_fresh_main_module())
-    kernel.adopt_orphans()
+    processes.adopt_orphans()
     signal.signal(signal.SIGPROF, _stop_cell)
     signal.signal(signal.SIGALRM, _backstop)
     for cell in cells:
@@ -149,7 +149,7 @@ def _stop_timers() -> None:
 def _run_cell(sock: socket.socket, notebook: kernel.Kernel, number: int, source: str, seconds: float) -> None:
     protocol.send_message(sock, {"event": "cell_start", "cell": number})
     error = None
-    with kernel.processes_end_with_the_cell():
+    with processes.processes_end_with_the_cell():
         try:
             _start_timers(seconds)
             failure = notebook.run(number, source)

@@ -167,7 +167,7 @@ def _prints_elsewhere(node: Any) -> bool:
 
 
 def _stream(node: Any) -> str:
-    return node.attr["output_stream"].s.decode("utf-8", errors="replace")[:100]
+    return str(node.attr["output_stream"].s.decode("utf-8", errors="replace"))[:100]
 
 
 # --- Keras models ------------------------------------------------------------------------------
