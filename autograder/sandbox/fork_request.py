@@ -7,7 +7,6 @@ The sandbox names no program: the executor that builds the fork server hands it 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 
 ENV = {
@@ -47,16 +46,14 @@ class Request:
     env: dict[str, str]
     rlimits: dict[str, int] | None
 
-PROGRAMS_VARIABLE = "TFGRADE_FORK_PROGRAMS"
-"""The server's environment variable holding its :class:`Programs` (JSON): in the warm server's key too, so
-a server given other programs is never used."""
-
-
 @dataclass(frozen=True)
 class Programs:
     """The modules a fork server may run (``main(argv)`` in a forked worker), and what else it imports before
     it forks: what those programs would import themselves on first use. Given by the executor; any other
-    module is refused by the server, and goes through the exec route instead."""
+    module is refused by the server, and goes through the exec route instead.
+
+    The server reads them on its stdin, never from its environment or argv: a worker's /proc/self/environ
+    and cmdline are the server's, and must not tell the student's code what the other programs are."""
 
     modules: tuple[str, ...]
     preload: tuple[str, ...] = ()
@@ -69,11 +66,6 @@ class Programs:
         data = json.loads(text)
         return cls(tuple(str(m) for m in data["modules"]), tuple(str(m) for m in data.get("preload", ())))
 
-    @classmethod
-    def from_environment(cls) -> Programs:
-        """In the server: the programs its grader gave it (none if it was given nothing)."""
-        text = os.environ.get(PROGRAMS_VARIABLE)
-        return cls.from_json(text) if text else cls(())
 
 
 @dataclass(frozen=True)

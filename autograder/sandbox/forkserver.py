@@ -29,6 +29,7 @@ server's side is :mod:`~autograder.sandbox.fork_worker`, :mod:`~autograder.sandb
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -51,7 +52,6 @@ from autograder.sandbox.fork_request import (
     ENV,
     MAX_REQUEST,
     NAMESPACES,
-    PROGRAMS_VARIABLE,
     REPLY_SECONDS,
     SETUP_FAILED,
     STARTUP_SECONDS,
@@ -70,10 +70,21 @@ class ForkServerError(TfgradeError):
 _warm_servers: list[subprocess.Popen[bytes]] = []
 
 
-def _server_env(programs: Programs) -> dict[str, str]:
-    """The server's environment (less its matplotlib folder): :data:`ENV` as it is now, HOME at /tmp, and
-    the programs it may run (so they are in a warm server's key: one given other programs is never used)."""
-    return {**ENV, "HOME": "/tmp", PROGRAMS_VARIABLE: programs.to_json()}
+def _server_env() -> dict[str, str]:
+    """The server's environment (less its matplotlib folder): :data:`ENV` as it is now, HOME at /tmp."""
+    return {**ENV, "HOME": "/tmp"}
+
+
+def _warm_key(programs: Programs) -> dict[str, str]:
+    """What tells warm servers apart: their environment and their programs (one given others is never used)."""
+    return {**_server_env(), " programs": programs.to_json()}
+
+
+def _hand_over(server: subprocess.Popen[bytes], programs: Programs) -> None:
+    """Tell a server just started which programs it may run, on its stdin (see :class:`Programs`)."""
+    assert server.stdin is not None
+    with contextlib.suppress(BrokenPipeError), server.stdin:  # a server that died says nothing: reported below
+        server.stdin.write(programs.to_json().encode())
 
 
 class ForkServer:
@@ -151,10 +162,11 @@ class ForkServer:
         with theirs:
             self._process = subprocess.Popen(
                 [sys.executable, "-I", "-m", "autograder.sandbox.forkserver", str(theirs.fileno())],
-                pass_fds=[theirs.fileno()], env={**_server_env(self.programs), "MPLCONFIGDIR": matplotlib},
-                stdin=subprocess.DEVNULL,
+                pass_fds=[theirs.fileno()], env={**_server_env(), "MPLCONFIGDIR": matplotlib},
+                stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
             )
+            _hand_over(self._process, self.programs)
         self._control = ours
         ours.settimeout(STARTUP_SECONDS)
         try:
@@ -171,7 +183,7 @@ class ForkServer:
         """This user's warm server, or None (then a server of this grader's own): a warm one that cannot
         start here must not stop the grading."""
         try:
-            return warm.connect(_server_env(self.programs), self._start_warm)
+            return warm.connect(_warm_key(self.programs), self._start_warm)
         except (ForkServerError, OSError):
             return None
 
@@ -183,9 +195,10 @@ class ForkServer:
             server = subprocess.Popen(
                 [sys.executable, "-I", "-m", "autograder.sandbox.forkserver", "--listen", str(path),
                  repr(self._warm_seconds), str(ready_write)],
-                pass_fds=[ready_write], env=_server_env(self.programs), stdin=subprocess.DEVNULL,
+                pass_fds=[ready_write], env=_server_env(), stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
             )
+            _hand_over(server, self.programs)
             os.close(ready_write)
             ready_write = -1
             ready, _, _ = select.select([ready_read], [], [], STARTUP_SECONDS)
@@ -228,8 +241,8 @@ def main() -> int:
     """``python -I -m autograder.sandbox.forkserver FD``: import what jobs need, then serve on FD.
     ``... --listen PATH IDLE READY_FD``: the same, for every grader of this user that connects to PATH
     (:mod:`autograder.sandbox.warm`), until nobody has been connected for IDLE seconds. Either way the
-    programs it may run are in its environment (:data:`~autograder.sandbox.fork_request.PROGRAMS_VARIABLE`)."""
-    programs = Programs.from_environment()
+    programs it may run come on its stdin (:class:`~autograder.sandbox.fork_request.Programs`)."""
+    programs = _programs_from_stdin()
     if sys.argv[1] == "--listen":
         return warm.serve_at(Path(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]),
                              functools.partial(preload.preload, programs),
@@ -239,6 +252,15 @@ def main() -> int:
     control.send(b'{"ok": true, "ready": true}')
     fork_worker.serve(control, programs)
     return 0
+
+
+def _programs_from_stdin() -> Programs:
+    """In the server: the programs its grader wrote on its stdin, which is then /dev/null."""
+    programs = Programs.from_json(sys.stdin.read(MAX_REQUEST))
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    return programs
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 import json
 import socket
+import subprocess
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import pytest
 from autograder.grading.execution import PROGRAMS, ProcessExecutor
 from autograder.sandbox import fork_worker, forkserver
 from autograder.sandbox import launcher as sandbox
-from autograder.sandbox.fork_request import PROGRAMS_VARIABLE, Programs, Request
+from autograder.sandbox.fork_request import Programs, Request
 
 SANDBOX = Path(sandbox.__file__).parent
 STUDENT_ONLY = Programs(modules=("autograder.student_side.student_process",))
@@ -46,18 +48,36 @@ def test_a_program_on_the_list_gets_past_the_allowlist() -> None:
     assert reply["ok"] is False and "descriptors attached" in str(reply["error"])
 
 
-def test_the_programs_travel_to_the_server_in_its_environment_and_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(PROGRAMS_VARIABLE, PROGRAMS.to_json())
-    assert Programs.from_environment() == PROGRAMS
-    monkeypatch.delenv(PROGRAMS_VARIABLE)
-    assert Programs.from_environment() == Programs(())  # a server given nothing runs nothing
+def test_the_programs_travel_to_the_server_and_back() -> None:
+    assert Programs.from_json(PROGRAMS.to_json()) == PROGRAMS
+    assert Programs.from_json(STUDENT_ONLY.to_json()) == STUDENT_ONLY
+
+
+def test_the_server_is_told_its_programs_on_stdin_not_where_a_worker_could_read_them() -> None:
+    """A worker's /proc/self/environ and cmdline are the server's: they must not list the other programs."""
+    server = subprocess.Popen([sys.executable, "-I", "-c", PROBE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              env=forkserver._server_env())
+    forkserver._hand_over(server, PROGRAMS)
+    assert server.stdout is not None
+    out = server.stdout.read()
+    assert server.wait(60) == 0
+    assert json.loads(out) == {"programs": PROGRAMS.to_json(), "stdin_after": ""}
+    assert "check_process" not in json.dumps([forkserver._server_env(), server.args])
+
+
+PROBE = """
+import json, sys
+from autograder.sandbox import forkserver
+programs = forkserver._programs_from_stdin()
+print(json.dumps({"programs": programs.to_json(), "stdin_after": sys.stdin.read()}))
+"""
 
 
 def test_servers_given_other_programs_are_other_servers() -> None:
     """One shared server per list: and so a warm server's key differs too (its environment holds the list)."""
     assert sandbox.shared_fork_server(PROGRAMS) is sandbox.shared_fork_server(PROGRAMS)
     assert sandbox.shared_fork_server(STUDENT_ONLY) is not sandbox.shared_fork_server(PROGRAMS)
-    assert forkserver._server_env(STUDENT_ONLY) != forkserver._server_env(PROGRAMS)
+    assert forkserver._warm_key(STUDENT_ONLY) != forkserver._warm_key(PROGRAMS)
     assert sandbox.shared_fork_server(STUDENT_ONLY).serves("autograder.student_side.student_process")
     assert not sandbox.shared_fork_server(STUDENT_ONLY).serves("autograder.check_side.check_process")
 
