@@ -77,7 +77,7 @@ def test_strategies_draw_what_the_text_allows() -> None:
 POOL_SCRIPT = '''
 import json, os, sys
 sys.path.insert(0, os.getcwd())
-from autograder.sandbox import preload
+from autograder.sandbox import forkserver, preload  # the grader modules the server has imported
 from hypothesis.internal.conjecture.providers import _get_local_constants
 
 def pool():
