@@ -115,7 +115,7 @@ class Running(Protocol):
         """The job's clock so far: CPU time of all it started, time waiting for a CPU, wall time.
 
         Without ``waiting`` that figure is not read (it is 0): the cheaper reading, for a caller that
-        only needs its seconds' upper bound (see ``channel/budget.py``)."""
+        only needs its seconds' upper bound (see ``check_side/budget.py``)."""
         ...
 
 
