@@ -24,7 +24,7 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
     ├── ExportError            reports.gradebook     a gradebook export cannot be made without guessing
     ├── DecodeError            core.codec_fields     JSON that is not a valid document (also a ValueError)
     │   └── SchemaMismatch     core.codec_fields     a document of another schema version
-    ├── SandboxError           sandbox.launcher      the sandbox could not be built
+    ├── SandboxError           sandbox.seam          the sandbox could not be built
     ├── ForkServerError        sandbox.forkserver    the fork server failed
     ├── WorkerUnfit            interop.dask_worker   a Dask worker cannot grade as the instructor's machine would
     ├── BundleError            core.bundle           an assignment cannot be packed to grade elsewhere

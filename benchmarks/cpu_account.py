@@ -3,7 +3,7 @@
 The machine-wide count (/proc/stat) adds whatever else runs meanwhile, which on a shared machine is
 as large as what is measured. Here the command runs in a cgroup of its own: the kernel charges it,
 and everything it starts, with their CPU, ended processes included. tfgrade moves each sandboxed
-job into a cgroup of the job's own, under ``launcher.CGROUP_PARENT``; the command given here is
+job into a cgroup of the job's own, under ``cgroups.CGROUP_PARENT``; the command given here is
 started with that parent renamed to one of this run's (see :func:`tfgrade_command`), so the jobs'
 CPU is counted there, dead jobs' included (a parent's count holds its removed children's).
 
@@ -69,7 +69,7 @@ def how() -> str:
 
 def tfgrade_command(args: list[str], parent: str) -> list[str]:
     """``tfgrade ARGS`` with its jobs' cgroups under ``parent`` instead of the shared ``tfgrade``."""
-    code = ("import sys; from autograder.sandbox import launcher; launcher.CGROUP_PARENT = sys.argv.pop(1); "
+    code = ("import sys; from autograder.sandbox import cgroups; cgroups.CGROUP_PARENT = sys.argv.pop(1); "
             "from autograder.cli import main; sys.argv[0] = 'tfgrade'; sys.exit(main())")
     return [sys.executable, "-c", code, parent, *args]
 

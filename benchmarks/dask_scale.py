@@ -61,9 +61,9 @@ LOG_ENV = "TFGRADE_BENCH_WORKER_LOG"
 
 def serve_worker(parent: str, log: str, argv: list[str]) -> None:
     """Runs as the worker process: jobs' cgroups under ``parent``, the task functions wrapped, then `dask worker`."""
-    from autograder.sandbox import launcher
+    from autograder.sandbox import cgroups
 
-    launcher.CGROUP_PARENT = parent
+    cgroups.CGROUP_PARENT = parent
     from autograder.interop import dask_worker
 
     _instrument(dask_worker, Path(log))

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.grading import execution
 from autograder.sandbox import forkserver
 from autograder.wire import protocol
 
@@ -70,7 +71,7 @@ def student_cpu(tree: Path, notebook: Path, folder: str) -> float:
     ours, theirs = socket.socketpair()
     with ours, theirs:
         process = subprocess.Popen(
-            [str(tree / ".venv/bin/python"), "-I", "-m", forkserver.STUDENT_PROGRAM, "--fd", str(theirs.fileno()),
+            [str(tree / ".venv/bin/python"), "-I", "-m", execution.STUDENT_PROGRAM, "--fd", str(theirs.fileno()),
              "--cells", str(cells_file), "--seed", "7", "--cell-seconds", "300"],
             pass_fds=[theirs.fileno()], cwd=folder, env={**forkserver.ENV, "HOME": folder},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -148,7 +148,7 @@ class GraderProfile:
         wrap(launcher.Bubblewrap, "start", lambda _self, _command, *, role, **_: f"start the {role} process")
         wrap(execution_module, "_wait", "wait for the checks")
         self._collect_at_stop(launcher)
-        wrap(launcher._Forked, "stop", "stop a process")
+        wrap(launcher.Forked, "stop", "stop a process")
         for name in ("explain_cells", "explain_checks"):
             wrap(habits, name, "explain failures")
         wrap(requirements, "annotate", "explain failures")
@@ -171,14 +171,14 @@ class GraderProfile:
         notebook._parse = counted
 
     def _collect_at_stop(self, launcher: Any) -> None:
-        stop = launcher._Forked.stop
+        stop = launcher.Forked.stop
         profile = self
 
         def collecting(forked: Any) -> Any:
             profile.sandbox_texts.append(_sandbox_stamps(forked.holder._members(), profile.sandbox_file))
             return stop(forked)
 
-        launcher._Forked.stop = collecting
+        launcher.Forked.stop = collecting
 
     def take(self) -> list[Stage]:
         """Every stage since the last take, the grader's and each sandbox's."""
@@ -222,9 +222,10 @@ def _sandbox_stamps(pids: list[int], path: str) -> str:
 
 def fork_server_cpu() -> float:
     """CPU the shared fork server has used so far (its own and its reaped children's)."""
+    from autograder.grading.execution import PROGRAMS
     from autograder.sandbox import launcher
 
-    process = launcher.shared_fork_server()._process
+    process = launcher.shared_fork_server(PROGRAMS)._process
     if process is None:
         return 0.0
     fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -406,9 +407,10 @@ def _median_rows(grades: list[Grade]) -> list[tuple[str, str, float, float]]:
 
 def once_per_batch() -> None:
     """What a batch pays once, not per submission: the fork server's start, and the grader's own imports."""
+    from autograder.grading.execution import PROGRAMS
     from autograder.sandbox import launcher
 
-    server = launcher.shared_fork_server()
+    server = launcher.shared_fork_server(PROGRAMS)
     start = time.monotonic()
     server._started()
     wall = time.monotonic() - start

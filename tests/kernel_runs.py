@@ -57,7 +57,7 @@ def ran(
     env = {**forkserver.ENV, "HOME": "/tmp" if launcher.isolated else str(tmp_path)}
     with ours, theirs:
         running = launcher.start(
-            sandbox.Program(forkserver.STUDENT_PROGRAM, (
+            sandbox.Program(execution.STUDENT_PROGRAM, (
                 "--fd", str(theirs.fileno()), "--cells", execution.STUDENT_CELLS, "--seed", "7",
                 "--cell-seconds", str(cell_seconds))),
             role="student", pass_fds=[theirs.fileno()], binds=[sandbox.Bind(cells_file, execution.STUDENT_CELLS)],

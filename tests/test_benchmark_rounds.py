@@ -30,7 +30,7 @@ def test_the_jobs_of_a_measured_tfgrade_go_under_a_parent_of_the_runs_own() -> N
     command = cpu_account.tfgrade_command(["grade", "x", "-a", "tiny"], "tfgrade-bench-1-jobs")
     assert command[:2] == [sys.executable, "-c"]
     assert command[3:] == ["tfgrade-bench-1-jobs", "grade", "x", "-a", "tiny"]
-    assert "launcher.CGROUP_PARENT = sys.argv.pop(1)" in command[2]
+    assert "cgroups.CGROUP_PARENT = sys.argv.pop(1)" in command[2]
 
 
 @pytest.mark.skipif(cpu_account.accounting_root() is None, reason="no cgroup can be made here (needs root)")

@@ -10,13 +10,13 @@ from pathlib import Path
 
 PROBE = textwrap.dedent("""
     import json, os, sys
-    from autograder.sandbox import forkserver
+    from autograder.sandbox import preload
     from hypothesis import configuration
     from hypothesis.internal.conjecture import providers
 
     folder, warm = sys.argv[1], sys.argv[2] == "warm"
     if warm:
-        forkserver._warm_hypothesis_constants()  # in the server, before it forks
+        preload.warm_hypothesis_constants()  # in the server, before it forks
     os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(folder, "storage")  # as the check process sets it
     sys.path.insert(0, folder)
     import worker_only  # a module of the worker's own, imported after the server read the rest

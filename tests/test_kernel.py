@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from kernel_runs import ran
 
-from autograder.sandbox import forkserver
+from autograder.grading import execution
+from autograder.sandbox import forkserver, preload
 from autograder.student_side import kernel
 
 
@@ -211,7 +212,7 @@ def test_the_fork_server_preloads_what_the_students_shell_imports(tmp_path: Path
     """What the shell imports only when it starts would be imported again in every student process."""
     script = f"""
 import importlib, json, sys, types
-for name in {list(forkserver.PRELOAD)!r}:
+for name in {list(preload.names(execution.PROGRAMS))!r}:
     importlib.import_module(name)
 before = set(sys.modules)
 from autograder.student_side import kernel

@@ -77,7 +77,7 @@ def test_strategies_draw_what_the_text_allows() -> None:
 POOL_SCRIPT = '''
 import json, os, sys
 sys.path.insert(0, os.getcwd())
-from autograder.sandbox import forkserver
+from autograder.sandbox import forkserver, preload  # the grader modules the server has imported
 from hypothesis.internal.conjecture.providers import _get_local_constants
 
 def pool():
@@ -86,7 +86,7 @@ def pool():
     return sorted(repr(c) for c in constants)
 
 if sys.argv[1] == "warm":
-    forkserver._warm_hypothesis_constants()  # what the fork server does before it forks
+    preload.warm_hypothesis_constants()  # what the fork server does before it forks
     reader, writer = os.pipe()
     if os.fork() == 0:  # a check process forked from the server
         os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(os.getcwd(), "own")

@@ -35,6 +35,17 @@ from autograder.sandbox import forkserver
 from autograder.sandbox import launcher as sandbox
 from autograder.wire import job as wire_job
 
+STUDENT_PROGRAM = "autograder.student_side.student_process"
+CHECKS_PROGRAM = "autograder.check_side.check_process"
+RUNNER_PROGRAM = "autograder.runner_side.runner_process"
+CLEAN_ROOM_PROGRAM = "autograder.runner_side.clean_room"
+PROGRAMS = sandbox.Programs(
+    modules=(STUDENT_PROGRAM, CHECKS_PROGRAM, RUNNER_PROGRAM, CLEAN_ROOM_PROGRAM),
+    preload=("autograder.checks", "autograder.checks.topology", "autograder.checks.keras_saving",
+             "autograder.runner_side.timing", "autograder.checks.properties"),  # what every check imports
+)
+"""The grader's own programs: the only ones its fork server may run (the sandbox names none), and what
+else the server imports for them."""
 MAX_RESULTS_BYTES = 16 * 1024 * 1024
 SHUTDOWN_SLACK_SECONDS = 60.0
 
@@ -66,7 +77,7 @@ class ProcessExecutor:
     """Student process + trusted check process, each in the sandbox the launcher provides."""
 
     def __init__(self, launcher: sandbox.Launcher | None = None) -> None:
-        self.launcher = launcher or sandbox.detect()
+        self.launcher = (launcher or sandbox.detect()).with_programs(PROGRAMS)
         self.isolated = self.launcher.isolated
         self.isolation = self.launcher.description
         # What the check processes of this batch share through the grader (channel/memo.py): OCR of a diagram.
@@ -114,7 +125,7 @@ def _run_job(
     with student_end, checks_end, runner_end, checks_runner_end, clean_end, checks_clean_end, checks_control_end:
         try:
             started.append(launcher.start(
-                sandbox.Program(forkserver.STUDENT_PROGRAM, (
+                sandbox.Program(STUDENT_PROGRAM, (
                     "--fd", str(student_end.fileno()), *data, "--cells", STUDENT_CELLS, "--seed", str(limits.seed),
                     "--cell-seconds", str(limits.cell_seconds), "--lang", i18n.current())),
                 role="student", pass_fds=[student_end.fileno()], binds=binds,
@@ -161,9 +172,9 @@ class _Helper:
     """Its working folder in the job, on the host."""
 
 
-RUNNER = _Helper(forkserver.RUNNER_PROGRAM, "runner", "/tmp/runner", "runner")
+RUNNER = _Helper(RUNNER_PROGRAM, "runner", "/tmp/runner", "runner")
 """Examines, runs and times the artifacts the checks send it."""
-CLEAN_ROOM = _Helper(forkserver.CLEAN_ROOM_PROGRAM, "clean_room", "/tmp/clean-room", "clean-room")
+CLEAN_ROOM = _Helper(CLEAN_ROOM_PROGRAM, "clean_room", "/tmp/clean-room", "clean-room")
 """Traces a graded function from the definitions the checks send it."""
 
 
@@ -216,7 +227,7 @@ def _start_checks(
     resources: sandbox.Resources, spec: Path, cells: Path,
 ) -> sandbox.Running:
     return launcher.start(
-        sandbox.Program(forkserver.CHECKS_PROGRAM, (CHECKS_JOB,)),
+        sandbox.Program(CHECKS_PROGRAM, (CHECKS_JOB,)),
         role="checks",
         pass_fds=[channels.student.fileno(), channels.runner.fileno(), channels.clean_room.fileno(),
                   channels.control.fileno(), channels.results_fd],

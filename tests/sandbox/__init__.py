@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from autograder.sandbox import launcher as sandbox
+from autograder.sandbox import bubblewrap_command, cgroups
 
-SANDBOX_UIDS = range(sandbox.UID_BASE, sandbox.UID_BASE + 201)
+SANDBOX_UIDS = range(bubblewrap_command.UID_BASE, bubblewrap_command.UID_BASE + 201)
 """Every uid the sandbox may hand out (61000-61200)."""
 
 
@@ -24,8 +24,8 @@ def job_prefix() -> str:
 
 
 def cgroup_parents() -> list[Path]:
-    root, parent = sandbox.CGROUP_ROOT, sandbox.CGROUP_PARENT
-    return [root / parent, *(root / controller / parent for controller in sandbox.V1_CONTROLLERS)]
+    root, parent = cgroups.CGROUP_ROOT, cgroups.CGROUP_PARENT
+    return [root / parent, *(root / controller / parent for controller in cgroups.V1_CONTROLLERS)]
 
 
 def leftover_cgroups() -> list[str]:
@@ -58,8 +58,8 @@ def leftover_processes() -> list[str]:
         if not cgroup:  # it ended while we looked
             continue
         paths = [line.split(":", 2)[2] for line in cgroup.splitlines() if line.count(":") >= 2]
-        jobs = [p for p in paths if p.startswith(f"/{sandbox.CGROUP_PARENT}/")]
-        if not jobs or any(p.startswith(f"/{sandbox.CGROUP_PARENT}/{job_prefix()}") for p in jobs):
+        jobs = [p for p in paths if p.startswith(f"/{cgroups.CGROUP_PARENT}/")]
+        if not jobs or any(p.startswith(f"/{cgroups.CGROUP_PARENT}/{job_prefix()}") for p in jobs):
             found.append(f"pid {entry.name} uid {uid[0]} {fields.get('Name', '').strip()} in {jobs or 'no job cgroup'}")
     return found
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading.execution import STUDENT_CELLS
+from autograder.grading.execution import PROGRAMS, STUDENT_CELLS, STUDENT_PROGRAM
+from autograder.sandbox import bubblewrap, processes
 from autograder.sandbox import launcher as sandbox
-from autograder.sandbox.forkserver import STUDENT_PROGRAM
 from tests.sandbox import leftover_cgroups, settled
 
 DETECTED = sandbox.detect(fork=False)
@@ -76,7 +76,7 @@ def _routes() -> dict[str, Route]:
     if not isinstance(DETECTED, sandbox.Bubblewrap):
         return {"unisolated": Route(sandbox.Unisolated("test"), "SIGSTOP to the process group", sessions=False)}
     version = DETECTED.cgroup_version
-    server = sandbox.shared_fork_server()
+    server = sandbox.shared_fork_server(PROGRAMS)
     exec_route, forked = sandbox.Bubblewrap(version), sandbox.Bubblewrap(version, fork_server=server)
     routes = {
         "unisolated": Route(sandbox.Unisolated("test"), "SIGSTOP to the process group", sessions=False),
@@ -102,7 +102,7 @@ def busy_job(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
     """(route, running job, marker of its busy processes); the job is stopped by the test."""
     route = ROUTES[request.param]
     if not route.freezer:
-        monkeypatch.setattr(sandbox, "_cgroup_freezer", lambda group: None)
+        monkeypatch.setattr(bubblewrap, "cgroup_freezer", lambda group: None)
     mark = f"fz{secrets.token_hex(5)}"
     cells = tmp_path / "cells.json"
     source = f"MARK, SESSIONS = {mark!r}, {route.sessions}\n{BUSY}"
@@ -198,7 +198,7 @@ def test_the_v1_freezer_group_is_joined_and_frozen_for_real(busy_job):
     _, job, mark = busy_job
     pids = busy_pids(mark)
     group = next(g for g in job.cgroups if g.parent.parent.name == "freezer")
-    assert set(pids) <= set(sandbox._read_ints(group / "cgroup.procs"))
+    assert set(pids) <= set(processes.read_ints(group / "cgroup.procs"))
     job.freeze()
     assert (group / "freezer.state").read_text().strip() == "FROZEN"
     job.thaw()

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from kernel_runs import RESOURCES, ran
 
+from autograder.grading import execution
 from autograder.sandbox import launcher as sandbox
 
-LAUNCHER = sandbox.detect()
+LAUNCHER = sandbox.detect().with_programs(execution.PROGRAMS)
 if not LAUNCHER.isolated:
     pytest.skip(f"needs the sandbox, which is off: {LAUNCHER.description}", allow_module_level=True)
 

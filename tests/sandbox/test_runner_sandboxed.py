@@ -41,7 +41,8 @@ def sandboxed_runner(tmp_path: Path) -> Iterator[tuple[runner.Runner, execution.
     resources = sandbox.Resources(limits.memory_bytes, limits.processes, limits.tmp_bytes)
     ours, theirs = socket.socketpair()
     with theirs:
-        started = execution._start_helper(sandbox.detect(), execution.RUNNER, tmp_path, theirs,
+        launcher = sandbox.detect().with_programs(execution.PROGRAMS)
+        started = execution._start_helper(launcher, execution.RUNNER, tmp_path, theirs,
                                           execution._child_env("/tmp"), resources, limits)
     try:  # whatever fails from here on, the job is stopped: a leftover runner fails later tests
         output = execution._CappedReader(started.stdout, execution.HELPER_OUTPUT_BYTES)

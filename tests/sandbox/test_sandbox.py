@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from autograder.grading.execution import STUDENT_CELLS
+from autograder.sandbox import bubblewrap, bubblewrap_command, cgroups, detect
 from autograder.sandbox import launcher as sandbox
 from tests.sandbox import SANDBOX_UIDS, job_prefix, leftover_cgroups, leftover_processes, settled
 
@@ -43,27 +44,27 @@ needs_sandbox = pytest.mark.skipif(
 @pytest.fixture
 def linux_root(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """A machine where detect() gets past its first checks: Linux, root, every tool installed."""
-    monkeypatch.setattr(sandbox.sys, "platform", "linux")
-    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 0)
-    monkeypatch.setattr(sandbox.shutil, "which", lambda tool: f"/usr/bin/{tool}")
+    monkeypatch.setattr(detect.sys, "platform", "linux")
+    monkeypatch.setattr(bubblewrap.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(bubblewrap.shutil, "which", lambda tool: f"/usr/bin/{tool}")
     return monkeypatch
 
 
 def test_detect_refuses_other_systems(linux_root):
-    linux_root.setattr(sandbox.sys, "platform", "darwin")
+    linux_root.setattr(detect.sys, "platform", "darwin")
     launcher = sandbox.detect()
     assert not launcher.isolated
     assert "needs Linux" in launcher.description and "darwin" in launcher.description
 
 
 def test_detect_needs_root(linux_root):
-    linux_root.setattr(sandbox.os, "geteuid", lambda: 1000)
+    linux_root.setattr(bubblewrap.os, "geteuid", lambda: 1000)
     launcher = sandbox.detect()
     assert not launcher.isolated and "needs root" in launcher.description
 
 
 def test_detect_names_the_missing_tools(linux_root):
-    linux_root.setattr(sandbox.shutil, "which", lambda tool: None if tool in ("bwrap", "prlimit") else tool)
+    linux_root.setattr(bubblewrap.shutil, "which", lambda tool: None if tool in ("bwrap", "prlimit") else tool)
     launcher = sandbox.detect()
     assert not launcher.isolated
     assert "bwrap, prlimit not installed" in launcher.description and "apt-get install" in launcher.description
@@ -71,7 +72,7 @@ def test_detect_names_the_missing_tools(linux_root):
 
 def test_detect_prefers_cgroup_v2_with_both_controllers(linux_root, tmp_path):
     (tmp_path / "cgroup.controllers").write_text("cpu io memory pids\n")
-    linux_root.setattr(sandbox, "CGROUP_ROOT", tmp_path)
+    linux_root.setattr(cgroups, "CGROUP_ROOT", tmp_path)
     assert sandbox.detect() == sandbox.Bubblewrap(cgroup_version="v2")
 
 
@@ -79,12 +80,12 @@ def test_detect_falls_back_to_cgroup_v1(linux_root, tmp_path):
     (tmp_path / "cgroup.controllers").write_text("cpu io\n")  # v2 without memory and pids, as on this VM
     (tmp_path / "memory").mkdir()
     (tmp_path / "pids").mkdir()
-    linux_root.setattr(sandbox, "CGROUP_ROOT", tmp_path)
+    linux_root.setattr(cgroups, "CGROUP_ROOT", tmp_path)
     assert sandbox.detect() == sandbox.Bubblewrap(cgroup_version="v1")
 
 
 def test_detect_falls_back_to_rlimits_without_usable_cgroups(linux_root, tmp_path):
-    linux_root.setattr(sandbox, "CGROUP_ROOT", tmp_path / "missing")
+    linux_root.setattr(cgroups, "CGROUP_ROOT", tmp_path / "missing")
     launcher = sandbox.detect()
     assert launcher == sandbox.Bubblewrap(cgroup_version="rlimit")
     assert "rlimits" in launcher.description
@@ -175,7 +176,7 @@ def test_every_role_and_concurrent_job_gets_its_own_unprivileged_uid(tmp_path):
             ids.append((role, json.loads(read_line(job))))
     uids = [who["uid"] for _, who in ids]
     assert len(set(uids)) == 4 and all(uid in SANDBOX_UIDS for uid in uids), ids
-    assert all((who["uid"] - sandbox.UID_BASE) % 2 == (role == "checks") for role, who in ids), ids
+    assert all((who["uid"] - bubblewrap_command.UID_BASE) % 2 == (role == "checks") for role, who in ids), ids
     assert all(who["gid"] == who["uid"] and who["groups"] == [] for _, who in ids), ids
 
 
@@ -201,13 +202,13 @@ def test_only_dead_graders_of_this_pid_namespace_own_orphaned_cgroups():
     gone = subprocess.Popen(["true"])
     gone.wait()
     ours = sandbox.job_name(3, "checks")
-    assert ours.startswith(f"{os.getpid()}-3-checks-") and not sandbox._orphaned(ours)
+    assert ours.startswith(f"{os.getpid()}-3-checks-") and not cgroups.orphaned(ours)
     dead = ours.replace(f"{os.getpid()}-", f"{gone.pid}-", 1)
-    assert sandbox._orphaned(dead)
+    assert cgroups.orphaned(dead)
     elsewhere = dead.rsplit("-", 1)[0] + "-1"  # the same pid means another process there
-    assert not sandbox._orphaned(elsewhere)
-    assert sandbox._orphaned(f"{gone.pid}-0-student-12345")  # named by an older tfgrade
-    assert not sandbox._orphaned("notes") and not sandbox._orphaned("tfgrade-cache")
+    assert not cgroups.orphaned(elsewhere)
+    assert cgroups.orphaned(f"{gone.pid}-0-student-12345")  # named by an older tfgrade
+    assert not cgroups.orphaned("notes") and not cgroups.orphaned("tfgrade-cache")
 
 
 @needs_sandbox
@@ -220,17 +221,17 @@ def test_the_next_job_ends_and_removes_what_a_killed_grader_left_in_its_cgroups(
         pytest.skip("needs cgroups, which are off here")
     # The "grader" lives until the orphan is in its groups (other runs' jobs sweep too).
     grader = subprocess.Popen(["sleep", "600"])
-    has_freezer = version == "v2" or (sandbox.CGROUP_ROOT / "freezer" / "cgroup.procs").exists()
+    has_freezer = version == "v2" or (cgroups.CGROUP_ROOT / "freezer" / "cgroup.procs").exists()
     controllers = ["memory", "pids"] + (["freezer"] if has_freezer else [])
-    parents = [sandbox.CGROUP_ROOT / sandbox.CGROUP_PARENT] if version == "v2" else [
-        sandbox.CGROUP_ROOT / controller / sandbox.CGROUP_PARENT for controller in controllers]
+    parents = [cgroups.CGROUP_ROOT / cgroups.CGROUP_PARENT] if version == "v2" else [
+        cgroups.CGROUP_ROOT / controller / cgroups.CGROUP_PARENT for controller in controllers]
     name = sandbox.job_name(0, "student").replace(f"{os.getpid()}-", f"{grader.pid}-", 1)
     groups = [parent / name for parent in parents]
     for group in groups:
         group.mkdir(parents=True)
     orphan = subprocess.Popen(["sh", "-c", 'for p; do echo $$ > "$p/cgroup.procs"; done; echo in; exec sleep 600',
                                "sh", *map(str, groups)], stdout=subprocess.PIPE, start_new_session=True)
-    freezers = [f for f in map(sandbox._cgroup_freezer, groups) if f is not None]
+    freezers = [f for f in map(bubblewrap.cgroup_freezer, groups) if f is not None]
     try:
         assert orphan.stdout is not None and orphan.stdout.readline() == b"in\n"
         assert len(freezers) == has_freezer
@@ -253,7 +254,7 @@ def test_the_next_job_ends_and_removes_what_a_killed_grader_left_in_its_cgroups(
 
 @needs_sandbox
 def test_a_job_shares_the_cpu_as_one_unit_even_across_new_sessions(tmp_path):
-    if LAUNCHER.cgroup_version != "v2" and not os.access(sandbox.CGROUP_ROOT / "cpu", os.W_OK):  # type: ignore[attr-defined]
+    if LAUNCHER.cgroup_version != "v2" and not os.access(cgroups.CGROUP_ROOT / "cpu", os.W_OK):  # type: ignore[attr-defined]
         pytest.skip("this machine has no writable cpu cgroup controller")
     code = """
 import os, time
@@ -272,7 +273,7 @@ time.sleep(60)
             group = job.cgroups[0]
             assert "cpu" in (group.parent / "cgroup.subtree_control").read_text().split()
         else:
-            group = next(g for g in job.cgroups if g.parent.parent == sandbox.CGROUP_ROOT / "cpu")
+            group = next(g for g in job.cgroups if g.parent.parent == cgroups.CGROUP_ROOT / "cpu")
         members = [p for p in (group / "cgroup.procs").read_text().split() if alive(int(p))]
         sessions = {Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[3] for p in members}
     assert len(sessions) >= 2, members  # the student's new session stayed in the job's cpu group
@@ -428,10 +429,10 @@ def test_packages_a_pth_file_adds_from_outside_the_environment_are_importable(tm
     extra.mkdir(parents=True)
     (extra / "pth_probe_module.py").write_text("VALUE = 'found through a .pth'\n", encoding="utf-8")
     (tmp_path / "elsewhere" / "secret.txt").write_text("not for students\n", encoding="utf-8")
-    [site_packages] = [p for p in sandbox._isolated_path() if p.endswith("site-packages")]
+    [site_packages] = [p for p in bubblewrap_command.isolated_path() if p.endswith("site-packages")]
     pth = Path(site_packages) / "zz_tfgrade_test_probe.pth"
     pth.write_text(f"{extra}\n", encoding="utf-8")
-    sandbox._isolated_path.cache_clear()
+    bubblewrap_command.isolated_path.cache_clear()
     probe = f"""
 import json, os
 import pth_probe_module
@@ -442,7 +443,7 @@ print(json.dumps([pth_probe_module.VALUE, os.path.exists({str(tmp_path / "elsewh
             assert last_json(finish(job)) == ["found through a .pth", False]
     finally:
         pth.unlink()
-        sandbox._isolated_path.cache_clear()
+        bubblewrap_command.isolated_path.cache_clear()
 
 
 BUSY_THEN_ASLEEP = """
