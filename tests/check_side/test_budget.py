@@ -10,7 +10,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from autograder.check_side.budget import BACKSTOP, Budget, BudgetedSocket, Waits
+from autograder.check_side import runner as runner_handle
+from autograder.check_side.budget import BACKSTOP, Budget, BudgetedSocket, Waits, measuring
 from autograder.clock import Usage
 from autograder.wire import protocol
 
@@ -216,3 +217,55 @@ def test_a_notebook_of_many_quick_cells_still_meets_its_limit() -> None:
         finally:
             stop.set()
             sender.join()
+
+
+def test_a_grader_measurement_outlasts_the_budget_and_charges_only_the_students_share() -> None:
+    # A speed-up's timed rounds under load: the reference and the extra rounds are the grader's.
+    fake = FakeClock()
+    budget = Budget(0.2, request_seconds=30, clock=fake)  # type: ignore[arg-type]
+    budget.start()
+    with channel(Waits("runner", 5), fake, budget) as (sock, theirs):
+        with measuring(sock) as measurement:
+            protocol.send_message(sock, {"op": "speedup"})
+            sender = answer_after(theirs, 0.5)
+            wait_for_event(sock)
+            sender.join()
+        assert measurement is not None
+        measurement.charge(0.05)
+
+    assert budget.used == pytest.approx(0.05)
+    assert not budget.spent
+    assert budget.slowest["runner"] >= 0.5  # the runner's limits still learn what the request took
+
+
+def test_a_measurement_is_charged_at_most_what_it_took_and_still_meets_its_own_limit() -> None:
+    budget = Budget(100, request_seconds=30)
+    budget.start()
+    with channel(Waits("runner", 0.3), FakeClock(), budget) as (sock, theirs):
+        with measuring(sock) as measurement:
+            protocol.send_message(sock, {"op": "speedup"})
+            sender = answer_after(theirs, 0.1)
+            wait_for_event(sock)
+            sender.join()
+        assert measurement is not None
+        measurement.charge(1000.0)  # a runner's figure never charges more than the request's own time
+        assert 0.1 <= budget.used < 0.6
+        with measuring(sock), pytest.raises(protocol.ChannelTimeout):
+            protocol.send_message(sock, {"op": "speedup"})  # never answered: its own limit ends it
+            wait_for_event(sock)
+
+
+def test_a_measurement_without_a_budgeted_channel_charges_nothing() -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs, measuring(ours) as measurement:
+        assert measurement is not None
+        measurement.charge(3.0)
+    with measuring(None) as nothing:
+        assert nothing is None
+
+
+@pytest.mark.parametrize(("figure", "charged"), [(0.25, 0.25), (0, 0.0), (-1, float("inf")),
+                                                 (float("nan"), float("inf")), ("0.1", float("inf")),
+                                                 (None, float("inf"))])
+def test_the_runners_figure_is_used_only_when_it_is_a_plain_non_negative_number(figure: object, charged: float) -> None:
+    assert runner_handle._seconds(figure) == charged
