@@ -123,7 +123,7 @@ def _grading_executor(o: GradeOptions) -> execution.Executor:
 
 
 def _students(roster: rosters.Roster | None, paths: list[Path], namer: Callable[[Path], str] | None, *,
-              warn: bool) -> dict[Path, rosters.Student]:
+              warn: bool) -> dict[Path, rosters.RosterEntry]:
     """Each submission's roster student ({} without a roster); RosterError before grading where that means guessing.
     ``warn``: say which submissions no row claims (an export says it itself)."""
     if roster is None:
@@ -136,7 +136,7 @@ def _students(roster: rosters.Roster | None, paths: list[Path], namer: Callable[
 
 
 def _dues(o: GradeOptions, rule: late.Rule | None, paths: list[Path],
-          students: dict[Path, rosters.Student]) -> dict[Path, late.Due] | None:
+          students: dict[Path, rosters.RosterEntry]) -> dict[Path, late.Due] | None:
     """Each submission's deadline and time under the late rule (None without a deadline); warns of missing times."""
     if rule is None:
         if o.times:

@@ -66,7 +66,7 @@ class RosterError(TfgradeError):
 
 
 @dataclass(frozen=True)
-class Student:
+class RosterEntry:
     """One student as the gradebook knows them; every field but one id may be empty."""
 
     student_id: str = ""
@@ -91,7 +91,7 @@ class Student:
 
 @dataclass(frozen=True)
 class Roster:
-    students: tuple[Student, ...]
+    students: tuple[RosterEntry, ...]
     source: str
     """Where it came from, for messages."""
     by_file: bool
@@ -112,7 +112,7 @@ class Submitted(Generic[T]):
 class Placed(Generic[T]):
     """A roster student and their submission's item; ``item`` is None when they submitted nothing."""
 
-    student: Student
+    student: RosterEntry
     item: T | None
 
 
@@ -178,15 +178,15 @@ def _fields(header: Sequence[str], source: str) -> dict[str, int]:
     return fields
 
 
-def _student(row: Sequence[str], fields: dict[str, int]) -> Student:
+def _student(row: Sequence[str], fields: dict[str, int]) -> RosterEntry:
     def cell(field: str) -> str:
         index = fields.get(field)
         return row[index].strip() if index is not None and index < len(row) else ""
 
-    return Student(**{field: cell(field) for field in COLUMNS})
+    return RosterEntry(**{field: cell(field) for field in COLUMNS})
 
 
-def _check_rows(students: list[Student], source: str, *, by_file: bool) -> None:
+def _check_rows(students: list[RosterEntry], source: str, *, by_file: bool) -> None:
     if not students:
         raise RosterError(f"{source} has a header but no students.")
     nameless = [n for n, s in enumerate(students, start=2) if not s.ids()]

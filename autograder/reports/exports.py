@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import plugins
-from autograder.core.roster import Student
+from autograder.core.roster import RosterEntry
 from autograder.reports.gradebook import (
     NO_SUBMISSION,
     ExportError,
@@ -103,7 +103,7 @@ def _lms_refusal(lms: str) -> Callable[[Sequence[GradebookRow]], str]:
     return refusal
 
 
-def _unusable_id(student: Student) -> bool:
+def _unusable_id(student: RosterEntry) -> bool:
     return not student.ids() or Path(student.id).suffix.lower() in (".ipynb", ".zip")
 
 

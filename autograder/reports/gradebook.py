@@ -14,7 +14,7 @@ from pathlib import Path
 
 from autograder.core import cache, codec
 from autograder.core.results import SubmissionResult
-from autograder.core.roster import Roster, Student, Submitted, match
+from autograder.core.roster import Roster, RosterEntry, Submitted, match
 from autograder.core.scoring import Score
 from autograder.errors import TfgradeError
 
@@ -29,7 +29,7 @@ class ExportError(TfgradeError):
 
 @dataclass(frozen=True)
 class GradebookRow:
-    student: Student
+    student: RosterEntry
     result: SubmissionResult | None
     """None: a roster student who submitted nothing."""
     score: Score
@@ -73,7 +73,7 @@ def gradebook(submitted: Sequence[Submitted[Pair]], roster: Roster | None) -> tu
     _expect_one_assignment(submitted)
     if roster is None:
         _expect_unique_ids(submitted)
-        rows = [GradebookRow(Student(student_id=s.id), *s.item) for s in submitted]
+        rows = [GradebookRow(RosterEntry(student_id=s.id), *s.item) for s in submitted]
         return rows, []
     matching = match(roster, submitted)
     blank = _zero(submitted[0].item[1])

@@ -10,7 +10,7 @@ from factories import check_result, execution, submission_result
 from autograder import i18n
 from autograder.core import codec, overrides, scoring
 from autograder.core.assignment import AssignmentError, Question, load
-from autograder.core.roster import Student
+from autograder.core.roster import RosterEntry
 from autograder.grading.pipeline import GraderError, _expect_declared_points
 from autograder.reports import exports, formats
 
@@ -74,7 +74,7 @@ def test_report_json_keeps_which_question_is_hand_graded() -> None:
 
 def test_an_export_says_plainly_when_answers_still_wait_for_a_ta() -> None:
     result = submission_result(check_result("f", "q1", points=2.0))
-    rows = [exports.GradebookRow(Student(name="Ann", student_id="s1"), result, scored())]
+    rows = [exports.GradebookRow(RosterEntry(name="Ann", student_id="s1"), result, scored())]
     warnings = exports.warnings_for("csv", rows)
     assert warnings == ["1 row(s) have hand-graded answers no TA has scored yet (q2): they count 0 points in this "
                         "file. Score them (overrides.csv, or tfgrade review) and export again."]

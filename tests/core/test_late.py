@@ -280,11 +280,11 @@ def test_a_real_batch_takes_the_late_penalty_from_assignment_toml_and_names_rost
 
 
 def test_moodle_feedback_tells_the_student_of_the_penalty_and_every_export_gives_the_final_points() -> None:
-    from autograder.core.roster import Student
+    from autograder.core.roster import RosterEntry
     from autograder.reports import exports
 
     result = SubmissionResult("subs/ann_1.ipynb", "autograph", "graded", "ok")
-    rows = [exports.GradebookRow(Student(student_id="s001"), result, penalized())]
+    rows = [exports.GradebookRow(RosterEntry(student_id="s001"), result, penalized())]
 
     moodle = exports.moodle(rows, "HW").splitlines()
     assert moodle[1].startswith('s001,6.4,"6.4/10 points (q1 8/10). Your feedback file lists each check. '

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.core.roster import Roster, RosterError, Student, Submitted, match, parse, read
+from autograder.core.roster import Roster, RosterEntry, RosterError, Submitted, match, parse, read
 
 ROSTER = """student_id,file,name,section
 s001,ann_*,"Lee, Ann",A
@@ -31,7 +31,7 @@ def test_a_roster_row_becomes_a_student_with_every_column_it_has() -> None:
     roster = parse(ROSTER)
 
     assert roster.by_file
-    assert roster.students[0] == Student(student_id="s001", name="Lee, Ann", section="A", file="ann_*")
+    assert roster.students[0] == RosterEntry(student_id="s001", name="Lee, Ann", section="A", file="ann_*")
     assert [s.id for s in roster.students] == ["s001", "s002", "s003"]
 
 
@@ -47,7 +47,7 @@ def test_canvas_s_own_gradebook_export_reads_as_a_roster(tmp_path: Path) -> None
 
     assert not roster.by_file
     assert roster.students == (
-        Student(student_id="s001", name="Lee, Ann", section="Section A", canvas_id="81234", login="ann.lee"),
+        RosterEntry(student_id="s001", name="Lee, Ann", section="Section A", canvas_id="81234", login="ann.lee"),
     )
 
 
