@@ -1,8 +1,10 @@
 """Which language a student reads, and the catalogs that hold the translations.
 
-The language is a context variable: each grading thread (and the check process, which sets it once
-from its ``--lang`` argument) renders in its own submission's language, so a batch may mix
-languages. :func:`autograder.messages.template` is the one lookup; it asks :func:`translations`.
+The language a message is rendered in is a context variable, set for a block by :func:`using`: each
+submission's language is resolved once by the pipeline and carried explicitly (to the executor, into
+the result), and each renderer runs inside one ``using(result.language)`` (the check process and the
+student's process set it once, from their job file and ``--lang``), so a batch may mix languages.
+:func:`autograder.messages.template` is the one lookup; it asks :func:`translations`.
 
 Catalogs are gettext ``.po`` files kept in the repository and shipped as they are: the tool's own in
 ``autograder/locale/<lang>/LC_MESSAGES/tfgrade.po``, an assignment's in

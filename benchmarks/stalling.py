@@ -33,8 +33,8 @@ class Joint:
         self.inner, self.isolated, self.isolation = inner, inner.isolated, inner.isolation
         self.seconds = 0.0
 
-    def run(self, notebook: Notebook, a: assignment.Assignment, *, include_hidden: bool) -> Execution:
-        execution = self.inner.run(notebook, a, include_hidden=include_hidden)
+    def run(self, notebook: Notebook, a: assignment.Assignment, *, include_hidden: bool, language: str) -> Execution:
+        execution = self.inner.run(notebook, a, include_hidden=include_hidden, language=language)
         self.seconds = execution.costs.grading_seconds if execution.costs else float("nan")
         return execution
 

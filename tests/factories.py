@@ -116,6 +116,8 @@ class Call:
     notebook: Notebook
     assignment: Assignment
     include_hidden: bool
+    language: str
+    """The language the executor was told to run in (the real one passes it to the student's and check processes)."""
 
 
 @dataclass
@@ -132,8 +134,8 @@ class FakeExecutor:
     errors: Mapping[str, BaseException] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
 
-    def run(self, notebook: Notebook, assignment: Assignment, *, include_hidden: bool) -> Execution:
-        self.calls.append(Call(notebook, assignment, include_hidden))
+    def run(self, notebook: Notebook, assignment: Assignment, *, include_hidden: bool, language: str) -> Execution:
+        self.calls.append(Call(notebook, assignment, include_hidden, language))
         if notebook.path.name in self.errors:
             raise self.errors[notebook.path.name]
         if include_hidden:

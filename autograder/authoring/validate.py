@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import i18n
 from autograder.authoring import answer_leaks
 from autograder.core import costs as measured
 from autograder.core import ipynb, packages, requirements
@@ -107,8 +108,9 @@ def package_problems(assignment: Assignment, executor: Executor) -> tuple[str, .
         return tuple(problems)
     cells = tuple(Cell(number, f"import {module}") for number, (_, module) in enumerate(probes, start=1))
     try:
+        language = i18n.choose(assignment.requested_language, None, assignment.language)  # no notebook to ask
         run = executor.run(Notebook(Path("package-imports.ipynb"), assignment.name, cells), assignment,
-                           include_hidden=False).summary
+                           include_hidden=False, language=language).summary
     except GraderError as exc:
         return (*problems, f"could not import the packages in the student's sandbox: {exc}")
     errors = {e.cell: e.error for e in run.cell_errors}
@@ -200,8 +202,8 @@ class _Recording:
         self.inner, self.isolated, self.isolation = inner, inner.isolated, inner.isolation
         self.costs: list[measured.Costs] = []
 
-    def run(self, notebook: Notebook, assignment: Assignment, *, include_hidden: bool) -> Execution:
-        execution = self.inner.run(notebook, assignment, include_hidden=include_hidden)
+    def run(self, notebook: Notebook, assignment: Assignment, *, include_hidden: bool, language: str) -> Execution:
+        execution = self.inner.run(notebook, assignment, include_hidden=include_hidden, language=language)
         if execution.costs is not None:
             self.costs.append(execution.costs)
         return execution

@@ -75,15 +75,18 @@ def _hash(named: Iterable[tuple[str, Path]], extra: bytes = b"") -> str:
     return digest.hexdigest()
 
 
-def submission_key(path: Path) -> str:
+def submission_key(path: Path, data: bytes | None = None) -> str:
+    """The submission's hash: of ``data``, its bytes as the caller read them to grade, else of the file read now."""
+    if data is not None:
+        return hashlib.sha256(data).hexdigest()
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return "unreadable"
 
 
-def keys(path: Path, grading: Mapping[str, str]) -> dict[str, str]:
-    return {SUBMISSION_KEY: submission_key(path), **grading}
+def keys(path: Path, grading: Mapping[str, str], data: bytes | None = None) -> dict[str, str]:
+    return {SUBMISSION_KEY: submission_key(path, data), **grading}
 
 
 def stored(folder: Path) -> codec.Report | None:

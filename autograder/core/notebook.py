@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -45,11 +45,16 @@ class Notebook:
     cells: tuple[Cell, ...]
     language: str | None = None
     """``metadata.tfgrade.language`` (the Korean notebook says ``ko``): read in the same parse as the cells."""
+    data: bytes = field(default=b"", repr=False)
+    """The submitted file's bytes that were parsed (and so graded): the feedback notebook is made from these,
+    never from the file read again, which may have changed since."""
 
 
-def load(path: Path, expected_assignment: str | None) -> Notebook:
-    """Read and validate; ``expected_assignment`` None accepts a notebook of any assignment."""
-    node = _parse(_read(path), path.name)
+def load(path: Path, expected_assignment: str | None, data: bytes | None = None) -> Notebook:
+    """Read (or take the file's ``data``, read once by the caller) and validate; ``expected_assignment`` None
+    accepts a notebook of any assignment."""
+    data = read_bytes(path) if data is None else data
+    node = parse_node(data, path.name)
     assignment = _assignment_of(node)
     if None not in (assignment, expected_assignment) and assignment != expected_assignment:
         raise NotebookRejected(messages.WRONG_ASSIGNMENT.format(
@@ -62,12 +67,18 @@ def load(path: Path, expected_assignment: str | None) -> Notebook:
     )
     if not cells:
         raise NotebookRejected(messages.NO_CODE.format(file=path.name))
-    return Notebook(path=path, assignment=assignment, cells=cells, language=i18n.language_of(node.metadata))
+    return Notebook(path=path, assignment=assignment, cells=cells, language=i18n.language_of(node.metadata),
+                    data=data)
 
 
 def read_node(path: Path) -> nbformat.NotebookNode:
     """The whole notebook (v4) as :func:`load` reads it, with the same cell numbers: to hand it back annotated."""
-    return _parse(_read(path), path.name)
+    return parse_node(read_bytes(path), path.name)
+
+
+def parse_node(data: bytes, name: str) -> nbformat.NotebookNode:
+    """The whole notebook (v4) in a submitted file's bytes (a notebook, or a zip of one), as :func:`load` parses it."""
+    return _parse(_decode(data, name), name)
 
 
 def _parse(text: str, name: str) -> nbformat.NotebookNode:
@@ -118,14 +129,13 @@ def read_bytes(path: Path) -> bytes:
     return data
 
 
-def _read(path: Path) -> str:
-    data = read_bytes(path)
+def _decode(data: bytes, name: str) -> str:
     if data.startswith(ZIP_MAGIC):
-        data = _from_zip(data, path.name)
+        data = _from_zip(data, name)
     try:
         return data.decode("utf-8-sig")  # a byte-order mark is harmless; Jupyter never writes one
     except UnicodeDecodeError as exc:
-        raise NotebookRejected(messages.NOT_TEXT.format(file=path.name)) from exc
+        raise NotebookRejected(messages.NOT_TEXT.format(file=name)) from exc
 
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from autograder.core import cache, late, overrides, scoring
@@ -52,6 +52,13 @@ __all__ = [  # and, made on first use, OUTPUTS
 ]
 
 Progress = Callable[[str], None]
+
+
+class Grader(Protocol):
+    """Grades one submission: the file at ``path``, whose bytes the batch has read once as ``data`` (None: it
+    could not, and the grader's own reading says why), on this machine or elsewhere (a Dask cluster)."""
+
+    def __call__(self, path: Path, data: bytes | None = None) -> Graded: ...
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,7 @@ def grade_all(
     *,
     jobs: int = 1,
     student_id: Callable[[Path], str] | None = None,
-    grader: Callable[[Path], Graded] | None = None,
+    grader: Grader | None = None,
     adjust: Sequence[overrides.Override] = (),
     with_solutions: bool = False,
     dues: Mapping[Path, late.Due] | None = None,
@@ -116,7 +123,7 @@ def grade_all(
     """
     from autograder.grading.pipeline import grade
 
-    grader = grader or (lambda path: grade(path, assignment, executor))
+    grader = grader or (lambda path, data=None: grade(path, assignment, executor, data=data))
     name_of = student_id or str
     # Overrides are checked before anything is graded or written: a bad row stops the batch untouched.
     chosen = overrides.resolve(adjust, {p: name_of(p) for p in paths}, {q.name: q.points for q in assignment.questions})
@@ -144,7 +151,7 @@ class _Batch:
     """What every submission of one batch is graded with; :meth:`row` grades (or reuses) one, from a worker thread."""
 
     assignment: Assignment
-    grader: Callable[[Path], Graded]
+    grader: Grader
     name_of: Callable[[Path], str]
     chosen: Mapping[Path, Sequence[overrides.Override]]
     dues: Mapping[Path, late.Due]
@@ -155,13 +162,15 @@ class _Batch:
     def row(self, item: tuple[Path, Path]) -> _Row:
         path, folder = item
         notebook_feedback = NotebookFeedback(path, self.assignment, self.with_solutions)
-        wanted, name = cache.keys(path, self.grading), self.name_of(path)
+        # Read once: the cache key, the grading and the feedback notebook are all of these bytes.
+        data = _submitted(path)
+        wanted, name = cache.keys(path, self.grading, data), self.name_of(path)
         earlier = cache.stored(folder)
         stored = cache.reusable_result(earlier, wanted)
         if stored is None:
-            graded = _grade_one(path, self.assignment, self.grader, name)
+            graded = _grade_one(path, data, self.assignment, self.grader, name)
         else:  # named as this run names it: --student-id may have been added or changed since
-            graded = _score(dataclasses.replace(stored, submission=name), self.assignment)
+            graded = _score(dataclasses.replace(stored, submission=name), self.assignment, data)
         mine = self.chosen.get(path, ())
         final = late.apply(overrides.apply(graded.score, mine), self.dues.get(path), *overrides.late_waiver(mine))
         graded = dataclasses.replace(graded, score=final)
@@ -171,7 +180,8 @@ class _Batch:
             write_feedback_notebook(graded, folder, notebook_feedback)
         self.tracker.done(graded, reused=stored is not None)
         reasons = () if stored is not None else changes.regrade_reasons(earlier, wanted)
-        return _Row(graded, tuple(changes.compare(name, earlier, graded.score, reasons)), earlier is not None)
+        kept = dataclasses.replace(graded, submitted=None)  # the bytes are written out: a batch keeps no notebooks
+        return _Row(kept, tuple(changes.compare(name, earlier, graded.score, reasons)), earlier is not None)
 
 
 @dataclass(frozen=True)
@@ -230,16 +240,26 @@ def _expect_writable_batch_files(out_dir: Path) -> None:
             )
 
 
-def _score(result: SubmissionResult, assignment: Assignment) -> Graded:
+def _submitted(path: Path) -> bytes | None:
+    """The submission's bytes, read once for the whole row; None if they cannot be (the grading says why)."""
+    from autograder.core import notebook
+
+    try:
+        return notebook.read_bytes(path)
+    except notebook.NotebookRejected:
+        return None
+
+
+def _score(result: SubmissionResult, assignment: Assignment, submitted: bytes | None = None) -> Graded:
     from autograder.grading.pipeline import Graded
 
-    return Graded(result=result, score=scoring.score(result, assignment.questions_in(result.language)))
+    return Graded(result, scoring.score(result, assignment.questions_in(result.language)), submitted)
 
 
-def _grade_one(path: Path, assignment: Assignment, grader: Callable[[Path], Graded], name: str) -> Graded:
+def _grade_one(path: Path, data: bytes | None, assignment: Assignment, grader: Grader, name: str) -> Graded:
     try:
-        graded = grader(path)
-        return _score(dataclasses.replace(graded.result, submission=name), assignment)
+        graded = grader(path, data)
+        return _score(dataclasses.replace(graded.result, submission=name), assignment, graded.submitted)
     except Exception as exc:  # noqa: BLE001 - the batch boundary: a grader bug becomes a row
         message = f"Grader error: {type(exc).__name__}: {exc}"
         return _score(SubmissionResult(name, assignment.name, "grader_error", message), assignment)

@@ -68,8 +68,11 @@ class Executor(Protocol):
     isolation: str
     """In plain words, how student code is isolated, or why it is not."""
 
-    def run(self, notebook: Notebook, assignment: Assignment, *, include_hidden: bool) -> Execution:
-        """Execute the notebook and run the assignment's checks (public, and hidden if asked)."""
+    def run(self, notebook: Notebook, assignment: Assignment, *, include_hidden: bool, language: str) -> Execution:
+        """Execute the notebook and run the assignment's checks (public, and hidden if asked).
+
+        ``language`` is the submission's, resolved once by the pipeline: what the student's process and the
+        check process write their messages in (never read from the calling thread's context)."""
         ...
 
 
@@ -83,10 +86,12 @@ class ProcessExecutor:
         # What the check processes of this batch share through the grader (channel/memo.py): OCR of a diagram.
         self.memo = memo.Store()
 
-    def run(self, notebook: Notebook, assignment: Assignment, *, include_hidden: bool) -> Execution:
-        with tempfile.TemporaryDirectory(prefix="tfgrade-") as job:
+    def run(self, notebook: Notebook, assignment: Assignment, *, include_hidden: bool, language: str) -> Execution:
+        what = _What(notebook, assignment, include_hidden, i18n.check(language))
+        # The limits this process reports (a memory kill) are written in the submission's language, as told.
+        with tempfile.TemporaryDirectory(prefix="tfgrade-") as job, i18n.using(what.language):
             try:
-                return _run_job(self.launcher, Path(job), notebook, assignment, include_hidden, self.memo)
+                return _run_job(self.launcher, Path(job), what, self.memo)
             except (sandbox.SandboxError, forkserver.ForkServerError) as exc:
                 raise GraderError(f"{exc}. {RETRY}") from exc
 
@@ -101,11 +106,18 @@ def expect_isolation(executor: Executor, *, allowed: bool) -> None:
             "--allow-unisolated to grade anyway.")
 
 
-def _run_job(
-    launcher: sandbox.Launcher, job: Path, notebook: Notebook, assignment: Assignment, include_hidden: bool,
-    shared: memo.Store | None = None,
-) -> Execution:
-    limits = assignment.limits
+@dataclass(frozen=True)
+class _What:
+    """What one job grades, and in which language: everything :meth:`ProcessExecutor.run` was given."""
+
+    notebook: Notebook
+    assignment: Assignment
+    include_hidden: bool
+    language: str
+
+
+def _run_job(launcher: sandbox.Launcher, job: Path, what: _What, shared: memo.Store | None = None) -> Execution:
+    notebook, assignment, limits = what.notebook, what.assignment, what.assignment.limits
     (job / "student").mkdir()
     cells_file = job / "cells.json"
     cells = [{"cell": c.number, "source": c.source} for c in notebook.cells]
@@ -119,22 +131,19 @@ def _run_job(
     control_end, checks_control_end = socket.socketpair()
     results_read, results_write = os.pipe()
     binds = [sandbox.Bind(cells_file, STUDENT_CELLS)]
-    data = ["--data", STUDENT_DATA] if assignment.data else []
     binds += [sandbox.Bind(assignment.data, STUDENT_DATA)] if assignment.data else []
     started: list[sandbox.Running] = []
     with student_end, checks_end, runner_end, checks_runner_end, clean_end, checks_clean_end, checks_control_end:
         try:
             started.append(launcher.start(
-                sandbox.Program(STUDENT_PROGRAM, (
-                    "--fd", str(student_end.fileno()), *data, "--cells", STUDENT_CELLS, "--seed", str(limits.seed),
-                    "--cell-seconds", str(limits.cell_seconds), "--lang", i18n.current())),
+                sandbox.Program(STUDENT_PROGRAM, _student_args(what, student_end.fileno())),
                 role="student", pass_fds=[student_end.fileno()], binds=binds,
                 cwd=STUDENT_WORKDIR, host_cwd=job / "student", env=env, resources=resources,
             ))
             started.append(_start_helper(launcher, RUNNER, job, runner_end, env, resources, limits))
             started.append(_start_helper(launcher, CLEAN_ROOM, job, clean_end, env, resources, limits))
             channels = _Channels(checks_end, checks_runner_end, checks_clean_end, checks_control_end, results_write)
-            spec = _check_job(launcher, job, notebook, assignment, include_hidden, channels)
+            spec = _check_job(launcher, job, what, channels)
             started.append(_start_checks(launcher, assignment, channels, env, resources, spec, cells_file))
         except BaseException:
             for running in started:
@@ -148,6 +157,14 @@ def _run_job(
         execution, spent = _collect(student, checker, results_read, limits, launcher, (runner, clean_room))
     costs = None if control.costs is None else dataclasses.replace(control.costs, grading_seconds=spent.seconds)
     return dataclasses.replace(execution, costs=costs)
+
+
+def _student_args(what: _What, fd: int) -> tuple[str, ...]:
+    """The student's process's argv: its socket, the data folder, its cells, its limits and its language."""
+    limits = what.assignment.limits
+    data = ("--data", STUDENT_DATA) if what.assignment.data else ()
+    return ("--fd", str(fd), *data, "--cells", STUDENT_CELLS, "--seed", str(limits.seed),
+            "--cell-seconds", str(limits.cell_seconds), "--lang", what.language)
 
 
 @dataclass(frozen=True)
@@ -190,19 +207,23 @@ def _start_helper(
     )
 
 
-def _check_job(
-    launcher: sandbox.Launcher, job: Path, notebook: Notebook, assignment: Assignment, include_hidden: bool,
-    channels: _Channels,
-) -> Path:
+def _check_job(launcher: sandbox.Launcher, job: Path, what: _What, channels: _Channels) -> Path:
     """The check process's job file (``wire/job.py``), read-only, in a folder no other sandbox mounts.
 
     A file, not argv: a notebook of 40,000 cells would outgrow a command line (E2BIG) and a fork-server
     request (EMSGSIZE). Paths in it are the ones the check process sees: its sandbox's, or the host's
     where nothing is isolated.
     """
-    limits = assignment.limits
-    check_dirs = [assignment.public_checks] + ([assignment.hidden_checks] if include_hidden else [])
-    spec = wire_job.JobSpec(
+    sources = CHECKS_SOURCES if launcher.isolated else str(job / "cells.json")
+    (job / "checks").mkdir()
+    return wire_job.write(_check_spec(what, channels, sources), job / "checks" / "job.json")
+
+
+def _check_spec(what: _What, channels: _Channels, sources_file: str) -> wire_job.JobSpec:
+    """The check process's job: its channels, limits, checks, the names it requires, the cells and the language."""
+    assignment, limits = what.assignment, what.assignment.limits
+    check_dirs = [assignment.public_checks] + ([assignment.hidden_checks] if what.include_hidden else [])
+    return wire_job.JobSpec(
         channels=wire_job.Channels(
             student=channels.student.fileno(), results=channels.results_fd, runner=channels.runner.fileno(),
             clean_room=channels.clean_room.fileno(), control=channels.control.fileno()),
@@ -213,13 +234,10 @@ def _check_job(
         assignment_root=str(assignment.root),
         checks=tuple(map(str, check_dirs)), hidden=(str(assignment.hidden_checks),),
         required=tuple(assignment.required_names),
-        # The submission's language (grading.py chose it for this thread): check messages are written there.
-        language=i18n.current(),
-        cells=tuple(c.number for c in notebook.cells),
-        sources_file=CHECKS_SOURCES if launcher.isolated else str(job / "cells.json"),
+        language=what.language,  # the submission's, as the pipeline resolved it: check messages are written in it
+        cells=tuple(c.number for c in what.notebook.cells),
+        sources_file=sources_file,
     )
-    (job / "checks").mkdir()
-    return wire_job.write(spec, job / "checks" / "job.json")
 
 
 def _start_checks(

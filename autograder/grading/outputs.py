@@ -184,8 +184,9 @@ def _feedback_notebook_files(graded: Graded, source: NotebookFeedback) -> dict[s
 
     if graded.result.status != "graded":
         return {}
-    try:  # read again rather than carried in Graded: a Dask worker's result holds no notebook
-        student = notebook.read_node(source.path)
+    try:  # the bytes graded; a result reused from an earlier run has none, and its cache key vouches for the file
+        data = notebook.read_bytes(source.path) if graded.submitted is None else graded.submitted
+        student = notebook.parse_node(data, source.path.name)
     except notebook.NotebookRejected:  # the file changed or went since it was graded
         return {}
     assignment = source.assignment

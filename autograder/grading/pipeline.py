@@ -10,7 +10,7 @@ the score).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autograder import i18n
@@ -24,32 +24,44 @@ from autograder.grading.execution import Execution, Executor, GraderError
 class Graded:
     result: SubmissionResult
     score: scoring.Score
+    submitted: bytes | None = field(default=None, repr=False, compare=False)
+    """The submitted file's bytes as they were graded, for the feedback notebook; None where this process did
+    not read them (a result reused from an earlier run, or rejected before the file could be read)."""
 
 
-def grade(path: Path, assignment: Assignment, executor: Executor, *, include_hidden: bool = True) -> Graded:
-    result = _result(path, assignment, executor, include_hidden)
-    return Graded(result=result, score=scoring.score(result, assignment.questions_in(result.language)))
+def grade(path: Path, assignment: Assignment, executor: Executor, *, include_hidden: bool = True,
+          data: bytes | None = None) -> Graded:
+    """Grade the file at ``path``, or its ``data`` when the caller has read it already (then it is not read again)."""
+    result, submitted = _result(path, data, assignment, executor, include_hidden)
+    return Graded(result, scoring.score(result, assignment.questions_in(result.language)), submitted)
 
 
-def _result(path: Path, assignment: Assignment, executor: Executor, include_hidden: bool) -> SubmissionResult:
-    name = str(path)
+def _result(
+    path: Path, data: bytes | None, assignment: Assignment, executor: Executor, include_hidden: bool,
+) -> tuple[SubmissionResult, bytes | None]:
+    """The result and the bytes it is of: the notebook is read and parsed once, its language resolved once."""
     # Until the notebook is read, its own language is unknown: a rejection speaks the command's or the assignment's.
     language = i18n.choose(assignment.requested_language, None, assignment.language)
     with i18n.using(language):
         try:
-            nb = notebook.load(path, assignment.name)
+            nb = notebook.load(path, assignment.name, data)
         except notebook.NotebookRejected as exc:
-            return SubmissionResult(name, assignment.name, "rejected", str(exc), language=language)
+            return SubmissionResult(str(path), assignment.name, "rejected", str(exc), language=language), data
     language = i18n.choose(assignment.requested_language, nb.language, assignment.language)
-    flags = _integrity_flags(nb)
-    # The executor reads the language from this context and passes it to the check process.
-    with i18n.using(language):
-        try:
-            execution = executor.run(nb, assignment, include_hidden=include_hidden)
-            _expect_declared_points(execution, assignment, include_hidden)
-        except GraderError as exc:
-            return SubmissionResult(name, assignment.name, "grader_error", f"Grader error: {exc}", language=language,
-                                    flags=flags)
+    return _executed(nb, assignment, executor, include_hidden, language), nb.data
+
+
+def _executed(
+    nb: notebook.Notebook, assignment: Assignment, executor: Executor, include_hidden: bool, language: str,
+) -> SubmissionResult:
+    name, flags = str(nb.path), _integrity_flags(nb)
+    try:  # the executor is told the language: it passes it to the student's and the check process
+        execution = executor.run(nb, assignment, include_hidden=include_hidden, language=language)
+        _expect_declared_points(execution, assignment, include_hidden)
+    except GraderError as exc:
+        return SubmissionResult(name, assignment.name, "grader_error", f"Grader error: {exc}", language=language,
+                                flags=flags)
+    with i18n.using(language):  # the hints and explanations the result carries are written in its language
         sources = {c.number: c.source for c in nb.cells}
         summary = habits.explain_cells(execution.summary, sources, assignment.packages)
         checks = _translated_hints(requirements.annotate(execution.checks, assignment.requirements), assignment)

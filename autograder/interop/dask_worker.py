@@ -17,7 +17,6 @@ import hashlib
 import shutil
 import socket
 import sys
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from importlib import metadata
@@ -169,9 +168,6 @@ def grade_on_worker(bundle: str, file_name: str, data: bytes, language: str | No
         raise WorkerUnfit(f"{who} cannot grade: {'; '.join(plugin.problems) or 'its setup did not finish'}")
     if Path(file_name).name != file_name or file_name in ("", ".", ".."):
         raise WorkerUnfit(f"{who} was sent a submission without a plain file name: {file_name!r}")
-    with tempfile.TemporaryDirectory(prefix="tfgrade-submission-", dir=worker.local_directory) as folder:
-        path = Path(folder) / file_name
-        path.write_bytes(data)
-        asked = dataclasses.replace(plugin.assignment, requested_language=language) if language else plugin.assignment
-        graded = grade(path, asked, plugin.executor)
+    asked = dataclasses.replace(plugin.assignment, requested_language=language) if language else plugin.assignment
+    graded = grade(Path(file_name), asked, plugin.executor, data=data)  # the bytes sent, parsed once: no file written
     return codec.REPORT.dumps(codec.Report(graded.result, graded.score))

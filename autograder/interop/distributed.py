@@ -78,11 +78,12 @@ class DaskGrader:
         when one of its ``jobs`` threads is free, so fewer would leave the rest of the cluster idle."""
         return max(jobs, int(sum(self._client.nthreads().values())))
 
-    def __call__(self, path: Path) -> Graded:
+    def __call__(self, path: Path, data: bytes | None = None) -> Graded:
+        """Grade ``path`` on a worker: its ``data`` if the batch has read it already, else the file read here."""
         from autograder.interop.dask_worker import grade_on_worker
 
         try:
-            data = notebook.read_bytes(path)
+            data = notebook.read_bytes(path) if data is None else data
         except notebook.NotebookRejected as exc:  # as grading on this machine rejects it: the message needs the path
             return self._graded(SubmissionResult(str(path), self._assignment.name, "rejected", str(exc)))
         # --lang travels with each task (the bundle holds assignment.toml, which cannot say it); sent only when
@@ -100,7 +101,8 @@ class DaskGrader:
             raise
         if not isinstance(text, str):
             raise WorkerReplyError(f"a Dask worker sent back a {type(text).__name__}, not a JSON report")
-        return self._graded(dataclasses.replace(codec.REPORT.loads(text).result, submission=str(path)))
+        result = dataclasses.replace(codec.REPORT.loads(text).result, submission=str(path))
+        return dataclasses.replace(self._graded(result), submitted=data)  # the bytes the worker graded
 
     def _graded(self, result: SubmissionResult) -> Graded:
         return Graded(result=result, score=scoring.score(result, self._assignment.questions_in(result.language)))

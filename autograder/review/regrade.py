@@ -81,9 +81,10 @@ def regrade_one(out: Path, entry: desks.Entry, path: Path, assignment: Assignmen
                                  with_solutions=_with_solutions(folder), dues={path: due} if due else None)
         [graded] = result.rows
         [made] = (Path(fresh) / batch.SUBMISSIONS).iterdir()
+        written = cache.stored(made)  # its keys are of the bytes the batch graded: the file is not read again
+        wanted = written.cache if written and written.cache else cache.keys(path, cache.grading_keys(assignment))
         with _writing:
             _replace_files(made, folder)
-            wanted = cache.keys(path, cache.grading_keys(assignment))
             reasons = changes.regrade_reasons(earlier, wanted) or (DESK_REGRADE,)  # nothing changed but the run
             found = changes.compare(entry.name, earlier, graded.score, reasons)
             _rewrite_batch_files(out, assignment, found)

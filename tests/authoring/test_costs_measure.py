@@ -17,9 +17,9 @@ def test_the_solution_is_graded_under_the_declared_limits_and_its_worst_costs_ke
     runs = iter([costs.Costs(1, 0.2, 3, 1, 20), costs.Costs(2, 0.1, 4, 0.5, 25)])
 
     class Measured(FakeExecutor):
-        def run(self, notebook, assignment, *, include_hidden):  # type: ignore[no-untyped-def]
-            return dataclasses.replace(super().run(notebook, assignment, include_hidden=include_hidden),
-                                       costs=next(runs))
+        def run(self, notebook, assignment, *, include_hidden, language):  # type: ignore[no-untyped-def]
+            ran = super().run(notebook, assignment, include_hidden=include_hidden, language=language)
+            return dataclasses.replace(ran, costs=next(runs))
 
     fake = Measured(canned=execution(*autograph_checks()))
     measured, problems = measure_costs(autograph, fake, fallback=Limits(seed=99), repeats=2)

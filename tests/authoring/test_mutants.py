@@ -353,7 +353,8 @@ class ExecExecutor:
     isolation: str = "exec in the test process"
     seen: list[str] = field(default_factory=list)
 
-    def run(self, notebook: Notebook, assignment: assignment.Assignment, *, include_hidden: bool) -> Execution:
+    def run(self, notebook: Notebook, assignment: assignment.Assignment, *, include_hidden: bool,
+            language: str) -> Execution:
         names: dict[str, Any] = {}
         for cell in notebook.cells:
             self.seen.append(cell.source)

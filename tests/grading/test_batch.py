@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+import nbformat
 import pytest
-from factories import FakeExecutor, write_answer
+from factories import FakeExecutor, write_answer, write_notebook
 
+from autograder.core import cache
 from autograder.core.assignment import Assignment, load
 from autograder.grading.batch import BatchError, BatchResult, expand, grade_all
+from autograder.grading.pipeline import grade
 from autograder.reports import formats as report
 from tests.conftest import TESTS
 from tests.sandbox import cgroup_parents
@@ -242,10 +247,10 @@ class InterruptingExecutor(FakeExecutor):
 
     stop_after: int = 2
 
-    def run(self, notebook, assignment, *, include_hidden):
+    def run(self, notebook, assignment, *, include_hidden, language):
         if len(self.calls) >= self.stop_after:
             raise KeyboardInterrupt
-        return super().run(notebook, assignment, include_hidden=include_hidden)
+        return super().run(notebook, assignment, include_hidden=include_hidden, language=language)
 
 
 def _three(tmp_path: Path) -> list[Path]:
@@ -384,3 +389,37 @@ def test_a_batch_killed_halfway_finishes_on_rerun_with_the_grades_of_an_uninterr
     assert (halves / "grades.csv").read_text() == (whole / "grades.csv").read_text()
     # The killed grader could not remove its jobs' cgroups; the next run swept them away.
     assert [g for parent in cgroup_parents() if parent.is_dir() for g in parent.glob(f"{grader.pid}-*")] == []
+
+
+# -- the bytes graded are the bytes returned -------------------------------------------------------
+
+
+@dataclass
+class RewritesTheFile(FakeExecutor):
+    """Grades, then replaces the submitted file on disk: as a student saving again while the batch runs."""
+
+    def run(self, notebook, assignment, *, include_hidden, language):  # type: ignore[no-untyped-def]
+        write_notebook(notebook.path, "print('saved after grading')")
+        return super().run(notebook, assignment, include_hidden=include_hidden, language=language)
+
+
+def test_the_feedback_notebook_shows_the_bytes_that_were_graded_not_the_file_saved_since(tmp_path, assignment):
+    path = write_answer(tmp_path / "subs" / "ann.ipynb")
+    graded_bytes = path.read_bytes()
+    result, _ = run_batch([path], assignment, tmp_path / "out", RewritesTheFile())
+    folder = tmp_path / "out" / "submissions" / "ann"
+    sources = [c.source for c in nbformat.read(folder / "feedback.ipynb", as_version=4).cells if c.cell_type == "code"]
+    assert sources == ["import math", "x = math.pi"]
+    assert "saved after grading" not in (folder / "feedback-notebook.html").read_text(encoding="utf-8")
+    stored = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    assert stored["cache"][cache.SUBMISSION_KEY] == hashlib.sha256(graded_bytes).hexdigest()  # the key is of them too
+    assert result.rows[0].submitted is None  # written out, not kept for the whole batch
+
+
+def test_the_pipeline_grades_the_bytes_it_is_given_without_reading_the_file(tmp_path, assignment):
+    data = write_answer(tmp_path / "ann.ipynb").read_bytes()
+    executor = FakeExecutor()
+    graded = grade(tmp_path / "gone.ipynb", assignment, executor, data=data)
+    assert graded.result.status == "graded"
+    assert graded.submitted == data
+    assert [c.source for c in executor.calls[0].notebook.cells] == ["import math", "x = math.pi"]

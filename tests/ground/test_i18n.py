@@ -11,6 +11,7 @@ import dataclasses
 import json
 import re
 import shutil
+import socket
 import subprocess
 import threading
 from pathlib import Path
@@ -23,7 +24,7 @@ from autograder import i18n, messages
 from autograder.authoring import translations
 from autograder.core import assignment as assignments
 from autograder.core import cache, codec
-from autograder.core.notebook import Notebook
+from autograder.core.notebook import Cell, Notebook
 from autograder.core.results import SubmissionResult
 from autograder.grading import batch
 from autograder.grading.execution import Execution, ProcessExecutor
@@ -33,6 +34,7 @@ from autograder.reports.feedback import feedback_html
 from autograder.students import selfcheck
 
 KOREAN_SUMMARY = "숨겨진 검사"
+HANGUL = re.compile("[가-힣]")
 
 
 def korean(path: Path, assignment: str = "autograph") -> Path:
@@ -114,13 +116,39 @@ def test_each_thread_renders_in_its_own_language() -> None:
 
 @dataclasses.dataclass
 class LanguageRecorder(FakeExecutor):
-    """The fake executor, noting the language the real one would pass to the check process."""
+    """The fake executor, noting the language it is told to run in (the real one passes it to the student's
+    and check processes: :func:`test_the_real_executor_hands_the_language_it_is_told_to_both_processes`)."""
 
     languages: list[str] = dataclasses.field(default_factory=list)
+    together: threading.Barrier | None = None
+    """If set, every grading waits here for the others: the batch's threads grade at the same time."""
 
-    def run(self, notebook: Notebook, assignment: assignments.Assignment, *, include_hidden: bool) -> Execution:
-        self.languages.append(i18n.current())
-        return super().run(notebook, assignment, include_hidden=include_hidden)
+    def run(self, notebook: Notebook, assignment: assignments.Assignment, *, include_hidden: bool,
+            language: str) -> Execution:
+        self.languages.append(language)
+        if self.together is not None:
+            self.together.wait(timeout=60)
+        return super().run(notebook, assignment, include_hidden=include_hidden, language=language)
+
+
+def test_the_real_executor_hands_the_language_it_is_told_to_both_processes(
+    autograph: assignments.Assignment
+) -> None:
+    from autograder.grading import execution as ex
+
+    what = ex._What(Notebook(Path("minji.ipynb"), "autograph", (Cell(1, "x = 1"),)), autograph, True, "ko")
+    pairs = [socket.socketpair() for _ in range(4)]
+    try:
+        channels = ex._Channels(pairs[0][0], pairs[1][0], pairs[2][0], pairs[3][0], results_fd=9)
+        with i18n.using("en"):  # this thread's language is not what the job is in
+            argv = ex._student_args(what, 7)
+            spec = ex._check_spec(what, channels, "/job/cells.json")
+    finally:
+        for pair in pairs:
+            for end in pair:
+                end.close()
+    assert argv[argv.index("--lang") + 1] == "ko"
+    assert spec.language == "ko"
 
 
 def test_a_korean_notebook_is_graded_in_korean_and_its_result_says_so(
@@ -152,7 +180,7 @@ def test_a_batch_writes_each_submissions_feedback_in_its_own_language(
                           for c in FakeExecutor().canned.checks])
     subs = tmp_path / "subs"
     paths = [write_answer(subs / "ann.ipynb"), korean(write_answer(subs / "minji.ipynb"))]
-    executor = LanguageRecorder(canned=failing)
+    executor = LanguageRecorder(canned=failing, together=threading.Barrier(2))  # both graded at once, in threads
     result = batch.grade_all(paths, autograph, executor, tmp_path / "out", progress=lambda _: None, jobs=2)
     assert sorted(executor.languages) == ["en", "ko"]
     assert [g.result.language for g in result.rows] == ["en", "ko"]
@@ -162,6 +190,9 @@ def test_a_batch_writes_each_submissions_feedback_in_its_own_language(
         for file in ("feedback.txt", "feedback.md", "feedback.html", "feedback.ipynb"):
             text = (folders[name] / file).read_text(encoding="utf-8")
             assert wanted in text and unwanted not in text, (name, file)
+    for output in batch.outputs():  # every file of each: none in the other submission's language
+        assert not HANGUL.search((folders["ann"] / output.file).read_text(encoding="utf-8")), output.file
+        assert "Hidden checks" not in (folders["minji"] / output.file).read_text(encoding="utf-8"), output.file
     assert '<html lang="ko">' in (folders["minji"] / "feedback.html").read_text(encoding="utf-8")
     assert json.loads((folders["minji"] / cache.REPORT).read_text())["language"] == "ko"
 

@@ -24,9 +24,9 @@ class PerNotebook(FakeExecutor):
 
     by_name: dict[str, Execution] = field(default_factory=dict)
 
-    def run(self, notebook: Notebook, assignment: Assignment, *, include_hidden: bool) -> Execution:
+    def run(self, notebook: Notebook, assignment: Assignment, *, include_hidden: bool, language: str) -> Execution:
         self.canned = self.by_name.get(notebook.path.name, self.canned)
-        return super().run(notebook, assignment, include_hidden=include_hidden)
+        return super().run(notebook, assignment, include_hidden=include_hidden, language=language)
 
 
 def executor() -> PerNotebook:
