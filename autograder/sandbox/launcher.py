@@ -1061,11 +1061,18 @@ def detect(*, fork: bool = True) -> Launcher:
     if sys.platform != "linux":
         return Unisolated(f"sandboxing needs Linux; this is {sys.platform}")
     if os.geteuid() != 0:
-        return Unisolated("sandboxing needs root (to switch to an unprivileged uid per job)")
+        return _unisolated("sandboxing needs root (to switch to an unprivileged uid per job)", fork)
     missing = [tool for tool in ("bwrap", "setpriv", "prlimit") if shutil.which(tool) is None]
     if missing:
-        return Unisolated(f"{', '.join(missing)} not installed (Debian: apt-get install bubblewrap util-linux)")
+        return _unisolated(f"{', '.join(missing)} not installed (Debian: apt-get install bubblewrap util-linux)", fork)
     return Bubblewrap(cgroup_version=_cgroup_version(), fork_server=shared_fork_server() if fork else None)
+
+
+def _unisolated(reason: str, fork: bool) -> Unisolated:
+    """No sandbox here: with ``fork``, the grader's programs start from this user's warm server when one is kept."""
+    from autograder.sandbox import plain_warm  # it builds on this module
+
+    return plain_warm.launcher(reason) if fork else Unisolated(reason)
 
 
 def choose(*, sandbox: bool = True, fork: bool = True) -> Launcher:
