@@ -1,17 +1,14 @@
 """A warm fork server where no sandbox runs: a student's self-check on their own laptop, as their own user.
 
-Without root (or without bubblewrap) the grader's four processes run as plain child processes
-(:class:`~autograder.sandbox.launcher.Unisolated`), and each paid the TensorFlow import and the
-start of the grader's programs again at every check. Here a server of this user, with TensorFlow,
-Keras and the check library imported (the sandboxed fork server's own preload), forks them instead,
-and waits ``TFGRADE_WARM_SECONDS`` for the next check (:mod:`autograder.sandbox.warm`).
+Without root (or bubblewrap) the grader's four processes run as plain child processes
+(:class:`~autograder.sandbox.launcher.Unisolated`), each paying the TensorFlow import at every check.
+Here a server of this user, with the sandboxed fork server's preload imported, forks them instead and
+waits ``TFGRADE_WARM_SECONDS`` for the next check (:mod:`autograder.sandbox.warm`).
 
-Nothing about isolation changes: the processes it forks run exactly as the exec'd ones do (the
-request's working folder, environment and descriptors, a session of their own, every other
-descriptor closed), as this user, unsandboxed, and the report still says "not isolated". The server
-has the warm server's safety: its socket in this user's private folder (checked with ``lstat``),
-peers of its own uid only (``SO_PEERCRED``), a key over the Python, the environment and the grader's
-source files, an idle exit, one request at a time and no thread besides its own (it forks).
+Isolation is unchanged: its processes run as the exec'd ones do (folder, environment, descriptors, own
+session, nothing else open), as this user, and reports still say "not isolated". The server has warm.py's
+safety: a private folder (``lstat``), same-uid peers (``SO_PEERCRED``), a key over Python, environment and
+grader source, an idle exit, one request at a time, no thread besides its own (it forks).
 
     server (this user, TF imported, idle)
       └─ keeper: reports the worker's pid once it is set up, then how it ended
@@ -40,8 +37,7 @@ from autograder.clock import JobCounters, Usage
 from autograder.sandbox import forkserver, warm
 from autograder.sandbox import launcher as sandbox
 
-KIND = "plain"
-"""The warm server's name in this user's folder: never the sandboxed server's socket."""
+KIND = "plain"  # its sockets' name in this user's folder: never the sandboxed server's
 
 
 @dataclass(frozen=True)
@@ -191,7 +187,7 @@ class _Server:
         """Start a worker; False if no warm server can be had here (the caller then execs)."""
         message = json.dumps(asdict(request)).encode()
         with self._lock:
-            for attempt in (1, 2):
+            for _attempt in (1, 2):
                 control = self._connected()
                 if control is None:
                     return False
@@ -199,33 +195,26 @@ class _Server:
                     socket.send_fds(control, [message], [output_fd, status_fd, *passed])
                 except OSError:  # the server ended (idle, or killed) before reading: nothing started
                     self._forget()
-                    if attempt == 2:
-                        return False
                     continue
                 return self._replied(control)
         return False
 
     def _replied(self, control: socket.socket) -> bool:
         try:
-            reply = control.recv(forkserver.MAX_REQUEST)
-        except OSError as exc:
-            reply, failure = b"", str(exc)
-        else:
-            failure = "it closed the connection"
-        if not reply:  # it may have started the job: never send it twice
+            answer = json.loads(control.recv(forkserver.MAX_REQUEST) or b"null")
+        except OSError:
+            answer = None
+        if answer is None:  # it may have started the job: never send it twice
             self._forget()
-            raise forkserver.ForkServerError(f"the warm fork server stopped answering: {failure}")
-        answer = json.loads(reply)
+            raise forkserver.ForkServerError("the warm fork server stopped answering")
         if not answer.get("ok"):
             raise forkserver.ForkServerError(f"the warm fork server could not start the job: {answer.get('error')}")
         return True
 
     def _connected(self) -> socket.socket | None:
         if self._control is None:
-            try:
+            with contextlib.suppress(forkserver.ForkServerError, OSError):  # then no warm server: exec
                 self._control = warm.connect(forkserver._server_env(), self._start, kind=KIND)
-            except (forkserver.ForkServerError, OSError):
-                self._control = None
             if self._control is not None:
                 self._control.settimeout(forkserver.REPLY_SECONDS)
         return self._control
@@ -284,7 +273,9 @@ class _Worker:
         return self.returncode
 
     def _read_report(self) -> None:
-        raw = _read_capped(self.status, 4096)
+        raw = b""  # the keeper writes one small JSON document, then exits: read it to EOF, capped
+        while len(raw) < 4096 and (chunk := os.read(self.status, 4096)):
+            raw += chunk
         try:
             report = json.loads(raw)
             self.returncode = int(report["returncode"])
@@ -326,18 +317,12 @@ class _Worker:
             try:
                 self.wait(10.0)
             except subprocess.TimeoutExpired:
+                self.returncode = -signal.SIGKILL
                 self.setup_error = self.setup_error or "the warm fork server's keeper did not report within 10 s"
             if self.status >= 0:
                 os.close(self.status)
                 self.status = -1
             return sandbox.Facts(setup_error=self.setup_error)
-
-
-def _read_capped(fd: int, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    while sum(map(len, chunks)) < limit and (chunk := os.read(fd, limit)):
-        chunks.append(chunk)
-    return b"".join(chunks)[:limit]
 
 
 def _pid_line(fd: int, seconds: float) -> int:
@@ -365,41 +350,34 @@ class WarmUnisolated(sandbox.Unisolated):
         self, command: sandbox.Command, *, role: sandbox.Role, pass_fds: Sequence[int], binds: Sequence[sandbox.Bind],
         cwd: str, host_cwd: Path, env: dict[str, str], resources: sandbox.Resources,
     ) -> sandbox.Running:
-        if self.server is None or not isinstance(command, sandbox.Program) or command.module not in forkserver.MODULES:
-            return super().start(command, role=role, pass_fds=pass_fds, binds=binds, cwd=cwd, host_cwd=host_cwd,
-                                 env=env, resources=resources)
-        real = {b.target: str(b.source) for b in binds}  # no sandbox: the host's paths, as Unisolated passes them
-        request = Request(command.module, [real.get(a, a) for a in command.args], list(pass_fds), str(host_cwd), env)
-        worker = _spawn(self.server, request, pass_fds)
-        if worker is None:
-            return super().start(command, role=role, pass_fds=pass_fds, binds=binds, cwd=cwd, host_cwd=host_cwd,
-                                 env=env, resources=resources)
-        return worker
+        worker = None
+        if self.server is not None and isinstance(command, sandbox.Program) and command.module in forkserver.MODULES:
+            real = {b.target: str(b.source) for b in binds}  # no sandbox: the host's paths, as Unisolated passes them
+            argv = [real.get(a, a) for a in command.args]
+            request = Request(command.module, argv, list(pass_fds), str(host_cwd), env)
+            worker = _spawn(self.server, request, pass_fds)
+        return worker or super().start(command, role=role, pass_fds=pass_fds, binds=binds, cwd=cwd,
+                                       host_cwd=host_cwd, env=env, resources=resources)
 
 
 def _spawn(server: _Server, request: Request, passed: Sequence[int]) -> _Worker | None:
     output_read, output_write = os.pipe()
     status_read, status_write = os.pipe()
     try:
-        started = server.spawn(request, output_write, status_write, passed)
+        try:
+            started = server.spawn(request, output_write, status_write, passed)
+        finally:
+            os.close(output_write)
+            os.close(status_write)
+        if started:
+            return _Worker(_pid_line(status_read, forkserver.REPLY_SECONDS), os.fdopen(output_read, "rb"), status_read)
     except BaseException:
         os.close(output_read)
         os.close(status_read)
         raise
-    finally:
-        os.close(output_write)
-        os.close(status_write)
-    if not started:
-        os.close(output_read)
-        os.close(status_read)
-        return None
-    try:
-        pid = _pid_line(status_read, forkserver.REPLY_SECONDS)
-    except BaseException:
-        os.close(output_read)
-        os.close(status_read)
-        raise
-    return _Worker(pid, os.fdopen(output_read, "rb"), status_read)
+    os.close(output_read)
+    os.close(status_read)
+    return None
 
 
 _shared: list[_Server] = []
