@@ -1068,11 +1068,14 @@ def detect(*, fork: bool = True) -> Launcher:
     return Bubblewrap(cgroup_version=_cgroup_version(), fork_server=shared_fork_server() if fork else None)
 
 
+warm_unisolated: list[Callable[[str], Unisolated]] = []
+"""How a launcher without a sandbox forks from this user's warm server: set by :mod:`autograder.sandbox.plain_warm`
+when imported (the self-check imports it; it builds on this module, which must not import it)."""
+
+
 def _unisolated(reason: str, fork: bool) -> Unisolated:
     """No sandbox here: with ``fork``, the grader's programs start from this user's warm server when one is kept."""
-    from autograder.sandbox import plain_warm  # it builds on this module
-
-    return plain_warm.launcher(reason) if fork else Unisolated(reason)
+    return warm_unisolated[0](reason) if fork and warm_unisolated else Unisolated(reason)
 
 
 def choose(*, sandbox: bool = True, fork: bool = True) -> Launcher:

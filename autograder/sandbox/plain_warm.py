@@ -250,13 +250,11 @@ class _Server:
 
 @dataclass
 class _Worker:
-    """A :class:`~autograder.sandbox.launcher.Running` forked from the plain warm server: its own session,
-    stopped and frozen through its process group, as :class:`~autograder.sandbox.launcher.Unisolated`'s are."""
+    """A job forked from the plain server: stopped and frozen through its process group, as Unisolated's are."""
 
     pid: int
     stdout: IO[bytes]
-    status: int
-    """The keeper's status pipe (read end): the rest of its report after the pid line."""
+    status: int  # the keeper's status pipe (read end): the rest of its report after the pid line
     returncode: int | None = None
     setup_error: str = ""
     freezer: Any = field(default=None, init=False)
@@ -394,6 +392,8 @@ def launcher(reason: str) -> sandbox.Unisolated:
         if not _shared:
             _shared.append(_Server(idle))
         return WarmUnisolated(reason, server=_shared[0])
+
+sandbox.warm_unisolated[:] = [launcher]
 
 
 if __name__ == "__main__":

@@ -36,7 +36,10 @@ from autograder.reports.formats import (
     submission_message,
 )
 from autograder.reports.pages import render_page
-from autograder.sandbox import warm
+from autograder.sandbox import (
+    plain_warm,  # noqa: F401 - where no sandbox runs, it forks the processes
+    warm,
+)
 from autograder.students import inside_grading
 from autograder.students.locator import Located, located
 
