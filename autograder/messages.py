@@ -1180,3 +1180,34 @@ REVIEW_LATE = Message(
 REVIEW_LATE_CHANGED = Message("review.late.changed", "A late row sets the points taken to {change}: {reason}")
 REVIEW_LATE_OPTION = Message("review.late.option", "the late penalty (the points it takes; 0 waives it)")
 REVIEW_ROSTER_ID = Message("review.roster-id", "Roster id: {id}")
+
+
+# -- the tfgrade command's counts (cli/): lines with a number, in the plural form the language gives it --
+
+CLI_GRADING = Message(
+    "cli.grading", "Grading {count} submission for '{assignment}' into {out}/ ...",
+    "Grading {count} submissions for '{assignment}' into {out}/ ..."
+)
+CLI_REUSED = Message(
+    "cli.reused", "{count} unchanged submission kept its earlier results; {fresh} graded now.",
+    "{count} unchanged submissions kept their earlier results; {fresh} graded now."
+)
+CLI_OVERRIDES = Message(
+    "cli.overrides", "{count} override applied: grades.csv shows it next to the automatic score.",
+    "{count} overrides applied: grades.csv shows each next to the automatic score."
+)
+CLI_UNUSABLE_TIMES = Message(
+    "cli.unusable-times", "{file}: {count} row of the submission times cannot be used, so nothing was graded:",
+    "{file}: {count} rows of the submission times cannot be used, so nothing was graded:"
+)
+CLI_EXPORT_ROWS = Message("cli.export-rows", "{count} row", "{count} rows")
+"""Leads the line that says what ``tfgrade export`` wrote."""
+CLI_TABLE_PROBLEMS = Message(
+    "cli.table-problems", "The requirements table and its hints have {count} problem; see above.",
+    "The requirements table and its hints have {count} problems; see above."
+)
+CLI_HIDDEN_LEFT_OUT = Message(
+    "cli.hidden-left-out", "{question}: {count} hidden check, {points}, left out",
+    "{question}: {count} hidden checks, {points}, left out"
+)
+"""``tfgrade release``: what the release leaves out; ``points`` is a :data:`POINT_COUNT`."""
