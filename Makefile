@@ -68,7 +68,7 @@ lint: $(STAMP)
 
 # The fast loop: unit tests only, no real grading (slow) and no sandbox; under a minute.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow and not sandbox" --ignore=tests/sandbox  # sandbox tests: not even imported
+	$(BIN)/python -m pytest -q -m "not slow and not sandbox"  # tests needing the real sandbox: not even imported (tests/conftest.py)
 
 # Everything but the fresh-venv install of a release (TensorFlow from the index: minutes), which has its own target.
 test: $(TEST_STAMP) $(COURSE_STAMP) lint
@@ -81,7 +81,7 @@ test-install: $(STAMP)
 
 # The tool's gettext catalogs (docs/languages.md): extract every messages.py entry into the template,
 # then bring each language's .po up to date with it (new entries arrive empty, changed ones fuzzy:
-# tests/test_catalogs.py fails on both until they are translated).
+# tests/ground/test_catalogs.py fails on both until they are translated).
 LOCALE := autograder/locale
 CATALOG_LANGUAGES := en ko
 .PHONY: catalogs

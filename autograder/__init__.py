@@ -1,6 +1,6 @@
 """tfgrade: grade TensorFlow notebook exercises with hidden checks run outside the student's process.
 
-The package is built in floors (docs/architecture.md draws them; tests/test_layers.py holds them): a module
+The package is built in floors (docs/architecture.md draws them; tests/ground/test_layers.py holds them): a module
 imports only its own folder and lower floors. From the ground up:
 
 - ``errors``, ``text``, ``clock``, ``josa``, ``profiling``: the ground (exceptions, text safety, job clocks);

@@ -56,7 +56,7 @@ Catch :class:`TfgradeError` to catch them all; each kind says whose problem it i
         └── ArchiveError       checks.keras_archive  a saved .keras file cannot be read
 
 Two exception classes stay outside that tree on purpose, and are drawn here so that the list is whole
-(``tests/test_errors_tree.py`` walks every exception class of the package)::
+(``tests/ground/test_errors_tree.py`` walks every exception class of the package)::
 
     BaseException
     └── CellTimeout            student_side.student_process  raised into a cell that runs too long; a

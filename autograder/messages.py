@@ -16,7 +16,7 @@ Rules the entries follow:
   by commas, backticks around a name) stays in the renderers and templates.
 * Placeholders hold values: names and numbers, text the student controls (already made safe by
   the caller), and the parts above. ``count`` picks the plural form of a plural entry.
-* One wording per thing said: ``tests/test_messages.py`` fails when two entries have the same
+* One wording per thing said: ``tests/ground/test_messages.py`` fails when two entries have the same
   text, when code fills in an entry with other placeholders than it has, when an entry is
   unused, and when an entry's words also appear in another module.
 
@@ -785,7 +785,7 @@ WEIGHTS_NOT_COPIED = Message(
 # -- Keras 2 / TF 1 habits (core/habits.py) ------------------------------------------------------
 # What changed and what to write now, for errors that code written with Keras 2 or TensorFlow 1
 # habits raises under Keras 3 / TensorFlow 2. Fixed texts that never quote the error, so they are
-# safe next to a hidden check too. Code between backticks is run by tests/test_habits.py.
+# safe next to a hidden check too. Code between backticks is run by tests/core/test_habits.py.
 
 HABIT_VIS_UTILS = Message(
     "habits.vis-utils",

@@ -20,10 +20,12 @@ Without a control channel (tests, tools) the same limits count wall time.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import select
 import socket
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,6 +183,8 @@ class BudgetedSocket(socket.socket):
     _sent: Usage | None = None
     """The job's clock when the last request was sent (None: no request yet, the notebook's run)."""
     _charged = 0.0
+    _measuring = False
+    """A grader's measurement is in flight (:meth:`measuring`): the budget neither ends it nor is charged by it."""
     """What the last request has been charged so far."""
     _answering = False
     """A request was sent and no byte of its answer has been read yet."""
@@ -249,7 +253,7 @@ class BudgetedSocket(socket.socket):
         assert self.waits is not None
         since = usage.since(self._sent) if self._sent is not None else None
         budget = self.budget
-        over_budget = (since is not None and budget is not None and budget.started
+        over_budget = (not self._measuring and since is not None and budget is not None and budget.started
                        and budget.used - self._charged + since.seconds >= budget.seconds)
         return self.waits.expired(usage, since) or over_budget
 
@@ -259,9 +263,49 @@ class BudgetedSocket(socket.socket):
             return
         taken = usage.since(self._sent).seconds
         if self.budget is not None:
-            self.budget.charge(self.waits.job, taken - self._charged)
+            self.budget.charge(self.waits.job, 0.0 if self._measuring else taken - self._charged)
             self.budget.slowest[self.waits.job] = max(self.budget.slowest[self.waits.job], taken)
         self._charged = taken
+
+    @contextlib.contextmanager
+    def measuring(self) -> Iterator[Measurement]:
+        """A request whose time is mostly the grader's own measuring (a speed-up's timed rounds: the trusted
+        eager reference, and as many rounds as a busy machine makes the verdict need). Only its own limit
+        (``waits``) ends it, and the budget is charged afterwards only what the answer says the student's code
+        ran (:meth:`Measurement.charge`), never more than the request took. Charged in full, a loaded
+        machine's extra rounds spent an honest notebook's budget and failed the checks after it."""
+        self._measuring = True
+        measurement = Measurement(self)
+        try:
+            yield measurement
+        finally:
+            self._measuring = False
+
+    def charge_measured(self, seconds: float) -> None:
+        """Charge the budget ``seconds`` of the last request, at most what that request took."""
+        if self.budget is not None and self.waits is not None:
+            self.budget.charge(self.waits.job, min(max(seconds, 0.0), self._charged))
+
+
+class Measurement:
+    """What a request under :meth:`BudgetedSocket.measuring` charges, once its answer says (any socket)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def charge(self, student_seconds: float) -> None:
+        if isinstance(self._sock, BudgetedSocket):
+            self._sock.charge_measured(student_seconds)
+
+
+@contextlib.contextmanager
+def measuring(sock: socket.socket | None) -> Iterator[Measurement | None]:
+    """:meth:`BudgetedSocket.measuring` where ``sock`` is one; otherwise a measurement that charges nothing."""
+    if isinstance(sock, BudgetedSocket):
+        with sock.measuring() as measurement:
+            yield measurement
+    else:
+        yield None if sock is None else Measurement(sock)
 
 
 def _slice(end: float | None) -> float:

@@ -13,6 +13,7 @@ While the runner times a graph, the grader freezes the student's whole sandbox (
 from __future__ import annotations
 
 import contextlib
+import math
 import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from autograder import messages
+from autograder.check_side import budget
 from autograder.check_side.student import CheckFailure, student_text
 from autograder.errors import TfgradeError
 from autograder.wire import envelope, protocol, requests
@@ -155,8 +157,10 @@ class Runner:
             structure=reference.structure, inputs=[{"shape": list(s), "dtype": d} for s, d in inputs],
             seed=seed, calls=calls, threshold=threshold, rtol=rtol, atol=atol,
         )
-        with self._student_frozen() as how:
+        with self._student_frozen() as how, budget.measuring(self._sock) as measurement:
             answer = self._request(request, arrays, graph.what)
+        if measurement is not None:
+            measurement.charge(_seconds(answer.get("graph_seconds")))
         try:
             return Speed(float(answer["median"]), tuple(float(r) for r in answer["ratios"]),
                          None if answer["mismatch"] is None else str(answer["mismatch"]), how)
@@ -217,6 +221,11 @@ class Runner:
     def _fail(self, problem: str) -> RunnerUnavailable:
         self._broken = _unavailable(problem)
         return RunnerUnavailable(self._broken)
+
+
+def _seconds(value: object) -> float:
+    """The runner's figure of the student's own share of a measurement; no usable figure charges it all."""
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) and value >= 0 else math.inf
 
 
 def _unavailable(problem: str) -> str:

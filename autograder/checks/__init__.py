@@ -14,7 +14,7 @@ than the check chose to show.
 This package is the one import surface of a course's checks: everything a check may use (the
 student and runner handles, the values they answer with, the properties, serialization and topology
 helpers) is re-exported here, so that moving a module inside the grader breaks no course.
-``tests/test_checks_surface.py`` keeps ``__all__`` complete and every course on it.
+``tests/checks/test_checks_surface.py`` keeps ``__all__`` complete and every course on it.
 """
 
 from __future__ import annotations

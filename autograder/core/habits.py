@@ -3,7 +3,7 @@
 Students who learned TensorFlow with Keras 2 or TensorFlow 1 write code that fails under Keras 3 /
 TensorFlow 2 with errors such as "No module named 'keras.utils.vis_utils'", which do not say that
 the module moved. :data:`HABITS` is the one table of those habits: the habit's name, a pattern of
-the error text it raises (measured with TensorFlow 2.21 and Keras 3.15; ``tests/test_habits.py``
+the error text it raises (measured with TensorFlow 2.21 and Keras 3.15; ``tests/core/test_habits.py``
 runs each habit's real code and checks that the pattern still matches), and a hint from
 :mod:`autograder.messages` that says what changed and what to write now.
 

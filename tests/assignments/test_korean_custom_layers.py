@@ -19,7 +19,7 @@ from autograder.grading.batch import write_reports
 from autograder.grading.pipeline import Graded
 from tests.authoring.test_korean import HANGUL, ROOT, catalog, placeholders
 from tests.conftest import fast_limits, grade_many
-from tests.test_josa import combined_after_a_known_sound
+from tests.ground.test_josa import combined_after_a_known_sound
 
 NAME = "custom_layers"
 RIGHT = "        return self.output_layer(self.hidden(inputs))\n"

@@ -20,7 +20,7 @@ from autograder.grading.execution import ProcessExecutor
 from autograder.grading.pipeline import Graded
 from tests.authoring.test_korean import HANGUL, ROOT, catalog
 from tests.conftest import fast_limits
-from tests.test_josa import combined_after_a_known_sound
+from tests.ground.test_josa import combined_after_a_known_sound
 
 NAME = "functional"
 MISTAKE_CELL = "q2-answer"

@@ -30,7 +30,7 @@ from autograder.core.assignment import Assignment
 from autograder.grading import batch
 from autograder.grading.pipeline import Graded
 from tests.assignments.test_corpora import ASSIGNMENTS, loaded, outcomes
-from tests.test_josa import combined_after_a_known_sound
+from tests.ground.test_josa import combined_after_a_known_sound
 
 STORED = Path(__file__).parents[1] / "fixtures" / "reports"
 TAG = re.compile(r"<(style|script)\b.*?</\1>|<[^>]+>", re.DOTALL)

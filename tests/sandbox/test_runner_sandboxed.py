@@ -17,7 +17,7 @@ from autograder.core import assignment
 from autograder.grading import execution
 from autograder.sandbox import launcher as sandbox
 from autograder.wire import graph_export
-from tests.test_runner_process import count_and_print
+from tests.runner_side.test_runner_process import count_and_print
 
 if not sandbox.detect().isolated:
     pytest.skip("needs the sandbox, which is off", allow_module_level=True)

@@ -1,0 +1,1 @@
+"""Tests of the benchmarks' arithmetic, benchmarks/ (the mirror: tests/ground/test_mirror.py)."""

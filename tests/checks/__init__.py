@@ -1,0 +1,1 @@
+"""Tests of autograder/checks/ (the mirror: tests/ground/test_mirror.py)."""

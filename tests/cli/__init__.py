@@ -1,0 +1,1 @@
+"""Tests of autograder/cli/ (the mirror: tests/ground/test_mirror.py)."""

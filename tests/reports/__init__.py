@@ -1,0 +1,1 @@
+"""Tests of autograder/reports/ (the mirror: tests/ground/test_mirror.py)."""

@@ -1,0 +1,1 @@
+"""Tests of autograder/wire/ (the mirror: tests/ground/test_mirror.py)."""
