@@ -1180,3 +1180,121 @@ REVIEW_LATE = Message(
 REVIEW_LATE_CHANGED = Message("review.late.changed", "A late row sets the points taken to {change}: {reason}")
 REVIEW_LATE_OPTION = Message("review.late.option", "the late penalty (the points it takes; 0 waives it)")
 REVIEW_ROSTER_ID = Message("review.roster-id", "Roster id: {id}")
+
+
+# -- the tfgrade command's counts (cli/): lines with a number, in the plural form the language gives it --
+
+CLI_GRADING = Message(
+    "cli.grading", "Grading {count} submission for '{assignment}' into {out}/ ...",
+    "Grading {count} submissions for '{assignment}' into {out}/ ..."
+)
+CLI_REUSED = Message(
+    "cli.reused", "{count} unchanged submission kept its earlier results; {fresh} graded now.",
+    "{count} unchanged submissions kept their earlier results; {fresh} graded now."
+)
+CLI_OVERRIDES = Message(
+    "cli.overrides", "{count} override applied: grades.csv shows it next to the automatic score.",
+    "{count} overrides applied: grades.csv shows each next to the automatic score."
+)
+CLI_UNUSABLE_TIMES = Message(
+    "cli.unusable-times", "{file}: {count} row of the submission times cannot be used, so nothing was graded:",
+    "{file}: {count} rows of the submission times cannot be used, so nothing was graded:"
+)
+CLI_EXPORT_ROWS = Message("cli.export-rows", "{count} row", "{count} rows")
+"""Leads the line that says what ``tfgrade export`` wrote."""
+CLI_TABLE_PROBLEMS = Message(
+    "cli.table-problems", "The requirements table and its hints have {count} problem; see above.",
+    "The requirements table and its hints have {count} problems; see above."
+)
+CLI_HIDDEN_LEFT_OUT = Message(
+    "cli.hidden-left-out", "{question}: {count} hidden check, {points}, left out",
+    "{question}: {count} hidden checks, {points}, left out"
+)
+"""``tfgrade release``: what the release leaves out; ``points`` is a :data:`POINT_COUNT`."""
+
+
+# -- the instructor's counted lines (core/, reports/): rows, submissions and names, in the language's plural form --
+
+EXPORT_WAITING = Message(
+    "export.waiting",
+    "{count} row has hand-graded answers no TA has scored yet ({questions}): it counts 0 points in this file. "
+    "Score them (overrides.csv, or tfgrade review) and export again.",
+    "{count} rows have hand-graded answers no TA has scored yet ({questions}): they count 0 points in this file. "
+    "Score them (overrides.csv, or tfgrade review) and export again."
+)
+EXPORT_GRADER_ERRORS = Message(
+    "export.grader-errors",
+    "{count} submission hit a grader error and is left out so its gradebook grade stays as it is: {ids}. "
+    "Regrade it (run tfgrade grade again), then export.",
+    "{count} submissions hit a grader error and are left out so their gradebook grade stays as it is: {ids}. "
+    "Regrade them (run tfgrade grade again), then export."
+)
+EXPORT_NO_LMS_ID = Message(
+    "export.no-lms-id",
+    "{count} row has no student id {lms} knows (e.g. {example}): {lms} would reject the file, so none was "
+    "written. Export again with --roster FILE (or --student-id REGEX).",
+    "{count} rows have no student id {lms} knows (e.g. {example}): {lms} would reject the file, so none was "
+    "written. Export again with --roster FILE (or --student-id REGEX)."
+)
+EXPORT_DAMAGED_REPORTS = Message(
+    "export.damaged-reports",
+    "cannot read {count} report: {reports}. Run the same tfgrade grade command again: it regrades that "
+    "submission, then export.",
+    "cannot read {count} reports: {reports}. Run the same tfgrade grade command again: it regrades those "
+    "submissions, then export."
+)
+ASSIGNMENT_UNKNOWN_LIMITS = Message(
+    "assignment.unknown-limits", "{file}: unknown limit {names}; known: {known}",
+    "{file}: unknown limits {names}; known: {known}"
+)
+"""``count`` is how many ``names`` lists (as for every message below that lists names)."""
+ASSIGNMENT_HIDDEN_UNKNOWN = Message(
+    "assignment.hidden-unknown", "{file}: [hidden] names question {names} that [questions] lacks",
+    "{file}: [hidden] names questions {names} that [questions] lacks"
+)
+ROSTER_UNMATCHED = Message(
+    "roster.unmatched",
+    "{count} submission matches no roster row and is left out of the export: {files}. "
+    "Add a row for it (or fix its file pattern) and export again.",
+    "{count} submissions match no roster row and are left out of the export: {files}. "
+    "Add a row for each (or fix its file pattern) and export again."
+)
+ROSTER_NAMELESS = Message(
+    "roster.nameless", "{file}: row {rows} has no student id. Fill in the id, or delete the row.",
+    "{file}: rows {rows} have no student id. Fill in the ids, or delete the rows."
+)
+ROSTER_NO_FILE = Message(
+    "roster.no-file",
+    "{file}: row {rows} has an empty file column. Give the student's file name or a pattern such as ann_* "
+    "(or drop the column to match by --student-id).",
+    "{file}: rows {rows} have an empty file column. Give each student's file name or a pattern such as ann_* "
+    "(or drop the column to match by --student-id)."
+)
+ROSTER_AMBIGUOUS = Message(
+    "roster.ambiguous",
+    "{count} submission matches more than one roster row, e.g. {example} matches {who}. Make the file patterns "
+    "in {roster} narrower so each file matches one student.",
+    "{count} submissions match more than one roster row, e.g. {example} matches {who}. Make the file patterns "
+    "in {roster} narrower so each file matches one student."
+)
+ROSTER_DOUBLES = Message(
+    "roster.doubles",
+    "{count} student has more than one submission, e.g. {student}: {files}. Keep one submission per student "
+    "in the batch, or make the file patterns in {roster} narrower.",
+    "{count} students have more than one submission, e.g. {student}: {files}. Keep one submission per student "
+    "in the batch, or make the file patterns in {roster} narrower."
+)
+LATE_MORE_UNTIMED = Message(
+    "late.more-untimed", "... and {count} more submission with no time, also without a penalty.",
+    "... and {count} more submissions with no time, also without a penalty."
+)
+OVERRIDES_MISSING_COLUMNS = Message(
+    "overrides.missing-columns",
+    "{file}:{line}: the header lacks the column {names}. The first line must name the columns: {columns}.",
+    "{file}:{line}: the header lacks the columns {names}. The first line must name the columns: {columns}."
+)
+OVERRIDES_UNUSABLE = Message(
+    "overrides.unusable",
+    "{file}: {count} row cannot be used, so nothing was graded or written. Fix it and run again:",
+    "{file}: {count} rows cannot be used, so nothing was graded or written. Fix them and run again:"
+)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from autograder import i18n
+from autograder import i18n, messages
 from autograder.authoring import assign, mutants, scaffold, translations, validate
 from autograder.authoring import release as releases
 from autograder.cli.commands import err, load
@@ -96,7 +96,7 @@ def _show_corpus(assignment: assignments.Assignment, jobs: int) -> list[str]:
 
 def _say_what_to_look_at(table: int, imports: int) -> None:
     if table:
-        print(f"The requirements table and its hints have {table} problem(s); see above.")
+        print(messages.CLI_TABLE_PROBLEMS.format(count=table))
     if imports:
         print(f"{imports} of the packages the notebooks may use cannot be imported; see above.")
 
@@ -181,8 +181,8 @@ def run_release(o: ReleaseOptions) -> int:
     made = releases.release(load(o.assignment, o.course), o.out, o.wheel)
     print(f"Wrote {made.folder}/ ({len(made.files)} files) and {made.zip} ({made.zip.stat().st_size:,} bytes).")
     for share in made.hidden:
-        print(f"  {share.question}: {share.checks} hidden check(s), {report.format_number(share.points)} point(s), "
-              "left out")
+        points = messages.POINT_COUNT.format(points=report.format_number(share.points), count=share.points)
+        print("  " + messages.CLI_HIDDEN_LEFT_OUT.format(question=share.question, count=share.checks, points=points))
     print(f"Give students {made.zip.name}; its README.txt says what to install and run.")
     return 0
 

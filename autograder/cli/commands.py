@@ -149,7 +149,7 @@ def _dues(o: GradeOptions, rule: late.Rule | None, paths: list[Path],
     if o.times:
         times, problems = late.times_by_path(late.read_times(o.times, rule.timezone), names)
         if problems:
-            raise late.LateError(f"{o.times}: {len(problems)} row(s) cannot be used, so nothing was graded:\n"
+            raise late.LateError(messages.CLI_UNUSABLE_TIMES.format(file=o.times, count=len(problems)) + "\n"
                                  + "\n".join(f"  {p}" for p in problems[:20]))
     found, warnings = late.dues(rule, paths, times, {p: s.deadline for p, s in students.items() if s.deadline})
     for note in warnings:
@@ -184,7 +184,7 @@ def _extras(o: GradeOptions, assignment: assignments.Assignment) -> _Extras:
 def _grade_batch(o: GradeOptions, assignment: assignments.Assignment, executor: execution.Executor,
                  extras: _Extras) -> batch.BatchResult:
     paths = list(extras.paths)
-    err(f"Grading {len(paths)} submission(s) for '{assignment.name}' into {o.out}/ ...")
+    err(messages.CLI_GRADING.format(count=len(paths), assignment=assignment.name, out=o.out))
     err(f"Isolation: {'each Dask worker checks its own sandbox' if o.scheduler else executor.isolation}")
     workers = worker_settings.WorkerSettings(sandbox=not o.no_sandbox, fork_server=not o.no_fork_server,
                                          allow_unisolated=o.allow_unisolated or o.no_sandbox)
@@ -199,12 +199,11 @@ def _grade_batch(o: GradeOptions, assignment: assignments.Assignment, executor: 
 def _print_batch(result: batch.BatchResult, out: Path) -> None:
     print(report.console_table([(g.result, g.score) for g in result.rows]))
     if result.reused:
-        print(f"\n{result.reused} unchanged submission(s) kept their earlier results; "
-              f"{len(result.rows) - result.reused} graded now.")
+        print("\n" + messages.CLI_REUSED.format(count=result.reused, fresh=len(result.rows) - result.reused))
     applied = sum((g.score.override is not None) + sum(q.override is not None for q in g.score.questions)
                   for g in result.rows)
     if applied:
-        print(f"\n{applied} override(s) applied: grades.csv shows each next to the automatic score.")
+        print("\n" + messages.CLI_OVERRIDES.format(count=applied))
     text = changes.summary(result.changes, earlier=result.earlier > 0, where=str(out / batch.CHANGES))
     if text:
         print(f"\n{text}")
@@ -294,7 +293,7 @@ def _write_exports(folder: Path, formats: list[exports.Format], submitted: list[
     if refusals:  # before writing any: one unusable format leaves no file of the others either
         raise exports.ExportError("cannot export: " + " ".join(refusals))
     missing = sum(r.result is None for r in rows)
-    counts = f"{len(rows)} row(s)" + (f", {missing} with no submission" if missing else "")
+    counts = messages.CLI_EXPORT_ROWS.format(count=len(rows)) + (f", {missing} with no submission" if missing else "")
     texts = {fmt: exports.render(fmt, rows, column=column or assignment) for fmt in formats}
     for fmt, text in texts.items():
         path = (paths or {}).get(fmt) or exports.default_path(folder, fmt, assignment)

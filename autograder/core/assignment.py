@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from autograder import i18n
+from autograder import i18n, messages
 from autograder.core import costs as measured
 from autograder.core import course as courses
 from autograder.core import packages
@@ -293,9 +293,8 @@ def _limits(config_file: Path, data: Any) -> Limits:
     known = [f.name for f in fields(Limits)]
     unknown = sorted(set(data) - set(known))
     if unknown:
-        raise AssignmentError(
-            f"{config_file}: unknown limit(s) {', '.join(unknown)}; known: {', '.join(known)}"
-        )
+        raise AssignmentError(messages.ASSIGNMENT_UNKNOWN_LIMITS.format(
+            file=config_file, count=len(unknown), names=", ".join(unknown), known=", ".join(known)))
     for key, value in data.items():
         wanted = int if isinstance(getattr(defaults, key), int) else int | float
         if isinstance(value, bool) or not isinstance(value, wanted) or value <= 0:
@@ -339,7 +338,8 @@ def _hidden_summary(config_file: Path, data: dict[str, Any]) -> tuple[HiddenSumm
         raise AssignmentError(f"{config_file}: [hidden] must be a table of questions, e.g. [hidden.q1] checks = 2")
     unknown = sorted(set(table) - set(data.get("questions", {})))
     if unknown:
-        raise AssignmentError(f"{config_file}: [hidden] names question(s) {', '.join(unknown)} that [questions] lacks")
+        raise AssignmentError(messages.ASSIGNMENT_HIDDEN_UNKNOWN.format(
+            file=config_file, count=len(unknown), names=", ".join(unknown)))
     return tuple(_hidden_share(config_file, question, table[question]) for question in table)
 
 

@@ -35,6 +35,7 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from autograder import messages
 from autograder.core.scoring import DECIMALS, LatePenalty, Score
 from autograder.errors import TfgradeError
 
@@ -237,7 +238,7 @@ def parse_times(text: str, source: str, zone: tzinfo | None) -> tuple[TimeRow, .
             continue
         found.append(TimeRow(name, moment, where))
     if problems:
-        raise LateError(f"{source}: {len(problems)} row(s) cannot be used, so nothing was graded:\n"
+        raise LateError(messages.CLI_UNUSABLE_TIMES.format(file=source, count=len(problems)) + "\n"
                         + "\n".join(f"  {p}" for p in problems[:20]))
     return tuple(found)
 
@@ -281,4 +282,4 @@ def _untimed_warnings(untimed: Sequence[str]) -> list[str]:
     shown = 20
     lines = [f"no submission time for {name}: no late penalty applied. Add it to --times." for name in untimed[:shown]]
     more = len(untimed) - shown
-    return lines + ([f"... and {more} more submission(s) with no time, also without a penalty."] if more > 0 else [])
+    return lines + ([messages.LATE_MORE_UNTIMED.format(count=more)] if more > 0 else [])

@@ -31,6 +31,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from autograder import messages
 from autograder.core.scoring import DECIMALS, Adjustment, QuestionScore, Score
 from autograder.errors import TfgradeError
 
@@ -120,10 +121,8 @@ def _header(records: Iterator[tuple[int, list[str]]], source: str) -> dict[str, 
             names = [cell.strip().lower() for cell in cells]
             missing = [c for c in COLUMNS if c not in names]
             if missing:
-                raise OverridesError(
-                    f"{source}:{line}: the header lacks the column(s) {', '.join(missing)}. The first "
-                    f"line must name the columns: {','.join(COLUMNS)}."
-                )
+                raise OverridesError(messages.OVERRIDES_MISSING_COLUMNS.format(
+                    file=source, line=line, count=len(missing), names=", ".join(missing), columns=",".join(COLUMNS)))
             return {c: names.index(c) for c in COLUMNS}
     raise OverridesError(f"{source} is empty. Its first line must name the columns: {','.join(COLUMNS)}.")
 
@@ -203,10 +202,7 @@ def _raise_if(problems: Sequence[str], source: str) -> None:
     shown = problems[:SHOWN_PROBLEMS]
     more = [f"... and {len(problems) - len(shown)} more."] if len(problems) > len(shown) else []
     lines = "\n".join(f"  {p}" for p in [*shown, *more])
-    raise OverridesError(
-        f"{source}: {len(problems)} row(s) cannot be used, so nothing was graded or written. Fix them and run "
-        f"again:\n{lines}"
-    )
+    raise OverridesError(messages.OVERRIDES_UNUSABLE.format(file=source, count=len(problems)) + f"\n{lines}")
 
 
 def with_paths(overrides: Sequence[Override], paths: Mapping[str, str]) -> tuple[Override, ...]:

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from autograder import messages
 from autograder.errors import TfgradeError
 
 T = TypeVar("T")
@@ -127,8 +128,7 @@ class Matching(Generic[T]):
         if not self.unmatched:
             return []
         files = _listing([s.files[0] if s.files else s.id for s in self.unmatched])
-        return [f"{len(self.unmatched)} submission(s) match no roster row and are left out of the export: {files}. "
-                "Add a row for each (or fix its file pattern) and export again."]
+        return [messages.ROSTER_UNMATCHED.format(count=len(self.unmatched), files=files)]
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -191,8 +191,8 @@ def _check_rows(students: list[RosterEntry], source: str, *, by_file: bool) -> N
         raise RosterError(f"{source} has a header but no students.")
     nameless = [n for n, s in enumerate(students, start=2) if not s.ids()]
     if nameless:
-        raise RosterError(f"{source}: row(s) {_listing([str(n) for n in nameless])} have no student id. "
-                          "Fill in the id, or delete the row.")
+        raise RosterError(messages.ROSTER_NAMELESS.format(
+            file=source, count=len(nameless), rows=_listing([str(n) for n in nameless])))
     for field in ID_FIELDS:
         seen: dict[str, int] = {}
         for n, student in enumerate(students, start=2):
@@ -204,9 +204,8 @@ def _check_rows(students: list[RosterEntry], source: str, *, by_file: bool) -> N
     if by_file:
         missing = [n for n, s in enumerate(students, start=2) if not s.file]
         if missing:
-            raise RosterError(f"{source}: row(s) {_listing([str(n) for n in missing])} have an empty file column. "
-                              "Give each student's file name or a pattern such as ann_* (or drop the column "
-                              "to match by --student-id).")
+            raise RosterError(messages.ROSTER_NO_FILE.format(
+                file=source, count=len(missing), rows=_listing([str(n) for n in missing])))
 
 
 # -- matching -----------------------------------------------------------------------------------
@@ -219,10 +218,8 @@ def match(roster: Roster, submitted: Sequence[Submitted[T]]) -> Matching[T]:
     if ambiguous:
         n, rows = next(iter(ambiguous.items()))
         who = " and ".join(repr(roster.students[r].id) for r in rows[:2])
-        raise RosterError(
-            f"{len(ambiguous)} submission(s) match more than one roster row, e.g. {_name(submitted[n])} matches "
-            f"{who}. Make the file patterns in {roster.source} narrower so each file matches one student."
-        )
+        raise RosterError(messages.ROSTER_AMBIGUOUS.format(
+            count=len(ambiguous), example=_name(submitted[n]), who=who, roster=roster.source))
     claimed: dict[int, list[int]] = {}
     for n, rows in owners.items():
         for row in rows:
@@ -230,11 +227,9 @@ def match(roster: Roster, submitted: Sequence[Submitted[T]]) -> Matching[T]:
     doubles = {row: ns for row, ns in claimed.items() if len(ns) > 1}
     if doubles:
         row, ns = next(iter(doubles.items()))
-        raise RosterError(
-            f"{len(doubles)} student(s) have more than one submission, e.g. {roster.students[row].id!r}: "
-            f"{_listing([_name(submitted[n]) for n in ns])}. Keep one submission per student in the batch, "
-            f"or make the file patterns in {roster.source} narrower."
-        )
+        raise RosterError(messages.ROSTER_DOUBLES.format(
+            count=len(doubles), student=repr(roster.students[row].id),
+            files=_listing([_name(submitted[n]) for n in ns]), roster=roster.source))
     placed = tuple(
         Placed(student, submitted[claimed[row][0]].item if row in claimed else None)
         for row, student in enumerate(roster.students)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder import plugins
+from autograder import messages, plugins
 from autograder.core.roster import RosterEntry
 from autograder.reports.gradebook import (
     NO_SUBMISSION,
@@ -70,8 +70,7 @@ def _waiting_warnings(rows: Sequence[GradebookRow]) -> list[str]:
     if not waiting:
         return []
     questions = sorted({q for row in waiting for q in row.score.waiting})
-    return [f"{len(waiting)} row(s) have hand-graded answers no TA has scored yet ({', '.join(questions)}): they "
-            f"count 0 points in this file. Score them (overrides.csv, or tfgrade review) and export again."]
+    return [messages.EXPORT_WAITING.format(count=len(waiting), questions=", ".join(questions))]
 
 
 def _lms_warnings(lms: str) -> Callable[[Sequence[GradebookRow]], list[str]]:
@@ -80,9 +79,7 @@ def _lms_warnings(lms: str) -> Callable[[Sequence[GradebookRow]], list[str]]:
         notes: list[str] = []
         errors = [r.student.id for r in rows if r.status == "grader_error"]
         if errors:
-            notes.append(f"{len(errors)} submission(s) hit a grader error and are left out so their gradebook "
-                         f"grade stays as it is: {', '.join(errors[:10])}. Regrade them (run tfgrade grade again), "
-                         "then export.")
+            notes.append(messages.EXPORT_GRADER_ERRORS.format(count=len(errors), ids=", ".join(errors[:10])))
         return notes
     return warnings
 
@@ -97,9 +94,7 @@ def _lms_refusal(lms: str) -> Callable[[Sequence[GradebookRow]], str]:
         paths = [r.student.id for r in lms_rows(rows) if _unusable_id(r.student)]
         if not paths:
             return ""
-        return (f"{len(paths)} row(s) have no student id {lms} knows (e.g. {paths[0] or 'an empty id'}): "
-                f"{lms} would reject the file, so none was written. Export again with --roster FILE (or "
-                "--student-id REGEX).")
+        return messages.EXPORT_NO_LMS_ID.format(count=len(paths), lms=lms, example=paths[0] or "an empty id")
     return refusal
 
 

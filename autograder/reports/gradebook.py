@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import messages
 from autograder.core import cache, codec
 from autograder.core.results import SubmissionResult
 from autograder.core.roster import Roster, RosterEntry, Submitted, match
@@ -60,8 +61,7 @@ def read_batch(out_dir: Path) -> list[Submitted[Pair]]:
         name = report.result.submission
         found.append(Submitted(name, (Path(name).name, folder.name), (report.result, report.score)))
     if damaged:
-        raise ExportError(f"cannot read {len(damaged)} report(s): {', '.join(damaged[:5])}. Run the same "
-                          "tfgrade grade command again: it regrades those submissions, then export.")
+        raise ExportError(messages.EXPORT_DAMAGED_REPORTS.format(count=len(damaged), reports=", ".join(damaged[:5])))
     return found
 
 

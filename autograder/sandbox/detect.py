@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from autograder.sandbox import bubblewrap
+from autograder.sandbox import bubblewrap, plain_warm
 from autograder.sandbox.seam import Launcher
 from autograder.sandbox.unisolated import Unisolated
 
@@ -23,7 +23,8 @@ BACKENDS: tuple[Offer, ...] = (
 
 
 def detect(*, fork: bool = True) -> Launcher:
-    """The first backend in :data:`BACKENDS` that isolates here, or :class:`Unisolated` saying why none does.
+    """The first backend in :data:`BACKENDS` that isolates here, or :class:`Unisolated` saying why none does
+    (:func:`~autograder.sandbox.plain_warm.offer`: with ``fork``, its programs forked from this user's warm server).
 
     With ``fork``, the grader's processes start from one shared fork server (TensorFlow imported
     once per grader, not twice per submission) instead of a fresh interpreter each, once the executor
@@ -37,7 +38,7 @@ def detect(*, fork: bool = True) -> Launcher:
         if not isinstance(found, str):
             return found
         reasons.append(found)
-    return Unisolated("; ".join(reasons))
+    return plain_warm.offer("; ".join(reasons), fork)
 
 
 def choose(*, sandbox: bool = True, fork: bool = True) -> Launcher:

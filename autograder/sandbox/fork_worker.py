@@ -18,6 +18,7 @@ import socket
 import struct
 import sys
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 from autograder.sandbox.fork_request import (
@@ -40,12 +41,18 @@ def serve(control: socket.socket, programs: Programs) -> None:
         pass
 
 
-def serve_warm(listener: socket.socket, idle_seconds: float, programs: Programs) -> None:
+Answer = Callable[[socket.socket, list[socket.socket], Programs], bool]
+"""Reads one request from a grader's connection and starts its job (:func:`answer`); False once it closed."""
+
+
+def serve_warm(listener: socket.socket, idle_seconds: float, programs: Programs, reply: Answer | None = None) -> None:
     """Answer the graders that connect (this user's only), one request at a time, until none has been
-    connected for ``idle_seconds``.
+    connected for ``idle_seconds``. ``reply``: how a request is answered (:func:`answer` unless another
+    server, :mod:`~autograder.sandbox.plain_warm`, says).
 
     One thread: a fork from a process with other threads running could copy a lock one of them holds.
     """
+    reply = reply or answer
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     clients: list[socket.socket] = []
     while True:
@@ -54,13 +61,13 @@ def serve_warm(listener: socket.socket, idle_seconds: float, programs: Programs)
             return  # idle: nobody connected for idle_seconds
         for ready in readable:
             if ready is listener:
-                clients += _accepted(listener)
-            elif not answer(ready, [listener, *clients], programs):
+                clients += accepted(listener)
+            elif not reply(ready, [listener, *clients], programs):
                 clients.remove(ready)
                 ready.close()
 
 
-def _accepted(listener: socket.socket) -> list[socket.socket]:
+def accepted(listener: socket.socket) -> list[socket.socket]:
     """The new connection, if it comes from a process of this server's own user (the folder is private too)."""
     try:
         client, _ = listener.accept()
@@ -163,17 +170,22 @@ def _worker(request: Request, given: Descriptors, ready: int) -> None:
     except BaseException:  # noqa: BLE001
         write_quietly(2, f"tfgrade: could not lock down the sandboxed process:\n{traceback.format_exc()}")
         os._exit(SETUP_FAILED)
+    # Skip the interpreter's teardown (most of a second after TensorFlow); nothing is left to save.
+    os._exit(run_module(request.module, request.argv))
+
+
+def run_module(name: str, argv: list[str]) -> int:
+    """In a worker: run the program as ``python -m name argv`` would; its exit code."""
     code = 1
-    sys.argv = [request.module, *request.argv]  # what ``python -m module args`` would show
+    sys.argv = [name, *argv]  # what ``python -m name argv`` would show
     try:
-        module = __import__(request.module, fromlist=["main"])
-        code = int(module.main(request.argv) or 0)
+        module = __import__(name, fromlist=["main"])
+        code = int(module.main(argv) or 0)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     except BaseException:  # noqa: BLE001 - as an uncaught exception would end a fresh interpreter
         traceback.print_exc()
     finally:
         flush_quietly()
-    # Skip the interpreter's teardown (most of a second after TensorFlow); nothing is left to save.
-    os._exit(code)
+    return code
 

@@ -60,7 +60,7 @@ from autograder.sandbox.fork_request import (
 )
 
 __all__ = ["ENV", "NAMESPACES", "SETUP_FAILED", "ForkServer", "ForkServerError", "Programs", "Request",
-           "main", "shared_fork_server"]
+           "hand_over", "main", "programs_from_stdin", "server_env", "shared_fork_server", "start_warm", "warm_key"]
 
 
 class ForkServerError(TfgradeError):
@@ -70,21 +70,46 @@ class ForkServerError(TfgradeError):
 _warm_servers: list[subprocess.Popen[bytes]] = []
 
 
-def _server_env() -> dict[str, str]:
+def server_env() -> dict[str, str]:
     """The server's environment (less its matplotlib folder): :data:`ENV` as it is now, HOME at /tmp."""
     return {**ENV, "HOME": "/tmp"}
 
 
-def _warm_key(programs: Programs) -> dict[str, str]:
+def warm_key(programs: Programs) -> dict[str, str]:
     """What tells warm servers apart: their environment and their programs (one given others is never used)."""
-    return {**_server_env(), " programs": programs.to_json()}
+    return {**server_env(), " programs": programs.to_json()}
 
 
-def _hand_over(server: subprocess.Popen[bytes], programs: Programs) -> None:
+def hand_over(server: subprocess.Popen[bytes], programs: Programs) -> None:
     """Tell a server just started which programs it may run, on its stdin (see :class:`Programs`)."""
     assert server.stdin is not None
     with contextlib.suppress(BrokenPipeError), server.stdin:  # a server that died says nothing: reported below
         server.stdin.write(programs.to_json().encode())
+
+
+def start_warm(module: str, path: Path, idle: float, programs: Programs) -> None:
+    """Start the warm server ``python -I -m module --listen path idle READY_FD`` for ``programs``; it outlives
+    this grader (its own session), and ends itself once idle. Also :mod:`~autograder.sandbox.plain_warm`'s."""
+    ready_read, ready_write = os.pipe()
+    try:
+        server = subprocess.Popen(
+            [sys.executable, "-I", "-m", module, "--listen", str(path), repr(idle), str(ready_write)],
+            pass_fds=[ready_write], env=server_env(), stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        hand_over(server, programs)
+        os.close(ready_write)
+        ready_write = -1
+        ready, _, _ = select.select([ready_read], [], [], STARTUP_SECONDS)
+        if not ready or os.read(ready_read, 1) != b"1":
+            server.kill()
+            server.wait()
+            raise ForkServerError(f"the fork server did not start within {STARTUP_SECONDS:g} s")
+        _warm_servers.append(server)  # reaped if it ends while this grader still runs
+    finally:
+        os.close(ready_read)
+        if ready_write >= 0:
+            os.close(ready_write)
 
 
 class ForkServer:
@@ -162,11 +187,11 @@ class ForkServer:
         with theirs:
             self._process = subprocess.Popen(
                 [sys.executable, "-I", "-m", "autograder.sandbox.forkserver", str(theirs.fileno())],
-                pass_fds=[theirs.fileno()], env={**_server_env(), "MPLCONFIGDIR": matplotlib},
+                pass_fds=[theirs.fileno()], env={**server_env(), "MPLCONFIGDIR": matplotlib},
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
             )
-            _hand_over(self._process, self.programs)
+            hand_over(self._process, self.programs)
         self._control = ours
         ours.settimeout(STARTUP_SECONDS)
         try:
@@ -183,34 +208,12 @@ class ForkServer:
         """This user's warm server, or None (then a server of this grader's own): a warm one that cannot
         start here must not stop the grading."""
         try:
-            return warm.connect(_warm_key(self.programs), self._start_warm)
+            return warm.connect(warm_key(self.programs), self._start_warm)
         except (ForkServerError, OSError):
             return None
 
     def _start_warm(self, path: Path) -> None:
-        """Start a warm server listening at ``path``; it outlives this grader (its own session), and ends
-        itself once idle."""
-        ready_read, ready_write = os.pipe()
-        try:
-            server = subprocess.Popen(
-                [sys.executable, "-I", "-m", "autograder.sandbox.forkserver", "--listen", str(path),
-                 repr(self._warm_seconds), str(ready_write)],
-                pass_fds=[ready_write], env=_server_env(), stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-            )
-            _hand_over(server, self.programs)
-            os.close(ready_write)
-            ready_write = -1
-            ready, _, _ = select.select([ready_read], [], [], STARTUP_SECONDS)
-            if not ready or os.read(ready_read, 1) != b"1":
-                server.kill()
-                server.wait()
-                raise ForkServerError(f"the fork server did not start within {STARTUP_SECONDS:g} s")
-            _warm_servers.append(server)  # reaped if it ends while this grader still runs
-        finally:
-            os.close(ready_read)
-            if ready_write >= 0:
-                os.close(ready_write)
+        start_warm("autograder.sandbox.forkserver", path, self._warm_seconds, self.programs)
 
     def _forget(self) -> None:
         if self._control is not None:
@@ -242,7 +245,7 @@ def main() -> int:
     ``... --listen PATH IDLE READY_FD``: the same, for every grader of this user that connects to PATH
     (:mod:`autograder.sandbox.warm`), until nobody has been connected for IDLE seconds. Either way the
     programs it may run come on its stdin (:class:`~autograder.sandbox.fork_request.Programs`)."""
-    programs = _programs_from_stdin()
+    programs = programs_from_stdin()
     if sys.argv[1] == "--listen":
         return warm.serve_at(Path(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]),
                              functools.partial(preload.preload, programs),
@@ -254,7 +257,7 @@ def main() -> int:
     return 0
 
 
-def _programs_from_stdin() -> Programs:
+def programs_from_stdin() -> Programs:
     """In the server: the programs its grader wrote on its stdin, which is then /dev/null."""
     programs = Programs.from_json(sys.stdin.read(MAX_REQUEST))
     null = os.open(os.devnull, os.O_RDONLY)

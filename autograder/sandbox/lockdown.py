@@ -36,14 +36,14 @@ def lock_down(request: Request, given: Descriptors, ready: int) -> int:
     if request.rlimits is not None:
         _set_rlimits(request.rlimits)
     _drop_privileges(request.uid)
-    ready = _arrange_descriptors(given, request.fd_numbers, ready)
+    ready = arrange_descriptors(given, request.fd_numbers, ready)
     for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     return ready
 
 
-def _arrange_descriptors(given: Descriptors, numbers: list[int], ready: int) -> int:
+def arrange_descriptors(given: Descriptors, numbers: list[int], ready: int) -> int:
     """stdout and stderr to the job's output pipe, the passed ones at their numbers, ``ready``
     somewhere out of the way (returned), and no other descriptor at all."""
     base = max([2, *numbers]) + 1

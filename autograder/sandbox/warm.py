@@ -38,6 +38,7 @@ COMMAND_IDLE_SECONDS = 300.0
 """How long a warm server waits for the next command: long enough for the next batch or the next self-check."""
 _default_idle = 0.0
 PREFIX = "forkserver-"
+"""The sandboxed fork server's sockets; the plain one's start ``plain-``."""
 MAX_SOCKET_PATH = 108
 """``sizeof(sun_path)`` on Linux, the terminating NUL included."""
 
@@ -75,9 +76,9 @@ def folder() -> Path | None:
     return path if private else None
 
 
-def key(env: Mapping[str, str]) -> str:
-    """Which server may serve this grader: same Python, same environment, same grader source."""
-    digest = hashlib.sha256(json.dumps([sys.executable, sys.version, sorted(env.items()), os.getuid()]).encode())
+def key(env: Mapping[str, str], kind: str = "forkserver") -> str:
+    """Which server may serve this grader: same kind, Python, environment and grader source."""
+    digest = hashlib.sha256(json.dumps([kind, sys.executable, sys.version, sorted(env.items()), os.getuid()]).encode())
     package = Path(__file__).resolve().parent.parent
     for source in sorted(package.rglob("*.py")):
         found = source.stat()
@@ -85,13 +86,14 @@ def key(env: Mapping[str, str]) -> str:
     return digest.hexdigest()[:20]
 
 
-def connect(env: Mapping[str, str], start: Callable[[Path], None]) -> socket.socket | None:
-    """A connection to the warm server for ``env``, started with ``start(path)`` if none is up; None if
-    this machine gives no private place for one (the caller then starts a server of its own)."""
+def connect(env: Mapping[str, str], start: Callable[[Path], None], kind: str = "forkserver") -> socket.socket | None:
+    """A connection to the warm server of ``kind`` for ``env``, started with ``start(path)`` if none is up;
+    None if this machine gives no private place for one (the caller then starts a server of its own).
+    ``kind``: the sandboxed fork server, or ``plain`` (:mod:`autograder.sandbox.plain_warm`)."""
     where = folder()
     if where is None:
         return None
-    path = where / f"{PREFIX}{key(env)}.sock"
+    path = where / f"{kind}-{key(env, kind)}.sock"
     if len(os.fsencode(path)) >= MAX_SOCKET_PATH:
         return None  # the kernel cannot bind a socket there
     with _locked(path.with_suffix(".lock")):  # one command starts it; the others wait, then connect
@@ -135,7 +137,7 @@ def stop_all(seconds: float = 10.0) -> int:
     """Stop every warm server of this user (``tfgrade``'s benchmarks start cold); how many were stopped."""
     where = folder()
     stopped = []
-    for path in sorted(where.glob(f"{PREFIX}*.sock")) if where else []:
+    for path in sorted(where.glob("*.sock")) if where else []:  # both kinds
         control = _try_connect(path)
         if control is None:
             continue

@@ -36,6 +36,7 @@ from autograder.reports.formats import (
     submission_message,
 )
 from autograder.reports.pages import render_page
+from autograder.sandbox import warm
 from autograder.students import inside_grading
 from autograder.students.locator import Located, located
 
@@ -95,6 +96,9 @@ def check(
     """
     if inside_grading():  # the grader is running this notebook, and runs the checks itself
         return None
+    # A student checks again and again from the same kernel: keep the TensorFlow-loaded server for the next
+    # check, as the tfgrade command does (TFGRADE_WARM_SECONDS still decides).
+    warm.keep_warm_by_default()
     with i18n.using(lang), located(notebook) as found:  # a notebook not found is said in ``lang`` too
         name = notebooks.load(found.path, expected_assignment=None).assignment
         if name is None:

@@ -192,4 +192,4 @@ def test_tfgrade_validate_prints_the_leak_and_fails(
     assert [line.strip() for line in out.splitlines() if "BAD hints" in line] == [
         "BAD hints: the hint of requirement q2-graph-loop holds answer code `tf.reduce_sum(x) > 1` (solution line: "
         "while tf.reduce_sum(x) > 1:); say what the requirement asks in the question's words, not how to write it"]
-    assert "The requirements table and its hints have 1 problem(s)" in out
+    assert "The requirements table and its hints have 1 problem; see above." in out

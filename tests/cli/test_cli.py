@@ -47,7 +47,7 @@ def test_grade_writes_reports_and_prints_the_table(
     assert (out / "grades.csv").is_file()
     assert (out / "submissions" / "alice" / "report.json").is_file()
     assert (out / "submissions" / "bob" / "feedback.txt").is_file()
-    assert "Grading 2 submission(s) for 'autograph'" in captured.err
+    assert "Grading 2 submissions for 'autograph'" in captured.err
     # Graded in parallel: progress lines come in the order submissions finish.
     assert "bob.ipynb: 0/11 (rejected)" in captured.err and "alice.ipynb: 11/11 (graded)" in captured.err
     assert "[1/2]" in captured.err and "[2/2]" in captured.err

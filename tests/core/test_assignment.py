@@ -141,7 +141,7 @@ def test_unknown_limit_lists_the_known_ones(tmp_path: Path) -> None:
     message = load_error(root)
 
     known = ", ".join(f.name for f in fields(Limits))
-    assert message.endswith(f"assignment.toml: unknown limit(s) cpu, notebook_secs; known: {known}")
+    assert message.endswith(f"assignment.toml: unknown limits cpu, notebook_secs; known: {known}")
     assert "notebook_seconds" in known
 
 

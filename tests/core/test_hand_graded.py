@@ -76,6 +76,6 @@ def test_an_export_says_plainly_when_answers_still_wait_for_a_ta() -> None:
     result = submission_result(check_result("f", "q1", points=2.0))
     rows = [exports.GradebookRow(RosterEntry(name="Ann", student_id="s1"), result, scored())]
     warnings = exports.warnings_for("csv", rows)
-    assert warnings == ["1 row(s) have hand-graded answers no TA has scored yet (q2): they count 0 points in this "
+    assert warnings == ["1 row has hand-graded answers no TA has scored yet (q2): it counts 0 points in this "
                         "file. Score them (overrides.csv, or tfgrade review) and export again."]
     assert exports.render("csv", rows, column="why").splitlines()[1].startswith("s1,2,")

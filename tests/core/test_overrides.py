@@ -66,7 +66,7 @@ def test_every_bad_row_is_listed_with_its_line_and_what_to_write() -> None:
         rows(text)
 
     message = str(raised.value)
-    assert "5 row(s) cannot be used, so nothing was graded or written" in message
+    assert "5 rows cannot be used, so nothing was graded or written" in message
     for line, words in [(2, "'two' is not a number"), (3, "the student is empty"), (4, "the reason is empty"),
                         (5, "'nan' is not a number"), (6, "'1e3' is not a number")]:
         assert f"overrides.csv:{line}: " in message and words in message
@@ -74,7 +74,7 @@ def test_every_bad_row_is_listed_with_its_line_and_what_to_write() -> None:
 
 @pytest.mark.parametrize(("text", "words"), [
     ("", "is empty"),
-    ("student,points,reason\nann,1,x\n", "overrides.csv:1: the header lacks the column(s) question"),
+    ("student,points,reason\nann,1,x\n", "overrides.csv:1: the header lacks the column question"),
 ])
 def test_a_file_without_its_header_says_which_columns_to_name(text: str, words: str) -> None:
     with pytest.raises(OverridesError, match=r"student,question,points,reason") as raised:
@@ -118,7 +118,7 @@ def test_unknown_or_ambiguous_students_unknown_questions_and_duplicates_are_refu
         resolve(bad, SUBMISSIONS, QUESTIONS)
 
     message = str(raised.value)
-    assert message.startswith("o.csv: 6 row(s) cannot be used")
+    assert message.startswith("o.csv: 6 rows cannot be used")
     assert "o.csv:2: no submission of this batch is 'zed'" in message
     assert "o.csv:3: 'bo.ipynb' matches 2 submissions (subs/bo.ipynb, late/bo.ipynb)" in message
     assert "o.csv:4: the assignment has no question 'q9' (its questions: q1, q2, q3, q4)" in message

@@ -69,9 +69,9 @@ def test_a_roster_without_an_id_column_is_refused_naming_its_columns() -> None:
     [
         ("student_id,file\n", "has a header but no students"),
         ("", "is empty"),
-        ("student_id,file\ns001,ann_*\n,bo_*\n", "row(s) 3 have no student id"),
+        ("student_id,file\ns001,ann_*\n,bo_*\n", "row 3 has no student id"),
         ("student_id,file\ns001,ann_*\ns001,bo_*\n", "rows 2 and 3 have the same student_id 's001'"),
-        ("student_id,file\ns001,ann_*\ns002,\n", "row(s) 3 have an empty file column"),
+        ("student_id,file\ns001,ann_*\ns002,\n", "row 3 has an empty file column"),
     ],
 )
 def test_a_roster_that_would_need_guessing_is_refused(text: str, words: str) -> None:
@@ -109,7 +109,7 @@ def test_a_submission_no_row_matches_is_a_warning_that_lists_the_files() -> None
 
     assert [s.item for s in matching.unmatched] == ["eve_9.ipynb", "zed.zip"]
     [warning] = matching.warnings()
-    assert warning.startswith("2 submission(s) match no roster row and are left out of the export: "
+    assert warning.startswith("2 submissions match no roster row and are left out of the export: "
                               "eve_9.ipynb, zed.zip.")
 
 

@@ -385,7 +385,7 @@ def test_a_batch_killed_halfway_finishes_on_rerun_with_the_grades_of_an_uninterr
 
     rerun = subprocess.run(_grade_command(folder, halves), check=True, capture_output=True, text=True, timeout=300)
     assert rerun.stderr.count("(unchanged: reused earlier result)") == done, rerun.stderr
-    assert f"{done} unchanged submission(s) kept their earlier results; {6 - done} graded now." in rerun.stdout
+    assert f"{done} unchanged submissions kept their earlier results; {6 - done} graded now." in rerun.stdout
     assert (halves / "grades.csv").read_text() == (whole / "grades.csv").read_text()
     # The killed grader could not remove its jobs' cgroups; the next run swept them away.
     assert [g for parent in cgroup_parents() if parent.is_dir() for g in parent.glob(f"{grader.pid}-*")] == []

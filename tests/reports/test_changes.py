@@ -210,7 +210,7 @@ def test_a_fixed_check_shows_in_changes_csv_and_the_overrides_survive_the_regrad
 
     assert (code1, code2) == (0, 0)
     assert "since the last run" not in printed1  # a first run has nothing to compare with
-    assert "2 override(s) applied" in printed1 and "2 override(s) applied" in printed2
+    assert "2 overrides applied" in printed1 and "2 overrides applied" in printed2
     assert f"2 scores changed since the last run (all in {out / 'changes.csv'}):" in printed2
     assert f"  {bo} q1: 0 -> 1 (checks changed)" in printed2
     assert changes1.splitlines()[1:] == [f"{root / 'subs' / n}.ipynb,total,,{s},new" for n, s in

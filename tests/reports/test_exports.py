@@ -149,8 +149,8 @@ def test_a_roster_gives_a_row_per_student_and_warns_of_files_it_does_not_know(au
         ("s001", "graded", 9.0), ("s002", "graded", 11.0), ("s003", "no_submission", 0.0),
         ("s004", "rejected", 0.0), ("s005", "grader_error", 0.0)]
     assert rows[2].score.points == 11.0 and [q.points for q in rows[2].score.questions] == [3, 3, 3, 2]
-    assert warnings == ["1 submission(s) match no roster row and are left out of the export: eve_4.ipynb. "
-                        "Add a row for each (or fix its file pattern) and export again."]
+    assert warnings == ["1 submission matches no roster row and is left out of the export: eve_4.ipynb. "
+                        "Add a row for it (or fix its file pattern) and export again."]
 
 
 def test_without_a_roster_each_submission_is_a_row_named_by_its_id(autograph: Assignment) -> None:
@@ -160,11 +160,11 @@ def test_without_a_roster_each_submission_is_a_row_named_by_its_id(autograph: As
                                             "subs/eve_4.ipynb", "subs/fay_5.ipynb"]
     assert warnings == []
     [errors] = exports.warnings_for("canvas", rows)
-    assert errors.startswith("1 submission(s) hit a grader error and are left out")
+    assert errors.startswith("1 submission hit a grader error and is left out")
     # Rows named by file path: Canvas and Moodle would reject the file, so it is refused (issue 22).
     refusal = exports.refusal_for("canvas", rows)
-    assert refusal.startswith("4 row(s) have no student id Canvas knows (e.g. subs/ann_1.ipynb): Canvas would reject")
-    assert exports.refusal_for("moodle", rows).startswith("4 row(s) have no student id Moodle knows")
+    assert refusal.startswith("4 rows have no student id Canvas knows (e.g. subs/ann_1.ipynb): Canvas would reject")
+    assert exports.refusal_for("moodle", rows).startswith("4 rows have no student id Moodle knows")
     assert exports.refusal_for("csv", rows) == exports.refusal_for("otter", rows) == ""
     assert exports.warnings_for("otter", rows) == []
 
@@ -221,8 +221,8 @@ def test_grade_with_export_writes_each_format_after_grading(
                           "Cy Young,,s003,cy.young,A,0", "Dee Park,,s004,dee.park,B,0", "Fay Wu,,s005,fay.wu,A,0"]
     otter = (out / "final_grades.csv").read_text(encoding="utf-8").splitlines()
     assert otter[4] == "s003,0,0,0,0,0,0,no submission"
-    assert f"Wrote {out / 'autograph-canvas.csv'} (canvas: 5 row(s), 3 with no submission)." in captured.out
-    assert "warning: 1 submission(s) match no roster row and are left out of the export: eve_4.ipynb." in captured.err
+    assert f"Wrote {out / 'autograph-canvas.csv'} (canvas: 5 rows, 3 with no submission)." in captured.out
+    assert "warning: 1 submission matches no roster row and is left out of the export: eve_4.ipynb." in captured.err
 
 
 def test_export_reads_an_earlier_batch_and_names_rows_by_student_id(
@@ -239,7 +239,7 @@ def test_export_reads_an_earlier_batch_and_names_rows_by_student_id(
     assert code == 0
     assert (tmp_path / "hw1.csv").read_text(encoding="utf-8") == (
         "student_id,HW 1,percent,status\nann,9,81.82,graded\nbo,9,81.82,graded\neve,9,81.82,graded\n")
-    assert capsys.readouterr().out == f"Wrote {tmp_path / 'hw1.csv'} (csv: 3 row(s)).\n"
+    assert capsys.readouterr().out == f"Wrote {tmp_path / 'hw1.csv'} (csv: 3 rows).\n"
 
 
 def test_export_matches_roster_file_names_in_a_batch_graded_with_student_ids(
@@ -308,7 +308,7 @@ def test_export_of_a_folder_without_a_batch_or_with_a_damaged_report_exits_2(
 
     assert main(["export", str(out), "--format", "csv"]) == 2
 
-    assert f"cannot read 1 report(s): {report}. Run the same tfgrade grade command again" in capsys.readouterr().err
+    assert f"cannot read 1 report: {report}. Run the same tfgrade grade command again" in capsys.readouterr().err
     assert not (out / "autograph-csv.csv").exists()
 
 
@@ -429,5 +429,5 @@ def test_an_export_canvas_cannot_use_exits_2_and_writes_nothing(
 
     assert main(["export", str(out), "--format", "canvas"]) == 2
 
-    assert "3 row(s) have no student id Canvas knows" in capsys.readouterr().err
+    assert "3 rows have no student id Canvas knows" in capsys.readouterr().err
     assert not (out / "autograph-canvas.csv").exists()

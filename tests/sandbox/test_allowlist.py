@@ -56,19 +56,19 @@ def test_the_programs_travel_to_the_server_and_back() -> None:
 def test_the_server_is_told_its_programs_on_stdin_not_where_a_worker_could_read_them() -> None:
     """A worker's /proc/self/environ and cmdline are the server's: they must not list the other programs."""
     server = subprocess.Popen([sys.executable, "-I", "-c", PROBE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              env=forkserver._server_env())
-    forkserver._hand_over(server, PROGRAMS)
+                              env=forkserver.server_env())
+    forkserver.hand_over(server, PROGRAMS)
     assert server.stdout is not None
     out = server.stdout.read()
     assert server.wait(60) == 0
     assert json.loads(out) == {"programs": PROGRAMS.to_json(), "stdin_after": ""}
-    assert "check_process" not in json.dumps([forkserver._server_env(), server.args])
+    assert "check_process" not in json.dumps([forkserver.server_env(), server.args])
 
 
 PROBE = """
 import json, sys
 from autograder.sandbox import forkserver
-programs = forkserver._programs_from_stdin()
+programs = forkserver.programs_from_stdin()
 print(json.dumps({"programs": programs.to_json(), "stdin_after": sys.stdin.read()}))
 """
 
@@ -77,7 +77,7 @@ def test_servers_given_other_programs_are_other_servers() -> None:
     """One shared server per list: and so a warm server's key differs too (its environment holds the list)."""
     assert sandbox.shared_fork_server(PROGRAMS) is sandbox.shared_fork_server(PROGRAMS)
     assert sandbox.shared_fork_server(STUDENT_ONLY) is not sandbox.shared_fork_server(PROGRAMS)
-    assert forkserver._warm_key(STUDENT_ONLY) != forkserver._warm_key(PROGRAMS)
+    assert forkserver.warm_key(STUDENT_ONLY) != forkserver.warm_key(PROGRAMS)
     assert sandbox.shared_fork_server(STUDENT_ONLY).serves("autograder.student_side.student_process")
     assert not sandbox.shared_fork_server(STUDENT_ONLY).serves("autograder.check_side.check_process")
 
