@@ -152,8 +152,8 @@ def test_with_a_scheduler_the_workers_grade_and_each_checks_its_own_sandbox(
             opened.append((scheduler, settings))
             self.assignment = assignment
 
-        def __call__(self, path: Path) -> object:
-            return grade(path, self.assignment, on_workers)  # type: ignore[arg-type]
+        def __call__(self, path: Path, data: bytes | None = None) -> object:
+            return grade(path, self.assignment, on_workers, data=data)  # type: ignore[arg-type]
 
         def in_flight(self, jobs: int) -> int:
             asked.append(jobs)
