@@ -75,13 +75,14 @@ class SelfCheck:
 
 def run_self_check(
     path: str | os.PathLike[str], assignment: assignments.Assignment, question: str | None = None,
-    executor: Executor | None = None,
+    executor: Executor | None = None, data: bytes | None = None,
 ) -> SelfCheck:
+    """The public checks on the notebook at ``path`` (or its ``data``, when the caller has read it)."""
     if question is not None and assignment.question(question) is None:
         known = ", ".join(q.name for q in assignment.questions)
         raise ValueError(messages.UNKNOWN_QUESTION.format(question=question, known=known))
     executor = executor or ProcessExecutor()
-    graded = grade(Path(path), assignment, executor, include_hidden=False)
+    graded = grade(Path(path), assignment, executor, include_hidden=False, data=data)
     with i18n.using(graded.result.language):  # the hints of the hidden checks, in the notebook's language
         hidden = tuple(h for h in hidden_shares(assignment) if question in (None, h.question))
     return SelfCheck(graded=graded, question=question, hidden=hidden, isolation=executor.isolation)

@@ -12,14 +12,13 @@ import hashlib
 import json
 import os
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import autograder
 from autograder import i18n, messages
 from autograder.core import assignment as assignments
-from autograder.core import ipynb
 from autograder.core import notebook as notebooks
 from autograder.core.results import CellError
 from autograder.grading.execution import Executor
@@ -47,6 +46,8 @@ class Readiness:
     problems: tuple[Problem, ...]
     language: str = i18n.DEFAULT
     """The language its problems are written in (the notebook's, unless the student asked for another)."""
+    data: bytes | None = field(default=None, repr=False)
+    """The bytes that were checked: the zip carries these, never the file as saved again since."""
 
     @property
     def ready(self) -> bool:
@@ -63,13 +64,13 @@ def prepare(path: Path, assignment: assignments.Assignment, executor: Executor |
     language = i18n.choose(assignment.requested_language, None, assignment.language)
     with i18n.using(language):
         try:
-            nb = notebooks.load(path, assignment.name)
+            nb = notebooks.load(path, assignment.name)  # read once: checked, warned about and zipped
         except notebooks.NotebookRejected as exc:
             return Readiness(path, assignment.name, None, (Problem(str(exc)),), language)
-    check = run_self_check(path, assignment, executor=executor)
+    check = run_self_check(path, assignment, executor=executor, data=nb.data)
     with i18n.using(check.graded.result.language):
         problems = [*_run_problems(check, assignment), *_order_warnings(path, nb)]
-    return Readiness(path, assignment.name, check, tuple(problems), check.graded.result.language)
+    return Readiness(path, assignment.name, check, tuple(problems), check.graded.result.language, nb.data)
 
 
 def _run_problems(check: SelfCheck, assignment: assignments.Assignment) -> list[Problem]:
@@ -100,7 +101,7 @@ def _cell_advice(cell_error: CellError, assignment: assignments.Assignment) -> s
 
 def _order_warnings(path: Path, nb: notebooks.Notebook) -> list[Problem]:
     """Saved execution counts that go backwards mean the cells were run out of order."""
-    node = ipynb.read(path, as_version=4) if path.suffix == ".ipynb" else None
+    node = notebooks.parse_node(nb.data, path.name) if path.suffix == ".ipynb" else None
     counts = [(i, c.get("execution_count")) for i, c in enumerate(node.cells, 1)] if node else []
     counts = [(i, n) for i, n in counts if isinstance(n, int)]
     for (cell_a, a), (cell_b, b) in zip(counts, counts[1:], strict=False):
@@ -111,7 +112,7 @@ def _order_warnings(path: Path, nb: notebooks.Notebook) -> list[Problem]:
 
 def package(readiness: Readiness, out: Path) -> Path:
     """Write the submission zip: the notebook as saved, plus a manifest with its hash."""
-    data = readiness.path.read_bytes()
+    data = readiness.data if readiness.data is not None else readiness.path.read_bytes()
     check = readiness.check
     manifest = {
         "schema_version": 1,
