@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.grading import execution
+from autograder.grading import capped_reader, execution
 from autograder.sandbox import forkserver
 from autograder.sandbox import launcher as sandbox
 from autograder.wire import protocol
@@ -64,7 +64,7 @@ def ran(
             cwd=execution.STUDENT_WORKDIR, host_cwd=tmp_path / "student", env=env, resources=resources,
         )
         theirs.close()
-        output = execution._CappedReader(running.stdout, 1 << 20)
+        output = capped_reader.CappedReader(running.stdout, 1 << 20)
         try:
             errors = _follow(ours, deadline=time.monotonic() + cell_seconds * len(cells) + 120)
             run = Run(errors, ours)

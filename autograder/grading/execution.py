@@ -14,10 +14,9 @@ import os
 import socket
 import subprocess
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import Protocol
 
 from autograder import i18n, messages
 from autograder.check_side import memo
@@ -30,6 +29,7 @@ from autograder.core.limits import Limits
 from autograder.core.notebook import Notebook
 from autograder.core.results import CheckResult, ExecutionSummary
 from autograder.errors import TfgradeError
+from autograder.grading.capped_reader import CappedReader
 from autograder.grading.control import FreezeControl as _FreezeControl
 from autograder.sandbox import forkserver
 from autograder.sandbox import launcher as sandbox
@@ -261,14 +261,14 @@ def _collect(
 ) -> tuple[Execution, Usage]:
     """The execution, and what it cost on the jobs' joint clock."""
     runner, clean_room = helpers
-    student_output = _CappedReader(student.stdout, limits.output_bytes)
-    checker_output = _CappedReader(checker.stdout, 256 * 1024)
+    student_output = CappedReader(student.stdout, limits.output_bytes)
+    checker_output = CappedReader(checker.stdout, 256 * 1024)
     # A tf.print in a graded function writes to the helper that runs its graph: drain both, so neither
     # ever blocks on a full pipe (the rest of what they write is read and dropped).
     for helper in helpers:
-        _CappedReader(helper.stdout, HELPER_OUTPUT_BYTES)
+        CappedReader(helper.stdout, HELPER_OUTPUT_BYTES)
     with os.fdopen(results_read, "rb") as results_pipe:
-        results = _CappedReader(results_pipe, MAX_RESULTS_BYTES)
+        results = CappedReader(results_pipe, MAX_RESULTS_BYTES)
         try:
             # The check process keeps to the limits itself, on the jobs' clocks; this wait is far
             # longer and counts only the checks' own time, so it ends only a broken check process,
@@ -349,34 +349,6 @@ def _joint(jobs: tuple[sandbox.Running, ...], *, waiting: bool = True) -> Usage:
 
 
 GUARD_SLICE = 5.0
-
-
-class _CappedReader:
-    """Drains a pipe in a thread so the writer never blocks; keeps only the first ``limit`` bytes."""
-
-    def __init__(self, stream: IO[bytes] | None, limit: int) -> None:
-        self._chunks: list[bytes] = []
-        self._kept = 0
-        self._limit = limit
-        self.truncated = False
-        self._thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
-        self._thread.start()
-
-    def _drain(self, stream: IO[bytes] | None) -> None:
-        if stream is None:
-            return
-        while chunk := stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536):
-            room = self._limit - self._kept
-            if room > 0:
-                self._chunks.append(chunk[:room])
-                self._kept += min(room, len(chunk))
-            if len(chunk) > room:
-                self.truncated = True
-
-    def text(self, timeout: float = 5.0) -> str:
-        self._thread.join(timeout)
-        text = b"".join(self._chunks).decode("utf-8", errors="replace")
-        return text + ("\n[output truncated]" if self.truncated else "")
 
 
 def _parse_results(text: str, checker_log: str) -> codec.CheckRun:

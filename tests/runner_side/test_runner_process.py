@@ -17,7 +17,7 @@ import tensorflow as tf
 
 from autograder.check_side import runner
 from autograder.check_side.student import CheckFailure
-from autograder.grading import execution
+from autograder.grading import capped_reader, execution
 from autograder.runner_side import runner_process
 from autograder.wire import graph_export, protocol
 
@@ -269,7 +269,7 @@ def test_an_archive_that_is_not_a_zip_is_an_error_answer() -> None:
 
 
 @pytest.fixture
-def real_runner(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[runner.Runner, execution._CappedReader]]:
+def real_runner(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[runner.Runner, capped_reader.CappedReader]]:
     """A runner process as the grader starts one (no sandbox), its output drained as the grader drains it."""
     monkeypatch.setattr(runner, "RUNNER_SECONDS", 120.0)  # a blocked runner fails the test instead of hanging it
     ours, theirs = socket.socketpair()
@@ -279,7 +279,7 @@ def real_runner(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[runner.Runner
         pass_fds=[theirs.fileno()], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     theirs.close()
-    output = execution._CappedReader(process.stdout, execution.HELPER_OUTPUT_BYTES)
+    output = capped_reader.CappedReader(process.stdout, execution.HELPER_OUTPUT_BYTES)
     try:
         yield runner.Runner(ours, None), output
     finally:

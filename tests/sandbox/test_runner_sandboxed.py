@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from autograder.check_side import runner
 from autograder.core import assignment
-from autograder.grading import execution
+from autograder.grading import capped_reader, execution
 from autograder.sandbox import launcher as sandbox
 from autograder.wire import graph_export
 from tests.runner_side.test_runner_process import count_and_print
@@ -36,7 +36,7 @@ def accumulate(x):
 
 
 @pytest.fixture
-def sandboxed_runner(tmp_path: Path) -> Iterator[tuple[runner.Runner, execution._CappedReader]]:
+def sandboxed_runner(tmp_path: Path) -> Iterator[tuple[runner.Runner, capped_reader.CappedReader]]:
     limits = assignment.load("autograph").limits
     resources = sandbox.Resources(limits.memory_bytes, limits.processes, limits.tmp_bytes)
     ours, theirs = socket.socketpair()
@@ -45,7 +45,7 @@ def sandboxed_runner(tmp_path: Path) -> Iterator[tuple[runner.Runner, execution.
         started = execution._start_helper(launcher, execution.RUNNER, tmp_path, theirs,
                                           execution._child_env("/tmp"), resources, limits)
     try:  # whatever fails from here on, the job is stopped: a leftover runner fails later tests
-        output = execution._CappedReader(started.stdout, execution.HELPER_OUTPUT_BYTES)
+        output = capped_reader.CappedReader(started.stdout, execution.HELPER_OUTPUT_BYTES)
         yield runner.Runner(ours, None), output
     finally:
         ours.close()
