@@ -107,6 +107,7 @@ def secrets(a: assignments.Assignment) -> set[str]:
     return {*hidden_function_names(a), *table_names, str(REPO), str(a.root), *lines}
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_the_secrets_searched_for_are_real(released: dict[str, Released]) -> None:
     # The search below proves nothing if it looks for nothing: each assignment has hidden checks,
     # answer lines and requirement names to look for.
@@ -117,6 +118,7 @@ def test_the_secrets_searched_for_are_real(released: dict[str, Released]) -> Non
 
 
 @pytest.mark.parametrize("name", NAMES)
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_no_byte_of_a_release_shows_a_hidden_check_a_solution_or_a_path(
     released: dict[str, Released], name: str
 ) -> None:

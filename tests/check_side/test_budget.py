@@ -61,6 +61,7 @@ def test_a_notebook_run_ends_when_its_cpu_time_is_up_whatever_the_wall_deadline(
             wait_for_event(sock)
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_load_does_not_count_against_the_notebook_run() -> None:
     """Wall time four times the limit passes, all of it spent waiting for a CPU: the answer still counts."""
     with channel(Waits("student", 30, notebook_seconds=0.25), FakeClock(cpu_rate=0.05, waiting_rate=0.95)) as (
@@ -70,6 +71,7 @@ def test_load_does_not_count_against_the_notebook_run() -> None:
         sender.join()
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_a_notebook_that_sleeps_meets_the_backstop() -> None:
     """No CPU at all: the run ends at BACKSTOP times the limit of unhindered time."""
     with channel(Waits("student", 30, notebook_seconds=0.2), FakeClock()) as (sock, _):
@@ -96,6 +98,7 @@ def test_a_request_counts_the_jobs_time_and_charges_the_budget() -> None:
     assert not budget.spent
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_a_loaded_job_gets_its_answer_in_even_after_its_limit_in_wall_time() -> None:
     budget = Budget(100, request_seconds=0.2)
     budget.start()
@@ -112,6 +115,7 @@ def test_a_loaded_job_gets_its_answer_in_even_after_its_limit_in_wall_time() -> 
     assert fake.full > 2
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_a_request_that_computes_under_load_still_meets_its_limit() -> None:
     """Most of the wall spent waiting for a CPU, the rest computing: the CPU time ends it, and the full
     clock (not the reading without waiting, which alone never ends a wait) says so."""
@@ -127,6 +131,7 @@ def test_a_request_that_computes_under_load_still_meets_its_limit() -> None:
     assert fake.full >= 2  # when sent, and the look that found the limit passed
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_a_quick_answer_reads_the_clock_twice_and_each_look_in_a_long_wait_reads_no_waiting_below_the_limit() -> None:
     budget = Budget(100, request_seconds=5)
     budget.start()
@@ -171,6 +176,7 @@ def test_requests_before_the_checks_start_are_not_charged() -> None:
     assert budget.used == 0.0 and budget.remaining() is None
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_a_trickle_of_bytes_never_quite_silent_still_meets_the_limit() -> None:
     """A byte every 0.1 s: no wait ever lasts a slice, yet the request ends at its limit."""
     budget = Budget(100, request_seconds=0.5)

@@ -181,6 +181,7 @@ def test_property(student, x):
 '''
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_property_checks_run_with_hypothesis_plugin_and_keep_their_message(tmp_path: Path) -> None:
     # Entry points are not read: the Hypothesis plugin is given explicitly; a failing property check's
     # message is its own, with no falsifying-example report added.

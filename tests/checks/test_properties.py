@@ -28,6 +28,7 @@ def _drawn_examples() -> list[tuple[int, ...]]:
     return seen
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_every_run_draws_the_same_examples_in_the_same_order() -> None:
     first, second = _drawn_examples(), _drawn_examples()
     assert first == second
@@ -103,6 +104,7 @@ else:
 '''
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_a_pool_built_in_the_fork_server_is_the_pool_a_check_process_would_build(tmp_path: Path) -> None:
     # Hypothesis draws some examples from the literals of the loaded local modules: building that pool in
     # the fork server moves its cost, and must change nothing the check process draws from.

@@ -272,6 +272,7 @@ HOSTILE_ZIPS = {
 
 
 @pytest.mark.parametrize(("build", "words"), HOSTILE_ZIPS.values(), ids=HOSTILE_ZIPS.keys())
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_hostile_zips_are_clear_rejections(tmp_path: Path, build, words: str) -> None:
     message = rejection(write_bytes(tmp_path / "sub.zip", build(honest_bytes())), "tiny")
 

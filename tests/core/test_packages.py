@@ -168,6 +168,7 @@ def test_a_keras_2_module_keeps_its_habit_hint() -> None:
 # -- tfgrade validate: each package imported in the student's sandbox ---------------------------
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_validate_reports_packages_not_installed_and_imports_that_fail(tmp_path: Path) -> None:
     tiny = dataclasses.replace(assignment.load(TINY), packages=("Jinja2", "PyYAML", "tfgrade-surely-not-installed"))
     failing = CellError(2, "ImportError: libyaml.so: cannot open shared object file")

@@ -11,6 +11,8 @@ import ast
 import builtins
 from pathlib import Path
 
+import pytest
+
 import autograder
 from autograder import errors
 
@@ -72,6 +74,7 @@ def test_every_error_class_is_drawn_in_the_tree_with_its_module() -> None:
     assert not missing, f"errors.py's tree lacks: {', '.join(missing)}"
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_the_tree_draws_no_class_that_does_not_exist() -> None:
     known = set(_exception_classes())
     drawn = {line.split("── ", 1)[1].split()[0] for line in _tree_lines() if "── " in line}

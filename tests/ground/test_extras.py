@@ -34,6 +34,7 @@ def without_extras(code: str) -> subprocess.CompletedProcess[str]:
                           timeout=300, check=False, cwd=ROOT)
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_the_student_path_imports_without_any_extra_and_an_instructor_command_names_its_extra() -> None:
     # One interpreter for both (each costs seconds of imports): the student's modules, then `tfgrade otter`.
     imports = "".join(f"importlib.import_module({m!r})\n" for m in STUDENT_MODULES)

@@ -194,6 +194,7 @@ def literal_text(path: Path) -> str:
     )
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_the_words_of_a_message_are_written_nowhere_else() -> None:
     files = [p for p in autograder.package_files() if p != CATALOG_FILE and p.suffix in (".py", ".html")]
     others = {p: literal_text(p) for p in files}
@@ -255,6 +256,7 @@ def test_every_renderer_takes_the_hidden_summary_from_one_entry(monkeypatch: pyt
         assert "Hidden checks:" not in out, name
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_the_hidden_summary_is_written_only_in_the_catalog() -> None:
     for path in autograder.package_files():
         if path != CATALOG_FILE and path.suffix in (".py", ".html"):

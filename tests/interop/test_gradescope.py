@@ -34,6 +34,7 @@ def test_zip_has_the_scripts_the_package_and_the_assignment(built):
     assert '"$ROOT/source/assignments/autograph"' in run
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_setup_script_is_valid_bash_and_chooses_a_python_new_enough(built, tmp_path):
     with zipfile.ZipFile(built) as archive:
         setup = archive.read("setup.sh").decode()
@@ -71,6 +72,7 @@ def test_run_autograder_writes_gradescope_results_for_a_submission(built, tmp_pa
     assert "simple_nn_values" not in text  # a hidden check's name never reaches Gradescope
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_run_autograder_without_a_notebook_still_writes_results(built, tmp_path):
     results = _simulate(built, tmp_path, [ROOT / "README.md"])
     assert results["score"] == 0

@@ -420,6 +420,7 @@ def attached(source: str, png: str) -> nbformat.NotebookNode:
     return cell
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_a_page_is_what_plain_nbconvert_makes_whether_its_cells_were_rendered_before_or_not(
     autograph, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -72,6 +72,7 @@ def run(artifact: Any, *inputs: np.ndarray) -> list[np.ndarray]:
     return [v.array for v in protocol.decode_value(reply["result"], out)]
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_a_loop_written_as_a_python_while_leaves_as_a_graph_that_counts() -> None:
     reply = trace("count_halvings", [VECTOR])
     assert reply["ok"], reply

@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 PROBE = textwrap.dedent("""
     import json, os, sys
     from autograder.sandbox import preload
@@ -32,6 +34,7 @@ def constants(tmp_path: Path, how: str) -> dict[str, object]:
     return dict(json.loads(done.stdout.splitlines()[-1]))
 
 
+@pytest.mark.slow  # over 0.7 s: make test-fast stays under a minute
 def test_hypothesis_constants_read_in_the_server_are_those_a_worker_reads_alone(tmp_path: Path) -> None:
     (tmp_path / "worker_only.py").write_text("THRESHOLD = 271828.5\nLABEL = 'only-in-the-worker'\n")
     cold, warm = constants(tmp_path, "cold"), constants(tmp_path, "warm")
