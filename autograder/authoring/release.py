@@ -23,7 +23,7 @@ folders whose name starts with a dot (``.ipynb_checkpoints`` may hold a copy of 
 assignment: sorted entries, fixed timestamps and permissions.
 
 The texts (public ``assignment.toml``, READMEs) are made in :mod:`autograder.authoring.release_texts`,
-the public part of the conftest in :mod:`autograder.authoring.public_conftest`; this module writes
+the public part of the conftest in :mod:`autograder.authoring.conftest_pruning`; this module writes
 the folder and the zip, and takes a last look for secrets.
 """
 
@@ -41,7 +41,7 @@ from autograder.authoring import translations
 from autograder.authoring import wheel as wheels
 
 # What the release says and which conftest statements it ships: modules of their own, names importable from here.
-from autograder.authoring.public_conftest import imported_modules, public_conftest
+from autograder.authoring.conftest_pruning import imported_modules, public_conftest
 from autograder.authoring.release_texts import (
     HEADER,
     STUDENT_TOOLS,

@@ -1,5 +1,7 @@
 """The part of a course's ``checks/conftest.py`` that the public checks use, for a release.
 
+(Named so that no file of the wheel ends in ``conftest.py``: the wheel test refuses any such file.)
+
 Pure (``ast`` only): :func:`public_conftest` keeps the statements the public checks reach and
 :func:`imported_modules` names the modules a check imports (a module beside the conftest ships
 only if one of them is imported).
