@@ -83,13 +83,8 @@ def accepted(listener: socket.socket) -> list[socket.socket]:
 def answer(control: socket.socket, sockets: list[socket.socket], programs: Programs) -> bool:
     """Read one request from ``control`` and start its job; False once the grader has closed it.
     ``sockets`` are every socket the server holds: the job's keeper closes them all."""
-    try:
-        data, fds, _flags, _addr = socket.recv_fds(control, MAX_REQUEST, MAX_FDS)
-    except (ConnectionError, OSError):
-        return False
-    if not data:
-        return False
-    try:
+
+    def start(data: bytes, fds: list[int]) -> None:
         request = Request(**json.loads(data))
         if request.module not in programs.modules:
             raise ValueError(f"module {request.module!r} is not served")
@@ -100,6 +95,22 @@ def answer(control: socket.socket, sockets: list[socket.socket], programs: Progr
         sys.stderr.flush()
         if os.fork() == 0:
             _keeper(sockets, request, fds)
+
+    return answer_with(control, start)
+
+
+def answer_with(control: socket.socket, start: Callable[[bytes, list[int]], None]) -> bool:
+    """Read one request and its descriptors, and have ``start`` check it and fork its keeper (which never
+    returns); then close the descriptors here and tell the grader how it went. Every server of this
+    house answers so. False once the grader has closed the connection."""
+    try:
+        data, fds, _flags, _addr = socket.recv_fds(control, MAX_REQUEST, MAX_FDS)
+    except OSError:  # ConnectionError is one
+        return False
+    if not data:
+        return False
+    try:
+        start(data, fds)
         reply: dict[str, Any] = {"ok": True}
     except Exception as exc:  # noqa: BLE001 - any failure is reported to the grader
         reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}

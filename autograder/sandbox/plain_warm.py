@@ -41,7 +41,7 @@ from typing import IO, Any
 
 from autograder.clock import JobCounters, Usage
 from autograder.sandbox import fork_worker, forkserver, preload, warm
-from autograder.sandbox.fork_request import MAX_FDS, MAX_REQUEST, REPLY_SECONDS, SETUP_FAILED, Descriptors, Programs
+from autograder.sandbox.fork_request import MAX_REQUEST, REPLY_SECONDS, SETUP_FAILED, Descriptors, Programs
 from autograder.sandbox.forkserver import ForkServerError
 from autograder.sandbox.freezer import Freezer, Stopper
 from autograder.sandbox.lockdown import arrange_descriptors, close_quietly, flush_quietly, write_quietly
@@ -69,13 +69,8 @@ class Request:
 def answer(control: socket.socket, sockets: list[socket.socket], programs: Programs) -> bool:
     """Read one request and start its job; False once the grader has closed the connection
     (:data:`~autograder.sandbox.fork_worker.Answer`, for :func:`~autograder.sandbox.fork_worker.serve_warm`)."""
-    try:
-        data, fds, _flags, _addr = socket.recv_fds(control, MAX_REQUEST, MAX_FDS)
-    except OSError:
-        return False
-    if not data:
-        return False
-    try:
+
+    def start(data: bytes, fds: list[int]) -> None:
         request = Request(**json.loads(data))
         if request.module not in programs.modules:
             raise ValueError(f"module {request.module!r} is not served")
@@ -84,17 +79,8 @@ def answer(control: socket.socket, sockets: list[socket.socket], programs: Progr
         flush_quietly()
         if os.fork() == 0:
             _keeper(sockets, request, fds)
-        reply: dict[str, Any] = {"ok": True}
-    except Exception as exc:  # noqa: BLE001 - any failure is reported to the grader
-        reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-    finally:
-        for fd in fds:
-            os.close(fd)
-    try:
-        control.send(json.dumps(reply).encode())
-    except OSError:
-        return False
-    return True
+
+    return fork_worker.answer_with(control, start)
 
 
 def _keeper(sockets: list[socket.socket], request: Request, fds: list[int]) -> None:
